@@ -1,0 +1,44 @@
+// The contract between keyring loading and its users (verify, sign, the language server, the CLI).
+import type { Key } from 'openpgp';
+import type { Problem, Range } from './codes';
+
+/** One key or subkey, described from the key material itself (never from a listing). */
+export interface KeyPart {
+  fingerprint: string; // uppercase hex, 40 (v4) or 64 (v6) chars
+  keyId: string; // uppercase hex, 16 chars
+  algorithm: string; // 'rsa', 'dsa', 'elgamal', 'ed25519', 'ed448', 'nistp256', 'brainpoolP256r1', ...
+  bits?: number; // RSA/DSA/ElGamal modulus size, curve size for ECC
+  created: Date;
+  expires?: Date; // from the binding/self signature; undefined = never
+  revoked: boolean;
+  /** Flags from the self/binding signature: may this part make data signatures? */
+  canSign: boolean;
+  /** Why this part is weak (RSA < 2048, DSA, ElGamal), or undefined. */
+  weakness?: string;
+}
+
+export interface KeyInfo extends KeyPart {
+  /** User ids with a valid self-signature only (unsigned/grafted ids are left out). */
+  userIds: string[];
+  primaryUserId?: string;
+  subkeys: KeyPart[];
+  /** Parts (primary and/or subkeys) that may sign data, valid binding + back-signature. */
+  signingParts: KeyPart[];
+  secret: boolean;
+}
+
+export interface LoadedKey {
+  info: KeyInfo;
+  key: Key;
+  /** Where the key came from: file path and, for text files, the armored block's range. */
+  source: { file: string; range?: Range };
+}
+
+export type KeyringFormat = 'binary' | 'armored' | 'keybox' | 'keys-file';
+
+export interface Keyring {
+  format: KeyringFormat;
+  keys: LoadedKey[];
+  /** Bad keys are reported here and skipped; they never poison the other keys. */
+  problems: Problem[];
+}
