@@ -1,0 +1,59 @@
+// Text and JSON renderings of engine results for the CLI. Everything taken from a file or a key
+// (user ids, names, messages quoting them) passes through printable() so no terminal escape gets out.
+import type { Problem } from '../provenance/codes';
+import type { KeyInfo } from '../provenance/keyTypes';
+import { printable } from '../provenance/provDocument';
+import type { Outcome } from '../provenance/verify';
+
+export function outcomeJson(o: Outcome) {
+  return {
+    archive: o.archive,
+    verdict: o.verdict,
+    code: o.code,
+    warnings: o.warnings.map((w) => w.code),
+    signer: o.signer ? { fingerprint: o.signer.fingerprint, signingKey: o.signer.signingKey, uid: o.signer.uid ?? null } : null,
+    digest: { expected: o.digest?.expected ?? null, actual: o.digest?.actual ?? null },
+    message: o.message,
+  };
+}
+
+/** Mirrors `helm verify` on success (Signed by / Using Key With Fingerprint / Chart Hash Verified). */
+export function formatOutcome(o: Outcome, named: boolean): string {
+  const lines: string[] = [];
+  if (o.verdict === 'verified' && o.signer) {
+    if (named) lines.push(`${o.archive}: verified`);
+    for (const uid of o.signer.uids.length ? o.signer.uids : ['(no user id)']) lines.push(`Signed by: ${printable(uid)}`);
+    lines.push(`Using Key With Fingerprint: ${o.signer.fingerprint}`);
+    if (o.signer.signingKey !== o.signer.fingerprint) lines.push(`Signing Subkey: ${o.signer.signingKey}`);
+    lines.push(`Chart Hash Verified: sha256:${o.digest?.actual}`);
+  } else {
+    lines.push(`${o.archive}: rejected (${o.code})`);
+    lines.push(`  ${printable(o.message, 2000)}`);
+  }
+  for (const w of o.warnings) lines.push(`  warning (${w.code}): ${printable(w.message, 2000)}`);
+  return lines.join('\n');
+}
+
+export function formatProblem(file: string, p: Problem): string {
+  const at = p.range ? `:${p.range.start.line + 1}:${p.range.start.character + 1}` : '';
+  return `${file}${at}: ${p.severity} ${p.code}: ${printable(p.message, 2000)}`;
+}
+
+function date(d: Date | undefined): string {
+  return d ? d.toISOString().slice(0, 10) : 'never';
+}
+
+export function formatKey(info: KeyInfo, now: Date): string {
+  const status = info.revoked ? 'revoked'
+    : info.expires && info.expires.getTime() <= now.getTime() ? `expired ${date(info.expires)}`
+    : info.weakness ? `weak: ${info.weakness}`
+    : info.signingParts.length === 0 ? 'cannot sign'
+    : 'valid';
+  const size = info.bits ? `${info.algorithm}${info.bits}` : info.algorithm;
+  const lines = [
+    `${info.secret ? 'sec' : 'pub'}  ${size}  ${info.fingerprint}  created ${date(info.created)}  expires ${date(info.expires)}  [${status}]`,
+    ...info.userIds.map((u) => `     uid ${printable(u)}`),
+    ...info.subkeys.map((s) => `     sub ${s.bits ? s.algorithm + s.bits : s.algorithm}  ${s.fingerprint}${s.canSign ? ' [S]' : ''}${s.revoked ? ' [revoked]' : ''}  expires ${date(s.expires)}`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,50 @@
+// Verifies a release artifact against a detached signature (`.asc` armored or `.sig` binary), the way
+// Helm's own release tarballs are checked against Helm's KEYS file.
+import * as fs from 'node:fs/promises';
+import * as openpgp from 'openpgp';
+import type { OutcomeCode, Problem } from './codes';
+import type { LoadedKey } from './keyTypes';
+import { detachedCheck, judgeSignatures, type Signer } from './signatureCheck';
+
+/** Detached signatures are checked in memory; release artifacts are far below this. */
+export const MAX_DETACHED_FILE_BYTES = 1024 * 1024 * 1024;
+const MAX_SIGNATURE_BYTES = 1024 * 1024;
+
+export interface DetachedOutcome {
+  file: string;
+  signature: string;
+  verdict: 'verified' | 'rejected';
+  code: OutcomeCode;
+  message: string;
+  warnings: Problem[];
+  signer?: Signer;
+}
+
+async function readCapped(file: string, cap: number): Promise<Uint8Array | string> {
+  try {
+    const stat = await fs.stat(file);
+    if (stat.size > cap) return `${file} is ${stat.size} bytes, over the ${cap}-byte limit`;
+    return new Uint8Array(await fs.readFile(file));
+  } catch (e) {
+    return `${file} cannot be read: ${(e as Error).message}`;
+  }
+}
+
+export async function verifyDetached(file: string, signatureFile: string, keys: LoadedKey[], options: { now?: Date; trustedFingerprints?: string[] } = {}): Promise<DetachedOutcome> {
+  const base = { file, signature: signatureFile, warnings: [] as Problem[] };
+  const data = await readCapped(file, MAX_DETACHED_FILE_BYTES);
+  if (typeof data === 'string') return { ...base, verdict: 'rejected', code: 'missing-archive', message: data };
+  const sig = await readCapped(signatureFile, MAX_SIGNATURE_BYTES);
+  if (typeof sig === 'string') return { ...base, verdict: 'rejected', code: 'missing-prov', message: sig };
+  const text = Buffer.from(sig).toString('latin1');
+  const armored = text.includes('-----BEGIN PGP SIGNATURE-----');
+  const check = await judgeSignatures({
+    armoredOrBinary: armored ? text : sig,
+    keys,
+    now: options.now ?? new Date(),
+    trustedFingerprints: options.trustedFingerprints,
+    classes: [openpgp.enums.signature.binary, openpgp.enums.signature.text],
+    crypto: detachedCheck(data),
+  });
+  return { ...base, verdict: check.code === 'verified' ? 'verified' : 'rejected', code: check.code, message: check.message, warnings: check.warnings, signer: check.signer };
+}

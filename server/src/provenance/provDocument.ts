@@ -1,0 +1,285 @@
+// Parses a Helm provenance (.prov) file: a PGP cleartext-signed message whose signed text is two YAML
+// documents (Chart metadata, `...`, a `files:` map of digests). Any input gives a result, never an
+// exception; every problem carries a code and the range it concerns, so the language server can show
+// it where it is. Only the signed text is ever interpreted: text outside the signed block is reported,
+// never read.
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { rangeOf, type Problem, type Range } from './codes';
+
+export const MAX_PROV_BYTES = 1024 * 1024;
+
+const BEGIN_SIGNED = '-----BEGIN PGP SIGNED MESSAGE-----';
+const BEGIN_SIGNATURE = '-----BEGIN PGP SIGNATURE-----';
+const END_SIGNATURE = '-----END PGP SIGNATURE-----';
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+export interface HashHeader { value: string; algorithms: string[]; range: Range }
+
+/** One line of the signed text and where it stands in the file. */
+export interface SignedLine { text: string; fileLine: number; column: number }
+
+export interface FileEntry {
+  name: string;
+  digest: string;
+  /** `sha256`, `sha512`, … as written before the colon; undefined when the value has no colon. */
+  algorithm?: string;
+  hex?: string;
+  nameRange: Range;
+  digestRange: Range;
+}
+
+export interface ScalarField { value: string; range: Range }
+
+export interface ProvMetadata {
+  yaml: string;
+  name?: ScalarField;
+  version?: ScalarField;
+  range: Range;
+}
+
+export interface ProvDocument {
+  /** Number of lines in the file (for whole-file ranges). */
+  lineCount: number;
+  blockRange?: Range;
+  hashHeaders: HashHeader[];
+  /** The signed text exactly as the signature covers it: un-dash-escaped, LF, trailing spaces removed. */
+  signedText?: string;
+  signedLines: SignedLine[];
+  metadata?: ProvMetadata;
+  files: FileEntry[];
+  filesRange?: Range;
+  signature?: { armored: string; range: Range };
+  /** Non-blank text before the BEGIN line or after the END line: never used for anything. */
+  unsignedRanges: Range[];
+  problems: Problem[];
+}
+
+function problem(code: Problem['code'], message: string, range: Range, severity: Problem['severity'] = 'error'): Problem {
+  return { code, severity, message, range };
+}
+
+function decode(input: string | Uint8Array): string {
+  if (typeof input === 'string') return input;
+  return new TextDecoder('utf-8', { fatal: false }).decode(input);
+}
+
+export function parseProvenance(input: string | Uint8Array): ProvDocument {
+  const text = decode(input);
+  const lines = text.split(/\r?\n/);
+  const doc: ProvDocument = { lineCount: lines.length, hashHeaders: [], signedLines: [], files: [], unsignedRanges: [], problems: [] };
+  const whole = rangeOf(0, 0, lines[lines.length - 1].length, lines.length - 1);
+  const line = (i: number) => rangeOf(i, 0, lines[i].length);
+
+  if (text.length > MAX_PROV_BYTES) {
+    doc.problems.push(problem('malformed', `The provenance file is ${text.length} bytes; more than ${MAX_PROV_BYTES} is not a Helm provenance file.`, rangeOf(0, 0, 0)));
+    return doc;
+  }
+  const trimmed = lines.map((l) => l.replace(/[ \t\r]+$/, ''));
+  const begins = indexesOf(trimmed, (l) => stripBom(l) === BEGIN_SIGNED);
+  if (begins.length === 0) {
+    const detached = trimmed.indexOf(BEGIN_SIGNATURE);
+    doc.problems.push(problem('malformed', detached >= 0
+      ? 'No signed block: this is a detached signature, not a provenance file (no "-----BEGIN PGP SIGNED MESSAGE-----" line).'
+      : 'No signed block found: a provenance file starts with "-----BEGIN PGP SIGNED MESSAGE-----". Re-create it with Sign Chart or `helm package --sign`.', whole));
+    return doc;
+  }
+  if (begins.length > 1) {
+    for (const b of begins.slice(1)) {
+      doc.problems.push(problem('malformed', 'A second signed block: a provenance file holds exactly one. Which block counts would be ambiguous, so none does.', line(b)));
+    }
+    return doc;
+  }
+  const begin = begins[0];
+  reportUnsigned(doc, trimmed, 0, begin, stripBom(trimmed[begin]) !== trimmed[begin]);
+
+  // Armor headers, up to the first blank line.
+  let i = begin + 1;
+  for (; i < lines.length && trimmed[i] !== ''; i++) {
+    const m = /^([A-Za-z-]+): ?(.*)$/.exec(trimmed[i]);
+    if (CONTROL_CHARS.test(lines[i].replace(/\r$/, ''))) {
+      doc.problems.push(problem('malformed', 'A control character in an armor header line.', line(i)));
+    } else if (!m) {
+      doc.problems.push(problem('malformed', `"${printable(trimmed[i])}" is not an armor header; the headers must be followed by a blank line.`, line(i)));
+    } else if (m[1] !== 'Hash') {
+      doc.problems.push(problem('malformed', `Header "${m[1]}" is not allowed in a signed message: only "Hash:" headers are (RFC 4880 §7).`, line(i)));
+    } else {
+      const algorithms = m[2].split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      doc.hashHeaders.push({ value: m[2], algorithms, range: line(i) });
+    }
+  }
+  if (i >= lines.length) {
+    doc.problems.push(problem('malformed', 'The signed block ends before its text: no blank line after the headers.', line(begin)));
+    return doc;
+  }
+
+  // Signed text, up to the signature's BEGIN line.
+  const bodyStart = i + 1;
+  let sigBegin = -1;
+  for (let j = bodyStart; j < lines.length; j++) {
+    if (trimmed[j] === BEGIN_SIGNATURE) { sigBegin = j; break; }
+    if (trimmed[j] === BEGIN_SIGNED || trimmed[j] === END_SIGNATURE) break;
+    if (trimmed[j].startsWith('- ')) {
+      doc.signedLines.push({ text: trimmed[j].slice(2), fileLine: j, column: 2 });
+    } else {
+      if (trimmed[j].startsWith('-')) {
+        doc.problems.push(problem('malformed', 'A line starting with "-" must be dash-escaped ("- -…") in a signed message; this one was not, so the file was not made by a signer.', line(j)));
+      }
+      doc.signedLines.push({ text: trimmed[j], fileLine: j, column: 0 });
+    }
+  }
+  if (sigBegin < 0) {
+    doc.problems.push(problem('malformed', 'No "-----BEGIN PGP SIGNATURE-----" line: the signature is missing or the file is truncated.', rangeOf(begin, 0, 0, lines.length - 1)));
+    return doc;
+  }
+  let sigEnd = -1;
+  for (let j = sigBegin + 1; j < lines.length; j++) {
+    if (trimmed[j] === END_SIGNATURE) { sigEnd = j; break; }
+  }
+  if (sigEnd < 0) {
+    doc.problems.push(problem('malformed', 'The signature has no "-----END PGP SIGNATURE-----" line: the file is truncated.', rangeOf(sigBegin, 0, lines[lines.length - 1].length, lines.length - 1)));
+    return doc;
+  }
+  doc.blockRange = rangeOf(begin, 0, lines[sigEnd].length, sigEnd);
+  doc.signature = { armored: trimmed.slice(sigBegin, sigEnd + 1).join('\n') + '\n', range: rangeOf(sigBegin, 0, lines[sigEnd].length, sigEnd) };
+  reportUnsigned(doc, trimmed, sigEnd + 1, lines.length, false);
+  doc.signedText = doc.signedLines.map((l) => l.text).join('\n');
+  parseSignedYaml(doc);
+  return doc;
+}
+
+function stripBom(s: string): string {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+function indexesOf(lines: string[], pred: (l: string) => boolean): number[] {
+  const out: number[] = [];
+  lines.forEach((l, i) => { if (pred(l)) out.push(i); });
+  return out;
+}
+
+function reportUnsigned(doc: ProvDocument, trimmed: string[], from: number, to: number, bom: boolean): void {
+  let first = -1;
+  let last = -1;
+  for (let j = from; j < to; j++) {
+    if (trimmed[j] !== '') { if (first < 0) first = j; last = j; }
+  }
+  if (first < 0 && !bom) return;
+  if (first < 0) { first = last = to; }
+  const range = rangeOf(first, 0, trimmed[last].length, last);
+  doc.unsignedRanges.push(range);
+  doc.problems.push(problem('unsigned-content', from === 0
+    ? 'Text before the signed block is not signed and is ignored: anyone could have added it.'
+    : 'Text after the signature is not signed and is ignored: anyone could have added it.', range, 'warning'));
+}
+
+/** Escapes control and bidi characters so text from a file can be shown safely. */
+export function printable(s: string, max = 200): string {
+  const escaped = s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > max ? escaped.slice(0, max) + '…' : escaped;
+}
+
+/** Maps an offset inside `part` (the signed lines from `firstLine`, joined by LF) back to the file. */
+function positionMapper(doc: ProvDocument, firstLine: number) {
+  const counter = new LineCounter();
+  return {
+    counter,
+    at(offset: number) {
+      const pos = counter.linePos(offset);
+      const signed = doc.signedLines[Math.min(firstLine + pos.line - 1, doc.signedLines.length - 1)];
+      return { line: signed.fileLine, character: signed.column + pos.col - 1 };
+    },
+  };
+}
+
+type Mapper = ReturnType<typeof positionMapper>;
+
+function nodeRange(node: Node | null | undefined, map: Mapper): Range | undefined {
+  if (!node?.range) return undefined;
+  return { start: map.at(node.range[0]), end: map.at(node.range[1]) };
+}
+
+function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, what: string): { yaml: Document.Parsed; map: Mapper; text: string } | undefined {
+  const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
+  const map = positionMapper(doc, firstLine);
+  // Bounded: no alias expansion bombs, duplicate keys are errors, one document only.
+  const yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, maxAliasCount: 50, prettyErrors: false, strict: true });
+  const errors = yaml.errors;
+  for (const e of errors) {
+    const at = map.at(Math.min(e.pos[0], Math.max(text.length - 2, 0)));
+    doc.problems.push(problem('malformed', `${what}: ${e.message.split('\n')[0]}`, { start: at, end: { line: at.line, character: at.character + 1 } }));
+  }
+  return errors.length ? undefined : { yaml, map, text };
+}
+
+function parseSignedYaml(doc: ProvDocument): void {
+  const separators = indexesOf(doc.signedLines.map((l) => l.text), (t) => t === '...');
+  const whole = doc.signedLines.length
+    ? rangeOf(doc.signedLines[0].fileLine, 0, 0, doc.signedLines[doc.signedLines.length - 1].fileLine)
+    : doc.blockRange!;
+  if (separators.length !== 1) {
+    doc.problems.push(problem('malformed', separators.length === 0
+      ? 'The signed text has no "..." line: it must hold the Chart metadata, a "..." line, then the "files:" map.'
+      : `The signed text has ${separators.length} "..." lines; it must split into exactly two YAML documents.`, whole));
+    return;
+  }
+  const sep = separators[0];
+  parseMetadata(doc, sep);
+  parseFiles(doc, sep + 1);
+}
+
+function scalarField(yaml: Document.Parsed, key: string, map: Mapper): ScalarField | undefined {
+  const node = yaml.get(key, true);
+  if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+  return { value: String(node.source ?? node.value), range: nodeRange(node, map)! };
+}
+
+function parseMetadata(doc: ProvDocument, sep: number): void {
+  const part = parseYamlPart(doc, 0, sep, 'Chart metadata');
+  if (!part) return;
+  const range = { start: part.map.at(0), end: part.map.at(Math.max(part.text.length - 1, 0)) };
+  if (!isMap(part.yaml.contents)) {
+    doc.problems.push(problem('malformed', 'The Chart metadata (before "...") must be a YAML mapping like Chart.yaml.', range));
+    return;
+  }
+  doc.metadata = {
+    yaml: part.text,
+    name: scalarField(part.yaml, 'name', part.map),
+    version: scalarField(part.yaml, 'version', part.map),
+    range,
+  };
+  if (!doc.metadata.name || !doc.metadata.version) {
+    doc.problems.push(problem('malformed', 'The signed Chart metadata has no "name" or no "version".', range));
+  }
+}
+
+function parseFiles(doc: ProvDocument, first: number): void {
+  const part = parseYamlPart(doc, first, doc.signedLines.length, 'files map');
+  if (!part) return;
+  const range = { start: part.map.at(0), end: part.map.at(Math.max(part.text.length - 1, 0)) };
+  const root = part.yaml.contents;
+  const files = isMap(root) && root.items.length === 1 && isScalar(root.items[0].key) && root.items[0].key.value === 'files'
+    ? root.items[0].value : undefined;
+  if (!isMap(files)) {
+    doc.problems.push(problem('malformed', 'After "..." the signed text must be exactly one "files:" map of archive name to "sha256:<hex>".', range));
+    return;
+  }
+  doc.filesRange = nodeRange(files, part.map) ?? range;
+  for (const item of files.items) {
+    const keyRange = nodeRange(item.key as Node, part.map) ?? range;
+    if (!isScalar(item.key) || !isScalar(item.value) || typeof item.value.value !== 'string') {
+      doc.problems.push(problem('malformed', 'Each "files:" entry must be "<archive name>: sha256:<hex>".', keyRange));
+      continue;
+    }
+    const digest = item.value.value;
+    const m = /^([A-Za-z0-9-]+):(.*)$/.exec(digest);
+    doc.files.push({
+      name: String(item.key.value),
+      digest,
+      algorithm: m?.[1],
+      hex: m?.[2],
+      nameRange: keyRange,
+      digestRange: nodeRange(item.value, part.map) ?? keyRange,
+    });
+  }
+}

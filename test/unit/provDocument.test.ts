@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseProvenance, printable } from '../../server/src/provenance/provDocument';
+import { signedCases } from '../support/tools';
+
+const read = (c: string) => {
+  const dir = path.join(signedCases, c);
+  return fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.prov'))!), 'utf8');
+};
+const codes = (text: string) => parseProvenance(text).problems.map((p) => p.code);
+const valid = read('valid-rsa2048');
+
+test('a Helm 4 provenance file parses into metadata, files and signature', () => {
+  const doc = parseProvenance(valid);
+  assert.deepEqual(doc.problems, []);
+  assert.deepEqual(doc.hashHeaders.map((h) => h.algorithms), [['SHA512']]);
+  assert.equal(doc.metadata?.name?.value, 'devapp');
+  assert.equal(doc.metadata?.version?.value, '1.2.3');
+  assert.equal(doc.files.length, 1);
+  assert.equal(doc.files[0].name, 'devapp-1.2.3.tgz');
+  assert.equal(doc.files[0].algorithm, 'sha256');
+  assert.match(doc.signature!.armored, /^-----BEGIN PGP SIGNATURE-----\n[\s\S]*-----END PGP SIGNATURE-----\n$/);
+  assert.ok(doc.signedText!.endsWith('sha256:9bf7d7059795e1d403b6dcefb5e773c4d222be91aee5e0d7ab175f5bc2ec4da8\n'));
+});
+
+test('ranges point at the tokens in the file', () => {
+  const doc = parseProvenance(valid);
+  const lines = valid.split('\n');
+  const at = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => lines[r.start.line].slice(r.start.character, r.end.character);
+  assert.equal(at(doc.files[0].nameRange), 'devapp-1.2.3.tgz');
+  assert.equal(at(doc.files[0].digestRange), doc.files[0].digest);
+  assert.equal(at(doc.metadata!.version!.range), '1.2.3');
+});
+
+test('dash-escaped lines are un-escaped and their ranges skip the escape', () => {
+  const text = read('dash-escaped');
+  const doc = parseProvenance(text);
+  assert.deepEqual(doc.problems, []);
+  assert.ok(doc.signedText!.includes('\n- web\n'));
+  assert.ok(doc.signedText!.includes('- -leading-dash'));
+  const escaped = doc.signedLines.find((l) => l.text === '- web');
+  assert.equal(escaped?.column, 2);
+  assert.equal(doc.metadata?.name?.value, 'devlists');
+});
+
+test('CRLF files give the same signed text as LF ones', () => {
+  const crlf = parseProvenance(read('crlf-line-endings'));
+  const lf = parseProvenance(valid);
+  assert.deepEqual(crlf.problems, []);
+  assert.equal(crlf.signedText, lf.signedText);
+});
+
+test('text outside the signed block is reported and never read', () => {
+  const before = parseProvenance(read('text-before-header'));
+  assert.deepEqual(before.problems.map((p) => [p.code, p.severity]), [['unsigned-content', 'warning']]);
+  assert.equal(before.files.length, 1);
+  assert.notEqual(before.files[0].hex, '0'.repeat(64));
+  const after = parseProvenance(valid + '\nfiles:\n  devapp-1.2.3.tgz: sha256:' + '0'.repeat(64) + '\n');
+  assert.deepEqual(after.problems.map((p) => p.code), ['unsigned-content']);
+  assert.equal(after.unsignedRanges.length, 1);
+});
+
+test('structural errors are malformed with a range', () => {
+  assert.deepEqual(codes(''), ['malformed']);
+  assert.deepEqual(codes('hello'), ['malformed']);
+  assert.deepEqual(codes(valid + '\n' + valid), ['malformed']);
+  assert.deepEqual(codes(valid.replace('Hash: SHA512', 'Hash: SHA512\nComment: hi')), ['malformed']);
+  assert.deepEqual(codes(valid.replace('\n...\n', '\n')), ['malformed']);
+  assert.deepEqual(codes(valid.replace('\n...\n', '\n...\n...\n')), ['malformed']);
+  assert.deepEqual(codes(valid.replace('name: devapp', '-name: devapp')), ['malformed']);
+  assert.deepEqual(codes(valid.split('-----END PGP SIGNATURE-----')[0]), ['malformed']);
+  const dup = valid.replace(/(  devapp-1\.2\.3\.tgz: sha256:[0-9a-f]+)/, '$1\n$1');
+  const doc = parseProvenance(dup);
+  assert.deepEqual(doc.problems.map((p) => p.code), ['malformed']);
+  assert.match(doc.problems[0].message, /unique/i);
+  const yamlError = parseProvenance(valid.replace('name: devapp', 'name: [devapp'));
+  assert.equal(yamlError.problems[0].code, 'malformed');
+  assert.ok(yamlError.problems[0].range!.start.line >= 3);
+});
+
+test('any bytes give a result, never an exception', () => {
+  for (const input of [new Uint8Array([0xff, 0xfe, 0, 1, 2]), '\u0000'.repeat(100), '-----BEGIN PGP SIGNED MESSAGE-----', '-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n']) {
+    const doc = parseProvenance(input);
+    assert.ok(doc.problems.length > 0);
+  }
+});
+
+test('printable escapes control and bidi characters', () => {
+  assert.equal(printable('a\u001b[31mb\u202ec\nd'), 'a\\u001b[31mb\\u202ec\\u000ad');
+});
