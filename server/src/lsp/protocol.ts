@@ -1,0 +1,289 @@
+// The protocol between the Helm Provenance language server and its clients (the VS Code extension, or
+// any LSP editor). Client and server both import this one module, so it depends only on
+// `vscode-languageserver-protocol` (which both sides have) and holds only types, names and constants.
+//
+// Conventions:
+// - Every uri is a string in LSP form (`file:///…`).
+// - Every text that came from a file (user ids, chart names, messages quoting them) is already escaped
+//   by the server (control and bidi characters shown as `\uXXXX`): show it as plain text, never as
+//   Markdown or HTML.
+// - Dates are ISO 8601 strings (UTC).
+// - Requests that fail for an expected reason answer `{ ok: false, error }` with a stable code from
+//   docs/codes.md; a JSON-RPC error means a bug or a cancelled request.
+import { NotificationType, RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
+
+// ---------------------------------------------------------------------------------------------------
+// Settings (`helmProvenance.*`). Every path and trust list is machine-scoped: a repository must not be
+// able to choose which keys its own charts are verified with.
+
+/** The configuration section the server asks for with `workspace/configuration`. */
+export const SETTINGS_SECTION = 'helmProvenance';
+
+export type SigningBackend = 'openpgp' | 'gpg';
+
+export interface HelmProvenanceSettings {
+  /** Public keyrings to verify with (binary `pubring.gpg`, armored, `.kbx`, or a KEYS file). Empty = GnuPG's default keyrings. */
+  keyrings: string[];
+  /** Secret keyring for signing with the openpgp backend. Empty = GnuPG's default secret keyring. */
+  secretKeyring: string;
+  /** GnuPG home used by the gpg backend and to find default keyrings. Empty = `$GNUPGHOME` or `~/.gnupg`. */
+  gnupgHome: string;
+  /** The gpg executable for the gpg backend. */
+  gpgPath: string;
+  /** When non-empty, only keys with these primary fingerprints count as signers. */
+  trustedFingerprints: string[];
+  signingBackend: SigningBackend;
+  /** Fingerprint of the key Sign Chart uses without asking. Empty = ask (or the only usable key). */
+  defaultSigningKey: string;
+  /** Folders (absolute, or relative to a workspace folder) where packaged archives are looked for and written. */
+  chartOutputFolders: string[];
+  /** Client-side only: whether passphrases may be kept in SecretStorage. The server never stores one. */
+  rememberPassphrases: boolean;
+}
+
+export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze({
+  keyrings: [],
+  secretKeyring: '',
+  gnupgHome: '',
+  gpgPath: 'gpg',
+  trustedFingerprints: [],
+  signingBackend: 'openpgp',
+  defaultSigningKey: '',
+  chartOutputFolders: [],
+  rememberPassphrases: false,
+});
+
+/** Optional `initializationOptions` a client may send in `initialize`. */
+export interface InitializationOptions {
+  /**
+   * True when the client registers the lens commands (COMMANDS) itself, as the VS Code extension does.
+   * Otherwise the server offers them through `workspace/executeCommand` (Neovim, Helix…).
+   */
+  clientHandlesCommands?: boolean;
+  /** Base for `codeDescription.href` links; the code's anchor is appended (`docs/codes.md#<code>`). */
+  docsBaseUrl?: string;
+  /** False turns off the background indexing of every Chart.yaml in the workspace. Default true. */
+  indexWorkspace?: boolean;
+}
+
+/** Where diagnostics link to by default: the repository's docs/codes.md. */
+export const DEFAULT_DOCS_BASE_URL = 'https://github.com/helm-provenance/helm-provenance/blob/main/';
+
+/** The diagnostic `source` of every diagnostic the server publishes. */
+export const DIAGNOSTIC_SOURCE = 'helm-provenance';
+
+/** Language ids the server works on. Chart.yaml stays `yaml`: the server attaches, it does not take over. */
+export const LANGUAGE_IDS = { provenance: 'helm-provenance', keys: 'pgp-keys', chartYaml: 'yaml' } as const;
+
+/**
+ * Commands the CodeLens entries on Chart.yaml carry. Each takes one argument: a ChartCommandArgs.
+ * The VS Code client registers them (and sends `clientHandlesCommands: true`); other editors get them
+ * executed by the server through `workspace/executeCommand`.
+ */
+export const COMMANDS = {
+  verifyChart: 'helmProvenance.verifyChart',
+  signChart: 'helmProvenance.signChart',
+  packageAndSignChart: 'helmProvenance.packageAndSignChart',
+  openProvenance: 'helmProvenance.openProvenance',
+} as const;
+
+export interface ChartCommandArgs {
+  /** The Chart.yaml the lens is on. */
+  chartYaml: string;
+  /** The archive the lens is about, when there is one. */
+  archive?: string;
+  /** The provenance file, when there is one. */
+  prov?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Status: pushed by the server whenever what it knows about a document or a chart changes.
+
+/**
+ * - `verified`: signature and archive digest hold.
+ * - `rejected`: verification failed; `code` says why (hash-mismatch, unknown-signer, …).
+ * - `unsigned`: the archive exists, no `.prov` next to it.
+ * - `not-packaged`: Chart.yaml has no `<name>-<version>.tgz` anywhere the server looks.
+ * - `stale`: the archive found holds another name/version than Chart.yaml says.
+ * - `missing-archive`: a `.prov` without its archive.
+ * - `keys`: a KEYS document (severity tells whether any key has a problem).
+ * - `checking`: work is under way; a final state follows.
+ * - `removed`: forget the status for this uri (document closed, chart deleted).
+ */
+export type StatusState = 'verified' | 'rejected' | 'unsigned' | 'not-packaged' | 'stale' | 'missing-archive' | 'keys' | 'checking' | 'removed';
+
+/** What a badge shows: `ok` only for a verified signature. */
+export type StatusSeverity = 'ok' | 'information' | 'warning' | 'error';
+
+export interface SignerSummary {
+  /** Primary key fingerprint, uppercase hex, from the key itself. */
+  fingerprint: string;
+  /** The (sub)key that made the signature. */
+  signingKey: string;
+  /** Primary user id, escaped. */
+  uid?: string;
+  /** Every self-signed user id, escaped. */
+  uids: string[];
+  algorithm: string;
+  bits?: number;
+  signedAt: string;
+  keyExpires?: string;
+  /**
+   * KEYS files in the workspace that list this fingerprint. Information only ("listed in this
+   * repository's KEYS"): a repository's KEYS file is never a reason to trust a key.
+   */
+  listedInWorkspaceKeys?: string[];
+}
+
+export interface StatusParams {
+  /** `document`: the status of an open .prov, KEYS or Chart.yaml document. `chart`: of a chart, keyed by its Chart.yaml. */
+  scope: 'document' | 'chart';
+  /** The document's uri, or for `chart` the Chart.yaml's uri. */
+  uri: string;
+  state: StatusState;
+  severity: StatusSeverity;
+  /** The stable code (docs/codes.md), when there is one: `verified`, `hash-mismatch`, `keys-expired`, … */
+  code?: string;
+  /** A few words for a badge: `Verified`, `Hash mismatch`, `Unsigned`, `10 keys, 1 expired`. */
+  summary: string;
+  /** The full sentence a person can act on. */
+  message: string;
+  signer?: SignerSummary;
+  /** Chart scope (and .prov documents): the chart folder, the archive, the provenance file. */
+  chartFolder?: string;
+  archive?: string;
+  prov?: string;
+  /** Name and version Chart.yaml (or the signed metadata) states. */
+  chart?: { name: string; version: string };
+  digest?: { expected?: string; actual?: string };
+  /** Warnings that leave the verdict alone (unsigned-content, unknown-signature). */
+  warnings?: { code: string; message: string }[];
+}
+
+export namespace StatusNotification {
+  export const method = 'helmProvenance/status';
+  export const type = new NotificationType<StatusParams>(method);
+}
+
+/** Asks for the current chart status of whatever chart contains `uri` (any file or folder inside a chart). */
+export interface ChartStatusParams { uri: string }
+
+export namespace ChartStatusRequest {
+  export const method = 'helmProvenance/chartStatus';
+  /** `null` when `uri` is in no chart the server knows of. */
+  export const type = new RequestType<ChartStatusParams, StatusParams | null, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Requests from the client: verify, package, sign, list signing keys, verify a detached signature.
+
+export interface RequestError { code: string; message: string }
+export type RequestResult<T> = ({ ok: true } & T) | { ok: false; error: RequestError };
+
+/** Chart requests accept a Chart.yaml, a chart folder, a `.tgz` or a `.prov` uri. */
+export interface ChartTargetParams extends WorkDoneProgressParams { uri: string }
+
+export namespace VerifyRequest {
+  export const method = 'helmProvenance/verify';
+  /** Verifies now (bypassing nothing but the wait for indexing) and answers the chart's status. */
+  export const type = new RequestType<ChartTargetParams, RequestResult<{ status: StatusParams }>, void>(method);
+}
+
+export interface PackageParams extends ChartTargetParams {
+  /** Folder for the archive; default: the first chartOutputFolders entry, else the chart's parent folder. */
+  outDir?: string;
+}
+
+export interface PackageResult { archive: string; chart: { name: string; version: string } }
+
+export namespace PackageRequest {
+  export const method = 'helmProvenance/package';
+  export const type = new RequestType<PackageParams, RequestResult<PackageResult>, void>(method);
+}
+
+export interface SignParams extends ChartTargetParams {
+  /** Fingerprint (or key id / user id query) of the key to sign with; default: defaultSigningKey, else the only usable key. */
+  key?: string;
+  /** Package the chart first when the archive is missing or stale (default true for a Chart.yaml or folder). */
+  packageIfNeeded?: boolean;
+  outDir?: string;
+}
+
+export interface SignResult { archive: string; prov: string; packaged: boolean; status: StatusParams }
+
+export namespace SignRequest {
+  export const method = 'helmProvenance/sign';
+  /**
+   * Signs with the configured backend. With `openpgp` and a protected key the server asks the client
+   * for the passphrase (PassphraseRequest); with `gpg`, gpg's own pinentry asks.
+   */
+  export const type = new RequestType<SignParams, RequestResult<SignResult>, void>(method);
+}
+
+export interface SigningKeyItem {
+  fingerprint: string;
+  keyId: string;
+  /** Escaped. */
+  uid?: string;
+  uids: string[];
+  algorithm: string;
+  bits?: number;
+  created: string;
+  expires?: string;
+  /** The (sub)key that would make the signature. */
+  signingKey?: string;
+  /** A passphrase is needed to sign. */
+  protected: boolean;
+  usable: boolean;
+  /** Why the key cannot sign (expired, revoked, weak, no signing part); set when `usable` is false. */
+  reason?: string;
+  isDefault: boolean;
+}
+
+export interface ListSigningKeysResult { backend: SigningBackend; keys: SigningKeyItem[]; warnings: RequestError[] }
+
+export namespace ListSigningKeysRequest {
+  export const method = 'helmProvenance/listSigningKeys';
+  export const type = new RequestType<Record<string, never>, RequestResult<ListSigningKeysResult>, void>(method);
+}
+
+export interface VerifyFileParams extends WorkDoneProgressParams {
+  /** The release artifact. */
+  file: string;
+  /** Its detached signature (`.asc` or `.sig`). */
+  signature: string;
+  /** A keyring or KEYS file to verify with instead of the configured keyrings (chosen by the user for this one check). */
+  keyring?: string;
+}
+
+export interface VerifyFileResult {
+  verdict: 'verified' | 'rejected';
+  code: string;
+  message: string;
+  signer?: SignerSummary;
+  warnings: RequestError[];
+}
+
+export namespace VerifyFileRequest {
+  export const method = 'helmProvenance/verifyFile';
+  export const type = new RequestType<VerifyFileParams, RequestResult<VerifyFileResult>, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Server → client: the passphrase of a protected signing key.
+
+export interface PassphraseParams {
+  fingerprint: string;
+  /** Escaped user id of the key, for the prompt. */
+  uid?: string;
+  /** 1 for the first prompt; > 1 after a wrong passphrase (a remembered one must then be forgotten). */
+  attempt: number;
+  /** Set when the previous passphrase was wrong. */
+  previousWrong: boolean;
+}
+
+export namespace PassphraseRequest {
+  export const method = 'helmProvenance/passphrase';
+  /** `null` when the user cancelled; the sign request then answers `passphrase-required`. */
+  export const type = new RequestType<PassphraseParams, { passphrase: string } | null, void>(method);
+}
