@@ -30,7 +30,8 @@ export type KeyProblemCode =
   | 'keys-listing-mismatch'
   | 'keys-secret-key'
   | 'keys-malformed'
-  | 'keys-no-openpgp';
+  | 'keys-no-openpgp'
+  | 'keys-too-large'; // a keyring over the size cap, or a key trimmed to its limits (flooded with signatures)
 
 /** Problems found by packaging, archive reading and signing. */
 export type EngineErrorCode =
