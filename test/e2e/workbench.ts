@@ -1,0 +1,160 @@
+// Debian's Chromium driven by playwright-core, and the few things a test does in the VS Code
+// workbench as a user would: palette commands, quick open, status bar, CodeLens, notifications,
+// Problems, screenshots. Selectors are the ones measured on VS Code 1.139 (shared/notes/e2e.md).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-core';
+import { repoRoot } from '../support/tools';
+
+/** Screenshots, logs and other artifacts of the e2e tests. */
+export const testResultsDir = path.join(repoRoot, 'test-results');
+
+export const chromiumPath = process.env.E2E_CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags that let Chromium run headless as root and offline without phoning home. */
+export const chromiumArgs = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+/** How long a single wait in the workbench may take before the test fails. */
+export const uiTimeoutMs = 30_000;
+
+export function launchChromium(): Promise<Browser> {
+  // Never `npx playwright install`: it downloads a browser; Debian's is on the machine.
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, timeout: 60_000 });
+}
+
+export interface OpenOptions {
+  /** Where screenshots and the browser console log go; created if missing. */
+  artifactsDir: string;
+  /** Called before the page loads, e.g. to expose functions the workbench calls. */
+  beforeLoad?: (page: Page) => Promise<void>;
+  timeoutMs?: number;
+}
+
+/** One browser tab showing the VS Code workbench. */
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    private readonly context: BrowserContext,
+    readonly artifactsDir: string,
+  ) {}
+
+  static async open(browser: Browser, url: string, options: OpenOptions): Promise<Workbench> {
+    fs.mkdirSync(options.artifactsDir, { recursive: true });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(uiTimeoutMs);
+    const consoleLog = path.join(options.artifactsDir, 'browser-console.log');
+    page.on('console', (m) => fs.appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
+    page.on('pageerror', (e) => fs.appendFileSync(consoleLog, `[pageerror] ${e.stack ?? e.message}\n`));
+    await options.beforeLoad?.(page);
+    const timeout = options.timeoutMs ?? 60_000;
+    await page.goto(url, { timeout });
+    await page.locator('.monaco-workbench').waitFor({ timeout });
+    return new Workbench(page, context, options.artifactsDir);
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+
+  /** Runs a command by its palette title (`Category: Title` or just the title), as a user does with F1. */
+  async runCommand(title: string): Promise<void> {
+    await this.openQuickInput('F1', `>${title}`);
+    await this.pickQuickInputRow(title);
+  }
+
+  /** Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor tab. */
+  async openFile(relativePath: string): Promise<void> {
+    await this.openQuickInput('Control+P', relativePath);
+    await this.pickQuickInputRow(path.basename(relativePath));
+    await this.page.locator('.tabs-container .tab.active', { hasText: path.basename(relativePath) }).waitFor();
+  }
+
+  /** The quick input (palette, quick pick or input box) while it is shown. */
+  get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  private async openQuickInput(key: string, text: string): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press(key);
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor();
+    await input.fill(text);
+  }
+
+  /** Waits for a row of the shown quick pick containing `label` and picks it. */
+  async pickQuickInputRow(label: string): Promise<void> {
+    const row = this.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+    await row.waitFor();
+    await row.click();
+  }
+
+  /** Keyboard shortcuts only reach the workbench once it has focus. */
+  private async focusWorkbench(): Promise<void> {
+    await this.page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 600, y: 5 } });
+  }
+
+  /** A status bar item by extension id (`publisher.name`) and the item id it was created with. */
+  statusBarItem(extensionId: string, itemId: string): Locator {
+    return this.page.locator(`[id="${extensionId}.${itemId}"]`);
+  }
+
+  /** Text of a status bar item, without the leading space an icon leaves. */
+  async statusBarText(extensionId: string, itemId: string): Promise<string> {
+    const label = this.statusBarItem(extensionId, itemId).locator('.statusbar-item-label');
+    return (await label.innerText({ timeout: uiTimeoutMs })).trim();
+  }
+
+  /** Waits until a status bar item shows `expected` (exact text or pattern) and returns the text. */
+  async waitForStatusBarText(extensionId: string, itemId: string, expected: string | RegExp): Promise<string> {
+    const label = this.statusBarItem(extensionId, itemId).locator('.statusbar-item-label');
+    await label.filter({ hasText: expected }).waitFor();
+    return (await label.innerText()).trim();
+  }
+
+  /** CodeLens texts in the visible editors, waiting for at least one. */
+  async codeLensTexts(): Promise<string[]> {
+    const lenses = this.page.locator('.monaco-editor .codelens-decoration a');
+    await lenses.first().waitFor();
+    return (await lenses.allInnerTexts()).map((t) => t.trim());
+  }
+
+  /** Waits for a notification toast whose message matches and returns the message. */
+  async waitForNotification(message: string | RegExp): Promise<string> {
+    const toast = this.page.locator('.notifications-toasts .notification-list-item-message', { hasText: message }).first();
+    await toast.waitFor();
+    return (await toast.innerText()).trim();
+  }
+
+  /** Messages of the notification toasts shown now. */
+  async notificationMessages(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts();
+  }
+
+  /**
+   * Opens the Problems view and returns its rows as the screen reader reads them (file rows and
+   * marker rows, e.g. `Warning: <message> at line 1 column 1`), waiting for at least `atLeast` rows.
+   */
+  async problems(atLeast = 1): Promise<string[]> {
+    await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    const rows = this.page.locator('.markers-panel .monaco-list-row');
+    await rows.nth(atLeast - 1).waitFor();
+    return (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).filter((l) => l);
+  }
+
+  /** Whether the workbench shows it is in Restricted Mode (banner or status bar indicator). */
+  restrictedModeIndicator(): Locator {
+    return this.page.locator('.monaco-workbench .banner, .monaco-workbench .part.statusbar').filter({ hasText: 'Restricted Mode' }).first();
+  }
+
+  /** Saves a PNG of the whole window as `<artifactsDir>/<name>.png` and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.artifactsDir, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}
