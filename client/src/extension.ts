@@ -1,1 +1,45 @@
-export {};
+// Activation: the output channel, the language server (started, not awaited), the chart index, the
+// badges and the commands. Everything heavy happens after activate() returns.
+import * as vscode from 'vscode';
+import { PassphraseRequest, type StatusParams } from '../../server/src/lsp/protocol';
+import { ChartIndex } from './chartIndex';
+import { registerCommands } from './commands';
+import { createLog } from './output';
+import { PassphraseBroker } from './passphrase';
+import { ServerConnection } from './serverConnection';
+import { StatusBadges } from './statusBadge';
+
+/** What activate() returns: for the extension's own tests and for other extensions. */
+export interface HelmProvenanceApi {
+  /** Resolves once the language server is up. */
+  readonly serverReady: Promise<void>;
+  /** The last status the server pushed for a document or a chart (keyed by its Chart.yaml). */
+  statusOf(uri: vscode.Uri, scope: StatusParams['scope']): StatusParams | undefined;
+  /** The chart status-bar item's text while one is shown. */
+  statusBarText(): string | undefined;
+}
+
+let server: ServerConnection | undefined;
+
+export function activate(context: vscode.ExtensionContext): HelmProvenanceApi {
+  const log = createLog();
+  server = new ServerConnection(context, log);
+  const charts = new ChartIndex();
+  const passphrases = new PassphraseBroker(context.secrets, context.globalState, log);
+  const badges = new StatusBadges(server);
+  context.subscriptions.push(
+    log, server, charts, badges,
+    server.client.onRequest(PassphraseRequest.type, (params, token) => passphrases.answer(params, token)),
+    ...registerCommands({ server, charts, log, passphrases }),
+  );
+  return {
+    serverReady: server.ready,
+    statusOf: (uri, scope) => badges.statusOf(uri, scope),
+    statusBarText: () => badges.statusBarText(),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+  server = undefined;
+}

@@ -1,0 +1,63 @@
+// Which chart (or archive, or .prov) a command is about: the explorer's resource, a CodeLens' or the
+// status bar's arguments, the active editor, or — when none implies one — the user's pick.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ChartStatusRequest, type ChartCommandArgs } from '../../server/src/lsp/protocol';
+import type { ChartIndex } from './chartIndex';
+import type { ServerConnection } from './serverConnection';
+import { uiText } from './uiText';
+
+export type TargetPurpose = 'verify' | 'sign' | 'package';
+
+function isChartCommandArgs(value: unknown): value is ChartCommandArgs {
+  return typeof value === 'object' && value !== null && typeof (value as ChartCommandArgs).chartYaml === 'string';
+}
+
+/** Lens arguments name the archive when there is one: sign or verify that exact file; package the chart. */
+function fromLensArgs(args: ChartCommandArgs, purpose: TargetPurpose): vscode.Uri {
+  const chosen = purpose === 'package' ? args.chartYaml : (args.archive ?? args.chartYaml);
+  return vscode.Uri.parse(chosen);
+}
+
+const CHART_FILE_EXTENSIONS = new Set(['.prov', '.tgz']);
+
+/** The active editor's file when it names a chart by itself or lies inside a chart the server knows. */
+async function fromActiveEditor(server: ServerConnection, purpose: TargetPurpose): Promise<vscode.Uri | undefined> {
+  const uri = vscode.window.activeTextEditor?.document.uri;
+  if (!uri || uri.scheme !== 'file') return undefined;
+  if (path.basename(uri.fsPath) === 'Chart.yaml') return uri;
+  if (purpose !== 'package' && CHART_FILE_EXTENSIONS.has(path.extname(uri.fsPath))) return uri;
+  const status = await server.send(ChartStatusRequest.type, { uri: uri.toString() });
+  return status ? vscode.Uri.parse(status.uri) : undefined;
+}
+
+async function pickChart(charts: ChartIndex, purpose: TargetPurpose): Promise<vscode.Uri | undefined> {
+  await charts.ready;
+  const all = charts.charts();
+  if (all.length === 0) {
+    void vscode.window.showWarningMessage('There is no Chart.yaml in this workspace. Open a folder that holds a Helm chart.');
+    return undefined;
+  }
+  if (all.length === 1) return all[0];
+  const items = all.map((uri) => ({
+    label: `$(package) ${uiText(path.basename(path.dirname(uri.fsPath)))}`,
+    description: uiText(vscode.workspace.asRelativePath(path.dirname(uri.fsPath))),
+    uri,
+  }));
+  const verb = { verify: 'verify', sign: 'sign', package: 'package' }[purpose];
+  const picked = await vscode.window.showQuickPick(items, { title: `Which chart to ${verb}?`, matchOnDescription: true });
+  return picked?.uri;
+}
+
+/** Answers the resource to act on, or undefined when the user cancelled (or there is no chart). */
+export async function resolveChartTarget(arg: unknown, purpose: TargetPurpose, server: ServerConnection, charts: ChartIndex): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  if (isChartCommandArgs(arg)) return fromLensArgs(arg, purpose);
+  return (await fromActiveEditor(server, purpose)) ?? pickChart(charts, purpose);
+}
+
+/** A short name for messages: `mychart-1.2.3.tgz`, or the chart folder's name for a Chart.yaml. */
+export function displayName(uri: vscode.Uri): string {
+  const base = path.basename(uri.fsPath);
+  return uiText(base === 'Chart.yaml' ? path.basename(path.dirname(uri.fsPath)) : base);
+}

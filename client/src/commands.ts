@@ -1,0 +1,74 @@
+// The command table: each contributed command id and what runs it. Handlers answer their result so
+// other extensions and the tests can use them; failures are told to the user and logged, not thrown.
+import * as vscode from 'vscode';
+import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
+import type { ChartIndex } from './chartIndex';
+import { COMMAND_IDS } from './commandIds';
+import { pickSigningKey } from './keyPicker';
+import type { Log } from './output';
+import { packageChart } from './packageChart';
+import type { PassphraseBroker } from './passphrase';
+import type { ServerConnection } from './serverConnection';
+import { saveDefaultSigningKey } from './settings';
+import { signChart } from './signChart';
+import { groupedFingerprint, uiText } from './uiText';
+import { verifyChart } from './verifyChart';
+import { verifyFileSignature } from './verifyFile';
+
+export interface CommandDeps { server: ServerConnection; charts: ChartIndex; log: Log; passphrases: PassphraseBroker }
+
+async function selectSigningKey(deps: CommandDeps): Promise<string | null | undefined> {
+  const picked = await pickSigningKey(deps.server, deps.log, { title: 'Default signing key for Sign Chart', offerAskEachTime: true });
+  if (picked === undefined) return undefined;
+  await saveDefaultSigningKey(picked?.fingerprint ?? '');
+  const message = picked
+    ? `Sign Chart will use ${uiText(picked.uid ?? picked.keyId)} (${groupedFingerprint(picked.fingerprint)}).`
+    : 'Sign Chart will ask which key to use each time.';
+  deps.log.channel.info(picked ? `Default signing key set to ${picked.fingerprint}` : 'Default signing key cleared');
+  void vscode.window.showInformationMessage(message);
+  return picked ? picked.fingerprint : null;
+}
+
+async function forgetPassphrases(deps: CommandDeps): Promise<number> {
+  const count = await deps.passphrases.forgetAll();
+  deps.log.channel.info(`Forgot ${count} saved passphrase(s).`);
+  void vscode.window.showInformationMessage(count === 0 ? 'No passphrases were saved.' : `Forgot ${count} saved passphrase${count === 1 ? '' : 's'}.`);
+  return count;
+}
+
+async function openProvenance(arg: unknown): Promise<void> {
+  const prov = arg instanceof vscode.Uri ? arg : (arg as ChartCommandArgs | undefined)?.prov;
+  if (prov) await vscode.window.showTextDocument(typeof prov === 'string' ? vscode.Uri.parse(prov) : prov);
+}
+
+type Handler = (deps: CommandDeps, arg: unknown) => unknown;
+
+const COMMAND_TABLE: Record<(typeof COMMAND_IDS)[keyof typeof COMMAND_IDS], Handler> = {
+  [COMMAND_IDS.signChart]: (deps, arg) => signChart(deps, arg),
+  [COMMAND_IDS.packageAndSignChart]: (deps, arg) => signChart(deps, arg, true),
+  [COMMAND_IDS.verifyChart]: (deps, arg) => verifyChart(deps, arg),
+  [COMMAND_IDS.packageChart]: (deps, arg) => packageChart(deps, arg),
+  [COMMAND_IDS.openProvenance]: (_deps, arg) => openProvenance(arg),
+  [COMMAND_IDS.verifyFileSignature]: (deps, arg) => verifyFileSignature(deps, arg),
+  [COMMAND_IDS.selectSigningKey]: (deps) => selectSigningKey(deps),
+  [COMMAND_IDS.forgetPassphrases]: (deps) => forgetPassphrases(deps),
+  [COMMAND_IDS.showOutput]: (deps) => deps.log.show(),
+};
+
+function reportUnexpected(deps: CommandDeps, id: string, error: unknown): undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  deps.log.channel.error(`${id} failed: ${message}`);
+  void vscode.window.showErrorMessage(`Helm Provenance: ${uiText(message)}`);
+  return undefined;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  return Object.entries(COMMAND_TABLE).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (arg: unknown) => {
+      try {
+        return await handler(deps, arg);
+      } catch (error) {
+        return reportUnexpected(deps, id, error);
+      }
+    }));
+}

@@ -1,0 +1,39 @@
+// Package Chart: writes `<name>-<version>.tgz` the way `helm package` does (to the first configured
+// output folder, else next to the chart folder) and offers to sign it.
+import * as vscode from 'vscode';
+import { PackageRequest, type PackageResult } from '../../server/src/lsp/protocol';
+import { displayName, resolveChartTarget } from './chartTarget';
+import type { ChartIndex } from './chartIndex';
+import { COMMAND_IDS } from './commandIds';
+import type { Log } from './output';
+import type { ServerConnection } from './serverConnection';
+import { requireTrust } from './settings';
+import { uiText } from './uiText';
+
+export interface PackageDeps { server: ServerConnection; charts: ChartIndex; log: Log }
+
+export async function packageChart(deps: PackageDeps, arg: unknown): Promise<PackageResult | undefined> {
+  if (!requireTrust('Package Chart')) return undefined;
+  const target = await resolveChartTarget(arg, 'package', deps.server, deps.charts);
+  if (!target) return undefined;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Packaging ${displayName(target)}`, cancellable: true },
+    (_progress, token) => deps.server.send(PackageRequest.type, { uri: target.toString() }, token),
+  );
+  if (!result.ok) {
+    deps.log.channel.error(`Package ${target.fsPath}: ${result.error.code}: ${result.error.message}`);
+    void vscode.window.showErrorMessage(`Cannot package ${displayName(target)}: ${uiText(result.error.message)}`);
+    return undefined;
+  }
+  const archive = vscode.Uri.parse(result.archive);
+  deps.log.channel.info(`Packaged ${target.fsPath} → ${archive.fsPath} (${result.chart.name} ${result.chart.version})`);
+  const sign = 'Sign Chart';
+  const reveal = 'Reveal in Explorer';
+  void vscode.window
+    .showInformationMessage(`Packaged ${uiText(`${result.chart.name} ${result.chart.version}`)} as ${displayName(archive)}.`, sign, reveal)
+    .then((choice) => {
+      if (choice === sign) void vscode.commands.executeCommand(COMMAND_IDS.signChart, archive);
+      if (choice === reveal) void vscode.commands.executeCommand('revealInExplorer', archive);
+    });
+  return result;
+}

@@ -1,0 +1,94 @@
+// Starts the language server (dist/server.js over IPC) and gives the commands one way to talk to it.
+// Activation does not wait for the server: requests wait for `ready` instead, so activate() stays fast.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  DidChangeWatchedFilesNotification, FileChangeType, LanguageClient, RevealOutputChannelOn, TransportKind,
+  type LanguageClientOptions, type RequestType, type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, type InitializationOptions,
+} from '../../server/src/lsp/protocol';
+import type { Log } from './output';
+import { affectsSettings, keyringFiles, readSettings } from './settings';
+
+/** Documents the server works on; only `file` URIs (virtual workspaces are not supported). */
+export const DOCUMENT_SELECTOR = [
+  { scheme: 'file', language: LANGUAGE_IDS.provenance },
+  { scheme: 'file', language: LANGUAGE_IDS.keys },
+  { scheme: 'file', language: LANGUAGE_IDS.chartYaml, pattern: '**/Chart.yaml' },
+];
+
+/** The workspace files whose changes can change a verdict. */
+const WATCHED_GLOB = '**/{*.tgz,*.prov,Chart.yaml,KEYS}';
+
+export class ServerConnection implements vscode.Disposable {
+  readonly client: LanguageClient;
+  /** Resolves once the server answered `initialize`; rejects when it cannot start. */
+  readonly ready: Promise<void>;
+  private keyringWatchers: vscode.Disposable[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(context: vscode.ExtensionContext, private readonly log: Log) {
+    const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+    const serverOptions: ServerOptions = {
+      run: { module: serverModule, transport: TransportKind.ipc },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const initializationOptions: InitializationOptions = { clientHandlesCommands: true };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENT_SELECTOR,
+      diagnosticCollectionName: DIAGNOSTIC_SOURCE,
+      initializationOptions,
+      synchronize: {
+        configurationSection: SETTINGS_SECTION,
+        fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED_GLOB),
+      },
+      outputChannel: log.channel,
+      traceOutputChannel: log.channel,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // Hovers quote user ids from keys: never let them run commands or render HTML.
+      markdown: { isTrusted: false, supportHtml: false },
+    };
+    this.client = new LanguageClient('helmProvenance', 'Helm Provenance', serverOptions, clientOptions);
+    this.ready = this.client.start().then(() => this.watchKeyrings());
+    this.ready.catch((e: unknown) => log.channel.error(`The language server did not start: ${e instanceof Error ? e.message : String(e)}`));
+    this.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSettings(e)) void this.ready.then(() => this.watchKeyrings()); }));
+  }
+
+  async send<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
+    await this.ready;
+    return this.client.sendRequest(type, params as never, token);
+  }
+
+  /**
+   * Keyrings live outside the workspace (usually ~/.gnupg), so the workspace watcher misses them; a
+   * watcher per keyring file forwards its changes as `workspace/didChangeWatchedFiles`.
+   */
+  private watchKeyrings(): void {
+    vscode.Disposable.from(...this.keyringWatchers).dispose();
+    this.keyringWatchers = keyringFiles(readSettings()).map((file) => {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+      const forward = (type: FileChangeType) => (uri: vscode.Uri) => {
+        this.log.channel.info(`Keyring changed: ${uri.fsPath}`);
+        void this.client.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri.toString(), type }] });
+      };
+      return vscode.Disposable.from(
+        watcher,
+        watcher.onDidCreate(forward(FileChangeType.Created)),
+        watcher.onDidChange(forward(FileChangeType.Changed)),
+        watcher.onDidDelete(forward(FileChangeType.Deleted)),
+      );
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.dispose();
+    if (this.client.needsStop()) await this.client.stop();
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.keyringWatchers, ...this.subscriptions).dispose();
+    this.keyringWatchers = [];
+  }
+}

@@ -1,0 +1,89 @@
+// Verify Chart: asks the server to verify now, logs what was checked, and tells the verdict with the
+// signer in a notification whose actions fit the outcome. Diagnostics and badges follow from the
+// server's status notification; nothing here writes files, so it also runs in Restricted Mode.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { VerifyRequest, type ChartCommandArgs, type SignerSummary, type StatusParams } from '../../server/src/lsp/protocol';
+import { displayName, resolveChartTarget } from './chartTarget';
+import { COMMAND_IDS } from './commandIds';
+import type { ChartIndex } from './chartIndex';
+import type { Log } from './output';
+import type { ServerConnection } from './serverConnection';
+import { groupedFingerprint, uiText } from './uiText';
+
+export interface VerifyDeps { server: ServerConnection; charts: ChartIndex; log: Log }
+
+export function signerText(signer: SignerSummary): string {
+  return `${uiText(signer.uid ?? signer.uids[0] ?? 'an unnamed key')} (${groupedFingerprint(signer.fingerprint)})`;
+}
+
+function chartLabel(status: StatusParams, fallback: vscode.Uri): string {
+  return status.chart ? uiText(`${status.chart.name} ${status.chart.version}`) : displayName(fallback);
+}
+
+/** One line for the output channel: target, state, code, signer, digests. */
+export function logLine(target: vscode.Uri, status: StatusParams): string {
+  const parts = [`${target.fsPath}: ${status.state}${status.code ? ` (${status.code})` : ''} — ${status.message}`];
+  if (status.archive) parts.push(`archive ${vscode.Uri.parse(status.archive).fsPath}`);
+  if (status.signer) parts.push(`signer ${status.signer.uid ?? ''} ${status.signer.fingerprint}, signed ${status.signer.signedAt}`);
+  if (status.digest?.expected || status.digest?.actual) parts.push(`digest expected ${status.digest.expected ?? '-'} actual ${status.digest.actual ?? '-'}`);
+  return parts.join('; ');
+}
+
+function lensArgs(status: StatusParams): ChartCommandArgs | undefined {
+  return status.scope === 'chart' ? { chartYaml: status.uri, archive: status.archive, prov: status.prov } : undefined;
+}
+
+/** The verdict as a notification. Not awaited by callers: a notification stays until dismissed. */
+export function showVerdict(status: StatusParams, target: vscode.Uri): void {
+  const chart = chartLabel(status, target);
+  const openProv = 'Open .prov';
+  const sign = 'Sign Chart';
+  const packageAndSign = 'Package and Sign';
+  const output = 'Show Output';
+  const run = (choice: string | undefined) => {
+    const args = lensArgs(status);
+    if (choice === openProv && status.prov) void vscode.window.showTextDocument(vscode.Uri.parse(status.prov));
+    if (choice === sign) void vscode.commands.executeCommand(COMMAND_IDS.signChart, args ?? target);
+    if (choice === packageAndSign) void vscode.commands.executeCommand(COMMAND_IDS.packageAndSignChart, args ?? target);
+    if (choice === output) void vscode.commands.executeCommand(COMMAND_IDS.showOutput);
+  };
+  const provActions = status.prov ? [openProv] : [];
+  const signActions = vscode.workspace.isTrusted ? [sign] : [];
+  const warnings = (status.warnings ?? []).map((w) => ` Warning: ${uiText(w.message)}`).join('');
+  switch (status.state) {
+    case 'verified': {
+      const by = status.signer ? ` Signed by ${signerText(status.signer)}.` : '';
+      void vscode.window.showInformationMessage(`✓ ${chart} verified.${by}${warnings}`, ...provActions).then(run);
+      return;
+    }
+    case 'unsigned':
+      void vscode.window.showWarningMessage(`${chart}: ${uiText(status.message)}`, ...signActions).then(run);
+      return;
+    case 'not-packaged':
+    case 'stale':
+      void vscode.window.showWarningMessage(`${chart}: ${uiText(status.message)}`, ...(vscode.workspace.isTrusted ? [packageAndSign] : [])).then(run);
+      return;
+    default:
+      void vscode.window.showErrorMessage(`✗ ${chart}: ${uiText(status.message)}${warnings}`, ...provActions, output).then(run);
+  }
+}
+
+/** The Verify Chart command. Answers the status (for callers and tests), undefined when cancelled or failed. */
+export async function verifyChart(deps: VerifyDeps, arg: unknown): Promise<StatusParams | undefined> {
+  const target = await resolveChartTarget(arg, 'verify', deps.server, deps.charts);
+  if (!target) return undefined;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: `Verifying ${path.basename(target.fsPath)}` },
+    () => deps.server.send(VerifyRequest.type, { uri: target.toString() }),
+  );
+  if (!result.ok) {
+    deps.log.channel.error(`Verify ${target.fsPath}: ${result.error.code}: ${result.error.message}`);
+    void vscode.window.showErrorMessage(`Cannot verify ${displayName(target)}: ${uiText(result.error.message)}`);
+    return undefined;
+  }
+  deps.log.channel.info(`Verify ${logLine(target, result.status)}`);
+  for (const warning of result.status.warnings ?? []) deps.log.channel.warn(`${target.fsPath}: ${warning.code}: ${warning.message}`);
+  showVerdict(result.status, target);
+  return result.status;
+}

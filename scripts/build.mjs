@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Bundles what ships: the VS Code client (`dist/client.js`, `vscode` left to the host), the language
+// server (`dist/server.js`, standalone) and the CLI (`dist/helm-prov.js`, exporting `main`).
+//
+// Two things about openpgp.js 6 that a bundle must get right (shared/notes/facts.md):
+// - its ESM build reads `import.meta.url`, which crashes a CommonJS bundle at load: resolve `openpgp`
+//   to its CommonJS build instead;
+// - for brainpool curves it loads the optional package `eckey-utils` at run time through
+//   `createRequire(__filename)`, which would look next to the bundle (nothing is there in a .vsix):
+//   that one call is rewritten into a plain `require('eckey-utils')` so esbuild bundles the package.
+//
+// Usage: node scripts/build.mjs [--dev] [client|server|cli]...
+//   --dev: no minification (source maps are always written); names: build only those bundles.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+const dev = process.argv.includes('--dev');
+
+// `require` resolves through openpgp's exports map to its CommonJS build (dist/node/openpgp.min.cjs).
+const openpgpCjs = require.resolve('openpgp');
+if (!openpgpCjs.endsWith('.cjs')) throw new Error(`openpgp resolved to ${openpgpCjs}, not its CommonJS build`);
+const ECKEY_RUNTIME_REQUIRE = /\b[A-Za-z_$][\w$]*\.nodeRequire\(\s*["']eckey-utils["']\s*\)/g;
+/** openpgp 6.3.2 loads eckey-utils in two places (sign and verify); fewer means the build is wrong. */
+const ECKEY_REQUIRES_EXPECTED = 2;
+
+/** @type {esbuild.Plugin} */
+const openpgpCommonJs = {
+  name: 'openpgp-commonjs',
+  setup(build) {
+    build.onResolve({ filter: /^openpgp$/ }, () => ({ path: openpgpCjs }));
+    build.onLoad({ filter: /[\\/]openpgp\.min\.cjs$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const found = source.match(ECKEY_RUNTIME_REQUIRE)?.length ?? 0;
+      if (found !== ECKEY_REQUIRES_EXPECTED) {
+        throw new Error(`openpgp: expected ${ECKEY_REQUIRES_EXPECTED} run-time requires of eckey-utils, found ${found}; brainpool keys would break`);
+      }
+      return { contents: source.replace(ECKEY_RUNTIME_REQUIRE, 'require("eckey-utils")'), loader: 'js' };
+    });
+  },
+};
+
+/** @type {esbuild.BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: !dev,
+  sourcemap: true,
+  // Prefer the CommonJS side of dual packages: no import.meta in a CommonJS bundle.
+  mainFields: ['main', 'module'],
+  logLevel: 'warning',
+  metafile: true,
+  plugins: [openpgpCommonJs],
+  absWorkingDir: root,
+};
+
+const allBundles = [
+  { name: 'client', entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+  { name: 'server', entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' },
+  { name: 'cli', entryPoints: ['server/src/cli/helmProv.ts'], outfile: 'dist/helm-prov.js' },
+];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const unknown = wanted.filter((name) => !allBundles.some((b) => b.name === name));
+if (unknown.length > 0) throw new Error(`unknown bundle(s): ${unknown.join(', ')}; known: ${allBundles.map((b) => b.name).join(', ')}`);
+const bundles = allBundles.filter((b) => wanted.length === 0 || wanted.includes(b.name));
+
+const results = await Promise.all(bundles.map(({ name: _name, ...bundle }) => esbuild.build({ ...common, ...bundle })));
+for (const [i, result] of results.entries()) {
+  const output = result.metafile.outputs[bundles[i].outfile];
+  console.log(`${bundles[i].outfile}: ${(output.bytes / 1024).toFixed(0)} KiB`);
+}
