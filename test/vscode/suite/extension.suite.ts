@@ -1,0 +1,128 @@
+// Runs inside the extension host of a real VS Code with the real extension (its bundles in dist/) and
+// its real language server, on the fixture workspace (fixtureWorkspace.ts).
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SignResult, StatusParams } from '../../../server/src/lsp/protocol';
+import { helm, repoRoot } from '../../support/tools';
+import { chartPaths, extensionId, publicKeyring, rsa2048Fingerprint } from '../fixtureWorkspace';
+import { waitFor } from './waitFor';
+
+/** What the extension's activate() returns (client/src/extension.ts). */
+interface HelmProvenanceApi {
+  readonly serverReady: Promise<void>;
+  statusOf(uri: vscode.Uri, scope: StatusParams['scope']): StatusParams | undefined;
+}
+
+const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+const charts = chartPaths(workspaceRoot);
+const section = 'helmProvenance';
+
+async function applyUserSettings(): Promise<void> {
+  const settings = JSON.parse(process.env.HELM_PROV_TEST_SETTINGS ?? '{}') as Record<string, unknown>;
+  const config = vscode.workspace.getConfiguration();
+  for (const [key, value] of Object.entries(settings)) await config.update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+async function codeLensTitles(file: string): Promise<string[]> {
+  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(file), 10);
+  return lenses.map((lens) => lens.command?.title ?? '').filter(Boolean);
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+describe('Helm Provenance in a real VS Code', function () {
+  let api: HelmProvenanceApi;
+
+  before(async () => {
+    assert.ok(workspaceRoot, 'the fixture workspace is not open');
+    const extension = vscode.extensions.getExtension<HelmProvenanceApi>(extensionId);
+    assert.ok(extension, `${extensionId} is not loaded`);
+    api = await extension.activate();
+    await api.serverReady;
+    await applyUserSettings();
+  });
+
+  it('activates when the workspace holds a chart and starts its language server', () => {
+    const extension = vscode.extensions.getExtension(extensionId)!;
+    assert.equal(extension.isActive, true);
+    assert.equal(typeof api.statusOf, 'function');
+  });
+
+  it('registers every command it contributes', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+    const contributed = manifest.contributes.commands.map((c) => c.command);
+    assert.ok(contributed.length >= 7);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    assert.deepEqual(contributed.filter((id) => !registered.has(id)), []);
+  });
+
+  it('takes keyrings and trusted fingerprints from the user settings only, never from the repository', async () => {
+    const config = vscode.workspace.getConfiguration(section);
+    assert.equal(config.inspect('keyrings')?.workspaceValue, undefined);
+    assert.equal(config.inspect('trustedFingerprints')?.workspaceValue, undefined);
+    assert.deepEqual(config.get('keyrings'), [publicKeyring]);
+    // Were the repository's settings used, the stranger's keyring and trust list would make this unknown-signer.
+    const status = await vscode.commands.executeCommand<StatusParams>('helmProvenance.verifyChart', vscode.Uri.file(charts.signedArchive));
+    assert.equal(status.state, 'verified', status.message);
+    assert.equal(status.signer?.fingerprint, rsa2048Fingerprint);
+  });
+
+  it('reports hash-mismatch on the digest of a tampered archive\'s .prov, with both digests', async () => {
+    const document = await vscode.workspace.openTextDocument(charts.tamperedProv);
+    await vscode.window.showTextDocument(document);
+    assert.equal(document.languageId, 'helm-provenance');
+    const diagnostic = await waitFor('a hash-mismatch diagnostic', () =>
+      vscode.languages.getDiagnostics(document.uri).find((d) => d.code === 'hash-mismatch' || (typeof d.code === 'object' && d.code.value === 'hash-mismatch')));
+    assert.equal(diagnostic.source, 'helm-provenance');
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    const flagged = document.getText(diagnostic.range);
+    assert.match(flagged, /^(sha256:)?[0-9a-f]{64}$/, `the range covers "${flagged}", not the digest`);
+    const actual = sha256(charts.tamperedProv.replace(/\.prov$/, ''));
+    assert.notEqual(flagged.replace(/^sha256:/, ''), actual);
+    assert.ok(diagnostic.message.includes(actual), diagnostic.message);
+    assert.ok(diagnostic.message.includes(flagged.replace(/^sha256:/, '')), diagnostic.message);
+  });
+
+  it('shows the provenance status as a CodeLens on Chart.yaml', async () => {
+    const signed = await waitFor('a verified lens', async () => (await codeLensTitles(charts.signedChartYaml)).find((t) => t.includes('verified')));
+    assert.match(signed, /^✓ Signed by dev Rsa Signer <rsa2048@dev\.example>/);
+    assert.ok(signed.includes('95E9…0E24') || signed.includes(rsa2048Fingerprint), signed);
+    const tampered = await waitFor('a hash-mismatch lens', async () => (await codeLensTitles(charts.tamperedChartYaml)).find((t) => /hash mismatch/i.test(t)));
+    assert.match(tampered, /^✗/);
+    const fresh = await waitFor('a not-packaged lens', async () => (await codeLensTitles(charts.freshChartYaml)).find((t) => /not packaged/i.test(t)));
+    assert.match(fresh, /Package and Sign/);
+  });
+
+  it('Verify Chart tells the verdict of a tampered archive', async () => {
+    const status = await vscode.commands.executeCommand<StatusParams>('helmProvenance.verifyChart', vscode.Uri.file(charts.tamperedChartYaml));
+    assert.equal(status.state, 'rejected');
+    assert.equal(status.code, 'hash-mismatch');
+    assert.equal(status.digest?.actual?.replace(/^sha256:/, ''), sha256(charts.tamperedProv.replace(/\.prov$/, '')));
+  });
+
+  it('Sign Chart packages a never-packaged chart, signs it, and the real helm verify accepts the .prov', async () => {
+    assert.equal(fs.existsSync(charts.freshArchive), false);
+    const result = await vscode.commands.executeCommand<SignResult | undefined>('helmProvenance.signChart', vscode.Uri.file(charts.freshChartYaml));
+    assert.ok(result, 'Sign Chart answered nothing: see the Helm Provenance output');
+    assert.equal(result.packaged, true);
+    assert.equal(vscode.Uri.parse(result.archive).fsPath, charts.freshArchive);
+    assert.equal(vscode.Uri.parse(result.prov).fsPath, `${charts.freshArchive}.prov`);
+    assert.equal(result.status.state, 'verified', result.status.message);
+
+    const run = helm(['verify', '--keyring', publicKeyring, charts.freshArchive]);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, new RegExp(`Using Key With Fingerprint: ${rsa2048Fingerprint}`));
+    assert.match(run.stdout, new RegExp(`Chart Hash Verified: sha256:${sha256(charts.freshArchive)}`));
+
+    const chartStatus = await waitFor('the fresh chart to be verified', () => {
+      const status = api.statusOf(vscode.Uri.file(charts.freshChartYaml), 'chart');
+      return status?.state === 'verified' ? status : undefined;
+    });
+    assert.equal(chartStatus.signer?.fingerprint, rsa2048Fingerprint);
+  });
+});
