@@ -1,0 +1,216 @@
+// The client's requests that change files or need keys: package, sign, list signing keys, verify a
+// detached signature. Thin over the engine; the passphrase comes from the client through a request and
+// is never logged, stored or put into a message.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Problem, Result } from '../provenance/codes';
+import { verifyDetached } from '../provenance/detached';
+import { gpgSignArchive, listGpgSigningKeys } from '../provenance/gpgSign';
+import { loadKeyringFile } from '../provenance/keyring';
+import { packageChart } from '../provenance/package';
+import { printable } from '../provenance/provDocument';
+import { listSigningKeys, signArchive, type SigningKeyCandidate, type SigningKeyList, type SignResult as EngineSignResult } from '../provenance/sign';
+import type { KeySet } from './keyStore';
+import type {
+  HelmProvenanceSettings, ListSigningKeysResult, PackageParams, PackageResult, PassphraseParams, RequestError, RequestResult,
+  SignParams, SignResult, SigningKeyItem, StatusParams, VerifyFileParams, VerifyFileResult,
+} from './protocol';
+import { expandHome } from './settings';
+import { signerSummary } from './status';
+import { isoDate } from './text';
+import { pathToUri, uriToPath } from './uris';
+
+export interface ActionContext {
+  settings: HelmProvenanceSettings;
+  /** Absolute output folders from the settings. */
+  outputFolders: string[];
+  keys(): Promise<KeySet>;
+  keysListing(ids: string[]): string[];
+  /** Asks the client; undefined when the user cancelled or the client cannot ask. */
+  askPassphrase(params: PassphraseParams): Promise<string | undefined>;
+  progress(message: string): void;
+  /** Re-evaluates whatever `uri` belongs to after a write, and answers its status. */
+  statusOf(uri: string): Promise<StatusParams | { error: string }>;
+  /** The chart evaluation for a Chart.yaml: does it need packaging, and where is its archive? */
+  chartArchive(chartYaml: string): Promise<{ archive?: string; needsPackage: boolean }>;
+}
+
+const MAX_PASSPHRASE_ATTEMPTS = 3;
+
+function failure(code: string, message: string): { ok: false; error: RequestError } {
+  return { ok: false, error: { code, message } };
+}
+
+function fromProblem(problem: Problem): { ok: false; error: RequestError } {
+  return failure(problem.code, problem.message);
+}
+
+/** A Chart.yaml for a folder or Chart.yaml uri; undefined for anything else. */
+async function chartYamlOf(file: string): Promise<string | undefined> {
+  const candidate = path.basename(file) === 'Chart.yaml' ? file : path.join(file, 'Chart.yaml');
+  try {
+    return (await fs.stat(candidate)).isFile() ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function packageFolder(ctx: ActionContext, chartFolder: string, outDir: string | undefined): string {
+  const explicit = outDir ? uriToPath(outDir) ?? outDir : undefined;
+  return explicit ?? ctx.outputFolders[0] ?? path.dirname(chartFolder);
+}
+
+export async function packageRequest(params: PackageParams, ctx: ActionContext): Promise<RequestResult<PackageResult>> {
+  const file = uriToPath(params.uri);
+  const chartYaml = file ? await chartYamlOf(file) : undefined;
+  if (!chartYaml) return failure('chart-invalid', `${params.uri} is not a chart folder or a Chart.yaml.`);
+  const outDir = packageFolder(ctx, path.dirname(chartYaml), params.outDir);
+  ctx.progress(`Packaging ${path.basename(path.dirname(chartYaml))}…`);
+  await fs.mkdir(outDir, { recursive: true }).catch(() => undefined);
+  const packaged = await packageChart(path.dirname(chartYaml), { outDir });
+  if (!packaged.ok) return fromProblem(packaged.error);
+  await ctx.statusOf(pathToUri(chartYaml));
+  return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: printable(packaged.value.metadata.name), version: printable(packaged.value.metadata.version) } };
+}
+
+function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyItem {
+  const info = candidate.info;
+  const wanted = defaultKey.replace(/\s+/g, '').toUpperCase();
+  return {
+    fingerprint: info.fingerprint,
+    keyId: info.keyId,
+    ...(info.primaryUserId ?? info.userIds[0] ? { uid: printable(info.primaryUserId ?? info.userIds[0]) } : {}),
+    uids: info.userIds.map((u) => printable(u)),
+    algorithm: (candidate.signingPart ?? info).algorithm,
+    ...((candidate.signingPart ?? info).bits !== undefined ? { bits: (candidate.signingPart ?? info).bits } : {}),
+    created: info.created.toISOString(),
+    ...(info.expires ? { expires: isoDate(info.expires) } : {}),
+    ...(candidate.signingPart ? { signingKey: candidate.signingPart.fingerprint } : {}),
+    protected: candidate.passphraseProtected,
+    usable: candidate.usable,
+    ...(candidate.reason ? { reason: printable(candidate.reason, 500) } : {}),
+    isDefault: wanted !== '' && (info.fingerprint === wanted || info.fingerprint.endsWith(wanted)),
+  };
+}
+
+function secretKeyrings(settings: HelmProvenanceSettings): string[] {
+  return settings.secretKeyring ? [expandHome(settings.secretKeyring)] : [];
+}
+
+function gpgOptions(settings: HelmProvenanceSettings): { gpgHome?: string; gpgPath?: string } {
+  return { ...(settings.gnupgHome ? { gpgHome: expandHome(settings.gnupgHome) } : {}), gpgPath: settings.gpgPath };
+}
+
+async function signingKeys(settings: HelmProvenanceSettings): Promise<SigningKeyList> {
+  return settings.signingBackend === 'gpg' ? listGpgSigningKeys(gpgOptions(settings)) : listSigningKeys(secretKeyrings(settings));
+}
+
+export async function listSigningKeysRequest(ctx: ActionContext): Promise<RequestResult<ListSigningKeysResult>> {
+  const list = await signingKeys(ctx.settings);
+  return {
+    ok: true,
+    backend: ctx.settings.signingBackend,
+    keys: list.keys.map((k) => toItem(k, ctx.settings.defaultSigningKey)),
+    warnings: list.problems.map((p) => ({ code: p.code, message: p.message })),
+  };
+}
+
+/** The key to sign with: the request's, else the default setting, else the only usable key. */
+function chooseKey(requested: string | undefined, settings: HelmProvenanceSettings, list: SigningKeyList): Result<{ query: string; candidate?: SigningKeyCandidate }> {
+  const query = requested?.trim() || settings.defaultSigningKey;
+  if (query) {
+    const compact = query.replace(/\s+/g, '').toUpperCase();
+    return { ok: true, value: { query, candidate: list.keys.find((k) => k.info.fingerprint === compact) } };
+  }
+  const usable = list.keys.filter((k) => k.usable);
+  if (usable.length === 1) return { ok: true, value: { query: usable[0].info.fingerprint, candidate: usable[0] } };
+  const error: Problem = usable.length === 0
+    ? { code: 'key-not-found', severity: 'error', message: `No usable signing key (${list.keys.length} secret keys found). Set helmProvenance.secretKeyring, or use the gpg backend.` }
+    : { code: 'key-ambiguous', severity: 'error', message: `${usable.length} keys can sign: choose one (helmProvenance.defaultSigningKey, or Select Signing Key).` };
+  return { ok: false, error };
+}
+
+async function signWithOpenpgp(archivePath: string, query: string, candidate: SigningKeyCandidate | undefined, ctx: ActionContext): Promise<Result<EngineSignResult>> {
+  const keyrings = secretKeyrings(ctx.settings);
+  let result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings });
+  for (let attempt = 1; !result.ok && attempt <= MAX_PASSPHRASE_ATTEMPTS; attempt++) {
+    const code = result.error.code;
+    if (code !== 'passphrase-required' && code !== 'passphrase-wrong') break;
+    const uid = candidate?.info.primaryUserId ?? candidate?.info.userIds[0];
+    const passphrase = await ctx.askPassphrase({
+      fingerprint: candidate?.info.fingerprint ?? query, ...(uid ? { uid: printable(uid) } : {}), attempt, previousWrong: code === 'passphrase-wrong',
+    });
+    if (passphrase === undefined) return { ok: false, error: { code: 'passphrase-required', severity: 'error', message: 'Signing cancelled: no passphrase was given.' } };
+    ctx.progress('Signing…');
+    result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings, passphrase });
+  }
+  return result;
+}
+
+export async function signRequest(params: SignParams, ctx: ActionContext): Promise<RequestResult<SignResult>> {
+  const file = uriToPath(params.uri);
+  if (!file) return failure('io-error', `${params.uri} is not a local file.`);
+  let archivePath: string | undefined;
+  let packaged = false;
+  const chartYaml = await chartYamlOf(file);
+  if (chartYaml) {
+    const found = await ctx.chartArchive(chartYaml);
+    if (found.needsPackage || !found.archive) {
+      if (params.packageIfNeeded === false) return failure('missing-archive', 'The chart is not packaged (or its archive is stale); package it first.');
+      const done = await packageRequest({ uri: pathToUri(chartYaml), ...(params.outDir ? { outDir: params.outDir } : {}) }, ctx);
+      if (!done.ok) return done;
+      archivePath = uriToPath(done.archive);
+      packaged = true;
+    } else {
+      archivePath = found.archive;
+    }
+  } else if (file.endsWith('.tgz')) {
+    archivePath = file;
+  } else if (file.endsWith('.tgz.prov')) {
+    archivePath = file.slice(0, -'.prov'.length);
+  }
+  if (!archivePath) return failure('chart-invalid', `${params.uri} is not a chart folder, a Chart.yaml or a chart archive.`);
+
+  ctx.progress('Looking up the signing key…');
+  const list = await signingKeys(ctx.settings);
+  const chosen = chooseKey(params.key, ctx.settings, list);
+  if (!chosen.ok) return fromProblem(chosen.error);
+  const { query, candidate } = chosen.value;
+  ctx.progress(`Signing ${path.basename(archivePath)}…`);
+  const signed = ctx.settings.signingBackend === 'gpg'
+    ? await gpgSignArchive({ archivePath, keyQuery: query, ...gpgOptions(ctx.settings) })
+    : await signWithOpenpgp(archivePath, query, candidate, ctx);
+  if (!signed.ok) return fromProblem(signed.error);
+  const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
+  if ('error' in status) return failure('io-error', status.error);
+  return { ok: true, archive: pathToUri(signed.value.archivePath), prov: pathToUri(signed.value.provPath), packaged, status };
+}
+
+export async function verifyFileRequest(params: VerifyFileParams, ctx: ActionContext): Promise<RequestResult<VerifyFileResult>> {
+  const file = uriToPath(params.file);
+  const signature = uriToPath(params.signature);
+  if (!file || !signature) return failure('io-error', 'The file and its signature must be local files.');
+  let keys;
+  let trusted = ctx.settings.trustedFingerprints;
+  if (params.keyring) {
+    const keyringPath = uriToPath(params.keyring) ?? params.keyring;
+    const loaded = await loadKeyringFile(keyringPath);
+    if (!loaded.ok) return fromProblem(loaded.error);
+    keys = loaded.value.keys;
+    // The person chose this keyring for this one check: its keys are the ones asked about.
+    trusted = [];
+  } else {
+    keys = (await ctx.keys()).keys;
+  }
+  ctx.progress(`Verifying ${path.basename(file)}…`);
+  const outcome = await verifyDetached(file, signature, keys, { trustedFingerprints: trusted });
+  const ids = outcome.signer ? [outcome.signer.fingerprint, outcome.signer.signingKey] : [];
+  return {
+    ok: true,
+    verdict: outcome.verdict,
+    code: outcome.code,
+    message: outcome.message,
+    ...(outcome.signer ? { signer: signerSummary(outcome.signer, ctx.keysListing(ids)) } : {}),
+    warnings: outcome.warnings.map((w) => ({ code: w.code, message: w.message })),
+  };
+}

@@ -1,0 +1,71 @@
+// Caches that keep the server from hashing archives and checking signatures again when nothing changed.
+// Archive facts are keyed by the file's size, mtime and inode; verdicts by the archive's stamp and
+// digest, the `.prov` text, the keyring contents and the trust settings.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { archiveFacts, type ArchiveFacts } from '../provenance/verify';
+
+/** A Map that forgets its oldest entries beyond `limit`. */
+export class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly limit: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) { this.map.delete(key); this.map.set(key, value); }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** `size:mtime:inode` of a file, or undefined when it does not exist (or is not a regular file). */
+export async function fileStamp(file: string): Promise<string | undefined> {
+  try {
+    const stat = await fs.stat(file);
+    return stat.isFile() ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ArchiveSnapshot { stamp: string; facts: ArchiveFacts }
+
+export class ArchiveFactsCache {
+  private readonly entries = new BoundedMap<string, { stamp: string; facts: Promise<ArchiveFacts> }>(2000);
+
+  /** The archive's digest and Chart name/version, computed once per stamp; undefined when there is no archive. */
+  async get(archivePath: string, attempts = 3): Promise<ArchiveSnapshot | undefined> {
+    const stamp = await fileStamp(archivePath);
+    if (!stamp) { this.entries.delete(archivePath); return undefined; }
+    let entry = this.entries.get(archivePath);
+    if (!entry || entry.stamp !== stamp) {
+      entry = { stamp, facts: archiveFacts(archivePath) };
+      this.entries.set(archivePath, entry);
+    }
+    const facts = await entry.facts;
+    // The file may have been replaced while it was read: the stamp after reading decides.
+    if (attempts > 1 && await fileStamp(archivePath) !== stamp) { this.entries.delete(archivePath); return this.get(archivePath, attempts - 1); }
+    return { stamp, facts };
+  }
+
+  invalidate(archivePath: string): void {
+    this.entries.delete(archivePath);
+  }
+}

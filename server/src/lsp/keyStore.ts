@@ -1,0 +1,98 @@
+// The keys the server verifies with (the user's configured keyrings), and the KEYS files found in the
+// workspace, which are shown as information ("listed in this repository's KEYS") and never trusted.
+import { createHash } from 'node:crypto';
+import type { Problem } from '../provenance/codes';
+import { defaultKeyringPaths, loadKeyringFile } from '../provenance/keyring';
+import type { KeysFileLint } from '../provenance/keysFile';
+import type { LoadedKey } from '../provenance/keyTypes';
+import { fileStamp } from './caches';
+
+export interface KeySet {
+  keys: LoadedKey[];
+  /** Digest of the keys' contents: part of every verdict's cache key. */
+  digest: string;
+  /** Files that exist and were read. */
+  files: string[];
+  problems: { file: string; problem: Problem }[];
+}
+
+/** Configured keyrings, else GnuPG's defaults in `gnupgHome` (or $GNUPGHOME, ~/.gnupg). */
+export function keyringPaths(keyrings: string[], gnupgHome: string): { paths: string[]; explicit: boolean } {
+  if (keyrings.length) return { paths: keyrings, explicit: true };
+  const env = gnupgHome ? { ...process.env, GNUPGHOME: gnupgHome } : process.env;
+  return { paths: defaultKeyringPaths(env), explicit: false };
+}
+
+interface LoadedFile { stamp: string; keys: LoadedKey[]; digest: string; problems: Problem[] }
+
+export class KeyStore {
+  private readonly files = new Map<string, LoadedFile>();
+
+  /** Loads `paths` (re-reading only files whose size/mtime/inode changed). Missing default keyrings are skipped silently. */
+  async load(paths: string[], explicit: boolean, now: Date): Promise<KeySet> {
+    const set: KeySet = { keys: [], digest: '', files: [], problems: [] };
+    const digest = createHash('sha256');
+    const seen = new Set<string>();
+    for (const file of paths) {
+      const stamp = await fileStamp(file);
+      if (!stamp) {
+        this.files.delete(file);
+        if (explicit) set.problems.push({ file, problem: { code: 'io-error', severity: 'warning', message: `Keyring ${file} does not exist (setting helmProvenance.keyrings).` } });
+        continue;
+      }
+      let loaded = this.files.get(file);
+      if (!loaded || loaded.stamp !== stamp) {
+        loaded = await this.read(file, stamp, now);
+        this.files.set(file, loaded);
+      }
+      set.files.push(file);
+      digest.update(`${file}\0${loaded.digest}\0`);
+      set.problems.push(...loaded.problems.map((problem) => ({ file, problem })));
+      for (const key of loaded.keys) {
+        if (seen.has(key.info.fingerprint)) continue;
+        seen.add(key.info.fingerprint);
+        set.keys.push(key);
+      }
+    }
+    set.digest = digest.digest('hex');
+    return set;
+  }
+
+  private async read(file: string, stamp: string, now: Date): Promise<LoadedFile> {
+    const result = await loadKeyringFile(file, now);
+    if (!result.ok) return { stamp, keys: [], digest: `error:${result.error.message}`, problems: [{ ...result.error, severity: 'warning' }] };
+    // The keys' own bytes, so touching a file without changing it keeps every cached verdict.
+    const digest = createHash('sha256');
+    for (const key of result.value.keys) digest.update(key.key.write());
+    return { stamp, keys: result.value.keys, digest: digest.digest('hex'), problems: result.value.problems };
+  }
+
+  /** Forget a file so its next load re-reads it (a watched keyring changed). */
+  invalidate(file: string): void {
+    this.files.delete(file);
+  }
+}
+
+/** KEYS files in the workspace, by path: which of them list a key. */
+export class WorkspaceKeys {
+  private readonly byFile = new Map<string, KeysFileLint>();
+
+  set(file: string, lint: KeysFileLint): void {
+    this.byFile.set(file, lint);
+  }
+
+  delete(file: string): void {
+    this.byFile.delete(file);
+  }
+
+  /** Files holding a key (primary or subkey) with any of these fingerprints or 16-hex key ids. */
+  listing(ids: string[]): string[] {
+    const wanted = new Set(ids.map((id) => id.toUpperCase()));
+    const files: string[] = [];
+    for (const [file, lint] of this.byFile) {
+      const lists = lint.keys.some((k) => [k.info, ...k.info.subkeys].some((p) => wanted.has(p.fingerprint) || wanted.has(p.keyId)));
+      if (lists) files.push(file);
+    }
+    return files;
+  }
+}

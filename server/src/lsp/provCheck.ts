@@ -1,0 +1,84 @@
+// The check of one `.prov` text (as the editor has it) against its sibling archive and the user's keys.
+// Results are cached by everything they depend on, so re-checking an unchanged document is free.
+import * as path from 'node:path';
+import * as openpgp from 'openpgp';
+import type { CancellationToken } from 'vscode-languageserver/node';
+import { parseProvenance, type ProvDocument } from '../provenance/provDocument';
+import { verifyProvenance, type ArchiveFacts, type Outcome } from '../provenance/verify';
+import { BoundedMap, sha256Text, type ArchiveFactsCache } from './caches';
+import type { KeySet } from './keyStore';
+
+export interface ProvCheck {
+  provPath: string;
+  archivePath: string;
+  doc: ProvDocument;
+  outcome: Outcome;
+  archiveExists: boolean;
+  /** The archive's sha256 (hex), whatever the verdict, for the hover on a digest. */
+  archiveSha256?: string;
+  /** Key ids or fingerprints the signature packets name as issuers (from the signature, for display and KEYS lookups). */
+  issuers: string[];
+  /** Workspace KEYS files that list the signer or an issuer: information only, never trust. */
+  listedInWorkspaceKeys: string[];
+}
+
+export interface CheckContext {
+  keys: KeySet;
+  trustedFingerprints: string[];
+  facts: ArchiveFactsCache;
+  /** Which workspace KEYS files list any of these key ids or fingerprints. */
+  keysListing(ids: string[]): string[];
+  now: Date;
+}
+
+/** The archive a `.prov` belongs to: its own path minus `.prov`. */
+export function archiveOf(provPath: string): string {
+  return provPath.endsWith('.prov') ? provPath.slice(0, -'.prov'.length) : `${provPath}.tgz`;
+}
+
+async function signatureIssuers(doc: ProvDocument): Promise<string[]> {
+  if (!doc.signature) return [];
+  try {
+    const sig = await openpgp.readSignature({ armoredSignature: doc.signature.armored });
+    return sig.packets.map((p) => {
+      const fpr = (p as openpgp.SignaturePacket).issuerFingerprint as Uint8Array | null;
+      return fpr ? Buffer.from(fpr).toString('hex').toUpperCase() : (p as openpgp.SignaturePacket).issuerKeyID.toHex().toUpperCase();
+    });
+  } catch {
+    return [];
+  }
+}
+
+type CachedCheck = Omit<ProvCheck, 'listedInWorkspaceKeys'>;
+
+export class ProvChecker {
+  private readonly results = new BoundedMap<string, Promise<CachedCheck>>(500);
+
+  /** Checks `text` as the `.prov` at `provPath`; undefined when cancelled. */
+  async check(provPath: string, text: string, ctx: CheckContext, token?: CancellationToken): Promise<ProvCheck | undefined> {
+    const archivePath = archiveOf(provPath);
+    const snapshot = await ctx.facts.get(archivePath);
+    if (token?.isCancellationRequested) return undefined;
+    // Verdicts depend on time (expiry): an hour is the finest grain a key expiry is shown at.
+    const hour = Math.floor(ctx.now.getTime() / 3_600_000);
+    const key = [archivePath, snapshot?.stamp ?? 'none', snapshot?.facts.sha256 ?? '', sha256Text(text), ctx.keys.digest, ctx.trustedFingerprints.join(','), hour].join('|');
+    let pending = this.results.get(key);
+    if (!pending) {
+      pending = this.compute(provPath, archivePath, text, snapshot?.facts, ctx);
+      this.results.set(key, pending);
+    }
+    const result = await pending;
+    if (token?.isCancellationRequested) return undefined;
+    const ids = [...result.issuers, ...(result.outcome.signer ? [result.outcome.signer.fingerprint, result.outcome.signer.signingKey] : [])];
+    return { ...result, listedInWorkspaceKeys: ctx.keysListing(ids) };
+  }
+
+  private async compute(provPath: string, archivePath: string, text: string, facts: ArchiveFacts | undefined, ctx: CheckContext): Promise<CachedCheck> {
+    const doc = parseProvenance(text);
+    const missing = { error: `there is no ${path.basename(archivePath)} next to ${path.basename(provPath)} (package the chart or download the archive to check its digest)` };
+    const outcome = await verifyProvenance(doc, archivePath, facts ?? missing, {
+      keys: ctx.keys.keys, now: ctx.now, trustedFingerprints: ctx.trustedFingerprints, provText: text, provPath,
+    });
+    return { provPath, archivePath, doc, outcome, archiveExists: facts !== undefined, archiveSha256: facts?.sha256, issuers: await signatureIssuers(doc) };
+  }
+}

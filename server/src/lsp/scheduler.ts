@@ -1,0 +1,57 @@
+// Runs heavy work (hashing archives, checking signatures, indexing) off the request path: a few tasks at
+// a time, interactive ones first, and a newer task for the same key cancels the older one.
+import { CancellationTokenSource, type CancellationToken } from 'vscode-languageserver/node';
+
+export type Priority = 'interactive' | 'background';
+
+export class Scheduler {
+  private running = 0;
+  private readonly waiting: { priority: Priority; start: () => void }[] = [];
+  private readonly current = new Map<string, CancellationTokenSource>();
+
+  constructor(private readonly concurrency: number) {}
+
+  /**
+   * Runs `task` when a slot is free. Resolves `undefined` when the task was superseded (same key) or
+   * cancelled through `outer` before or while it ran.
+   */
+  async run<T>(key: string, priority: Priority, task: (token: CancellationToken) => Promise<T>, outer?: CancellationToken): Promise<T | undefined> {
+    this.current.get(key)?.cancel();
+    const source = new CancellationTokenSource();
+    this.current.set(key, source);
+    const link = outer?.onCancellationRequested(() => source.cancel());
+    await this.slot(priority);
+    try {
+      if (source.token.isCancellationRequested) return undefined;
+      const result = await task(source.token);
+      return source.token.isCancellationRequested ? undefined : result;
+    } finally {
+      this.release();
+      link?.dispose();
+      if (this.current.get(key) === source) this.current.delete(key);
+      source.dispose();
+    }
+  }
+
+  cancelAll(): void {
+    for (const source of this.current.values()) source.cancel();
+  }
+
+  private slot(priority: Priority): Promise<void> {
+    if (this.running < this.concurrency) { this.running++; return Promise.resolve(); }
+    return new Promise((resolve) => {
+      const entry = { priority, start: () => { this.running++; resolve(); } };
+      if (priority === 'interactive') {
+        const firstBackground = this.waiting.findIndex((w) => w.priority === 'background');
+        this.waiting.splice(firstBackground < 0 ? this.waiting.length : firstBackground, 0, entry);
+      } else {
+        this.waiting.push(entry);
+      }
+    });
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.start();
+  }
+}

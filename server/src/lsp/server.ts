@@ -1,0 +1,193 @@
+// The Helm Provenance language server: `helm-prov-ls --stdio` (also --node-ipc / --socket=<port>).
+// Thin handlers: each LSP message is handed to the ProvenanceService or an action, and the service
+// reaches the client only through the ServiceHost below.
+import * as path from 'node:path';
+import {
+  CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
+  ProposedFeatures, ShowDocumentRequest, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
+  type FileSystemWatcher, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { listSigningKeysRequest, packageRequest, signRequest, verifyFileRequest, type ActionContext } from './actions';
+import {
+  ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
+  VerifyFileRequest, VerifyRequest, type ChartCommandArgs, type InitializationOptions,
+} from './protocol';
+import { ProvenanceService } from './service';
+import { outputFolders } from './settings';
+import { pathToUri, uriToPath } from './uris';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let capabilities: ClientCapabilities = {};
+let init: InitializationOptions = {};
+let watcherRegistration: Disposable | undefined;
+let lensRefresh: NodeJS.Timeout | undefined;
+
+const service = new ProvenanceService({
+  publishDiagnostics: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) }),
+  sendStatus: (status) => void connection.sendNotification(StatusNotification.type, status),
+  refreshCodeLenses: () => {
+    if (!capabilities.workspace?.codeLens?.refreshSupport) return;
+    // Many charts finish together: one refresh for the lot.
+    clearTimeout(lensRefresh);
+    lensRefresh = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 30);
+  },
+  log: (message) => connection.console.log(message),
+  warn: (message) => void connection.window.showWarningMessage(`Helm Provenance: ${message}`),
+  createProgress: () => connection.window.createWorkDoneProgress(),
+});
+
+function workspacePaths(folders: { uri: string }[] | null | undefined, rootUri: string | null | undefined): string[] {
+  const uris = folders?.length ? folders.map((f) => f.uri) : rootUri ? [rootUri] : [];
+  return uris.map(uriToPath).filter((p): p is string => p !== undefined);
+}
+
+connection.onInitialize((params): InitializeResult => {
+  capabilities = params.capabilities;
+  init = (params.initializationOptions ?? {}) as InitializationOptions;
+  service.configure({ docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri) });
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      documentSymbolProvider: true,
+      documentLinkProvider: { resolveProvider: false },
+      codeLensProvider: { resolveProvider: false },
+      ...(init.clientHandlesCommands ? {} : { executeCommandProvider: { commands: Object.values(COMMANDS) } }),
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+    serverInfo: { name: 'helm-prov-ls' },
+  };
+});
+
+/** Settings through `workspace/configuration`; a client that cannot answer gets the defaults. */
+async function loadSettings(pushed?: unknown): Promise<void> {
+  let raw: unknown = pushed;
+  if (capabilities.workspace?.configuration) {
+    try {
+      raw = await connection.workspace.getConfiguration({ section: SETTINGS_SECTION });
+    } catch (e) {
+      connection.console.warn(`workspace/configuration failed, using defaults: ${String(e)}`);
+    }
+  }
+  await service.applySettings(raw);
+  await registerWatchers();
+}
+
+/** The files whose changes matter, the keyring files included (they may be outside the workspace). */
+async function registerWatchers(): Promise<void> {
+  const support = capabilities.workspace?.didChangeWatchedFiles;
+  if (!support?.dynamicRegistration) return;
+  const keyrings: FileSystemWatcher[] = service.keyringFiles().map((file) => ({
+    globPattern: support.relativePatternSupport ? { baseUri: pathToUri(path.dirname(file)), pattern: path.basename(file) } : file,
+  }));
+  const watchers: FileSystemWatcher[] = [...['**/*.tgz', '**/*.prov', '**/Chart.yaml', '**/KEYS', '**/*.KEYS'].map((globPattern) => ({ globPattern })), ...keyrings];
+  const previous = watcherRegistration;
+  watcherRegistration = await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers });
+  previous?.dispose();
+}
+
+connection.onInitialized(async () => {
+  if (capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+    await connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
+  }
+  if (capabilities.workspace?.workspaceFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders(async () => {
+      const folders = await connection.workspace.getWorkspaceFolders();
+      service.configure({ workspaceFolders: workspacePaths(folders, undefined) });
+      if (init.indexWorkspace !== false) await service.indexWorkspace();
+    });
+  }
+  await loadSettings();
+  if (init.indexWorkspace !== false) await service.indexWorkspace();
+});
+
+connection.onDidChangeConfiguration(async (params) => {
+  const pushed = (params.settings as Record<string, unknown> | undefined)?.[SETTINGS_SECTION];
+  await loadSettings(pushed);
+});
+
+connection.onDidChangeWatchedFiles(async (params) => {
+  for (const change of params.changes) {
+    const file = uriToPath(change.uri);
+    if (file) await service.fileChanged(file, change.type === FileChangeType.Deleted);
+  }
+});
+
+documents.onDidOpen((e) => service.opened(e.document));
+documents.onDidChangeContent((e) => service.changed(e.document));
+documents.onDidClose((e) => service.closed(e.document));
+
+connection.onHover((params, token) => service.hover(params.textDocument.uri, params.position, token));
+connection.onDocumentSymbol((params) => service.symbols(params.textDocument.uri));
+connection.onDocumentLinks((params) => service.links(params.textDocument.uri));
+connection.onCodeLens((params) => service.codeLenses(params.textDocument.uri));
+
+function actionContext(progress: (message: string) => void): ActionContext {
+  return {
+    settings: service.currentSettings,
+    outputFolders: outputFolders(service.currentSettings, service.workspaceFolderPaths),
+    keys: () => service.keys(),
+    keysListing: (ids) => service.keysListing(ids),
+    askPassphrase: async (params) => {
+      try {
+        return (await connection.sendRequest(PassphraseRequest.type, params))?.passphrase;
+      } catch {
+        return undefined; // a client without the request cannot ask
+      }
+    },
+    progress,
+    statusOf: (uri) => service.verifyNow(uri),
+    chartArchive: (chartYaml) => service.chartArchive(chartYaml),
+  };
+}
+
+connection.onRequest(ChartStatusRequest.type, (params) => service.chartStatus(params.uri));
+
+connection.onRequest(VerifyRequest.type, async (params, token) => {
+  const status = await service.verifyNow(params.uri, token);
+  return 'error' in status ? { ok: false, error: { code: 'io-error', message: status.error } } : { ok: true, status };
+});
+
+/** Runs an action with the client's progress token (if it sent one). */
+async function withProgress<T>(params: { workDoneToken?: string | number }, title: string, run: (ctx: ActionContext) => Promise<T>): Promise<T> {
+  const reporter = connection.window.attachWorkDoneProgress(params.workDoneToken);
+  reporter.begin(title);
+  try {
+    return await run(actionContext((message) => reporter.report(message)));
+  } finally {
+    reporter.done();
+  }
+}
+
+connection.onRequest(PackageRequest.type, (params) => withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx)));
+connection.onRequest(SignRequest.type, (params) => withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx)));
+connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
+connection.onRequest(ListSigningKeysRequest.type, () => listSigningKeysRequest(actionContext(() => undefined)));
+
+// Lens commands for editors other than VS Code (whose client registers them itself).
+connection.onExecuteCommand(async (params) => {
+  const args = params.arguments?.[0] as ChartCommandArgs | undefined;
+  if (!args?.chartYaml) return;
+  if (params.command === COMMANDS.openProvenance && args.prov) {
+    if (capabilities.window?.showDocument?.support) await connection.sendRequest(ShowDocumentRequest.type, { uri: args.prov, takeFocus: true });
+    return;
+  }
+  if (params.command === COMMANDS.verifyChart) {
+    const status = await service.verifyNow(args.chartYaml);
+    const text = 'error' in status ? status.error : `${status.summary}: ${status.message}`;
+    void connection.window.showInformationMessage(`Helm Provenance: ${text}`);
+    return;
+  }
+  if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {
+    const signed = await signRequest({ uri: args.chartYaml }, actionContext(() => undefined));
+    const text = signed.ok ? `signed ${uriToPath(signed.prov) ?? signed.prov}` : `${signed.error.message} [${signed.error.code}]`;
+    void (signed.ok ? connection.window.showInformationMessage(`Helm Provenance: ${text}`) : connection.window.showErrorMessage(`Helm Provenance: ${text}`));
+  }
+});
+
+connection.onShutdown(() => service.dispose());
+
+documents.listen(connection);
+connection.listen();

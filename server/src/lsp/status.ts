@@ -1,0 +1,134 @@
+// Status notifications (per document and per chart) from engine results. Pure: the words a badge, a
+// status bar and a CodeLens show for each state and code.
+import type { KeysFileLint } from '../provenance/keysFile';
+import type { Signer } from '../provenance/signatureCheck';
+import type { ProvCheck } from './provCheck';
+import type { SignerSummary, StatusParams, StatusSeverity } from './protocol';
+import { isoDate } from './text';
+import { printable } from '../provenance/provDocument';
+import { pathToUri } from './uris';
+
+export interface ChartRef {
+  chartYaml: string;
+  folder: string;
+  name?: string;
+  version?: string;
+  /** Why name/version could not be read. */
+  error?: string;
+}
+
+/** What the server found for a chart; the status and the lenses follow from it. */
+export type ChartEvaluation =
+  | { kind: 'invalid'; chart: ChartRef }
+  | { kind: 'not-packaged'; chart: ChartRef; looked: string[] }
+  | { kind: 'stale'; chart: ChartRef; archive: string; holds: { name: string; version: string } }
+  | { kind: 'unsigned'; chart: ChartRef; archive: string }
+  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck };
+
+/** A few words per code, and the reason shown after a dash in a CodeLens. */
+const OUTCOME_WORDS: Record<string, { summary: string; reason: string }> = {
+  verified: { summary: 'Verified', reason: 'signature and archive digest hold' },
+  'missing-prov': { summary: 'Unsigned', reason: 'no .prov next to the archive' },
+  'missing-archive': { summary: 'Archive missing', reason: 'nothing to check the .prov against' },
+  malformed: { summary: 'Malformed provenance', reason: 'the .prov cannot be read' },
+  'signature-invalid': { summary: 'Signature invalid', reason: 'the .prov was changed after signing' },
+  'unknown-signer': { summary: 'Unknown signer', reason: 'the key is not in your keyrings' },
+  'key-expired': { summary: 'Key expired', reason: 'the signing key has expired' },
+  'key-revoked': { summary: 'Key revoked', reason: 'the signing key was revoked' },
+  'wrong-key-usage': { summary: 'Wrong key usage', reason: 'the key may not sign data' },
+  'weak-key': { summary: 'Weak key', reason: 'signed with a key too weak to trust' },
+  'weak-hash': { summary: 'Weak hash', reason: 'signed with a broken hash algorithm' },
+  'hash-mismatch': { summary: 'Hash mismatch', reason: 'archive changed after signing' },
+  'filename-mismatch': { summary: 'File name mismatch', reason: 'signed for another archive name' },
+  'metadata-mismatch': { summary: 'Metadata mismatch', reason: 'signed for another chart or version' },
+};
+
+export function outcomeWords(code: string): { summary: string; reason: string } {
+  return OUTCOME_WORDS[code] ?? { summary: code, reason: 'see the .prov diagnostics' };
+}
+
+export function signerSummary(signer: Signer, listedInWorkspaceKeys: string[]): SignerSummary {
+  return {
+    fingerprint: signer.fingerprint,
+    signingKey: signer.signingKey,
+    ...(signer.uid !== undefined ? { uid: printable(signer.uid) } : {}),
+    uids: signer.uids.map((u) => printable(u)),
+    algorithm: signer.algorithm,
+    ...(signer.bits !== undefined ? { bits: signer.bits } : {}),
+    signedAt: signer.signedAt.toISOString(),
+    ...(signer.keyExpires ? { keyExpires: isoDate(signer.keyExpires) } : {}),
+    ...(listedInWorkspaceKeys.length ? { listedInWorkspaceKeys: listedInWorkspaceKeys.map(pathToUri) } : {}),
+  };
+}
+
+/** The verdict part of a status: shared by `.prov` documents and charts. */
+function checkFields(check: ProvCheck): Omit<StatusParams, 'scope' | 'uri'> {
+  const { outcome } = check;
+  const missingArchive = outcome.code === 'missing-archive' && !check.archiveExists;
+  const warnings = outcome.warnings.map((w) => ({ code: w.code, message: w.message }));
+  const severity: StatusSeverity = outcome.verdict === 'verified' ? (warnings.length ? 'warning' : 'ok') : missingArchive ? 'information' : 'error';
+  return {
+    state: outcome.verdict === 'verified' ? 'verified' : missingArchive ? 'missing-archive' : 'rejected',
+    severity,
+    code: outcome.code,
+    summary: outcomeWords(outcome.code).summary,
+    message: outcome.message,
+    ...(outcome.signer ? { signer: signerSummary(outcome.signer, check.listedInWorkspaceKeys) } : {}),
+    archive: pathToUri(check.archivePath),
+    prov: pathToUri(check.provPath),
+    ...(outcome.chart ? { chart: { name: printable(outcome.chart.name), version: printable(outcome.chart.version) } } : {}),
+    ...(outcome.digest ? { digest: outcome.digest } : {}),
+    ...(warnings.length ? { warnings } : {}),
+  };
+}
+
+export function provStatus(uri: string, check: ProvCheck): StatusParams {
+  return { scope: 'document', uri, ...checkFields(check) };
+}
+
+export function keysStatus(uri: string, lint: KeysFileLint): StatusParams {
+  const count = (code: string) => lint.problems.filter((p) => p.code === code).length;
+  const parts = [`${lint.keys.length} ${lint.keys.length === 1 ? 'key' : 'keys'}`];
+  for (const [code, word] of [['keys-expired', 'expired'], ['keys-revoked', 'revoked'], ['keys-weak', 'weak'], ['keys-secret-key', 'secret'], ['keys-malformed', 'malformed']] as const) {
+    const n = count(code);
+    if (n) parts.push(`${n} ${word}`);
+  }
+  const errors = lint.problems.filter((p) => p.severity === 'error');
+  const severity: StatusSeverity = errors.length ? 'error' : lint.problems.length ? 'warning' : 'information';
+  const first = errors[0] ?? lint.problems[0];
+  return {
+    scope: 'document', uri, state: 'keys', severity, summary: parts.join(', '),
+    ...(first ? { code: first.code } : {}),
+    message: first ? first.message : `${parts[0]}, all current. A KEYS file is information only: it does not make its keys trusted.`,
+  };
+}
+
+function chartNameVersion(chart: ChartRef): { name: string; version: string } | undefined {
+  return chart.name !== undefined && chart.version !== undefined ? { name: printable(chart.name), version: printable(chart.version) } : undefined;
+}
+
+export function chartStatus(evaluation: ChartEvaluation): StatusParams {
+  const { chart } = evaluation;
+  const base = {
+    scope: 'chart' as const,
+    uri: pathToUri(chart.chartYaml),
+    chartFolder: pathToUri(chart.folder),
+    ...(chartNameVersion(chart) ? { chart: chartNameVersion(chart)! } : {}),
+  };
+  const archiveName = `${printable(chart.name ?? '')}-${printable(chart.version ?? '')}.tgz`;
+  switch (evaluation.kind) {
+    case 'invalid':
+      return { ...base, state: 'not-packaged', severity: 'warning', code: 'chart-invalid', summary: 'Chart.yaml invalid', message: chart.error ?? 'Chart.yaml has no name or version.' };
+    case 'not-packaged':
+      return { ...base, state: 'not-packaged', severity: 'information', summary: 'Not packaged', message: `No ${archiveName} in ${evaluation.looked.join(', ')}. Package and sign the chart.` };
+    case 'stale':
+      return {
+        ...base, state: 'stale', severity: 'warning', archive: pathToUri(evaluation.archive), summary: 'Stale',
+        message: `The archive ${evaluation.archive} holds ${printable(evaluation.holds.name)} ${printable(evaluation.holds.version)}, Chart.yaml says ${printable(chart.version ?? '')}. Package and sign again.`,
+      };
+    case 'unsigned':
+      return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive: pathToUri(evaluation.archive), summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };
+    case 'checked':
+      return { ...base, ...checkFields(evaluation.check) };
+  }
+}

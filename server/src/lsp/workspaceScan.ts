@@ -1,0 +1,66 @@
+// Finds the files the server cares about in the workspace folders: every Chart.yaml, `.prov` and KEYS
+// file. Bounded (entries, depth), skips dependency and hidden folders, never follows symbolic links,
+// and yields to the event loop so requests keep being answered while it runs.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { CancellationToken } from 'vscode-languageserver/node';
+
+export const SCAN_LIMITS = { entries: 50_000, depth: 16, yieldEvery: 500 } as const;
+
+const SKIPPED_DIRS = new Set(['node_modules']);
+
+export interface ScanResult {
+  chartYamls: string[];
+  provFiles: string[];
+  keysFiles: string[];
+  /** True when the entry limit stopped the scan early. */
+  truncated: boolean;
+}
+
+export type FileRole = 'chart' | 'prov' | 'keys' | 'archive';
+
+export function fileRole(file: string): FileRole | undefined {
+  const base = path.basename(file);
+  if (base === 'Chart.yaml') return 'chart';
+  if (base === 'KEYS' || base.endsWith('.KEYS')) return 'keys';
+  if (base.endsWith('.prov')) return 'prov';
+  if (base.endsWith('.tgz')) return 'archive';
+  return undefined;
+}
+
+export async function scanWorkspace(folders: string[], token: CancellationToken, onProgress?: (visited: number) => void): Promise<ScanResult | undefined> {
+  const result: ScanResult = { chartYamls: [], provFiles: [], keysFiles: [], truncated: false };
+  let visited = 0;
+  const walk = async (dir: string, depth: number): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return true; // unreadable folders are skipped
+    }
+    for (const entry of entries) {
+      if (token.isCancellationRequested) return false;
+      if (++visited > SCAN_LIMITS.entries) { result.truncated = true; return false; }
+      if (visited % SCAN_LIMITS.yieldEvery === 0) {
+        onProgress?.(visited);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (depth < SCAN_LIMITS.depth && !entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name)) {
+          if (!await walk(full, depth + 1)) return false;
+        }
+      } else if (entry.isFile()) {
+        const role = fileRole(full);
+        if (role === 'chart') result.chartYamls.push(full);
+        else if (role === 'prov') result.provFiles.push(full);
+        else if (role === 'keys') result.keysFiles.push(full);
+      }
+    }
+    return true;
+  };
+  for (const folder of folders) {
+    if (!await walk(folder, 0)) break;
+  }
+  return token.isCancellationRequested ? undefined : result;
+}
