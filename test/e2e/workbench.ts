@@ -98,20 +98,22 @@ export class Workbench {
     await this.page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 600, y: 5 } });
   }
 
-  /** A status bar item by extension id (`publisher.name`) and the item id it was created with. */
-  statusBarItem(extensionId: string, itemId: string): Locator {
-    return this.page.locator(`[id="${extensionId}.${itemId}"]`);
+  /**
+   * A status bar item by its DOM id: `<publisher>.<name>.<item id>` for an extension's item
+   * (`createStatusBarItem(id, …)`), e.g. `status.workspaceTrust` for the workbench's own.
+   */
+  statusBarItem(id: string): Locator {
+    return this.page.locator(`.part.statusbar [id="${id}"]`);
   }
 
-  /** Text of a status bar item, without the leading space an icon leaves. */
-  async statusBarText(extensionId: string, itemId: string): Promise<string> {
-    const label = this.statusBarItem(extensionId, itemId).locator('.statusbar-item-label');
-    return (await label.innerText({ timeout: uiTimeoutMs })).trim();
+  /** Waits for a status bar item and returns its text, without the leading space an icon leaves. */
+  async statusBarText(id: string): Promise<string> {
+    return (await this.statusBarItem(id).locator('.statusbar-item-label').innerText()).trim();
   }
 
-  /** Waits until a status bar item shows `expected` (exact text or pattern) and returns the text. */
-  async waitForStatusBarText(extensionId: string, itemId: string, expected: string | RegExp): Promise<string> {
-    const label = this.statusBarItem(extensionId, itemId).locator('.statusbar-item-label');
+  /** Waits until a status bar item shows `expected` (substring or pattern) and returns its text. */
+  async waitForStatusBarText(id: string, expected: string | RegExp): Promise<string> {
+    const label = this.statusBarItem(id).locator('.statusbar-item-label');
     await label.filter({ hasText: expected }).waitFor();
     return (await label.innerText()).trim();
   }
@@ -146,9 +148,27 @@ export class Workbench {
     return (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).filter((l) => l);
   }
 
-  /** Whether the workbench shows it is in Restricted Mode (banner or status bar indicator). */
-  restrictedModeIndicator(): Locator {
-    return this.page.locator('.monaco-workbench .banner, .monaco-workbench .part.statusbar').filter({ hasText: 'Restricted Mode' }).first();
+  /** The palette's entries for a query (`No matching commands` when there are none); closes it again. */
+  async paletteEntries(query: string): Promise<string[]> {
+    await this.openQuickInput('F1', `>${query}`);
+    const rows = this.quickInput.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor();
+    const labels = (await rows.allInnerTexts()).map((t) => t.trim());
+    await this.page.keyboard.press('Escape');
+    return labels;
+  }
+
+  /** The Restricted Mode banner across the top of the window. */
+  restrictedModeBanner(): Locator {
+    return this.page.locator('[id="workbench.parts.banner"]', { hasText: 'Restricted Mode' });
+  }
+
+  /** Shows the installed extensions and returns the row of one of them (`publisher.name`). */
+  async installedExtensionRow(extensionId: string): Promise<Locator> {
+    await this.runCommand('Extensions: Show Installed Extensions');
+    const row = this.page.locator(`.extensions-viewlet .monaco-list-row[data-extension-id="${extensionId}"]`);
+    await row.waitFor();
+    return row;
   }
 
   /** Saves a PNG of the whole window as `<artifactsDir>/<name>.png` and returns its path. */
