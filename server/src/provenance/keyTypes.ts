@@ -18,11 +18,18 @@ export interface KeyPart {
 }
 
 export interface KeyInfo extends KeyPart {
-  /** User ids with a valid self-signature only (unsigned/grafted ids are left out). */
+  /**
+   * User ids with a valid self-signature only (unsigned/grafted ids are left out). Raw text from the
+   * key: escape control and bidi characters before showing one (keyInfo.escapeForMessage).
+   */
   userIds: string[];
   primaryUserId?: string;
   subkeys: KeyPart[];
-  /** Parts (primary and/or subkeys) that may sign data, valid binding + back-signature. */
+  /**
+   * Parts (primary and/or subkeys) that may sign data: flags allow it, and for a subkey a valid binding
+   * and back-signature. Expired, revoked and weak parts are included: check `expires`, `revoked` and
+   * `weakness` (and the primary's) before trusting or choosing one.
+   */
   signingParts: KeyPart[];
   secret: boolean;
 }

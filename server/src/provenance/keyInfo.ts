@@ -1,0 +1,210 @@
+// Describes a key from its own material and self-signatures: never from a listing, a file name or a
+// user id claim. Validity of every self-signature is checked cryptographically here.
+import * as openpgp from 'openpgp';
+import type { KeyInfo, KeyPart } from './keyTypes';
+
+type SignaturePacket = openpgp.SignaturePacket;
+type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.SecretKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretSubkeyPacket;
+
+/**
+ * openpgp.js refuses DSA, ElGamal, short RSA and MD5/RIPEMD self-signatures by default. A weak key must
+ * still be described (and reported as weak), so description uses this permissive policy.
+ * Never pass it to a signature verification: verify with openpgp's defaults.
+ */
+export const describeConfig: openpgp.Config = {
+  ...openpgp.config,
+  minRSABits: 0,
+  rejectPublicKeyAlgorithms: new Set(),
+  rejectHashAlgorithms: new Set(),
+  rejectCurves: new Set(),
+};
+
+const MIN_RSA_BITS = 2048;
+
+const curveNames: Record<string, { name: string; bits: number }> = {
+  ed25519Legacy: { name: 'ed25519', bits: 255 },
+  curve25519Legacy: { name: 'cv25519', bits: 255 },
+  nistP256: { name: 'nistp256', bits: 256 },
+  nistP384: { name: 'nistp384', bits: 384 },
+  nistP521: { name: 'nistp521', bits: 521 },
+  secp256k1: { name: 'secp256k1', bits: 256 },
+  brainpoolP256r1: { name: 'brainpoolP256r1', bits: 256 },
+  brainpoolP384r1: { name: 'brainpoolP384r1', bits: 384 },
+  brainpoolP512r1: { name: 'brainpoolP512r1', bits: 512 },
+};
+
+/** Algorithm names as GnuPG prints them (`rsa`, `dsa`, `elgamal`, `ed25519`, `cv25519`, `nistp256`, ...). */
+function algorithmOf(packet: AnyKeyPacket): { algorithm: string; bits?: number } {
+  const info = packet.getAlgorithmInfo();
+  switch (info.algorithm) {
+    case 'rsaEncryptSign': case 'rsaEncrypt': case 'rsaSign': return { algorithm: 'rsa', bits: info.bits };
+    case 'dsa': return { algorithm: 'dsa', bits: info.bits };
+    case 'elgamal': return { algorithm: 'elgamal', bits: info.bits };
+    case 'ed25519': return { algorithm: 'ed25519', bits: 255 };
+    case 'x25519': return { algorithm: 'cv25519', bits: 255 };
+    case 'ed448': return { algorithm: 'ed448', bits: 448 };
+    case 'x448': return { algorithm: 'cv448', bits: 448 };
+    default: {
+      const curve = info.curve ? curveNames[info.curve] : undefined;
+      if (curve) return { algorithm: curve.name, bits: curve.bits };
+      return { algorithm: info.curve ?? info.algorithm };
+    }
+  }
+}
+
+const signingAlgorithms = new Set<string>(['rsaEncryptSign', 'rsaSign', 'dsa', 'ecdsa', 'eddsaLegacy', 'ed25519', 'ed448']);
+
+/** Key flags allow signing data; without flags (old keys) GnuPG goes by what the algorithm can do. */
+function flagsAllowSigning(packet: AnyKeyPacket, signature: SignaturePacket | undefined): boolean {
+  if (!signature) return false;
+  if (signature.keyFlags && signature.keyFlags.length > 0) return (signature.keyFlags[0] & openpgp.enums.keyFlags.signData) !== 0;
+  return signingAlgorithms.has(packet.getAlgorithmInfo().algorithm);
+}
+
+function weaknessOf(algorithm: string, bits: number | undefined): string | undefined {
+  if (algorithm === 'rsa' && (bits ?? 0) < MIN_RSA_BITS) return `RSA key of ${bits} bits: fewer than ${MIN_RSA_BITS}`;
+  if (algorithm === 'dsa') return 'DSA key: DSA is deprecated for signatures (FIPS 186-5) and refused by openpgp.js';
+  if (algorithm === 'elgamal') return 'ElGamal key: obsolete, and never valid for signatures';
+  return undefined;
+}
+
+/** Key expiry from a self- or binding signature; undefined = never. */
+function expiryOf(packet: AnyKeyPacket, signature: SignaturePacket | undefined): Date | undefined {
+  if (!signature || signature.keyNeverExpires !== false || !signature.keyExpirationTime) return undefined;
+  return new Date(packet.created.getTime() + signature.keyExpirationTime * 1000);
+}
+
+function earliest(...dates: (Date | undefined)[]): Date | undefined {
+  return dates.reduce<Date | undefined>((min, d) => (d && (!min || d < min) ? d : min), undefined);
+}
+
+/**
+ * The newest signature that verifies. Each is checked as of its own creation time, so a key that has
+ * expired since still shows which parts it had; expiry and revocation at `now` are reported separately.
+ */
+async function newestValid(signatures: SignaturePacket[], check: (s: SignaturePacket, at: Date) => Promise<void>): Promise<SignaturePacket | undefined> {
+  const dated = signatures.filter((s): s is SignaturePacket & { created: Date } => s.created !== null);
+  dated.sort((a, b) => b.created.getTime() - a.created.getTime());
+  for (const signature of dated) {
+    try {
+      await check(signature, signature.created);
+      return signature;
+    } catch {
+      // invalid or not ours: try the next older one
+    }
+  }
+  return undefined;
+}
+
+function part(packet: AnyKeyPacket, created: Date, fields: { expires?: Date; revoked: boolean; canSign: boolean }): KeyPart {
+  const { algorithm, bits } = algorithmOf(packet);
+  const weakness = weaknessOf(algorithm, bits);
+  return {
+    fingerprint: packet.getFingerprint().toUpperCase(),
+    keyId: packet.getKeyID().toHex().toUpperCase(),
+    algorithm,
+    ...(bits !== undefined ? { bits } : {}),
+    created,
+    ...(fields.expires ? { expires: fields.expires } : {}),
+    revoked: fields.revoked,
+    canSign: fields.canSign,
+    ...(weakness ? { weakness } : {}),
+  };
+}
+
+interface ValidUser { userId: string; certification: SignaturePacket }
+
+async function validUsers(key: openpgp.Key, now: Date): Promise<ValidUser[]> {
+  const primary = key.keyPacket;
+  const users: ValidUser[] = [];
+  for (const user of key.users) {
+    if (!user.userID) continue; // photo ids
+    const data = { userID: user.userID, key: primary };
+    const certification = await newestValid(user.selfCertifications, (s, at) =>
+      s.verify(primary, openpgp.enums.signature.certGeneric, data, at, false, describeConfig));
+    if (!certification) continue; // unsigned, or a signature grafted from elsewhere
+    if (await user.isRevoked(certification, primary, now, describeConfig)) continue;
+    users.push({ userId: user.userID.userID, certification });
+  }
+  return users;
+}
+
+/** Like GnuPG: the user id flagged primary with the newest self-signature, else the newest one. */
+function primaryOf(users: ValidUser[]): ValidUser | undefined {
+  const time = (u: ValidUser): number => u.certification.created?.getTime() ?? 0;
+  return [...users].sort((a, b) =>
+    Number(b.certification.isPrimaryUserID === true) - Number(a.certification.isPrimaryUserID === true) || time(b) - time(a))[0];
+}
+
+/** A subkey with a valid binding; may it sign data (flags allow it and the subkey's back-signature verifies)? */
+async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Date): Promise<{ part: KeyPart; signs: boolean } | undefined> {
+  const primary = key.keyPacket;
+  const data = { key: primary, bind: subkey.keyPacket };
+  const binding = await newestValid(subkey.bindingSignatures, (s, at) =>
+    s.verify(primary, openpgp.enums.signature.subkeyBinding, data, at, false, describeConfig));
+  if (!binding) return undefined; // not bound to this key: not part of it
+  const canSign = flagsAllowSigning(subkey.keyPacket, binding);
+  let backSigned = false;
+  const embedded = binding.embeddedSignature;
+  if (canSign && embedded && embedded.signatureType === openpgp.enums.signature.keyBinding && embedded.created) {
+    try {
+      await embedded.verify(subkey.keyPacket, openpgp.enums.signature.keyBinding, data, embedded.created, false, describeConfig);
+      backSigned = true;
+    } catch {
+      // a signing subkey without a valid back-signature could be someone else's key: never a signer
+    }
+  }
+  const revoked = await subkey.isRevoked(binding, primary, now, describeConfig);
+  const described = part(subkey.keyPacket, subkey.getCreationTime(), { expires: expiryOf(subkey.keyPacket, binding), revoked, canSign });
+  return { part: described, signs: canSign && backSigned };
+}
+
+/** Direct-key self-signatures: on every openpgp.js Key at run time, missing from its typings. */
+function directSignaturesOf(key: openpgp.Key): SignaturePacket[] {
+  return (key as unknown as { directSignatures?: SignaturePacket[] }).directSignatures ?? [];
+}
+
+/**
+ * Describes a key at `now` (expiry and revocation are judged then). Only self-signed user ids count;
+ * subkeys without a valid binding are left out; `signingParts` holds the parts that may sign data.
+ */
+export async function describeKey(key: openpgp.Key, now: Date = new Date()): Promise<KeyInfo> {
+  const primary = key.keyPacket;
+  const users = await validUsers(key, now);
+  const primaryUser = primaryOf(users);
+  const direct = await newestValid(directSignaturesOf(key), (s, at) =>
+    s.verify(primary, openpgp.enums.signature.key, { key: primary }, at, false, describeConfig));
+  // Flags live on the primary user id's self-signature, or on a direct-key signature (v6 keys, some v4).
+  const flagsSignature = primaryUser?.certification.keyFlags ? primaryUser.certification : direct ?? primaryUser?.certification;
+  const revoked = await key.isRevoked(undefined, undefined, now, describeConfig);
+  const primaryPart = part(primary, key.getCreationTime(), {
+    expires: earliest(expiryOf(primary, primaryUser?.certification), expiryOf(primary, direct)),
+    revoked,
+    canSign: flagsAllowSigning(primary, flagsSignature),
+  });
+  const subkeys: KeyPart[] = [];
+  const signingParts: KeyPart[] = primaryPart.canSign ? [primaryPart] : [];
+  for (const subkey of key.subkeys) {
+    const described = await describeSubkey(key, subkey, now);
+    if (!described) continue;
+    subkeys.push(described.part);
+    if (described.signs) signingParts.push(described.part);
+  }
+  return {
+    ...primaryPart,
+    userIds: users.map((u) => u.userId),
+    ...(primaryUser ? { primaryUserId: primaryUser.userId } : {}),
+    subkeys,
+    signingParts,
+    secret: key.isPrivate(),
+  };
+}
+
+/**
+ * A user id (or any key-provided text) made safe for messages: control characters, ANSI escapes and
+ * bidi overrides are shown as \u escapes, so a user id cannot forge lines or reorder text.
+ */
+export function escapeForMessage(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,162 @@
+// Keyrings in every form a user has them: binary (`pubring.gpg`, exported secret keyrings), armored
+// (one or many blocks, text between), GnuPG keyboxes (`pubring.kbx`) and Apache KEYS files. The format
+// is sniffed from the bytes, never trusted from the file name (except to call a text file a KEYS file).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Problem, Result } from './codes';
+import { fail, ok } from './codes';
+import { escapeForMessage } from './keyInfo';
+import { isKeybox, readKeybox } from './keybox';
+import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
+import { looksLikeKeyPackets } from './keyPackets';
+import { loadKeysLayout, parseKeysFile } from './keysFile';
+import type { Keyring, KeyringFormat, LoadedKey } from './keyTypes';
+
+/** Largest keyring read (a 100 000-signature flooded key is 46 MB; real keyrings are a few MB). */
+export const MAX_KEYRING_BYTES = 64 * 1024 * 1024;
+
+function isText(bytes: Uint8Array): boolean {
+  const sample = bytes.subarray(0, 4096);
+  return !sample.includes(0) && !looksLikeKeyPackets(bytes);
+}
+
+/** Merges keys of one file into a list, gpg --import style (same fingerprint → one key). */
+async function collect(into: LoadedKey[], keys: LoadedKey[], now: Date): Promise<void> {
+  for (const key of keys) await addOrMerge(into, key, now);
+}
+
+function withBudget(keyring: Keyring, budget: KeyBudget): Keyring {
+  const problem = budget.problem();
+  if (problem) keyring.problems.push(problem);
+  return keyring;
+}
+
+/** Reads a keyring from bytes; bad keys land in `problems` and never stop the others. Never throws. */
+export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = new Date()): Promise<Keyring> {
+  if (isKeybox(bytes)) {
+    const keybox = readKeybox(bytes, KeyBudget.KEYS_PER_FILE);
+    const keyring: Keyring = { format: 'keybox', keys: [], problems: keybox.problems.map((message) => ({ code: 'keys-malformed', severity: 'warning', message })) };
+    const budget = new KeyBudget();
+    if (keybox.truncated) budget.skipped++;
+    for (const block of keybox.keyblocks) {
+      const loaded = await loadBinaryKeys(block.bytes, { file, where: `keyblock at offset ${block.offset}`, secretKeys: 'keep', now, budget });
+      await collect(keyring.keys, loaded.keys, now);
+      keyring.problems.push(...loaded.problems);
+    }
+    return withBudget(keyring, budget);
+  }
+  if (looksLikeKeyPackets(bytes)) {
+    const budget = new KeyBudget();
+    const loaded = await loadBinaryKeys(bytes, { file, secretKeys: 'keep', now, budget });
+    const keys: LoadedKey[] = [];
+    await collect(keys, loaded.keys, now);
+    return withBudget({ format: 'binary', keys, problems: loaded.problems }, budget);
+  }
+  if (isText(bytes)) {
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const layout = parseKeysFile(text);
+    // A KEYS file is public: its secret keys are reported and reduced to their public part.
+    const format: KeyringFormat = /^KEYS\b|\.KEYS$/i.test(path.basename(file)) || layout.listings.length > 0 ? 'keys-file' : 'armored';
+    const loaded = await loadKeysLayout(layout, { file, now, secretKeys: format === 'keys-file' ? 'public-only' : 'keep' });
+    return { format, keys: loaded.keys, problems: loaded.problems };
+  }
+  const problem: Problem = { code: 'keys-no-openpgp', severity: 'error', message: `${file} is not an OpenPGP keyring, keybox, armored key or KEYS file.` };
+  return { format: 'binary', keys: [], problems: [problem] };
+}
+
+/** Reads at most `limit` + 1 bytes of a regular file, so a FIFO, a device or a growing file cannot exhaust memory. */
+async function readBounded(file: string, limit: number): Promise<Result<Uint8Array>> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(file, 'r');
+    const stat = await handle.stat();
+    if (!stat.isFile()) return fail('io-error', `${file} is not a regular file.`);
+    if (stat.size > limit) return fail('keys-too-large', `${file} is ${stat.size} bytes; keyrings over ${limit} bytes are not read.`);
+    const buffer = Buffer.alloc(stat.size + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > stat.size) return fail('keys-too-large', `${file} grew while being read; keyrings over ${limit} bytes are not read.`);
+    }
+    return ok(new Uint8Array(buffer.buffer, buffer.byteOffset, length));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail('io-error', code === 'ENOENT' ? `Keyring ${file} does not exist.` : `Keyring ${file} cannot be read (${code ?? String(e)}).`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Loads a keyring file of any supported format; a missing, unreadable or oversized file is an error value. */
+export async function loadKeyringFile(file: string, now: Date = new Date()): Promise<Result<Keyring>> {
+  const bytes = await readBounded(file, MAX_KEYRING_BYTES);
+  if (!bytes.ok) return bytes;
+  return ok(await parseKeyring(bytes.value, file, now));
+}
+
+/**
+ * The keyrings GnuPG and Helm use by default: `$GNUPGHOME` (else `~/.gnupg`, `%APPDATA%\gnupg` on
+ * Windows) with `pubring.kbx` (GnuPG ≥ 2.1) and `pubring.gpg` (older GnuPG, and Helm's default).
+ * Callers keep the ones that exist.
+ */
+export function defaultKeyringPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
+  const home = env.GNUPGHOME
+    || (platform === 'win32' && env.APPDATA ? path.win32.join(env.APPDATA, 'gnupg') : path.join(env.HOME || os.homedir(), '.gnupg'));
+  const join = platform === 'win32' ? path.win32.join : path.posix.join;
+  return [join(home, 'pubring.kbx'), join(home, 'pubring.gpg')];
+}
+
+type KeyQueryError = 'key-not-found' | 'key-ambiguous';
+
+function describeCandidates(keys: LoadedKey[]): string {
+  return keys.map((k) => `${k.info.fingerprint}${k.info.primaryUserId ? ` ${escapeForMessage(k.info.primaryUserId)}` : ''}`).join('; ');
+}
+
+/** Distinct keys (first copy of each fingerprint), flattened from keyrings and loose keys. */
+function distinctKeys(sources: readonly (Keyring | LoadedKey)[]): LoadedKey[] {
+  const seen = new Set<string>();
+  const keys: LoadedKey[] = [];
+  for (const source of sources) {
+    for (const key of 'format' in source ? source.keys : [source]) {
+      if (seen.has(key.info.fingerprint)) continue;
+      seen.add(key.info.fingerprint);
+      keys.push(key);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Finds one key, like `helm --key` and `gpg --local-user`: by fingerprint (40/64 hex) or 16-hex key id
+ * of the primary or a subkey (any case, spaces and 0x allowed), else by user id: an exact user id
+ * first, then a case-insensitive substring that must name exactly one key.
+ * A hex query never falls back to user ids (a user id could contain someone else's fingerprint), and
+ * 8-hex short key ids are refused (collisions are cheap to make).
+ */
+export function findKeys(sources: readonly (Keyring | LoadedKey)[], query: string): Result<LoadedKey, KeyQueryError> {
+  const keys = distinctKeys(sources);
+  const trimmed = query.trim();
+  if (trimmed === '') return fail('key-not-found', 'No key given: pass a fingerprint or a user id.');
+  const compact = trimmed.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase();
+  if (/^[0-9A-F]{8}$/.test(compact)) {
+    return fail('key-not-found', `Short key id ${compact} is not accepted (anyone can make a key with the same one): give the full fingerprint.`);
+  }
+  if (/^([0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64})$/.test(compact)) {
+    const field = compact.length === 16 ? 'keyId' : 'fingerprint';
+    const found = keys.filter((k) => [k.info, ...k.info.subkeys].some((p) => p[field] === compact));
+    if (found.length === 1) return ok(found[0]);
+    if (found.length > 1) return fail('key-ambiguous', `Key id ${compact} matches several keys: ${describeCandidates(found)}. Give the full fingerprint.`);
+    return fail('key-not-found', `No key with ${field === 'keyId' ? 'key id' : 'fingerprint'} ${compact} in the keyrings.`);
+  }
+  const exact = keys.filter((k) => k.info.userIds.includes(trimmed));
+  const lower = trimmed.toLowerCase();
+  const found = exact.length > 0 ? exact : keys.filter((k) => k.info.userIds.some((u) => u.toLowerCase().includes(lower)));
+  if (found.length === 1) return ok(found[0]);
+  if (found.length > 1) {
+    return fail('key-ambiguous', `"${escapeForMessage(trimmed)}" matches ${found.length} keys: ${describeCandidates(found)}. Give a fingerprint instead.`);
+  }
+  return fail('key-not-found', `No key with a user id containing "${escapeForMessage(trimmed)}" in the keyrings.`);
+}

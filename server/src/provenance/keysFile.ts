@@ -1,0 +1,429 @@
+// Apache-style KEYS files and other armored key files: `gpg --list-sigs` / `--list-keys` text listings
+// (human or --with-colons), each followed by an armored key block. Every block is de-armored on its own
+// (openpgp.readKeys would read only the first), so a broken block is reported at its line and the
+// others still load. Ranges are zero-based lines/characters, as the language server needs them.
+import type { Problem, Range } from './codes';
+import { rangeOf } from './codes';
+import { escapeForMessage } from './keyInfo';
+import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
+import type { LoadedKey } from './keyTypes';
+
+export interface ArmoredBlock {
+  /** The armor type: `PUBLIC KEY BLOCK`, `PRIVATE KEY BLOCK`, `SIGNATURE`, ... */
+  type: string;
+  /** From the BEGIN line to the END line (or to where the block was found broken). */
+  range: Range;
+  /** The BEGIN line. */
+  begin: Range;
+  /** The de-armored packets, when the armor is sound. */
+  bytes?: Uint8Array;
+  /** Why the armor is broken, and where. */
+  error?: { range: Range; message: string };
+}
+
+export type ListingKind = 'pub' | 'sec' | 'sub' | 'ssb' | 'uid' | 'sig' | 'rev' | 'fpr';
+
+export interface ListingLine {
+  kind: ListingKind;
+  range: Range;
+  /** Key id as printed (8 or 16 hex, uppercase, no 0x), on pub/sub/sig lines that show one. */
+  keyId?: string;
+  /** Fingerprint (uppercase, no spaces): on `fpr` lines and the fingerprint line under a pub/sub. */
+  fingerprint?: string;
+  algorithm?: string;
+  created?: string;
+  expires?: string;
+  /** Usage flags as printed, e.g. `SC`. */
+  flags?: string;
+  userId?: string;
+}
+
+/** The listing of one key: a pub/sec line and the lines under it. */
+export interface KeyListing {
+  range: Range;
+  /** The pub/sec line. */
+  primary: ListingLine;
+  subkeys: ListingLine[];
+  lines: ListingLine[];
+  /** Fingerprint of the loaded key this listing describes, when it matches one (set by loading). */
+  matches?: string;
+}
+
+export interface KeysFileLayout {
+  blocks: ArmoredBlock[];
+  listings: KeyListing[];
+  /** BEGIN line of a non-OpenPGP key (PEM `-----BEGIN PUBLIC KEY-----`, a certificate), if any. */
+  pem?: Range;
+  /** Set when a limit stopped parsing: the line where it stopped. */
+  truncatedAt?: number;
+}
+
+const BEGIN = /^\s*-----BEGIN PGP ([A-Z0-9 ,/]+)-----\s*$/;
+const END = /^\s*-----END PGP ([A-Z0-9 ,/]+)-----\s*$/;
+const PEM = /^\s*-----BEGIN ((RSA |EC |DSA )?PUBLIC KEY|CERTIFICATE|SSH2 PUBLIC KEY)-----/;
+const ARMOR_HEADER = /^[A-Za-z][A-Za-z0-9-]*: /;
+const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
+const CHECKSUM_LINE = /^=([A-Za-z0-9+/]{4})$/;
+
+/** CRC-24 of RFC 9580 §6.1, over the de-armored bytes. */
+function crc24(bytes: Uint8Array): number {
+  let crc = 0xb704ce;
+  for (const byte of bytes) {
+    crc ^= byte << 16;
+    for (let i = 0; i < 8; i++) {
+      crc <<= 1;
+      if (crc & 0x1000000) crc ^= 0x1864cfb;
+    }
+  }
+  return crc & 0xffffff;
+}
+
+/**
+ * The lines of a text, one at a time: splitting a hostile 64 MiB file of newlines at once would
+ * allocate tens of millions of strings. Line numbers are zero-based; a trailing CR is dropped.
+ */
+class LineCursor {
+  private offset = 0;
+  line = -1;
+  text = '';
+  /** Offsets of the current line in the source (end excludes the line break). */
+  start = 0;
+  end = 0;
+  constructor(private readonly source: string) {}
+
+  /** Moves to the next line; false at the end of the text. */
+  next(): boolean {
+    if (this.offset > this.source.length) return false;
+    let end = this.source.indexOf('\n', this.offset);
+    if (end < 0) end = this.source.length;
+    const text = this.source.slice(this.offset, end);
+    this.text = text.endsWith('\r') ? text.slice(0, -1) : text;
+    this.start = this.offset;
+    this.end = end;
+    this.offset = end + 1;
+    this.line++;
+    return true;
+  }
+
+  range(): Range {
+    return rangeOf(this.line, 0, this.text.length);
+  }
+
+  slice(start: number, end: number): string {
+    return this.source.slice(start, end);
+  }
+}
+
+/** The base64 lines of a block, as one span of the source: decoded once, with no per-line copies. */
+interface Body { start: number; end: number; chars: number; padded: boolean }
+type Checksum = { value: string; range: Range };
+
+/**
+ * Reads one armored block; the cursor is on its BEGIN line and is left on its END line (or on the
+ * BEGIN line of a block that starts before this one ended: `atNextBegin`).
+ */
+function readBlock(cursor: LineCursor, type: string): { block: ArmoredBlock; atNextBegin: boolean } {
+  const begin = cursor.range();
+  const body: Body = { start: -1, end: -1, chars: 0, padded: false };
+  let checksum: Checksum | undefined;
+  let inHeaders = true;
+  let error: ArmoredBlock['error'];
+  let last = begin;
+  const cutOff = (): ArmoredBlock['error'] => ({ range: begin, message: `armored block at line ${begin.start.line + 1} has no END line` });
+  const addBody = (text: string): void => {
+    if (body.start < 0) body.start = cursor.start;
+    body.end = cursor.end;
+    body.chars += text.length;
+    body.padded = text.endsWith('=');
+  };
+  while (cursor.next()) {
+    const text = cursor.text.trim();
+    // The common case first: a body line (a flooded key is a million of them).
+    if (!inHeaders && !error && !checksum && !body.padded && BASE64_LINE.test(text)) {
+      addBody(text);
+      last = cursor.range();
+      continue;
+    }
+    const end = END.exec(text);
+    if (end) {
+      last = cursor.range();
+      if (end[1] !== type) error ??= { range: last, message: `END line says "${end[1]}" but the block began as "${type}"` };
+      const span = body.start < 0 ? '' : cursor.slice(body.start, body.end);
+      return { block: finishBlock(type, begin, last, span, body.chars, checksum, error), atNextBegin: false };
+    }
+    if (BEGIN.test(text)) {
+      // A new block starts before this one ended: this one is cut off; the next one is read normally.
+      return { block: { type, begin, range: { start: begin.start, end: last.end }, error: error ?? cutOff() }, atNextBegin: true };
+    }
+    last = cursor.range();
+    if (inHeaders) {
+      if (text === '') { inHeaders = false; continue; }
+      if (ARMOR_HEADER.test(text)) continue;
+      inHeaders = false; // no blank line after the headers: tolerated, like GnuPG
+    }
+    if (text === '' || error) continue;
+    const crc = CHECKSUM_LINE.exec(text);
+    if (crc) { checksum = { value: crc[1], range: last }; continue; }
+    if (checksum || body.padded || !BASE64_LINE.test(text)) {
+      error = { range: last, message: `line ${last.start.line + 1} of the armored block is not base64` };
+      continue;
+    }
+    addBody(text);
+  }
+  return { block: { type, begin, range: { start: begin.start, end: last.end }, error: error ?? cutOff() }, atNextBegin: false };
+}
+
+/** Decodes a block's body (line breaks and blanks inside the span are skipped by the decoder) and checks its CRC. */
+function finishBlock(type: string, begin: Range, last: Range, span: string, chars: number, checksum: Checksum | undefined, error: ArmoredBlock['error']): ArmoredBlock {
+  const block: ArmoredBlock = { type, begin, range: { start: begin.start, end: last.end } };
+  if (!error) {
+    const bytes: Uint8Array = Buffer.from(span, 'base64');
+    if (chars % 4 === 1 || bytes.length === 0) {
+      error = { range: begin, message: `armored block at line ${begin.start.line + 1} holds no complete base64 data` };
+    } else if (checksum && Buffer.from(checksum.value, 'base64').readUIntBE(0, 3) !== crc24(bytes)) {
+      error = { range: checksum.range, message: `checksum of the armored block at line ${begin.start.line + 1} does not match its contents (corrupted)` };
+    } else {
+      block.bytes = bytes;
+    }
+  }
+  if (error) block.error = error;
+  return block;
+}
+
+const HUMAN_KEY_LINE = /^(pub|sec|sub|ssb)[#>]?\s+([A-Za-z0-9]+)(?:\/(?:0x)?([0-9A-Fa-f]{8,40}))?\s+(\d\S*)(.*)$/;
+const UID_LINE = /^uid\s+(?:\[[^\]]*\]\s+)?(.*?)\s*$/;
+const SIG_LINE = /^(sig|rev)\S*\s.*?\b(?:0x)?([0-9A-Fa-f]{16}|[0-9A-Fa-f]{8})\b/;
+const FINGERPRINT_LINE = /^\s+(?:Key fingerprint = )?([0-9A-Fa-f]{4}(?: {0,2}[0-9A-Fa-f]{4})+)\s*$/;
+const COLON_LINE = /^(pub|sec|sub|ssb|fpr|uid|sig|rev):/;
+
+function humanKeyLine(match: RegExpExecArray, range: Range): ListingLine {
+  const [, kind, algorithm, keyId, created, rest] = match;
+  const flags = /\[([A-Z]+)\]/.exec(rest)?.[1];
+  const expires = /\[(?:expires|expired): ([^\]]+)\]/.exec(rest)?.[1];
+  return {
+    kind: kind as ListingKind, range, algorithm, created,
+    ...(keyId ? { keyId: keyId.toUpperCase() } : {}),
+    ...(flags ? { flags } : {}),
+    ...(expires ? { expires } : {}),
+  };
+}
+
+function colonLine(text: string, range: Range): ListingLine {
+  const f = text.split(':');
+  const kind = f[0] as ListingKind;
+  const line: ListingLine = { kind, range };
+  if (kind === 'fpr' && /^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$/.test(f[9] ?? '')) line.fingerprint = f[9].toUpperCase();
+  else if (kind === 'uid') line.userId = f[9];
+  else if (/^[0-9A-Fa-f]{16}$/.test(f[4] ?? '')) line.keyId = f[4].toUpperCase();
+  if (f[6] && (kind === 'pub' || kind === 'sub' || kind === 'sec' || kind === 'ssb')) line.expires = f[6];
+  return line;
+}
+
+/** One line outside armored blocks, as a listing line (or undefined for prose). */
+function listingLine(text: string, range: Range): ListingLine | undefined {
+  if (COLON_LINE.test(text)) return colonLine(text, range);
+  const key = HUMAN_KEY_LINE.exec(text);
+  if (key) return humanKeyLine(key, range);
+  const uid = UID_LINE.exec(text);
+  if (uid) return { kind: 'uid', range, userId: uid[1] };
+  const sig = SIG_LINE.exec(text);
+  if (sig) return { kind: sig[1] as ListingKind, range, keyId: sig[2].toUpperCase() };
+  const fpr = FINGERPRINT_LINE.exec(text);
+  if (fpr) {
+    const compact = fpr[1].replace(/ /g, '').toUpperCase();
+    if (compact.length === 40 || compact.length === 64) return { kind: 'fpr', range, fingerprint: compact };
+  }
+  return undefined;
+}
+
+/** Beyond these, the rest of a file is not parsed (and that is reported): real KEYS files hold dozens. */
+export const KeysFileLimits = { blocks: 5000, listingLines: 50_000, listingLineLength: 4096 } as const;
+
+/** Splits a KEYS (or any armored) file into armored blocks and key listings. Never throws. */
+export function parseKeysFile(text: string): KeysFileLayout {
+  const cursor = new LineCursor(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  const layout: KeysFileLayout = { blocks: [], listings: [] };
+  let listing: KeyListing | undefined;
+  let lastKeyLine: ListingLine | undefined;
+  let listingLines = 0;
+  let more = cursor.next();
+  while (more) {
+    const line = cursor.text;
+    const begin = BEGIN.exec(line);
+    if (begin) {
+      if (layout.blocks.length >= KeysFileLimits.blocks) { layout.truncatedAt = cursor.line; break; }
+      const { block, atNextBegin } = readBlock(cursor, begin[1]);
+      layout.blocks.push(block);
+      listing = undefined;
+      more = atNextBegin || cursor.next();
+      continue;
+    }
+    if (!layout.pem && PEM.test(line)) layout.pem = cursor.range();
+    const blank = line.trim() === '';
+    const parsed = blank || line.length > KeysFileLimits.listingLineLength ? undefined : listingLine(line, cursor.range());
+    if (parsed && ++listingLines > KeysFileLimits.listingLines) { layout.truncatedAt = cursor.line; break; }
+    if (!parsed) {
+      if (!blank) listing = undefined; // prose ends a listing; blank lines do not
+    } else if (parsed.kind === 'pub' || parsed.kind === 'sec') {
+      listing = { range: parsed.range, primary: parsed, subkeys: [], lines: [parsed] };
+      layout.listings.push(listing);
+      lastKeyLine = parsed;
+    } else if (listing) {
+      listing.lines.push(parsed);
+      listing.range = { start: listing.range.start, end: parsed.range.end };
+      if (parsed.kind === 'sub' || parsed.kind === 'ssb') { listing.subkeys.push(parsed); lastKeyLine = parsed; }
+      // A fingerprint belongs to the key line above it (gpg prints it under pub, and under sub on request).
+      if (parsed.kind === 'fpr' && lastKeyLine && !lastKeyLine.fingerprint) lastKeyLine.fingerprint = parsed.fingerprint;
+    }
+    more = cursor.next();
+  }
+  return layout;
+}
+
+/** Does a listed key (fingerprint and/or key id, possibly a short 8-hex id) name this fingerprint? */
+function listedAs(line: ListingLine, fingerprint: string): boolean {
+  if (line.fingerprint) return line.fingerprint === fingerprint;
+  return line.keyId !== undefined && (fingerprint.endsWith(line.keyId) || fingerprint.startsWith(line.keyId));
+}
+
+function named(line: ListingLine): string | undefined {
+  return line.fingerprint ?? line.keyId;
+}
+
+export interface KeysTextLoad {
+  keys: LoadedKey[];
+  problems: Problem[];
+  layout: KeysFileLayout;
+}
+
+export interface KeysTextOptions {
+  file: string;
+  now: Date;
+  /** `public-only` for KEYS files: secret blocks are reported and only their public part is kept. */
+  secretKeys: 'keep' | 'public-only';
+}
+
+function checkListings(listings: KeyListing[], keys: LoadedKey[], problems: Problem[]): void {
+  for (const listing of listings) {
+    const claimed = named(listing.primary);
+    if (!claimed) continue; // a listing without fingerprint or key id cannot be checked
+    const key = keys.find((k) => listedAs(listing.primary, k.info.fingerprint));
+    if (!key) {
+      const actual = keys.map((k) => k.info.fingerprint).join(', ');
+      problems.push({
+        code: 'keys-listing-mismatch', severity: 'error', range: listing.primary.range,
+        message: `The listing names key ${claimed}, but the block below holds ${actual}. Trust the block's fingerprint, not the listing.`,
+      });
+      continue;
+    }
+    listing.matches = key.info.fingerprint;
+    const subkeyFingerprints = key.key.subkeys.map((s) => s.getFingerprint().toUpperCase());
+    for (const sub of listing.subkeys) {
+      const subClaimed = named(sub);
+      if (subClaimed && !subkeyFingerprints.some((f) => listedAs(sub, f))) {
+        problems.push({
+          code: 'keys-listing-mismatch', severity: 'warning', range: sub.range,
+          message: `The listing names subkey ${subClaimed}, which key ${key.info.fingerprint} in the block below does not have.`,
+        });
+      }
+    }
+  }
+}
+
+/** Loads every key of a KEYS or armored text file; problems cover broken blocks, secrets, listings, duplicates. */
+export function loadKeysText(text: string, options: KeysTextOptions): Promise<KeysTextLoad> {
+  return loadKeysLayout(parseKeysFile(text), options);
+}
+
+/** Like loadKeysText, for a file already split by parseKeysFile. */
+export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOptions): Promise<KeysTextLoad> {
+  const keys: LoadedKey[] = [];
+  const problems: Problem[] = [];
+  const keyBlocks = layout.blocks.filter((b) => b.type === 'PUBLIC KEY BLOCK' || b.type === 'PRIVATE KEY BLOCK');
+  if (keyBlocks.length === 0) {
+    problems.push({
+      code: 'keys-no-openpgp', severity: 'error',
+      range: layout.pem ?? rangeOf(0, 0, 0),
+      message: layout.pem
+        ? 'This is a PEM/X.509 key, not an OpenPGP key: Helm charts are signed with OpenPGP keys (export one with gpg --armor --export).'
+        : 'No OpenPGP key block (-----BEGIN PGP PUBLIC KEY BLOCK-----) in this file.',
+    });
+    return { keys, problems, layout };
+  }
+  let previousEnd = -1;
+  const budget = new KeyBudget();
+  for (const block of keyBlocks) {
+    const beginRange = block.begin;
+    const listingsAbove = layout.listings.filter((l) => l.range.start.line > previousEnd && l.range.start.line < block.begin.start.line);
+    previousEnd = block.range.end.line;
+    if (!block.bytes) {
+      problems.push({ code: 'keys-malformed', severity: 'error', range: block.error!.range, message: `${block.error!.message}; this block was skipped.` });
+      continue;
+    }
+    const where = `block at line ${block.begin.start.line + 1}`;
+    const loaded = await loadBinaryKeys(block.bytes, { file: options.file, range: block.range, where, secretKeys: options.secretKeys, now: options.now, budget });
+    problems.push(...loaded.problems.map((p) => ({ ...p, range: beginRange })));
+    if (options.secretKeys === 'public-only' && (loaded.sawSecret || block.type === 'PRIVATE KEY BLOCK')) {
+      problems.push({
+        code: 'keys-secret-key', severity: 'error', range: beginRange,
+        message: 'A private key in a KEYS file: anyone can read it. Remove the block and treat the key as compromised (revoke it).',
+      });
+    }
+    for (const key of loaded.keys) {
+      const earlier = await addOrMerge(keys, key, options.now);
+      if (earlier) {
+        problems.push({
+          code: 'keys-duplicate', severity: 'warning', range: beginRange,
+          message: `Key ${key.info.fingerprint} appears again (first at line ${(earlier.source.range?.start.line ?? 0) + 1}); the copies were merged.`,
+        });
+      }
+    }
+    checkListings(listingsAbove, loaded.keys, problems);
+  }
+  const overBudget = budget.problem();
+  if (overBudget) problems.push(overBudget);
+  if (layout.truncatedAt !== undefined) {
+    problems.push({
+      code: 'keys-too-large', severity: 'warning', range: rangeOf(layout.truncatedAt, 0, 0),
+      message: `This file has more than ${KeysFileLimits.blocks} armored blocks or ${KeysFileLimits.listingLines} listing lines; nothing from here on was read.`,
+    });
+  }
+  return { keys, problems, layout };
+}
+
+export type KeysFileLint = KeysTextLoad;
+
+function day(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Where to report a key's status: its listing's pub line when there is one, else its BEGIN line. */
+function statusRange(key: LoadedKey, layout: KeysFileLayout): Range | undefined {
+  const listing = layout.listings.find((l) => l.matches === key.info.fingerprint);
+  if (listing) return listing.primary.range;
+  return layout.blocks.find((b) => b.range.start.line === key.source.range?.start.line)?.begin;
+}
+
+/**
+ * Lints a KEYS file at `now`: everything loading reports, plus per key `keys-expired`, `keys-revoked`
+ * and `keys-weak`. The file's keys are loaded as public keys only.
+ */
+export async function lintKeysFile(text: string, now: Date, file = 'KEYS'): Promise<KeysFileLint> {
+  const loaded = await loadKeysText(text, { file, now, secretKeys: 'public-only' });
+  for (const key of loaded.keys) {
+    const info = key.info;
+    const who = `${info.primaryUserId ? `${escapeForMessage(info.primaryUserId)} ` : ''}(${info.fingerprint})`;
+    const range = statusRange(key, loaded.layout);
+    const at = range ? { range } : {};
+    if (info.revoked) {
+      loaded.problems.push({ code: 'keys-revoked', severity: 'warning', ...at, message: `Key ${who} is revoked: signatures made with it are rejected.` });
+    } else if (info.expires && info.expires <= now) {
+      loaded.problems.push({ code: 'keys-expired', severity: 'warning', ...at, message: `Key ${who} expired on ${day(info.expires)}: signatures made with it are rejected until its owner extends it.` });
+    }
+    const weakness = info.weakness ?? info.signingParts.find((p) => p.weakness)?.weakness;
+    if (weakness) {
+      loaded.problems.push({ code: 'keys-weak', severity: 'warning', ...at, message: `Key ${who} is weak (${weakness}): signatures made with it are rejected.` });
+    }
+  }
+  return loaded;
+}
