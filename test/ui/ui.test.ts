@@ -1,0 +1,125 @@
+// Black-box tests of the installed .vsix in a real VS Code (code-server) driven through Chromium, the
+// way a user works: open files, read the CodeLens and the status bar, look at Problems, run Sign Chart
+// from the palette and type the passphrase. Screenshots of the key moments go to test-results/ui/.
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { withWorkbench } from '../e2e/session';
+import { launchChromium, type Workbench } from '../e2e/workbench';
+import { helm, tempDir } from '../support/tools';
+import {
+  chartPaths, createFixtureWorkspace, extensionId, lockedFingerprint, lockedPassphrase, publicKeyring, statusBarItemId,
+  userSettingsFor, type FixtureWorkspace,
+} from '../vscode/fixtureWorkspace';
+import { packagedExtension } from './packagedExtension';
+
+const statusItem = `${extensionId}.${statusBarItemId}`;
+const testTimeout = { timeout: 6 * 60_000 };
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function verifiedLens(workbench: Workbench) {
+  return workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'verified' }).first();
+}
+
+describe('the installed extension in a real VS Code', () => {
+  const scratch = tempDir('helm-prov-ui-');
+  // An empty GnuPG home: the user's own ~/.gnupg never takes part.
+  const gnupgHome = path.join(scratch, 'gnupg');
+  let vsix: string;
+  let browser: Browser;
+  let workspace: FixtureWorkspace;
+
+  before(async () => {
+    fs.mkdirSync(gnupgHome, { mode: 0o700, recursive: true });
+    vsix = await packagedExtension(scratch);
+    browser = await launchChromium();
+    workspace = createFixtureWorkspace();
+  });
+
+  after(async () => {
+    await browser?.close();
+    workspace?.remove();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const session = (name: string, workspaceTrust: boolean) => ({
+    name, workspace: workspace.root, vsix: [vsix], workspaceTrust, userSettings: userSettingsFor('locked'), env: { GNUPGHOME: gnupgHome },
+  });
+
+  test('signer CodeLens, status bar, hash-mismatch in Problems, ignored repository settings, Sign Chart with a passphrase', testTimeout, async (t) => {
+    await withWorkbench(browser, session('extension', false), async (workbench, folder) => {
+      const charts = chartPaths(folder);
+
+      await t.test('a signed chart\'s Chart.yaml shows its signer in a CodeLens and "Verified" in the status bar', async () => {
+        await workbench.openFile('signed/devapp/Chart.yaml');
+        await verifiedLens(workbench).waitFor();
+        assert.match((await verifiedLens(workbench).innerText()).trim(), /^✓ Signed by dev Rsa Signer <rsa2048@dev\.example> · 95E9…0E24 · verified$/);
+        assert.equal(await workbench.waitForStatusBarText(statusItem, 'Verified'), 'Verified');
+        await workbench.screenshot('codelens-verified');
+      });
+
+      await t.test('the repository\'s own keyring and trust list in .vscode/settings.json are ignored', async () => {
+        // They name only the stranger's key: were they used, the signed chart would be "Unknown signer".
+        const settings = JSON.parse(fs.readFileSync(path.join(folder, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(settings).sort(), ['helmProvenance.keyrings', 'helmProvenance.trustedFingerprints']);
+        await workbench.runCommand('Helm Provenance: Verify Chart');
+        const message = await workbench.waitForNotification(/devapp 1\.2\.3 verified/);
+        assert.match(message, /Signed by dev Rsa Signer <rsa2048@dev\.example>/);
+        await workbench.openFile('.vscode/settings.json');
+        await workbench.screenshot('workspace-settings-ignored');
+      });
+
+      await t.test('a tampered archive shows hash-mismatch in the Problems view and in the status bar', async () => {
+        await workbench.openFile('tampered/devapp-1.2.3.tgz.prov');
+        await workbench.waitForStatusBarText(statusItem, 'Hash mismatch');
+        const actual = sha256(charts.tamperedProv.replace(/\.prov$/, ''));
+        const rows = await workbench.problems(2);
+        assert.ok(rows.some((row) => row.includes(actual)), `no Problems row names the archive's digest ${actual}:\n${rows.join('\n')}`);
+        await workbench.screenshot('problems-hash-mismatch');
+      });
+
+      await t.test('Sign Chart from the palette with a passphrase-protected key: the real helm verify accepts the new .prov', async () => {
+        await workbench.openFile('fresh/devlists/Chart.yaml');
+        await workbench.waitForStatusBarText(statusItem, 'Not packaged');
+        await workbench.screenshot('status-not-packaged');
+
+        await workbench.runCommand('Helm Provenance: Sign Chart');
+        await workbench.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'dev Locked' }).waitFor();
+        await workbench.screenshot('sign-pick-key');
+        await workbench.pickQuickInputRow('dev Locked');
+        const passphrase = workbench.quickInput.locator('input[type="password"]');
+        await passphrase.waitFor();
+        await workbench.screenshot('sign-passphrase');
+        await passphrase.fill(lockedPassphrase);
+        await passphrase.press('Enter');
+
+        const message = await workbench.waitForNotification(/Signed devlists-0\.1\.0\.tgz/);
+        assert.match(message, /dev Locked <locked@dev\.example>/);
+        await workbench.waitForStatusBarText(statusItem, 'Verified');
+        await workbench.screenshot('signed-verified');
+
+        const run = helm(['verify', '--keyring', publicKeyring, charts.freshArchive]);
+        assert.equal(run.status, 0, run.stdout + run.stderr);
+        assert.match(run.stdout, new RegExp(`Using Key With Fingerprint: ${lockedFingerprint}`));
+      });
+    });
+  });
+
+  test('in Restricted Mode: charts are still verified, Sign Chart and Package Chart are not offered', testTimeout, async () => {
+    await withWorkbench(browser, session('restricted', true), async (workbench) => {
+      await workbench.restrictedModeBanner().waitFor();
+      await workbench.openFile('signed/devapp/Chart.yaml');
+      await verifiedLens(workbench).waitFor();
+      const offered = await workbench.paletteEntries('Helm Provenance:');
+      assert.ok(offered.some((row) => row.includes('Verify Chart')), offered.join('\n'));
+      assert.deepEqual(offered.filter((row) => /Sign Chart|Package Chart/.test(row)), []);
+      await workbench.screenshot('restricted-mode');
+    });
+  });
+});
