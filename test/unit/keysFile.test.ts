@@ -136,6 +136,11 @@ test('broken armor is reported at its line and the other blocks still load', asy
   assert.match(cut.problems[0].message, /no END line/);
   assert.deepEqual(cut.keys.map((k) => k.info.fingerprint), [fpr('twouid')]);
 
+  const unreadable = new Uint8Array(fs.readFileSync(path.join(signedKeys, 'ed25519.pub.gpg')));
+  unreadable[2 + 5] = 99; // an unknown algorithm: sound armor around a key nobody can read
+  const unknownKey = await lintKeysFile(`${good.listing}${openpgp.armor(openpgp.enums.armor.publicKey, unreadable)}`, now);
+  assert.deepEqual(codes(unknownKey.problems), ['keys-malformed'], 'the listing above an unreadable key is not also a mismatch');
+
   const badCrc = good.block.replace(/\n=(....)\n/, (_m, crc: string) => `\n=${crc === 'AAAA' ? 'AAAB' : 'AAAA'}\n`);
   const crc = await lintKeysFile(badCrc, now);
   assert.deepEqual(codes(crc.problems), ['keys-malformed']);

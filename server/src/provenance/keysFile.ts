@@ -378,7 +378,8 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
         });
       }
     }
-    checkListings(listingsAbove, loaded.keys, problems);
+    // A block whose keys were all skipped is reported already; its listing cannot be checked.
+    if (loaded.keys.length > 0) checkListings(listingsAbove, loaded.keys, problems);
   }
   const overBudget = budget.problem();
   if (overBudget) problems.push(overBudget);
