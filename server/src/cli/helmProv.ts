@@ -2,10 +2,9 @@
 // Exit codes: 0 all verified/done, 1 any rejected/failed, 2 usage error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Problem } from '../provenance/codes';
 import type { LoadedKey } from '../provenance/keyTypes';
-import { printable } from '../provenance/provDocument';
 import { formatKey, formatOutcome, outcomeJson, formatProblem } from './format';
 
 const USAGE = `Usage: helm-prov <command> [options]
@@ -34,7 +33,7 @@ const defaultIo: Io = {
   stdin: () => fs.readFileSync(0, 'utf8'),
 };
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {

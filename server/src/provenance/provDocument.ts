@@ -202,8 +202,8 @@ function nodeRange(node: Node | null | undefined, map: Mapper): Range | undefine
 function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, what: string): { yaml: Document.Parsed; map: Mapper; text: string } | undefined {
   const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
   const map = positionMapper(doc, firstLine);
-  // Bounded: no alias expansion bombs, duplicate keys are errors, one document only.
-  const yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, maxAliasCount: 50, prettyErrors: false, strict: true });
+  // Duplicate keys are errors; aliases are never expanded (nothing here calls toJS).
+  const yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, prettyErrors: false, strict: true });
   const errors = yaml.errors;
   for (const e of errors) {
     const at = map.at(Math.min(e.pos[0], Math.max(text.length - 2, 0)));

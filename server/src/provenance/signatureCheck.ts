@@ -133,10 +133,13 @@ async function settle(verification: Promise<{ signatures: { verified: Promise<tr
   }
 }
 
+// openpgp.js types omit this public constructor.
+const Cleartext = openpgp.CleartextMessage as unknown as new (text: string, signature: openpgp.Signature) => openpgp.CleartextMessage;
+
 /** Cleartext: the text openpgp.js checks is the signed text our parser produced. */
 export function cleartextCheck(signedText: string): CryptoCheck {
   return (packet, key, now) => settle(openpgp.verify({
-    message: new openpgp.CleartextMessage(signedText, onePacket(packet)), verificationKeys: [key], date: now, expectSigned: false,
+    message: new Cleartext(signedText, onePacket(packet)), verificationKeys: [key], date: now, expectSigned: false,
   }));
 }
 

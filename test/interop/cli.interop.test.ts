@@ -1,0 +1,77 @@
+// The helm-prov CLI as a user runs it: a real process, real files, compared with the real `helm verify`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { helm, repoRoot, signedCases, signedKeyrings, signedManifest, tempDir } from '../support/tools';
+
+const cli = path.join(repoRoot, 'bin', 'helm-prov.js');
+const pubring = path.join(signedKeyrings, 'pubring.gpg');
+
+function helmProv(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, env: { ...process.env, GNUPGHOME: tempDir('empty-gnupg-') } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function archiveOf(c: string): string {
+  const dir = path.join(signedCases, c);
+  return path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
+}
+
+test('verify prints what helm verify prints for every chart Helm and we both accept', () => {
+  for (const c of signedManifest().filter((m) => m.code === 'verified' && m.helm_rc === 0)) {
+    const ours = helmProv(['verify', archiveOf(c.case), '--keyring', pubring]);
+    assert.equal(ours.status, 0, `${c.case}: ${ours.stdout}${ours.stderr}`);
+    const theirs = helm(['verify', archiveOf(c.case), '--keyring', pubring]);
+    assert.equal(theirs.status, 0, theirs.stderr);
+    const strip = (s: string) => s.split('\n').filter((l) => /^(Signed by|Using Key|Chart Hash)/.test(l)).join('\n');
+    if (c.case !== 'valid-subkey') assert.equal(strip(ours.stdout), strip(theirs.stdout), c.case);
+  }
+});
+
+test('verify --json over a directory: one object per archive, exit 1 when any is rejected', () => {
+  const r = helmProv(['verify', signedCases, '--keyring', pubring, '--json']);
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const byCase = new Map(lines.map((o) => [path.basename(path.dirname(o.archive)), o]));
+  for (const c of signedManifest()) {
+    const o = byCase.get(c.case);
+    assert.ok(o, `${c.case} missing from output`);
+    assert.equal(o.code, c.code === 'unsigned-content' ? 'verified' : c.code, c.case);
+    assert.equal(o.verdict, c.verdict, c.case);
+    assert.deepEqual(Object.keys(o), ['archive', 'verdict', 'code', 'warnings', 'signer', 'digest', 'message']);
+    if (c.code === 'unsigned-content') assert.deepEqual(o.warnings, ['unsigned-content']);
+  }
+  assert.equal(byCase.get('valid-rsa2048').signer.uid, 'dev Rsa Signer <rsa2048@dev.example>');
+});
+
+test('exit codes: 0 verified, 1 rejected, 2 usage', () => {
+  assert.equal(helmProv(['verify', archiveOf('valid-ed25519'), '--keyring', pubring]).status, 0);
+  const bad = helmProv(['verify', archiveOf('tgz-replaced'), '--keyring', pubring]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /rejected \(hash-mismatch\)/);
+  assert.equal(helmProv(['verify']).status, 2);
+  assert.equal(helmProv(['frobnicate']).status, 2);
+  assert.equal(helmProv(['verify', '/nonexistent.tgz']).status, 2);
+  assert.equal(helmProv(['verify', archiveOf('valid-ed25519'), '--bogus']).status, 2);
+});
+
+test('lint reports codes with line:column', () => {
+  const dir = tempDir();
+  const prov = path.join(dir, 'x.prov');
+  fs.writeFileSync(prov, fs.readFileSync(archiveOf('valid-rsa2048') + '.prov', 'utf8').replace('Hash: SHA512', 'Hash: SHA512\nComment: x'));
+  const r = helmProv(['lint', prov]);
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /x\.prov:3:1: error malformed: Header "Comment"/);
+  assert.equal(helmProv(['lint', archiveOf('valid-rsa2048') + '.prov']).status, 0);
+});
+
+test('keys lists every key of a KEYS file with fingerprints', () => {
+  const r = helmProv(['keys', path.join(signedKeyrings, 'KEYS')]);
+  assert.equal(r.status, 0, r.stderr);
+  for (const f of fs.readdirSync(path.join(signedKeyrings, '..', 'keys')).filter((n) => n.endsWith('.fpr') && n !== 'stranger.fpr')) {
+    const fpr = fs.readFileSync(path.join(signedKeyrings, '..', 'keys', f), 'utf8').trim();
+    assert.ok(r.stdout.includes(fpr), `${f} missing`);
+  }
+});
