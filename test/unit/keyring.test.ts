@@ -107,6 +107,20 @@ test('keys are described from their own material: algorithm, size, ids, key id',
   assert.deepEqual([...(await keyOf('twouid')).info.userIds].sort(), ['dev Second Name <second@dev.example>', 'dev Two Names <first@dev.example>']);
 });
 
+test('v6 keys (RFC 9580) load with their 64-hex fingerprint, public and secret', async () => {
+  const { privateKey } = await openpgp.generateKey({ userIDs: [{ name: 'Six', email: 'six@dev.example' }], type: 'curve25519', subkeys: [{ sign: true }], config: { v6Keys: true }, format: 'object' });
+  for (const key of [privateKey, privateKey.toPublic()]) {
+    const ring = await parseKeyring(key.write(), 'v6.gpg', now);
+    assert.deepEqual(ring.problems, []);
+    const info = ring.keys[0].info;
+    assert.equal(info.fingerprint, key.getFingerprint().toUpperCase());
+    assert.equal(info.fingerprint.length, 64);
+    assert.equal(info.keyId, info.fingerprint.slice(0, 16), 'a v6 key id is the start of its fingerprint');
+    assert.equal(info.secret, key.isPrivate());
+    assert.equal(info.signingParts.length, 2);
+  }
+});
+
 test('expired, revoked and weak keys are described as such (weak ones despite openpgp.js refusing them)', async () => {
   const expired = (await keyOf('expired')).info;
   assert.equal(expired.expires?.toISOString().slice(0, 10), '2020-01-02');
@@ -243,6 +257,21 @@ test('signing subkeys need a binding and a back-signature by themselves; only a 
   assert.deepEqual(info.subkeys.map((s) => s.fingerprint), [fp(good), fp(noBackSig), fp(wrongBackSig)], 'the unbound subkey is not part of the key');
   assert.deepEqual(info.signingParts.map((p) => p.fingerprint), [info.fingerprint, fp(good)]);
   assert.equal(info.subkeys[1].canSign, true, 'its flags say sign; the missing back-signature is what disqualifies it');
+});
+
+test('a revoked signing subkey is marked revoked; a revoked user id is left out', async () => {
+  const { privateKey: key } = await openpgp.generateKey({
+    userIDs: [{ name: 'Kept', email: 'kept@dev.example' }, { name: 'Gone', email: 'gone@dev.example' }],
+    type: 'curve25519', subkeys: [{ sign: true }], format: 'object',
+  });
+  const secretPrimary = key.keyPacket as openpgp.SecretKeyPacket;
+  key.subkeys[0] = await key.subkeys[0].revoke(secretPrimary);
+  key.users[1] = await key.users[1].revoke(secretPrimary);
+  const info = (await parseKeyring(key.toPublic().write(), 'revoked-parts.gpg', now)).keys[0].info;
+  assert.deepEqual(info.userIds, ['Kept <kept@dev.example>']);
+  assert.equal(info.revoked, false);
+  assert.equal(info.subkeys[0].revoked, true);
+  assert.ok(info.signingParts.some((p) => p.fingerprint === info.subkeys[0].fingerprint && p.revoked), 'still listed, marked revoked, so verify can say key-revoked');
 });
 
 test('a key flooded with 100 000 signatures loads trimmed to its self-signatures, and says so', async () => {
