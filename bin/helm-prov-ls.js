@@ -4,4 +4,4 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const bundle = path.join(__dirname, '..', 'dist', 'server.js');
-require(fs.existsSync(bundle) ? bundle : path.join(__dirname, '..', 'out', 'server', 'lsp', 'server.js'));
+require(fs.existsSync(bundle) ? bundle : path.join(__dirname, '..', 'out', 'server', 'src', 'lsp', 'server.js'));

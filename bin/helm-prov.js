@@ -4,5 +4,5 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const bundle = path.join(__dirname, '..', 'dist', 'helm-prov.js');
-const entry = fs.existsSync(bundle) ? bundle : path.join(__dirname, '..', 'out', 'server', 'cli', 'helmProv.js');
+const entry = fs.existsSync(bundle) ? bundle : path.join(__dirname, '..', 'out', 'server', 'src', 'cli', 'helmProv.js');
 require(entry).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -1,0 +1,191 @@
+// A minimal LSP client for the tests: spawns the built server over stdio and speaks JSON-RPC with
+// vscode-languageserver-protocol, the way an editor does (no VS Code). It answers the server's requests
+// (configuration, registrations, progress, CodeLens refresh, passphrase) and records what the server
+// pushes (diagnostics, status notifications) so tests can wait for a result, never for a time.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeLensRequest, CodeLensRefreshRequest, ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DocumentLinkRequest,
+  DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest,
+  PublishDiagnosticsNotification, RegistrationRequest, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+  UnregistrationRequest, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
+  type Hover, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
+} from 'vscode-languageserver-protocol/node';
+import { PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
+
+/** The built server, next to this file's build output: out/test/lsp → out/server/src/lsp/server.js. */
+export const serverPath = path.join(__dirname, '..', '..', 'server', 'src', 'lsp', 'server.js');
+
+/** A safety net so a broken server fails the test instead of hanging it; never a timing assertion. */
+const WAIT_LIMIT_MS = 60_000;
+
+export function uriOf(file: string): string {
+  return pathToFileURL(file).href;
+}
+
+/** A diagnostic's message as text (LSP 3.18 also allows MarkupContent; this server sends strings). */
+export function messageOf(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}
+
+export interface SessionOptions {
+  /** Workspace folder (indexed by the server); none by default. */
+  workspace?: string;
+  settings?: Partial<HelmProvenanceSettings>;
+  initializationOptions?: InitializationOptions;
+  /** Answer `workspace/configuration`? (A client that cannot gets the server's defaults.) */
+  configuration?: boolean;
+  passphrase?: (params: PassphraseParams) => string | null;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class LspSession {
+  readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+  readonly statuses: StatusParams[] = [];
+  readonly registrations: Registration[] = [];
+  readonly passphraseRequests: PassphraseParams[] = [];
+  codeLensRefreshes = 0;
+  settings: Record<string, unknown>;
+  private readonly events = new EventEmitter();
+  private readonly versions = new Map<string, number>();
+  private stderr = '';
+
+  private constructor(readonly connection: ProtocolConnection, private readonly child: ChildProcess, options: SessionOptions) {
+    this.settings = { ...(options.settings ?? {}) };
+    this.events.setMaxListeners(1000);
+    child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      const list = this.diagnostics.get(p.uri) ?? [];
+      list.push(p);
+      this.diagnostics.set(p.uri, list);
+      this.events.emit('event');
+    });
+    connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
+    connection.onRequest(ConfigurationRequest.type, (p) => p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null)));
+    connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });
+    connection.onRequest(UnregistrationRequest.type, () => undefined);
+    connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
+    connection.onRequest(CodeLensRefreshRequest.type, () => { this.codeLensRefreshes++; this.events.emit('event'); });
+    connection.onRequest(PassphraseRequest.type, (p) => {
+      this.passphraseRequests.push(p);
+      const answer = options.passphrase?.(p) ?? null;
+      return answer === null ? null : { passphrase: answer };
+    });
+  }
+
+  static async start(options: SessionOptions = {}): Promise<LspSession> {
+    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const session = new LspSession(connection, child, options);
+    connection.listen();
+    const folders = options.workspace ? [{ uri: uriOf(options.workspace), name: path.basename(options.workspace) }] : null;
+    await connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: folders ? folders[0].uri : null,
+      workspaceFolders: folders,
+      initializationOptions: { clientHandlesCommands: true, ...options.initializationOptions },
+      capabilities: {
+        workspace: {
+          configuration: options.configuration !== false,
+          didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
+          codeLens: { refreshSupport: true },
+          workspaceFolders: true,
+        },
+        window: { workDoneProgress: true },
+        textDocument: { publishDiagnostics: { versionSupport: true }, hover: { contentFormat: ['markdown', 'plaintext'] } },
+      },
+    });
+    await connection.sendNotification(InitializedNotification.type, {});
+    return session;
+  }
+
+  /** Resolves with the first non-undefined value of `probe`, re-probed after every message from the server. */
+  waitFor<T>(description: string, probe: () => T | undefined): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = probe();
+        if (value === undefined) return false;
+        cleanup();
+        resolve(value);
+        return true;
+      };
+      const timer = setTimeout(() => { cleanup(); reject(new Error(`gave up waiting for ${description}; server stderr: ${this.stderr.slice(-2000)}`)); }, WAIT_LIMIT_MS);
+      const listener = () => { check(); };
+      const cleanup = () => { clearTimeout(timer); this.events.off('event', listener); };
+      this.events.on('event', listener);
+      check();
+    });
+  }
+
+  /** Diagnostics for `uri` from the first publication after `after` publications (for a document version, when given). */
+  waitForDiagnostics(uri: string, options: { version?: number; after?: number; where?: (d: Diagnostic[]) => boolean } = {}): Promise<Diagnostic[]> {
+    return this.waitFor(`diagnostics for ${uri}`, () => {
+      const list = (this.diagnostics.get(uri) ?? []).slice(options.after ?? 0);
+      const found = list.find((p) => (options.version === undefined || p.version === options.version) && (!options.where || options.where(p.diagnostics)));
+      return found?.diagnostics;
+    });
+  }
+
+  waitForStatus(description: string, where: (s: StatusParams) => boolean, after = 0): Promise<StatusParams> {
+    return this.waitFor(description, () => this.statuses.slice(after).find(where));
+  }
+
+  async open(file: string, languageId: string, text = fs.readFileSync(file, 'utf8')): Promise<string> {
+    const uri = uriOf(file);
+    this.versions.set(uri, 1);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
+    return uri;
+  }
+
+  /** Replaces the whole buffer (unsaved); answers the new version. */
+  async change(uri: string, text: string): Promise<number> {
+    const version = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] });
+    return version;
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  async fileChanged(file: string, type: FileChangeType = FileChangeType.Changed): Promise<void> {
+    await this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uriOf(file), type }] });
+  }
+
+  codeLens(uri: string): Promise<CodeLens[]> {
+    return this.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } }).then((l) => l ?? []);
+  }
+
+  hover(uri: string, position: Position): Promise<Hover | null> {
+    return this.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
+  }
+
+  symbols(uri: string): Promise<DocumentSymbol[]> {
+    return this.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } }).then((s) => (s ?? []) as DocumentSymbol[]);
+  }
+
+  links(uri: string): Promise<DocumentLink[]> {
+    return this.connection.sendRequest(DocumentLinkRequest.type, { textDocument: { uri } }).then((l) => l ?? []);
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.connection.sendRequest(ShutdownRequest.type);
+      await this.connection.sendNotification(ExitNotification.type);
+    } catch {
+      // already gone
+    }
+    this.connection.dispose();
+    if (this.child.exitCode === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { this.child.kill(); resolve(); }, 5000);
+        this.child.once('exit', () => { clearTimeout(timer); resolve(); });
+      });
+    }
+  }
+}
