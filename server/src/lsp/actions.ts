@@ -1,15 +1,14 @@
 // The client's requests that change files or need keys: package, sign, list signing keys, verify a
 // detached signature. Thin over the engine; the passphrase comes from the client through a request and
-// is never logged, stored or put into a message.
+// is never logged, stored or put into a message. Packaging and signing code is loaded on first use:
+// most sessions only verify, and the server should start fast.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Problem, Result } from '../provenance/codes';
 import { verifyDetached } from '../provenance/detached';
-import { gpgSignArchive, listGpgSigningKeys } from '../provenance/gpgSign';
 import { loadKeyringFile } from '../provenance/keyring';
-import { packageChart } from '../provenance/package';
 import { printable } from '../provenance/provDocument';
-import { listSigningKeys, signArchive, type SigningKeyCandidate, type SigningKeyList, type SignResult as EngineSignResult } from '../provenance/sign';
+import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
 import type { KeySet } from './keyStore';
 import type {
   HelmProvenanceSettings, ListSigningKeysResult, PackageParams, PackageResult, PassphraseParams, RequestError, RequestResult,
@@ -67,6 +66,7 @@ export async function packageRequest(params: PackageParams, ctx: ActionContext):
   const outDir = packageFolder(ctx, path.dirname(chartYaml), params.outDir);
   ctx.progress(`Packaging ${path.basename(path.dirname(chartYaml))}…`);
   await fs.mkdir(outDir, { recursive: true }).catch(() => undefined);
+  const { packageChart } = await import('../provenance/package');
   const packaged = await packageChart(path.dirname(chartYaml), { outDir });
   if (!packaged.ok) return fromProblem(packaged.error);
   await ctx.statusOf(pathToUri(chartYaml));
@@ -102,7 +102,8 @@ function gpgOptions(settings: HelmProvenanceSettings): { gpgHome?: string; gpgPa
 }
 
 async function signingKeys(settings: HelmProvenanceSettings): Promise<SigningKeyList> {
-  return settings.signingBackend === 'gpg' ? listGpgSigningKeys(gpgOptions(settings)) : listSigningKeys(secretKeyrings(settings));
+  if (settings.signingBackend === 'gpg') return (await import('../provenance/gpgSign')).listGpgSigningKeys(gpgOptions(settings));
+  return (await import('../provenance/sign')).listSigningKeys(secretKeyrings(settings));
 }
 
 export async function listSigningKeysRequest(ctx: ActionContext): Promise<RequestResult<ListSigningKeysResult>> {
@@ -131,6 +132,7 @@ function chooseKey(requested: string | undefined, settings: HelmProvenanceSettin
 }
 
 async function signWithOpenpgp(archivePath: string, query: string, candidate: SigningKeyCandidate | undefined, ctx: ActionContext): Promise<Result<EngineSignResult>> {
+  const { signArchive } = await import('../provenance/sign');
   const keyrings = secretKeyrings(ctx.settings);
   let result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings });
   for (let attempt = 1; !result.ok && attempt <= MAX_PASSPHRASE_ATTEMPTS; attempt++) {
@@ -178,7 +180,7 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
   const { query, candidate } = chosen.value;
   ctx.progress(`Signing ${path.basename(archivePath)}…`);
   const signed = ctx.settings.signingBackend === 'gpg'
-    ? await gpgSignArchive({ archivePath, keyQuery: query, ...gpgOptions(ctx.settings) })
+    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, ...gpgOptions(ctx.settings) })
     : await signWithOpenpgp(archivePath, query, candidate, ctx);
   if (!signed.ok) return fromProblem(signed.error);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));

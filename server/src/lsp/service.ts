@@ -19,7 +19,7 @@ import { archiveOf, ProvChecker, type ProvCheck } from './provCheck';
 import { DEFAULT_DOCS_BASE_URL, type HelmProvenanceSettings, type StatusParams } from './protocol';
 import { Scheduler, type Priority } from './scheduler';
 import { normalizeSettings, outputFolders } from './settings';
-import { chartStatus, keysStatus, provStatus, type ChartEvaluation, type ChartRef } from './status';
+import { chartStatus, keysStatus, outcomeWords, provStatus, type ChartEvaluation, type ChartRef } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { pathToUri, uriToPath } from './uris';
 import { fileRole, scanWorkspace } from './workspaceScan';
@@ -343,12 +343,12 @@ export class ProvenanceService {
     await this.recheckEverything();
   }
 
+  private openProvUris(): string[] {
+    return [...this.docs].filter(([uri, doc]) => documentKind(uri, doc.languageId) === 'prov').map(([uri]) => uri);
+  }
+
   private async recheckEverything(): Promise<void> {
-    const work: Promise<unknown>[] = [];
-    for (const [uri, doc] of this.docs) {
-      const kind = documentKind(uri, doc.languageId);
-      if (kind === 'prov') work.push(this.refreshProvDocument(uri));
-    }
+    const work: Promise<unknown>[] = this.openProvUris().map((uri) => this.refreshProvDocument(uri));
     for (const file of this.diskProvs) work.push(this.refreshDiskFile(file, 'background'));
     for (const chart of this.charts.keys()) work.push(this.refreshChart(chart, 'background'));
     await Promise.all(work);
@@ -416,6 +416,7 @@ export class ProvenanceService {
       const step = (what: string) => { done++; progress.report(Math.round((done / Math.max(total, 1)) * 100), what); };
       // KEYS first: statuses name the workspace KEYS files that list a signer.
       for (const file of found.keysFiles) { await this.refreshDiskFile(file, 'background'); step(path.basename(file)); }
+      if (found.keysFiles.length) await Promise.all(this.openProvUris().map((uri) => this.refreshProvDocument(uri)));
       await Promise.all(found.chartYamls.map(async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); }));
       const covered = new Set([...this.charts.values()].flatMap((c) => (c.evaluation?.kind === 'checked' ? [c.evaluation.prov] : [])));
       await Promise.all(found.provFiles.filter((f) => !covered.has(f)).map(async (file) => { await this.refreshDiskFile(file, 'background'); step(path.basename(file)); }));
@@ -497,7 +498,15 @@ export class ProvenanceService {
     }
     const prov = file.endsWith('.prov') ? file : `${file}.prov`;
     const text = await this.provText(prov);
-    if (text === undefined) return { error: `${path.basename(prov)} not found: the archive is not signed.` };
+    if (text === undefined) {
+      const archive = archiveOf(prov);
+      if (!await this.facts.get(archive)) return { error: `Neither ${path.basename(archive)} nor its .prov exists.` };
+      const { summary } = outcomeWords('missing-prov');
+      return {
+        scope: 'document', uri: pathToUri(archive), state: 'unsigned', severity: 'warning', code: 'missing-prov', summary, archive: pathToUri(archive),
+        message: `${path.basename(prov)} not found: the archive is not signed. Sign it, or fetch the .prov (helm pull --prov).`,
+      };
+    }
     const check = await this.scheduler.run(`prov:${pathToUri(prov)}`, 'interactive', (t) => this.checkProv(prov, text, t), token);
     if (!check) return { error: 'Verification was cancelled.' };
     const openUri = this.openPaths.get(prov);
