@@ -16,6 +16,8 @@ launcher=$cs_dir/bin/code-server
 cs_marker=$cs_dir/.installed-$CODE_SERVER_VERSION
 
 log() { echo "[install-code-server] $*" >&2; }
+# Every download/build step is bounded; timeout(1) ends the step's whole process group.
+bounded() { timeout --kill-after=30s 15m "$@"; }
 
 install_debian_packages() {
   local wanted=(chromium libkrb5-dev pkg-config) missing=() pkg
@@ -26,8 +28,8 @@ install_debian_packages() {
   log "apt-get install ${missing[*]}"
   local sudo=()
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-  "${sudo[@]}" apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
+  bounded "${sudo[@]}" apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive bounded "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
 }
 
 node24_ok() { [ -x "$node_dir/node_modules/.bin/node" ] && [[ "$("$node_dir/node_modules/.bin/node" -v)" == v$NODE_MAJOR.* ]]; }
@@ -37,41 +39,49 @@ install_node24() {
   log "npm install node@$NODE_MAJOR into $node_dir"
   rm -rf "$node_dir"
   mkdir -p "$node_dir"
-  npm install --prefix "$node_dir" --no-save --no-package-lock --loglevel=error "node@$NODE_MAJOR" >&2
+  bounded npm install --prefix "$node_dir" --no-save --no-package-lock --loglevel=error "node@$NODE_MAJOR" >&2
   node24_ok || { log "node@$NODE_MAJOR did not give a Node $NODE_MAJOR binary"; exit 1; }
 }
 
+node24_bin() { dirname "$(readlink -f "$node_dir/node_modules/.bin/node")"; }
+
 install_code_server() {
-  [ -f "$cs_marker" ] && [ -x "$launcher" ] && return
+  [ -f "$cs_marker" ] && return
   log "npm install code-server@$CODE_SERVER_VERSION into $cs_dir (native builds: a few minutes)"
   rm -rf "$cs_dir"
-  mkdir -p "$cs_dir/bin"
-  local node_bin node_headers
-  node_bin=$(dirname "$(readlink -f "$node_dir/node_modules/.bin/node")")
+  mkdir -p "$cs_dir"
+  local node_headers
   # The platform package under node@24 is a full Node distribution, headers included.
   node_headers=$(find "$node_dir/node_modules" -path '*/include/node/common.gypi' -print -quit)
   [ -n "$node_headers" ] || { log "no Node $NODE_MAJOR headers under $node_dir"; exit 1; }
   # Node 24 first on PATH for this install only; native modules build against its own headers
   # (node-gyp cannot download them offline, and the machine's npmrc may point nodedir at Node 20's);
   # root needs unsafe-perm for code-server's postinstall.
-  PATH="$node_bin:$PATH" \
+  PATH="$(node24_bin):$PATH" \
     npm_config_nodedir="${node_headers%/include/node/common.gypi}" \
     npm_config_unsafe_perm=true \
-    npm install --prefix "$cs_dir" --no-save --no-package-lock --loglevel=error \
+    bounded npm install --prefix "$cs_dir" --no-save --no-package-lock --loglevel=error \
       "code-server@$CODE_SERVER_VERSION" >&2
-  cat > "$launcher" <<LAUNCHER
-#!/usr/bin/env bash
-# code-server $CODE_SERVER_VERSION with the Node $NODE_MAJOR it requires first on PATH.
-export PATH="$node_bin:\$PATH"
-exec "$cs_dir/node_modules/.bin/code-server" "\$@"
-LAUNCHER
-  chmod +x "$launcher"
+  write_launcher
   # code-server writes a default config (with a password) into XDG_CONFIG_HOME on every start.
   local scratch
   scratch=$(mktemp -d)
-  XDG_CONFIG_HOME=$scratch XDG_DATA_HOME=$scratch "$launcher" --version >&2
+  XDG_CONFIG_HOME=$scratch XDG_DATA_HOME=$scratch timeout 60s "$launcher" --version >&2
   rm -rf "$scratch"
   touch "$cs_marker"
+}
+
+# Paths relative to the launcher, so the cache folder can be moved or shared as a whole.
+write_launcher() {
+  mkdir -p "$(dirname "$launcher")"
+  cat > "$launcher" <<LAUNCHER
+#!/usr/bin/env bash
+# code-server $CODE_SERVER_VERSION with the Node $NODE_MAJOR it requires first on PATH.
+here=\$(dirname "\$(readlink -f "\${BASH_SOURCE[0]}")")
+export PATH="\$here/$(realpath --relative-to="$(dirname "$launcher")" "$(node24_bin)"):\$PATH"
+exec "\$here/../node_modules/.bin/code-server" "\$@"
+LAUNCHER
+  chmod +x "$launcher"
 }
 
 install_debian_packages
