@@ -1,0 +1,42 @@
+// SHA-256 of a file, streamed in large chunks so memory stays bounded whatever the file's size.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { fail, ok, type Result } from './codes';
+
+/** 1 MiB reads: few syscalls, and at most one chunk in memory at a time. */
+export const HASH_CHUNK_BYTES = 1024 * 1024;
+
+export interface FileDigest {
+  /** Lowercase hex, as Helm writes it after `sha256:`. */
+  hex: string;
+  size: number;
+}
+
+export async function sha256File(path: string): Promise<Result<FileDigest>> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: HASH_CHUNK_BYTES })) {
+      const bytes = chunk as Buffer;
+      hash.update(bytes);
+      size += bytes.length;
+    }
+  } catch (e) {
+    return fail('io-error', `Cannot read ${path}: ${describeIoError(e)}`);
+  }
+  return ok({ hex: hash.digest('hex'), size });
+}
+
+/** "ENOENT: no such file or directory" style text without the path repeated. */
+export function describeIoError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string') {
+    const reasons: Record<string, string> = {
+      ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory',
+      ENOTDIR: 'a parent is not a directory', EMFILE: 'too many open files', ENOSPC: 'no space left on device',
+      EROFS: 'read-only file system', ELOOP: 'too many levels of symbolic links',
+    };
+    return reasons[err.code] ?? `${err.code}`;
+  }
+  return String((e as Error)?.message ?? e);
+}
