@@ -133,8 +133,7 @@ function parseSecretListing(colons: string): { primaries: string[]; usableSecret
 async function loadGpgSecretKeys(options: GpgOptions): Promise<Result<GpgSecretKeys>> {
   const timeoutMs = options.timeoutMs ?? LIST_TIMEOUT_MS;
   const listed = await runGpg(['--with-colons', '--fixed-list-mode', '--list-secret-keys'], { ...options, timeoutMs });
-  // gpg exits 2 with an empty listing when the home has no keyring yet: that is "no keys", not a failure.
-  if (listed.spawnError || listed.timedOut) return { ok: false, error: runFailure(listed, 'listing secret keys', options, timeoutMs) };
+  if (listed.exitCode !== 0) return { ok: false, error: runFailure(listed, 'listing secret keys', options, timeoutMs) };
   const { primaries, usableSecrets } = parseSecretListing(listed.stdout.toString('utf8'));
   if (primaries.length === 0) return ok({ keys: [], problems: [], usableSecrets });
   const exported = await runGpg(['--export', ...primaries], { ...options, timeoutMs });
