@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { CodeServerProfile } from '../e2e/codeServer';
 import { withWorkbench } from '../e2e/session';
 import { launchChromium, type Workbench } from '../e2e/workbench';
 import { helm, tempDir } from '../support/tools';
@@ -21,6 +22,14 @@ const testTimeout = { timeout: 6 * 60_000 };
 
 function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** Every text file under `dir`, concatenated (logs, settings, state). */
+function readTree(dir: string): string {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => fs.readFileSync(path.join(e.parentPath, e.name)).toString('latin1'))
+    .join('\n');
 }
 
 function verifiedLens(workbench: Workbench) {
@@ -53,7 +62,15 @@ describe('the installed extension in a real VS Code', () => {
   });
 
   test('signer CodeLens, status bar, hash-mismatch in Problems, ignored repository settings, Sign Chart with a passphrase', testTimeout, async (t) => {
-    await withWorkbench(browser, session('extension', false), async (workbench, folder) => {
+    // Everything logged at trace level, the language client's message trace included, into a profile
+    // the test reads afterwards: the passphrase must appear nowhere in it.
+    const profile = new CodeServerProfile();
+    const options = {
+      ...session('extension', false), profile, extraArgs: ['--log', 'trace'],
+      userSettings: { ...userSettingsFor('locked'), 'helmProvenance.trace.server': 'verbose' },
+    };
+    t.after(() => profile.remove());
+    await withWorkbench(browser, options, async (workbench, folder) => {
       const charts = chartPaths(folder);
 
       await t.test('a signed chart\'s Chart.yaml shows its signer in a CodeLens and "Verified" in the status bar', async () => {
@@ -107,6 +124,18 @@ describe('the installed extension in a real VS Code', () => {
         const run = helm(['verify', '--keyring', publicKeyring, charts.freshArchive]);
         assert.equal(run.status, 0, run.stdout + run.stderr);
         assert.match(run.stdout, new RegExp(`Using Key With Fingerprint: ${lockedFingerprint}`));
+      });
+
+      await t.test('the passphrase reached no log, though the protocol trace recorded its response', async () => {
+        // The trace line is written when the response is sent; the log file may lag a little behind.
+        const marker = '"passphrase": "<redacted>"';
+        let logs = '';
+        for (let i = 0; i < 100 && !logs.includes(marker); i++) {
+          logs = readTree(profile.root);
+          if (!logs.includes(marker)) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.ok(logs.includes(marker), 'the trace of the passphrase response is not in the logs: the check below would prove nothing');
+        assert.equal(logs.includes(lockedPassphrase), false, 'the passphrase is in a log file');
       });
     });
   });

@@ -10,7 +10,7 @@ import { packagedExtension } from './packagedExtension';
 
 /** Every file a user gets, as paths inside the extension folder. */
 const EXPECTED = [
-  'CHANGELOG.md', 'LICENSE.txt', 'dist/client.js', 'dist/server.js', 'images/icon.png', 'package.json', 'readme.md',
+  'LICENSE.txt', 'changelog.md', 'dist/client.js', 'dist/server.js', 'images/icon.png', 'package.json', 'readme.md',
   'syntaxes/helm-provenance.language-configuration.json', 'syntaxes/helm-provenance.tmLanguage.json',
   'syntaxes/pgp-keys.language-configuration.json', 'syntaxes/pgp-keys.tmLanguage.json',
 ];

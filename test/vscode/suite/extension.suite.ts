@@ -26,8 +26,11 @@ async function applyUserSettings(): Promise<void> {
   for (const [key, value] of Object.entries(settings)) await config.update(key, value, vscode.ConfigurationTarget.Global);
 }
 
+/** The lens titles of a file, shown in an editor as a user would see them. */
 async function codeLensTitles(file: string): Promise<string[]> {
-  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(file), 10);
+  const uri = vscode.Uri.file(file);
+  if (vscode.window.activeTextEditor?.document.uri.fsPath !== file) await vscode.window.showTextDocument(uri);
+  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 10);
   return lenses.map((lens) => lens.command?.title ?? '').filter(Boolean);
 }
 
