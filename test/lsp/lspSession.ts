@@ -137,6 +137,8 @@ export class LspSession {
   async open(file: string, languageId: string, text = fs.readFileSync(file, 'utf8')): Promise<string> {
     const uri = uriOf(file);
     this.versions.set(uri, 1);
+    // What was published before (for an earlier buffer, or for the file on disk) is not about this buffer.
+    this.diagnostics.delete(uri);
     await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version: 1, text } });
     return uri;
   }

@@ -70,7 +70,7 @@ export async function packageRequest(params: PackageParams, ctx: ActionContext):
   const packaged = await packageChart(path.dirname(chartYaml), { outDir });
   if (!packaged.ok) return fromProblem(packaged.error);
   await ctx.statusOf(pathToUri(chartYaml));
-  return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: printable(packaged.value.metadata.name), version: printable(packaged.value.metadata.version) } };
+  return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: printable(packaged.value.name), version: printable(packaged.value.version) } };
 }
 
 function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyItem {
