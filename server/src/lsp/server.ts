@@ -155,6 +155,7 @@ async function withProgress<T>(params: { workDoneToken?: string | number }, titl
   const reporter = connection.window.attachWorkDoneProgress(params.workDoneToken);
   reporter.begin(title);
   try {
+    await service.whenSettingsLoaded();
     return await run(actionContext((message) => reporter.report(message)));
   } finally {
     reporter.done();
@@ -164,7 +165,10 @@ async function withProgress<T>(params: { workDoneToken?: string | number }, titl
 connection.onRequest(PackageRequest.type, (params) => withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx)));
 connection.onRequest(SignRequest.type, (params) => withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx)));
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
-connection.onRequest(ListSigningKeysRequest.type, () => listSigningKeysRequest(actionContext(() => undefined)));
+connection.onRequest(ListSigningKeysRequest.type, async () => {
+  await service.whenSettingsLoaded();
+  return listSigningKeysRequest(actionContext(() => undefined));
+});
 
 // Lens commands for editors other than VS Code (whose client registers them itself).
 connection.onExecuteCommand(async (params) => {
@@ -181,6 +185,7 @@ connection.onExecuteCommand(async (params) => {
     return;
   }
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {
+    await service.whenSettingsLoaded();
     const signed = await signRequest({ uri: args.chartYaml }, actionContext(() => undefined));
     const text = signed.ok ? `signed ${uriToPath(signed.prov) ?? signed.prov}` : `${signed.error.message} [${signed.error.code}]`;
     void (signed.ok ? connection.window.showInformationMessage(`Helm Provenance: ${text}`) : connection.window.showErrorMessage(`Helm Provenance: ${text}`));

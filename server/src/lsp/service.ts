@@ -102,6 +102,11 @@ export class ProvenanceService {
     if (options.workspaceFolders) this.workspaceFolders = options.workspaceFolders;
   }
 
+  /** Resolves once the first settings arrived (requests that use settings wait for it). */
+  whenSettingsLoaded(): Promise<void> {
+    return this.ready;
+  }
+
   get currentSettings(): HelmProvenanceSettings {
     return this.settings;
   }
