@@ -70,7 +70,7 @@ function signalPid(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** All live descendants of `root`, read from /proc (Linux). */
-export function descendantPids(root: number): number[] {
+function descendantPids(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
