@@ -81,6 +81,12 @@ describe('CodeLens on Chart.yaml over LSP', () => {
     assert.match((await settledLens(chart('stray', 'devstray')))[0], /^✗ Unknown signer — key [0-9A-F]{16,40} is not in your keyrings$/);
   });
 
+  test('indexing reported its progress (begin … end) on a server-created token', async () => {
+    const kinds = await session.waitFor('indexing progress to end', () => [...session.progress.values()].find((k) => k.includes('end')));
+    assert.equal(kinds[0], 'begin');
+    assert.equal(kinds.at(-1), 'end');
+  });
+
   test('lens commands carry the chart, archive and .prov', async () => {
     await settledLens(chart('good', 'devapp'));
     const [verify, open] = await session.codeLens(uriOf(chart('good', 'devapp')));

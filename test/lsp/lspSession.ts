@@ -12,7 +12,7 @@ import {
   DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DocumentLinkRequest,
   DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest,
   PublishDiagnosticsNotification, RegistrationRequest, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
-  UnregistrationRequest, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
+  UnregistrationRequest, WorkDoneProgress, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
   type Hover, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
 } from 'vscode-languageserver-protocol/node';
 import { PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
@@ -48,6 +48,8 @@ export class LspSession {
   readonly statuses: StatusParams[] = [];
   readonly registrations: Registration[] = [];
   readonly passphraseRequests: PassphraseParams[] = [];
+  /** Server-created progress tokens and the kinds (begin, report, end) reported on each. */
+  readonly progress = new Map<string, string[]>();
   codeLensRefreshes = 0;
   settings: Record<string, unknown>;
   private readonly events = new EventEmitter();
@@ -68,7 +70,11 @@ export class LspSession {
     connection.onRequest(ConfigurationRequest.type, (p) => p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null)));
     connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });
     connection.onRequest(UnregistrationRequest.type, () => undefined);
-    connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
+    connection.onRequest(WorkDoneProgressCreateRequest.type, (p) => {
+      const kinds: string[] = [];
+      this.progress.set(String(p.token), kinds);
+      connection.onProgress(WorkDoneProgress.type, p.token, (value) => { kinds.push(value.kind); this.events.emit('event'); });
+    });
     connection.onRequest(CodeLensRefreshRequest.type, () => { this.codeLensRefreshes++; this.events.emit('event'); });
     connection.onRequest(PassphraseRequest.type, (p) => {
       this.passphraseRequests.push(p);
