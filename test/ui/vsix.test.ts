@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { tempDir } from '../support/tools';
+import { repoRoot, signedCases, tempDir } from '../support/tools';
+import { publicKeyring } from '../vscode/fixtureWorkspace';
 import { packagedExtension } from './packagedExtension';
 
 /** Every file a user gets, as paths inside the extension folder. */
@@ -49,5 +50,22 @@ describe('the packaged .vsix', () => {
     for (const m of text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) requires.add(m[1]);
     const nonBuiltin = [...requires].filter((name) => !name.startsWith('node:') && !builtinModules.includes(name));
     assert.deepEqual(nonBuiltin, []);
+  });
+});
+
+describe('the bundles', () => {
+  test('verify a brainpool signature from a folder with no node_modules (eckey-utils is bundled)', () => {
+    // openpgp.js loads eckey-utils at run time for brainpool curves; a bundle must not depend on finding it.
+    const lonely = tempDir('helm-prov-bundle-');
+    try {
+      fs.copyFileSync(path.join(repoRoot, 'dist', 'helm-prov.js'), path.join(lonely, 'helm-prov.js'));
+      const archive = path.join(signedCases, 'valid-brainpool', fs.readdirSync(path.join(signedCases, 'valid-brainpool')).find((f) => f.endsWith('.tgz'))!);
+      const script = `require('./helm-prov.js').main(${JSON.stringify(['verify', archive, '--keyring', publicKeyring])}).then((code) => process.exit(code))`;
+      const output = execFileSync(process.execPath, ['-e', script], { cwd: lonely, encoding: 'utf8' });
+      assert.match(output, /^Using Key With Fingerprint: 02681CAABD065A7044FC116C5E21886CE9BE4C8C$/m);
+      assert.match(output, /^Chart Hash Verified: sha256:[0-9a-f]{64}$/m);
+    } finally {
+      fs.rmSync(lonely, { recursive: true, force: true });
+    }
   });
 });
