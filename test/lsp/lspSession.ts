@@ -11,9 +11,9 @@ import {
   CodeLensRequest, CodeLensRefreshRequest, ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DocumentLinkRequest,
   DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest,
-  PublishDiagnosticsNotification, RegistrationRequest, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+  PublishDiagnosticsNotification, RegistrationRequest, ShowMessageNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
   UnregistrationRequest, WorkDoneProgress, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
-  type Hover, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
+  type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
 } from 'vscode-languageserver-protocol/node';
 import { PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
 
@@ -50,7 +50,10 @@ export class LspSession {
   readonly passphraseRequests: PassphraseParams[] = [];
   /** Server-created progress tokens and the kinds (begin, report, end) reported on each. */
   readonly progress = new Map<string, string[]>();
+  /** window/showMessage notifications, as `<type> <message>`. */
+  readonly messages: string[] = [];
   codeLensRefreshes = 0;
+  initializeResult?: InitializeResult;
   settings: Record<string, unknown>;
   private readonly events = new EventEmitter();
   private readonly versions = new Map<string, number>();
@@ -67,6 +70,7 @@ export class LspSession {
       this.events.emit('event');
     });
     connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
+    connection.onNotification(ShowMessageNotification.type, (m) => { this.messages.push(`${m.type} ${m.message}`); this.events.emit('event'); });
     connection.onRequest(ConfigurationRequest.type, (p) => p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null)));
     connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });
     connection.onRequest(UnregistrationRequest.type, () => undefined);
@@ -89,7 +93,7 @@ export class LspSession {
     const session = new LspSession(connection, child, options);
     connection.listen();
     const folders = options.workspace ? [{ uri: uriOf(options.workspace), name: path.basename(options.workspace) }] : null;
-    await connection.sendRequest(InitializeRequest.type, {
+    session.initializeResult = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: folders ? folders[0].uri : null,
       workspaceFolders: folders,

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import {
   CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
-  ProposedFeatures, ShowDocumentRequest, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
+  MessageType, ProposedFeatures, ShowDocumentRequest, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
   type FileSystemWatcher, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -34,9 +34,14 @@ const service = new ProvenanceService({
     lensRefresh = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 30);
   },
   log: (message) => connection.console.log(message),
-  warn: (message) => void connection.window.showWarningMessage(`Helm Provenance: ${message}`),
+  warn: (message) => showMessage(MessageType.Warning, message),
   createProgress: () => connection.window.createWorkDoneProgress(),
 });
+
+/** window/showMessage: a notification, so a client that shows no messages cannot fail it. */
+function showMessage(type: MessageType, message: string): void {
+  void connection.sendNotification(ShowMessageNotification.type, { type, message: `Helm Provenance: ${message}` });
+}
 
 function workspacePaths(folders: { uri: string }[] | null | undefined, rootUri: string | null | undefined): string[] {
   const uris = folders?.length ? folders.map((f) => f.uri) : rootUri ? [rootUri] : [];
@@ -180,19 +185,21 @@ connection.onExecuteCommand(async (params) => {
   }
   if (params.command === COMMANDS.verifyChart) {
     const status = await service.verifyNow(args.chartYaml);
-    const text = 'error' in status ? status.error : `${status.summary}: ${status.message}`;
-    void connection.window.showInformationMessage(`Helm Provenance: ${text}`);
+    showMessage(MessageType.Info, 'error' in status ? status.error : `${status.summary}: ${status.message}`);
     return;
   }
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {
     await service.whenSettingsLoaded();
     const signed = await signRequest({ uri: args.chartYaml }, actionContext(() => undefined));
-    const text = signed.ok ? `signed ${uriToPath(signed.prov) ?? signed.prov}` : `${signed.error.message} [${signed.error.code}]`;
-    void (signed.ok ? connection.window.showInformationMessage(`Helm Provenance: ${text}`) : connection.window.showErrorMessage(`Helm Provenance: ${text}`));
+    if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov}`);
+    else showMessage(MessageType.Error, `${signed.error.message} [${signed.error.code}]`);
   }
 });
 
 connection.onShutdown(() => service.dispose());
+
+// A failed notification or request to the client must not take the server down with it.
+process.on('unhandledRejection', (reason) => connection.console.error(`unhandled: ${String(reason)}`));
 
 documents.listen(connection);
 connection.listen();
