@@ -6,6 +6,7 @@ import { defaultKeyringPaths, loadKeyringFile } from '../provenance/keyring';
 import type { KeysFileLint } from '../provenance/keysFile';
 import type { LoadedKey } from '../provenance/keyTypes';
 import { fileStamp } from './caches';
+import { expandHome } from './settings';
 
 export interface KeySet {
   keys: LoadedKey[];
@@ -18,8 +19,8 @@ export interface KeySet {
 
 /** Configured keyrings, else GnuPG's defaults in `gnupgHome` (or $GNUPGHOME, ~/.gnupg). */
 export function keyringPaths(keyrings: string[], gnupgHome: string): { paths: string[]; explicit: boolean } {
-  if (keyrings.length) return { paths: keyrings, explicit: true };
-  const env = gnupgHome ? { ...process.env, GNUPGHOME: gnupgHome } : process.env;
+  if (keyrings.length) return { paths: keyrings.map(expandHome), explicit: true };
+  const env = gnupgHome ? { ...process.env, GNUPGHOME: expandHome(gnupgHome) } : process.env;
   return { paths: defaultKeyringPaths(env), explicit: false };
 }
 

@@ -136,7 +136,11 @@ export interface SignerSummary {
 }
 
 export interface StatusParams {
-  /** `document`: the status of an open .prov, KEYS or Chart.yaml document. `chart`: of a chart, keyed by its Chart.yaml. */
+  /**
+   * `document`: the status of an open .prov or KEYS document (or of an archive/.prov a verify request
+   * named outside any chart). `chart`: of a chart, keyed by its Chart.yaml uri, for charts in the
+   * workspace and open Chart.yaml editors alike (a Chart.yaml editor shows its chart's status).
+   */
   scope: 'document' | 'chart';
   /** The document's uri, or for `chart` the Chart.yaml's uri. */
   uri: string;

@@ -44,6 +44,14 @@ export function documentKind(uri: string, languageId: string): DocumentKind | un
   return undefined;
 }
 
+/**
+ * The path a document stands for. An unsaved (untitled) document has no folder, so no archive is
+ * found next to it: it is checked as text only.
+ */
+function documentPath(uri: string): string {
+  return uriToPath(uri) ?? path.join(path.sep, 'untitled', path.posix.basename(uri.replace(/[?#].*$/, '')));
+}
+
 /** Reads at most `limit` + 1 bytes: enough for the parser to report a file that is too large. */
 async function readTextBounded(file: string, limit: number): Promise<string | undefined> {
   let handle: fs.FileHandle | undefined;
@@ -99,7 +107,24 @@ export class ProvenanceService {
 
   configure(options: { docsBaseUrl?: string; workspaceFolders?: string[] }): void {
     if (options.docsBaseUrl) this.docsBaseUrl = options.docsBaseUrl.endsWith('/') ? options.docsBaseUrl : `${options.docsBaseUrl}/`;
-    if (options.workspaceFolders) this.workspaceFolders = options.workspaceFolders;
+    if (options.workspaceFolders) this.setWorkspaceFolders(options.workspaceFolders);
+  }
+
+  /** Files of folders that left the workspace are forgotten (unless open); new folders are indexed by the caller. */
+  private setWorkspaceFolders(folders: string[]): void {
+    this.workspaceFolders = folders;
+    for (const [file, entry] of this.charts) {
+      if (!this.isInWorkspace(file) && !this.openPaths.has(file)) { this.charts.delete(file); if (entry.onDisk) this.sendChartRemoved(file); }
+    }
+    for (const file of [...this.diskProvs].filter((f) => !this.isInWorkspace(f))) {
+      this.diskProvs.delete(file);
+      if (!this.openPaths.has(file)) this.host.publishDiagnostics(pathToUri(file), []);
+    }
+    for (const file of [...this.diskKeys].filter((f) => !this.isInWorkspace(f))) {
+      this.diskKeys.delete(file);
+      this.workspaceKeys.delete(file);
+      if (!this.openPaths.has(file)) this.host.publishDiagnostics(pathToUri(file), []);
+    }
   }
 
   /** Resolves once the first settings arrived (requests that use settings wait for it). */
@@ -177,8 +202,9 @@ export class ProvenanceService {
     const file = uriToPath(doc.uri);
     if (file) this.openPaths.delete(file);
     clearTimeout(this.timers.get(doc.uri));
-    this.sendStatus({ scope: 'document', uri: doc.uri, state: 'removed', severity: 'information', summary: '', message: '' });
     this.provResults.delete(doc.uri);
+    // A Chart.yaml has the chart's status (scope `chart`), which outlives its editor.
+    if (kind !== 'chart') this.sendStatus({ scope: 'document', uri: doc.uri, state: 'removed', severity: 'information', summary: '', message: '' });
     if (kind === 'chart' && file) {
       const entry = this.charts.get(file);
       if (entry && !entry.onDisk) { this.charts.delete(file); this.sendChartRemoved(file); } else void this.refreshChart(file, 'background');
@@ -217,7 +243,7 @@ export class ProvenanceService {
     const doc = this.docs.get(uri);
     if (!doc) return;
     const version = doc.version;
-    const file = uriToPath(uri) ?? path.join(path.sep, 'untitled', path.posix.basename(uri));
+    const file = documentPath(uri);
     const check = await this.scheduler.run(`prov:${uri}`, 'interactive', (token) => this.checkProv(file, doc.getText(), token));
     if (!check || this.docs.get(uri)?.version !== version) return;
     this.provResults.set(uri, check);
@@ -229,7 +255,7 @@ export class ProvenanceService {
     const doc = this.docs.get(uri);
     if (!doc) return;
     const version = doc.version;
-    const lint = await this.scheduler.run(`keys:${uri}`, 'interactive', () => this.lint(doc.getText(), uriToPath(uri) ?? uri));
+    const lint = await this.scheduler.run(`keys:${uri}`, 'interactive', () => this.lint(doc.getText(), documentPath(uri)));
     if (!lint || this.docs.get(uri)?.version !== version) return;
     this.host.publishDiagnostics(uri, keysDiagnostics(lint.problems, this.docsBaseUrl), version);
     this.sendStatus(keysStatus(uri, lint));
@@ -449,10 +475,10 @@ export class ProvenanceService {
     if (!doc) return undefined;
     const kind = documentKind(uri, doc.languageId);
     if (kind === 'prov') {
-      const check = await this.checkProv(uriToPath(uri) ?? uri, doc.getText(), token);
+      const check = await this.checkProv(documentPath(uri), doc.getText(), token);
       return check ? provHover(check, position) : undefined;
     }
-    if (kind === 'keys') return keysHover(await this.lint(doc.getText(), uriToPath(uri) ?? uri), position, new Date());
+    if (kind === 'keys') return keysHover(await this.lint(doc.getText(), documentPath(uri)), position, new Date());
     return undefined;
   }
 
@@ -461,7 +487,7 @@ export class ProvenanceService {
     if (!doc) return [];
     const kind = documentKind(uri, doc.languageId);
     if (kind === 'prov') return provSymbols(parseProvenance(doc.getText()), this.provResults.get(uri)?.outcome.signer?.uid);
-    if (kind === 'keys') return keysSymbols(await this.lint(doc.getText(), uriToPath(uri) ?? uri));
+    if (kind === 'keys') return keysSymbols(await this.lint(doc.getText(), documentPath(uri)));
     return [];
   }
 
