@@ -62,6 +62,12 @@ export interface InitializationOptions {
   clientHandlesCommands?: boolean;
   /** Base for `codeDescription.href` links; the code's anchor is appended (`docs/codes.md#<code>`). */
   docsBaseUrl?: string;
+  /**
+   * True when the client already sends `workspace/didChangeWatchedFiles` for `*.tgz`, `*.prov`,
+   * `Chart.yaml`, `KEYS` and the keyring files. Otherwise the server registers those watchers itself
+   * (dynamic registration), keyrings included.
+   */
+  clientWatchesFiles?: boolean;
   /** False turns off the background indexing of every Chart.yaml in the workspace. Default true. */
   indexWorkspace?: boolean;
 }

@@ -83,7 +83,7 @@ async function loadSettings(pushed?: unknown): Promise<void> {
 /** The files whose changes matter, the keyring files included (they may be outside the workspace). */
 async function registerWatchers(): Promise<void> {
   const support = capabilities.workspace?.didChangeWatchedFiles;
-  if (!support?.dynamicRegistration) return;
+  if (!support?.dynamicRegistration || init.clientWatchesFiles) return;
   const keyrings: FileSystemWatcher[] = service.keyringFiles().map((file) => ({
     globPattern: support.relativePatternSupport ? { baseUri: pathToUri(path.dirname(file)), pattern: path.basename(file) } : file,
   }));
