@@ -2,6 +2,7 @@
 // workbench as a user would: palette commands, quick open, status bar, CodeLens, notifications,
 // Problems, screenshots. Selectors are the ones measured on VS Code 1.139 (shared/notes/e2e.md).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-core';
 import { repoRoot } from '../support/tools';
@@ -20,9 +21,19 @@ export const chromiumArgs = [
 /** How long a single wait in the workbench may take before the test fails. */
 export const uiTimeoutMs = 30_000;
 
-export function launchChromium(): Promise<Browser> {
-  // Never `npx playwright install`: it downloads a browser; Debian's is on the machine.
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true, timeout: 60_000 });
+export async function launchChromium(): Promise<Browser> {
+  // Chromium keeps a crash database under XDG_CONFIG_HOME whatever the flags: give it a private one.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-chromium-'));
+  const env = { ...process.env, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home };
+  try {
+    // Never `npx playwright install`: it downloads a browser; Debian's is on the machine.
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, env, headless: true, timeout: 60_000 });
+    browser.on('disconnected', () => fs.rmSync(home, { recursive: true, force: true }));
+    return browser;
+  } catch (err) {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 export interface OpenOptions {
