@@ -68,6 +68,19 @@ async function readTextBounded(file: string, limit: number): Promise<string | un
   }
 }
 
+/**
+ * Runs `fn` over `items`, `limit` at a time: indexing a large workspace must not flood the event loop
+ * (file reads, YAML parsing) ahead of the requests and edits of the person typing.
+ */
+async function forEachLimited<T>(items: T[], limit: number, token: CancellationToken, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !token.isCancellationRequested) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const INDEX_CONCURRENCY = 4;
 const CHANGE_DEBOUNCE_MS = 120;
 const MAX_KEYS_TEXT = 16 * 1024 * 1024;
 
@@ -448,9 +461,9 @@ export class ProvenanceService {
       // KEYS first: statuses name the workspace KEYS files that list a signer.
       for (const file of found.keysFiles) { await this.refreshDiskFile(file, 'background'); step(path.basename(file)); }
       if (found.keysFiles.length) await Promise.all(this.openProvUris().map((uri) => this.refreshProvDocument(uri)));
-      await Promise.all(found.chartYamls.map(async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); }));
+      await forEachLimited(found.chartYamls, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
       const covered = new Set([...this.charts.values()].flatMap((c) => (c.evaluation?.kind === 'checked' ? [c.evaluation.prov] : [])));
-      await Promise.all(found.provFiles.filter((f) => !covered.has(f)).map(async (file) => { await this.refreshDiskFile(file, 'background'); step(path.basename(file)); }));
+      await forEachLimited(found.provFiles.filter((f) => !covered.has(f)), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskFile(file, 'background'); step(path.basename(file)); });
       this.host.log(`indexed ${found.chartYamls.length} charts, ${found.provFiles.length} provenance files, ${found.keysFiles.length} KEYS files${found.truncated ? ' (stopped at the entry limit)' : ''}`);
     } finally {
       for (const link of links) link.dispose();
