@@ -78,12 +78,20 @@ export class KeyStore {
 export class WorkspaceKeys {
   private readonly byFile = new Map<string, KeysFileLint>();
 
-  set(file: string, lint: KeysFileLint): void {
+  /** Records a file's keys; true when the keys it lists changed (statuses naming it must be re-sent). */
+  set(file: string, lint: KeysFileLint): boolean {
+    const before = this.listed(file);
     this.byFile.set(file, lint);
+    return this.listed(file) !== before;
   }
 
-  delete(file: string): void {
-    this.byFile.delete(file);
+  delete(file: string): boolean {
+    return this.byFile.delete(file);
+  }
+
+  private listed(file: string): string {
+    const lint = this.byFile.get(file);
+    return lint ? lint.keys.flatMap((k) => [k.info, ...k.info.subkeys].map((p) => p.fingerprint)).sort().join(',') : '';
   }
 
   /** Files holding a key (primary or subkey) with any of these fingerprints or 16-hex key ids. */

@@ -273,10 +273,7 @@ export class ProvenanceService {
     this.host.publishDiagnostics(uri, keysDiagnostics(lint.problems, this.docsBaseUrl), version);
     this.sendStatus(keysStatus(uri, lint));
     const file = uriToPath(uri);
-    if (file && this.isInWorkspace(file)) {
-      this.workspaceKeys.set(file, lint);
-      await this.refreshListings();
-    }
+    if (file && this.isInWorkspace(file) && this.workspaceKeys.set(file, lint)) await this.refreshListings();
   }
 
   // ---- checks ---------------------------------------------------------------------------------------
@@ -353,22 +350,34 @@ export class ProvenanceService {
     this.host.publishDiagnostics(uri, provDiagnostics(check, this.docsBaseUrl));
   }
 
+  /** A workspace `.prov` or KEYS file as it is on disk (an open buffer takes precedence). */
   private async refreshDiskFile(file: string, priority: Priority): Promise<void> {
+    if (fileRole(file) === 'keys') await this.refreshDiskKeys(file);
+    else await this.refreshDiskProv(file, priority);
+  }
+
+  private async refreshDiskProv(file: string, priority: Priority): Promise<void> {
     if (this.openPaths.has(file)) return;
-    const role = fileRole(file);
     const uri = pathToUri(file);
-    if (role === 'prov') {
-      const text = await readTextBounded(file, MAX_PROV_BYTES);
-      if (text === undefined) { this.diskProvs.delete(file); this.provResults.delete(uri); this.host.publishDiagnostics(uri, []); return; }
-      const check = await this.scheduler.run(`prov:${uri}`, priority, (token) => this.checkProv(file, text, token));
-      if (check) this.publishDiskProv(file, check);
-    } else if (role === 'keys') {
-      const text = await readTextBounded(file, MAX_KEYS_TEXT);
-      if (text === undefined) { this.diskKeys.delete(file); this.workspaceKeys.delete(file); this.host.publishDiagnostics(uri, []); return; }
-      const lint = await this.lint(text, file);
-      this.workspaceKeys.set(file, lint);
-      this.host.publishDiagnostics(uri, keysDiagnostics(lint.problems, this.docsBaseUrl));
+    const text = await readTextBounded(file, MAX_PROV_BYTES);
+    if (text === undefined) { this.diskProvs.delete(file); this.provResults.delete(uri); this.host.publishDiagnostics(uri, []); return; }
+    const check = await this.scheduler.run(`prov:${uri}`, priority, (token) => this.checkProv(file, text, token));
+    if (check) this.publishDiskProv(file, check);
+  }
+
+  /** Lints a workspace KEYS file; true when the keys it lists changed. */
+  private async refreshDiskKeys(file: string): Promise<boolean> {
+    if (this.openPaths.has(file)) return false;
+    const uri = pathToUri(file);
+    const text = await readTextBounded(file, MAX_KEYS_TEXT);
+    if (text === undefined) {
+      this.diskKeys.delete(file);
+      this.host.publishDiagnostics(uri, []);
+      return this.workspaceKeys.delete(file);
     }
+    const lint = await this.lint(text, file);
+    this.host.publishDiagnostics(uri, keysDiagnostics(lint.problems, this.docsBaseUrl));
+    return this.workspaceKeys.set(file, lint);
   }
 
   /** Charts whose archive could be in `file`'s folder: the only ones a change there can affect. */
@@ -423,9 +432,11 @@ export class ProvenanceService {
         this.refreshChartsNear(file),
       ]);
     } else if (role === 'prov') {
+      const known = this.diskProvs.has(file);
       if (!deleted && this.isInWorkspace(file)) this.diskProvs.add(file);
-      if (deleted) this.diskProvs.delete(file);
-      await Promise.all([this.refreshDiskFile(file, 'interactive'), this.refreshChartsNear(file)]);
+      const work = [this.refreshChartsNear(file)];
+      if (known || this.diskProvs.has(file)) work.push(this.refreshDiskProv(file, 'interactive'));
+      await Promise.all(work);
     } else if (role === 'chart') {
       if (deleted && !this.openPaths.has(file)) {
         if (this.charts.delete(file)) this.sendChartRemoved(file);
@@ -434,10 +445,9 @@ export class ProvenanceService {
         if (!this.charts.has(file) && this.isInWorkspace(file)) this.charts.set(file, { ref: { chartYaml: file, folder: path.dirname(file) }, onDisk: true });
         await this.refreshChart(file, 'interactive');
       }
-    } else if (role === 'keys') {
-      if (deleted) { this.diskKeys.delete(file); this.workspaceKeys.delete(file); this.host.publishDiagnostics(pathToUri(file), []); } else if (this.isInWorkspace(file)) this.diskKeys.add(file);
-      if (!deleted) await this.refreshDiskFile(file, 'interactive');
-      await this.refreshListings();
+    } else if (role === 'keys' && (this.diskKeys.has(file) || this.isInWorkspace(file))) {
+      if (!deleted) this.diskKeys.add(file);
+      if (await this.refreshDiskKeys(file)) await this.refreshListings();
     }
   }
 
