@@ -17,8 +17,11 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
 
-/** The built server, next to this file's build output: out/test/lsp → out/server/src/lsp/server.js. */
-export const serverPath = path.join(__dirname, '..', '..', 'server', 'src', 'lsp', 'server.js');
+/**
+ * The built server, next to this file's build output (out/test/lsp → out/server/src/lsp/server.js),
+ * or the file `HELM_PROV_LS` names, to run the same tests against the esbuild bundle (dist/server.js).
+ */
+export const serverPath = process.env.HELM_PROV_LS ? path.resolve(process.env.HELM_PROV_LS) : path.join(__dirname, '..', '..', 'server', 'src', 'lsp', 'server.js');
 
 /** A safety net so a broken server fails the test instead of hanging it; never a timing assertion. */
 const WAIT_LIMIT_MS = 60_000;
