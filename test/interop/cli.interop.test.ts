@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { helm, repoRoot, signedCases, signedKeyrings, signedManifest, tempDir } from '../support/tools';
+import { GpgHome, helm, repoRoot, signedCases, signedKeyrings, signedManifest, tempDir } from '../support/tools';
 
 const cli = path.join(repoRoot, 'bin', 'helm-prov.js');
 const pubring = path.join(signedKeyrings, 'pubring.gpg');
@@ -73,5 +73,43 @@ test('keys lists every key of a KEYS file with fingerprints', () => {
   for (const f of fs.readdirSync(path.join(signedKeyrings, '..', 'keys')).filter((n) => n.endsWith('.fpr') && n !== 'stranger.fpr')) {
     const fpr = fs.readFileSync(path.join(signedKeyrings, '..', 'keys', f), 'utf8').trim();
     assert.ok(r.stdout.includes(fpr), `${f} missing`);
+  }
+});
+
+test("README's first command: the bundled example verifies with helm-prov, helm and gpg", () => {
+  const examples = path.join(repoRoot, 'examples');
+  const keyring = path.join(examples, 'pubring.gpg');
+  const ours = helmProv(['verify', examples, '--keyring', keyring]);
+  assert.equal(ours.status, 0, ours.stdout + ours.stderr);
+  assert.match(ours.stdout, /Signed by: Example Maintainer <maintainer@example.org>/);
+  assert.match(ours.stdout, /Signing Subkey: /);
+  const theirs = helm(['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', keyring]);
+  assert.equal(theirs.status, 0, theirs.stderr);
+  const withKeys = helmProv(['verify', examples, '--keyring', path.join(examples, 'KEYS')]);
+  assert.equal(withKeys.status, 0, withKeys.stdout + withKeys.stderr);
+  const lint = helm(['lint', path.join(examples, 'hello-0.1.0.tgz')]);
+  assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+});
+
+test('verify-file checks a detached signature made by the real gpg against a KEYS file', () => {
+  const gpg = new GpgHome();
+  const dir = tempDir();
+  try {
+    gpg.import(path.join(signedKeyrings, '..', 'keys', 'ed25519.sec.gpg'));
+    const artifact = path.join(dir, 'release.tar.gz');
+    fs.writeFileSync(artifact, 'release bytes\n');
+    const signed = gpg.run(['--armor', '--detach-sign', '--output', artifact + '.asc', artifact]);
+    assert.equal(signed.status, 0, signed.stderr);
+    const keys = path.join(signedKeyrings, 'KEYS');
+    const good = helmProv(['verify-file', artifact, '--signature', artifact + '.asc', '--keyring', keys]);
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /verified/);
+    fs.appendFileSync(artifact, 'tampered');
+    const bad = helmProv(['verify-file', artifact, '--signature', artifact + '.asc', '--keyring', keys, '--json']);
+    assert.equal(bad.status, 1);
+    assert.equal(JSON.parse(bad.stdout).code, 'signature-invalid');
+  } finally {
+    gpg.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
