@@ -7,6 +7,7 @@ import { rangeOf } from './codes';
 import { escapeForMessage } from './keyInfo';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
 import type { LoadedKey } from './keyTypes';
+import { crc24 } from './armor';
 
 export interface ArmoredBlock {
   /** The armor type: `PUBLIC KEY BLOCK`, `PRIVATE KEY BLOCK`, `SIGNATURE`, ... */
@@ -65,18 +66,6 @@ const ARMOR_HEADER = /^[A-Za-z][A-Za-z0-9-]*: /;
 const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
 const CHECKSUM_LINE = /^=([A-Za-z0-9+/]{4})$/;
 
-/** CRC-24 of RFC 9580 §6.1, over the de-armored bytes. */
-function crc24(bytes: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of bytes) {
-    crc ^= byte << 16;
-    for (let i = 0; i < 8; i++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
-}
 
 /**
  * The lines of a text, one at a time: splitting a hostile 64 MiB file of newlines at once would

@@ -1,6 +1,7 @@
 // Writes the text of a `.prov` file: the body Helm 4 signs, and the final clearsigned document in the
 // form every verifier accepts (LF line endings, armor CRC-24 line present).
 import { marshalGoYaml } from './goYaml';
+import { armorChecksumLine } from './armor';
 
 /**
  * The cleartext Helm 4 signs: the chart metadata YAML, a `...` line, then the `files:` map with the
@@ -17,24 +18,6 @@ const signatureBegin = '-----BEGIN PGP SIGNATURE-----';
 const signatureEnd = '-----END PGP SIGNATURE-----';
 const checksumLine = /^=[A-Za-z0-9+/]{4}$/;
 
-/** CRC-24 of RFC 4880 section 6.1, the armor checksum. */
-export function crc24(bytes: Uint8Array): number {
-  let crc = 0xb704ce;
-  for (const byte of bytes) {
-    crc ^= byte << 16;
-    for (let bit = 0; bit < 8; bit++) {
-      crc <<= 1;
-      if (crc & 0x1000000) crc ^= 0x1864cfb;
-    }
-  }
-  return crc & 0xffffff;
-}
-
-/** The `=XXXX` armor line for these bytes. */
-export function armorChecksumLine(bytes: Uint8Array): string {
-  const crc = crc24(bytes);
-  return `=${Buffer.from([crc >> 16, (crc >> 8) & 0xff, crc & 0xff]).toString('base64')}`;
-}
 
 /**
  * Normalises a signer's clearsigned output for a `.prov` file: LF line endings (openpgp.js writes CRLF
