@@ -1,24 +1,15 @@
 // Our .prov files against the real verifiers: Helm 4.1.4 (`helm verify`) and gpg 2.2 (`gpg --verify`),
 // signed by both backends (openpgp.js and the system gpg).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import { gpgSignArchive, listGpgSigningKeys } from '../../server/src/provenance/gpgSign';
 import { signArchive, type SignResult } from '../../server/src/provenance/sign';
-import { GpgHome, helm, signedCases, signedKeyrings, signedKeys, tempDir } from '../support/tools';
+import { fixtureFingerprint, GpgHome, helm, scratch, signedCases, signedKeyrings, signedKeys } from '../support/tools';
 
-const scratchDirs: string[] = [];
-/** A temporary directory removed when the file's tests end. */
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-const fpr = (id: string): string => fs.readFileSync(path.join(signedKeys, `${id}.fpr`), 'utf8').trim();
+const fpr = fixtureFingerprint;
 const lockedPassphrase = fs.readFileSync(path.join(signedKeys, 'locked.passphrase'), 'utf8').trim();
 const pubring = path.join(signedKeyrings, 'pubring.gpg');
 

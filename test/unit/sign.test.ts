@@ -1,4 +1,4 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,18 +12,9 @@ import { armorChecksumLine, crc24 } from '../../server/src/provenance/armor';
 import { composeProvenanceBody, finishClearsigned } from '../../server/src/provenance/provenanceWriter';
 import { chooseSigningPart, listSigningKeys, signArchive } from '../../server/src/provenance/sign';
 import { verifyArchive } from '../../server/src/provenance/verify';
-import { signedCases, signedKeyrings, signedKeys, tempDir } from '../support/tools';
+import { fixtureFingerprint, scratch, signedCases, signedKeyrings, signedKeys } from '../support/tools';
 
-const scratchDirs: string[] = [];
-/** A temporary directory removed when the file's tests end. */
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-const fpr = (id: string): string => fs.readFileSync(path.join(signedKeys, `${id}.fpr`), 'utf8').trim();
+const fpr = fixtureFingerprint;
 const secring = (id: string): string => path.join(signedKeys, `${id}.sec.gpg`);
 const lockedPassphrase = fs.readFileSync(path.join(signedKeys, 'locked.passphrase'), 'utf8').trim();
 
