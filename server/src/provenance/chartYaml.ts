@@ -165,7 +165,11 @@ const COLLECTION_TAGS = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq
 
 class GoNodeBuilder {
   private budget = MAX_YAML_NODES;
-  constructor(private readonly doc: YAML.Document, private readonly lines: LineIndex, private readonly file: string) {}
+  /** Anchors seen so far in document order (YAML: an alias names the latest anchor before it). */
+  private readonly anchors = new Map<string, YAML.Node>();
+  /** > 0 while expanding an alias: anchors met again there must not replace later definitions. */
+  private expanding = 0;
+  constructor(private readonly lines: LineIndex, private readonly file: string) {}
 
   error(message: string, node?: YAML.Node | null): ChartYamlError {
     const range = node?.range ? this.lines.range(node.range[0], node.range[1]) : undefined;
@@ -180,10 +184,23 @@ class GoNodeBuilder {
     if (depth > MAX_YAML_DEPTH) throw this.error(`nested more than ${MAX_YAML_DEPTH} levels deep`, node as YAML.Node);
     if (node === null || node === undefined) return { t: 'null' };
     if (YAML.isAlias(node)) {
-      const target = node.resolve(this.doc);
-      if (!target) throw this.error(`alias *${node.source} has no anchor`, node);
-      return this.build(target, depth + 1);
+      // Looked up in our own map: the yaml library's resolve() searches the whole document per alias.
+      const target = this.anchors.get(node.source);
+      if (!target) throw this.error(`alias *${node.source} has no anchor before it`, node);
+      this.expanding++;
+      try {
+        return this.build(target, depth + 1);
+      } finally {
+        this.expanding--;
+      }
     }
+    const built = this.buildNode(node, depth);
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor && this.expanding === 0) this.anchors.set(anchor, node as YAML.Node);
+    return built;
+  }
+
+  private buildNode(node: unknown, depth: number): GoNode {
     if (YAML.isScalar(node)) return this.scalar(node);
     if (YAML.isSeq(node)) {
       this.checkCollectionTag(node);
@@ -194,7 +211,8 @@ class GoNodeBuilder {
       const entries: Array<[GoNode, GoNode]> = [];
       for (const pair of node.items) {
         const key = this.build(pair.key, depth + 1);
-        if (key.t === 'scalar' && key.r.kind === 'merge') {
+        // go-yaml treats an untagged plain `<<` key as a merge, whatever resolve() says.
+        if (YAML.isScalar(pair.key) && pair.key.type === 'PLAIN' && !pair.key.tag && pair.key.source === '<<') {
           throw this.error('YAML merge keys (<<) are not supported in chart metadata; write the keys out', pair.key as YAML.Node);
         }
         if (key.t === 'seq' || key.t === 'map') throw this.error('a mapping key must be a scalar', pair.key as YAML.Node);
@@ -300,13 +318,13 @@ class StructDecoder {
   private decodeField(node: GoNode, field: Field, label: string): unknown {
     const type = field.type;
     switch (type.kind) {
-      case 'string': return this.decodeString(node, label, type.mustBeYamlString === true);
+      case 'string': return this.decodeString(node, label, type.mustBeYamlString === true, type.sanitize === true);
       case 'bool':
         if (node.t === 'null') return undefined;
         if (node.t === 'scalar' && node.r.kind === 'bool') return node.r.value;
         throw this.b.error(`${label} must be true or false, not ${kindName(node)}`, node.src);
       case 'strings':
-        return this.decodeList(node, label, (item) => (item.t === 'null' ? '' : this.decodeString(item, `${label} item`, false)));
+        return this.decodeList(node, label, (item) => (item.t === 'null' ? '' : this.decodeString(item, `${label} item`, false, type.sanitize === true)));
       case 'stringMap': {
         if (node.t === 'null') return undefined;
         if (node.t !== 'map') throw this.b.error(`${label} must be a mapping of strings, not ${kindName(node)}`, node.src);
@@ -316,7 +334,7 @@ class StructDecoder {
           if (Object.prototype.hasOwnProperty.call(out, key)) {
             throw this.b.error(`duplicate key "${key}" in ${label}; Helm would keep only one of them`, keyNode.src);
           }
-          defineEntry(out, key, value.t === 'null' ? '' : (this.decodeString(value, `${label}.${key}`, false) as string));
+          defineEntry(out, key, value.t === 'null' ? '' : (this.decodeString(value, `${label}.${key}`, false, false) as string));
         }
         return out;
       }
@@ -327,7 +345,7 @@ class StructDecoder {
           this.decodeStruct(item, type.fields, raw, type.what, `${label}[].`);
           return raw;
         });
-      case 'anyList': return this.decodeList(node, label, (item) => this.toJson(item));
+      case 'anyList': return this.decodeList(node, label, (item) => this.toJson(item, true));
       case 'time': {
         if (node.t === 'null') return undefined;
         if (node.t !== 'scalar' || (node.r.kind !== 'str' && node.r.kind !== 'timestamp')) {
@@ -340,10 +358,12 @@ class StructDecoder {
     }
   }
 
-  private decodeString(node: GoNode, label: string, mustBeYamlString: boolean): string | undefined {
+  /** `sanitized`: Helm's Validate() turns the string's line separators into spaces, so they are harmless. */
+  private decodeString(node: GoNode, label: string, mustBeYamlString: boolean, sanitized: boolean): string | undefined {
     if (node.t === 'null') return undefined;
     if (node.t !== 'scalar') throw this.b.error(`${label} must be a string, not ${kindName(node)}`, node.src);
     const text = scalarAsString(node);
+    if (!sanitized) this.checkWritable(text, label, node);
     if (mustBeYamlString && text !== node.text) {
       throw this.b.error(
         `${label}: ${node.text} is read by Helm (YAML 1.1) as ${kindName(node)} and becomes "${text}"; quote it to keep it: ${label}: "${node.text}"`,
@@ -358,18 +378,19 @@ class StructDecoder {
     return node.items.map(item);
   }
 
-  private toJson(node: GoNode): JsonValue {
+  /** `written`: the value goes into the archive's Chart.yaml (import-values), not just through Helm's JSON step. */
+  private toJson(node: GoNode, written: boolean): JsonValue {
     switch (node.t) {
       case 'null': return null;
-      case 'seq': return node.items.map((item) => this.toJson(item));
+      case 'seq': return node.items.map((item) => this.toJson(item, written));
       case 'map': {
         const entries: Array<[string, JsonValue]> = [];
         const keys = new Set<string>();
         for (const [keyNode, value] of node.entries) {
-          const key = this.writableKey(keyNode);
+          const key = written ? this.writableKey(keyNode) : keyString(keyNode, this.b);
           if (keys.has(key)) throw this.b.error(`duplicate key "${key}"; Helm would keep only one of them`, keyNode.src);
           keys.add(key);
-          entries.push([key, this.toJson(value)]);
+          entries.push([key, this.toJson(value, written)]);
         }
         return Object.fromEntries(entries);
       }
@@ -381,21 +402,34 @@ class StructDecoder {
           if (!Number.isFinite(r.value)) throw this.b.error(`${node.text} cannot be carried through JSON, so Helm cannot read it`, node.src);
           return r.value;
         }
+        if (written) this.checkWritable(node.text, 'a value', node);
         return node.text;
       }
     }
   }
 
-  /** A key Helm writes back: its JSON → YAML step cannot parse a key holding NEL (U+0085), a YAML 1.1 line break. */
+  /** A map key Helm writes back into the archive's Chart.yaml. */
   private writableKey(keyNode: GoNode): string {
     const key = keyString(keyNode, this.b);
-    if (key.includes('\u0085')) throw this.b.error(`the key "${key.replace(/\u0085/g, '\\u0085')}" holds U+0085 (NEL), which Helm cannot write back`, keyNode.src);
+    this.checkWritable(key, 'a key', keyNode);
     return key;
+  }
+
+  /**
+   * NEL, LS and PS are line breaks to Helm's YAML 1.1 writer and reader but text to YAML 1.2: Helm
+   * rewrites such a string (or fails on such a key) when it packages the chart, so refuse it up front.
+   */
+  private checkWritable(value: string, label: string, node: GoNode): void {
+    const found = /[\u0085\u2028\u2029]/.exec(value);
+    if (found) {
+      const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      throw this.b.error(`${label} holds U+${code}, a line break to Helm's YAML 1.1 that Helm does not write back as it was`, node.src);
+    }
   }
 
   /** Keys and values Helm ignores must still survive its JSON step, or Helm fails to load the chart. */
   private checkJsonable(node: GoNode): void {
-    this.toJson(node);
+    this.toJson(node, false);
   }
 }
 
@@ -426,15 +460,15 @@ function parseDocument(text: string, file: string): { builder: GoNodeBuilder; ro
     const second = list[1].range ? lines.range(list[1].range[0], list[1].range[0]) : undefined;
     throw new ChartYamlError(`${file} holds ${list.length} YAML documents; Helm reads only the first, so it must hold exactly one`, second);
   }
-  const doc = list[0] ?? new YAML.Document(null);
-  const problem = doc.errors[0];
+  const doc = list[0];
+  const problem = doc?.errors[0];
   if (problem) {
     const range = lines.range(problem.pos[0], problem.pos[1]);
     const reason = problem.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply to read safely' : problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): ${reason}`, range);
   }
-  const builder = new GoNodeBuilder(doc, lines, file);
-  return { builder, root: builder.build(doc.contents, 0) };
+  const builder = new GoNodeBuilder(lines, file);
+  return { builder, root: builder.build(doc?.contents, 0) };
 }
 
 /** go-yaml refuses control characters anywhere in the stream (its reader's printable check). */
@@ -444,6 +478,13 @@ function checkCharacters(text: string, lines: LineIndex, file: string): void {
     const range = lines.range(bad.index, bad.index + 1);
     const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): control character U+${code} is not allowed in YAML`, range);
+  }
+  // Raw NEL/LS/PS break lines for go-yaml (YAML 1.1) but not for YAML 1.2 readers: the two would differ.
+  const separator = /[\u0085\u2028\u2029]/.exec(text);
+  if (separator) {
+    const range = lines.range(separator.index, separator.index + 1);
+    const code = separator[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw new ChartYamlError(`${file} (line ${range.start.line + 1}): U+${code} is a line break to Helm's YAML 1.1 parser but text to YAML 1.2; write it escaped ("\\u${code}") or remove it`, range);
   }
 }
 

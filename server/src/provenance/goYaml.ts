@@ -14,7 +14,6 @@ export type GoScalar =
   | { kind: 'float'; value: number }
   /** go-yaml hands timestamp-looking scalars to interface{} targets as their text. */
   | { kind: 'timestamp' }
-  | { kind: 'merge' }
   | { kind: 'str' };
 
 const BOOLS: Record<string, boolean> = {};
@@ -44,7 +43,6 @@ export function resolvePlainScalar(text: string): GoScalar {
   if (text in BOOLS) return { kind: 'bool', value: BOOLS[text] };
   if (NULLS.has(text)) return { kind: 'null' };
   if (text in SPECIAL_FLOATS) return { kind: 'float', value: SPECIAL_FLOATS[text] };
-  if (text === '<<') return { kind: 'merge' };
   if (hint === '.') {
     const f = /^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(text) ? Number(text) : NaN;
     return Number.isFinite(f) ? { kind: 'float', value: f } : { kind: 'str' };
