@@ -136,7 +136,7 @@ describe('scalars as Helm reads them (YAML 1.1 through go-yaml v2 and a string f
   const table: Array<[string, string | undefined]> = [
     ['1.0', '1'], ['1.10', '1.1'], ['010', '8'], ['0x1F', '31'], ['0o17', '15'], ['08', '8'], ['1_000', '1000'],
     ['yes', 'true'], ['on', 'true'], ['Off', 'false'], ['y', 'true'], ['N', 'false'], ['~', undefined], ['null', undefined],
-    ['1e3', '1000'], ['.5', '0.5'], ['+1', '1'], ['-0b11', '-3'], ['0b101', '5'], ['.inf', '+Inf'], ['1e999', '1e999'],
+    ['1e3', '1000'], ['.5', '0.5'], ['+1', '1'], ['-0b11', '-3'], ['0b101', '5'], ['1e999', '1e999'],
     ['2024-01-01', '2024-01-01'], ['1:20', '1:20'], ['12345678901234567890', '12345678901234567890'],
     ['3.14159265358979', '3.1415927'], ['1234567', '1234567'], ['1234567.0', '1.234567e+06'], ['16777217', '16777217'], ['v1', 'v1'], ['1.2.3', '1.2.3'],
   ];
@@ -259,6 +259,8 @@ describe('ambiguous and hostile Chart.yaml', () => {
     refused(chart('annotations:\n  ~: x\n'), /null mapping key/);
     refused(chart('extra:\n  18446744073709551615: x\n'), /too large/);
     refused(chart('extra: .nan\nx: [.inf]\n'), /cannot be carried through JSON/);
+    refused(chart('appVersion: .inf\n'), /appVersion: \.inf cannot be carried through JSON/);
+    refused(chart('keywords: [-.Inf]\n'), /cannot be carried through JSON/);
     refused(chart('annotations:\n  "a\\u0085b": x\n'), /a key holds U\+0085/);
     refused(chart('annotations:\n  a: "x\\u2028y"\n'), /holds U\+2028/);
     refused(chart('description: a\u2028b\n'), /U\+2028 is a line break to Helm's YAML 1\.1 parser/);

@@ -362,6 +362,10 @@ class StructDecoder {
   private decodeString(node: GoNode, label: string, mustBeYamlString: boolean, sanitized: boolean): string | undefined {
     if (node.t === 'null') return undefined;
     if (node.t !== 'scalar') throw this.b.error(`${label} must be a string, not ${kindName(node)}`, node.src);
+    if (node.r.kind === 'float' && !Number.isFinite(node.r.value)) {
+      // Measured: Helm's YAML → JSON step fails on .inf and .nan even for string fields.
+      throw this.b.error(`${label}: ${node.text} cannot be carried through JSON, so Helm cannot read it; quote it`, node.src);
+    }
     const text = scalarAsString(node);
     if (!sanitized) this.checkWritable(text, label, node);
     if (mustBeYamlString && text !== node.text) {
