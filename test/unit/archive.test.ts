@@ -170,6 +170,15 @@ describe('well-formed variants are accepted', () => {
     assert.deepEqual(r.value.entries.find((e) => e.path === 'c/templates'), { path: 'c/templates', type: 'directory', size: 0 });
   });
 
+  test("a non-ASCII chart name, with the plain-header names Go's writer (Helm) puts next to PAX paths", async () => {
+    const r = await read(gz(tar(
+      pax({ path: 'ünï/Chart.yaml' }), file('n/Chart.yaml', chartYaml('ünï')),
+      pax({ path: `ünï/${'x'.repeat(120)}` }), file(`n/${'x'.repeat(98)}`),
+    )));
+    assert.ok(r.ok, !r.ok ? r.error.message : '');
+    assert.equal(r.value.chartDir, 'ünï');
+  });
+
   test('multi-member gzip', async () => {
     const t = tar(...goodParts());
     const r = await read(Buffer.concat([gz(t.subarray(0, 700)), gz(t.subarray(700))]));
@@ -224,6 +233,7 @@ describe('hostile archives are refused with a code', () => {
     ['PAX path renaming to Chart.yaml', () => gz(tar(file('c/Chart.yaml', chartYaml()), pax({ path: 'c/Chart.yaml' }), file('c/values.yaml', chartYaml('c', '9.9.9')))), 'archive-invalid', /renames/],
     ['PAX path moving to another directory', () => gz(tar(...goodParts(), pax({ path: 'd/x' }), file('c/x'))), 'archive-invalid', /outside its directory/],
     ['global PAX header with a path', () => gz(tar(pax({ path: 'c/Chart.yaml' }, 'g'), ...goodParts())), 'archive-invalid', /global PAX/],
+    ['a global PAX header between a PAX header and its entry', () => gz(tar(...goodParts(), pax({ path: 'c/a' }), pax({ comment: 'x' }, 'g'), file('c/z'))), 'archive-invalid', /two extended headers/],
     ['PAX and GNU long name stacked', () => gz(tar(...goodParts(), pax({ path: 'c/a' }), entry({ name: '././@LongLink', type: 'L' }, 'c/b\0'), file('c/z'))), 'archive-invalid', /two extended headers/],
     ['damaged PAX record', () => gz(tar(...goodParts(), entry({ name: 'p', type: 'x' }, '99 path=c/x\n'), file('c/x'))), 'archive-invalid', /PAX/],
     ['PAX sparse file', () => gz(tar(...goodParts(), pax({ 'GNU.sparse.major': '1' }), file('c/s'))), 'archive-invalid', /sparse/],

@@ -107,6 +107,16 @@ describe('reproducible archives', () => {
     assert.equal(read.value.chartYaml, 'apiVersion: v2\ndescription: A chart\nname: demo\nversion: 0.1.0\n');
   });
 
+  test('a non-ASCII chart name: PAX headers as Go writes them, read back by us', async () => {
+    const dir = makeChart({ 'Chart.yaml': 'apiVersion: v2\nname: zoë\nversion: 0.1.0\n' }, 'zoë');
+    const r = await pack(dir);
+    assert.ok(r.ok, !r.ok ? r.error.message : '');
+    assert.equal(path.basename(r.value.archivePath), 'zoë-0.1.0.tgz');
+    const read = await readChartArchive(r.value.archivePath);
+    assert.ok(read.ok, !read.ok ? read.error.message : '');
+    assert.equal(read.value.chartDir, 'zoë');
+  });
+
   test('packaging into the chart directory twice: the archive never packs itself', async () => {
     const dir = makeChart();
     const first = await packageChart(dir, { outDir: dir });

@@ -277,7 +277,8 @@ class TarWalker {
     let size = numeric(block, 124, 12, 'size');
 
     if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L') {
-      if (typeflag !== 'g' && (this.pendingPax || this.pendingLongName)) {
+      // Go drops pending PAX records at a global header; other tools keep them: refuse either way.
+      if (this.pendingPax || this.pendingLongName) {
         throw new ArchiveError('archive-invalid', 'two extended headers describe one entry; tar tools disagree on which name wins');
       }
       if (size > MAX_META_HEADER_BYTES) throw new ArchiveError('archive-invalid', 'an extended tar header is larger than 1 MiB');
@@ -369,19 +370,30 @@ function show(name: string): string {
 
 const isChartYaml = (rel: string): boolean => rel.toLowerCase() === 'chart.yaml';
 
-/** A PAX or GNU name that differs from the header's own name: fine for long or non-ASCII names, refused when a tool reading only the header would see a different chart. */
+/** The plain-header name Go's archive/tar (so Helm) writes next to a PAX path: ASCII only, 100 bytes. */
+function goLegacyName(final: string): string {
+  const ascii = final.replace(/[^\x01-\x7f]/gu, '');
+  if (ascii.length <= 100) return ascii;
+  const cut = ascii.slice(0, 100);
+  return cut.endsWith('/') ? cut.replace(/\/+$/, '') : cut;
+}
+
+/**
+ * A PAX or GNU name that differs from the header's own name. Normal for long or non-ASCII names; refused
+ * when a tool reading only the plain header would see a different Chart.yaml or leave the directory.
+ */
 function checkRename(legacy: string, final: string): void {
+  if (legacy === '' || legacy === goLegacyName(final)) return;
+  checkPath(legacy);
   const legacyParts = legacy.split('/');
   const finalParts = final.split('/');
-  const legacyTop = legacyParts.length === 2 && isChartYaml(legacyParts[1]);
-  const finalTop = finalParts.length === 2 && isChartYaml(finalParts[1]);
-  if (legacy !== '' && (legacyTop || finalTop)) {
+  const topChartYaml = (parts: string[]): boolean => parts.length === 2 && isChartYaml(parts[1]);
+  if (topChartYaml(legacyParts) || topChartYaml(finalParts)) {
     throw new ArchiveError('archive-invalid', `an extended header renames ${show(legacy)} to ${show(final)}; tools that read only the plain header would see a different Chart.yaml`);
   }
-  if (legacy !== '' && legacyParts[0] !== finalParts[0]) {
+  if (legacyParts[0] !== finalParts[0]) {
     throw new ArchiveError('archive-invalid', `an extended header moves ${show(legacy)} to ${show(final)}, outside its directory`);
   }
-  checkPath(legacy === '' ? final : legacy);
 }
 
 /** The path rules every entry name must pass. Returns the path without a trailing slash. */
