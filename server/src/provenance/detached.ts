@@ -1,8 +1,8 @@
 // Verifies a release artifact against a detached signature (`.asc` armored or `.sig` binary), the way
 // Helm's own release tarballs are checked against Helm's KEYS file.
-import * as fs from 'node:fs/promises';
 import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem } from './codes';
+import { readBoundedFile } from './boundedRead';
 import type { LoadedKey } from './keyTypes';
 import { detachedCheck, judgeSignatures, type Signer } from './signatureCheck';
 
@@ -21,13 +21,8 @@ export interface DetachedOutcome {
 }
 
 async function readCapped(file: string, cap: number): Promise<Uint8Array | string> {
-  try {
-    const stat = await fs.stat(file);
-    if (stat.size > cap) return `${file} is ${stat.size} bytes, over the ${cap}-byte limit`;
-    return new Uint8Array(await fs.readFile(file));
-  } catch (e) {
-    return `${file} cannot be read: ${(e as Error).message}`;
-  }
+  const read = await readBoundedFile(file, cap);
+  return read.ok ? new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length) : read.message;
 }
 
 export async function verifyDetached(file: string, signatureFile: string, keys: LoadedKey[], options: { now?: Date; trustedFingerprints?: string[] } = {}): Promise<DetachedOutcome> {

@@ -1,9 +1,9 @@
 // Keyrings in every form a user has them: binary (`pubring.gpg`, exported secret keyrings), armored
 // (one or many blocks, text between), GnuPG keyboxes (`pubring.kbx`) and Apache KEYS files. The format
 // is sniffed from the bytes, never trusted from the file name (except to call a text file a KEYS file).
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readBoundedFile } from './boundedRead';
 import type { Problem, Result } from './codes';
 import { fail, ok } from './codes';
 import { escapeForMessage } from './keyInfo';
@@ -65,28 +65,14 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
   return { format: 'binary', keys: [], problems: [problem] };
 }
 
-/** Reads at most `limit` + 1 bytes of a regular file, so a FIFO, a device or a growing file cannot exhaust memory. */
+/** A regular file of at most `limit` bytes: a FIFO, a device or a growing file cannot block or exhaust memory. */
 async function readBounded(file: string, limit: number): Promise<Result<Uint8Array>> {
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    handle = await fs.promises.open(file, 'r');
-    const stat = await handle.stat();
-    if (!stat.isFile()) return fail('io-error', `${file} is not a regular file.`);
-    if (stat.size > limit) return fail('keys-too-large', `${file} is ${stat.size} bytes; keyrings over ${limit} bytes are not read.`);
-    const buffer = Buffer.alloc(stat.size + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > stat.size) return fail('keys-too-large', `${file} grew while being read; keyrings over ${limit} bytes are not read.`);
-    }
-    return ok(new Uint8Array(buffer.buffer, buffer.byteOffset, length));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail('io-error', code === 'ENOENT' ? `Keyring ${file} does not exist.` : `Keyring ${file} cannot be read (${code ?? String(e)}).`);
-  } finally {
-    await handle?.close();
+  const read = await readBoundedFile(file, limit);
+  if (read.ok) return ok(new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length));
+  switch (read.reason) {
+    case 'missing': return fail('io-error', `Keyring ${file} does not exist.`);
+    case 'too-large': return fail('keys-too-large', `${read.message}; keyrings over ${limit} bytes are not read.`);
+    default: return fail('io-error', `Keyring ${read.message}.`);
   }
 }
 

@@ -7,6 +7,8 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import { rangeOf, type Problem, type Range } from './codes';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
+/** Deeper YAML is refused before parsing: the YAML library recurses and overflows the stack near 1000 levels. */
+export const MAX_YAML_NESTING = 100;
 
 const BEGIN_SIGNED = '-----BEGIN PGP SIGNED MESSAGE-----';
 const BEGIN_SIGNATURE = '-----BEGIN PGP SIGNATURE-----';
@@ -64,16 +66,18 @@ function decode(input: string | Uint8Array): string {
 }
 
 export function parseProvenance(input: string | Uint8Array): ProvDocument {
+  // The size is checked before anything is decoded or split: 200 MB of junk must cost nothing.
+  if (input.length > MAX_PROV_BYTES) {
+    const doc: ProvDocument = { lineCount: countLines(input), hashHeaders: [], signedLines: [], files: [], unsignedRanges: [], problems: [] };
+    doc.problems.push(problem('malformed', `The provenance file is ${input.length} bytes; more than ${MAX_PROV_BYTES} is not a Helm provenance file.`, rangeOf(0, 0, 0)));
+    return doc;
+  }
   const text = decode(input);
   const lines = text.split(/\r?\n/);
   const doc: ProvDocument = { lineCount: lines.length, hashHeaders: [], signedLines: [], files: [], unsignedRanges: [], problems: [] };
   const whole = rangeOf(0, 0, lines[lines.length - 1].length, lines.length - 1);
   const line = (i: number) => rangeOf(i, 0, lines[i].length);
 
-  if (text.length > MAX_PROV_BYTES) {
-    doc.problems.push(problem('malformed', `The provenance file is ${text.length} bytes; more than ${MAX_PROV_BYTES} is not a Helm provenance file.`, rangeOf(0, 0, 0)));
-    return doc;
-  }
   const trimmed = lines.map((l) => l.replace(/[ \t\r]+$/, ''));
   const begins = indexesOf(trimmed, (l) => stripBom(l) === BEGIN_SIGNED);
   if (begins.length === 0) {
@@ -147,6 +151,17 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
   return doc;
 }
 
+/** Lines in a text or its bytes, without splitting it. */
+function countLines(input: string | Uint8Array): number {
+  let count = 1;
+  if (typeof input === 'string') {
+    for (let at = input.indexOf('\n'); at >= 0; at = input.indexOf('\n', at + 1)) count++;
+  } else {
+    for (let at = input.indexOf(0x0a); at >= 0; at = input.indexOf(0x0a, at + 1)) count++;
+  }
+  return count;
+}
+
 function stripBom(s: string): string {
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
@@ -172,9 +187,12 @@ function reportUnsigned(doc: ProvDocument, trimmed: string[], from: number, to: 
     : 'Text after the signature is not signed and is ignored: anyone could have added it.', range, 'warning'));
 }
 
-/** Escapes control and bidi characters so text from a file can be shown safely. */
+/**
+ * Escapes control, bidi, zero-width and line-separator characters (the same set as keyInfo's
+ * escapeForMessage) so text from a file can be shown safely.
+ */
 export function printable(s: string, max = 200): string {
-  const escaped = s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+  const escaped = s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return escaped.length > max ? escaped.slice(0, max) + '…' : escaped;
 }
@@ -199,11 +217,42 @@ function nodeRange(node: Node | null | undefined, map: Mapper): Range | undefine
   return { start: map.at(node.range[0]), end: map.at(node.range[1]) };
 }
 
+/**
+ * An upper bound of the nesting depth, found without parsing: each block level needs at least one more
+ * column of indentation or of `- `/`? `/`: ` indicators at a line's start; flow levels are open brackets.
+ */
+function nestingBound(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  for (const line of text.split('\n')) {
+    const lead = /^(?:[ \t]|[-?:](?=[ \t]|$))*/.exec(line)![0].length;
+    deepest = Math.max(deepest, lead + flow);
+    for (let i = lead; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, lead + ++flow);
+      else if ((c === 0x5d || c === 0x7d) && flow > 0) flow--;
+    }
+  }
+  return deepest;
+}
+
 function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, what: string): { yaml: Document.Parsed; map: Mapper; text: string } | undefined {
   const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
   const map = positionMapper(doc, firstLine);
-  // Duplicate keys are errors; aliases are never expanded (nothing here calls toJS).
-  const yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const lineRange = rangeOf(doc.signedLines[firstLine]?.fileLine ?? 0, 0, 0);
+  if (nestingBound(text) > MAX_YAML_NESTING) {
+    doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_NESTING} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
+    return undefined;
+  }
+  let yaml: Document.Parsed;
+  try {
+    // Duplicate keys are errors; aliases are never expanded (nothing here calls toJS).
+    yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (e) {
+    // The YAML library recurses; the bound above keeps it far from the stack's end, this keeps the promise never to throw.
+    doc.problems.push(problem('malformed', `${what} cannot be read: ${(e as Error).message}`, lineRange));
+    return undefined;
+  }
   const errors = yaml.errors;
   for (const e of errors) {
     const at = map.at(Math.min(e.pos[0], Math.max(text.length - 2, 0)));

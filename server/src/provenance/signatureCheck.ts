@@ -204,6 +204,9 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
       fail('weak-hash', `Signed by ${who(s)} with ${facts.hash}, which is broken for signatures. Ask the maintainer to re-sign (SHA-256 or better).`);
     } else if (!input.classes.includes(packet.signatureType ?? -1)) {
       fail('signature-invalid', `The signature is of class 0x${(packet.signatureType ?? 0).toString(16).padStart(2, '0')}, which does not sign this kind of data.`);
+    } else if (facts.created.getTime() > now.getTime()) {
+      // openpgp.js refuses it too, but as "does not match": say what is actually wrong.
+      fail('signature-invalid', `The signature by ${who(s)} is dated ${day(facts.created)}, later than now (${day(now)}): it cannot be checked before that time. Check this computer's clock, or ask for a new signature.`);
     } else {
       const policy = keyPolicy(found.key, found.part, s, now);
       if (policy) {

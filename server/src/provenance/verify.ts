@@ -7,8 +7,9 @@ import type { OutcomeCode, Problem, Range } from './codes';
 import type { LoadedKey } from './keyTypes';
 import { parseProvenance, printable, MAX_PROV_BYTES, type FileEntry, type ProvDocument } from './provDocument';
 import { checkSignature, type Signer } from './signatureCheck';
-import { sha256File } from './hash';
-import { readChartArchive } from './archive';
+import { readBoundedFile } from './boundedRead';
+import { describeIoError, sha256File } from './hash';
+import { MAX_COMPRESSED_BYTES, readChartArchive } from './archive';
 
 export interface Outcome {
   archive: string;
@@ -45,6 +46,14 @@ export interface ArchiveFacts {
 }
 
 export async function archiveFacts(archivePath: string): Promise<ArchiveFacts> {
+  // Looked at before anything reads it: hashing a FIFO or /dev/zero would never end.
+  try {
+    const stat = await fs.stat(archivePath);
+    if (!stat.isFile()) return { error: `${path.basename(archivePath)} is not a regular file` };
+    if (stat.size > MAX_COMPRESSED_BYTES) return { error: `${path.basename(archivePath)} is ${stat.size} bytes, over the ${MAX_COMPRESSED_BYTES}-byte limit for a chart archive` };
+  } catch (e) {
+    return { error: describeIoError(e) };
+  }
   const [hash, chart] = await Promise.all([sha256File(archivePath), readChartArchive(archivePath)]);
   if (!hash.ok) return { error: hash.error.message };
   const facts: ArchiveFacts = { sha256: hash.value.hex };
@@ -73,15 +82,16 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions)
 }
 
 async function readProv(provPath: string): Promise<string | { code: OutcomeCode; message: string }> {
-  try {
-    const stat = await fs.stat(provPath);
-    if (stat.size > MAX_PROV_BYTES) return { code: 'malformed', message: `${path.basename(provPath)} is ${stat.size} bytes: too large to be a provenance file (limit ${MAX_PROV_BYTES}).` };
-    return await fs.readFile(provPath, 'utf8');
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    return missing
-      ? { code: 'missing-prov', message: `${path.basename(provPath)} not found: the chart is not signed. Sign it with "helm-prov sign" or ask the maintainer for the .prov file.` }
-      : { code: 'malformed', message: `${path.basename(provPath)} cannot be read: ${(e as Error).message}` };
+  const name = path.basename(provPath);
+  const read = await readBoundedFile(provPath, MAX_PROV_BYTES);
+  if (read.ok) return read.bytes.toString('utf8');
+  switch (read.reason) {
+    case 'missing':
+      return { code: 'missing-prov', message: `${name} not found: the chart is not signed. Sign it with "helm-prov sign" or ask the maintainer for the .prov file.` };
+    case 'too-large':
+      return { code: 'malformed', message: `${name} is too large to be a provenance file (limit ${MAX_PROV_BYTES} bytes): ${read.message}.` };
+    default:
+      return { code: 'malformed', message: `${name} cannot be read as a provenance file: ${read.message}.` };
   }
 }
 
