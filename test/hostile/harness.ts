@@ -1,0 +1,60 @@
+// The shape of a hostile case. Each case is a folder `test/hostile/cases/<name>/` (README.md with the
+// expected code, small inputs) plus an entry here that builds the big or signed inputs (`setup`, in the
+// test process), runs the engine on them (`run`, in a child process whose time and memory are
+// measured) and checks what it saw beyond the code (`check`, in the test process).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../support/tools';
+
+export const casesDir = path.join(repoRoot, 'test', 'hostile', 'cases');
+
+/** What the engine reported, reduced to plain data so it can cross the process boundary. */
+export interface Observation {
+  /** The outcome code, the first error's code, or `ok` when an operation succeeded without one. */
+  code: string;
+  verdict?: 'verified' | 'rejected';
+  warnings?: string[];
+  message?: string;
+  signer?: { fingerprint: string; signingKey: string; uid?: string; uids: string[] };
+  /** Anything else a case's `check` looks at. */
+  details?: Record<string, unknown>;
+}
+
+export interface HostileCase {
+  name: string;
+  /** Builds inputs in `dir` (a fresh temp folder holding the case folder's own files). Not measured. */
+  setup?(dir: string): Promise<void>;
+  /** Runs the real entry points on the inputs. Measured: ≤ 1 s and ≤ 256 MB. */
+  run(dir: string): Promise<Observation>;
+  /** Assertions beyond the code, on what `run` observed. */
+  check?(observation: Observation, dir: string): void;
+}
+
+/** The code a case's README promises: the line "Expected: `<code>`". */
+export function expectedCode(caseName: string): string | undefined {
+  const readme = fs.readFileSync(path.join(casesDir, caseName, 'README.md'), 'utf8');
+  return /^Expected: `([a-z0-9-]+)`/m.exec(readme)?.[1];
+}
+
+/** A case must fail (`_fail`) exactly when its expected code is a refusal. */
+export function isRefusal(code: string): boolean {
+  return code !== 'verified' && code !== 'ok';
+}
+
+/**
+ * Issue 5's safety limits per case. Time is the CPU time `run` costs (user + system, all threads):
+ * unlike wall time it does not grow when other tests load the machine. Wall time gets a looser cap that
+ * still catches waiting (a blocked read), and a hang is killed by the runner long before CI would be.
+ */
+export const LIMITS = { cpuMilliseconds: 1000, wallMilliseconds: 5000, megabytes: 256 } as const;
+
+/** What the child process reports for one case. */
+export interface Measured {
+  observation?: Observation;
+  threw?: string;
+  /** Wall time of `run`. */
+  milliseconds: number;
+  /** CPU time (user + system) of the process during `run`. */
+  cpuMilliseconds: number;
+  maxRssMegabytes: number;
+}
