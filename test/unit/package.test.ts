@@ -216,6 +216,8 @@ describe('refused chart directories', () => {
   test('file names with a newline, a backslash, or bytes that are not UTF-8', async () => {
     const newline = makeChart({ 'new\nline.txt': 'x' });
     await refused(newline, 'chart-invalid', /control character/);
+    const ignored = await pack(makeChart({ 'new\nline.txt': 'x', '.helmignore': 'new?line.txt\n' }));
+    assert.ok(ignored.ok, 'an ignored odd name is fine');
     const backslash = makeChart({ 'a\\b.txt': 'x' });
     await refused(backslash, 'chart-invalid', /backslash/);
     const latin1 = makeChart();

@@ -89,17 +89,19 @@ function within(root: string, target: string): boolean {
   return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
-function checkName(raw: Buffer, rel: string): string {
-  let name: string;
+function decodeName(raw: Buffer, rel: string): string {
   try {
-    name = utf8.decode(raw);
+    return utf8.decode(raw);
   } catch {
     throw new PackageError('chart-invalid', `${JSON.stringify(path.posix.join(rel, raw.toString('latin1')))}: file names must be UTF-8`);
   }
-  const shown = JSON.stringify(path.posix.join(rel, name));
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new PackageError('chart-invalid', `${shown}: a file name with a control character (such as a newline) is refused; rename it or list it in .helmignore`);
-  if (name.includes('\\')) throw new PackageError('chart-invalid', `${shown}: a file name with a backslash is refused (Windows tools read it as a directory separator)`);
-  return name;
+}
+
+/** Names our archive reader (and so our verify) would refuse are refused here, not packaged. */
+function checkPortable(childRel: string): void {
+  const shown = JSON.stringify(childRel);
+  if (/[\u0000-\u001f\u007f]/.test(childRel)) throw new PackageError('chart-invalid', `${shown}: a file name with a control character (such as a newline) is refused; rename it or list it in .helmignore`);
+  if (childRel.includes('\\')) throw new PackageError('chart-invalid', `${shown}: a file name with a backslash is refused (Windows tools read it as a directory separator)`);
 }
 
 async function walkDir(state: WalkState, dirReal: string, dirLexical: string, rel: string, ancestors: string[]): Promise<void> {
@@ -112,7 +114,7 @@ async function walkDir(state: WalkState, dirReal: string, dirLexical: string, re
   names.sort(Buffer.compare);
   for (const raw of names) {
     if (++state.walked > MAX_WALKED_ENTRIES) throw new PackageError('archive-too-large', `the chart directory has more than ${MAX_WALKED_ENTRIES} entries`);
-    const name = checkName(raw, rel);
+    const name = decodeName(raw, rel);
     const childRel = rel === '' ? name : `${rel}/${name}`;
     const lexical = path.join(dirLexical, name);
     let info = await lstat(lexical);
@@ -129,6 +131,7 @@ async function walkDir(state: WalkState, dirReal: string, dirLexical: string, re
     }
     const isDir = info.isDirectory();
     if (state.rules.ignores(childRel, isDir)) continue;
+    checkPortable(childRel);
     if (!within(state.root, real)) {
       throw new PackageError('chart-unsafe-path', `${childRel} is a symbolic link to ${real}, outside the chart directory; its target is never packaged (copy the file into the chart instead)`);
     }
