@@ -148,7 +148,11 @@ export function formatGoFloat(value: number, bits: 32 | 64): string {
 /** A value as sigs.k8s.io/yaml hands it to go-yaml: JSON types, objects become sorted mappings. */
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
-/** go-yaml v2's map key order (sorter.go): letters before other runes, digit runs compared as numbers. */
+/**
+ * go-yaml v2's map key order (sorter.go): letters before other runes, digit runs compared as numbers.
+ * It is not a total order for keys mixing digit runs and letters ("1e-07" < "3.1" < "123" < "1e-07"):
+ * Helm's output for such keys then changes from run to run (measured); ours is one fixed order.
+ */
 export function goYamlKeyLess(a: string, b: string): boolean {
   const ar = Array.from(a), br = Array.from(b);
   for (let i = 0; i < ar.length && i < br.length; i++) {
