@@ -44,6 +44,10 @@ function uriKey(uri: string | vscode.Uri): string {
   return (typeof uri === 'string' ? vscode.Uri.parse(uri) : uri).toString();
 }
 
+function isInsideChart(file: vscode.Uri, status: StatusParams): boolean {
+  return status.chartFolder !== undefined && file.fsPath.startsWith(vscode.Uri.parse(status.chartFolder).fsPath + path.sep);
+}
+
 export function badgeText(status: StatusParams): string {
   return `${STATE_ICONS[status.state]} ${uiText(status.summary)}`.trim();
 }
@@ -112,6 +116,8 @@ export class StatusBadges implements vscode.Disposable {
     else map.set(key, status);
     const active = vscode.window.activeTextEditor?.document.uri;
     if (active && uriKey(active) === key) this.showLanguageStatus();
+    // The server may learn of the active editor's chart after the editor opened (indexing).
+    if (active && status.scope === 'chart' && status.state !== 'removed' && isInsideChart(active, status)) this.activeChart = key;
     if (this.activeChart === key) this.showStatusBar();
   }
 

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { CodeServerProfile } from '../e2e/codeServer';
+import { CodeServerProfile, quietUserSettings } from '../e2e/codeServer';
 import { withWorkbench } from '../e2e/session';
-import { launchChromium, type Workbench } from '../e2e/workbench';
+import { launchChromium, testResultsDir, type Workbench } from '../e2e/workbench';
 import { helm, tempDir } from '../support/tools';
 import {
   chartPaths, createFixtureWorkspace, extensionId, lockedFingerprint, lockedPassphrase, publicKeyring, statusBarItemId,
@@ -30,6 +30,13 @@ function readTree(dir: string): string {
     .filter((e) => e.isFile())
     .map((e) => fs.readFileSync(path.join(e.parentPath, e.name)).toString('latin1'))
     .join('\n');
+}
+
+/** Keeps the extension's output channel log (what was checked, the protocol trace) as a test artifact. */
+function saveExtensionLogs(profileRoot: string, artifactsDir: string): void {
+  for (const entry of fs.readdirSync(profileRoot, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name === 'Helm Provenance.log') fs.copyFileSync(path.join(entry.parentPath, entry.name), path.join(artifactsDir, entry.name));
+  }
 }
 
 function verifiedLens(workbench: Workbench) {
@@ -57,19 +64,32 @@ describe('the installed extension in a real VS Code', () => {
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  const session = (name: string, workspaceTrust: boolean) => ({
-    name, workspace: workspace.root, vsix: [vsix], workspaceTrust, userSettings: userSettingsFor('locked'), env: { GNUPGHOME: gnupgHome },
+  /**
+   * A profile whose remote ("Machine") settings hold the signer's keyrings. code-server is a remote
+   * window: VS Code reads machine-scoped settings there from the remote settings, not the user's.
+   */
+  function signerProfile(userSettings: Record<string, unknown>): CodeServerProfile {
+    const profile = new CodeServerProfile();
+    const machineSettings = path.join(profile.userDataDir, 'Machine', 'settings.json');
+    fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
+    fs.writeFileSync(machineSettings, JSON.stringify(userSettingsFor('locked'), null, 2));
+    profile.writeUserSettings({ ...quietUserSettings, ...userSettings });
+    return profile;
+  }
+
+  const session = (name: string, profile: CodeServerProfile, workspaceTrust: boolean) => ({
+    name, workspace: workspace.root, vsix: [vsix], profile, workspaceTrust, env: { GNUPGHOME: gnupgHome },
   });
 
   test('signer CodeLens, status bar, hash-mismatch in Problems, ignored repository settings, Sign Chart with a passphrase', testTimeout, async (t) => {
     // Everything logged at trace level, the language client's message trace included, into a profile
     // the test reads afterwards: the passphrase must appear nowhere in it.
-    const profile = new CodeServerProfile();
-    const options = {
-      ...session('extension', false), profile, extraArgs: ['--log', 'trace'],
-      userSettings: { ...userSettingsFor('locked'), 'helmProvenance.trace.server': 'verbose' },
-    };
-    t.after(() => profile.remove());
+    const profile = signerProfile({ 'security.workspace.trust.enabled': false, 'helmProvenance.trace.server': 'verbose' });
+    const options = { ...session('extension', profile, false), extraArgs: ['--log', 'trace'] };
+    t.after(() => {
+      saveExtensionLogs(profile.root, path.join(testResultsDir, 'ui', 'extension'));
+      profile.remove();
+    });
     await withWorkbench(browser, options, async (workbench, folder) => {
       const charts = chartPaths(folder);
 
@@ -119,6 +139,7 @@ describe('the installed extension in a real VS Code', () => {
         const message = await workbench.waitForNotification(/Signed devlists-0\.1\.0\.tgz/);
         assert.match(message, /dev Locked <locked@dev\.example>/);
         await workbench.waitForStatusBarText(statusItem, 'Verified');
+        await verifiedLens(workbench).waitFor(); // the lens follows the new files too
         await workbench.screenshot('signed-verified');
 
         const run = helm(['verify', '--keyring', publicKeyring, charts.freshArchive]);
@@ -140,8 +161,10 @@ describe('the installed extension in a real VS Code', () => {
     });
   });
 
-  test('in Restricted Mode: charts are still verified, Sign Chart and Package Chart are not offered', testTimeout, async () => {
-    await withWorkbench(browser, session('restricted', true), async (workbench) => {
+  test('in Restricted Mode: charts are still verified, Sign Chart and Package Chart are not offered', testTimeout, async (t) => {
+    const profile = signerProfile({ 'security.workspace.trust.enabled': true });
+    t.after(() => profile.remove());
+    await withWorkbench(browser, session('restricted', profile, true), async (workbench) => {
       await workbench.restrictedModeBanner().waitFor();
       await workbench.openFile('signed/devapp/Chart.yaml');
       await verifiedLens(workbench).waitFor();

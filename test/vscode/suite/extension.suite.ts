@@ -20,6 +20,10 @@ const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
 const charts = chartPaths(workspaceRoot);
 const section = 'helmProvenance';
 
+/**
+ * The signer's settings, as a user sets them. They are machine-scoped: in a remote window (code-server
+ * is one) VS Code writes and reads them in the remote settings, which this target chooses by itself.
+ */
 async function applyUserSettings(): Promise<void> {
   const settings = JSON.parse(process.env.HELM_PROV_TEST_SETTINGS ?? '{}') as Record<string, unknown>;
   const config = vscode.workspace.getConfiguration();
