@@ -327,6 +327,8 @@ describe('hostile archives are refused with a code', () => {
     execFileSync('mkfifo', [fifo]);
     const r = await readChartArchive(fifo);
     assert.equal(!r.ok && r.error.code, 'archive-invalid');
+    const hashed = await sha256File(fifo);
+    assert.equal(!hashed.ok && hashed.error.code, 'io-error');
   });
 });
 

@@ -1,6 +1,7 @@
 // SHA-256 of a file, streamed in large chunks so memory stays bounded whatever the file's size.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { fail, ok, type Result } from './codes';
 
 /** 1 MiB reads: few syscalls, and at most one chunk in memory at a time. */
@@ -16,6 +17,8 @@ export async function sha256File(path: string): Promise<Result<FileDigest>> {
   const hash = createHash('sha256');
   let size = 0;
   try {
+    // A FIFO or device would block or never end: only regular files are hashed.
+    if (!(await stat(path)).isFile()) return fail('io-error', `Cannot hash ${path}: it is not a regular file`);
     for await (const chunk of createReadStream(path, { highWaterMark: HASH_CHUNK_BYTES })) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
