@@ -54,12 +54,14 @@ export async function archiveFacts(archivePath: string): Promise<ArchiveFacts> {
   } catch (e) {
     return { error: describeIoError(e) };
   }
-  const [hash, chart] = await Promise.all([sha256File(archivePath), readChartArchive(archivePath)]);
-  if (!hash.ok) return { error: hash.error.message };
-  const facts: ArchiveFacts = { sha256: hash.value.hex };
-  if (chart.ok) facts.chart = { name: chart.value.metadata.name, version: chart.value.metadata.version };
-  else facts.error = chart.error.message;
-  return facts;
+  // One read gives both the chart and the digest; only an unreadable chart needs a second, plain hash.
+  const chart = await readChartArchive(archivePath);
+  if (chart.ok) {
+    const { metadata, sha256 } = chart.value;
+    return { sha256, chart: { name: metadata.name, version: metadata.version } };
+  }
+  const hash = await sha256File(archivePath);
+  return hash.ok ? { sha256: hash.value.hex, error: chart.error.message } : { error: hash.error.message };
 }
 
 export async function verifyArchive(archivePath: string, options: VerifyOptions): Promise<Outcome> {
