@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { ChartStatusRequest, type ChartCommandArgs } from '../../server/src/lsp/protocol';
 import type { ChartIndex } from './chartIndex';
 import type { ServerConnection } from './serverConnection';
-import { uiText } from './uiText';
+import { labelText } from './uiText';
 
 export type TargetPurpose = 'verify' | 'sign' | 'package';
 
@@ -40,8 +40,8 @@ async function pickChart(charts: ChartIndex, purpose: TargetPurpose): Promise<vs
   }
   if (all.length === 1) return all[0];
   const items = all.map((uri) => ({
-    label: `$(package) ${uiText(path.basename(path.dirname(uri.fsPath)))}`,
-    description: uiText(vscode.workspace.asRelativePath(path.dirname(uri.fsPath))),
+    label: `$(package) ${labelText(path.basename(path.dirname(uri.fsPath)))}`,
+    description: labelText(vscode.workspace.asRelativePath(path.dirname(uri.fsPath))),
     uri,
   }));
   const verb = { verify: 'verify', sign: 'sign', package: 'package' }[purpose];
@@ -56,8 +56,8 @@ export async function resolveChartTarget(arg: unknown, purpose: TargetPurpose, s
   return (await fromActiveEditor(server, purpose)) ?? pickChart(charts, purpose);
 }
 
-/** A short name for messages: `mychart-1.2.3.tgz`, or the chart folder's name for a Chart.yaml. */
+/** A short name (not escaped): `mychart-1.2.3.tgz`, or the chart folder's name for a Chart.yaml. */
 export function displayName(uri: vscode.Uri): string {
   const base = path.basename(uri.fsPath);
-  return uiText(base === 'Chart.yaml' ? path.basename(path.dirname(uri.fsPath)) : base);
+  return base === 'Chart.yaml' ? path.basename(path.dirname(uri.fsPath)) : base;
 }

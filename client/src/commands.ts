@@ -11,7 +11,7 @@ import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
 import { saveDefaultSigningKey } from './settings';
 import { signChart } from './signChart';
-import { groupedFingerprint, uiText } from './uiText';
+import { groupedFingerprint, messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
 
@@ -22,7 +22,7 @@ async function selectSigningKey(deps: CommandDeps): Promise<string | null | unde
   if (picked === undefined) return undefined;
   await saveDefaultSigningKey(picked?.fingerprint ?? '');
   const message = picked
-    ? `Sign Chart will use ${uiText(picked.uid ?? picked.keyId)} (${groupedFingerprint(picked.fingerprint)}).`
+    ? `Sign Chart will use ${messageText(picked.uid ?? picked.keyId)} (${groupedFingerprint(picked.fingerprint)}).`
     : 'Sign Chart will ask which key to use each time.';
   deps.log.channel.info(picked ? `Default signing key set to ${picked.fingerprint}` : 'Default signing key cleared');
   void vscode.window.showInformationMessage(message);
@@ -58,7 +58,7 @@ const COMMAND_TABLE: Record<(typeof COMMAND_IDS)[keyof typeof COMMAND_IDS], Hand
 function reportUnexpected(deps: CommandDeps, id: string, error: unknown): undefined {
   const message = error instanceof Error ? error.message : String(error);
   deps.log.channel.error(`${id} failed: ${message}`);
-  void vscode.window.showErrorMessage(`Helm Provenance: ${uiText(message)}`);
+  void vscode.window.showErrorMessage(`Helm Provenance: ${messageText(message)}`);
   return undefined;
 }
 

@@ -4,22 +4,22 @@ import * as vscode from 'vscode';
 import { ListSigningKeysRequest, type SigningKeyItem } from '../../server/src/lsp/protocol';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
-import { groupedFingerprint, shortFingerprint, uiText } from './uiText';
+import { groupedFingerprint, labelText, messageText, shortFingerprint } from './uiText';
 
 interface KeyPickItem extends vscode.QuickPickItem { key?: SigningKeyItem }
 
 function describe(key: SigningKeyItem): string {
   const algorithm = key.bits ? `${key.algorithm} ${key.bits}` : key.algorithm;
   const expiry = key.expires ? `expires ${key.expires.slice(0, 10)}` : 'no expiry';
-  return [shortFingerprint(key.fingerprint), uiText(algorithm), expiry, key.protected ? 'passphrase' : '', key.isDefault ? 'default' : '']
+  return [shortFingerprint(key.fingerprint), labelText(algorithm), expiry, key.protected ? 'passphrase' : '', key.isDefault ? 'default' : '']
     .filter(Boolean).join(' · ');
 }
 
 function toItem(key: SigningKeyItem): KeyPickItem {
-  const name = uiText(key.uid ?? key.uids[0] ?? `Key ${key.keyId}`);
+  const name = labelText(key.uid ?? key.uids[0] ?? `Key ${key.keyId}`);
   return key.usable
     ? { label: `$(${key.protected ? 'lock' : 'key'}) ${name}`, description: describe(key), detail: groupedFingerprint(key.fingerprint), key }
-    : { label: `$(circle-slash) ${name}`, description: describe(key), detail: `Cannot sign: ${uiText(key.reason ?? 'unusable')}`, key };
+    : { label: `$(circle-slash) ${name}`, description: describe(key), detail: `Cannot sign: ${labelText(key.reason ?? 'unusable')}`, key };
 }
 
 /** Lists the signing keys the configured backend offers; answers undefined (after telling why) when there are none. */
@@ -27,7 +27,7 @@ async function listKeys(server: ServerConnection, log: Log): Promise<SigningKeyI
   const result = await server.send(ListSigningKeysRequest.type, {});
   if (!result.ok) {
     log.channel.error(`Listing signing keys failed: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot list signing keys: ${uiText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot list signing keys: ${messageText(result.error.message)}`);
     return undefined;
   }
   for (const warning of result.warnings) log.channel.warn(`Signing keys: ${warning.code}: ${warning.message}`);
@@ -81,7 +81,7 @@ export async function pickSigningKey(server: ServerConnection, log: Log, options
         if (chosen === askEachTime) return finish(null);
         if (chosen.key?.usable) return finish(chosen.key);
         // Not selectable: keep the list open and say why in the placeholder.
-        pick.placeholder = `That key cannot sign: ${uiText(chosen.key?.reason ?? 'unusable')}`;
+        pick.placeholder = `That key cannot sign: ${labelText(chosen.key?.reason ?? 'unusable')}`;
         pick.selectedItems = [];
       }),
       pick.onDidHide(() => finish(undefined)),

@@ -8,7 +8,7 @@ import { COMMAND_IDS } from './commandIds';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
 import { requireTrust } from './settings';
-import { uiText } from './uiText';
+import { labelText, messageText } from './uiText';
 
 export interface PackageDeps { server: ServerConnection; charts: ChartIndex; log: Log }
 
@@ -17,12 +17,12 @@ export async function packageChart(deps: PackageDeps, arg: unknown): Promise<Pac
   const target = await resolveChartTarget(arg, 'package', deps.server, deps.charts);
   if (!target) return undefined;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Packaging ${displayName(target)}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Packaging ${labelText(displayName(target))}`, cancellable: true },
     (_progress, token) => deps.server.send(PackageRequest.type, { uri: target.toString() }, token),
   );
   if (!result.ok) {
     deps.log.channel.error(`Package ${target.fsPath}: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot package ${displayName(target)}: ${uiText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot package ${messageText(displayName(target))}: ${messageText(result.error.message)}`);
     return undefined;
   }
   const archive = vscode.Uri.parse(result.archive);
@@ -30,7 +30,7 @@ export async function packageChart(deps: PackageDeps, arg: unknown): Promise<Pac
   const sign = 'Sign Chart';
   const reveal = 'Reveal in Explorer';
   void vscode.window
-    .showInformationMessage(`Packaged ${uiText(`${result.chart.name} ${result.chart.version}`)} as ${displayName(archive)}.`, sign, reveal)
+    .showInformationMessage(`Packaged ${messageText(`${result.chart.name} ${result.chart.version}`)} as ${messageText(displayName(archive))}.`, sign, reveal)
     .then((choice) => {
       if (choice === sign) void vscode.commands.executeCommand(COMMAND_IDS.signChart, archive);
       if (choice === reveal) void vscode.commands.executeCommand('revealInExplorer', archive);

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { PassphraseParams } from '../../server/src/lsp/protocol';
 import type { Log } from './output';
 import { readSettings } from './settings';
-import { groupedFingerprint, uiText } from './uiText';
+import { groupedFingerprint, labelText } from './uiText';
 
 const SECRET_PREFIX = 'helmProvenance.passphrase.';
 /** SecretStorage cannot list its keys: the fingerprints with a saved passphrase are kept here. */
@@ -46,7 +46,7 @@ export class PassphraseBroker {
     const box = vscode.window.createInputBox();
     box.password = true;
     box.ignoreFocusOut = true;
-    box.title = `Passphrase for ${params.uid ? uiText(params.uid) : 'signing key'}`;
+    box.title = `Passphrase for ${params.uid ? labelText(params.uid) : 'signing key'}`;
     box.placeholder = 'Passphrase';
     box.prompt = `${params.previousWrong ? 'Wrong passphrase, try again. ' : ''}Key ${groupedFingerprint(fingerprint)}`;
     let remember = false;

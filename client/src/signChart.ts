@@ -12,7 +12,7 @@ import type { Log } from './output';
 import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
 import { readSettings, requireTrust } from './settings';
-import { groupedFingerprint, uiText } from './uiText';
+import { groupedFingerprint, labelText, messageText } from './uiText';
 import { logLine } from './verifyChart';
 
 export interface SignDeps { server: ServerConnection; charts: ChartIndex; log: Log; passphrases: PassphraseBroker }
@@ -30,12 +30,12 @@ async function chooseKey(deps: SignDeps, chartName: string): Promise<string | un
 
 function showSigned(result: SignResult): void {
   const signer = result.status.signer;
-  const by = signer ? ` with ${uiText(signer.uid ?? signer.uids[0] ?? 'the key')} (${groupedFingerprint(signer.fingerprint)})` : '';
+  const by = signer ? ` with ${messageText(signer.uid ?? signer.uids[0] ?? 'the key')} (${groupedFingerprint(signer.fingerprint)})` : '';
   const packaged = result.packaged ? ' (packaged first)' : '';
   const openProv = 'Open .prov';
   const verify = 'Verify';
   void vscode.window
-    .showInformationMessage(`Signed ${uiText(path.basename(vscode.Uri.parse(result.archive).fsPath))}${packaged}${by}.`, openProv, verify)
+    .showInformationMessage(`Signed ${messageText(path.basename(vscode.Uri.parse(result.archive).fsPath))}${packaged}${by}.`, openProv, verify)
     .then((choice) => {
       if (choice === openProv) void vscode.window.showTextDocument(vscode.Uri.parse(result.prov));
       if (choice === verify) void vscode.commands.executeCommand(COMMAND_IDS.verifyChart, vscode.Uri.parse(result.archive));
@@ -46,7 +46,7 @@ function showSignFailure(code: string, message: string, target: vscode.Uri): voi
   const selectKey = 'Select Signing Key';
   const output = 'Show Output';
   const actions = KEY_PROBLEMS.has(code) ? [selectKey, output] : [output];
-  void vscode.window.showErrorMessage(`Cannot sign ${displayName(target)}: ${uiText(message)}`, ...actions).then((choice) => {
+  void vscode.window.showErrorMessage(`Cannot sign ${messageText(displayName(target))}: ${messageText(message)}`, ...actions).then((choice) => {
     if (choice === selectKey) void vscode.commands.executeCommand(COMMAND_IDS.selectSigningKey);
     if (choice === output) void vscode.commands.executeCommand(COMMAND_IDS.showOutput);
   });
@@ -60,12 +60,12 @@ export async function signChart(deps: SignDeps, arg: unknown, packageFirst = fal
   if (!requireTrust('Sign Chart')) return undefined;
   const target = await resolveChartTarget(arg, packageFirst ? 'package' : 'sign', deps.server, deps.charts);
   if (!target) return undefined;
-  const key = await chooseKey(deps, displayName(target));
+  const key = await chooseKey(deps, labelText(displayName(target)));
   if (!key) return undefined;
 
   deps.log.channel.info(`Sign ${target.fsPath} with key ${key} (${readSettings().signingBackend} backend)`);
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Signing ${displayName(target)}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Signing ${labelText(displayName(target))}`, cancellable: true },
     (progress, token) => {
       progress.report({ message: 'packaging if needed, then signing…' });
       return deps.server.send(SignRequest.type, { uri: target.toString(), key, packageIfNeeded: true }, token);

@@ -8,7 +8,7 @@ import {
 } from '../../server/src/lsp/protocol';
 import { COMMAND_IDS } from './commandIds';
 import type { ServerConnection } from './serverConnection';
-import { shortFingerprint, uiText } from './uiText';
+import { labelText, shortFingerprint } from './uiText';
 
 const STATE_ICONS: Record<StatusState, string> = {
   verified: '$(verified-filled)',
@@ -49,7 +49,7 @@ function isInsideChart(file: vscode.Uri, status: StatusParams): boolean {
 }
 
 export function badgeText(status: StatusParams): string {
-  return `${STATE_ICONS[status.state]} ${uiText(status.summary)}`.trim();
+  return `${STATE_ICONS[status.state]} ${labelText(status.summary)}`.trim();
 }
 
 /** Plain-text tooltip (never Markdown: it quotes user ids and file names). */
@@ -61,7 +61,7 @@ function tooltip(status: StatusParams): string {
     ...(status.warnings ?? []).map((w) => `Warning: ${w.message}`),
     status.state === 'keys' ? undefined : 'Click to verify again.',
   ];
-  return lines.filter((l): l is string => Boolean(l)).map(uiText).join('\n');
+  return lines.filter((l): l is string => Boolean(l)).map(labelText).join('\n');
 }
 
 function verifyCommand(status: StatusParams): vscode.Command {
@@ -135,9 +135,9 @@ export class StatusBadges implements vscode.Disposable {
     }
     item.busy = status.state === 'checking';
     item.text = badgeText(status);
-    item.detail = uiText(status.message);
+    item.detail = labelText(status.message);
     item.severity = LANGUAGE_SEVERITY[status.severity];
-    item.accessibilityInformation = { label: `Helm provenance: ${uiText(status.summary)}` };
+    item.accessibilityInformation = { label: `Helm provenance: ${labelText(status.summary)}` };
     item.command = status.state === 'keys'
       ? { title: 'Show Problems', command: 'workbench.actions.view.problems' }
       : verifyCommand(status);
@@ -153,7 +153,7 @@ export class StatusBadges implements vscode.Disposable {
     item.text = badgeText(status);
     item.tooltip = tooltip(status);
     item.backgroundColor = STATUS_BAR_BACKGROUND[status.severity];
-    item.accessibilityInformation = { label: `Helm chart ${uiText(status.summary)}` };
+    item.accessibilityInformation = { label: `Helm chart ${labelText(status.summary)}` };
     item.command = verifyCommand(status);
     item.show();
   }

@@ -9,16 +9,16 @@ import { COMMAND_IDS } from './commandIds';
 import type { ChartIndex } from './chartIndex';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
-import { groupedFingerprint, uiText } from './uiText';
+import { groupedFingerprint, messageText } from './uiText';
 
 export interface VerifyDeps { server: ServerConnection; charts: ChartIndex; log: Log }
 
 export function signerText(signer: SignerSummary): string {
-  return `${uiText(signer.uid ?? signer.uids[0] ?? 'an unnamed key')} (${groupedFingerprint(signer.fingerprint)})`;
+  return `${messageText(signer.uid ?? signer.uids[0] ?? 'an unnamed key')} (${groupedFingerprint(signer.fingerprint)})`;
 }
 
 function chartLabel(status: StatusParams, fallback: vscode.Uri): string {
-  return status.chart ? uiText(`${status.chart.name} ${status.chart.version}`) : displayName(fallback);
+  return messageText(status.chart ? `${status.chart.name} ${status.chart.version}` : displayName(fallback));
 }
 
 /** One line for the output channel: target, state, code, signer, digests. */
@@ -50,7 +50,7 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
   };
   const provActions = status.prov ? [openProv] : [];
   const signActions = vscode.workspace.isTrusted ? [sign] : [];
-  const warnings = (status.warnings ?? []).map((w) => ` Warning: ${uiText(w.message)}`).join('');
+  const warnings = (status.warnings ?? []).map((w) => ` Warning: ${messageText(w.message)}`).join('');
   switch (status.state) {
     case 'verified': {
       const by = status.signer ? ` Signed by ${signerText(status.signer)}.` : '';
@@ -58,14 +58,14 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
       return;
     }
     case 'unsigned':
-      void vscode.window.showWarningMessage(`${chart}: ${uiText(status.message)}`, ...signActions).then(run);
+      void vscode.window.showWarningMessage(`${chart}: ${messageText(status.message)}`, ...signActions).then(run);
       return;
     case 'not-packaged':
     case 'stale':
-      void vscode.window.showWarningMessage(`${chart}: ${uiText(status.message)}`, ...(vscode.workspace.isTrusted ? [packageAndSign] : [])).then(run);
+      void vscode.window.showWarningMessage(`${chart}: ${messageText(status.message)}`, ...(vscode.workspace.isTrusted ? [packageAndSign] : [])).then(run);
       return;
     default:
-      void vscode.window.showErrorMessage(`✗ ${chart}: ${uiText(status.message)}${warnings}`, ...provActions, output).then(run);
+      void vscode.window.showErrorMessage(`✗ ${chart}: ${messageText(status.message)}${warnings}`, ...provActions, output).then(run);
   }
 }
 
@@ -79,7 +79,7 @@ export async function verifyChart(deps: VerifyDeps, arg: unknown): Promise<Statu
   );
   if (!result.ok) {
     deps.log.channel.error(`Verify ${target.fsPath}: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot verify ${displayName(target)}: ${uiText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot verify ${messageText(displayName(target))}: ${messageText(result.error.message)}`);
     return undefined;
   }
   deps.log.channel.info(`Verify ${logLine(target, result.status)}`);

@@ -7,7 +7,7 @@ import { VerifyFileRequest, type VerifyFileResult } from '../../server/src/lsp/p
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
 import { readSettings } from './settings';
-import { uiText } from './uiText';
+import { labelText, messageText } from './uiText';
 import { signerText } from './verifyChart';
 
 export interface VerifyFileDeps { server: ServerConnection; log: Log }
@@ -52,20 +52,20 @@ export async function verifyFileSignature(deps: VerifyFileDeps, arg: unknown): P
   if (!pair) return undefined;
   const keyring = await chooseKeyring();
   if (keyring === undefined) return undefined;
-  const name = uiText(path.basename(pair.file.fsPath));
+  const name = path.basename(pair.file.fsPath);
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Verifying ${name}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Verifying ${labelText(name)}`, cancellable: true },
     (_progress, token) => deps.server.send(VerifyFileRequest.type, { file: pair.file.toString(), signature: pair.signature.toString(), ...(keyring ? { keyring } : {}) }, token),
   );
   if (!result.ok) {
     deps.log.channel.error(`Verify ${pair.file.fsPath} with ${pair.signature.fsPath}: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot verify ${name}: ${uiText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot verify ${messageText(name)}: ${messageText(result.error.message)}`);
     return undefined;
   }
   const signer = result.signer ? ` Signed by ${signerText(result.signer)}.` : '';
   deps.log.channel.info(`Verify ${pair.file.fsPath} with ${pair.signature.fsPath}${keyring ? ` against ${keyring}` : ''}: ${result.verdict} (${result.code}) — ${result.message}${result.signer ? `; signer ${result.signer.fingerprint}` : ''}`);
   for (const warning of result.warnings) deps.log.channel.warn(`${pair.file.fsPath}: ${warning.code}: ${warning.message}`);
-  if (result.verdict === 'verified') void vscode.window.showInformationMessage(`✓ ${name} verified.${signer}`);
-  else void vscode.window.showErrorMessage(`✗ ${name}: ${uiText(result.message)}`);
+  if (result.verdict === 'verified') void vscode.window.showInformationMessage(`✓ ${messageText(name)} verified.${signer}`);
+  else void vscode.window.showErrorMessage(`✗ ${messageText(name)}: ${messageText(result.message)}`);
   return result;
 }

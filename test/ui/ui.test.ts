@@ -10,11 +10,12 @@ import type { Browser } from 'playwright-core';
 import { CodeServerProfile, quietUserSettings } from '../e2e/codeServer';
 import { withWorkbench } from '../e2e/session';
 import { launchChromium, testResultsDir, type Workbench } from '../e2e/workbench';
-import { helm, tempDir } from '../support/tools';
+import { helm, signedKeys, tempDir } from '../support/tools';
 import {
   chartPaths, createFixtureWorkspace, extensionId, lockedFingerprint, lockedPassphrase, publicKeyring, statusBarItemId,
   userSettingsFor, type FixtureWorkspace,
 } from '../vscode/fixtureWorkspace';
+import { createHostileSignedChart, type HostileChart } from './hostileSigner';
 import { packagedExtension } from './packagedExtension';
 
 const statusItem = `${extensionId}.${statusBarItemId}`;
@@ -50,12 +51,17 @@ describe('the installed extension in a real VS Code', () => {
   let vsix: string;
   let browser: Browser;
   let workspace: FixtureWorkspace;
+  let hostile: HostileChart;
+  /** The locked key and an expired one: the picker must list the expired key as unusable. */
+  const secretKeyring = path.join(scratch, 'locked-and-expired.sec.gpg');
 
   before(async () => {
     fs.mkdirSync(gnupgHome, { mode: 0o700, recursive: true });
     vsix = await packagedExtension(scratch);
     browser = await launchChromium();
     workspace = createFixtureWorkspace();
+    hostile = createHostileSignedChart(workspace.root, path.join(scratch, 'hostile-key'));
+    fs.writeFileSync(secretKeyring, Buffer.concat(['locked', 'expired'].map((k) => fs.readFileSync(path.join(signedKeys, `${k}.sec.gpg`)))));
   });
 
   after(async () => {
@@ -72,7 +78,11 @@ describe('the installed extension in a real VS Code', () => {
     const profile = new CodeServerProfile();
     const machineSettings = path.join(profile.userDataDir, 'Machine', 'settings.json');
     fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
-    fs.writeFileSync(machineSettings, JSON.stringify(userSettingsFor('locked'), null, 2));
+    fs.writeFileSync(machineSettings, JSON.stringify({
+      ...userSettingsFor('locked'),
+      'helmProvenance.keyrings': [publicKeyring, hostile.publicKeyring],
+      'helmProvenance.secretKeyring': secretKeyring,
+    }, null, 2));
     profile.writeUserSettings({ ...quietUserSettings, ...userSettings });
     return profile;
   }
@@ -129,6 +139,11 @@ describe('the installed extension in a real VS Code', () => {
         await workbench.runCommand('Helm Provenance: Sign Chart');
         await workbench.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'dev Locked' }).waitFor();
         await workbench.screenshot('sign-pick-key');
+        // The expired key is listed with its reason, and choosing it does not sign.
+        const expired = workbench.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'dev Expired' });
+        assert.match(await expired.innerText(), /Cannot sign: .*expired/i);
+        await expired.click();
+        assert.match(await workbench.quickInput.locator('input.input').getAttribute('placeholder') ?? '', /That key cannot sign: .*expired/i);
         await workbench.pickQuickInputRow('dev Locked');
         const passphrase = workbench.quickInput.locator('input[type="password"]');
         await passphrase.waitFor();
@@ -145,6 +160,21 @@ describe('the installed extension in a real VS Code', () => {
         const run = helm(['verify', '--keyring', publicKeyring, charts.freshArchive]);
         assert.equal(run.status, 0, run.stdout + run.stderr);
         assert.match(run.stdout, new RegExp(`Using Key With Fingerprint: ${lockedFingerprint}`));
+      });
+
+      await t.test('a hostile user id is shown as text: no icon, no command link, no bidi override', async () => {
+        await workbench.openFile('hostile/mallory/Chart.yaml');
+        await verifiedLens(workbench).waitFor();
+        await workbench.runCommand('Helm Provenance: Verify Chart');
+        const toast = workbench.page.locator('.notifications-toasts .notification-list-item', { hasText: 'devlists 0.1.0 verified' }).first();
+        await toast.waitFor();
+        const message = await toast.locator('.notification-list-item-message').innerText();
+        assert.ok(message.includes('Mallory $(zap) [click me]'), message);
+        assert.ok(message.includes('\\u202e'), message);
+        assert.equal(message.includes('\u202e'), false, 'the right-to-left override reached the screen');
+        assert.equal(await toast.locator('a', { hasText: 'click me' }).count(), 0, 'the user id became a link');
+        assert.equal(await toast.locator('.codicon-zap').count(), 0, 'the user id became an icon');
+        await workbench.screenshot('hostile-user-id');
       });
 
       await t.test('the passphrase reached no log, though the protocol trace recorded its response', async () => {

@@ -54,7 +54,7 @@ function copyCase(caseName: string, into: string): void {
 }
 
 /** The chart folder inside an archive, unpacked next to it (as if it were the chart's source). */
-function unpackChart(archive: string, into: string): void {
+export function unpackChart(archive: string, into: string): void {
   fs.mkdirSync(into, { recursive: true });
   extractTar({ file: archive, cwd: into, sync: true });
 }
