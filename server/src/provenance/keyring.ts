@@ -15,6 +15,12 @@ import type { Keyring, KeyringFormat, LoadedKey } from './keyTypes';
 
 /** Largest keyring read (a 100 000-signature flooded key is 46 MB; real keyrings are a few MB). */
 export const MAX_KEYRING_BYTES = 64 * 1024 * 1024;
+/**
+ * Largest armored keyring or KEYS file read. Text costs about three times its size in memory while it
+ * is de-armored (the text, a transient copy, the bytes), so a 62 MB armored flooded key would need
+ * ~290 MB; the language server reads workspace KEYS files up to the same 16 MiB.
+ */
+export const MAX_TEXT_KEYRING_BYTES = 16 * 1024 * 1024;
 
 function isText(bytes: Uint8Array): boolean {
   const sample = bytes.subarray(0, 4096);
@@ -54,6 +60,10 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
     return withBudget({ format: 'binary', keys, problems: loaded.problems }, budget);
   }
   if (isText(bytes)) {
+    if (bytes.length > MAX_TEXT_KEYRING_BYTES) {
+      const message = `${file} is ${bytes.length} bytes of text; armored keyrings and KEYS files over ${MAX_TEXT_KEYRING_BYTES} bytes are not read (real ones are well under 1 MB). A key flooded with signatures loads, trimmed, from its binary form: gpg --dearmor.`;
+      return { format: 'armored', keys: [], problems: [{ code: 'keys-too-large', severity: 'error', message }] };
+    }
     const text = new TextDecoder('utf-8').decode(bytes);
     const layout = parseKeysFile(text);
     // A KEYS file is public: its secret keys are reported and reduced to their public part.
@@ -71,7 +81,7 @@ async function readBounded(file: string, limit: number): Promise<Result<Uint8Arr
   if (read.ok) return ok(new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length));
   switch (read.reason) {
     case 'missing': return fail('io-error', `Keyring ${file} does not exist.`);
-    case 'too-large': return fail('keys-too-large', `${read.message}; keyrings over ${limit} bytes are not read.`);
+    case 'too-large': return fail('keys-too-large', `${read.message}: keyrings this large are not read.`);
     default: return fail('io-error', `Keyring ${read.message}.`);
   }
 }

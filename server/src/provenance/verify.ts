@@ -49,8 +49,9 @@ export async function archiveFacts(archivePath: string): Promise<ArchiveFacts> {
   // Looked at before anything reads it: hashing a FIFO or /dev/zero would never end.
   try {
     const stat = await fs.stat(archivePath);
-    if (!stat.isFile()) return { error: `${path.basename(archivePath)} is not a regular file` };
-    if (stat.size > MAX_COMPRESSED_BYTES) return { error: `${path.basename(archivePath)} is ${stat.size} bytes, over the ${MAX_COMPRESSED_BYTES}-byte limit for a chart archive` };
+    const name = printable(path.basename(archivePath));
+    if (!stat.isFile()) return { error: `${name} is not a regular file` };
+    if (stat.size > MAX_COMPRESSED_BYTES) return { error: `${name} is ${stat.size} bytes, over the ${MAX_COMPRESSED_BYTES}-byte limit for a chart archive` };
   } catch (e) {
     return { error: describeIoError(e) };
   }
@@ -78,22 +79,22 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions)
     await fs.access(archivePath);
     facts = await archiveFacts(archivePath);
   } catch {
-    return { ...base, verdict: 'rejected', code: 'missing-archive', message: `The archive ${path.basename(archivePath)} does not exist next to its provenance file.` };
+    return { ...base, verdict: 'rejected', code: 'missing-archive', message: `The archive ${printable(path.basename(archivePath))} does not exist next to its provenance file.` };
   }
   return verifyProvenance(parseProvenance(provText), archivePath, facts, options);
 }
 
 async function readProv(provPath: string): Promise<string | { code: OutcomeCode; message: string }> {
-  const name = path.basename(provPath);
+  const name = printable(path.basename(provPath));
   const read = await readBoundedFile(provPath, MAX_PROV_BYTES);
   if (read.ok) return read.bytes.toString('utf8');
   switch (read.reason) {
     case 'missing':
       return { code: 'missing-prov', message: `${name} not found: the chart is not signed. Sign it with "helm-prov sign" or ask the maintainer for the .prov file.` };
     case 'too-large':
-      return { code: 'malformed', message: `${name} is too large to be a provenance file (limit ${MAX_PROV_BYTES} bytes): ${read.message}.` };
+      return { code: 'malformed', message: `${name} is too large to be a provenance file (limit ${MAX_PROV_BYTES} bytes): ${printable(read.message)}.` };
     default:
-      return { code: 'malformed', message: `${name} cannot be read as a provenance file: ${read.message}.` };
+      return { code: 'malformed', message: `${name} cannot be read as a provenance file: ${printable(read.message)}.` };
   }
 }
 
