@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Problem } from '../provenance/codes';
 import type { LoadedKey } from '../provenance/keyTypes';
-import { formatKey, formatOutcome, outcomeJson, formatProblem } from './format';
+import { formatKey, formatOutcome, formatProblem, jsonLine, outcomeJson } from './format';
+import { printable } from '../provenance/provDocument';
 
 const USAGE = `Usage: helm-prov <command> [options]
 
@@ -92,7 +93,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   for (const archive of archives) {
     const outcome = await verifyArchive(archive, { keys, trustedFingerprints: values.trust as string[] | undefined });
     if (outcome.verdict !== 'verified') failed++;
-    io.out(values.json ? JSON.stringify(outcomeJson(outcome)) : formatOutcome(outcome, archives.length > 1));
+    io.out(values.json ? jsonLine(outcomeJson(outcome)) : formatOutcome(outcome, archives.length > 1));
   }
   return failed ? 1 : 0;
 }
@@ -187,10 +188,10 @@ async function verifyFileCommand(args: string[], io: Io): Promise<number> {
   const { verifyDetached } = await import('../provenance/detached');
   const outcome = await verifyDetached(positionals[0], signature, keys, { trustedFingerprints: values.trust as string[] | undefined });
   if (values.json) {
-    io.out(JSON.stringify({ file: outcome.file, verdict: outcome.verdict, code: outcome.code, warnings: outcome.warnings.map((w) => w.code), signer: outcome.signer ? { fingerprint: outcome.signer.fingerprint, signingKey: outcome.signer.signingKey, uid: outcome.signer.uid } : null, message: outcome.message }));
+    io.out(jsonLine({ file: outcome.file, verdict: outcome.verdict, code: outcome.code, warnings: outcome.warnings.map((w) => w.code), signer: outcome.signer ? { fingerprint: outcome.signer.fingerprint, signingKey: outcome.signer.signingKey, uid: outcome.signer.uid } : null, message: outcome.message }));
   } else {
-    io.out(`${outcome.file}: ${outcome.verdict}${outcome.verdict === 'verified' ? '' : ` (${outcome.code})`}`);
-    io.out(`  ${outcome.message}`);
+    io.out(`${printable(outcome.file, 2000)}: ${outcome.verdict}${outcome.verdict === 'verified' ? '' : ` (${outcome.code})`}`);
+    io.out(`  ${printable(outcome.message, 2000)}`);
   }
   return outcome.verdict === 'verified' ? 0 : 1;
 }
