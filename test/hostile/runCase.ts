@@ -1,9 +1,25 @@
 // Child process: runs one hostile case's `run` on prepared inputs and prints what it observed, how long
 // `run` took (CPU time of the whole process, all threads, and wall time) and the process's peak
 // resident memory, as one JSON line on stdout.
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Measured } from './harness';
 import { findCase } from './cases';
+
+/**
+ * Peak resident memory of this process, Node itself included, in kB. On Linux from VmHWM: getrusage's
+ * maxRSS keeps the forking parent's peak across exec, so it would charge a case with the memory of the
+ * test process that started it.
+ */
+function peakRssKilobytes(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
 
 async function main(): Promise<void> {
   const [name, dir] = process.argv.slice(2);
@@ -20,8 +36,7 @@ async function main(): Promise<void> {
   result.milliseconds = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   result.cpuMilliseconds = (cpu.user + cpu.system) / 1000;
-  // maxRSS is in kilobytes: the peak of the whole process, Node itself included.
-  result.maxRssMegabytes = process.resourceUsage().maxRSS / 1024;
+  result.maxRssMegabytes = peakRssKilobytes() / 1024;
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
