@@ -1,0 +1,151 @@
+// The CLI against the real Helm: a repository of 200 signed charts, one cold verify, package + sign.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BenchContext } from './context';
+import { FULL_KEYRING, SIGNER } from './fixtures';
+import { profileTable } from './profile';
+import { section, type Row, type Section } from './report';
+import { interleave, summarize, timeOk } from './stats';
+
+const REPOSITORY_SIZE = 200;
+
+export interface SignedRepository {
+  /** A flat folder of `<name>-<version>.tgz` + `.prov`, as a chart repository serves them. */
+  dir: string;
+  archives: string[];
+}
+
+/** 200 charts from `helm create`, packaged and signed by `helm package --sign`. */
+export function makeSignedRepository(ctx: BenchContext): SignedRepository {
+  const dir = ctx.fixtures.dir('repository');
+  ctx.fixtures.signedCharts(ctx.fixtures.dir('repository-sources'), dir, REPOSITORY_SIZE, 'repo');
+  const archives = fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')).sort().map((f) => path.join(dir, f));
+  if (archives.length !== REPOSITORY_SIZE || archives.some((a) => !fs.existsSync(`${a}.prov`))) {
+    throw new Error(`setup: expected ${REPOSITORY_SIZE} signed archives in ${dir}`);
+  }
+  return { dir, archives };
+}
+
+function row(label: string, samples: number[]): Row {
+  return { label, unit: 'ms', summary: summarize(samples) };
+}
+
+export function repositoryVerify(ctx: BenchContext, repo: SignedRepository): Section {
+  const s = section('Repository verify', [
+    `${REPOSITORY_SIZE} charts made by \`helm create\` and signed by \`helm package --sign\` (Helm 4.1.4, RSA 2048 key) in one folder.`,
+    `Ours: one process, \`helm-prov verify <folder> --keyring <ring>\` (${ctx.cliEntryDescription}). Anchor: the real \`helm verify --keyring <ring> <archive>\``,
+    `run once per archive in a loop (a new process each, as a CI script does). The keyring holds the signer's public key.`,
+    `Both must report every chart verified (exit status 0), or the bench stops. ${ctx.reps.repositoryRounds} rounds, interleaved.`,
+  ].join(' '));
+  const perHelmCall: number[] = [];
+  const verifyArgs = ['verify', repo.dir, '--keyring', SIGNER.publicKeyring];
+  const samples = interleave(ctx.reps.repositoryRounds, 0, {
+    ours: () => {
+      const run = ctx.cli(verifyArgs);
+      const verified = (run.stdout.match(/^Chart Hash Verified: /gm) ?? []).length;
+      if (run.status !== 0 || verified !== REPOSITORY_SIZE) throw new Error(`helm-prov verify of the repository: exit ${run.status}, ${verified}/${REPOSITORY_SIZE} verified: ${run.stderr.slice(-1000)}`);
+      return run.ms;
+    },
+    helm: () => {
+      let total = 0;
+      for (const archive of repo.archives) {
+        const ms = ctx.fixtures.helm.run(['verify', '--keyring', SIGNER.publicKeyring, archive]);
+        perHelmCall.push(ms);
+        total += ms;
+      }
+      return total;
+    },
+  });
+  const ours = row(`helm-prov verify, ${REPOSITORY_SIZE} charts, one process`, samples.ours);
+  const anchor = row(`helm verify × ${REPOSITORY_SIZE} processes`, samples.helm);
+  const speedup = anchor.summary.median / ours.summary.median;
+  s.figures.push({ name: `${REPOSITORY_SIZE} charts`, ours, anchor, ratio: { value: speedup, text: `${speedup.toFixed(1)}× faster than Helm` }, target: { text: '≥ 20× faster', pass: speedup >= 20 } });
+  s.extraRows.push(row('one helm verify process (each call of the loop)', perHelmCall));
+  s.notes.push(`Per chart: ours ${(ours.summary.median / REPOSITORY_SIZE).toFixed(2)} ms (the process start shared by all), Helm ${(anchor.summary.median / REPOSITORY_SIZE).toFixed(1)} ms.`);
+  if (speedup < 20) {
+    s.notes.push(`Where one \`helm-prov verify\` of the ${REPOSITORY_SIZE} charts spends its time (node --cpu-prof, mean of ${ctx.reps.profiles} runs):`, profileTable(ctx.profileCli(verifyArgs)));
+  }
+  return s;
+}
+
+export function coldVerify(ctx: BenchContext, archive: string): Section {
+  const s = section('One cold verify', [
+    `A whole process verifying one chart (\`helm create\`'s chart, signed by \`helm package --sign\`), from spawn to exit:`,
+    `\`helm-prov verify x.tgz --keyring <ring>\` (${ctx.cliEntryDescription}) against \`helm verify --keyring <ring> x.tgz\`, with a keyring holding`,
+    `only the signer and with the 13-key test keyring (RSA 1024–4096, DSA, ed25519, NIST and brainpool curves).`,
+    `\`node -e 0\` is the floor any Node program pays; "load the CLI only" is \`node -e "require('dist/helm-prov.js')"\`.`,
+    `${ctx.reps.coldRounds} rounds after 2 warm-up rounds, interleaved in rotating order.`,
+  ].join(' '));
+  const bundleOrOut = fs.existsSync(ctx.cliBundle) ? ctx.cliBundle : path.join(ctx.repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js');
+  const node = (args: string[]) => () => timeOk('node', process.execPath, args);
+  const oursWith = (ring: string) => () => ctx.cliOk(['verify', archive, '--keyring', ring]);
+  const helmWith = (ring: string) => () => ctx.fixtures.helm.run(['verify', '--keyring', ring, archive]);
+  const samples = interleave(ctx.reps.coldRounds, 2, {
+    ours1: oursWith(SIGNER.publicKeyring),
+    helm1: helmWith(SIGNER.publicKeyring),
+    ours13: oursWith(FULL_KEYRING),
+    helm13: helmWith(FULL_KEYRING),
+    nodeFloor: node(['-e', '0']),
+    loadOnly: node(['-e', `require(${JSON.stringify(bundleOrOut)})`]),
+  });
+  const figure = (name: string, ours: number[], helm: number[], ring: string) => {
+    const o = row(`helm-prov verify (${ring})`, ours);
+    const h = row(`helm verify (${ring})`, helm);
+    const ratio = o.summary.median / h.summary.median;
+    s.figures.push({ name, ours: o, anchor: h, ratio: { value: ratio, text: `${ratio.toFixed(2)}× Helm's time` }, target: { text: '≤ 2.0× Helm\'s time', pass: ratio <= 2.0 } });
+    return ratio;
+  };
+  const ratio1 = figure('signer-only keyring', samples.ours1, samples.helm1, '1-key ring');
+  const ratio13 = figure('13-key keyring', samples.ours13, samples.helm13, '13-key ring');
+  const floor = row('node -e 0 (floor)', samples.nodeFloor);
+  const load = row('node: load the CLI only', samples.loadOnly);
+  s.extraRows.push(floor, load);
+  const helmMedian = summarize(samples.helm1).median;
+  const oursMedian = summarize(samples.ours1).median;
+  const headroom = 2 * helmMedian - floor.summary.median;
+  s.notes.push([
+    `Node's own start is ${(floor.summary.median / helmMedian).toFixed(2)}× Helm's whole verify here, so the target leaves`,
+    headroom > 0 ? `${headroom.toFixed(0)} ms for everything ours does after Node has started.` : 'nothing for what ours does after Node has started: even an empty Node program misses it.',
+    `Made of (medians, signer-only keyring): Node start ${floor.summary.median.toFixed(0)} ms, + loading the CLI code`,
+    `${(load.summary.median - floor.summary.median).toFixed(0)} ms, + reading the keyring, verifying and printing`,
+    `${(oursMedian - load.summary.median).toFixed(0)} ms = ${oursMedian.toFixed(0)} ms.`,
+  ].join(' '));
+  if (ratio1 > 2.0 || ratio13 > 2.0) {
+    s.notes.push(`Where one cold \`helm-prov verify\` spends its time (node --cpu-prof, mean of ${ctx.reps.profiles} runs, signer-only keyring; the profile starts after Node's bootstrap and profiling slows everything a little):`,
+      profileTable(ctx.profileCli(['verify', archive, '--keyring', SIGNER.publicKeyring])));
+    if (ratio13 > 2.0) {
+      s.notes.push('The same with the 13-key keyring:', profileTable(ctx.profileCli(['verify', archive, '--keyring', FULL_KEYRING])));
+    }
+  }
+  return s;
+}
+
+export function packageAndSign(ctx: BenchContext): Section {
+  const s = section('Sign', [
+    `Package and sign \`helm create\`'s chart as a whole process: \`helm-prov package <dir> -d <out> --sign --key <fingerprint> --keyring <secring>\``,
+    `(${ctx.cliEntryDescription}; openpgp.js backend) against \`helm package --sign --key <uid> --keyring <secring> <dir> -d <out>\`, RSA 2048 key`,
+    `without passphrase. Our first result is checked with the real \`helm verify\`. ${ctx.reps.signRounds} rounds after one warm-up, interleaved.`,
+  ].join(' '));
+  const chart = ctx.fixtures.makeChart(ctx.fixtures.dir('sign-chart'), 'signme');
+  const oursOut = ctx.fixtures.dir('sign-ours');
+  const helmOut = ctx.fixtures.dir('sign-helm');
+  const oursArgs = ['package', chart, '-d', oursOut, '--sign', '--key', SIGNER.fingerprint, '--keyring', SIGNER.secretKeyring];
+  const first = ctx.cli(oursArgs);
+  if (first.status !== 0) {
+    s.blocked = `\`helm-prov package --sign\` failed (exit ${first.status}): ${(first.stderr || first.stdout).trim().slice(-600)}`;
+    return s;
+  }
+  const produced = path.join(oursOut, 'signme-0.1.0.tgz');
+  ctx.fixtures.helm.run(['verify', '--keyring', SIGNER.publicKeyring, produced]);
+  const samples = interleave(ctx.reps.signRounds, 1, {
+    ours: () => ctx.cliOk(oursArgs),
+    helm: () => ctx.fixtures.helm.run(['package', ...ctx.fixtures.helm.signArgs(), chart, '-d', helmOut]),
+  });
+  const ours = row('helm-prov package --sign', samples.ours);
+  const anchor = row('helm package --sign', samples.helm);
+  const ratio = ours.summary.median / anchor.summary.median;
+  s.figures.push({ name: 'package + sign one chart', ours, anchor, ratio: { value: ratio, text: `${ratio.toFixed(2)}× Helm's time` } });
+  s.notes.push('`helm verify` accepted the archive and `.prov` our CLI wrote.');
+  s.notes.push(`Where one \`helm-prov package --sign\` spends its time (node --cpu-prof, mean of ${ctx.reps.profiles} runs):`, profileTable(ctx.profileCli(oursArgs)));
+  return s;
+}

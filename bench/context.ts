@@ -1,0 +1,69 @@
+// What every benchmark section shares: the fixtures, how to run our CLI, how many repetitions.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../test/support/tools';
+import type { BenchFixtures } from './fixtures';
+import { averageProfiles, profilesIn, type ProfileSummary } from './profile';
+import { timeOk, timeProcess, type TimedRun } from './stats';
+
+/** Repetitions per figure: full for the report; `--quick` for trying the bench out. */
+export interface Repetitions {
+  repositoryRounds: number;
+  coldRounds: number;
+  hashRounds: number;
+  lspOpens: number;
+  workspaceRuns: number;
+  replacements: number;
+  activationRuns: number;
+  signRounds: number;
+  profiles: number;
+}
+
+export const FULL: Repetitions = {
+  repositoryRounds: 3, coldRounds: 25, hashRounds: 7, lspOpens: 200, workspaceRuns: 3, replacements: 20, activationRuns: 5, signRounds: 12, profiles: 5,
+};
+
+export const QUICK: Repetitions = {
+  repositoryRounds: 1, coldRounds: 5, hashRounds: 3, lspOpens: 40, workspaceRuns: 1, replacements: 5, activationRuns: 1, signRounds: 3, profiles: 2,
+};
+
+export class BenchContext {
+  readonly repoRoot = repoRoot;
+  readonly cliLauncher = path.join(repoRoot, 'bin', 'helm-prov.js');
+  readonly cliBundle = path.join(repoRoot, 'dist', 'helm-prov.js');
+  /** An empty GnuPG home: our CLI must not find anyone's default keyrings. */
+  readonly gnupgHome: string;
+
+  constructor(readonly fixtures: BenchFixtures, readonly reps: Repetitions) {
+    this.gnupgHome = fixtures.dir('gnupg-home');
+    fs.chmodSync(this.gnupgHome, 0o700);
+  }
+
+  /** bin/helm-prov.js runs the bundle when it exists, else the tsc output: say which one was measured. */
+  get cliEntryDescription(): string {
+    return fs.existsSync(this.cliBundle) ? 'the esbuild bundle dist/helm-prov.js' : 'the tsc output out/server/src/cli/helmProv.js (no bundle was built)';
+  }
+
+  get cliEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, GNUPGHOME: this.gnupgHome };
+  }
+
+  /** `helm-prov <args>` as a user runs it: a whole Node process through bin/helm-prov.js. */
+  cli(args: string[], nodeArgs: string[] = []): TimedRun {
+    return timeProcess(process.execPath, [...nodeArgs, this.cliLauncher, ...args], { env: this.cliEnv });
+  }
+
+  cliOk(args: string[]): number {
+    return timeOk(`helm-prov ${args[0]}`, process.execPath, [this.cliLauncher, ...args], { env: this.cliEnv });
+  }
+
+  /** Runs `helm-prov <args>` `reps.profiles` times under --cpu-prof and averages where the time went. */
+  profileCli(args: string[]): ProfileSummary {
+    const dir = this.fixtures.dir(`profile-${args[0]}-${Date.now()}`);
+    for (let i = 0; i < this.reps.profiles; i++) {
+      const run = this.cli(args, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      if (run.status !== 0) throw new Error(`profiled helm-prov ${args[0]} exited ${run.status}: ${run.stderr.slice(-1000)}`);
+    }
+    return averageProfiles(profilesIn(dir, this.repoRoot));
+  }
+}

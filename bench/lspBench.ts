@@ -1,0 +1,278 @@
+// The language server over a real LSP connection (the tests' LspSession: the built server over stdio):
+// latency of a `.prov` check as a user opens it, CodeLens requests, and a 1 000-chart workspace.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DiagnosticSeverity, FileChangeType, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { LspSession, serverPath, uriOf, type SessionOptions } from '../test/lsp/lspSession';
+import type { BenchContext } from './context';
+import { SIGNER } from './fixtures';
+import { averageProfiles, profilesIn, profileTable, type ProfileSummary } from './profile';
+import { childPids, memoryOf, type Memory } from './processInfo';
+import { section, type Row, type Section } from './report';
+import { elapsedMs, summarize } from './stats';
+
+const WARMUP_OPENS = 20;
+const BLOB_MIB = 1;
+const WORKSPACE_CHARTS = 1000;
+const STATUS_TARGET_MS = 3000;
+const RSS_TARGET_MB = 200;
+const REFRESH_TARGET_MS = 100;
+const FINAL = (state: string) => state !== 'checking' && state !== 'removed';
+/** Profiled runs only show where the time goes: a few operations are enough, and keep the bench bounded. */
+const PROFILED_OPERATIONS = 50;
+const PROFILED_REPLACEMENTS = 6;
+
+const settings = { keyrings: [SIGNER.publicKeyring] };
+
+function msRow(label: string, samples: number[]): Row {
+  return { label, unit: 'ms', summary: summarize(samples) };
+}
+
+function hasError(diagnostics: Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === DiagnosticSeverity.Error);
+}
+
+/** Starts a session; with `profileDir`, the server profiles itself until it exits (see cpuProfilePreload). */
+function startSession(options: SessionOptions, profileDir?: string): Promise<LspSession> {
+  const env = profileDir
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpuProfilePreload.js')}`.trim(), BENCH_CPU_PROFILE_DIR: profileDir }
+    : undefined;
+  return LspSession.start({ ...options, env });
+}
+
+function serverMemory(): Memory {
+  const pids = childPids(serverPath);
+  if (pids.length !== 1) throw new Error(`expected one language server child process, found ${pids.length}`);
+  return memoryOf(pids[0]);
+}
+
+interface OpenedProv { prov: string; archive: string; text: string; uri: string }
+
+/**
+ * Opens the `.prov`, waits for its diagnostics, closes it and waits for the close to be handled.
+ * With `freshArchive`, the archive's mtime moves first: the server's caches are keyed by the file's
+ * stamp, so the open costs a real signature check and a hash of the archive.
+ */
+async function openOnce(session: LspSession, p: OpenedProv, freshArchive: number | undefined): Promise<number> {
+  if (freshArchive !== undefined) {
+    const when = new Date(Date.now() - 86_400_000 + freshArchive * 1000);
+    fs.utimesSync(p.archive, when, when);
+  }
+  const start = process.hrtime.bigint();
+  // open() forgets what was published for the uri before: what follows is about this buffer.
+  await session.open(p.prov, 'helm-provenance', p.text);
+  const diagnostics = await session.waitForDiagnostics(p.uri, { version: 1 });
+  const ms = elapsedMs(start);
+  if (hasError(diagnostics)) throw new Error(`the signed .prov has errors: ${JSON.stringify(diagnostics)}`);
+  const after = session.diagnostics.get(p.uri)!.length;
+  await session.close(p.uri);
+  // The close publishes an empty list (without version): wait for it so it is not taken for the next open's.
+  await session.waitFor('diagnostics cleared on close', () => session.diagnostics.get(p.uri)!.slice(after).find((d) => d.version === undefined));
+  return ms;
+}
+
+async function profiledOpens(ctx: BenchContext, p: OpenedProv, opens: number): Promise<ProfileSummary> {
+  const dir = ctx.fixtures.dir(`profile-lsp-${Date.now()}`);
+  const session = await startSession({ settings }, dir);
+  try {
+    for (let i = 0; i < opens; i++) await openOnce(session, p, 10_000 + i);
+  } finally {
+    await session.stop();
+  }
+  return averageProfiles(profilesIn(dir, ctx.repoRoot));
+}
+
+export async function lspLatency(ctx: BenchContext): Promise<Section> {
+  const n = ctx.reps.lspOpens;
+  const s = section('Language server latency', [
+    `The server (${path.relative(ctx.repoRoot, serverPath)}) over stdio, driven by the tests' LSP client (test/lsp/lspSession.ts), keyring = the signer's key.`,
+    `A chart with a ${BLOB_MIB} MiB file of random bytes, packaged and signed by \`helm package --sign\` (archive ≈ 1 MiB).`,
+    `didOpen of its \`.prov\` → publishDiagnostics, ${n} opens after ${WARMUP_OPENS} warm-up opens, each followed by didClose.`,
+    `Before each open the archive's mtime is moved, so the server's caches (keyed by size, mtime and inode) miss and every open pays`,
+    `a signature check and a hash of the archive; "unchanged" re-opens the same files as they are (cache hits).`,
+    `CodeLens: ${n} codeLens requests on the chart's open Chart.yaml once its status has arrived.`,
+  ].join(' '));
+  const dir = ctx.fixtures.dir('lsp-latency');
+  const chartDir = ctx.fixtures.makeChart(dir, 'bigchart', (d) => {
+    fs.mkdirSync(path.join(d, 'files'));
+    ctx.fixtures.randomFile(path.join(d, 'files', 'blob.bin'), BLOB_MIB);
+  });
+  ctx.fixtures.helmPackage([chartDir], dir);
+  const archive = path.join(dir, 'bigchart-0.1.0.tgz');
+  const prov = `${archive}.prov`;
+  const p: OpenedProv = { prov, archive, text: fs.readFileSync(prov, 'utf8'), uri: uriOf(prov) };
+  const archiveKiB = fs.statSync(archive).size / 1024;
+
+  const session = await startSession({ settings });
+  const fresh: number[] = [];
+  const unchanged: number[] = [];
+  const lens: number[] = [];
+  try {
+    for (let i = 0; i < WARMUP_OPENS; i++) await openOnce(session, p, i);
+    for (let i = 0; i < n; i++) fresh.push(await openOnce(session, p, WARMUP_OPENS + i));
+    for (let i = 0; i < n; i++) unchanged.push(await openOnce(session, p, undefined));
+
+    const chartYaml = path.join(chartDir, 'Chart.yaml');
+    const chartUri = await session.open(chartYaml, 'yaml');
+    await session.waitForStatus('the chart\'s status', (st) => st.uri === chartUri && st.state === 'verified');
+    for (let i = 0; i < WARMUP_OPENS + n; i++) {
+      const start = process.hrtime.bigint();
+      const lenses = await session.codeLens(chartUri);
+      const ms = elapsedMs(start);
+      if (lenses.length === 0) throw new Error('no CodeLens on a signed chart\'s Chart.yaml');
+      if (i >= WARMUP_OPENS) lens.push(ms);
+    }
+  } finally {
+    await session.stop();
+  }
+  const freshRow = msRow(`didOpen → diagnostics, archive changed (${archiveKiB.toFixed(0)} KiB)`, fresh);
+  const unchangedRow = msRow('didOpen → diagnostics, unchanged files', unchanged);
+  const lensRow = msRow('codeLens request on Chart.yaml', lens);
+  s.figures.push({ name: 'didOpen → diagnostics p95 (warm)', ours: freshRow, target: { text: 'p95 ≤ 20 ms', pass: freshRow.summary.p95 <= 20 } });
+  s.figures.push({ name: 'CodeLens p95', ours: lensRow, target: { text: 'p95 ≤ 20 ms (the didOpen bound)', pass: lensRow.summary.p95 <= 20 } });
+  s.extraRows.push(unchangedRow);
+  s.notes.push(`p50/p95: didOpen (archive changed) ${freshRow.summary.median.toFixed(1)}/${freshRow.summary.p95.toFixed(1)} ms; unchanged ${unchangedRow.summary.median.toFixed(1)}/${unchangedRow.summary.p95.toFixed(1)} ms; CodeLens ${lensRow.summary.median.toFixed(2)}/${lensRow.summary.p95.toFixed(2)} ms.`);
+  if (freshRow.summary.p95 > 20) {
+    const opens = Math.min(n, PROFILED_OPERATIONS);
+    s.notes.push(`Where the server spends its time over ${opens} opens with a changed archive (in-process V8 profiler, whole server life, start-up included):`, profileTable(await profiledOpens(ctx, p, opens)));
+  }
+  return s;
+}
+
+interface Workspace { root: string; chartYamls: string[]; replaced: { archive: string; prov: string; chartYaml: string; original: string; tampered: string } }
+
+/**
+ * 1 000 `helm create` charts in `charts/`, each packaged and signed next to its folder
+ * (`charts/<name>-0.1.0.tgz` + `.prov`, the first place the server looks). Also a re-packaged
+ * (unsigned, values.yaml changed) archive of one chart, to swap in as a tampered archive.
+ */
+export function makeWorkspace(ctx: BenchContext): Workspace {
+  const root = ctx.fixtures.dir('workspace');
+  const charts = path.join(root, 'charts');
+  const dirs = ctx.fixtures.signedCharts(charts, charts, WORKSPACE_CHARTS, 'ws');
+  const victim = dirs[WORKSPACE_CHARTS / 2];
+  const name = path.basename(victim);
+  const altDir = ctx.fixtures.dir('workspace-alt');
+  const alt = path.join(altDir, name);
+  fs.cpSync(victim, alt, { recursive: true });
+  fs.appendFileSync(path.join(alt, 'values.yaml'), '\n# changed after signing\nreplicaCount: 2\n');
+  ctx.fixtures.helmPackage([alt], path.join(altDir, 'out'), false);
+  const archive = path.join(charts, `${name}-0.1.0.tgz`);
+  const original = path.join(altDir, 'original.tgz');
+  fs.copyFileSync(archive, original);
+  return {
+    root,
+    chartYamls: dirs.map((d) => path.join(d, 'Chart.yaml')),
+    replaced: { archive, prov: `${archive}.prov`, chartYaml: path.join(victim, 'Chart.yaml'), original, tampered: path.join(altDir, 'out', `${name}-0.1.0.tgz`) },
+  };
+}
+
+/** Waits until every Chart.yaml has a final chart status; answers them by uri. */
+async function allStatuses(session: LspSession, ws: Workspace): Promise<Map<string, string>> {
+  const wanted = new Set(ws.chartYamls.map(uriOf));
+  const latest = new Map<string, string>();
+  let seen = 0;
+  await session.waitFor(`a status for each of ${wanted.size} charts`, () => {
+    for (; seen < session.statuses.length; seen++) {
+      const st = session.statuses[seen];
+      if (st.scope === 'chart' && wanted.has(st.uri) && FINAL(st.state)) latest.set(st.uri, st.state);
+    }
+    return latest.size === wanted.size ? true : undefined;
+  });
+  return latest;
+}
+
+/** Puts the tampered or the original archive in place atomically, as tools write files. */
+function swapArchive(ws: Workspace, tamper: boolean): void {
+  const r = ws.replaced;
+  const swap = path.join(path.dirname(r.archive), '.swap');
+  fs.copyFileSync(tamper ? r.tampered : r.original, swap);
+  fs.renameSync(swap, r.archive);
+}
+
+/** Swaps the archive, tells the server, and times the new status and diagnostics. */
+async function replaceOnce(session: LspSession, ws: Workspace, tamper: boolean): Promise<{ statusMs: number; diagnosticsMs: number }> {
+  const r = ws.replaced;
+  swapArchive(ws, tamper);
+  const chartUri = uriOf(r.chartYaml);
+  const provUri = uriOf(r.prov);
+  const statusesBefore = session.statuses.length;
+  const diagnosticsBefore = session.diagnostics.get(provUri)?.length ?? 0;
+  const start = process.hrtime.bigint();
+  await session.fileChanged(r.archive, FileChangeType.Changed);
+  const [statusMs, diagnosticsMs] = await Promise.all([
+    session.waitForStatus('the replaced chart\'s status', (st) => st.scope === 'chart' && st.uri === chartUri && st.state === (tamper ? 'rejected' : 'verified'), statusesBefore)
+      .then((st) => {
+        if (tamper && st.code !== 'hash-mismatch') throw new Error(`tampered archive reported as ${st.code}`);
+        return elapsedMs(start);
+      }),
+    session.waitForDiagnostics(provUri, { after: diagnosticsBefore, where: (d) => (tamper ? d.some((x) => x.code === 'hash-mismatch') : !hasError(d)) })
+      .then(() => elapsedMs(start)),
+  ]);
+  return { statusMs, diagnosticsMs };
+}
+
+export async function workspaceScale(ctx: BenchContext, ws: Workspace): Promise<Section> {
+  const s = section('Workspace scale', [
+    `A workspace of ${WORKSPACE_CHARTS} charts (\`helm create\`'s, in \`charts/<name>/\`), each packaged and signed by \`helm package --sign\` next to`,
+    `its folder (\`charts/<name>-0.1.0.tgz\` + \`.prov\`). A fresh server per run (${ctx.reps.workspaceRuns} runs), timed from spawning it until every`,
+    `Chart.yaml has a final status notification (all must be \`verified\`); its resident memory (/proc VmRSS, and the peak VmHWM) right then.`,
+    `The server is ${path.relative(ctx.repoRoot, serverPath)}, keyring = the signer's key.`,
+    `Anchor: \`helm-prov verify charts/\` on the same ${WORKSPACE_CHARTS} archives, one process.`,
+    `Then one archive is replaced on disk (copy + rename, alternately a re-packaged archive with another values.yaml and the`,
+    `original), a didChangeWatchedFiles is sent as VS Code's watcher would, and the time runs until both the chart's new status and the`,
+    `\`.prov\`'s new diagnostics have arrived: ${ctx.reps.replacements} replacements after 2 warm-up ones.`,
+  ].join(' '));
+  const indexMs: number[] = [];
+  const initMs: number[] = [];
+  const rss: number[] = [];
+  const peak: number[] = [];
+  const refresh: number[] = [];
+  const cliMs: number[] = [];
+  for (let run = 0; run < ctx.reps.workspaceRuns; run++) {
+    cliMs.push(ctx.cliOk(['verify', path.join(ws.root, 'charts'), '--keyring', SIGNER.publicKeyring]));
+    const start = process.hrtime.bigint();
+    const session = await startSession({ workspace: ws.root, settings });
+    try {
+      initMs.push(elapsedMs(start));
+      const states = await allStatuses(session, ws);
+      indexMs.push(elapsedMs(start));
+      const notVerified = [...states].filter(([, st]) => st !== 'verified');
+      if (notVerified.length) throw new Error(`${notVerified.length} charts not verified, e.g. ${notVerified[0].join(': ')}`);
+      const memory = serverMemory();
+      rss.push(memory.rssBytes / 1e6);
+      peak.push(memory.peakRssBytes / 1e6);
+      if (run === ctx.reps.workspaceRuns - 1) {
+        for (let i = 0; i < 2 + ctx.reps.replacements; i++) {
+          const { statusMs, diagnosticsMs } = await replaceOnce(session, ws, i % 2 === 0);
+          if (i >= 2) refresh.push(Math.max(statusMs, diagnosticsMs));
+        }
+      }
+    } finally {
+      await session.stop();
+      swapArchive(ws, false);
+    }
+  }
+  const index = msRow(`server start → all ${WORKSPACE_CHARTS} statuses`, indexMs);
+  const cli = msRow(`helm-prov verify of the ${WORKSPACE_CHARTS} archives`, cliMs);
+  const ratio = index.summary.median / cli.summary.median;
+  s.figures.push({ name: 'every Chart.yaml has its status', ours: index, anchor: cli, ratio: { value: ratio, text: `${ratio.toFixed(2)}× the CLI's time` }, target: { text: `≤ ${STATUS_TARGET_MS} ms`, pass: index.summary.median <= STATUS_TARGET_MS } });
+  const rssRow: Row = { label: 'server resident memory after indexing', unit: 'MB', summary: summarize(rss) };
+  s.figures.push({ name: 'server RSS', ours: rssRow, target: { text: `≤ ${RSS_TARGET_MB} MB`, pass: rssRow.summary.max <= RSS_TARGET_MB } });
+  const refreshRow = msRow('archive replaced → status + diagnostics', refresh);
+  s.figures.push({ name: 'archive replaced → refreshed (p95)', ours: refreshRow, target: { text: `p95 ≤ ${REFRESH_TARGET_MS} ms`, pass: refreshRow.summary.p95 <= REFRESH_TARGET_MS } });
+  s.extraRows.push(msRow('server start → initialize answered', initMs), { label: 'server peak resident memory (VmHWM)', unit: 'MB', summary: summarize(peak) });
+  if (index.summary.median > STATUS_TARGET_MS || rssRow.summary.max > RSS_TARGET_MB || refreshRow.summary.p95 > REFRESH_TARGET_MS) {
+    const dir = ctx.fixtures.dir(`profile-workspace-${Date.now()}`);
+    const session = await startSession({ workspace: ws.root, settings }, dir);
+    try {
+      await allStatuses(session, ws);
+      for (let i = 0; i < PROFILED_REPLACEMENTS; i++) await replaceOnce(session, ws, i % 2 === 0);
+    } finally {
+      await session.stop();
+      swapArchive(ws, false);
+    }
+    s.notes.push(`Where the server spends its time indexing the workspace and then handling ${PROFILED_REPLACEMENTS} replacements (in-process V8 profiler, one run, start-up included):`, profileTable(averageProfiles(profilesIn(dir, ctx.repoRoot))));
+  }
+  return s;
+}
