@@ -25,10 +25,10 @@ function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-/** Every text file under `dir`, concatenated (logs, settings, state). */
-function readTree(dir: string): string {
+/** Every log file under `dir` (code-server's, the workbench's, each extension's output channel), concatenated. */
+function readLogs(dir: string): string {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() && (e.name.endsWith('.log') || e.parentPath.split(path.sep).includes('logs')))
     .map((e) => fs.readFileSync(path.join(e.parentPath, e.name)).toString('latin1'))
     .join('\n');
 }
@@ -82,6 +82,7 @@ describe('the installed extension in a real VS Code', () => {
       ...userSettingsFor('locked'),
       'helmProvenance.keyrings': [publicKeyring, hostile.publicKeyring],
       'helmProvenance.secretKeyring': secretKeyring,
+      'helmProvenance.rememberPassphrases': true,
     }, null, 2));
     profile.writeUserSettings({ ...quietUserSettings, ...userSettings });
     return profile;
@@ -143,11 +144,16 @@ describe('the installed extension in a real VS Code', () => {
         const expired = workbench.quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'dev Expired' });
         assert.match(await expired.innerText(), /Cannot sign: .*expired/i);
         await expired.click();
-        assert.match(await workbench.quickInput.locator('input.input').getAttribute('placeholder') ?? '', /That key cannot sign: .*expired/i);
+        const refused = workbench.quickInput.locator('input.input[placeholder^="That key cannot sign"]');
+        await refused.waitFor();
+        assert.match(await refused.getAttribute('placeholder') ?? '', /That key cannot sign: .*expired/i);
         await workbench.pickQuickInputRow('dev Locked');
         const passphrase = workbench.quickInput.locator('input[type="password"]');
         await passphrase.waitFor();
         await workbench.screenshot('sign-passphrase');
+        // Opt in to remembering this key's passphrase (the toggle exists because rememberPassphrases is on).
+        await workbench.quickInput.locator('[aria-label="Remember this passphrase in SecretStorage: off"]').click();
+        await workbench.quickInput.locator('[aria-label="Remember this passphrase in SecretStorage: on"]').waitFor();
         await passphrase.fill(lockedPassphrase);
         await passphrase.press('Enter');
 
@@ -160,6 +166,26 @@ describe('the installed extension in a real VS Code', () => {
         const run = helm(['verify', '--keyring', publicKeyring, charts.freshArchive]);
         assert.equal(run.status, 0, run.stdout + run.stderr);
         assert.match(run.stdout, new RegExp(`Using Key With Fingerprint: ${lockedFingerprint}`));
+      });
+
+      await t.test('a remembered passphrase signs again without asking, until Forget Saved Passphrases', async () => {
+        const signAgain = async (): Promise<void> => {
+          await workbench.runCommand('Notifications: Clear All Notifications');
+          await workbench.runCommand('Helm Provenance: Sign Chart');
+          await workbench.pickQuickInputRow('dev Locked');
+        };
+        await signAgain();
+        await workbench.waitForNotification(/Signed devlists-0\.1\.0\.tgz/);
+        assert.equal(helm(['verify', '--keyring', publicKeyring, charts.freshArchive]).status, 0);
+
+        await workbench.runCommand('Helm Provenance: Forget Saved Passphrases');
+        assert.equal(await workbench.waitForNotification(/Forgot/), 'Forgot 1 saved passphrase.');
+
+        await signAgain();
+        const passphrase = workbench.quickInput.locator('input[type="password"]');
+        await passphrase.waitFor();
+        await passphrase.press('Escape');
+        await workbench.waitForNotification(/Cannot sign devlists/);
       });
 
       await t.test('a hostile user id is shown as text: no icon, no command link, no bidi override', async () => {
@@ -182,7 +208,7 @@ describe('the installed extension in a real VS Code', () => {
         const marker = '"passphrase": "<redacted>"';
         let logs = '';
         for (let i = 0; i < 100 && !logs.includes(marker); i++) {
-          logs = readTree(profile.root);
+          logs = readLogs(profile.root);
           if (!logs.includes(marker)) await new Promise((resolve) => setTimeout(resolve, 100));
         }
         assert.ok(logs.includes(marker), 'the trace of the passphrase response is not in the logs: the check below would prove nothing');
