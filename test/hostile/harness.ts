@@ -26,6 +26,11 @@ export interface HostileCase {
   setup?(dir: string): Promise<void>;
   /** Runs the real entry points on the inputs. Measured: ≤ 1 s and ≤ 256 MB. */
   run(dir: string): Promise<Observation>;
+  /**
+   * Adds to what `run` observed what that entry point does not say itself (e.g. the archive reader's
+   * own code when `run` verified the archive). In the child, after the measurement.
+   */
+  explain?(dir: string, observation: Observation): Promise<Observation>;
   /** Assertions beyond the code, on what `run` observed. */
   check?(observation: Observation, dir: string): void;
 }

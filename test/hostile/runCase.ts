@@ -37,6 +37,13 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   result.cpuMilliseconds = (cpu.user + cpu.system) / 1000;
   result.maxRssMegabytes = peakRssKilobytes() / 1024;
+  if (result.observation && c.explain) {
+    try {
+      result.observation = await c.explain(dir, result.observation);
+    } catch (e) {
+      result.threw = e instanceof Error ? e.stack ?? e.message : String(e);
+    }
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
