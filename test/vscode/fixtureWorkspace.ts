@@ -4,11 +4,12 @@
 //   signed/devapp/ + signed/devapp-1.2.3.tgz(.prov)      signed by rsa2048 (in the keyring): verified
 //   tampered/devapp/ + tampered/devapp-1.2.3.tgz(.prov)  one byte of the archive flipped: hash-mismatch
 //   fresh/devlists/                                       a chart never packaged: Sign Chart packages it
+//   packaging/devapp/                                     a chart never packaged: Package Chart packages it
 //   repo-keys/pubring.gpg + .vscode/settings.json         a repository that tries to choose its own keyring
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { x as extractTar } from 'tar';
-import { signedCases, signedKeyrings, signedKeys, tempDir } from '../support/tools';
+import { GpgHome, signedCases, signedKeyrings, signedKeys, tempDir } from '../support/tools';
 
 export const extensionId = 'helm-provenance.helm-provenance';
 export const statusBarItemId = 'chartStatus';
@@ -29,6 +30,11 @@ export interface ChartPaths {
   freshChartYaml: string;
   /** Where Sign Chart puts the fresh chart's archive (next to the chart folder). */
   freshArchive: string;
+  packagingChartYaml: string;
+  packagingArchive: string;
+  /** A release artifact with a detached signature by rsa2048 (addReleaseArtifact). */
+  releaseFile: string;
+  releaseSignature: string;
 }
 
 export interface FixtureWorkspace extends ChartPaths {
@@ -45,6 +51,10 @@ export function chartPaths(root: string): ChartPaths {
     tamperedProv: path.join(root, 'tampered', 'devapp-1.2.3.tgz.prov'),
     freshChartYaml: path.join(root, 'fresh', 'devlists', 'Chart.yaml'),
     freshArchive: path.join(root, 'fresh', 'devlists-0.1.0.tgz'),
+    packagingChartYaml: path.join(root, 'packaging', 'devapp', 'Chart.yaml'),
+    packagingArchive: path.join(root, 'packaging', 'devapp-1.2.3.tgz'),
+    releaseFile: path.join(root, 'release', 'tool-1.0.0.tar.gz'),
+    releaseSignature: path.join(root, 'release', 'tool-1.0.0.tar.gz.asc'),
   };
 }
 
@@ -82,6 +92,7 @@ export function createFixtureWorkspace(parent = tempDir('helm-prov-vscode-')): F
   copyCase('tgz-byte-flipped', path.join(root, 'tampered'));
   unpackChart(validArchive, path.join(root, 'tampered'));
   unpackChart(path.join(signedCases, 'unsigned', 'devlists-0.1.0.tgz'), path.join(root, 'fresh'));
+  unpackChart(validArchive, path.join(root, 'packaging'));
   writeHostileWorkspaceSettings(root);
   return { ...chartPaths(root), remove: () => fs.rmSync(parent, { recursive: true, force: true }) };
 }
@@ -94,4 +105,19 @@ export function userSettingsFor(secretKey: 'rsa2048' | 'locked', defaultSigningK
     'helmProvenance.signingBackend': 'openpgp',
     'helmProvenance.defaultSigningKey': defaultSigningKey,
   };
+}
+
+/** Adds a release artifact and its detached, armored signature made by the real gpg with rsa2048. */
+export function addReleaseArtifact(root: string): void {
+  const { releaseFile, releaseSignature } = chartPaths(root);
+  fs.mkdirSync(path.dirname(releaseFile), { recursive: true });
+  fs.copyFileSync(path.join(signedCases, 'valid-rsa2048', 'devapp-1.2.3.tgz'), releaseFile);
+  const gpg = new GpgHome();
+  try {
+    gpg.import(path.join(signedKeys, 'rsa2048.sec.gpg'));
+    const signed = gpg.run(['--local-user', rsa2048Fingerprint, '--armor', '--detach-sign', '--output', releaseSignature, releaseFile]);
+    if (signed.status !== 0) throw new Error(`gpg --detach-sign: ${signed.stderr}`);
+  } finally {
+    gpg.dispose();
+  }
 }

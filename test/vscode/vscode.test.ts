@@ -7,13 +7,14 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { runExtensionTests } from '../e2e/runExtensionTests';
 import { repoRoot, tempDir } from '../support/tools';
-import { createFixtureWorkspace, rsa2048Fingerprint, userSettingsFor } from './fixtureWorkspace';
+import { addReleaseArtifact, createFixtureWorkspace, rsa2048Fingerprint, userSettingsFor } from './fixtureWorkspace';
 
 test('the extension passes its suite in the extension host of a real VS Code', async () => {
   for (const bundle of ['dist/client.js', 'dist/server.js']) {
     assert.ok(fs.existsSync(path.join(repoRoot, bundle)), `${bundle} is missing: run node scripts/build.mjs`);
   }
   const workspace = createFixtureWorkspace();
+  addReleaseArtifact(workspace.root);
   // An empty GnuPG home: nothing of the user's ~/.gnupg is read before the suite sets the keyrings.
   const gnupgHome = tempDir('helm-prov-gnupg-');
   fs.chmodSync(gnupgHome, 0o700);

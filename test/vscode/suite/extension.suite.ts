@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { SignResult, StatusParams } from '../../../server/src/lsp/protocol';
+import type { PackageResult, SignResult, StatusParams, VerifyFileResult } from '../../../server/src/lsp/protocol';
 import { helm, repoRoot } from '../../support/tools';
 import { chartPaths, extensionId, publicKeyring, rsa2048Fingerprint } from '../fixtureWorkspace';
 import { waitFor } from './waitFor';
@@ -110,6 +110,45 @@ describe('Helm Provenance in a real VS Code', function () {
     assert.equal(status.state, 'rejected');
     assert.equal(status.code, 'hash-mismatch');
     assert.equal(status.digest?.actual?.replace(/^sha256:/, ''), sha256(charts.tamperedProv.replace(/\.prov$/, '')));
+  });
+
+  it('Package Chart writes the archive next to the chart folder, and the chart is then Unsigned', async () => {
+    assert.equal(fs.existsSync(charts.packagingArchive), false);
+    const result = await vscode.commands.executeCommand<PackageResult | undefined>('helmProvenance.packageChart', vscode.Uri.file(path.dirname(charts.packagingChartYaml)));
+    assert.ok(result, 'Package Chart answered nothing: see the Helm Provenance output');
+    assert.equal(vscode.Uri.parse(result.archive).fsPath, charts.packagingArchive);
+    assert.deepEqual(result.chart, { name: 'devapp', version: '1.2.3' });
+    const shown = helm(['show', 'chart', charts.packagingArchive]);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, /^name: devapp$/m);
+    assert.match(shown.stdout, /^version: 1\.2\.3$/m);
+    const status = await waitFor('the packaged chart to be unsigned', () => {
+      const s = api.statusOf(vscode.Uri.file(charts.packagingChartYaml), 'chart');
+      return s?.state === 'unsigned' ? s : undefined;
+    });
+    assert.equal(vscode.Uri.parse(status.archive ?? '').fsPath, charts.packagingArchive);
+  });
+
+  it('Verify File Signature checks a release artifact against its .asc with the configured keyrings', async () => {
+    const verify = async (): Promise<VerifyFileResult | undefined> => {
+      // The command asks which keys to use; the first entry is the configured keyrings.
+      let done = false;
+      const answered = Promise.resolve(vscode.commands.executeCommand<VerifyFileResult | undefined>('helmProvenance.verifyFileSignature', vscode.Uri.file(charts.releaseSignature)))
+        .finally(() => { done = true; });
+      while (!done) {
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return answered;
+    };
+    const good = await verify();
+    assert.equal(good?.verdict, 'verified', good?.message);
+    assert.equal(good?.signer?.fingerprint, rsa2048Fingerprint);
+
+    fs.appendFileSync(charts.releaseFile, 'tampered');
+    const bad = await verify();
+    assert.equal(bad?.verdict, 'rejected');
+    assert.equal(bad?.code, 'signature-invalid', bad?.message);
   });
 
   it('Sign Chart packages a never-packaged chart, signs it, and the real helm verify accepts the .prov', async () => {
