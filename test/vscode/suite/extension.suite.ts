@@ -38,6 +38,21 @@ async function codeLensTitles(file: string): Promise<string[]> {
   return lenses.map((lens) => lens.command?.title ?? '').filter(Boolean);
 }
 
+/**
+ * Runs a command that shows a quick pick, and answers it as a user would with the keyboard: `down`
+ * times the Down key, then Enter (repeated until the command is done, as the pick appears later).
+ */
+async function answeringQuickPicks<T>(command: string, args: unknown[], down: number): Promise<T | undefined> {
+  let done = false;
+  const answered = Promise.resolve(vscode.commands.executeCommand<T | undefined>(command, ...args)).finally(() => { done = true; });
+  while (!done) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < down && !done; i++) await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    if (!done) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+  }
+  return answered;
+}
+
 function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
@@ -130,17 +145,8 @@ describe('Helm Provenance in a real VS Code', function () {
   });
 
   it('Verify File Signature checks a release artifact against its .asc with the configured keyrings', async () => {
-    const verify = async (): Promise<VerifyFileResult | undefined> => {
-      // The command asks which keys to use; the first entry is the configured keyrings.
-      let done = false;
-      const answered = Promise.resolve(vscode.commands.executeCommand<VerifyFileResult | undefined>('helmProvenance.verifyFileSignature', vscode.Uri.file(charts.releaseSignature)))
-        .finally(() => { done = true; });
-      while (!done) {
-        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      return answered;
-    };
+    // The command asks which keys to use; the first entry is the configured keyrings.
+    const verify = () => answeringQuickPicks<VerifyFileResult>('helmProvenance.verifyFileSignature', [vscode.Uri.file(charts.releaseSignature)], 0);
     const good = await verify();
     assert.equal(good?.verdict, 'verified', good?.message);
     assert.equal(good?.signer?.fingerprint, rsa2048Fingerprint);
@@ -170,5 +176,15 @@ describe('Helm Provenance in a real VS Code', function () {
       return status?.state === 'verified' ? status : undefined;
     });
     assert.equal(chartStatus.signer?.fingerprint, rsa2048Fingerprint);
+  });
+
+  it('Select Signing Key saves the chosen key, or "ask each time", in the user settings', async () => {
+    const defaultKey = () => vscode.workspace.getConfiguration(section).get<string>('defaultSigningKey');
+    assert.equal(await answeringQuickPicks<string | null>('helmProvenance.selectSigningKey', [], 0), null);
+    assert.equal(defaultKey(), '');
+    // Below "Ask each time" and the "Can sign" separator: the one usable key of the secret keyring.
+    assert.equal(await answeringQuickPicks<string | null>('helmProvenance.selectSigningKey', [], 1), rsa2048Fingerprint);
+    assert.equal(defaultKey(), rsa2048Fingerprint);
+    assert.equal(vscode.workspace.getConfiguration(section).inspect('defaultSigningKey')?.workspaceValue, undefined);
   });
 });
