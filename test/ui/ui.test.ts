@@ -40,6 +40,28 @@ function saveExtensionLogs(profileRoot: string, artifactsDir: string): void {
   }
 }
 
+/**
+ * The Explorer's context menu for a workspace file (or, with `parent`, for its folder), as a user
+ * opens it: reveal the file, move to its folder with Left, Shift+F10. Answers the menu's entries.
+ */
+async function explorerMenu(workbench: Workbench, relativePath: string, parent = false, screenshot?: string): Promise<string[]> {
+  await workbench.openFile(relativePath);
+  await workbench.runCommand('File: Reveal Active File in Explorer View');
+  const focused = workbench.page.locator('.explorer-folders-view .monaco-list-row.focused');
+  await focused.filter({ hasText: path.basename(relativePath) }).waitFor();
+  if (parent) {
+    await workbench.page.keyboard.press('ArrowLeft');
+    await focused.filter({ hasText: path.basename(path.dirname(relativePath)) }).waitFor();
+  }
+  await workbench.page.keyboard.press('Shift+F10');
+  const entries = workbench.page.locator('.monaco-menu .action-item .action-label');
+  await entries.first().waitFor();
+  const labels = (await entries.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+  if (screenshot) await workbench.screenshot(screenshot);
+  await workbench.page.keyboard.press('Escape');
+  return labels;
+}
+
 function verifiedLens(workbench: Workbench) {
   return workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'verified' }).first();
 }
@@ -121,6 +143,18 @@ describe('the installed extension in a real VS Code', () => {
         assert.match(message, /Signed by dev Rsa Signer <rsa2048@dev\.example>/);
         await workbench.openFile('.vscode/settings.json');
         await workbench.screenshot('workspace-settings-ignored');
+      });
+
+      await t.test('the Explorer offers the chart commands on Chart.yaml, a chart folder and a .prov', async () => {
+        const onChartYaml = await explorerMenu(workbench, 'signed/devapp/Chart.yaml');
+        for (const entry of ['Sign Chart', 'Verify Chart', 'Package Chart']) assert.ok(onChartYaml.includes(entry), onChartYaml.join(' | '));
+        const onFolder = await explorerMenu(workbench, 'signed/devapp/Chart.yaml', true, 'explorer-menu');
+        for (const entry of ['Sign Chart', 'Verify Chart', 'Package Chart']) assert.ok(onFolder.includes(entry), onFolder.join(' | '));
+        const onValues = await explorerMenu(workbench, 'signed/devapp/values.yaml');
+        assert.deepEqual(onValues.filter((e) => /Chart/.test(e)), []);
+        const onProv = await explorerMenu(workbench, 'tampered/devapp-1.2.3.tgz.prov');
+        assert.ok(onProv.includes('Verify Chart'), onProv.join(' | '));
+        assert.equal(onProv.includes('Sign Chart'), false);
       });
 
       await t.test('a tampered archive shows hash-mismatch in the Problems view and in the status bar', async () => {
@@ -224,6 +258,9 @@ describe('the installed extension in a real VS Code', () => {
       await workbench.restrictedModeBanner().waitFor();
       await workbench.openFile('signed/devapp/Chart.yaml');
       await verifiedLens(workbench).waitFor();
+      const menu = await explorerMenu(workbench, 'signed/devapp/Chart.yaml');
+      assert.ok(menu.includes('Verify Chart'), menu.join(' | '));
+      assert.deepEqual(menu.filter((e) => /Sign Chart|Package Chart/.test(e)), []);
       const offered = await workbench.paletteEntries('Helm Provenance:');
       assert.ok(offered.some((row) => row.includes('Verify Chart')), offered.join('\n'));
       assert.deepEqual(offered.filter((row) => /Sign Chart|Package Chart/.test(row)), []);
