@@ -4,10 +4,12 @@ import type { HostileCase } from './harness';
 import { archiveCases } from './vectors/archive';
 import { displayCases } from './vectors/display';
 import { keyCases } from './vectors/keys';
+import { packagingCases } from './vectors/packaging';
 import { pathCases } from './vectors/paths';
 import { provCases } from './vectors/prov';
+import { yamlCases } from './vectors/yaml';
 
-export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases];
+export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases];
 
 export function findCase(name: string): HostileCase | undefined {
   return allCases.find((c) => c.name === name);

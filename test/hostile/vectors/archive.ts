@@ -33,11 +33,11 @@ async function readerCode(dir: string, verified: Observation): Promise<Observati
     code: read.ok ? 'ok' : read.error.code,
     message: read.ok ? undefined : read.error.message,
     verdict: verified.verdict,
-    details: { verification: verified.code, verificationMessage: verified.message },
+    details: { verification: verified.code, verificationMessage: verified.message, polluted: Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted') },
   };
 }
 
-function archiveCase(name: string, archive: () => Buffer | ((file: string) => Promise<void>), check?: HostileCase['check']): HostileCase {
+export function archiveCase(name: string, archive: () => Buffer | ((file: string) => Promise<void>), check?: HostileCase['check']): HostileCase {
   return { name, setup: (dir) => signedArchive(dir, archive()), run: verify, explain: readerCode, check };
 }
 
