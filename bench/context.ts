@@ -20,7 +20,7 @@ export interface Repetitions {
 }
 
 export const FULL: Repetitions = {
-  repositoryRounds: 3, coldRounds: 25, hashRounds: 7, lspOpens: 200, workspaceRuns: 3, replacements: 20, activationRuns: 5, signRounds: 12, profiles: 5,
+  repositoryRounds: 3, coldRounds: 25, hashRounds: 7, lspOpens: 200, workspaceRuns: 3, replacements: 20, activationRuns: 4, signRounds: 12, profiles: 5,
 };
 
 export const QUICK: Repetitions = {

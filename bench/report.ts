@@ -1,7 +1,7 @@
 // The results of one bench run and their rendering as docs/benchmarks.md.
 import type { Summary } from './stats';
 
-export type Unit = 'ms' | 'MB/s' | 'MB' | 'KiB';
+export type Unit = 'ms' | 'MB/s' | 'MB';
 
 export interface Row {
   label: string;
@@ -13,8 +13,8 @@ export interface Figure {
   name: string;
   ours: Row;
   anchor?: Row;
-  /** The ratio as the target states it, e.g. 23.1 for "23.1× faster than Helm". */
-  ratio?: { value: number; text: string };
+  /** The ratio to the anchor as the target states it, e.g. "23.1× faster than Helm". */
+  ratio?: string;
   /** Absent when the issue sets none: the figure is reported, not judged. */
   target?: { text: string; pass: boolean };
 }
@@ -100,7 +100,7 @@ export function renderReport(options: {
   for (const s of sections) {
     if (s.blocked) { out.push(`| ${s.title} | not measured | — | — | — | **blocked**: ${s.blocked.split('\n')[0]} |`); continue; }
     for (const f of s.figures) {
-      out.push(`| ${s.title}: ${f.name} | ${cell(f.ours)} | ${cell(f.anchor)} | ${f.ratio?.text ?? '—'} | ${f.target?.text ?? 'none set'} | ${verdict(f)} |`);
+      out.push(`| ${s.title}: ${f.name} | ${cell(f.ours)} | ${cell(f.anchor)} | ${f.ratio ?? '—'} | ${f.target?.text ?? 'none set'} | ${verdict(f)} |`);
     }
   }
   out.push('');
@@ -111,7 +111,7 @@ export function renderReport(options: {
     const unique = rows.filter((r, i) => rows.findIndex((o) => o.label === r.label) === i);
     if (unique.length) out.push(...rowsTable(unique), '');
     for (const f of s.figures) {
-      out.push(`- **${f.name}**: ${f.ratio ? `${f.ratio.text}; ` : ''}${f.target ? `target ${f.target.text}: ${verdict(f)}` : 'no target set'}.`);
+      out.push(`- **${f.name}**: ${f.ratio ? `${f.ratio}; ` : ''}${f.target ? `target ${f.target.text}: ${verdict(f)}` : 'no target set'}.`);
     }
     if (s.figures.length) out.push('');
     for (const n of s.notes) out.push(n, '');

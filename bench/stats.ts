@@ -34,7 +34,10 @@ export function summarize(samples: number[]): Summary {
   };
 }
 
-/** Same summary with every value transformed (e.g. durations → throughputs; order may flip). */
+/**
+ * Same summary with every value transformed (durations → throughputs). Ranges are re-sorted when the
+ * transform reverses order; p95 stays the transform of the p95 (the slow tail).
+ */
 export function mapSummary(s: Summary, f: (x: number) => number): Summary {
   const pairs = [f(s.min), f(s.max)].sort((a, b) => a - b);
   const quartiles = [f(s.p25), f(s.p75)].sort((a, b) => a - b);
