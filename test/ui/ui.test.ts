@@ -164,6 +164,15 @@ describe('the installed extension in a real VS Code', () => {
         const rows = await workbench.problems(2);
         assert.ok(rows.some((row) => row.includes(actual)), `no Problems row names the archive's digest ${actual}:\n${rows.join('\n')}`);
         await workbench.screenshot('problems-hash-mismatch');
+
+        // The language status badge of the .prov: error severity, the verdict, a Verify action.
+        await workbench.statusBarItem('status.languageStatus').click();
+        const badge = workbench.page.locator('.hover-language-status', { hasText: 'Hash mismatch' });
+        await badge.waitFor();
+        assert.equal(await badge.locator('.severity.sev3').count(), 1, 'the badge is not shown as an error');
+        assert.match(await badge.innerText(), /The archive changed after signing[\s\S]*Verify/);
+        await workbench.screenshot('language-status-hash-mismatch');
+        await workbench.page.keyboard.press('Escape');
       });
 
       await t.test('Sign Chart from the palette with a passphrase-protected key: the real helm verify accepts the new .prov', async () => {
@@ -254,13 +263,18 @@ describe('the installed extension in a real VS Code', () => {
   test('in Restricted Mode: charts are still verified, Sign Chart and Package Chart are not offered', testTimeout, async (t) => {
     const profile = signerProfile({ 'security.workspace.trust.enabled': true });
     t.after(() => profile.remove());
-    await withWorkbench(browser, session('restricted', profile, true), async (workbench) => {
+    await withWorkbench(browser, session('restricted', profile, true), async (workbench, folder) => {
       await workbench.restrictedModeBanner().waitFor();
       await workbench.openFile('signed/devapp/Chart.yaml');
       await verifiedLens(workbench).waitFor();
       const menu = await explorerMenu(workbench, 'signed/devapp/Chart.yaml');
       assert.ok(menu.includes('Verify Chart'), menu.join(' | '));
       assert.deepEqual(menu.filter((e) => /Sign Chart|Package Chart/.test(e)), []);
+      // The lens on a never-packaged chart still offers Package and Sign; running it is refused.
+      await workbench.openFile('fresh/devlists/Chart.yaml');
+      await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Package and Sign' }).click();
+      await workbench.waitForNotification(/Sign Chart is not available in Restricted Mode/);
+      assert.equal(fs.existsSync(path.join(folder, 'fresh', 'devlists-0.1.0.tgz')), false);
       const offered = await workbench.paletteEntries('Helm Provenance:');
       assert.ok(offered.some((row) => row.includes('Verify Chart')), offered.join('\n'));
       assert.deepEqual(offered.filter((row) => /Sign Chart|Package Chart/.test(row)), []);
