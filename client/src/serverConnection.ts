@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DidChangeWatchedFilesNotification, FileChangeType, LanguageClient, RevealOutputChannelOn, TransportKind,
-  type LanguageClientOptions, type RequestType, type ServerOptions,
+  type LanguageClientOptions, type RequestParam, type RequestType, type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
   DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, type InitializationOptions,
@@ -58,7 +58,8 @@ export class ServerConnection implements vscode.Disposable {
 
   async send<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
     await this.ready;
-    return this.client.sendRequest(type, params as never, token);
+    // RequestParam<P> is P for these requests; TypeScript cannot see that through the generic.
+    return this.client.sendRequest(type, params as RequestParam<P>, token);
   }
 
   /**
