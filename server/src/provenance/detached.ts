@@ -1,13 +1,19 @@
 // Verifies a release artifact against a detached signature (`.asc` armored or `.sig` binary), the way
 // Helm's own release tarballs are checked against Helm's KEYS file.
+import { createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem } from './codes';
 import { readBoundedFile } from './boundedRead';
+import { describeIoError } from './hash';
 import type { LoadedKey } from './keyTypes';
 import { detachedCheck, judgeSignatures, type Signer } from './signatureCheck';
 
-/** Detached signatures are checked in memory; release artifacts are far below this. */
+/** Release artifacts are far below this; the file is streamed, so the limit bounds time, not memory. */
 export const MAX_DETACHED_FILE_BYTES = 1024 * 1024 * 1024;
+const STREAM_CHUNK_BYTES = 1024 * 1024;
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
 
 export interface DetachedOutcome {
@@ -25,9 +31,21 @@ async function readCapped(file: string, cap: number): Promise<Uint8Array | strin
   return read.ok ? new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length) : read.message;
 }
 
+/** A regular file of at most `cap` bytes, opened as a fresh stream for each check; else why not. */
+async function streamable(file: string, cap: number): Promise<(() => ReadableStream<Uint8Array>) | string> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return `${file} is not a regular file`;
+    if (stat.size > cap) return `${file} is ${stat.size} bytes, over the ${cap}-byte limit`;
+  } catch (e) {
+    return `${file} cannot be read: ${describeIoError(e)}`;
+  }
+  return () => Readable.toWeb(createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES })) as ReadableStream<Uint8Array>;
+}
+
 export async function verifyDetached(file: string, signatureFile: string, keys: LoadedKey[], options: { now?: Date; trustedFingerprints?: string[] } = {}): Promise<DetachedOutcome> {
   const base = { file, signature: signatureFile, warnings: [] as Problem[] };
-  const data = await readCapped(file, MAX_DETACHED_FILE_BYTES);
+  const data = await streamable(file, MAX_DETACHED_FILE_BYTES);
   if (typeof data === 'string') return { ...base, verdict: 'rejected', code: 'missing-archive', message: data };
   const sig = await readCapped(signatureFile, MAX_SIGNATURE_BYTES);
   if (typeof sig === 'string') return { ...base, verdict: 'rejected', code: 'missing-prov', message: sig };

@@ -143,11 +143,24 @@ export function cleartextCheck(signedText: string): CryptoCheck {
   }));
 }
 
-/** Detached: a signature over the bytes of a release artifact. */
-export function detachedCheck(data: Uint8Array): CryptoCheck {
-  return async (packet, key, now) => settle(openpgp.verify({
-    message: await openpgp.createMessage({ binary: data }), signature: onePacket(packet), verificationKeys: [key], date: now, expectSigned: false,
-  }));
+/**
+ * Detached: a signature over the bytes of a release artifact, streamed from `openData()` (a fresh stream
+ * per check), so memory stays flat whatever the artifact's size (in memory, 300 MB took 2 GB).
+ */
+export function detachedCheck(openData: () => ReadableStream<Uint8Array>): CryptoCheck {
+  return async (packet, key, now) => {
+    try {
+      const { data, signatures } = await openpgp.verify({
+        message: await openpgp.createMessage({ binary: openData() }), signature: onePacket(packet), verificationKeys: [key], date: now, expectSigned: false, format: 'binary',
+      });
+      // The digest is computed as the data streams through: read it to the end, then the verdict settles.
+      const reader = data.getReader();
+      while (!(await reader.read()).done) { /* the bytes themselves are not needed */ }
+      return await settle(Promise.resolve({ signatures }));
+    } catch (e) {
+      return errorText(e);
+    }
+  };
 }
 
 export interface SignatureInput {
