@@ -2,6 +2,7 @@
 // expected code) and any small committed inputs.
 import type { HostileCase } from './harness';
 import { archiveCases } from './vectors/archive';
+import { detachedCases } from './vectors/detached';
 import { displayCases } from './vectors/display';
 import { keyCases } from './vectors/keys';
 import { packagingCases } from './vectors/packaging';
@@ -9,7 +10,7 @@ import { pathCases } from './vectors/paths';
 import { provCases } from './vectors/prov';
 import { yamlCases } from './vectors/yaml';
 
-export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases];
+export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases, ...detachedCases];
 
 export function findCase(name: string): HostileCase | undefined {
   return allCases.find((c) => c.name === name);
