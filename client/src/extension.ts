@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): HelmProvenanceApi {
   const badges = new StatusBadges(server);
   context.subscriptions.push(
     log, server, charts, badges,
-    server.client.onRequest(PassphraseRequest.type, (params, token) => passphrases.answer(params, token)),
+    server.onRequest(PassphraseRequest.type, (params, token) => passphrases.answer(params, token)),
     ...registerCommands({ server, charts, log, passphrases }),
   );
   log.channel.info(`Activated in ${(performance.now() - started).toFixed(1)} ms (the language server starts in the background).`);

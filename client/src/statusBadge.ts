@@ -92,7 +92,7 @@ export class StatusBadges implements vscode.Disposable {
     this.subscriptions = [
       this.languageItem,
       this.statusBarItem,
-      server.client.onNotification(StatusNotification.type, (status) => this.update(status)),
+      server.onNotification(StatusNotification.type, (status) => this.update(status)),
       vscode.window.onDidChangeActiveTextEditor(() => this.followActiveEditor()),
     ];
     this.showLanguageStatus();
