@@ -34,7 +34,7 @@ async function listKeys(server: ServerConnection, log: Log): Promise<SigningKeyI
   if (result.keys.length === 0) {
     const open = 'Open Settings';
     void vscode.window
-      .showErrorMessage(`No secret keys found for the ${result.backend} backend. Set "helmProvenance.secretKeyring" (or "helmProvenance.gnupgHome") in your user settings.`, open)
+      .showErrorMessage(`No secret keys found for the ${result.backend} backend. Set "helmProvenance.secretKeyring" (or "helmProvenance.gnupgHome") in your user settings (in a remote window: the Remote settings).`, open)
       .then((choice) => { if (choice === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'helmProvenance'); });
     return undefined;
   }
