@@ -2,7 +2,7 @@
 // status bar's arguments, the active editor, or — when none implies one — the user's pick.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ChartStatusRequest, type ChartCommandArgs } from '../../server/src/lsp/protocol';
+import { ChartStatusRequest, type ChartCommandArgs, type StatusParams } from '../../server/src/lsp/protocol';
 import type { ChartIndex } from './chartIndex';
 import type { ServerConnection } from './serverConnection';
 import { labelText } from './uiText';
@@ -54,6 +54,11 @@ export async function resolveChartTarget(arg: unknown, purpose: TargetPurpose, s
   if (arg instanceof vscode.Uri) return arg;
   if (isChartCommandArgs(arg)) return fromLensArgs(arg, purpose);
   return (await fromActiveEditor(server, purpose)) ?? pickChart(charts, purpose);
+}
+
+/** The arguments the lens commands take, for a chart-scope status; undefined for a document's. */
+export function chartCommandArgs(status: StatusParams): ChartCommandArgs | undefined {
+  return status.scope === 'chart' ? { chartYaml: status.uri, archive: status.archive, prov: status.prov } : undefined;
 }
 
 /** A short name (not escaped): `mychart-1.2.3.tgz`, or the chart folder's name for a Chart.yaml. */

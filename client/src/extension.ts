@@ -15,8 +15,6 @@ export interface HelmProvenanceApi {
   readonly serverReady: Promise<void>;
   /** The last status the server pushed for a document or a chart (keyed by its Chart.yaml). */
   statusOf(uri: vscode.Uri, scope: StatusParams['scope']): StatusParams | undefined;
-  /** The chart status-bar item's text while one is shown. */
-  statusBarText(): string | undefined;
 }
 
 let server: ServerConnection | undefined;
@@ -37,7 +35,6 @@ export function activate(context: vscode.ExtensionContext): HelmProvenanceApi {
   return {
     serverReady: server.ready,
     statusOf: (uri, scope) => badges.statusOf(uri, scope),
-    statusBarText: () => badges.statusBarText(),
   };
 }
 

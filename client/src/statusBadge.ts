@@ -4,8 +4,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  ChartStatusRequest, LANGUAGE_IDS, StatusNotification, type ChartCommandArgs, type StatusParams, type StatusState,
+  ChartStatusRequest, LANGUAGE_IDS, StatusNotification, type StatusParams, type StatusState,
 } from '../../server/src/lsp/protocol';
+import { chartCommandArgs } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { ServerConnection } from './serverConnection';
 import { labelText, shortFingerprint } from './uiText';
@@ -65,9 +66,7 @@ function tooltip(status: StatusParams): string {
 }
 
 function verifyCommand(status: StatusParams): vscode.Command {
-  const args: ChartCommandArgs | vscode.Uri = status.scope === 'chart'
-    ? { chartYaml: status.uri, archive: status.archive, prov: status.prov }
-    : vscode.Uri.parse(status.uri);
+  const args = chartCommandArgs(status) ?? vscode.Uri.parse(status.uri);
   return { title: 'Verify', command: COMMAND_IDS.verifyChart, arguments: [args] };
 }
 
@@ -104,11 +103,6 @@ export class StatusBadges implements vscode.Disposable {
     return (scope === 'chart' ? this.charts : this.documents).get(uriKey(uri));
   }
 
-  /** The status bar item's current text (what a user sees), for tests and diagnostics. */
-  statusBarText(): string | undefined {
-    return this.activeChart ? this.statusBarItem.text : undefined;
-  }
-
   private update(status: StatusParams): void {
     const map = status.scope === 'chart' ? this.charts : this.documents;
     const key = uriKey(status.uri);
@@ -116,8 +110,9 @@ export class StatusBadges implements vscode.Disposable {
     else map.set(key, status);
     const active = vscode.window.activeTextEditor?.document.uri;
     if (active && uriKey(active) === key) this.showLanguageStatus();
-    // The server may learn of the active editor's chart after the editor opened (indexing).
-    if (active && status.scope === 'chart' && status.state !== 'removed' && isInsideChart(active, status)) this.activeChart = key;
+    // The server may learn of the active editor's chart only after the editor opened (indexing). Once
+    // the lookup named a chart, keep it: a subchart's file is inside its parent chart too.
+    if (this.activeChart === undefined && active && status.scope === 'chart' && status.state !== 'removed' && isInsideChart(active, status)) this.activeChart = key;
     if (this.activeChart === key) this.showStatusBar();
   }
 

@@ -3,8 +3,8 @@
 // server's status notification; nothing here writes files, so it also runs in Restricted Mode.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { VerifyRequest, type ChartCommandArgs, type SignerSummary, type StatusParams } from '../../server/src/lsp/protocol';
-import { displayName, resolveChartTarget } from './chartTarget';
+import { VerifyRequest, type SignerSummary, type StatusParams } from '../../server/src/lsp/protocol';
+import { chartCommandArgs, displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { ChartIndex } from './chartIndex';
 import type { Log } from './output';
@@ -30,10 +30,6 @@ export function logLine(target: vscode.Uri, status: StatusParams): string {
   return parts.join('; ');
 }
 
-function lensArgs(status: StatusParams): ChartCommandArgs | undefined {
-  return status.scope === 'chart' ? { chartYaml: status.uri, archive: status.archive, prov: status.prov } : undefined;
-}
-
 /** The verdict as a notification. Not awaited by callers: a notification stays until dismissed. */
 export function showVerdict(status: StatusParams, target: vscode.Uri): void {
   const chart = chartLabel(status, target);
@@ -42,7 +38,7 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
   const packageAndSign = 'Package and Sign';
   const output = 'Show Output';
   const run = (choice: string | undefined) => {
-    const args = lensArgs(status);
+    const args = chartCommandArgs(status);
     if (choice === openProv && status.prov) void vscode.window.showTextDocument(vscode.Uri.parse(status.prov));
     if (choice === sign) void vscode.commands.executeCommand(COMMAND_IDS.signChart, args ?? target);
     if (choice === packageAndSign) void vscode.commands.executeCommand(COMMAND_IDS.packageAndSignChart, args ?? target);
