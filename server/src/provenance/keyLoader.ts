@@ -2,7 +2,7 @@
 // key is reported and skipped without touching the others.
 import * as openpgp from 'openpgp';
 import type { Problem, Range } from './codes';
-import { describeConfig, describeKey } from './keyInfo';
+import { describeConfig, describeKey, VerificationBudgetSpent, type VerificationBudget } from './keyInfo';
 import { splitKeyring } from './keyPackets';
 import type { KeyInfo, LoadedKey } from './keyTypes';
 
@@ -21,33 +21,46 @@ export interface LoadOptions {
 
 /**
  * How much one file may make us read. Describing a key verifies its kept self-signatures: measured
- * here about 0.7 ms per RSA key, 1 ms per Ed25519 key, 7 ms per DSA key. So the budget counts keys and
- * kept signatures; GnuPG's own keyrings and real KEYS files stay far below it, while a file crafted
- * with thousands of keys cannot keep the language server busy for minutes.
+ * here about 0.4–1 ms per check for RSA and ECC keys, 7.8 ms for DSA. So the budget counts keys, kept
+ * signatures and signature checking (in units of about a millisecond, see keyInfo's verificationCost).
+ * GnuPG's own keyrings stay far below the default; a KEYS file, which comes from a repository, gets
+ * a budget well under a second: real ones need about 4 units a key (Helm's 10 keys: 43).
  */
-export class KeyBudget {
+export class KeyBudget implements VerificationBudget {
   static readonly KEYS_PER_FILE = 5000;
   static readonly SIGNATURES_PER_FILE = 25_000;
+  /** Signature checking for a keyring the user chose (thousands of keys). */
+  static readonly VERIFICATION_UNITS_PER_FILE = 10_000;
+  /** Signature checking for a KEYS file, which anyone can write into a repository. */
+  static readonly VERIFICATION_UNITS_PER_KEYS_FILE = 500;
   keysLeft = KeyBudget.KEYS_PER_FILE;
   signaturesLeft = KeyBudget.SIGNATURES_PER_FILE;
   skipped = 0;
 
-  /** Takes one key with its signatures; false (and counted) once the file's budget is spent. */
+  constructor(private verificationUnitsLeft: number = KeyBudget.VERIFICATION_UNITS_PER_FILE) {}
+
+  /** Takes one key with its signatures (reading a key costs a unit too); false (and counted) once the file's budget is spent. */
   take(signatures: number): boolean {
-    if (this.keysLeft > 0 && this.signaturesLeft >= signatures) {
+    if (this.keysLeft > 0 && this.signaturesLeft >= signatures && this.verificationUnitsLeft > 0) {
       this.keysLeft--;
       this.signaturesLeft -= signatures;
+      this.verificationUnitsLeft--;
       return true;
     }
     this.skipped++;
     return false;
   }
 
+  spend(units: number): boolean {
+    this.verificationUnitsLeft -= units;
+    return this.verificationUnitsLeft >= 0;
+  }
+
   /** The problem to report once the file is read, if anything was skipped. */
   problem(): Problem | undefined {
     if (this.skipped === 0) return undefined;
     return problem('keys-too-large', 'warning',
-      `This file holds more than ${KeyBudget.KEYS_PER_FILE} keys or ${KeyBudget.SIGNATURES_PER_FILE} self-signatures; ${this.skipped} key(s) or more were not read.`);
+      `This file holds more than ${KeyBudget.KEYS_PER_FILE} keys or ${KeyBudget.SIGNATURES_PER_FILE} self-signatures, or needs more signature checking than a keyring should (a flood of self-signatures?); ${this.skipped} key(s) or more were not read.`);
   }
 }
 
@@ -90,8 +103,12 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
         result.sawSecret = true;
         if (options.secretKeys === 'public-only') key = key.toPublic();
       }
-      info = await describeKey(key, now);
+      info = await describeKey(key, now, options.budget);
     } catch (e) {
+      if (e instanceof VerificationBudgetSpent) {
+        options.budget.skipped++;
+        continue;
+      }
       // e.g. an unknown algorithm or curve, a malformed self-signature: only this key is lost
       result.problems.push(problem('keys-malformed', 'error', `${at}key ${id} at offset ${block.offset} cannot be read (${errorText(e)}); skipped`, range));
       continue;
@@ -113,7 +130,7 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
  * Adds a key to a list, merging it into an earlier copy with the same fingerprint as `gpg --import`
  * does (a later copy may carry a newer expiry or a revocation). Returns the earlier copy, if any.
  */
-export async function addOrMerge(keys: LoadedKey[], loaded: LoadedKey, now: Date): Promise<LoadedKey | undefined> {
+export async function addOrMerge(keys: LoadedKey[], loaded: LoadedKey, now: Date, budget?: VerificationBudget): Promise<LoadedKey | undefined> {
   const index = keys.findIndex((k) => k.info.fingerprint === loaded.info.fingerprint);
   if (index < 0) {
     keys.push(loaded);
@@ -122,9 +139,10 @@ export async function addOrMerge(keys: LoadedKey[], loaded: LoadedKey, now: Date
   const earlier = keys[index];
   try {
     const merged = await earlier.key.update(loaded.key as openpgp.PublicKey, now, describeConfig);
-    keys[index] = { ...earlier, key: merged, info: await describeKey(merged, now) };
+    keys[index] = { ...earlier, key: merged, info: await describeKey(merged, now, budget) };
   } catch {
-    // copies that cannot be merged (e.g. public and secret with different subkeys): keep the first
+    // copies that cannot be merged (e.g. public and secret with different subkeys), or the file's
+    // verification budget is spent: keep the first
   }
   return earlier;
 }

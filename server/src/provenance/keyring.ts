@@ -28,8 +28,8 @@ function isText(bytes: Uint8Array): boolean {
 }
 
 /** Merges keys of one file into a list, gpg --import style (same fingerprint → one key). */
-async function collect(into: LoadedKey[], keys: LoadedKey[], now: Date): Promise<void> {
-  for (const key of keys) await addOrMerge(into, key, now);
+async function collect(into: LoadedKey[], keys: LoadedKey[], now: Date, budget: KeyBudget): Promise<void> {
+  for (const key of keys) await addOrMerge(into, key, now, budget);
 }
 
 function withBudget(keyring: Keyring, budget: KeyBudget): Keyring {
@@ -47,7 +47,7 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
     if (keybox.truncated) budget.skipped++;
     for (const block of keybox.keyblocks) {
       const loaded = await loadBinaryKeys(block.bytes, { file, where: `keyblock at offset ${block.offset}`, secretKeys: 'keep', now, budget });
-      await collect(keyring.keys, loaded.keys, now);
+      await collect(keyring.keys, loaded.keys, now, budget);
       keyring.problems.push(...loaded.problems);
     }
     return withBudget(keyring, budget);
@@ -56,7 +56,7 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
     const budget = new KeyBudget();
     const loaded = await loadBinaryKeys(bytes, { file, secretKeys: 'keep', now, budget });
     const keys: LoadedKey[] = [];
-    await collect(keys, loaded.keys, now);
+    await collect(keys, loaded.keys, now, budget);
     return withBudget({ format: 'binary', keys, problems: loaded.problems }, budget);
   }
   if (isText(bytes)) {
@@ -68,7 +68,9 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
     const layout = parseKeysFile(text);
     // A KEYS file is public: its secret keys are reported and reduced to their public part.
     const format: KeyringFormat = /^KEYS\b|\.KEYS$/i.test(path.basename(file)) || layout.listings.length > 0 ? 'keys-file' : 'armored';
-    const loaded = await loadKeysLayout(layout, { file, now, secretKeys: format === 'keys-file' ? 'public-only' : 'keep' });
+    const loaded = await loadKeysLayout(layout, format === 'keys-file'
+      ? { file, now, secretKeys: 'public-only', verificationUnits: KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE }
+      : { file, now, secretKeys: 'keep' });
     return { format, keys: loaded.keys, problems: loaded.problems };
   }
   const problem: Problem = { code: 'keys-no-openpgp', severity: 'error', message: `${file} is not an OpenPGP keyring, keybox, armored key or KEYS file.` };

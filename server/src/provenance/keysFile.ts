@@ -290,6 +290,8 @@ export interface KeysTextOptions {
   now: Date;
   /** `public-only` for KEYS files: secret blocks are reported and only their public part is kept. */
   secretKeys: 'keep' | 'public-only';
+  /** Signature checking the file may cost (KeyBudget); KEYS files get VERIFICATION_UNITS_PER_KEYS_FILE. */
+  verificationUnits?: number;
 }
 
 function checkListings(listings: KeyListing[], keys: LoadedKey[], problems: Problem[]): void {
@@ -340,7 +342,7 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
     return { keys, problems, layout };
   }
   let previousEnd = -1;
-  const budget = new KeyBudget();
+  const budget = new KeyBudget(options.verificationUnits);
   for (const block of keyBlocks) {
     const beginRange = block.begin;
     const listingsAbove = layout.listings.filter((l) => l.range.start.line > previousEnd && l.range.start.line < block.begin.start.line);
@@ -359,7 +361,7 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
       });
     }
     for (const key of loaded.keys) {
-      const earlier = await addOrMerge(keys, key, options.now);
+      const earlier = await addOrMerge(keys, key, options.now, budget);
       if (earlier) {
         problems.push({
           code: 'keys-duplicate', severity: 'warning', range: beginRange,
@@ -399,7 +401,7 @@ function statusRange(key: LoadedKey, layout: KeysFileLayout): Range | undefined 
  * and `keys-weak`. The file's keys are loaded as public keys only.
  */
 export async function lintKeysFile(text: string, now: Date, file = 'KEYS'): Promise<KeysFileLint> {
-  const loaded = await loadKeysText(text, { file, now, secretKeys: 'public-only' });
+  const loaded = await loadKeysText(text, { file, now, secretKeys: 'public-only', verificationUnits: KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE });
   for (const key of loaded.keys) {
     const info = key.info;
     const who = `${info.primaryUserId ? `${escapeForMessage(info.primaryUserId)} ` : ''}(${info.fingerprint})`;
