@@ -82,6 +82,40 @@ function subkeyCase(name: string, signWith: 0 | 1 | 2, check?: HostileCase['chec
 
 const FLOOD = 100_000;
 
+/** lintKeysFile, as the language server runs it on every KEYS file of a workspace. */
+async function lintRun(dir: string): Promise<Observation> {
+  const lint = await lintKeysFile(fs.readFileSync(file(dir, 'KEYS'), 'utf8'), new Date(), file(dir, 'KEYS'));
+  const first = lint.problems.find((p) => p.severity === 'error') ?? lint.problems[0];
+  return { code: first?.code ?? 'ok', message: first?.message, details: { codes: [...new Set(lint.problems.map((p) => p.code))], keys: lint.keys.length } };
+}
+
+/**
+ * A DSA key whose only user id is repeated 64 times, each with 16 copies of its self-signature with the
+ * signature value corrupted: every copy passes the quick digest-prefix test and fails only after the
+ * full DSA computation (7.8 ms here), 1024 times per key.
+ */
+function dsaSelfSignatureFlood(): Buffer {
+  const [keyPacket, userId, selfSignature] = splitPackets(fs.readFileSync(path.join(signedKeys, 'dsa.pub.gpg')));
+  const corrupted = Buffer.from(selfSignature.bytes);
+  corrupted[corrupted.length - 1] ^= 0x01;
+  const packets: Buffer[] = [keyPacket.bytes];
+  for (let u = 0; u < 64; u++) packets.push(userId.bytes, ...Array<Buffer>(16).fill(corrupted));
+  return Buffer.concat(packets);
+}
+
+/** `count` distinct keys (an Ed25519 key packet with its creation time changed) carrying its now-invalid self-signature. */
+async function forgedKeys(count: number): Promise<Buffer> {
+  const key = await generateKey('Forger', 'forger@example.org');
+  const [keyPacket, userId, selfSignature] = splitPackets(key.toPublic().write());
+  const packets: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const copy = Buffer.from(keyPacket.bytes);
+    copy.writeUInt32BE(1_500_000_000 + i, 3); // the creation time, right after the 2-byte header and the version
+    packets.push(copy, userId.bytes, selfSignature.bytes);
+  }
+  return Buffer.concat(packets);
+}
+
 export const keyCases: HostileCase[] = [
   {
     name: 'keys-attacker-victim-uid_fail',
@@ -209,6 +243,24 @@ export const keyCases: HostileCase[] = [
       assert.equal(o.details?.secretKept, false, 'only the public part of the secret key is kept');
       assert.equal(o.details?.keys, 2, 'both keys still load');
     },
+  },
+  {
+    name: 'keys-dsa-self-signature-flood-keys-file_fail',
+    async setup(dir) {
+      const block = armor('PUBLIC KEY BLOCK', dsaSelfSignatureFlood());
+      fs.writeFileSync(file(dir, 'KEYS'), Array<string>(24).fill(block).join('\n'));
+    },
+    run: lintRun,
+    check(o, dir) {
+      assert.ok(fs.statSync(file(dir, 'KEYS')).size < 6_000_000, 'about 5 MB of text');
+      assert.equal(o.details?.keys, 0);
+    },
+  },
+  {
+    name: 'keys-5000-forged-keys-keys-file_fail',
+    async setup(dir) { fs.writeFileSync(file(dir, 'KEYS'), armor('PUBLIC KEY BLOCK', await forgedKeys(5000))); },
+    run: lintRun,
+    check: (o) => assert.deepEqual(o.details?.codes, ['keys-malformed', 'keys-too-large'], 'forged keys are reported, then the budget stops the rest'),
   },
   {
     name: 'keys-keyring-over-limit_fail',
