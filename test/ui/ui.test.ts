@@ -17,6 +17,7 @@ import {
 } from '../vscode/fixtureWorkspace';
 import { createHostileSignedChart, type HostileChart } from './hostileSigner';
 import { packagedExtension } from './packagedExtension';
+import { describeVsixContents } from './vsixContents';
 
 const statusItem = `${extensionId}.${statusBarItemId}`;
 const testTimeout = { timeout: 6 * 60_000 };
@@ -66,6 +67,8 @@ function verifiedLens(workbench: Workbench) {
   return workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'verified' }).first();
 }
 
+describeVsixContents();
+
 describe('the installed extension in a real VS Code', () => {
   const scratch = tempDir('helm-prov-ui-');
   // An empty GnuPG home: the user's own ~/.gnupg never takes part.
@@ -79,7 +82,7 @@ describe('the installed extension in a real VS Code', () => {
 
   before(async () => {
     fs.mkdirSync(gnupgHome, { mode: 0o700, recursive: true });
-    vsix = await packagedExtension(scratch);
+    vsix = await packagedExtension();
     browser = await launchChromium();
     workspace = createFixtureWorkspace();
     hostile = createHostileSignedChart(workspace.root, path.join(scratch, 'hostile-key'));
