@@ -165,8 +165,13 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
   const { positionals } = parse(args, {});
   if (positionals.length === 0) throw new UsageError('lint needs at least one file');
   let errors = 0;
+  const { readBoundedFile } = await import('../provenance/boundedRead');
+  const { MAX_TEXT_KEYRING_BYTES } = await import('../provenance/keyring');
   for (const file of positionals) {
-    const text = fs.readFileSync(file, 'utf8');
+    // Bounded like every engine read: a FIFO or /dev/zero given by mistake is an error, not a hang.
+    const read = await readBoundedFile(file, MAX_TEXT_KEYRING_BYTES);
+    if (!read.ok) { io.err(`Error: ${printable(read.message, 2000)}`); errors++; continue; }
+    const text = read.bytes.toString('utf8');
     let problems: Problem[];
     if (file.endsWith('.prov')) {
       problems = (await import('../provenance/provDocument')).parseProvenance(text).problems;
@@ -175,7 +180,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
     }
     for (const p of problems) io.out(formatProblem(file, p));
     errors += problems.filter((p) => p.severity === 'error').length;
-    if (problems.length === 0) io.out(`${file}: no problems`);
+    if (problems.length === 0) io.out(`${printable(file, 2000)}: no problems`);
   }
   return errors ? 1 : 0;
 }

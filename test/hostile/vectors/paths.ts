@@ -3,6 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { main } from '../../../server/src/cli/helmProv';
+import { loadKeyringFile } from '../../../server/src/provenance/keyring';
 import type { HostileCase } from '../harness';
 import { ARCHIVE, helmArchive, helmProv, PROV, verifyRun } from './common';
 
@@ -25,4 +28,19 @@ export const pathCases: HostileCase[] = [
   pathCase('path-prov-dev-zero_fail', 'prov', 'dev-zero'),
   pathCase('path-archive-fifo_fail', 'archive', 'fifo'),
   pathCase('path-archive-dev-zero_fail', 'archive', 'dev-zero'),
+  {
+    name: 'path-keys-file-dev-zero_fail',
+    async setup(dir) { fs.symlinkSync('/dev/zero', path.join(dir, 'KEYS')); },
+    async run(dir) {
+      const file = path.join(dir, 'KEYS');
+      const ring = await loadKeyringFile(file);
+      const errors: string[] = [];
+      const exit = await main(['lint', file], { out: () => undefined, err: (s) => errors.push(s), stdin: () => '' });
+      return { ...(ring.ok ? { code: 'ok' } : { code: ring.error.code, message: ring.error.message }), details: { lintExit: exit, lintErrors: errors } };
+    },
+    check(o) {
+      assert.equal(o.details?.lintExit, 1, 'helm-prov lint fails instead of hanging');
+      assert.match((o.details?.lintErrors as string[]).join('\n'), /not a regular file/);
+    },
+  },
 ];
