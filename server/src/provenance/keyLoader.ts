@@ -21,7 +21,7 @@ export interface LoadOptions {
 
 /**
  * How much one file may make us read. Describing a key verifies its kept self-signatures: measured
- * here about 0.4–1 ms per check for RSA and ECC keys, 7.8 ms for DSA. So the budget counts keys, kept
+ * here about 0.4–1 ms per check for RSA and ECC keys, 8–10 ms for DSA. So the budget counts keys, kept
  * signatures and signature checking (in units of about a millisecond, see keyInfo's verificationCost).
  * GnuPG's own keyrings stay far below the default; a KEYS file, which comes from a repository, gets
  * a budget well under a second: real ones need about 4 units a key (Helm's 10 keys: 43).
@@ -32,7 +32,7 @@ export class KeyBudget implements VerificationBudget {
   /** Signature checking for a keyring the user chose (thousands of keys). */
   static readonly VERIFICATION_UNITS_PER_FILE = 10_000;
   /** Signature checking for a KEYS file, which anyone can write into a repository. */
-  static readonly VERIFICATION_UNITS_PER_KEYS_FILE = 500;
+  static readonly VERIFICATION_UNITS_PER_KEYS_FILE = 400;
   keysLeft = KeyBudget.KEYS_PER_FILE;
   signaturesLeft = KeyBudget.SIGNATURES_PER_FILE;
   skipped = 0;

@@ -28,13 +28,13 @@ function signedArtifact(dir: string, size: number): void {
 }
 
 export const detachedCases: HostileCase[] = [
-  { name: 'detached-200mb-artifact', setup: async (dir) => signedArtifact(dir, 200 * MiB), run: verifyFile },
+  { name: 'detached-100mb-artifact', setup: async (dir) => signedArtifact(dir, 100 * MiB), run: verifyFile },
   {
-    name: 'detached-200mb-artifact-one-byte-changed_fail',
+    name: 'detached-100mb-artifact-one-byte-changed_fail',
     async setup(dir) {
-      signedArtifact(dir, 200 * MiB);
+      signedArtifact(dir, 100 * MiB);
       const fd = fs.openSync(path.join(dir, ARTIFACT), 'r+');
-      fs.writeSync(fd, Buffer.of(1), 0, 1, 150 * MiB);
+      fs.writeSync(fd, Buffer.of(1), 0, 1, 75 * MiB);
       fs.closeSync(fd);
     },
     run: verifyFile,
