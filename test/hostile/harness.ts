@@ -1,6 +1,6 @@
 // The shape of a hostile case. Each case is a folder `test/hostile/cases/<name>/` (README.md with the
-// expected code, small inputs) plus an entry here that builds the big or signed inputs (`setup`, in the
-// test process), runs the engine on them (`run`, in a child process whose time and memory are
+// expected code) plus a definition in `vectors/*.ts` that builds the big or signed inputs (`setup`, in
+// the test process), runs the engine on them (`run`, in a child process whose time and memory are
 // measured) and checks what it saw beyond the code (`check`, in the test process).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -48,7 +48,7 @@ export function isRefusal(code: string): boolean {
 
 /**
  * Issue 5's safety limits per case. Time is the CPU time `run` costs (user + system, all threads):
- * unlike wall time it does not grow when other tests load the machine. Wall time gets a looser cap that
+ * unlike wall time it barely grows when other tests load the machine. Wall time gets a looser cap that
  * still catches waiting (a blocked read), and a hang is killed by the runner long before CI would be.
  */
 export const LIMITS = { cpuMilliseconds: 1000, wallMilliseconds: 5000, megabytes: 256 } as const;
