@@ -56,9 +56,12 @@ function documentPath(uri: string): string {
 async function readTextBounded(file: string, limit: number): Promise<string | undefined> {
   let handle: fs.FileHandle | undefined;
   try {
+    // Looked at before opening: opening a FIFO blocks a thread of libuv's small pool until a writer comes.
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return undefined;
     handle = await fs.open(file, 'r');
-    if (!(await handle.stat()).isFile()) return undefined;
-    const buffer = Buffer.alloc(limit + 1);
+    // Sized to the file (not zero-filled to the limit): this runs once per chart while indexing.
+    const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytesRead).toString('utf8');
   } catch {
@@ -99,6 +102,8 @@ export class ProvenanceService {
   private readonly lints = new BoundedMap<string, Promise<KeysFileLint>>(100);
   /** Open documents we handle, by uri. */
   private readonly docs = new Map<string, TextDocument>();
+  /** The version last checked per open document: a "change" to the same version is no change. */
+  private readonly checkedVersions = new Map<string, number>();
   /** Open documents by file path, so a file's own diagnostics are not published twice. */
   private readonly openPaths = new Map<string, string>();
   private readonly charts = new Map<string, ChartEntry>();
@@ -197,6 +202,7 @@ export class ProvenanceService {
     const kind = documentKind(doc.uri, doc.languageId);
     if (!kind) return;
     this.docs.set(doc.uri, doc);
+    this.checkedVersions.set(doc.uri, doc.version);
     const file = uriToPath(doc.uri);
     if (file) this.openPaths.set(file, doc.uri);
     this.documentChanged(doc, kind, 0);
@@ -205,6 +211,9 @@ export class ProvenanceService {
   changed(doc: TextDocument): void {
     const kind = documentKind(doc.uri, doc.languageId);
     if (!kind || !this.docs.has(doc.uri)) return;
+    // The document manager reports a change right after each open: same version, nothing to debounce.
+    if (this.checkedVersions.get(doc.uri) === doc.version) return;
+    this.checkedVersions.set(doc.uri, doc.version);
     this.docs.set(doc.uri, doc);
     this.documentChanged(doc, kind, CHANGE_DEBOUNCE_MS);
   }
@@ -212,6 +221,7 @@ export class ProvenanceService {
   closed(doc: TextDocument): void {
     const kind = documentKind(doc.uri, doc.languageId);
     if (!kind || !this.docs.delete(doc.uri)) return;
+    this.checkedVersions.delete(doc.uri);
     const file = uriToPath(doc.uri);
     if (file) this.openPaths.delete(file);
     clearTimeout(this.timers.get(doc.uri));
@@ -384,7 +394,11 @@ export class ProvenanceService {
   private chartsNear(file: string): string[] {
     const dir = path.dirname(file);
     const outputs = outputFolders(this.settings, this.workspaceFolders);
-    return [...this.charts.values()].filter((c) => archiveFolders(c.ref, outputs).includes(dir)).map((c) => c.ref.chartYaml);
+    // Archives are named <chart>-<version>.tgz: a chart whose name the file does not start with is not affected.
+    const base = path.basename(file);
+    return [...this.charts.values()]
+      .filter((c) => (c.ref.name === undefined || base.startsWith(`${c.ref.name}-`)) && archiveFolders(c.ref, outputs).includes(dir))
+      .map((c) => c.ref.chartYaml);
   }
 
   private async refreshChartsNear(file: string): Promise<void> {

@@ -1,7 +1,7 @@
-// SHA-256 of a file, streamed in large chunks so memory stays bounded whatever the file's size.
+// SHA-256 of a file, read in large chunks into one reused buffer so memory stays bounded whatever
+// the file's size (a read stream allocates a new chunk per read and runs near 0.6x openssl here).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { fail, ok, type Result } from './codes';
 
 /** 1 MiB reads: few syscalls, and at most one chunk in memory at a time. */
@@ -16,16 +16,23 @@ export interface FileDigest {
 export async function sha256File(path: string): Promise<Result<FileDigest>> {
   const hash = createHash('sha256');
   let size = 0;
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    // A FIFO or device would block or never end: only regular files are hashed.
+    // A FIFO or device would block (even at open) or never end: only regular files are hashed.
     if (!(await stat(path)).isFile()) return fail('io-error', `Cannot hash ${path}: it is not a regular file`);
-    for await (const chunk of createReadStream(path, { highWaterMark: HASH_CHUNK_BYTES })) {
-      const bytes = chunk as Buffer;
-      hash.update(bytes);
-      size += bytes.length;
+    handle = await open(path, 'r');
+    const info = await handle.stat();
+    const buffer = Buffer.allocUnsafe(Math.min(info.size + 1, HASH_CHUNK_BYTES));
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
     }
   } catch (e) {
     return fail('io-error', `Cannot read ${path}: ${describeIoError(e)}`);
+  } finally {
+    await handle?.close();
   }
   return ok({ hex: hash.digest('hex'), size });
 }
