@@ -20,7 +20,7 @@ export const DOCUMENT_SELECTOR = [
 ];
 
 /** The workspace files whose changes can change a verdict. */
-const WATCHED_GLOB = '**/{*.tgz,*.prov,Chart.yaml,KEYS}';
+const WATCHED_GLOB = '**/{*.tgz,*.prov,Chart.yaml,KEYS,*.KEYS}';
 
 function createClient(context: vscode.ExtensionContext, log: Log): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
@@ -28,7 +28,8 @@ function createClient(context: vscode.ExtensionContext, log: Log): LanguageClien
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
-  const initializationOptions: InitializationOptions = { clientHandlesCommands: true };
+  // The client watches the workspace and the keyrings itself, so the server registers no watchers (each change once).
+  const initializationOptions: InitializationOptions = { clientHandlesCommands: true, clientWatchesFiles: true };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     diagnosticCollectionName: DIAGNOSTIC_SOURCE,
