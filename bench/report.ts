@@ -17,6 +17,8 @@ export interface Figure {
   ratio?: string;
   /** Absent when the issue sets none: the figure is reported, not judged. */
   target?: { text: string; pass: boolean };
+  /** The statistic the target is on, shown in the summary (the median unless said). */
+  statistic?: 'median' | 'p95';
 }
 
 export interface Section {
@@ -48,8 +50,9 @@ function spread(s: Summary, unit: Unit): string {
   return `p25–p75 ${range(s.p25, s.p75)}; min–max ${range(s.min, s.max)}`;
 }
 
-function cell(row: Row | undefined): string {
-  return row ? `${fmt(row.summary.median, row.unit)} (${row.label})` : '—';
+function cell(row: Row | undefined, statistic: Figure['statistic'] = 'median'): string {
+  if (!row) return '—';
+  return statistic === 'p95' ? `p95 ${fmt(row.summary.p95, row.unit)} (${row.label})` : `${fmt(row.summary.median, row.unit)} (${row.label})`;
 }
 
 function verdict(f: Figure): string {
@@ -92,7 +95,7 @@ export function renderReport(options: {
     '',
     '## Summary',
     '',
-    'Medians; each ratio is taken between measurements interleaved in this same run.',
+    'Medians unless a figure says p95; each ratio is taken between measurements interleaved in this same run.',
     '',
     '| Figure | Ours | Anchor | Ratio | Target | Result |',
     '|---|---|---|---|---|---|',
@@ -100,7 +103,7 @@ export function renderReport(options: {
   for (const s of sections) {
     if (s.blocked) { out.push(`| ${s.title} | not measured | — | — | — | **blocked**: ${s.blocked.split('\n')[0]} |`); continue; }
     for (const f of s.figures) {
-      out.push(`| ${s.title}: ${f.name} | ${cell(f.ours)} | ${cell(f.anchor)} | ${f.ratio ?? '—'} | ${f.target?.text ?? 'none set'} | ${verdict(f)} |`);
+      out.push(`| ${s.title}: ${f.name} | ${cell(f.ours, f.statistic)} | ${cell(f.anchor)} | ${f.ratio ?? '—'} | ${f.target?.text ?? 'none set'} | ${verdict(f)} |`);
     }
   }
   out.push('');

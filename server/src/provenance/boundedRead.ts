@@ -7,27 +7,28 @@ import { describeIoError } from './hash';
 
 export type BoundedRead =
   | { ok: true; bytes: Buffer }
-  | { ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable'; message: string };
+  | { ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable'; message: string; /** The reason without the path. */ detail: string };
 
 export async function readBoundedFile(file: string, limit: number): Promise<BoundedRead> {
   let handle: fs.FileHandle | undefined;
   try {
     const stat = await fs.stat(file);
-    if (!stat.isFile()) return { ok: false, reason: 'not-a-file', message: `${file} is not a regular file` };
-    if (stat.size > limit) return { ok: false, reason: 'too-large', message: `${file} is ${stat.size} bytes, over the ${limit}-byte limit` };
+    if (!stat.isFile()) return { ok: false, reason: 'not-a-file', message: `${file} is not a regular file`, detail: 'not a regular file' };
+    if (stat.size > limit) return { ok: false, reason: 'too-large', message: `${file} is ${stat.size} bytes, over the ${limit}-byte limit`, detail: `${stat.size} bytes, over the ${limit}-byte limit` };
     handle = await fs.open(file, 'r');
-    // One byte more than the stat said, to notice a file that grew.
-    const buffer = Buffer.alloc(stat.size + 1);
+    // One byte more than the stat said, to notice a file that grew. Only the bytes read are handed out.
+    const buffer = Buffer.allocUnsafe(stat.size + 1);
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) return { ok: true, bytes: buffer.subarray(0, length) };
       length += bytesRead;
-      if (length > stat.size) return { ok: false, reason: 'too-large', message: `${file} grew while being read` };
+      if (length > stat.size) return { ok: false, reason: 'too-large', message: `${file} grew while being read`, detail: 'it grew while being read' };
     }
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    return { ok: false, reason: missing ? 'missing' : 'unreadable', message: `${file} cannot be read: ${describeIoError(e)}` };
+    const detail = describeIoError(e);
+    return { ok: false, reason: missing ? 'missing' : 'unreadable', message: `${file} cannot be read: ${detail}`, detail };
   } finally {
     await handle?.close();
   }

@@ -8,7 +8,6 @@ import { fail, ok, type Problem, type Result } from './codes';
 import { readChartArchive } from './archive';
 import { writeFileAtomic } from './atomicWrite';
 import { provenanceMetadataYaml } from './chartYaml';
-import { sha256File } from './hash';
 import { escapeForMessage } from './keyInfo';
 import { defaultKeyringPaths, findKeys, loadKeyringFile } from './keyring';
 import type { KeyInfo, KeyPart, LoadedKey } from './keyTypes';
@@ -139,11 +138,11 @@ async function loadSecretKeys(secretKeyrings: string[], now: Date): Promise<Secr
 
 /** The `.prov` body for an archive: its own Chart.yaml metadata and its SHA-256. */
 export async function provenanceBodyFor(archivePath: string): Promise<Result<{ body: string; digest: string }>> {
-  const [chart, digest] = await Promise.all([readChartArchive(archivePath), sha256File(archivePath)]);
+  // One read of the archive gives both its metadata and the digest of exactly those bytes.
+  const chart = await readChartArchive(archivePath);
   if (!chart.ok) return chart;
-  if (!digest.ok) return digest;
-  const body = composeProvenanceBody(provenanceMetadataYaml(chart.value.metadata), path.basename(archivePath), digest.value.hex);
-  return ok({ body, digest: `sha256:${digest.value.hex}` });
+  const body = composeProvenanceBody(provenanceMetadataYaml(chart.value.metadata), path.basename(archivePath), chart.value.sha256);
+  return ok({ body, digest: `sha256:${chart.value.sha256}` });
 }
 
 /** Writes `<archive>.prov` atomically from a signer's clearsigned output. */

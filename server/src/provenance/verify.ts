@@ -8,8 +8,8 @@ import type { LoadedKey } from './keyTypes';
 import { parseProvenance, printable, MAX_PROV_BYTES, type FileEntry, type ProvDocument } from './provDocument';
 import { checkSignature, type Signer } from './signatureCheck';
 import { readBoundedFile } from './boundedRead';
-import { describeIoError, sha256File } from './hash';
-import { MAX_COMPRESSED_BYTES, readChartArchive } from './archive';
+import { sha256File } from './hash';
+import { examineChartArchive } from './archive';
 
 export interface Outcome {
   archive: string;
@@ -46,21 +46,12 @@ export interface ArchiveFacts {
 }
 
 export async function archiveFacts(archivePath: string): Promise<ArchiveFacts> {
-  // Looked at before anything reads it: hashing a FIFO or /dev/zero would never end.
-  try {
-    const stat = await fs.stat(archivePath);
-    const name = printable(path.basename(archivePath));
-    if (!stat.isFile()) return { error: `${name} is not a regular file` };
-    if (stat.size > MAX_COMPRESSED_BYTES) return { error: `${name} is ${stat.size} bytes, over the ${MAX_COMPRESSED_BYTES}-byte limit for a chart archive` };
-  } catch (e) {
-    return { error: describeIoError(e) };
-  }
-  // One read gives both the chart and the digest; only an unreadable chart needs a second, plain hash.
-  const chart = await readChartArchive(archivePath);
-  if (chart.ok) {
-    const { metadata, sha256 } = chart.value;
-    return { sha256, chart: { name: metadata.name, version: metadata.version } };
-  }
+  // One read gives both the chart and the digest; only a large archive that is not a valid chart needs
+  // a second, plain hash. Non-regular files (a FIFO, /dev/zero) are refused before anything reads them.
+  const { chart, sha256, readable } = await examineChartArchive(archivePath, printable(path.basename(archivePath)));
+  if (chart.ok) return { sha256: chart.value.sha256, chart: { name: chart.value.metadata.name, version: chart.value.metadata.version } };
+  if (sha256 !== undefined) return { sha256, error: chart.error.message };
+  if (!readable) return { error: chart.error.message };
   const hash = await sha256File(archivePath);
   return hash.ok ? { sha256: hash.value.hex, error: chart.error.message } : { error: hash.error.message };
 }
