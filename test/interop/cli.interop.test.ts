@@ -41,8 +41,11 @@ test('verify --json over a directory: one object per archive, exit 1 when any is
     assert.ok(o, `${c.case} missing from output`);
     assert.equal(o.code, c.code === 'unsigned-content' ? 'verified' : c.code, c.case);
     assert.equal(o.verdict, c.verdict, c.case);
-    assert.deepEqual(Object.keys(o), ['archive', 'verdict', 'code', 'warnings', 'signer', 'digest', 'message']);
+    assert.deepEqual(Object.keys(o), ['archive', 'verdict', 'code', 'warnings', 'signer', 'issuers', 'digest', 'message']);
     if (c.code === 'unsigned-content') assert.deepEqual(o.warnings, ['unsigned-content']);
+    // The signer's own key is among the issuers; an unknown signer is still named.
+    if (o.signer) assert.ok(o.issuers.includes(o.signer.signingKey), `${c.case}: ${o.issuers}`);
+    if (c.code === 'unknown-signer') assert.ok(o.issuers.length > 0 && o.message.includes(o.issuers[0]), c.case);
   }
   assert.equal(byCase.get('valid-rsa2048').signer.uid, 'dev Rsa Signer <rsa2048@dev.example>');
 });

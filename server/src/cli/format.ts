@@ -22,6 +22,8 @@ export function outcomeJson(o: Outcome) {
     code: o.code,
     warnings: o.warnings.map((w) => w.code),
     signer: o.signer ? { fingerprint: o.signer.fingerprint, signingKey: o.signer.signingKey, uid: o.signer.uid ?? null } : null,
+    // Which keys signed, known or not: what to fetch after an unknown-signer.
+    issuers: o.issuers ?? [],
     digest: { expected: o.digest?.expected ?? null, actual: o.digest?.actual ?? null },
     message: o.message,
   };

@@ -48,15 +48,18 @@ export async function fileStamp(file: string): Promise<string | undefined> {
 export interface ArchiveSnapshot { stamp: string; facts: ArchiveFacts }
 
 export class ArchiveFactsCache {
-  private readonly entries = new BoundedMap<string, { stamp: string; facts: Promise<ArchiveFacts> }>(2000);
+  private readonly entries = new BoundedMap<string, { stamp: string; facts: Promise<ArchiveFacts>; settled: boolean }>(2000);
 
   /** The archive's digest and Chart name/version, computed once per stamp; undefined when there is no archive. */
   async get(archivePath: string, attempts = 3): Promise<ArchiveSnapshot | undefined> {
     const stamp = await fileStamp(archivePath);
     if (!stamp) { this.entries.delete(archivePath); return undefined; }
     let entry = this.entries.get(archivePath);
+    if (entry && entry.stamp === stamp && entry.settled) return { stamp, facts: await entry.facts };
     if (!entry || entry.stamp !== stamp) {
-      entry = { stamp, facts: archiveFacts(archivePath) };
+      const created = { stamp, facts: archiveFacts(archivePath), settled: false };
+      void created.facts.then(() => { created.settled = true; });
+      entry = created;
       this.entries.set(archivePath, entry);
     }
     const facts = await entry.facts;

@@ -79,6 +79,6 @@ export class ProvChecker {
     const outcome = await verifyProvenance(doc, archivePath, facts ?? missing, {
       keys: ctx.keys.keys, now: ctx.now, trustedFingerprints: ctx.trustedFingerprints, provText: text, provPath,
     });
-    return { provPath, archivePath, doc, outcome, archiveExists: facts !== undefined, archiveSha256: facts?.sha256, issuers: await signatureIssuers(doc) };
+    return { provPath, archivePath, doc, outcome, archiveExists: facts !== undefined, archiveSha256: facts?.sha256, issuers: outcome.issuers ?? await signatureIssuers(doc) };
   }
 }

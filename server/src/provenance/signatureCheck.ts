@@ -25,6 +25,8 @@ export interface SignatureCheck {
   message: string;
   signer?: Signer;
   warnings: Problem[];
+  /** Fingerprints (or key ids) the signature packets name as issuers, known keys or not; absent when no packet could be read. */
+  issuers?: string[];
 }
 
 interface PacketFacts {
@@ -202,15 +204,17 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
   const allowed = trusted ? keys.filter((k) => trusted.has(k.info.fingerprint)) : keys;
   const headerHashes = new Set(input.headerHashes ?? []);
 
+  const all = packets.map(factsOf);
+  const issuers = all.map((f) => f.issuer);
   let first: SignatureCheck | undefined;
   let signer: Signer | undefined;
   const unknown: PacketFacts[] = [];
-  for (const packet of packets) {
-    const facts = factsOf(packet);
+  for (const facts of all) {
+    const { packet } = facts;
     const found = findIssuer(facts, allowed);
     if (!found) { unknown.push(facts); continue; }
     const s = signerOf(found.key, found.part, facts.created);
-    const fail = (code: OutcomeCode, message: string) => { first ??= { code, message, signer: s, warnings }; };
+    const fail = (code: OutcomeCode, message: string) => { first ??= { code, message, signer: s, warnings, issuers }; };
     if (headerHashes.size && !headerHashes.has(facts.hash)) {
       fail('malformed', `The "Hash:" header says ${[...headerHashes].join(', ')} but the signature uses ${facts.hash}: the header was edited.`);
     } else if (WEAK_HASHES.has(facts.hash)) {
@@ -238,13 +242,13 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
     const message = inRings
       ? `Signed by ${named}, which is in your keyrings but not in your trusted fingerprints (helmProvenance.trustedFingerprints).`
       : `Signed by key ${named}, which is not in your keyrings. If you trust it, import it (gpg --recv-keys ${named}) or add a keyring that holds it.`;
-    return { code: 'unknown-signer', message, warnings };
+    return { code: 'unknown-signer', message, warnings, issuers };
   }
   for (const u of unknown) {
     warnings.push({ code: 'unknown-signature', severity: 'warning', message: `Another signature, by key ${u.issuer}, is not in your keyrings and was not checked.`, ...(input.range ? { range: input.range } : {}) });
   }
   const expiry = signer.keyExpires ? `; key expires ${day(signer.keyExpires)}` : '';
-  return { code: 'verified', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}${expiry}.`, signer, warnings };
+  return { code: 'verified', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}${expiry}.`, signer, warnings, issuers };
 }
 
 /** The signature verdict of a structurally valid provenance document. */

@@ -22,6 +22,8 @@ export interface Outcome {
   /** The primary problem (when rejected) with the range in the .prov it concerns, if any. */
   problem?: Problem;
   signer?: Signer;
+  /** Fingerprints (or key ids) the signature packets name, known keys or not; absent when the signature was not read. */
+  issuers?: string[];
   digest?: { expected?: string; actual?: string };
   /** The archive's own Chart name and version, when it could be read. */
   chart?: { name: string; version: string };
@@ -112,9 +114,10 @@ export async function verifyProvenance(doc: ProvDocument, archivePath: string, f
 
   const sig = await checkSignature(doc, options.keys, now, options.trustedFingerprints);
   warnings.push(...sig.warnings);
-  if (sig.code !== 'verified') return result(sig.code, sig.message, doc.signature!.range, { signer: sig.signer });
+  const issuers = sig.issuers ? { issuers: sig.issuers } : {};
+  if (sig.code !== 'verified') return result(sig.code, sig.message, doc.signature!.range, { signer: sig.signer, ...issuers });
 
-  const signed = { signer: sig.signer };
+  const signed = { signer: sig.signer, ...issuers };
   const entry = doc.files.find((f) => f.name === archiveName);
   if (!entry) {
     const names = doc.files.map((f) => printable(f.name)).join(', ') || 'no file';
