@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Bundles what ships: the VS Code client (`dist/client.js`, `vscode` left to the host), the language
-// server (`dist/server.js`, standalone) and the CLI (`dist/helm-prov.js`, exporting `main`).
+// Bundles what ships: the VS Code client in two bundles (`vscode` left to the host), the language
+// server (`dist/server.js`, standalone) and the CLI (`dist/helm-prov.js`, exporting `main`). The
+// client's `dist/client.js` is what activation loads and must stay small: the language client and the
+// protocol are in `dist/clientFeatures.js`, which it requires after activate() (client/src/extension.ts).
 //
 // Two things about openpgp.js 6 that a bundle must get right (shared/notes/facts.md):
 // - its ESM build reads `import.meta.url`, which crashes a CommonJS bundle at load: resolve `openpgp`
@@ -60,18 +62,25 @@ const common = {
   absWorkingDir: root,
 };
 
+/** What the activation bundle must not hold (one value import of the protocol would bring it all in). */
+const LANGUAGE_CLIENT_CODE = /node_modules\/vscode-(languageclient|languageserver-protocol|languageserver-types|jsonrpc)\//;
+
 const allBundles = [
-  { name: 'client', entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+  { name: 'client', entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'], mustNotHold: LANGUAGE_CLIENT_CODE },
+  { name: 'client', entryPoints: ['client/src/clientFeatures.ts'], outfile: 'dist/clientFeatures.js', external: ['vscode'] },
   { name: 'server', entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' },
   { name: 'cli', entryPoints: ['server/src/cli/helmProv.ts'], outfile: 'dist/helm-prov.js' },
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((name) => !allBundles.some((b) => b.name === name));
-if (unknown.length > 0) throw new Error(`unknown bundle(s): ${unknown.join(', ')}; known: ${allBundles.map((b) => b.name).join(', ')}`);
+if (unknown.length > 0) throw new Error(`unknown bundle(s): ${unknown.join(', ')}; known: ${[...new Set(allBundles.map((b) => b.name))].join(', ')}`);
 const bundles = allBundles.filter((b) => wanted.length === 0 || wanted.includes(b.name));
 
-const results = await Promise.all(bundles.map(({ name: _name, ...bundle }) => esbuild.build({ ...common, ...bundle })));
+const results = await Promise.all(bundles.map(({ name: _name, mustNotHold: _mustNotHold, ...bundle }) => esbuild.build({ ...common, ...bundle })));
 for (const [i, result] of results.entries()) {
-  const output = result.metafile.outputs[bundles[i].outfile];
-  console.log(`${bundles[i].outfile}: ${(output.bytes / 1024).toFixed(0)} KiB`);
+  const { outfile, mustNotHold } = bundles[i];
+  const output = result.metafile.outputs[outfile];
+  const misplaced = new Set(Object.keys(output.inputs).map((input) => mustNotHold?.exec(input)?.[0]).filter(Boolean));
+  if (misplaced.size > 0) throw new Error(`${outfile} must not hold ${[...misplaced].join(', ')}: reach it only through client/src/clientFeatures.ts (protocol.ts: import types only)`);
+  console.log(`${outfile}: ${(output.bytes / 1024).toFixed(0)} KiB`);
 }

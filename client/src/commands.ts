@@ -1,5 +1,6 @@
 // The command table: each contributed command id and what runs it. Handlers answer their result so
 // other extensions and the tests can use them; failures are told to the user and logged, not thrown.
+// extension.ts registers the ids at activation and hands each call to `commandRunner`'s function.
 import * as vscode from 'vscode';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
 import type { ChartIndex } from './chartIndex';
@@ -42,8 +43,9 @@ async function openProvenance(arg: unknown): Promise<void> {
 }
 
 type Handler = (deps: CommandDeps, arg: unknown) => unknown;
+type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];
 
-const COMMAND_TABLE: Record<(typeof COMMAND_IDS)[keyof typeof COMMAND_IDS], Handler> = {
+const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.signChart]: (deps, arg) => signChart(deps, arg),
   [COMMAND_IDS.packageAndSignChart]: (deps, arg) => signChart(deps, arg, true),
   [COMMAND_IDS.verifyChart]: (deps, arg) => verifyChart(deps, arg),
@@ -62,13 +64,18 @@ function reportUnexpected(deps: CommandDeps, id: string, error: unknown): undefi
   return undefined;
 }
 
-export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  return Object.entries(COMMAND_TABLE).map(([id, handler]) =>
-    vscode.commands.registerCommand(id, async (arg: unknown) => {
-      try {
-        return await handler(deps, arg);
-      } catch (error) {
-        return reportUnexpected(deps, id, error);
-      }
-    }));
+function isCommandId(id: string): id is CommandId {
+  return Object.hasOwn(COMMAND_TABLE, id);
+}
+
+/** Runs the command `id` (a contributed command id, from package.json) with its argument. */
+export function commandRunner(deps: CommandDeps): (id: string, arg: unknown) => Promise<unknown> {
+  return async (id, arg) => {
+    try {
+      if (!isCommandId(id)) throw new Error(`no handler for the contributed command ${id}`);
+      return await COMMAND_TABLE[id](deps, arg);
+    } catch (error) {
+      return reportUnexpected(deps, id, error);
+    }
+  };
 }

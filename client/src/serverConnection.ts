@@ -1,5 +1,5 @@
 // Starts the language server (dist/server.js over IPC) and gives the commands one way to talk to it.
-// Activation does not wait for the server: requests wait for `ready` instead, so activate() stays fast.
+// Nothing waits for the server to start: requests wait for `ready` instead.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -48,20 +48,15 @@ function createClient(context: vscode.ExtensionContext, log: Log): LanguageClien
 }
 
 export class ServerConnection implements vscode.Disposable {
-  /**
-   * The client is made and started on the next turn of the event loop, so activate() returns first:
-   * loading the language client's code, registering its features and forking the server (measured
-   * 7–170 ms here) do not hold up the extension host's activation.
-   */
-  private readonly client: Promise<LanguageClient>;
+  private readonly client: LanguageClient;
   /** Resolves once the server answered `initialize`; rejects when it cannot start. */
   readonly ready: Promise<void>;
   private keyringWatchers: vscode.Disposable[] = [];
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(context: vscode.ExtensionContext, private readonly log: Log) {
-    this.client = new Promise<void>((resolve) => setImmediate(resolve)).then(() => createClient(context, log));
-    this.ready = this.client.then((client) => client.start()).then(() => this.watchKeyrings());
+    this.client = createClient(context, log);
+    this.ready = this.client.start().then(() => this.watchKeyrings());
     this.ready.catch((e: unknown) => log.channel.error(`The language server did not start: ${e instanceof Error ? e.message : String(e)}`));
     this.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSettings(e)) void this.ready.then(() => this.watchKeyrings()); }));
   }
@@ -69,22 +64,17 @@ export class ServerConnection implements vscode.Disposable {
   async send<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
     await this.ready;
     // RequestParam<P> is P for these requests; TypeScript cannot see that through the generic.
-    return (await this.client).sendRequest(type, params as RequestParam<P>, token);
+    return this.client.sendRequest(type, params as RequestParam<P>, token);
   }
 
-  /** Handles a server notification (registered once the client exists, before any message can arrive). */
+  /** Handles a server notification (the client keeps handlers registered before its connection is up). */
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {
-    return this.whenClient((client) => client.onNotification(type, handler));
+    return this.client.onNotification(type, handler);
   }
 
   /** Answers a server request. */
   onRequest<P, R>(type: RequestType<P, R, void>, handler: RequestHandler<P, R, void>): vscode.Disposable {
-    return this.whenClient((client) => client.onRequest(type, handler));
-  }
-
-  private whenClient(register: (client: LanguageClient) => vscode.Disposable): vscode.Disposable {
-    const registration = this.client.then(register);
-    return new vscode.Disposable(() => void registration.then((d) => d.dispose()));
+    return this.client.onRequest(type, handler);
   }
 
   /**
@@ -97,7 +87,7 @@ export class ServerConnection implements vscode.Disposable {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
       const forward = (type: FileChangeType) => (uri: vscode.Uri) => {
         this.log.channel.info(`Keyring changed: ${uri.fsPath}`);
-        void this.client.then((client) => client.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri.toString(), type }] }));
+        void this.client.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri.toString(), type }] });
       };
       return vscode.Disposable.from(
         watcher,
@@ -110,8 +100,7 @@ export class ServerConnection implements vscode.Disposable {
 
   async stop(): Promise<void> {
     this.dispose();
-    const client = await this.client;
-    if (client.needsStop()) await client.stop();
+    if (this.client.needsStop()) await this.client.stop();
   }
 
   dispose(): void {

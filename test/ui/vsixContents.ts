@@ -12,7 +12,7 @@ import { packagedExtension } from './packagedExtension';
 
 /** Every file a user gets, as paths inside the extension folder. */
 const EXPECTED = [
-  'LICENSE.txt', 'changelog.md', 'dist/client.js', 'dist/server.js', 'images/icon.png', 'package.json', 'readme.md',
+  'LICENSE.txt', 'changelog.md', 'dist/client.js', 'dist/clientFeatures.js', 'dist/server.js', 'images/icon.png', 'package.json', 'readme.md',
   'syntaxes/helm-provenance.language-configuration.json', 'syntaxes/helm-provenance.tmLanguage.json',
   'syntaxes/pgp-keys.language-configuration.json', 'syntaxes/pgp-keys.tmLanguage.json',
 ];
@@ -39,7 +39,7 @@ export function describeVsixContents(): void {
     test('carries no private key, no fixture and no node_modules', () => {
       const everything = execFileSync('unzip', ['-Z1', vsix], { encoding: 'utf8' });
       assert.doesNotMatch(everything, /fixtures|node_modules|\.ts$|\.map$/m);
-      for (const file of ['dist/client.js', 'dist/server.js']) {
+      for (const file of ['dist/client.js', 'dist/clientFeatures.js', 'dist/server.js']) {
         const text = fs.readFileSync(path.join(unpacked, 'extension', file), 'utf8');
         assert.doesNotMatch(text, /-----BEGIN PGP PRIVATE KEY BLOCK-----\r?\n\r?\n?[A-Za-z0-9+/]/);
       }

@@ -1,0 +1,40 @@
+// Everything that talks to the language server, bundled apart as dist/clientFeatures.js: the language
+// client (vscode-languageclient and the protocol, most of the extension's code), the badges its status
+// notifications feed, the chart index, the passphrase broker and the command handlers. extension.ts
+// requires this bundle after activate() returned, so loading it is not part of activation.
+import type * as vscode from 'vscode';
+import { PassphraseRequest, type StatusParams } from '../../server/src/lsp/protocol';
+import { ChartIndex } from './chartIndex';
+import { commandRunner } from './commands';
+import type { Log } from './output';
+import { PassphraseBroker } from './passphrase';
+import { ServerConnection } from './serverConnection';
+import { StatusBadges } from './statusBadge';
+
+/** What extension.ts gets from this bundle. */
+export interface ClientFeatures {
+  /** Resolves once the language server is up. */
+  readonly serverReady: Promise<void>;
+  /** The last status the server pushed for a document or a chart (keyed by its Chart.yaml). */
+  statusOf(uri: vscode.Uri, scope: StatusParams['scope']): StatusParams | undefined;
+  /** Runs a contributed command; extension.ts registered them all at activation. */
+  runCommand(id: string, arg: unknown): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export function start(context: vscode.ExtensionContext, log: Log): ClientFeatures {
+  const server = new ServerConnection(context, log);
+  const charts = new ChartIndex();
+  const passphrases = new PassphraseBroker(context.secrets, context.globalState, log);
+  const badges = new StatusBadges(server);
+  context.subscriptions.push(
+    server, charts, badges,
+    server.onRequest(PassphraseRequest.type, (params, token) => passphrases.answer(params, token)),
+  );
+  return {
+    serverReady: server.ready,
+    statusOf: (uri, scope) => badges.statusOf(uri, scope),
+    runCommand: commandRunner({ server, charts, log, passphrases }),
+    stop: () => server.stop(),
+  };
+}
