@@ -33,10 +33,14 @@ export class BenchContext {
   readonly cliBundle = path.join(repoRoot, 'dist', 'helm-prov.js');
   /** An empty GnuPG home: our CLI must not find anyone's default keyrings. */
   readonly gnupgHome: string;
+  /** Where bin/helm-prov.js keeps its V8 code cache during the run (written by the first runs, as at a user's). */
+  readonly cacheHome: string;
 
   constructor(readonly fixtures: BenchFixtures, readonly reps: Repetitions) {
     this.gnupgHome = fixtures.dir('gnupg-home');
     fs.chmodSync(this.gnupgHome, 0o700);
+    this.cacheHome = fixtures.dir('xdg-cache');
+    fs.chmodSync(this.cacheHome, 0o700);
   }
 
   /** bin/helm-prov.js runs the bundle when it exists, else the tsc output: say which one was measured. */
@@ -45,7 +49,7 @@ export class BenchContext {
   }
 
   get cliEnv(): NodeJS.ProcessEnv {
-    return { ...process.env, GNUPGHOME: this.gnupgHome };
+    return { ...process.env, GNUPGHOME: this.gnupgHome, XDG_CACHE_HOME: this.cacheHome };
   }
 
   /** `helm-prov <args>` as a user runs it: a whole Node process through bin/helm-prov.js. */

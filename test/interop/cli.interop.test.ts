@@ -8,9 +8,11 @@ import { GpgHome, helm, repoRoot, signedCases, signedKeyrings, signedManifest, t
 
 const cli = path.join(repoRoot, 'bin', 'helm-prov.js');
 const pubring = path.join(signedKeyrings, 'pubring.gpg');
+/** The launcher's code cache goes here, not into the home directory. */
+const cacheHome = tempDir('cli-cache-');
 
 function helmProv(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, env: { ...process.env, GNUPGHOME: tempDir('empty-gnupg-') } });
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input, env: { ...process.env, GNUPGHOME: tempDir('empty-gnupg-'), XDG_CACHE_HOME: cacheHome } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

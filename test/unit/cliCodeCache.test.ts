@@ -1,0 +1,190 @@
+// bin/helm-prov.js loads the bundle through a V8 code cache kept under $XDG_CACHE_HOME/helm-provenance:
+// whatever state that cache is in, the CLI must print the same and exit the same as without it.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot, tempDir } from '../support/tools';
+
+const launcher = path.join(repoRoot, 'bin', 'helm-prov.js');
+const bundle = path.join(repoRoot, 'dist', 'helm-prov.js');
+const examples = path.join(repoRoot, 'examples');
+const VERIFY = ['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', path.join(examples, 'pubring.gpg')];
+const MAGIC = 'helm-prov-code-cache 1 ';
+const posix = process.platform !== 'win32';
+
+const work = tempDir('cli-code-cache-');
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+let counter = 0;
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+function helmProv(args: string[], cacheHome: string, extraEnv: Record<string, string> = {}): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cacheHome, GNUPGHOME: path.join(work, 'no-gnupg'), ...extraEnv };
+  if (!('HELM_PROV_NO_CODE_CACHE' in extraEnv)) delete env.HELM_PROV_NO_CODE_CACHE;
+  delete env.NODE_OPTIONS; // e.g. --enable-source-maps turns the cache off
+  const r = spawnSync(process.execPath, [launcher, ...args], { cwd: repoRoot, encoding: 'utf8', env });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function freshCacheHome(): string {
+  const dir = path.join(work, `home${counter++}`);
+  fs.mkdirSync(dir);
+  return dir;
+}
+
+/** The cache files in `<cacheHome>/helm-provenance` (none when the directory does not exist). */
+function cacheFiles(cacheHome: string): string[] {
+  const dir = path.join(cacheHome, 'helm-provenance');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).map((f) => path.join(dir, f));
+}
+
+function onlyCacheFile(cacheHome: string): string {
+  const files = cacheFiles(cacheHome);
+  assert.equal(files.length, 1, `expected one cache file, found ${files.join(', ') || 'none'}`);
+  assert.match(path.basename(files[0]), /^helm-prov-[0-9a-f]+\.bin$/);
+  return files[0];
+}
+
+function header(file: string): string {
+  const bytes = fs.readFileSync(file);
+  return bytes.toString('latin1', 0, bytes.indexOf(0x0a));
+}
+
+describe('bin/helm-prov.js code cache', () => {
+  test('the bundle is built (npm test builds it first)', () => assert.ok(fs.existsSync(bundle), 'run node scripts/build.mjs cli'));
+
+  // Reference output: the bundle loaded by a plain require.
+  const reference = (args: string[]) => helmProv(args, freshCacheHome(), { HELM_PROV_NO_CODE_CACHE: '1' });
+  let verified: Run | undefined;
+  const expected = (): Run => (verified ??= reference(VERIFY));
+
+  test('HELM_PROV_NO_CODE_CACHE=1 writes nothing', () => {
+    const home = freshCacheHome();
+    const run = helmProv(VERIFY, home, { HELM_PROV_NO_CODE_CACHE: '1' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Chart Hash Verified: sha256:/m);
+    assert.deepEqual(run, expected());
+    assert.deepEqual(fs.readdirSync(home), []);
+  });
+
+  test('the first run writes a private cache, the second uses it as is; output never changes', () => {
+    const home = freshCacheHome();
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    const file = onlyCacheFile(home);
+    assert.ok(header(file).startsWith(MAGIC), header(file));
+    assert.ok(header(file).endsWith(' verify'), header(file));
+    if (posix) {
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+    }
+    const before = fs.statSync(file);
+    const contents = fs.readFileSync(file);
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    // Accepted (a rejected or mismatched cache would be replaced by a new file).
+    assert.equal(fs.statSync(file).ino, before.ino);
+    assert.deepEqual(fs.readFileSync(file), contents);
+    assert.deepEqual(cacheFiles(home), [file], 'no temporary files left behind');
+
+    // Another command adds its functions once, then leaves the file alone.
+    const keys = ['keys', path.join(examples, 'pubring.gpg')];
+    const keysExpected = reference(keys);
+    assert.deepEqual(helmProv(keys, home), keysExpected);
+    assert.ok(header(file).endsWith(' verify,keys'), header(file));
+    const merged = fs.statSync(file).ino;
+    assert.deepEqual(helmProv(keys, home), keysExpected);
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.equal(fs.statSync(file).ino, merged);
+  });
+
+  test('exit statuses other than 0 pass through unchanged', () => {
+    const home = freshCacheHome();
+    const usage = reference([]);
+    assert.equal(usage.status, 2);
+    assert.deepEqual(helmProv([], home), usage);
+    assert.deepEqual(helmProv([], home), usage);
+
+    const tampered = path.join(work, 'tampered');
+    fs.mkdirSync(tampered);
+    const archive = path.join(tampered, 'hello-0.1.0.tgz');
+    fs.copyFileSync(path.join(examples, 'hello-0.1.0.tgz.prov'), `${archive}.prov`);
+    fs.writeFileSync(archive, Buffer.concat([fs.readFileSync(path.join(examples, 'hello-0.1.0.tgz')), Buffer.from([0])]));
+    const args = ['verify', archive, '--keyring', path.join(examples, 'pubring.gpg')];
+    const rejected = reference(args);
+    assert.equal(rejected.status, 1, rejected.stdout + rejected.stderr);
+    assert.deepEqual(helmProv(args, home), rejected);
+    assert.deepEqual(helmProv(args, home), rejected);
+  });
+
+  test('a garbage cache file is ignored and replaced', () => {
+    const home = freshCacheHome();
+    helmProv(VERIFY, home);
+    const file = onlyCacheFile(home);
+    fs.writeFileSync(file, Buffer.from('not a code cache\n\0\x01\x02 garbage'.repeat(1000)));
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.ok(header(onlyCacheFile(home)).startsWith(MAGIC));
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+  });
+
+  test('a cache with a valid header but damaged V8 data is ignored (V8 would crash on it) and replaced', () => {
+    const home = freshCacheHome();
+    helmProv(VERIFY, home);
+    const file = onlyCacheFile(home);
+    const bytes = fs.readFileSync(file);
+    const start = bytes.indexOf(0x0a) + 1;
+    for (const at of [20, 30, 1000, Math.floor((bytes.length - start) / 2)]) bytes[start + at] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.notDeepEqual(fs.readFileSync(file), bytes);
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+  });
+
+  test('a cache written for another bundle (same length, other bytes) is ignored and replaced', () => {
+    const home = freshCacheHome();
+    helmProv(VERIFY, home);
+    const file = onlyCacheFile(home);
+    const bytes = fs.readFileSync(file);
+    const end = bytes.indexOf(0x0a);
+    const fields = bytes.toString('latin1', 0, end).split(' ');
+    fields[2] = fields[2].replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    fs.writeFileSync(file, Buffer.concat([Buffer.from(fields.join(' '), 'latin1'), bytes.subarray(end)]));
+    const ino = fs.statSync(file).ino;
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.notEqual(fs.statSync(file).ino, ino);
+    assert.equal(header(file).split(' ')[2], bytes.toString('latin1', 0, end).split(' ')[2]);
+  });
+
+  test('a cache directory that cannot be created changes nothing', () => {
+    const notADir = path.join(work, `plain-file-${counter++}`);
+    fs.writeFileSync(notADir, 'x');
+    assert.deepEqual(helmProv(VERIFY, notADir), expected());
+    assert.deepEqual(helmProv(VERIFY, notADir), expected());
+    assert.equal(fs.readFileSync(notADir, 'utf8'), 'x');
+  });
+
+  test('a cache directory others may write is neither read nor written', { skip: !posix && 'POSIX modes' }, () => {
+    const home = freshCacheHome();
+    const dir = path.join(home, 'helm-provenance');
+    fs.mkdirSync(dir);
+    fs.chmodSync(dir, 0o777);
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.deepEqual(fs.readdirSync(dir), []);
+
+    // A valid cache file that others may write, in a private directory.
+    const home2 = freshCacheHome();
+    helmProv(VERIFY, home2);
+    const planted = onlyCacheFile(home2);
+    fs.copyFileSync(planted, path.join(dir, path.basename(planted)));
+    fs.chmodSync(path.join(dir, path.basename(planted)), 0o666);
+    fs.chmodSync(dir, 0o700);
+    const ino = fs.statSync(path.join(dir, path.basename(planted))).ino;
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    // A group/world-writable cache file is not used, but replaced by a private one.
+    const replaced = fs.statSync(path.join(dir, path.basename(planted)));
+    assert.notEqual(replaced.ino, ino);
+    assert.equal(replaced.mode & 0o777, 0o600);
+  });
+});
