@@ -332,6 +332,39 @@ describe('hostile archives are refused with a code', () => {
   });
 });
 
+describe('small archives are read whole, large ones streamed: the same answers', () => {
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+  // Read whole (< 2 MiB); streamed from disk (> 2 MiB compressed); read whole but inflating past 16 MiB,
+  // so streamed from memory.
+  const shapes: Record<string, Buffer> = {
+    small: gz(tar(...goodParts(), file('c/files/a.txt', 'x'.repeat(10_000)))),
+    'large on disk': gz(tar(...goodParts(), file('c/files/random.bin', randomBytes(3 * 1024 * 1024)))),
+    'small, inflating far': gz(tar(...goodParts(), ...[1, 2, 3, 4].map((i) => file(`c/files/zeros${i}.bin`, Buffer.alloc(4.5 * 1024 * 1024))))),
+  };
+  for (const [shape, bytes] of Object.entries(shapes)) {
+    test(`${shape}: the chart, the sizes and the file's digest`, async () => {
+      const fromDisk = await read(bytes);
+      const inMemory = readChartArchiveBytes(bytes, 'x.tgz');
+      assert.ok(fromDisk.ok && inMemory.ok, !fromDisk.ok ? fromDisk.error.message : '');
+      assert.equal(fromDisk.value.sha256, createHash('sha256').update(bytes).digest('hex'));
+      for (const field of ['chartDir', 'sha256', 'compressedSize', 'uncompressedSize', 'entries'] as const) {
+        assert.deepEqual(fromDisk.value[field], inMemory.value[field], field);
+      }
+    });
+    test(`${shape}: a truncated copy is refused the same way`, async () => {
+      const cut = bytes.subarray(0, bytes.length - 100);
+      const fromDisk = await read(cut);
+      const inMemory = readChartArchiveBytes(cut, 'x.tgz');
+      assert.equal(!fromDisk.ok && fromDisk.error.code, 'archive-invalid');
+      assert.equal(!inMemory.ok && inMemory.error.code, 'archive-invalid');
+    });
+  }
+  test('an entry over the size limit is refused whether read whole or streamed', async () => {
+    const bytes = gz(tar(...goodParts(), file('c/files/huge.bin', Buffer.alloc(6 * 1024 * 1024))));
+    await rejects(bytes, 'archive-too-large', /over|more than|limit/);
+  });
+});
+
 describe('in-memory reading (subcharts while packaging)', () => {
   test('keeps file contents relative to the chart, BOM removed', () => {
     const r = readChartArchiveBytes(gz(tar(...goodParts(), file('c/README.md', '\ufeffhello'))), 'x.tgz', undefined, true);

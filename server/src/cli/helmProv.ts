@@ -26,7 +26,7 @@ Keyrings default to $GNUPGHOME (or ~/.gnupg) pubring.kbx and pubring.gpg.`;
 
 class UsageError extends Error {}
 
-const VERIFY_BATCH = 8;
+const VERIFY_WINDOW = 8;
 
 export interface Io { out: (s: string) => void; err: (s: string) => void; stdin: () => string }
 
@@ -91,15 +91,18 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.join(', ')}`);
   const keys = await loadKeys(values.keyring as string[] | undefined, io);
   const { verifyArchive } = await import('../provenance/verify');
+  const options = { keys, trustedFingerprints: values.trust as string[] | undefined };
   let failed = 0;
-  // A few at a time: file reads overlap with hashing and signature checks; output stays in order.
-  for (let i = 0; i < archives.length; i += VERIFY_BATCH) {
-    const batch = archives.slice(i, i + VERIFY_BATCH);
-    const outcomes = await Promise.all(batch.map((archive) => verifyArchive(archive, { keys, trustedFingerprints: values.trust as string[] | undefined })));
-    for (const outcome of outcomes) {
-      if (outcome.verdict !== 'verified') failed++;
-      io.out(values.json ? jsonLine(outcomeJson(outcome)) : formatOutcome(outcome, archives.length > 1));
-    }
+  // A window of a few at a time: file reads overlap with hashing and signature checks; output stays in order.
+  const pending: ReturnType<typeof verifyArchive>[] = [];
+  let next = 0;
+  const launch = () => { if (next < archives.length) pending.push(verifyArchive(archives[next++], options)); };
+  for (let i = 0; i < VERIFY_WINDOW; i++) launch();
+  while (pending.length > 0) {
+    const outcome = await pending.shift()!;
+    launch();
+    if (outcome.verdict !== 'verified') failed++;
+    io.out(values.json ? jsonLine(outcomeJson(outcome)) : formatOutcome(outcome, archives.length > 1));
   }
   return failed ? 1 : 0;
 }

@@ -3,7 +3,7 @@
 // digest, the `.prov` text, the keyring contents and the trust settings.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { archiveFacts, type ArchiveFacts } from '../provenance/verify';
+import { archiveFacts, type ArchiveFacts } from '../provenance/archiveFacts';
 
 /** A Map that forgets its oldest entries beyond `limit`. */
 export class BoundedMap<K, V> {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseChartYaml } from '../provenance/chartYaml';
-import type { ArchiveFactsCache } from './caches';
+import type { ArchiveFactsCache, ArchiveSnapshot } from './caches';
 import type { ChartEvaluation, ChartRef } from './status';
 import type { ProvCheck } from './provCheck';
 
@@ -20,14 +20,6 @@ export function readChartRef(chartYaml: string, text: string): ChartRef {
 /** Folders searched for a chart's archive, in order: next to the chart folder, inside it, output folders. */
 export function archiveFolders(chart: ChartRef, outputFolders: string[]): string[] {
   return [...new Set([path.dirname(chart.folder), chart.folder, ...outputFolders])];
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await fs.stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** Archives named `<name>-*.tgz` in a folder, newest first. */
@@ -64,24 +56,25 @@ export async function evaluateChart(chart: ChartRef, ctx: EvaluationContext, tok
   const { name, version } = chart;
   if (chart.error || name === undefined || version === undefined) return { kind: 'invalid', chart };
   const fileName = `${name}-${version}.tgz`;
+  // The first folder that has the archive; its facts come with it (one stat when it is cached).
   let archive: string | undefined;
+  let snapshot: ArchiveSnapshot | undefined;
   for (const folder of ctx.folders) {
-    if (await isFile(path.join(folder, fileName))) { archive = path.join(folder, fileName); break; }
+    snapshot = await ctx.facts.get(path.join(folder, fileName));
+    if (snapshot) { archive = path.join(folder, fileName); break; }
   }
   if (token.isCancellationRequested) return undefined;
   if (!archive) {
     for (const folder of ctx.folders) {
       for (const candidate of await sameNameArchives(folder, name)) {
-        const snapshot = await ctx.facts.get(candidate);
+        const other = await ctx.facts.get(candidate);
         if (token.isCancellationRequested) return undefined;
-        const holds = snapshot?.facts.chart;
+        const holds = other?.facts.chart;
         if (holds && holds.name === name) return { kind: 'stale', chart, archive: candidate, holds };
       }
     }
     return { kind: 'not-packaged', chart, looked: ctx.folders };
   }
-  const snapshot = await ctx.facts.get(archive);
-  if (token.isCancellationRequested) return undefined;
   const holds = snapshot?.facts.chart;
   if (holds && (holds.name !== name || holds.version !== version)) return { kind: 'stale', chart, archive, holds };
   const prov = `${archive}.prov`;

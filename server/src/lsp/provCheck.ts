@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseProvenance, type ProvDocument } from '../provenance/provDocument';
-import { verifyProvenance, type ArchiveFacts, type Outcome } from '../provenance/verify';
+import type { ArchiveFacts } from '../provenance/archiveFacts';
+import { verifyProvenance, type Outcome } from '../provenance/verify';
 import { BoundedMap, sha256Text, type ArchiveFactsCache } from './caches';
 import type { KeySet } from './keyStore';
 

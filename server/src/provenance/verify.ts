@@ -8,8 +8,7 @@ import type { LoadedKey } from './keyTypes';
 import { parseProvenance, printable, MAX_PROV_BYTES, type FileEntry, type ProvDocument } from './provDocument';
 import { checkSignature, type Signer } from './signatureCheck';
 import { readBoundedFile } from './boundedRead';
-import { sha256File } from './hash';
-import { examineChartArchive } from './archive';
+import { archiveFacts, type ArchiveFacts } from './archiveFacts';
 
 export interface Outcome {
   archive: string;
@@ -38,24 +37,6 @@ export interface VerifyOptions {
   /** The .prov text as the editor has it (unsaved edits count); read from disk when absent. */
   provText?: string;
   provPath?: string;
-}
-
-/** Facts about the archive that verification needs; computed once and cacheable by the caller. */
-export interface ArchiveFacts {
-  sha256?: string;
-  chart?: { name: string; version: string };
-  error?: string;
-}
-
-export async function archiveFacts(archivePath: string): Promise<ArchiveFacts> {
-  // One read gives both the chart and the digest; only a large archive that is not a valid chart needs
-  // a second, plain hash. Non-regular files (a FIFO, /dev/zero) are refused before anything reads them.
-  const { chart, sha256, readable } = await examineChartArchive(archivePath, printable(path.basename(archivePath)));
-  if (chart.ok) return { sha256: chart.value.sha256, chart: { name: chart.value.metadata.name, version: chart.value.metadata.version } };
-  if (sha256 !== undefined) return { sha256, error: chart.error.message };
-  if (!readable) return { error: chart.error.message };
-  const hash = await sha256File(archivePath);
-  return hash.ok ? { sha256: hash.value.hex, error: chart.error.message } : { error: hash.error.message };
 }
 
 export async function verifyArchive(archivePath: string, options: VerifyOptions): Promise<Outcome> {
