@@ -178,7 +178,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
   const { MAX_TEXT_KEYRING_BYTES } = await import('../provenance/keyring');
   for (const file of positionals) {
     // Bounded like every engine read: a FIFO or /dev/zero given by mistake is an error, not a hang.
-    const read = await readBoundedFile(file, MAX_TEXT_KEYRING_BYTES);
+    const read = readBoundedFile(file, MAX_TEXT_KEYRING_BYTES);
     if (!read.ok) { io.err(`Error: ${printable(read.message, 2000)}`); errors++; continue; }
     const text = read.bytes.toString('utf8');
     let problems: Problem[];

@@ -2,7 +2,7 @@
 // Archive facts are keyed by the file's size, mtime and inode; verdicts by the archive's stamp and
 // digest, the `.prov` text, the keyring contents and the trust settings.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs/promises';
+import * as fs from 'node:fs';
 import { archiveFacts, type ArchiveFacts } from '../provenance/archiveFacts';
 
 /** A Map that forgets its oldest entries beyond `limit`. */
@@ -38,7 +38,8 @@ export function sha256Text(text: string): string {
 /** `size:mtime:inode` of a file, or undefined when it does not exist (or is not a regular file). */
 export async function fileStamp(file: string): Promise<string | undefined> {
   try {
-    const stat = await fs.stat(file);
+    // Synchronous: a stat costs a few µs, a promise stat 15–45 µs of CPU (boundedRead.ts).
+    const stat = fs.statSync(file);
     return stat.isFile() ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : undefined;
   } catch {
     return undefined;

@@ -2,12 +2,12 @@
 // settings. Every check runs through the scheduler (off the request path, cancellable) and the caches
 // (so only what changed is re-verified); results go out as diagnostics, status notifications and a
 // CodeLens refresh. The connection is reached only through ServiceHost.
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { CancellationToken, CancellationTokenSource, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol, type Hover, type Position, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { lintKeysFile, type KeysFileLint } from '../provenance/keysFile';
 import { MAX_PROV_BYTES, parseProvenance } from '../provenance/provDocument';
+import { readFileHead } from '../provenance/boundedRead';
 import { ArchiveFactsCache, BoundedMap, sha256Text } from './caches';
 import { archiveFolders, evaluateChart, readChartRef, type EvaluationContext } from './chartLocator';
 import { chartLenses, checkingLenses } from './codeLens';
@@ -52,23 +52,10 @@ function documentPath(uri: string): string {
   return uriToPath(uri) ?? path.join(path.sep, 'untitled', path.posix.basename(uri.replace(/[?#].*$/, '')));
 }
 
-/** Reads at most `limit` + 1 bytes: enough for the parser to report a file that is too large. */
-async function readTextBounded(file: string, limit: number): Promise<string | undefined> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    // Looked at before opening: opening a FIFO blocks a thread of libuv's small pool until a writer comes.
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) return undefined;
-    handle = await fs.open(file, 'r');
-    // Sized to the file (not zero-filled to the limit): this runs once per chart while indexing.
-    const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } catch {
-    return undefined;
-  } finally {
-    await handle?.close();
-  }
+/** At most `limit` + 1 bytes of a regular file as text (enough for the parser to report one that is too large). */
+function readTextBounded(file: string, limit: number): string | undefined {
+  const read = readFileHead(file, limit);
+  return read.ok ? read.bytes.toString('utf8') : undefined;
 }
 
 /**
@@ -369,7 +356,7 @@ export class ProvenanceService {
   private async refreshDiskProv(file: string, priority: Priority): Promise<void> {
     if (this.openPaths.has(file)) return;
     const uri = pathToUri(file);
-    const text = await readTextBounded(file, MAX_PROV_BYTES);
+    const text = readTextBounded(file, MAX_PROV_BYTES);
     if (text === undefined) { this.diskProvs.delete(file); this.provResults.delete(uri); this.host.publishDiagnostics(uri, []); return; }
     const check = await this.scheduler.run(`prov:${uri}`, priority, (token) => this.checkProv(file, text, token));
     if (check) this.publishDiskProv(file, check);
@@ -379,7 +366,7 @@ export class ProvenanceService {
   private async refreshDiskKeys(file: string): Promise<boolean> {
     if (this.openPaths.has(file)) return false;
     const uri = pathToUri(file);
-    const text = await readTextBounded(file, MAX_KEYS_TEXT);
+    const text = readTextBounded(file, MAX_KEYS_TEXT);
     if (text === undefined) {
       this.diskKeys.delete(file);
       this.host.publishDiagnostics(uri, []);
@@ -594,7 +581,7 @@ export class ProvenanceService {
   private async chartYamlFor(file: string): Promise<string | undefined> {
     if (path.basename(file) === 'Chart.yaml') return file;
     const inFolder = path.join(file, 'Chart.yaml');
-    if (await readTextBounded(inFolder, 0) !== undefined) return inFolder;
+    if (readTextBounded(inFolder, 0) !== undefined) return inFolder;
     const entry = this.chartOf(file);
     return entry && (file.endsWith('.tgz') || file.endsWith('.prov')) && entry.evaluation && 'archive' in entry.evaluation ? entry.ref.chartYaml : undefined;
   }

@@ -611,7 +611,7 @@ export async function readChartArchive(path: string, limits?: Partial<ArchiveLim
 /** readChartArchive, naming the file `label` in messages and keeping the digest of an archive that is not a valid chart. */
 export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>): Promise<ArchiveExamination> {
   const l = limitsOf(limits);
-  const read = await readBoundedFile(path, Math.min(l.compressedBytes, WHOLE_READ_BYTES));
+  const read = readBoundedFile(path, Math.min(l.compressedBytes, WHOLE_READ_BYTES));
   if (read.ok) {
     const sha256 = createHash('sha256').update(read.bytes).digest('hex');
     const chart = walkArchiveBytes(read.bytes, label, l, sha256, false, WHOLE_INFLATE_BYTES)

@@ -27,7 +27,7 @@ export interface DetachedOutcome {
 }
 
 async function readCapped(file: string, cap: number): Promise<Uint8Array | string> {
-  const read = await readBoundedFile(file, cap);
+  const read = readBoundedFile(file, cap);
   return read.ok ? new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length) : read.message;
 }
 

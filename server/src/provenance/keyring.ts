@@ -79,7 +79,7 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
 
 /** A regular file of at most `limit` bytes: a FIFO, a device or a growing file cannot block or exhaust memory. */
 async function readBounded(file: string, limit: number): Promise<Result<Uint8Array>> {
-  const read = await readBoundedFile(file, limit);
+  const read = readBoundedFile(file, limit);
   if (read.ok) return ok(new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length));
   switch (read.reason) {
     case 'missing': return fail('io-error', `Keyring ${file} does not exist.`);

@@ -1,7 +1,7 @@
 // Verifies a chart archive against its provenance file, in Helm's order (signature, then the archive's
 // digest) plus what Helm leaves out: the signed Chart name/version must be the archive's own, weak
 // hashes and keys are refused, and every outcome has one primary code and a message a person can act on.
-import * as fs from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OutcomeCode, Problem, Range } from './codes';
 import type { LoadedKey } from './keyTypes';
@@ -48,19 +48,16 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions)
     if (typeof read !== 'string') return { ...base, verdict: 'rejected', ...read };
     provText = read;
   }
-  let facts: ArchiveFacts;
-  try {
-    await fs.access(archivePath);
-    facts = await archiveFacts(archivePath);
-  } catch {
+  if (!fs.existsSync(archivePath)) {
     return { ...base, verdict: 'rejected', code: 'missing-archive', message: `The archive ${printable(path.basename(archivePath))} does not exist next to its provenance file.` };
   }
+  const facts = await archiveFacts(archivePath);
   return verifyProvenance(parseProvenance(provText), archivePath, facts, options);
 }
 
 async function readProv(provPath: string): Promise<string | { code: OutcomeCode; message: string }> {
   const name = printable(path.basename(provPath));
-  const read = await readBoundedFile(provPath, MAX_PROV_BYTES);
+  const read = readBoundedFile(provPath, MAX_PROV_BYTES);
   if (read.ok) return read.bytes.toString('utf8');
   switch (read.reason) {
     case 'missing':
