@@ -468,7 +468,12 @@ export class ProvenanceService {
       for (const file of found.chartYamls) if (!this.charts.has(file)) this.charts.set(file, { ref: { chartYaml: file, folder: path.dirname(file) }, onDisk: true });
       const total = found.keysFiles.length + found.chartYamls.length + found.provFiles.length;
       let done = 0;
-      const step = (what: string) => { done++; progress.report(Math.round((done / Math.max(total, 1)) * 100), what); };
+      let shown = -1;
+      // One progress notification per percent, not per file: 1 000 charts made 1 000 messages.
+      const step = (what: string) => {
+        const percent = Math.round((++done / Math.max(total, 1)) * 100);
+        if (percent !== shown) progress.report(shown = percent, what);
+      };
       // KEYS first: statuses name the workspace KEYS files that list a signer.
       for (const file of found.keysFiles) { await this.refreshDiskFile(file, 'background'); step(path.basename(file)); }
       if (found.keysFiles.length) await Promise.all(this.openProvUris().map((uri) => this.refreshProvDocument(uri)));
