@@ -105,6 +105,8 @@ describe('.prov diagnostics over LSP', () => {
         if (c.code === 'unknown-signer') assert.match(messageOf(primary), /[0-9A-F]{16}/, 'names the key');
       } else {
         assert.equal(c.code, 'malformed');
+        // A lying "Hash:" header is reported on that header, where the edit is.
+        if (c.case === 'hash-header-lies') assert.equal(primary.range.start.line, at.lines.findIndex((l) => l.startsWith('Hash:')));
       }
       assert.equal(errors.length, errors.filter((d) => d.code === c.code || d.code === 'malformed').length, 'errors are the case code (plus structural ones)');
     });

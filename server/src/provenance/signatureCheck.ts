@@ -27,6 +27,8 @@ export interface SignatureCheck {
   warnings: Problem[];
   /** Fingerprints (or key ids) the signature packets name as issuers, known keys or not; absent when no packet could be read. */
   issuers?: string[];
+  /** Where the problem is when it is not the signature itself (a lying "Hash:" header). */
+  range?: Range;
 }
 
 interface PacketFacts {
@@ -172,6 +174,8 @@ export interface SignatureInput {
   trustedFingerprints?: string[];
   /** Hash algorithms the armor's "Hash:" headers name (cleartext only). */
   headerHashes?: string[];
+  /** Where those headers are. */
+  headerRange?: Range;
   /** Signature classes that fit the data: text for cleartext, binary or text for detached files. */
   classes: number[];
   crypto: CryptoCheck;
@@ -214,9 +218,9 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
     const found = findIssuer(facts, allowed);
     if (!found) { unknown.push(facts); continue; }
     const s = signerOf(found.key, found.part, facts.created);
-    const fail = (code: OutcomeCode, message: string) => { first ??= { code, message, signer: s, warnings, issuers }; };
+    const fail = (code: OutcomeCode, message: string, range?: Range) => { first ??= { code, message, signer: s, warnings, issuers, ...(range ? { range } : {}) }; };
     if (headerHashes.size && !headerHashes.has(facts.hash)) {
-      fail('malformed', `The "Hash:" header says ${[...headerHashes].join(', ')} but the signature uses ${facts.hash}: the header was edited.`);
+      fail('malformed', `The "Hash:" header says ${[...headerHashes].join(', ')} but the signature uses ${facts.hash}: the header was edited.`, input.headerRange);
     } else if (WEAK_HASHES.has(facts.hash)) {
       fail('weak-hash', `Signed by ${who(s)} with ${facts.hash}, which is broken for signatures. Ask the maintainer to re-sign (SHA-256 or better).`);
     } else if (!input.classes.includes(packet.signatureType ?? -1)) {
@@ -257,6 +261,7 @@ export function checkSignature(doc: ProvDocument, keys: LoadedKey[], now: Date, 
     armoredOrBinary: doc.signature!.armored,
     keys, now, trustedFingerprints,
     headerHashes: doc.hashHeaders.flatMap((h) => h.algorithms),
+    headerRange: doc.hashHeaders[0]?.range,
     classes: [openpgp.enums.signature.text],
     crypto: cleartextCheck(doc.signedText!),
     range: doc.signature!.range,

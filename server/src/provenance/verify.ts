@@ -93,7 +93,7 @@ export async function verifyProvenance(doc: ProvDocument, archivePath: string, f
   const sig = await checkSignature(doc, options.keys, now, options.trustedFingerprints);
   warnings.push(...sig.warnings);
   const issuers = sig.issuers ? { issuers: sig.issuers } : {};
-  if (sig.code !== 'verified') return result(sig.code, sig.message, doc.signature!.range, { signer: sig.signer, ...issuers });
+  if (sig.code !== 'verified') return result(sig.code, sig.message, sig.range ?? doc.signature!.range, { signer: sig.signer, ...issuers });
 
   const signed = { signer: sig.signer, ...issuers };
   const entry = doc.files.find((f) => f.name === archiveName);
