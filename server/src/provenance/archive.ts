@@ -198,6 +198,11 @@ class TarWalker {
       } else if (this.state === 'ended') {
         if (!isZeroBlock(rest)) throw new ArchiveError('archive-invalid', 'data follows the end of the tar archive');
         return;
+      } else if (this.bufferedBytes === 0 && rest.length >= BLOCK) {
+        // A whole header in this chunk (always, for an archive inflated at once): no copy.
+        const block = rest.subarray(0, BLOCK);
+        rest = rest.subarray(BLOCK);
+        this.header(block);
       } else {
         const need = BLOCK - this.bufferedBytes;
         const take = rest.subarray(0, need);
