@@ -49,6 +49,13 @@ function onlyCacheFile(cacheHome: string): string {
   return files[0];
 }
 
+/** A fresh cache home in which one verify run wrote its cache file. */
+function homeWithCache(): { home: string; file: string } {
+  const home = freshCacheHome();
+  helmProv(VERIFY, home);
+  return { home, file: onlyCacheFile(home) };
+}
+
 function header(file: string): string {
   const bytes = fs.readFileSync(file);
   return bytes.toString('latin1', 0, bytes.indexOf(0x0a));
@@ -120,9 +127,7 @@ describe('bin/helm-prov.js code cache', () => {
   });
 
   test('a garbage cache file is ignored and replaced', () => {
-    const home = freshCacheHome();
-    helmProv(VERIFY, home);
-    const file = onlyCacheFile(home);
+    const { home, file } = homeWithCache();
     fs.writeFileSync(file, Buffer.from('not a code cache\n\0\x01\x02 garbage'.repeat(1000)));
     assert.deepEqual(helmProv(VERIFY, home), expected());
     assert.ok(header(onlyCacheFile(home)).startsWith(MAGIC));
@@ -130,9 +135,7 @@ describe('bin/helm-prov.js code cache', () => {
   });
 
   test('a cache with a valid header but damaged V8 data is ignored (V8 would crash on it) and replaced', () => {
-    const home = freshCacheHome();
-    helmProv(VERIFY, home);
-    const file = onlyCacheFile(home);
+    const { home, file } = homeWithCache();
     const bytes = fs.readFileSync(file);
     const start = bytes.indexOf(0x0a) + 1;
     for (const at of [20, 30, 1000, Math.floor((bytes.length - start) / 2)]) bytes[start + at] ^= 0xff;
@@ -143,9 +146,7 @@ describe('bin/helm-prov.js code cache', () => {
   });
 
   test('a cache written for another bundle (same length, other bytes) is ignored and replaced', () => {
-    const home = freshCacheHome();
-    helmProv(VERIFY, home);
-    const file = onlyCacheFile(home);
+    const { home, file } = homeWithCache();
     const bytes = fs.readFileSync(file);
     const end = bytes.indexOf(0x0a);
     const fields = bytes.toString('latin1', 0, end).split(' ');
