@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Problem } from '../provenance/codes';
-import type { LoadedKey } from '../provenance/keyTypes';
+import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import { formatKey, formatOutcome, formatProblem, jsonLine, outcomeJson } from './format';
 import { printable } from '../provenance/provDocument';
 
@@ -51,9 +51,10 @@ const keyringOptions = {
 
 async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[]> {
   const { defaultKeyringPaths, loadKeyringFile } = await import('../provenance/keyring');
+  const { keyView } = await import('../provenance/keyView');
   const explicit = files && files.length > 0;
   const paths = explicit ? files : defaultKeyringPaths().filter((p) => fs.existsSync(p));
-  const keys: LoadedKey[] = [];
+  const rings: Keyring[] = [];
   for (const p of paths) {
     const ring = await loadKeyringFile(p);
     if (!ring.ok) {
@@ -61,9 +62,9 @@ async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[
       io.err(`warning: ${ring.error.message}`);
       continue;
     }
-    keys.push(...ring.value.keys);
+    rings.push(ring.value);
   }
-  return keys;
+  return keyView(rings, new Date());
 }
 
 /** Archives named directly, and every *.tgz below named directories (sorted, no node_modules/.git). */

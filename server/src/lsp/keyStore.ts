@@ -5,6 +5,7 @@ import type { Problem } from '../provenance/codes';
 import { defaultKeyringPaths, loadKeyringFile } from '../provenance/keyring';
 import type { KeysFileLint } from '../provenance/keysFile';
 import type { LoadedKey } from '../provenance/keyTypes';
+import { keyView } from '../provenance/keyView';
 import { fileStamp } from './caches';
 import { expandHome } from './settings';
 
@@ -24,7 +25,7 @@ export function keyringPaths(keyrings: string[], gnupgHome: string): { paths: st
   return { paths: defaultKeyringPaths(env), explicit: false };
 }
 
-interface LoadedFile { stamp: string; keys: LoadedKey[]; digest: string; problems: Problem[] }
+interface LoadedFile { stamp: string; keys: LoadedKey[]; revocations: Uint8Array[]; digest: string; problems: Problem[] }
 
 export class KeyStore {
   private readonly files = new Map<string, LoadedFile>();
@@ -33,7 +34,7 @@ export class KeyStore {
   async load(paths: string[], explicit: boolean, now: Date): Promise<KeySet> {
     const set: KeySet = { keys: [], digest: '', files: [], problems: [] };
     const digest = createHash('sha256');
-    const seen = new Set<string>();
+    const sources: LoadedFile[] = [];
     for (const file of paths) {
       const stamp = await fileStamp(file);
       if (!stamp) {
@@ -49,23 +50,21 @@ export class KeyStore {
       set.files.push(file);
       digest.update(`${file}\0${loaded.digest}\0`);
       set.problems.push(...loaded.problems.map((problem) => ({ file, problem })));
-      for (const key of loaded.keys) {
-        if (seen.has(key.info.fingerprint)) continue;
-        seen.add(key.info.fingerprint);
-        set.keys.push(key);
-      }
+      sources.push(loaded);
     }
+    set.keys = await keyView(sources, now);
     set.digest = digest.digest('hex');
     return set;
   }
 
   private async read(file: string, stamp: string, now: Date): Promise<LoadedFile> {
     const result = await loadKeyringFile(file, now);
-    if (!result.ok) return { stamp, keys: [], digest: `error:${result.error.message}`, problems: [{ ...result.error, severity: 'warning' }] };
+    if (!result.ok) return { stamp, keys: [], revocations: [], digest: `error:${result.error.message}`, problems: [{ ...result.error, severity: 'warning' }] };
     // The keys' own bytes, so touching a file without changing it keeps every cached verdict.
     const digest = createHash('sha256');
     for (const key of result.value.keys) digest.update(key.key.write());
-    return { stamp, keys: result.value.keys, digest: digest.digest('hex'), problems: result.value.problems };
+    for (const revocation of result.value.revocations) digest.update(revocation);
+    return { stamp, keys: result.value.keys, revocations: result.value.revocations, digest: digest.digest('hex'), problems: result.value.problems };
   }
 
   /** Forget a file so its next load re-reads it (a watched keyring changed). */

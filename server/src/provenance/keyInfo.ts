@@ -2,6 +2,7 @@
 // user id claim. Validity of every self-signature is checked cryptographically here.
 import * as openpgp from 'openpgp';
 import type { KeyInfo, KeyPart } from './keyTypes';
+import { countWork } from './work';
 
 type SignaturePacket = openpgp.SignaturePacket;
 type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.SecretKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretSubkeyPacket;
@@ -90,19 +91,55 @@ export interface VerificationBudget {
 /** Thrown when a key cannot be described within its file's verification budget; the key is skipped. */
 export class VerificationBudgetSpent extends Error {}
 
-/** Units one signature check by this key costs (measured: DSA 8–10 ms, more under load; NIST P-384/521 2 ms; others ≤ 1 ms). */
-function verificationCost(packet: AnyKeyPacket): number {
-  const info = packet.getAlgorithmInfo();
-  if (info.algorithm === 'dsa') return 15;
-  return info.curve === 'nistP384' || info.curve === 'nistP521' ? 2 : 1;
+/** Largest RSA modulus checked: GnuPG makes none larger, and beyond it openpgp.js leaves native crypto for slow big-integer maths. */
+const MAX_RSA_BITS = 16384;
+/** Largest RSA public exponent: real keys use 65537; a 16 384-bit one made each check take ~15 s in big-integer maths. */
+const MAX_RSA_EXPONENT_BITS = 32;
+/** Largest DSA prime (FIPS 186 and GnuPG stop at 3072 bits); DSA is always checked in big-integer maths. */
+const MAX_DSA_BITS = 3072;
+
+function bitLength(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  return i === bytes.length ? 0 : (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]));
 }
+
+/** Why checking a signature by this key would cost far more than any real key does, or undefined. */
+export function absurdParameters(packet: AnyKeyPacket): string | undefined {
+  const { algorithm, bits = 0 } = packet.getAlgorithmInfo();
+  if (algorithm.startsWith('rsa')) {
+    if (bits > MAX_RSA_BITS) return `RSA key of ${bits} bits: larger than ${MAX_RSA_BITS}, the most any OpenPGP implementation makes`;
+    const e = (packet.publicParams as { e?: Uint8Array }).e;
+    const exponentBits = e ? bitLength(e) : 0;
+    if (exponentBits > MAX_RSA_EXPONENT_BITS) return `RSA public exponent of ${exponentBits} bits: real keys use 65537 (17 bits), and checking with it would take seconds per signature`;
+  }
+  if (algorithm === 'dsa' && bits > MAX_DSA_BITS) return `DSA key of ${bits} bits: larger than ${MAX_DSA_BITS}, the most DSA allows`;
+  return undefined;
+}
+
+/**
+ * Units one signature check by this key costs, from its real parameters (measured per check here: RSA up
+ * to 4096 bits and ECC ≤ 1 ms, NIST P-384/521 2 ms, DSA 8–14 ms; RSA time grows with the square of the
+ * modulus). Keys with absurd parameters are refused before any check (absurdParameters).
+ */
+export function checkCost(packet: AnyKeyPacket): number {
+  const { algorithm, bits = 0, curve } = packet.getAlgorithmInfo();
+  if (algorithm.startsWith('rsa')) return Math.max(1, Math.ceil(bits / 4096) ** 2);
+  if (algorithm === 'dsa') return 15 * Math.max(1, Math.ceil(bits / 2048));
+  return curve === 'nistP384' || curve === 'nistP521' ? 2 : 1;
+}
+
+/** Thrown when a key's parameters are absurd (absurdParameters); the key is skipped and reported. */
+export class KeyUnsupported extends Error {}
 
 type Charge = (signatures: number) => void;
 
-function charger(key: openpgp.Key, budget: VerificationBudget | undefined): Charge {
-  const cost = verificationCost(key.keyPacket);
+function charger(packet: AnyKeyPacket, budget: VerificationBudget | undefined): Charge {
+  const cost = checkCost(packet);
   return (signatures) => {
-    if (budget && signatures > 0 && !budget.spend(signatures * cost)) throw new VerificationBudgetSpent();
+    if (signatures <= 0) return;
+    countWork('signature-units', signatures * cost);
+    if (budget && !budget.spend(signatures * cost)) throw new VerificationBudgetSpent();
   };
 }
 
@@ -167,7 +204,7 @@ function primaryOf(users: ValidUser[]): ValidUser | undefined {
 }
 
 /** A subkey with a valid binding; may it sign data (flags allow it and the subkey's back-signature verifies)? */
-async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Date, charge: Charge): Promise<{ part: KeyPart; signs: boolean } | undefined> {
+async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Date, charge: Charge, budget: VerificationBudget | undefined): Promise<{ part: KeyPart; signs: boolean } | undefined> {
   const primary = key.keyPacket;
   const data = { key: primary, bind: subkey.keyPacket };
   const binding = await newestValid(subkey.bindingSignatures, (s, at) =>
@@ -176,8 +213,9 @@ async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Dat
   const canSign = flagsAllowSigning(subkey.keyPacket, binding);
   let backSigned = false;
   const embedded = binding.embeddedSignature;
+  if (absurdParameters(subkey.keyPacket)) return undefined; // never checked, never a signer
   if (canSign && embedded && embedded.signatureType === openpgp.enums.signature.keyBinding && embedded.created) {
-    charge(1);
+    charger(subkey.keyPacket, budget)(1);
     try {
       await embedded.verify(subkey.keyPacket, openpgp.enums.signature.keyBinding, data, embedded.created, false, describeConfig);
       backSigned = true;
@@ -200,10 +238,13 @@ function directSignaturesOf(key: openpgp.Key): SignaturePacket[] {
  * Describes a key at `now` (expiry and revocation are judged then). Only self-signed user ids count;
  * subkeys without a valid binding are left out; `signingParts` holds the parts that may sign data.
  * With a `budget`, every signature check is paid from it; VerificationBudgetSpent is thrown when it runs out.
+ * A key whose parameters would make checks absurdly slow throws KeyUnsupported before any check.
  */
 export async function describeKey(key: openpgp.Key, now: Date = new Date(), budget?: VerificationBudget): Promise<KeyInfo> {
   const primary = key.keyPacket;
-  const charge = charger(key, budget);
+  const absurd = absurdParameters(primary);
+  if (absurd) throw new KeyUnsupported(absurd);
+  const charge = charger(primary, budget);
   const users = await validUsers(key, now, charge);
   const primaryUser = primaryOf(users);
   const direct = await newestValid(directSignaturesOf(key), (s, at) =>
@@ -220,7 +261,7 @@ export async function describeKey(key: openpgp.Key, now: Date = new Date(), budg
   const subkeys: KeyPart[] = [];
   const signingParts: KeyPart[] = primaryPart.canSign ? [primaryPart] : [];
   for (const subkey of key.subkeys) {
-    const described = await describeSubkey(key, subkey, now, charge);
+    const described = await describeSubkey(key, subkey, now, charge, budget);
     if (!described) continue;
     subkeys.push(described.part);
     if (described.signs) signingParts.push(described.part);

@@ -2,7 +2,7 @@
 // key is reported and skipped without touching the others.
 import * as openpgp from 'openpgp';
 import type { Problem, Range } from './codes';
-import { describeConfig, describeKey, VerificationBudgetSpent, type VerificationBudget } from './keyInfo';
+import { describeConfig, describeKey, KeyUnsupported, VerificationBudgetSpent, type VerificationBudget } from './keyInfo';
 import { splitKeyring } from './keyPackets';
 import type { KeyInfo, LoadedKey } from './keyTypes';
 
@@ -22,7 +22,7 @@ export interface LoadOptions {
 /**
  * How much one file may make us read. Describing a key verifies its kept self-signatures: measured
  * here about 0.4–1 ms per check for RSA and ECC keys, 8–10 ms for DSA. So the budget counts keys, kept
- * signatures and signature checking (in units of about a millisecond, see keyInfo's verificationCost).
+ * signatures and signature checking (in units of about a millisecond, see keyInfo's checkCost).
  * GnuPG's own keyrings stay far below the default; a KEYS file, which comes from a repository, gets
  * a budget well under a second: real ones need about 4 units a key (Helm's 10 keys: 43).
  */
@@ -69,6 +69,8 @@ export interface LoadedKeys {
   problems: Problem[];
   /** True when secret key material was found (and, with `public-only`, dropped). */
   sawSecret: boolean;
+  /** Revocation certificates standing on their own: applied by keyView.ts to the key they name. */
+  revocations: Uint8Array[];
 }
 
 function problem(code: Problem['code'], severity: Problem['severity'], message: string, range?: Range): Problem {
@@ -85,7 +87,7 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
   const at = options.where ? `${options.where}: ` : '';
   const split = splitKeyring(bytes, options.budget.keysLeft);
   if (split.stoppedEarly) options.budget.skipped++;
-  const result: LoadedKeys = { keys: [], problems: [], sawSecret: false };
+  const result: LoadedKeys = { keys: [], problems: [], sawSecret: false, revocations: split.revocations };
   if (split.firstStray) {
     const more = split.strayPackets > 1 ? ` (and ${split.strayPackets - 1} more)` : '';
     result.problems.push(problem('keys-malformed', 'warning', `${at}${split.firstStray}${more}; ignored`, range));
@@ -107,6 +109,10 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
     } catch (e) {
       if (e instanceof VerificationBudgetSpent) {
         options.budget.skipped++;
+        continue;
+      }
+      if (e instanceof KeyUnsupported) {
+        result.problems.push(problem('keys-weak', 'error', `${at}key ${id} is not used: ${e.message}`, range));
         continue;
       }
       // e.g. an unknown algorithm or curve, a malformed self-signature: only this key is lost
@@ -137,6 +143,7 @@ export async function addOrMerge(keys: LoadedKey[], loaded: LoadedKey, now: Date
     return undefined;
   }
   const earlier = keys[index];
+  if (sameBytes(earlier.key.write(), loaded.key.write())) return earlier; // the same key twice (pubring.kbx and pubring.gpg)
   try {
     const merged = await earlier.key.update(loaded.key as openpgp.PublicKey, now, describeConfig);
     keys[index] = { ...earlier, key: merged, info: await describeKey(merged, now, budget) };
@@ -145,4 +152,8 @@ export async function addOrMerge(keys: LoadedKey[], loaded: LoadedKey, now: Date
     // verification budget is spent: keep the first
   }
   return earlier;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }

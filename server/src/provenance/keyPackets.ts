@@ -139,18 +139,35 @@ function v4PublicLength(body: Uint8Array): number | undefined {
   }
 }
 
-interface SignatureHeader { type: number; issuerKeyId?: string; issuerFingerprint?: string; created: number }
+interface SignatureHeader {
+  type: number;
+  /** The last issuer key id and fingerprint given (hashed or not), as openpgp.js reads them. */
+  issuerKeyId?: string;
+  issuerFingerprint?: string;
+  /** Every issuer key id and fingerprint given, in either area: hints, never proof. */
+  issuerHints: string[];
+  created: number;
+}
+
+/** Every issuer a signature packet's body names (key ids and fingerprints, hashed and unhashed), or undefined when unreadable. */
+export function signatureIssuerHints(body: Uint8Array): string[] | undefined {
+  return readSignatureBody(body)?.issuerHints;
+}
 
 /** Type, issuer and creation time of a signature packet, read from its (hashed and unhashed) subpackets. */
 function readSignatureHeader(bytes: Uint8Array, packet: RawPacket): SignatureHeader | undefined {
-  const body = bytes.subarray(packet.bodyStart, packet.end);
+  return readSignatureBody(bytes.subarray(packet.bodyStart, packet.end));
+}
+
+function readSignatureBody(body: Uint8Array): SignatureHeader | undefined {
   const version = body[0];
   if (version === 3) {
     if (body.length < 19) return undefined;
-    return { type: body[2], created: readUint(body, 3, 4), issuerKeyId: hex(body, 7, 15) };
+    const issuerKeyId = hex(body, 7, 15);
+    return { type: body[2], created: readUint(body, 3, 4), issuerKeyId, issuerHints: [issuerKeyId] };
   }
   if (version !== 4 && version !== 5 && version !== 6) return undefined;
-  const header: SignatureHeader = { type: body[1], created: 0 };
+  const header: SignatureHeader = { type: body[1], created: 0, issuerHints: [] };
   const lengthSize = version === 6 ? 4 : 2;
   let p = 4;
   for (let area = 0; area < 2; area++) {
@@ -167,8 +184,8 @@ function readSignatureHeader(bytes: Uint8Array, packet: RawPacket): SignatureHea
       const type = body[p] & 0x7f;
       const data = p + 1;
       if (type === 2 && length === 5 && area === 0) header.created = readUint(body, data, 4);
-      else if (type === 16 && length === 9) header.issuerKeyId = hex(body, data, data + 8);
-      else if (type === 33 && length >= 21) header.issuerFingerprint = hex(body, data + 1, p + length);
+      else if (type === 16 && length === 9) header.issuerHints.push(header.issuerKeyId = hex(body, data, data + 8));
+      else if (type === 33 && length >= 21) header.issuerHints.push(header.issuerFingerprint = hex(body, data + 1, p + length));
       p += length;
     }
   }
@@ -200,6 +217,11 @@ export interface SplitResult {
   firstStray?: string;
   /** True when `maxKeys` keys were cut out and the rest of the input was left unread. */
   stoppedEarly: boolean;
+  /**
+   * Key revocation signatures standing on their own (a GnuPG revocation certificate, its own armored
+   * block): raw packets, applied to the key they name wherever that key is loaded from (keyView.ts).
+   */
+  revocations: Uint8Array[];
 }
 
 interface KeptSignature { packet: RawPacket; created: number }
@@ -215,7 +237,8 @@ class KeyCollector {
   droppedSelfSignatures = 0;
   constructor(readonly primary: RawPacket, readonly identity: KeyIdentity | undefined) {}
 
-  add(bytes: Uint8Array, packet: RawPacket): void {
+  /** Takes a packet that follows the key; false for a key revocation issued by another key (a revocation certificate appended after this key). */
+  add(bytes: Uint8Array, packet: RawPacket): boolean {
     if (packet.tag === PacketTag.userId) {
       this.startComponent(packet, ++this.userIds <= KeyLimits.userIds);
     } else if (packet.tag === PacketTag.publicSubkey || packet.tag === PacketTag.secretSubkey) {
@@ -224,9 +247,10 @@ class KeyCollector {
       this.startComponent(packet, false); // photo ids: large, never used here
     } else if (packet.tag === PacketTag.signature) {
       this.signatureCount++;
-      this.addSignature(bytes, packet);
+      return this.addSignature(bytes, packet);
     }
     // trust, marker and unknown packets are dropped: they carry nothing a key needs.
+    return true;
   }
 
   private startComponent(packet: RawPacket, kept: boolean): void {
@@ -234,22 +258,24 @@ class KeyCollector {
     this.components.push({ packet, signatures: [], kept });
   }
 
-  private addSignature(bytes: Uint8Array, packet: RawPacket): void {
-    if (!this.identity) return;
+  private addSignature(bytes: Uint8Array, packet: RawPacket): boolean {
+    if (!this.identity) return true;
     const header = readSignatureHeader(bytes, packet);
-    if (!header || !this.issuedByPrimary(header)) return;
+    if (!header) return true;
+    if (!this.issuedByPrimary(header)) return header.type !== SignatureType.keyRevocation;
     const component = this.components[this.components.length - 1];
     let target: KeptSignature[];
-    if (!component) {
-      if (header.type !== SignatureType.directKey && header.type !== SignatureType.keyRevocation) return;
+    // A key revocation counts wherever it sits in the key (gpg honours one appended after a user id).
+    if (!component || header.type === SignatureType.keyRevocation) {
+      if (header.type !== SignatureType.directKey && header.type !== SignatureType.keyRevocation) return true;
       target = this.direct;
     } else {
-      if (!component.kept) return;
+      if (!component.kept) return true;
       const onUser = component.packet.tag === PacketTag.userId;
       const fits = onUser
         ? (header.type >= SignatureType.certGeneric && header.type <= SignatureType.certPositive) || header.type === SignatureType.certRevocation
         : header.type === SignatureType.subkeyBinding || header.type === SignatureType.subkeyRevocation;
-      if (!fits) return;
+      if (!fits) return true;
       target = component.signatures;
     }
     target.push({ packet, created: header.created });
@@ -259,6 +285,7 @@ class KeyCollector {
       target.splice(oldest, 1);
       this.droppedSelfSignatures++;
     }
+    return true;
   }
 
   private issuedByPrimary(header: SignatureHeader): boolean {
@@ -304,7 +331,7 @@ class KeyCollector {
  * nothing after a broken length can be trusted to be aligned.
  */
 export function splitKeyring(bytes: Uint8Array, maxKeys = Infinity): SplitResult {
-  const result: SplitResult = { blocks: [], unreadable: [], strayPackets: 0, stoppedEarly: false };
+  const result: SplitResult = { blocks: [], unreadable: [], strayPackets: 0, stoppedEarly: false, revocations: [] };
   let current: KeyCollector | undefined;
   let offset = 0;
   while (offset < bytes.length) {
@@ -322,13 +349,26 @@ export function splitKeyring(bytes: Uint8Array, maxKeys = Infinity): SplitResult
       }
       current = new KeyCollector(packet, keyIdentity(bytes, packet));
     } else if (current) {
-      current.add(bytes, packet);
+      if (!current.add(bytes, packet)) keepRevocation(result, bytes, packet);
+    } else if (isKeyRevocation(bytes, packet)) {
+      keepRevocation(result, bytes, packet);
     } else if (packet.tag !== PacketTag.marker && packet.tag !== PacketTag.trust) {
       if (result.strayPackets++ === 0) result.firstStray = `packet of type ${packet.tag} at offset ${packet.start} is not part of a key`;
     }
   }
   if (current) pushFinished(result, current.finish(bytes));
   return result;
+}
+
+/** Standalone revocation certificates kept per input; real files hold one per key at most. */
+const MAX_STANDALONE_REVOCATIONS = 64;
+
+function isKeyRevocation(bytes: Uint8Array, packet: RawPacket): boolean {
+  return packet.tag === PacketTag.signature && readSignatureHeader(bytes, packet)?.type === SignatureType.keyRevocation;
+}
+
+function keepRevocation(result: SplitResult, bytes: Uint8Array, packet: RawPacket): void {
+  if (result.revocations.length < MAX_STANDALONE_REVOCATIONS) result.revocations.push(bytes.slice(packet.start, packet.end));
 }
 
 function pushFinished(result: SplitResult, finished: KeyBlock | UnreadableKey): void {

@@ -48,4 +48,6 @@ export interface Keyring {
   keys: LoadedKey[];
   /** Bad keys are reported here and skipped; they never poison the other keys. */
   problems: Problem[];
+  /** Revocation certificates standing alone in the file: applied to its keys, and by keyView.ts to other sources' copies. */
+  revocations: Uint8Array[];
 }

@@ -10,6 +10,7 @@ import { escapeForMessage } from './keyInfo';
 import { isKeybox, readKeybox } from './keybox';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
 import { looksLikeKeyPackets } from './keyPackets';
+import { applyRevocations } from './keyView';
 import { loadKeysLayout, parseKeysFile } from './keysFile';
 import type { Keyring, KeyringFormat, LoadedKey } from './keyTypes';
 
@@ -32,7 +33,9 @@ async function collect(into: LoadedKey[], keys: LoadedKey[], now: Date, budget: 
   for (const key of keys) await addOrMerge(into, key, now, budget);
 }
 
-function withBudget(keyring: Keyring, budget: KeyBudget): Keyring {
+/** The file's own revocation certificates applied to its keys, and what the budget did not allow reported. */
+async function finish(keyring: Keyring, now: Date, budget: KeyBudget): Promise<Keyring> {
+  await applyRevocations(keyring.keys, keyring.revocations, now, budget);
   const problem = budget.problem();
   if (problem) keyring.problems.push(problem);
   return keyring;
@@ -42,27 +45,28 @@ function withBudget(keyring: Keyring, budget: KeyBudget): Keyring {
 export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = new Date()): Promise<Keyring> {
   if (isKeybox(bytes)) {
     const keybox = readKeybox(bytes, KeyBudget.KEYS_PER_FILE);
-    const keyring: Keyring = { format: 'keybox', keys: [], problems: keybox.problems.map((message) => ({ code: 'keys-malformed', severity: 'warning', message })) };
+    const keyring: Keyring = { format: 'keybox', keys: [], problems: keybox.problems.map((message) => ({ code: 'keys-malformed', severity: 'warning', message })), revocations: [] };
     const budget = new KeyBudget();
     if (keybox.truncated) budget.skipped++;
     for (const block of keybox.keyblocks) {
       const loaded = await loadBinaryKeys(block.bytes, { file, where: `keyblock at offset ${block.offset}`, secretKeys: 'keep', now, budget });
       await collect(keyring.keys, loaded.keys, now, budget);
       keyring.problems.push(...loaded.problems);
+      keyring.revocations.push(...loaded.revocations);
     }
-    return withBudget(keyring, budget);
+    return finish(keyring, now, budget);
   }
   if (looksLikeKeyPackets(bytes)) {
     const budget = new KeyBudget();
     const loaded = await loadBinaryKeys(bytes, { file, secretKeys: 'keep', now, budget });
     const keys: LoadedKey[] = [];
     await collect(keys, loaded.keys, now, budget);
-    return withBudget({ format: 'binary', keys, problems: loaded.problems }, budget);
+    return finish({ format: 'binary', keys, problems: loaded.problems, revocations: loaded.revocations }, now, budget);
   }
   if (isText(bytes)) {
     if (bytes.length > MAX_TEXT_KEYRING_BYTES) {
       const message = `${file} is ${bytes.length} bytes of text; armored keyrings and KEYS files over ${MAX_TEXT_KEYRING_BYTES} bytes are not read (real ones are well under 1 MB). A key flooded with signatures loads, trimmed, from its binary form: gpg --dearmor.`;
-      return { format: 'armored', keys: [], problems: [{ code: 'keys-too-large', severity: 'error', message }] };
+      return { format: 'armored', keys: [], problems: [{ code: 'keys-too-large', severity: 'error', message }], revocations: [] };
     }
     const text = new TextDecoder('utf-8').decode(bytes);
     const layout = parseKeysFile(text);
@@ -71,10 +75,10 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
     const loaded = await loadKeysLayout(layout, format === 'keys-file'
       ? { file, now, secretKeys: 'public-only', verificationUnits: KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE }
       : { file, now, secretKeys: 'keep' });
-    return { format, keys: loaded.keys, problems: loaded.problems };
+    return { format, keys: loaded.keys, problems: loaded.problems, revocations: loaded.revocations };
   }
   const problem: Problem = { code: 'keys-no-openpgp', severity: 'error', message: `${file} is not an OpenPGP keyring, keybox, armored key or KEYS file.` };
-  return { format: 'binary', keys: [], problems: [problem] };
+  return { format: 'binary', keys: [], problems: [problem], revocations: [] };
 }
 
 /** A regular file of at most `limit` bytes: a FIFO, a device or a growing file cannot block or exhaust memory. */

@@ -6,6 +6,7 @@ import type { Problem, Range } from './codes';
 import { rangeOf } from './codes';
 import { escapeForMessage } from './keyInfo';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
+import { applyRevocations } from './keyView';
 import type { LoadedKey } from './keyTypes';
 import { crc24 } from './armor';
 
@@ -283,6 +284,8 @@ export interface KeysTextLoad {
   keys: LoadedKey[];
   problems: Problem[];
   layout: KeysFileLayout;
+  /** Revocation certificates in blocks of their own (already applied to this file's keys). */
+  revocations: Uint8Array[];
 }
 
 export interface KeysTextOptions {
@@ -339,8 +342,9 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
         ? 'This is a PEM/X.509 key, not an OpenPGP key: Helm charts are signed with OpenPGP keys (export one with gpg --armor --export).'
         : 'No OpenPGP key block (-----BEGIN PGP PUBLIC KEY BLOCK-----) in this file.',
     });
-    return { keys, problems, layout };
+    return { keys, problems, layout, revocations: [] };
   }
+  const revocations: Uint8Array[] = [];
   let previousEnd = -1;
   const budget = new KeyBudget(options.verificationUnits);
   for (const block of keyBlocks) {
@@ -354,6 +358,7 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
     const where = `block at line ${block.begin.start.line + 1}`;
     const loaded = await loadBinaryKeys(block.bytes, { file: options.file, range: block.range, where, secretKeys: options.secretKeys, now: options.now, budget });
     problems.push(...loaded.problems.map((p) => ({ ...p, range: beginRange })));
+    revocations.push(...loaded.revocations);
     if (options.secretKeys === 'public-only' && (loaded.sawSecret || block.type === 'PRIVATE KEY BLOCK')) {
       problems.push({
         code: 'keys-secret-key', severity: 'error', range: beginRange,
@@ -372,6 +377,7 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
     // A block whose keys were all skipped is reported already; its listing cannot be checked.
     if (loaded.keys.length > 0) checkListings(listingsAbove, loaded.keys, problems);
   }
+  await applyRevocations(keys, revocations, options.now, budget);
   const overBudget = budget.problem();
   if (overBudget) problems.push(overBudget);
   if (layout.truncatedAt !== undefined) {
@@ -380,7 +386,7 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
       message: `This file has more than ${KeysFileLimits.blocks} armored blocks or ${KeysFileLimits.listingLines} listing lines; nothing from here on was read.`,
     });
   }
-  return { keys, problems, layout };
+  return { keys, problems, layout, revocations };
 }
 
 export type KeysFileLint = KeysTextLoad;

@@ -4,10 +4,15 @@
 // itself, each with its own code, before the signature is trusted.
 import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem, Range } from './codes';
+import { checkCost } from './keyInfo';
+import { signatureIssuerHints } from './keyPackets';
 import type { KeyPart, LoadedKey } from './keyTypes';
+import { countWork } from './work';
 import { printable, type ProvDocument } from './provDocument';
 
 const WEAK_HASHES = new Set(['MD5', 'SHA1', 'RIPEMD']);
+
+type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretKeyPacket | openpgp.SecretSubkeyPacket;
 
 export interface Signer {
   fingerprint: string;
@@ -33,10 +38,17 @@ export interface SignatureCheck {
 
 interface PacketFacts {
   packet: openpgp.SignaturePacket;
+  /** Every key id and fingerprint the packet names as its issuer, hashed or not: hints for finding the key, never proof. */
+  hints: Set<string>;
   issuer: string; // fingerprint when the packet names one, else key id
   hash: string;
   created: Date;
 }
+
+/** More signature packets than this on one file is no real release signature (a flood re-reads the data per copy). */
+const MAX_SIGNATURE_PACKETS = 8;
+/** Distinct key materials tried per packet: hints that match more keys than this are a crafted keyring. */
+const MAX_CANDIDATES = 4;
 
 function hex(bytes: Uint8Array | null | undefined): string | undefined {
   return bytes ? Buffer.from(bytes).toString('hex').toUpperCase() : undefined;
@@ -55,24 +67,78 @@ function hashName(algo: number | null): string {
 }
 
 function factsOf(packet: openpgp.SignaturePacket): PacketFacts {
-  const fpr = hex(packet.issuerFingerprint as Uint8Array | null);
+  const fingerprint = hex(packet.issuerFingerprint as Uint8Array | null);
+  const keyId = packet.issuerKeyID.toHex().toUpperCase();
+  // openpgp.js keeps only the last issuer of each kind; a forger may add more in the unhashed area.
+  const hints = new Set([keyId, ...(fingerprint ? [fingerprint] : []), ...(signatureIssuerHints(packet.write()) ?? [])]);
   return {
     packet,
-    issuer: fpr ?? packet.issuerKeyID.toHex().toUpperCase(),
+    hints,
+    issuer: fingerprint ?? keyId,
     hash: hashName(packet.hashAlgorithm),
     created: packet.created ?? new Date(0),
   };
 }
 
-/** The loaded key and the part of it (primary or subkey) that the signature names as issuer. */
-function findIssuer(facts: PacketFacts, keys: LoadedKey[]): { key: LoadedKey; part: KeyPart } | undefined {
-  const matches = (p: KeyPart) => p.fingerprint === facts.issuer || p.keyId === facts.issuer;
+/**
+ * How strongly a key owns a key packet: as its primary; as a subkey bound to it with a back-signature
+ * (the subkey's owner agreed); or only bound (anyone can bind someone else's key packet as their subkey).
+ */
+const enum Claim { Primary = 0, SigningSubkey = 1, BoundSubkey = 2 }
+
+interface Candidate { key: LoadedKey; part: KeyPart; claim: Claim }
+
+function claimsOn(keys: LoadedKey[], matches: (part: KeyPart) => boolean): Candidate[] {
+  const found: Candidate[] = [];
   for (const key of keys) {
-    for (const part of [key.info, ...key.info.subkeys]) {
-      if (matches(part)) return { key, part };
+    if (matches(key.info)) found.push({ key, part: key.info, claim: Claim.Primary });
+    for (const part of key.info.subkeys) {
+      if (!matches(part)) continue;
+      const signs = key.info.signingParts.some((p) => p.fingerprint === part.fingerprint);
+      found.push({ key, part, claim: signs ? Claim.SigningSubkey : Claim.BoundSubkey });
     }
   }
-  return undefined;
+  return found;
+}
+
+/** The key packet (primary or subkey) of a loaded key that has this fingerprint. */
+function keyPacketOf(key: LoadedKey, fingerprint: string): AnyKeyPacket | undefined {
+  return [key.key, ...key.key.subkeys].find((k) => k.getFingerprint().toUpperCase() === fingerprint)?.keyPacket;
+}
+
+/**
+ * Which key material made the signature: every key packet the hints name is tried, and only the one
+ * whose public key actually verifies counts (a rewritten unhashed issuer cannot steer the choice).
+ */
+async function verifyingMaterial(facts: PacketFacts, candidates: Candidate[], crypto: CryptoCheck, now: Date): Promise<{ fingerprint?: string; error?: string }> {
+  const tried = new Set<string>();
+  let error: string | undefined;
+  for (const candidate of candidates) {
+    const fingerprint = candidate.part.fingerprint;
+    if (tried.has(fingerprint)) continue;
+    if (tried.size === MAX_CANDIDATES) break;
+    tried.add(fingerprint);
+    const keyPacket = keyPacketOf(candidate.key, fingerprint);
+    if (!keyPacket) continue;
+    countWork('signature-units', checkCost(keyPacket));
+    const failed = await crypto(facts.packet, keyPacket, now);
+    if (!failed) return { fingerprint };
+    error ??= failed;
+  }
+  return { error: error ?? 'no key to check it with' };
+}
+
+/**
+ * Whose signature it is, once the material is known: the key holding it as primary, else a key holding
+ * it as a back-signed subkey, else as a bound subkey. One key packet cannot be two people's: when
+ * different keys claim it equally, nobody is named.
+ */
+function ownerOf(material: string, keys: LoadedKey[]): Candidate | Candidate[] {
+  const claims = claimsOn(keys, (p) => p.fingerprint === material);
+  const best = Math.min(...claims.map((c) => c.claim));
+  const owners = claims.filter((c) => c.claim === best);
+  const distinct = new Set(owners.map((c) => c.key.info.fingerprint));
+  return distinct.size === 1 ? owners[0] : owners;
 }
 
 function signerOf(key: LoadedKey, part: KeyPart, created: Date): Signer {
@@ -93,19 +159,24 @@ function who(signer: Signer): string {
   return `${signer.uid ? printable(signer.uid) + ' ' : ''}(${signer.fingerprint})`;
 }
 
-/** Key policy, from the key itself at `now`; undefined when the key may sign. */
-function keyPolicy(key: LoadedKey, part: KeyPart, signer: Signer, now: Date): { code: OutcomeCode; message: string } | undefined {
-  const info = key.info;
+/** Key policy at `now`, for the key packet that verified and the key that owns it; undefined when it may sign. */
+function keyPolicy(owner: Candidate, signer: Signer, now: Date): { code: OutcomeCode; message: string } | undefined {
+  const { part } = owner;
+  const info = owner.key.info;
+  if (owner.claim === Claim.BoundSubkey) {
+    return { code: 'wrong-key-usage', message: `The signature was made by key ${part.fingerprint}, which key ${info.fingerprint} lists as a subkey that may not sign data (no signing flag, or no back-signature proving the subkey's owner agreed). It is not verified, and nobody is named as its signer.` };
+  }
   const weak = info.weakness ?? part.weakness;
   if (weak) {
     return { code: 'weak-key', message: `Signed by ${who(signer)} with a weak key (${weak}). Ask the maintainer to sign with RSA ≥ 2048 bits or Ed25519/ECDSA.` };
   }
   if (info.revoked || part.revoked) {
-    return { code: 'key-revoked', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}, but that ${info.revoked ? 'key' : 'signing subkey'} has been revoked. Do not install; ask the maintainer for a release signed with a current key.` };
+    return { code: 'key-revoked', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}, but that ${info.revoked ? 'key' : `signing subkey ${part.fingerprint}`} has been revoked. Do not install; ask the maintainer for a release signed with a current key.` };
   }
   const expiry = [info.expires, part.expires].filter((d): d is Date => !!d && d.getTime() <= now.getTime()).sort((a, b) => a.getTime() - b.getTime())[0];
   if (expiry) {
-    return { code: 'key-expired', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}, but the key expired on ${day(expiry)}. Refresh the key (gpg --refresh-keys ${info.fingerprint}) if the owner extended it, or ask for a new signature.` };
+    const what = part === info || info.expires === expiry ? 'the key' : `its signing subkey ${part.fingerprint}`;
+    return { code: 'key-expired', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}, but ${what} expired on ${day(expiry)}. Refresh the key (gpg --refresh-keys ${info.fingerprint}) if the owner extended it, or ask for a new signature.` };
   }
   if (!info.signingParts.some((p) => p.fingerprint === part.fingerprint)) {
     return { code: 'wrong-key-usage', message: `Signed by ${who(signer)} with key ${part.fingerprint}, which is not allowed to sign data (its flags only certify). Re-sign with the key's signing subkey (helm-prov sign does this; helm package --sign does not).` };
@@ -113,38 +184,53 @@ function keyPolicy(key: LoadedKey, part: KeyPart, signer: Signer, now: Date): { 
   return undefined;
 }
 
-/** Checks one signature packet over the data with a key; undefined when it holds, else why not. */
-export type CryptoCheck = (packet: openpgp.SignaturePacket, key: openpgp.Key, now: Date) => Promise<string | undefined>;
+/**
+ * Checks one signature packet over the data with one key packet (never a whole key: which key packet
+ * is tried is this module's choice); undefined when it holds, else why not.
+ */
+export type CryptoCheck = (packet: openpgp.SignaturePacket, keyPacket: AnyKeyPacket, now: Date) => Promise<string | undefined>;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message.replace(/^Error verifying signed message: /, '') : String(e);
 }
 
-function onePacket(packet: openpgp.SignaturePacket): openpgp.Signature {
-  const packets = new openpgp.PacketList<openpgp.SignaturePacket>();
-  packets.push(packet);
-  return new openpgp.Signature(packets);
+/**
+ * Hash and key policy are judged by this module with its own codes, so the check itself refuses
+ * nothing for them (openpgp.js would call a SHA-1 signature "insecure" after the maths held).
+ */
+const cryptoConfig: openpgp.Config = { ...openpgp.config, rejectHashAlgorithms: new Set(), rejectMessageHashAlgorithms: new Set() };
+
+/** The packet as issued by `keyPacket`: openpgp.js checks the (unhashed, so rewritable) issuer key id first. */
+function asIssuedBy(packet: openpgp.SignaturePacket, keyPacket: AnyKeyPacket): openpgp.SignaturePacket {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(packet)), packet) as openpgp.SignaturePacket;
+  copy.issuerKeyID = keyPacket.getKeyID();
+  return copy;
 }
 
-async function settle(verification: Promise<{ signatures: { verified: Promise<true> }[] }>): Promise<string | undefined> {
+async function settle(verification: Promise<void>): Promise<string | undefined> {
   try {
-    const { signatures } = await verification;
-    if (signatures.length !== 1) return 'the signature could not be matched to the key';
-    await signatures[0].verified;
+    await verification;
     return undefined;
   } catch (e) {
     return errorText(e);
   }
 }
 
+/** The literal data packet's public methods, which openpgp.js's typings mark private. */
+interface LiteralData { setText(text: string): void; setBytes(bytes: ReadableStream<Uint8Array>, format: number): void; getBytes(): ReadableStream<Uint8Array> }
+const literalData = (): LiteralData => new openpgp.LiteralDataPacket() as unknown as LiteralData;
+
 // openpgp.js types omit this public constructor.
 const Cleartext = openpgp.CleartextMessage as unknown as new (text: string, signature: openpgp.Signature) => openpgp.CleartextMessage;
 
-/** Cleartext: the text openpgp.js checks is the signed text our parser produced. */
+/** Cleartext: the text checked is the signed text our parser produced, normalised as openpgp.js does for cleartext. */
 export function cleartextCheck(signedText: string): CryptoCheck {
-  return (packet, key, now) => settle(openpgp.verify({
-    message: new Cleartext(signedText, onePacket(packet)), verificationKeys: [key], date: now, expectSigned: false,
-  }));
+  const text = new Cleartext(signedText, new openpgp.Signature(new openpgp.PacketList())).getText();
+  return (packet, keyPacket, now) => {
+    const literal = literalData();
+    literal.setText(text);
+    return settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
+  };
 }
 
 /**
@@ -152,18 +238,20 @@ export function cleartextCheck(signedText: string): CryptoCheck {
  * per check), so memory stays flat whatever the artifact's size (in memory, 300 MB took 2 GB).
  */
 export function detachedCheck(openData: () => ReadableStream<Uint8Array>): CryptoCheck {
-  return async (packet, key, now) => {
+  return async (packet, keyPacket, now) => {
+    const literal = literalData();
+    literal.setBytes(openData(), openpgp.enums.literal.binary);
+    const verification = settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
+    // The digest is computed as the data streams through: the check reads a passive copy, so the
+    // original must be read to the end for it to see every byte.
     try {
-      const { data, signatures } = await openpgp.verify({
-        message: await openpgp.createMessage({ binary: openData() }), signature: onePacket(packet), verificationKeys: [key], date: now, expectSigned: false, format: 'binary',
-      });
-      // The digest is computed as the data streams through: read it to the end, then the verdict settles.
-      const reader = data.getReader();
+      const reader = literal.getBytes().getReader();
       while (!(await reader.read()).done) { /* the bytes themselves are not needed */ }
-      return await settle(Promise.resolve({ signatures }));
     } catch (e) {
+      await verification;
       return errorText(e);
     }
+    return verification;
   };
 }
 
@@ -194,6 +282,42 @@ async function readPackets(input: string | Uint8Array): Promise<openpgp.Signatur
   }
 }
 
+type Verdict = { code: OutcomeCode; message: string; signer?: Signer; range?: Range };
+
+/** The verdict on one signature packet whose hints name known keys. */
+async function judgeOne(facts: PacketFacts, candidates: Candidate[], allowed: LoadedKey[], input: SignatureInput): Promise<Verdict> {
+  const { packet } = facts;
+  const { now } = input;
+  const headerHashes = new Set(input.headerHashes ?? []);
+  const named = `key ${facts.issuer}`;
+  if (!input.classes.includes(packet.signatureType ?? -1)) {
+    return { code: 'signature-invalid', message: `The signature is of class 0x${(packet.signatureType ?? 0).toString(16).padStart(2, '0')}, which does not sign this kind of data.` };
+  }
+  if (facts.created.getTime() > now.getTime()) {
+    // openpgp.js refuses it too, but as "does not match": say what is actually wrong.
+    return { code: 'signature-invalid', message: `The signature by ${named} is dated ${day(facts.created)}, later than now (${day(now)}): it cannot be checked before that time. Check this computer's clock, or ask for a new signature.` };
+  }
+  if (headerHashes.size && !headerHashes.has(facts.hash)) {
+    return { code: 'malformed', message: `The "Hash:" header says ${[...headerHashes].join(', ')} but the signature uses ${facts.hash}: the header was edited.`, ...(input.headerRange ? { range: input.headerRange } : {}) };
+  }
+  const material = await verifyingMaterial(facts, candidates, input.crypto, now);
+  if (!material.fingerprint) {
+    return { code: 'signature-invalid', message: `The signature by ${named} does not match the signed data (${material.error}): it was changed after signing, or made by another key.` };
+  }
+  const owner = ownerOf(material.fingerprint, allowed);
+  if (Array.isArray(owner)) {
+    const claimants = [...new Set(owner.map((c) => c.key.info.fingerprint))].join(', ');
+    return { code: 'unknown-signer', message: `The signature was made by key ${material.fingerprint}, which several keys in your keyrings claim as theirs (${claimants}): who signed cannot be told. Remove the key that is not the signer's.` };
+  }
+  const signer = signerOf(owner.key, owner.part, facts.created);
+  if (WEAK_HASHES.has(facts.hash)) {
+    return { code: 'weak-hash', message: `Signed by ${who(signer)} with ${facts.hash}, which is broken for signatures. Ask the maintainer to re-sign (SHA-256 or better).`, signer };
+  }
+  const policy = keyPolicy(owner, signer, now);
+  if (policy) return { ...policy, ...(owner.claim === Claim.BoundSubkey ? {} : { signer }) };
+  return { code: 'verified', message: '', signer };
+}
+
 /**
  * Verdict on a set of signatures. Every signature by a known key must hold; signatures by unknown
  * keys are a warning when a known one holds.
@@ -203,46 +327,29 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
   const packets = await readPackets(input.armoredOrBinary);
   if (typeof packets === 'string') return { code: 'malformed', message: `The signature block cannot be read: ${packets}.`, warnings };
   if (packets.length === 0) return { code: 'malformed', message: 'The signature block holds no signature packet.', warnings };
-  const { keys, now } = input;
-  const trusted = input.trustedFingerprints?.length ? new Set(input.trustedFingerprints.map((f) => f.replace(/\s/g, '').toUpperCase())) : undefined;
-  const allowed = trusted ? keys.filter((k) => trusted.has(k.info.fingerprint)) : keys;
-  const headerHashes = new Set(input.headerHashes ?? []);
-
   const all = packets.map(factsOf);
   const issuers = all.map((f) => f.issuer);
-  let first: SignatureCheck | undefined;
+  if (packets.length > MAX_SIGNATURE_PACKETS) {
+    return { code: 'malformed', message: `The signature block holds ${packets.length} signatures; more than ${MAX_SIGNATURE_PACKETS} is no real release signature, so none was checked.`, warnings, issuers };
+  }
+  const { keys } = input;
+  const trusted = input.trustedFingerprints?.length ? new Set(input.trustedFingerprints.map((f) => f.replace(/\s/g, '').toUpperCase())) : undefined;
+  const allowed = trusted ? keys.filter((k) => trusted.has(k.info.fingerprint)) : keys;
+  const hinted = (keySet: LoadedKey[], f: PacketFacts) => claimsOn(keySet, (p) => f.hints.has(p.fingerprint) || f.hints.has(p.keyId))
+    .sort((a, b) => a.claim - b.claim);
+
   let signer: Signer | undefined;
   const unknown: PacketFacts[] = [];
   for (const facts of all) {
-    const { packet } = facts;
-    const found = findIssuer(facts, allowed);
-    if (!found) { unknown.push(facts); continue; }
-    const s = signerOf(found.key, found.part, facts.created);
-    const fail = (code: OutcomeCode, message: string, range?: Range) => { first ??= { code, message, signer: s, warnings, issuers, ...(range ? { range } : {}) }; };
-    if (headerHashes.size && !headerHashes.has(facts.hash)) {
-      fail('malformed', `The "Hash:" header says ${[...headerHashes].join(', ')} but the signature uses ${facts.hash}: the header was edited.`, input.headerRange);
-    } else if (WEAK_HASHES.has(facts.hash)) {
-      fail('weak-hash', `Signed by ${who(s)} with ${facts.hash}, which is broken for signatures. Ask the maintainer to re-sign (SHA-256 or better).`);
-    } else if (!input.classes.includes(packet.signatureType ?? -1)) {
-      fail('signature-invalid', `The signature is of class 0x${(packet.signatureType ?? 0).toString(16).padStart(2, '0')}, which does not sign this kind of data.`);
-    } else if (facts.created.getTime() > now.getTime()) {
-      // openpgp.js refuses it too, but as "does not match": say what is actually wrong.
-      fail('signature-invalid', `The signature by ${who(s)} is dated ${day(facts.created)}, later than now (${day(now)}): it cannot be checked before that time. Check this computer's clock, or ask for a new signature.`);
-    } else {
-      const policy = keyPolicy(found.key, found.part, s, now);
-      if (policy) {
-        fail(policy.code, policy.message);
-      } else {
-        const error = await input.crypto(packet, found.key.key, now);
-        if (error) fail('signature-invalid', `The signature by ${who(s)} does not match the signed data (${error}): it was changed after signing.`);
-      }
-    }
-    signer ??= s;
+    const candidates = hinted(allowed, facts);
+    if (candidates.length === 0) { unknown.push(facts); continue; }
+    const verdict = await judgeOne(facts, candidates, allowed, input);
+    if (verdict.code !== 'verified') return { ...verdict, warnings, issuers };
+    signer ??= verdict.signer;
   }
-  if (first) return first;
   if (!signer) {
     const named = unknown.map((u) => u.issuer).join(', ');
-    const inRings = keys.some((k) => unknown.some((u) => findIssuer(u, [k])));
+    const inRings = unknown.some((u) => hinted(keys, u).length > 0);
     const message = inRings
       ? `Signed by ${named}, which is in your keyrings but not in your trusted fingerprints (helmProvenance.trustedFingerprints).`
       : `Signed by key ${named}, which is not in your keyrings. If you trust it, import it (gpg --recv-keys ${named}) or add a keyring that holds it.`;
