@@ -5,7 +5,7 @@ import type { KeyInfo, KeyPart } from './keyTypes';
 import { countWork } from './work';
 
 type SignaturePacket = openpgp.SignaturePacket;
-type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.SecretKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretSubkeyPacket;
+export type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.SecretKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretSubkeyPacket;
 
 /**
  * openpgp.js refuses DSA, ElGamal, short RSA and MD5/RIPEMD self-signatures by default. A weak key must

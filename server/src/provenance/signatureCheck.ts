@@ -1,10 +1,11 @@
-// Checks the PGP signature of a parsed provenance document against the user's keys. The text handed to
-// openpgp.js is the signed text our own parser produced, so what is verified is exactly what the rest
-// of the engine reads. Key policy (weak, revoked, expired, wrong usage) is decided here from the key
-// itself, each with its own code, before the signature is trusted.
+// Checks the PGP signature of a parsed provenance document (or a detached signature) against the user's
+// keys. The text checked is the signed text our own parser produced, so what is verified is exactly
+// what the rest of the engine reads. Which key signed is decided here, by the key packet whose material
+// verifies (issuer subpackets are only hints), and key policy (weak, revoked, expired, wrong usage) is
+// judged on that key packet at the time of checking, each with its own code.
 import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem, Range } from './codes';
-import { checkCost } from './keyInfo';
+import { checkCost, type AnyKeyPacket } from './keyInfo';
 import { signatureIssuerHints } from './keyPackets';
 import type { KeyPart, LoadedKey } from './keyTypes';
 import { countWork } from './work';
@@ -12,7 +13,6 @@ import { printable, type ProvDocument } from './provDocument';
 
 const WEAK_HASHES = new Set(['MD5', 'SHA1', 'RIPEMD']);
 
-type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretKeyPacket | openpgp.SecretSubkeyPacket;
 
 export interface Signer {
   fingerprint: string;
