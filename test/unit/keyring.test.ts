@@ -424,3 +424,16 @@ test('limits: a file reads at most its budget of keys and signatures, and says w
   assert.equal(keybox.keyblocks.length, 2);
   assert.equal(keybox.truncated, true);
 });
+
+test('keybox: a blob flagged ephemeral (0x0002) is skipped, as GnuPG and Helm skip it', () => {
+  const original = Buffer.from(fs.readFileSync(path.join(signedKeyrings, 'pubring.kbx')));
+  const keyblocks = readKeybox(original).keyblocks;
+  // The blob holding the first keyblock: blobs follow one another, each starting with its length.
+  let blob = 0;
+  while (blob + original.readUInt32BE(blob) <= keyblocks[0].offset) blob += original.readUInt32BE(blob);
+  const flagged = Buffer.from(original);
+  flagged[blob + 7] |= 0x02;
+  const read = readKeybox(flagged).keyblocks;
+  assert.equal(read.length, keyblocks.length - 1);
+  assert.ok(!read.some((k) => k.offset === keyblocks[0].offset));
+});

@@ -24,6 +24,11 @@ function archiveOf(caseName: string): string {
   return path.join(dir, tgz);
 }
 
+test('signed corpus: every case folder is in manifest.jsonl, and every manifest line has its folder', () => {
+  const folders = fs.readdirSync(signedCases, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  assert.deepEqual(signedManifest().map((c) => c.case).sort(), folders);
+});
+
 for (const ring of ['pubring.gpg', 'pubring.asc', 'pubring.kbx', 'KEYS']) {
   test(`signed corpus: every case gives its code with ${ring}`, async () => {
     const keys = await keysFrom(path.join(signedKeyrings, ring));

@@ -1,7 +1,9 @@
 // GnuPG 2.1+ keyboxes (`pubring.kbx`), read without GnuPG: a sequence of blobs, each starting with
 // its total length (u32, big-endian) and type. The first blob is the header (type 1, magic `KBXf` at
 // bytes 8..11); OpenPGP blobs (type 2) hold one keyblock at the offset/length stored in bytes 8..15,
-// relative to the blob. X.509 blobs (type 3) and empty ones (type 0) are skipped. Never throws.
+// relative to the blob. X.509 blobs (type 3), empty ones (type 0) and ephemeral ones (blob flag 0x0002
+// at bytes 6..7: keys gpg only held while looking something up) are skipped, as GnuPG and Helm skip
+// them. Never throws.
 
 export interface KeyboxContent {
   /** Each OpenPGP keyblock, with its offset in the keybox file. */
@@ -13,6 +15,7 @@ export interface KeyboxContent {
 }
 
 const BlobType = { empty: 0, header: 1, openpgp: 2 } as const;
+const EPHEMERAL_FLAG = 0x0002;
 const MIN_BLOB = 16;
 
 function u32(bytes: Uint8Array, offset: number): number {
@@ -48,7 +51,8 @@ export function readKeybox(bytes: Uint8Array, maxKeyblocks = Infinity): KeyboxCo
       content.truncated = true;
       break;
     }
-    if (type === BlobType.openpgp) {
+    const ephemeral = ((bytes[offset + 6] << 8) | bytes[offset + 7]) & EPHEMERAL_FLAG;
+    if (type === BlobType.openpgp && !ephemeral) {
       const start = u32(bytes, offset + 8);
       const size = u32(bytes, offset + 12);
       if (start < MIN_BLOB || start + size > length) {
