@@ -13,9 +13,12 @@ function isChartCommandArgs(value: unknown): value is ChartCommandArgs {
   return typeof value === 'object' && value !== null && typeof (value as ChartCommandArgs).chartYaml === 'string';
 }
 
-/** Lens arguments name the archive when there is one: sign or verify that exact file; package the chart. */
+/**
+ * Lens arguments name the archive when there is one: verify that exact file. Signing and packaging
+ * take the chart, so the server signs the archive only when it is what the chart's source builds.
+ */
 function fromLensArgs(args: ChartCommandArgs, purpose: TargetPurpose): vscode.Uri {
-  const chosen = purpose === 'package' ? args.chartYaml : (args.archive ?? args.chartYaml);
+  const chosen = purpose === 'verify' ? (args.archive ?? args.chartYaml) : args.chartYaml;
   return vscode.Uri.parse(chosen);
 }
 

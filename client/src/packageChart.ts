@@ -32,7 +32,8 @@ export async function packageChart(deps: PackageDeps, arg: unknown): Promise<Pac
   void vscode.window
     .showInformationMessage(`Packaged ${messageText(`${result.chart.name} ${result.chart.version}`)} as ${messageText(displayName(archive))}.`, sign, reveal)
     .then((choice) => {
-      if (choice === sign) void vscode.commands.executeCommand(COMMAND_IDS.signChart, archive);
+      // The chart, not the archive: signing then checks the archive against the source it was built from.
+      if (choice === sign) void vscode.commands.executeCommand(COMMAND_IDS.signChart, target);
       if (choice === reveal) void vscode.commands.executeCommand('revealInExplorer', archive);
     });
   return result;

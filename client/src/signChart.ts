@@ -1,6 +1,8 @@
-// Sign Chart: the chart (picked if none is implied), packaged first when its archive is missing or
-// stale, a signing key (the default one, or picked), the passphrase when the server asks for it
-// (passphrase.ts), a progress notification, and the result with "Open .prov" and "Verify".
+// Sign Chart: the chart (picked if none is implied); its archive when it is what the chart's source
+// builds now, else refused with the differences and Package and Sign offered (the server decides:
+// signSource.ts), packaged first when it is missing or stale; a signing key (the default one, or
+// picked), the passphrase when the server asks for it (passphrase.ts), a progress notification, and
+// the result with "Open .prov" and "Verify".
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SignRequest, type SignResult } from '../../server/src/lsp/protocol';
@@ -28,26 +30,43 @@ async function chooseKey(deps: SignDeps, chartName: string): Promise<string | un
   return picked?.fingerprint;
 }
 
-function showSigned(result: SignResult): void {
+/** A chart archive (or its .prov) named by itself, not a chart folder or Chart.yaml. */
+function isArchiveTarget(target: vscode.Uri): boolean {
+  return /\.tgz(\.prov)?$/.test(target.fsPath);
+}
+
+function showSigned(result: SignResult, target: vscode.Uri): void {
   const signer = result.status.signer;
   const by = signer ? ` with ${messageText(signer.uid ?? signer.uids[0] ?? 'the key')} (${groupedFingerprint(signer.fingerprint)})` : '';
   const packaged = result.packaged ? ' (packaged first)' : '';
+  const archive = vscode.Uri.parse(result.archive);
+  // An archive signed as named: say which one, and whether it is what a chart folder next to it builds.
+  const origin = isArchiveTarget(target) ? ` ${messageText(result.origin.message)}` : '';
+  const name = isArchiveTarget(target) ? vscode.workspace.asRelativePath(archive) : path.basename(archive.fsPath);
+  const text = `Signed ${messageText(name)}${packaged}${by}.${origin}`;
   const openProv = 'Open .prov';
   const verify = 'Verify';
-  void vscode.window
-    .showInformationMessage(`Signed ${messageText(path.basename(vscode.Uri.parse(result.archive).fsPath))}${packaged}${by}.`, openProv, verify)
-    .then((choice) => {
-      if (choice === openProv) void vscode.window.showTextDocument(vscode.Uri.parse(result.prov));
-      if (choice === verify) void vscode.commands.executeCommand(COMMAND_IDS.verifyChart, vscode.Uri.parse(result.archive));
-    });
+  const shown = result.origin.kind === 'differs-from-source'
+    ? vscode.window.showWarningMessage(text, openProv, verify)
+    : vscode.window.showInformationMessage(text, openProv, verify);
+  void shown.then((choice) => {
+    if (choice === openProv) void vscode.window.showTextDocument(vscode.Uri.parse(result.prov));
+    if (choice === verify) void vscode.commands.executeCommand(COMMAND_IDS.verifyChart, archive);
+  });
 }
 
 function showSignFailure(code: string, message: string, target: vscode.Uri): void {
   const selectKey = 'Select Signing Key';
   const output = 'Show Output';
-  const actions = KEY_PROBLEMS.has(code) ? [selectKey, output] : [output];
+  const packageAndSign = 'Package and Sign';
+  const packageOnly = 'Package Chart';
+  // The chart's archive is not what its source builds: rebuilding it is the way forward.
+  const actions = code === 'archive-differs-from-source' ? [packageAndSign, packageOnly, output]
+    : KEY_PROBLEMS.has(code) ? [selectKey, output] : [output];
   void vscode.window.showErrorMessage(`Cannot sign ${messageText(displayName(target))}: ${messageText(message)}`, ...actions).then((choice) => {
     if (choice === selectKey) void vscode.commands.executeCommand(COMMAND_IDS.selectSigningKey);
+    if (choice === packageAndSign) void vscode.commands.executeCommand(COMMAND_IDS.packageAndSignChart, target);
+    if (choice === packageOnly) void vscode.commands.executeCommand(COMMAND_IDS.packageChart, target);
     if (choice === output) void vscode.commands.executeCommand(COMMAND_IDS.showOutput);
   });
 }
@@ -67,8 +86,8 @@ export async function signChart(deps: SignDeps, arg: unknown, packageFirst = fal
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Signing ${labelText(displayName(target))}`, cancellable: true },
     (progress, token) => {
-      progress.report({ message: 'packaging if needed, then signing…' });
-      return deps.server.send(SignRequest.type, { uri: target.toString(), key, packageIfNeeded: true }, token);
+      progress.report({ message: packageFirst ? 'packaging, then signing…' : 'checking the archive against the source (or packaging it), then signing…' });
+      return deps.server.send(SignRequest.type, { uri: target.toString(), key, packageIfNeeded: true, ...(packageFirst ? { packageFirst } : {}) }, token);
     },
   );
   if (!result.ok) {
@@ -78,8 +97,8 @@ export async function signChart(deps: SignDeps, arg: unknown, packageFirst = fal
     return undefined;
   }
   await deps.passphrases.commitPending();
-  deps.log.channel.info(`Signed ${vscode.Uri.parse(result.archive).fsPath}${result.packaged ? ' (packaged first)' : ''} → ${vscode.Uri.parse(result.prov).fsPath}`);
+  deps.log.channel.info(`Signed ${vscode.Uri.parse(result.archive).fsPath}${result.packaged ? ' (packaged first)' : ''} → ${vscode.Uri.parse(result.prov).fsPath}. ${result.origin.message}`);
   deps.log.channel.info(`Verify ${logLine(target, result.status)}`);
-  showSigned(result);
+  showSigned(result, target);
   return result;
 }

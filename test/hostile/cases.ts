@@ -8,9 +8,10 @@ import { keyCases } from './vectors/keys';
 import { packagingCases } from './vectors/packaging';
 import { pathCases } from './vectors/paths';
 import { provCases } from './vectors/prov';
+import { signSourceCases } from './vectors/signSource';
 import { yamlCases } from './vectors/yaml';
 
-export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases, ...detachedCases];
+export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases, ...detachedCases, ...signSourceCases];
 
 export function findCase(name: string): HostileCase | undefined {
   return allCases.find((c) => c.name === name);

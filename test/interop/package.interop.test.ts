@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { readChartArchive } from '../../server/src/provenance/archive';
+import { compareArchiveWithSource, describeDifferences } from '../../server/src/provenance/archiveVsSource';
 import { parseChartYaml, provenanceMetadataYaml } from '../../server/src/provenance/chartYaml';
 import { packageChart } from '../../server/src/provenance/package';
 import { helm, signedKeys, tempDir, type Run } from '../support/tools';
@@ -49,10 +50,18 @@ async function ours(dir: string, outDir: string, sourceDateEpoch?: number): Prom
   return r.value.archivePath;
 }
 
+/** Helm's own archive of `dir` is, file by file, what packaging `dir` writes: signing a chart accepts it. */
+async function assertSameAsSource(archive: string, dir: string): Promise<void> {
+  const compared = await compareArchiveWithSource(archive, dir);
+  assert.ok(compared.ok, !compared.ok ? compared.error.message : '');
+  assert.equal(compared.value.total, 0, describeDifferences(compared.value));
+}
+
 /** What Helm's archive and ours must agree on, and how Helm judges ours. */
 async function compareWithHelm(dir: string, name: string): Promise<void> {
   const helmArchive = path.join(work, `${name}-helm`, `${name}-0.1.0.tgz`);
   ok(helm(['package', dir, '-d', path.dirname(helmArchive)]), 'helm package');
+  await assertSameAsSource(helmArchive, dir);
   const ourArchive = await ours(dir, path.join(work, `${name}-ours`));
   assert.deepEqual(byChart(entriesOf(ourArchive)), byChart(entriesOf(helmArchive)), 'the same entries in the same order within each chart');
   for (const entry of entriesOf(helmArchive)) assert.equal(fileIn(ourArchive, entry), fileIn(helmArchive, entry), entry);
@@ -107,6 +116,7 @@ describe('packaging charts as helm package does', () => {
     touchAll(dir, t);
     ok(helm(['package', dir, '-d', path.join(work, 'same-time', 'helm')]), 'helm package');
     const ourArchive = await ours(dir, path.join(work, 'same-time', 'ours'), t);
+    await assertSameAsSource(path.join(work, 'same-time', 'helm', 'demo-0.1.0.tgz'), dir);
     const helmTar = zlib.gunzipSync(fs.readFileSync(path.join(work, 'same-time', 'helm', 'demo-0.1.0.tgz')));
     const ourTar = zlib.gunzipSync(fs.readFileSync(ourArchive));
     assert.equal(ourTar.length, helmTar.length);
@@ -152,6 +162,7 @@ describe("Chart metadata written exactly as Helm 4 writes it", () => {
     assert.equal(provenanceMetadataYaml(read.value.metadata), signed);
     const ourArchive = await ours(dir, path.join(work, 'rich', 'ours'));
     assert.equal(fileIn(ourArchive, 'rich/Chart.yaml'), fileIn(archive, 'rich/Chart.yaml'));
+    await assertSameAsSource(archive, dir);
   });
 
   test('unquoted YAML 1.1 scalars become the same text as in Helm', async () => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Problem } from '../provenance/codes';
 import type { Keyring, LoadedKey } from '../provenance/keyTypes';
+import type { ArchiveToSign } from '../provenance/signSource';
 import { formatKey, formatOutcome, formatProblem, jsonLine, outcomeJson } from './format';
 import { printable } from '../provenance/provDocument';
 
@@ -14,7 +15,9 @@ Commands:
   verify <archive|dir>... [--keyring F]... [--trust FPR]... [--json]
                           verify chart archives against their .prov files (dirs: every *.tgz)
   sign <chart-dir|archive> --key <fpr|uid> [--keyring secring]... [--passphrase-file F|-] [--gpg] [-d dir]
-                          sign an archive (a directory is packaged first)
+                          sign an archive; for a directory, its <name>-<version>.tgz in -d (default .)
+                          when it is what packaging the directory writes now, else refused — or
+                          packaged first when there is none
   package <chart-dir> [-d dir] [--sign --key <fpr|uid> ...]
                           package a chart directory as helm package does, reproducibly
   lint <file.prov|KEYS>...  report problems with codes and line:column
@@ -125,22 +128,25 @@ const signOptions = {
 
 type SignValues = { key?: string; keyring?: string[]; 'passphrase-file'?: string; gpg?: boolean; 'gpg-home'?: string };
 
-async function signArchiveWith(archivePath: string, values: SignValues, io: Io): Promise<number> {
-  if (!values.key) throw new UsageError('sign needs --key <fingerprint|user id>');
+/** Signs `toSign` (its bytes pinned when they were packaged or compared) and says where it came from. */
+async function signArchiveWith(toSign: ArchiveToSign, values: SignValues, io: Io): Promise<number> {
+  const { archivePath, sha256: expectedSha256 } = toSign;
+  const keyQuery = values.key as string;
   const passphrase = readPassphrase(values['passphrase-file'], io);
   const signed = values.gpg
-    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: values.key, passphrase, gpgHome: values['gpg-home'] })
-    : await (await import('../provenance/sign')).signArchive({ archivePath, keyQuery: values.key, secretKeyrings: values.keyring ?? [], passphrase });
+    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery, passphrase, gpgHome: values['gpg-home'], expectedSha256 })
+    : await (await import('../provenance/sign')).signArchive({ archivePath, keyQuery, secretKeyrings: values.keyring ?? [], passphrase, expectedSha256 });
   if (!signed.ok) {
     io.err(`Error: ${signed.error.message} [${signed.error.code}]`);
     return 1;
   }
-  io.out(`Signed ${path.basename(archivePath)} → ${signed.value.provPath}`);
+  io.out(`Signed ${printable(archivePath, 2000)} → ${printable(signed.value.provPath, 2000)}`);
   io.out(`Using Key With Fingerprint: ${signed.value.fingerprint}`);
+  if (toSign.origin.kind !== 'packaged') io.out((await import('../provenance/signSource')).describeOrigin(toSign));
   return 0;
 }
 
-async function packageDir(dir: string, destination: string | undefined, io: Io): Promise<string | undefined> {
+async function packageDir(dir: string, destination: string | undefined, io: Io): Promise<ArchiveToSign | undefined> {
   const { packageChart } = await import('../provenance/package');
   const packaged = await packageChart(dir, { outDir: destination ?? process.cwd() });
   if (!packaged.ok) {
@@ -148,27 +154,42 @@ async function packageDir(dir: string, destination: string | undefined, io: Io):
     return undefined;
   }
   io.out(`Successfully packaged chart and saved it to: ${packaged.value.archivePath}`);
-  return packaged.value.archivePath;
+  const { archivePath, sha256, warnings } = packaged.value;
+  return { archivePath, sha256, origin: { kind: 'packaged', chartDir: dir }, warnings };
 }
 
+/**
+ * `sign <chart-dir>` signs the archive of the source as it is now: the existing `<name>-<version>.tgz`
+ * in the destination only when it is what packaging the directory writes, else a fresh package when
+ * there is none (docs/security.md). `sign <archive>` signs that archive and says whether it matches a
+ * chart folder next to it.
+ */
 async function signCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, signOptions);
   if (positionals.length !== 1) throw new UsageError('sign takes one chart directory or archive');
-  let target = positionals[0];
-  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-    const archive = await packageDir(target, values.destination as string | undefined, io);
-    if (!archive) return 1;
-    target = archive;
+  if (!values.key) throw new UsageError('sign needs --key <fingerprint|user id>');
+  const target = positionals[0];
+  const { archiveAsGiven, archiveForChart } = await import('../provenance/signSource');
+  if (!fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) return signArchiveWith(await archiveAsGiven(target), values as SignValues, io);
+  const destination = (values.destination as string | undefined) ?? process.cwd();
+  const chosen = await archiveForChart(target, destination, {
+    rebuildHint: `Rebuild it from the source and sign it: helm-prov package ${target} -d ${destination} --sign --key ${values.key}`,
+  });
+  if (!chosen.ok) {
+    io.err(`Error: ${printable(chosen.error.message, 4000)} [${chosen.error.code}]`);
+    return 1;
   }
-  return signArchiveWith(target, values as SignValues, io);
+  if (chosen.value.origin.kind === 'packaged') io.out(`Successfully packaged chart and saved it to: ${chosen.value.archivePath}`);
+  return signArchiveWith(chosen.value, values as SignValues, io);
 }
 
 async function packageCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { ...signOptions, sign: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError('package takes one chart directory');
-  const archive = await packageDir(positionals[0], values.destination as string | undefined, io);
-  if (!archive) return 1;
-  return values.sign ? signArchiveWith(archive, values as SignValues, io) : 0;
+  if (values.sign && !values.key) throw new UsageError('sign needs --key <fingerprint|user id>');
+  const packaged = await packageDir(positionals[0], values.destination as string | undefined, io);
+  if (!packaged) return 1;
+  return values.sign ? signArchiveWith(packaged, values as SignValues, io) : 0;
 }
 
 async function lintCommand(args: string[], io: Io): Promise<number> {

@@ -1,18 +1,21 @@
-// The client's requests that change files or need keys: package, sign, list signing keys, verify a
-// detached signature. Thin over the engine; the passphrase comes from the client through a request and
-// is never logged, stored or put into a message. Packaging and signing code is loaded on first use:
-// most sessions only verify, and the server should start fast.
+// The client's requests that change files or need keys: package, sign (which archive a chart's signing
+// signs: signSource.ts), list signing keys, verify a detached signature. Thin over the engine; the
+// passphrase comes from the client through a request and is never logged, stored or put into a
+// message. Packaging and signing code is loaded on first use: most sessions only verify, and the
+// server should start fast.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Problem, Result } from '../provenance/codes';
 import { verifyDetached } from '../provenance/detached';
 import { loadKeyringFile } from '../provenance/keyring';
 import { printable } from '../provenance/provDocument';
+import type { PackageResult as EnginePackageResult } from '../provenance/package';
 import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
+import type { ArchiveToSign } from '../provenance/signSource';
 import type { KeySet } from './keyStore';
 import type {
   HelmProvenanceSettings, ListSigningKeysResult, PackageParams, PackageResult, PassphraseParams, RequestError, RequestResult,
-  SignParams, SignResult, SigningKeyItem, StatusParams, VerifyFileParams, VerifyFileResult,
+  SignOrigin, SignParams, SignResult, SigningKeyItem, StatusParams, VerifyFileParams, VerifyFileResult,
 } from './protocol';
 import { expandHome } from './settings';
 import { signerSummary } from './status';
@@ -59,15 +62,19 @@ function packageFolder(ctx: ActionContext, chartFolder: string, outDir: string |
   return explicit ?? ctx.outputFolders[0] ?? path.dirname(chartFolder);
 }
 
+/** Packages the chart of `chartYaml` into `outDir` (the engine's result, for sign to pin its digest). */
+async function packageInto(chartYaml: string, outDir: string, ctx: ActionContext): Promise<Result<EnginePackageResult>> {
+  ctx.progress(`Packaging ${path.basename(path.dirname(chartYaml))}…`);
+  await fs.mkdir(outDir, { recursive: true }).catch(() => undefined);
+  const { packageChart } = await import('../provenance/package');
+  return packageChart(path.dirname(chartYaml), { outDir });
+}
+
 export async function packageRequest(params: PackageParams, ctx: ActionContext): Promise<RequestResult<PackageResult>> {
   const file = uriToPath(params.uri);
   const chartYaml = file ? await chartYamlOf(file) : undefined;
   if (!chartYaml) return failure('chart-invalid', `${params.uri} is not a chart folder or a Chart.yaml.`);
-  const outDir = packageFolder(ctx, path.dirname(chartYaml), params.outDir);
-  ctx.progress(`Packaging ${path.basename(path.dirname(chartYaml))}…`);
-  await fs.mkdir(outDir, { recursive: true }).catch(() => undefined);
-  const { packageChart } = await import('../provenance/package');
-  const packaged = await packageChart(path.dirname(chartYaml), { outDir });
+  const packaged = await packageInto(chartYaml, packageFolder(ctx, path.dirname(chartYaml), params.outDir), ctx);
   if (!packaged.ok) return fromProblem(packaged.error);
   await ctx.statusOf(pathToUri(chartYaml));
   return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: printable(packaged.value.name), version: printable(packaged.value.version) } };
@@ -131,10 +138,12 @@ function chooseKey(requested: string | undefined, settings: HelmProvenanceSettin
   return { ok: false, error };
 }
 
-async function signWithOpenpgp(archivePath: string, query: string, candidate: SigningKeyCandidate | undefined, ctx: ActionContext): Promise<Result<EngineSignResult>> {
+async function signWithOpenpgp(
+  archivePath: string, query: string, candidate: SigningKeyCandidate | undefined, expectedSha256: string | undefined, ctx: ActionContext,
+): Promise<Result<EngineSignResult>> {
   const { signArchive } = await import('../provenance/sign');
   const keyrings = secretKeyrings(ctx.settings);
-  let result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings });
+  let result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings, expectedSha256 });
   for (let attempt = 1; !result.ok && attempt <= MAX_PASSPHRASE_ATTEMPTS; attempt++) {
     const code = result.error.code;
     if (code !== 'passphrase-required' && code !== 'passphrase-wrong') break;
@@ -144,34 +153,65 @@ async function signWithOpenpgp(archivePath: string, query: string, candidate: Si
     });
     if (passphrase === undefined) return { ok: false, error: { code: 'passphrase-required', severity: 'error', message: 'Signing cancelled: no passphrase was given.' } };
     ctx.progress('Signing…');
-    result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings, passphrase });
+    result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings, passphrase, expectedSha256 });
   }
   return result;
+}
+
+/**
+ * The archive Sign Chart signs for a chart (docs/security.md, "What Sign Chart signs"): a fresh package
+ * for Package and Sign; otherwise the chart's archive only when it is what packaging the chart folder
+ * writes now, and a fresh package when there is none.
+ */
+async function archiveOfChart(params: SignParams, chartYaml: string, ctx: ActionContext): Promise<Result<ArchiveToSign>> {
+  const chartFolder = path.dirname(chartYaml);
+  if (params.packageFirst) {
+    const packaged = await packageInto(chartYaml, packageFolder(ctx, chartFolder, params.outDir), ctx);
+    if (!packaged.ok) return packaged;
+    const { archivePath, sha256, warnings } = packaged.value;
+    return { ok: true, value: { archivePath, sha256, origin: { kind: 'packaged', chartDir: chartFolder }, warnings } };
+  }
+  const found = await ctx.chartArchive(chartYaml);
+  const existing = found.needsPackage ? undefined : found.archive;
+  if (!existing && params.packageIfNeeded === false) {
+    return { ok: false, error: { code: 'missing-archive', severity: 'error', message: 'The chart is not packaged (or its archive is stale); package it first.' } };
+  }
+  ctx.progress(existing ? `Comparing ${path.basename(existing)} with the chart's source…` : `Packaging ${path.basename(chartFolder)}…`);
+  const { archiveForChart } = await import('../provenance/signSource');
+  return archiveForChart(chartFolder, existing ? path.dirname(existing) : packageFolder(ctx, chartFolder, params.outDir), {
+    mayPackage: params.packageIfNeeded !== false,
+    rebuildHint: 'Package Chart to rebuild it from the source, then sign (or Package and Sign).',
+  });
+}
+
+/** A `.tgz` (or its `.prov`) named by the request, signed as it is. */
+async function archiveAsNamed(file: string, ctx: ActionContext): Promise<ArchiveToSign | undefined> {
+  const archivePath = file.endsWith('.tgz') ? file : file.endsWith('.tgz.prov') ? file.slice(0, -'.prov'.length) : undefined;
+  if (!archivePath) return undefined;
+  ctx.progress(`Comparing ${path.basename(archivePath)} with a chart source next to it…`);
+  return (await import('../provenance/signSource')).archiveAsGiven(archivePath);
+}
+
+async function originOf(toSign: ArchiveToSign): Promise<SignOrigin> {
+  const { describeOrigin } = await import('../provenance/signSource');
+  const { origin } = toSign;
+  return { kind: origin.kind, ...('chartDir' in origin ? { chartFolder: pathToUri(path.resolve(origin.chartDir)) } : {}), message: describeOrigin(toSign) };
 }
 
 export async function signRequest(params: SignParams, ctx: ActionContext): Promise<RequestResult<SignResult>> {
   const file = uriToPath(params.uri);
   if (!file) return failure('io-error', `${params.uri} is not a local file.`);
-  let archivePath: string | undefined;
-  let packaged = false;
   const chartYaml = await chartYamlOf(file);
+  let toSign: ArchiveToSign | undefined;
   if (chartYaml) {
-    const found = await ctx.chartArchive(chartYaml);
-    if (found.needsPackage || !found.archive) {
-      if (params.packageIfNeeded === false) return failure('missing-archive', 'The chart is not packaged (or its archive is stale); package it first.');
-      const done = await packageRequest({ uri: pathToUri(chartYaml), ...(params.outDir ? { outDir: params.outDir } : {}) }, ctx);
-      if (!done.ok) return done;
-      archivePath = uriToPath(done.archive);
-      packaged = true;
-    } else {
-      archivePath = found.archive;
-    }
-  } else if (file.endsWith('.tgz')) {
-    archivePath = file;
-  } else if (file.endsWith('.tgz.prov')) {
-    archivePath = file.slice(0, -'.prov'.length);
+    const chosenArchive = await archiveOfChart(params, chartYaml, ctx);
+    if (!chosenArchive.ok) return fromProblem(chosenArchive.error);
+    toSign = chosenArchive.value;
+  } else {
+    toSign = await archiveAsNamed(file, ctx);
   }
-  if (!archivePath) return failure('chart-invalid', `${params.uri} is not a chart folder, a Chart.yaml or a chart archive.`);
+  if (!toSign) return failure('chart-invalid', `${params.uri} is not a chart folder, a Chart.yaml or a chart archive.`);
+  const { archivePath, sha256: expectedSha256 } = toSign;
 
   ctx.progress('Looking up the signing key…');
   const list = await signingKeys(ctx.settings);
@@ -180,12 +220,15 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
   const { query, candidate } = chosen.value;
   ctx.progress(`Signing ${path.basename(archivePath)}…`);
   const signed = ctx.settings.signingBackend === 'gpg'
-    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, ...gpgOptions(ctx.settings) })
-    : await signWithOpenpgp(archivePath, query, candidate, ctx);
+    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, expectedSha256, ...gpgOptions(ctx.settings) })
+    : await signWithOpenpgp(archivePath, query, candidate, expectedSha256, ctx);
   if (!signed.ok) return fromProblem(signed.error);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
   if ('error' in status) return failure('io-error', status.error);
-  return { ok: true, archive: pathToUri(signed.value.archivePath), prov: pathToUri(signed.value.provPath), packaged, status };
+  return {
+    ok: true, archive: pathToUri(signed.value.archivePath), prov: pathToUri(signed.value.provPath),
+    packaged: toSign.origin.kind === 'packaged', origin: await originOf(toSign), status,
+  };
 }
 
 export async function verifyFileRequest(params: VerifyFileParams, ctx: ActionContext): Promise<RequestResult<VerifyFileResult>> {

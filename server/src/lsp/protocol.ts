@@ -211,15 +211,38 @@ export namespace PackageRequest {
   export const type = new RequestType<PackageParams, RequestResult<PackageResult>, void>(method);
 }
 
+/**
+ * For a Chart.yaml or chart folder, what is signed is the archive of the source as it is now: an
+ * existing `<name>-<version>.tgz` only when it is what packaging the folder writes (else the request
+ * fails with `archive-differs-from-source`), a fresh package when there is none. A `.tgz` (or its
+ * `.prov`) is signed as it is, and the result says whether it matches a chart folder next to it.
+ */
 export interface SignParams extends ChartTargetParams {
   /** Fingerprint (or key id / user id query) of the key to sign with; default: defaultSigningKey, else the only usable key. */
   key?: string;
   /** Package the chart first when the archive is missing or stale (default true for a Chart.yaml or folder). */
   packageIfNeeded?: boolean;
+  /** Package the chart now (replacing its archive), then sign: Package and Sign. */
+  packageFirst?: boolean;
   outDir?: string;
 }
 
-export interface SignResult { archive: string; prov: string; packaged: boolean; status: StatusParams }
+/** Where the signed archive came from. */
+export interface SignOrigin {
+  /**
+   * `packaged`: from the chart folder just now; `matches-source`: an existing archive identical to what
+   * packaging the chart folder writes; `differs-from-source`: an archive signed as asked that differs
+   * from the chart folder next to it; `no-source`: an archive signed as asked, with no chart folder of
+   * it next to it.
+   */
+  kind: 'packaged' | 'matches-source' | 'differs-from-source' | 'no-source';
+  /** The chart folder packaged or compared with. */
+  chartFolder?: string;
+  /** One sentence saying so, escaped. */
+  message: string;
+}
+
+export interface SignResult { archive: string; prov: string; packaged: boolean; origin: SignOrigin; status: StatusParams }
 
 export namespace SignRequest {
   export const method = 'helmProvenance/sign';

@@ -190,8 +190,9 @@ connection.onExecuteCommand(async (params) => {
   }
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {
     await service.whenSettingsLoaded();
-    const signed = await signRequest({ uri: args.chartYaml }, actionContext(() => undefined));
-    if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov}`);
+    const packageFirst = params.command === COMMANDS.packageAndSignChart;
+    const signed = await signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined));
+    if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov}: ${signed.origin.message}`);
     else showMessage(MessageType.Error, `${signed.error.message} [${signed.error.code}]`);
   }
 });

@@ -39,6 +39,7 @@ export type EngineErrorCode =
   | 'chart-unsafe-path'
   | 'archive-invalid'
   | 'archive-too-large'
+  | 'archive-differs-from-source'
   | 'key-not-found'
   | 'key-ambiguous'
   | 'key-unusable'

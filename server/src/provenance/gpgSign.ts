@@ -26,6 +26,8 @@ export interface GpgSignOptions extends GpgOptions {
   keyQuery: string;
   /** Given to gpg through loopback pinentry on a pipe; without it gpg-agent asks (pinentry, card PIN). */
   passphrase?: string;
+  /** Sign only these bytes: the SHA-256 of the archive as it was checked (against its chart source). */
+  expectedSha256?: string;
 }
 
 const SIGN_TIMEOUT_MS = 120_000;
@@ -177,7 +179,7 @@ export async function gpgSignArchive(options: GpgSignOptions): Promise<Result<Si
   const { info } = found.value;
   const part = chooseSigningPart(info, now, (p: KeyPart) => secrets.value.usableSecrets.has(p.fingerprint), options.keyQuery);
   if (!part.ok) return part;
-  const prepared = await provenanceBodyFor(options.archivePath);
+  const prepared = await provenanceBodyFor(options.archivePath, options.expectedSha256);
   if (!prepared.ok) return prepared;
   const timeoutMs = options.timeoutMs ?? SIGN_TIMEOUT_MS;
   const run = await runGpg(

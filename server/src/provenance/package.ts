@@ -14,6 +14,7 @@
 // 5 MiB limit. Stale `*.tgz`/`*.prov` files are packaged as Helm does, with a warning, except the very
 // archive being written and its .prov, so packaging into the chart directory stays idempotent.
 // The archive is written atomically.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
@@ -49,6 +50,28 @@ export interface PackageResult {
   version: string;
   /** Entry paths in archive order (`<name>/Chart.yaml`, …). */
   entries: string[];
+  /** SHA-256 of the archive written, lowercase hex. */
+  sha256: string;
+  warnings: Problem[];
+}
+
+/** One file of the archive packaging would write. */
+export interface PackagedFile {
+  /** Full path in the archive: `<name>/templates/x.yaml`. */
+  path: string;
+  data: Buffer;
+  /** Chart.yaml and Chart.lock are written from what they say (Helm re-serializes them), not copied. */
+  rewritten?: 'chart-yaml' | 'chart-lock';
+}
+
+/** What packaging a chart directory would write, before anything is written. */
+export interface PackagePlan {
+  name: string;
+  version: string;
+  /** `<outDir>/<name>-<version>.tgz`, absolute. */
+  archivePath: string;
+  /** In archive order. */
+  files: PackagedFile[];
   warnings: Problem[];
 }
 
@@ -305,10 +328,10 @@ const PREFIX_SIZE = 155;
 
 interface TarEntry { path: string; data: Buffer }
 
-function collectEntries(chart: LoadedChart, prefix: string, out: TarEntry[]): void {
+function collectEntries(chart: LoadedChart, prefix: string, out: PackagedFile[]): void {
   const base = prefix === '' ? chart.meta.name : `${prefix}/${chart.meta.name}`;
-  out.push({ path: `${base}/Chart.yaml`, data: Buffer.from(archiveChartYaml(chart.meta), 'utf8') });
-  if (chart.meta.apiVersion === 'v2' && chart.lock) out.push({ path: `${base}/Chart.lock`, data: Buffer.from(archiveChartLock(chart.lock), 'utf8') });
+  out.push({ path: `${base}/Chart.yaml`, data: Buffer.from(archiveChartYaml(chart.meta), 'utf8'), rewritten: 'chart-yaml' });
+  if (chart.meta.apiVersion === 'v2' && chart.lock) out.push({ path: `${base}/Chart.lock`, data: Buffer.from(archiveChartLock(chart.lock), 'utf8'), rewritten: 'chart-lock' });
   if (chart.values) out.push({ path: `${base}/values.yaml`, data: chart.values });
   if (chart.schema) out.push({ path: `${base}/values.schema.json`, data: chart.schema });
   for (const f of [...chart.templates, ...chart.files]) out.push({ path: `${base}/${f.name}`, data: f.data });
@@ -423,10 +446,10 @@ function gzipDeterministic(data: Buffer): Buffer {
   return out;
 }
 
-// ---- The entry point.
+// ---- The entry points.
 
-export async function packageChart(chartDir: string, options: PackageOptions): Promise<Result<PackageResult>> {
-  let mtime = options.sourceDateEpoch;
+function resolveMtime(sourceDateEpoch: number | undefined): Result<number> {
+  let mtime = sourceDateEpoch;
   if (mtime === undefined) {
     const fromEnv = sourceDateEpochFromEnv();
     if (!fromEnv.ok) return fromEnv;
@@ -435,6 +458,23 @@ export async function packageChart(chartDir: string, options: PackageOptions): P
   if (!Number.isInteger(mtime) || mtime < 0 || mtime > MAX_USTAR_TIME) {
     return fail('chart-invalid', `sourceDateEpoch ${mtime} is not a whole number of seconds between 0 and ${MAX_USTAR_TIME}`);
   }
+  return ok(mtime);
+}
+
+export async function packageChart(chartDir: string, options: PackageOptions): Promise<Result<PackageResult>> {
+  const mtime = resolveMtime(options.sourceDateEpoch);
+  if (!mtime.ok) return mtime;
+  const plan = await planPackage(chartDir, options.outDir);
+  if (!plan.ok) return plan;
+  return writePackage(plan.value, mtime.value);
+}
+
+/**
+ * Everything packaging `chartDir` into `outDir` would write, read and checked as packaging does, but
+ * nothing written (outDir need not exist). The archive at the plan's path and its .prov are left out
+ * of the walk, as packaging over them leaves them out.
+ */
+export async function planPackage(chartDir: string, outDir: string): Promise<Result<PackagePlan>> {
   try {
     let root: string;
     try {
@@ -447,11 +487,9 @@ export async function packageChart(chartDir: string, options: PackageOptions): P
     // Name and version first: they name the output file, which must not be packaged into itself.
     const chartYamlPath = path.join(root, 'Chart.yaml');
     const head = await readChartYamlForName(root, chartYamlPath);
-    const outDir = path.resolve(options.outDir);
     const archiveName = `${head.name}-${head.version}.tgz`;
-    const archivePath = path.join(outDir, archiveName);
-    await fs.mkdir(outDir, { recursive: true });
-    const outReal = path.join(await fs.realpath(outDir), archiveName);
+    const archivePath = path.join(path.resolve(outDir), archiveName);
+    const outReal = path.join(await fs.realpath(outDir).catch(() => path.resolve(outDir)), archiveName);
 
     const rules = await readHelmIgnore(root);
     const state: WalkState = { root, rules, files: [], bytes: 0, walked: 0, skip: new Set([outReal, `${outReal}.prov`]), warnings: [] };
@@ -459,23 +497,39 @@ export async function packageChart(chartDir: string, options: PackageOptions): P
 
     const chart = loadChart(state.files, '', 0, { bytes: MAX_UNCOMPRESSED_BYTES - state.bytes });
     checkDependencies(chart);
-    const entries: TarEntry[] = [];
-    collectEntries(chart, '', entries);
+    const files: PackagedFile[] = [];
+    collectEntries(chart, '', files);
     const seen = new Set<string>();
-    for (const e of entries) {
+    for (const e of files) {
       if (seen.has(e.path)) throw new PackageError('chart-invalid', `${e.path} would be written twice (two subcharts with one name?)`);
       seen.add(e.path);
     }
-    if (entries.length > MAX_ENTRIES) throw new PackageError('archive-too-large', `the archive would hold more than ${MAX_ENTRIES} files`);
-    const tar = goTarBytes(entries, mtime);
-    if (tar.length > MAX_UNCOMPRESSED_BYTES) throw new PackageError('archive-too-large', `the archive would inflate to more than ${MAX_UNCOMPRESSED_BYTES / 1048576} MiB (Helm's limit)`);
-    const written = await writeFileAtomic(archivePath, gzipDeterministic(tar));
-    if (!written.ok) return written;
-    return ok({ archivePath, name: chart.meta.name, version: chart.meta.version, entries: entries.map((e) => e.path), warnings: state.warnings });
+    if (files.length > MAX_ENTRIES) throw new PackageError('archive-too-large', `the archive would hold more than ${MAX_ENTRIES} files`);
+    return ok({ name: chart.meta.name, version: chart.meta.version, archivePath, files, warnings: state.warnings });
   } catch (e) {
     if (e instanceof PackageError) return fail(e.code, e.message);
     return fail('io-error', `Cannot package ${chartDir}: ${describeIoError(e)}`);
   }
+}
+
+/** Writes a plan's archive (atomically), every entry dated `sourceDateEpoch` (default as in packageChart). */
+export async function writePackage(plan: PackagePlan, sourceDateEpoch?: number): Promise<Result<PackageResult>> {
+  const mtime = resolveMtime(sourceDateEpoch);
+  if (!mtime.ok) return mtime;
+  const tar = goTarBytes(plan.files, mtime.value);
+  if (tar.length > MAX_UNCOMPRESSED_BYTES) return fail('archive-too-large', `the archive would inflate to more than ${MAX_UNCOMPRESSED_BYTES / 1048576} MiB (Helm's limit)`);
+  const gzipped = gzipDeterministic(tar);
+  try {
+    await fs.mkdir(path.dirname(plan.archivePath), { recursive: true });
+  } catch (e) {
+    return fail('io-error', `Cannot create ${path.dirname(plan.archivePath)}: ${describeIoError(e)}`);
+  }
+  const written = await writeFileAtomic(plan.archivePath, gzipped);
+  if (!written.ok) return written;
+  return ok({
+    archivePath: plan.archivePath, name: plan.name, version: plan.version, entries: plan.files.map((e) => e.path),
+    sha256: createHash('sha256').update(gzipped).digest('hex'), warnings: plan.warnings,
+  });
 }
 
 async function readChartYamlForName(root: string, chartYamlPath: string): Promise<ChartMetadata> {

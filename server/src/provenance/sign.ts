@@ -37,6 +37,8 @@ export interface SignOptions {
   passphrase?: string;
   /** Time of the signature and of the expiry/revocation checks. */
   now?: Date;
+  /** Sign only these bytes: the SHA-256 of the archive as it was checked (against its chart source). */
+  expectedSha256?: string;
 }
 
 /** `$GNUPGHOME/secring.gpg` (else `~/.gnupg`): where Helm's docs export secret keys for `helm package --sign`. */
@@ -136,11 +138,17 @@ async function loadSecretKeys(secretKeyrings: string[], now: Date): Promise<Secr
   return result;
 }
 
-/** The `.prov` body for an archive: its own Chart.yaml metadata and its SHA-256. */
-export async function provenanceBodyFor(archivePath: string): Promise<Result<{ body: string; digest: string }>> {
+/**
+ * The `.prov` body for an archive: its own Chart.yaml metadata and its SHA-256. With `expectedSha256`,
+ * an archive whose bytes are no longer the ones checked before signing is refused.
+ */
+export async function provenanceBodyFor(archivePath: string, expectedSha256?: string): Promise<Result<{ body: string; digest: string }>> {
   // One read of the archive gives both its metadata and the digest of exactly those bytes.
   const chart = await readChartArchive(archivePath);
   if (!chart.ok) return chart;
+  if (expectedSha256 !== undefined && chart.value.sha256 !== expectedSha256) {
+    return fail('archive-differs-from-source', `${archivePath} changed after it was compared with its chart source; nothing was signed. Sign again.`);
+  }
   const body = composeProvenanceBody(provenanceMetadataYaml(chart.value.metadata), path.basename(archivePath), chart.value.sha256);
   return ok({ body, digest: `sha256:${chart.value.sha256}` });
 }
@@ -210,7 +218,7 @@ export async function signArchive(options: SignOptions): Promise<Result<SignResu
   const loaded = found.value;
   const part = chooseSigningPart(loaded.info, now, holdsSecret(loaded.key), options.keyQuery);
   if (!part.ok) return part;
-  const prepared = await provenanceBodyFor(options.archivePath);
+  const prepared = await provenanceBodyFor(options.archivePath, options.expectedSha256);
   if (!prepared.ok) return prepared;
   const unlocked = await unlockSigningPart(loaded, part.value, options.passphrase);
   if (!unlocked.ok) return unlocked;
