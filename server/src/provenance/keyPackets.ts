@@ -5,28 +5,11 @@
 // key's own self-signatures (newest first, capped). Third-party certifications are never used by this
 // project (no web of trust), so they are dropped. Every length is checked against the input.
 import { createHash } from 'node:crypto';
+import { enums } from 'openpgp';
 
-export const PacketTag = {
-  signature: 2,
-  secretKey: 5,
-  publicKey: 6,
-  secretSubkey: 7,
-  marker: 10,
-  trust: 12,
-  userId: 13,
-  publicSubkey: 14,
-  userAttribute: 17,
-} as const;
-
-const SignatureType = {
-  certGeneric: 0x10,
-  certPositive: 0x13,
-  subkeyBinding: 0x18,
-  directKey: 0x1f,
-  keyRevocation: 0x20,
-  subkeyRevocation: 0x28,
-  certRevocation: 0x30,
-} as const;
+// Packet tags and signature classes are openpgp.js's own tables (RFC 9580 §5, §5.2.1).
+const PacketTag = enums.packet;
+const SignatureType = enums.signature;
 
 /** Limits per key. Real keys stay far below them (Helm's KEYS: at most 3 user ids, 3 subkeys, 15 signatures). */
 export const KeyLimits = {
@@ -239,7 +222,7 @@ class KeyCollector {
 
   /** Takes a packet that follows the key; false for a key revocation issued by another key (a revocation certificate appended after this key). */
   add(bytes: Uint8Array, packet: RawPacket): boolean {
-    if (packet.tag === PacketTag.userId) {
+    if (packet.tag === PacketTag.userID) {
       this.startComponent(packet, ++this.userIds <= KeyLimits.userIds);
     } else if (packet.tag === PacketTag.publicSubkey || packet.tag === PacketTag.secretSubkey) {
       this.startComponent(packet, ++this.subkeys <= KeyLimits.subkeys);
@@ -267,11 +250,11 @@ class KeyCollector {
     let target: KeptSignature[];
     // A key revocation counts wherever it sits in the key (gpg honours one appended after a user id).
     if (!component || header.type === SignatureType.keyRevocation) {
-      if (header.type !== SignatureType.directKey && header.type !== SignatureType.keyRevocation) return true;
+      if (header.type !== SignatureType.key && header.type !== SignatureType.keyRevocation) return true;
       target = this.direct;
     } else {
       if (!component.kept) return true;
-      const onUser = component.packet.tag === PacketTag.userId;
+      const onUser = component.packet.tag === PacketTag.userID;
       const fits = onUser
         ? (header.type >= SignatureType.certGeneric && header.type <= SignatureType.certPositive) || header.type === SignatureType.certRevocation
         : header.type === SignatureType.subkeyBinding || header.type === SignatureType.subkeyRevocation;
