@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Problem } from '../provenance/codes';
 import type { LoadedKey } from '../provenance/keyTypes';
-import { formatKey, formatOutcome, formatProblem, jsonLine, outcomeJson } from './format';
-import { printable } from '../provenance/provDocument';
+import { formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
+import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 
 const USAGE = `Usage: helm-prov <command> [options]
 
@@ -58,7 +58,7 @@ async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[
     const ring = await loadKeyringFile(p);
     if (!ring.ok) {
       if (explicit) throw new UsageError(ring.error.message);
-      io.err(`warning: ${ring.error.message}`);
+      io.err(`warning: ${escapeUntrusted(ring.error.message, 2000)}`);
       continue;
     }
     keys.push(...ring.value.keys);
@@ -78,7 +78,7 @@ function collectArchives(targets: string[]): string[] {
   };
   for (const t of targets) {
     let stat: fs.Stats;
-    try { stat = fs.statSync(t); } catch { throw new UsageError(`${t}: no such file or directory`); }
+    try { stat = fs.statSync(t); } catch { throw new UsageError(`${escapeUntrusted(t, 2000)}: no such file or directory`); }
     if (stat.isDirectory()) walk(t); else found.push(t);
   }
   return found;
@@ -88,7 +88,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { ...keyringOptions, json: { type: 'boolean' } });
   if (positionals.length === 0) throw new UsageError('verify needs at least one archive or directory');
   const archives = collectArchives(positionals);
-  if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.join(', ')}`);
+  if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.map((p) => escapeUntrusted(p, 2000)).join(', ')}`);
   const keys = await loadKeys(values.keyring as string[] | undefined, io);
   const { verifyArchive } = await import('../provenance/verify');
   const options = { keys, trustedFingerprints: values.trust as string[] | undefined };
@@ -131,10 +131,10 @@ async function signArchiveWith(archivePath: string, values: SignValues, io: Io):
     ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: values.key, passphrase, gpgHome: values['gpg-home'] })
     : await (await import('../provenance/sign')).signArchive({ archivePath, keyQuery: values.key, secretKeyrings: values.keyring ?? [], passphrase });
   if (!signed.ok) {
-    io.err(`Error: ${signed.error.message} [${signed.error.code}]`);
+    io.err(`Error: ${escapeUntrusted(signed.error.message, 2000)} [${signed.error.code}]`);
     return 1;
   }
-  io.out(`Signed ${path.basename(archivePath)} → ${signed.value.provPath}`);
+  io.out(`Signed ${escapeUntrusted(path.basename(archivePath), 2000)} → ${escapeUntrusted(signed.value.provPath, 2000)}`);
   io.out(`Using Key With Fingerprint: ${signed.value.fingerprint}`);
   return 0;
 }
@@ -143,10 +143,10 @@ async function packageDir(dir: string, destination: string | undefined, io: Io):
   const { packageChart } = await import('../provenance/package');
   const packaged = await packageChart(dir, { outDir: destination ?? process.cwd() });
   if (!packaged.ok) {
-    io.err(`Error: ${packaged.error.message} [${packaged.error.code}]`);
+    io.err(`Error: ${escapeUntrusted(packaged.error.message, 2000)} [${packaged.error.code}]`);
     return undefined;
   }
-  io.out(`Successfully packaged chart and saved it to: ${packaged.value.archivePath}`);
+  io.out(`Successfully packaged chart and saved it to: ${escapeUntrusted(packaged.value.archivePath, 2000)}`);
   return packaged.value.archivePath;
 }
 
@@ -179,7 +179,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
   for (const file of positionals) {
     // Bounded like every engine read: a FIFO or /dev/zero given by mistake is an error, not a hang.
     const read = readBoundedFile(file, MAX_TEXT_KEYRING_BYTES);
-    if (!read.ok) { io.err(`Error: ${printable(read.message, 2000)}`); errors++; continue; }
+    if (!read.ok) { io.err(`Error: ${escapeUntrusted(read.message, 2000)}`); errors++; continue; }
     const text = read.bytes.toString('utf8');
     let problems: Problem[];
     if (file.endsWith('.prov')) {
@@ -189,7 +189,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
     }
     for (const p of problems) io.out(formatProblem(file, p));
     errors += problems.filter((p) => p.severity === 'error').length;
-    if (problems.length === 0) io.out(`${printable(file, 2000)}: no problems`);
+    if (problems.length === 0) io.out(`${escapeUntrusted(file, 2000)}: no problems`);
   }
   return errors ? 1 : 0;
 }
@@ -204,8 +204,8 @@ async function verifyFileCommand(args: string[], io: Io): Promise<number> {
   if (values.json) {
     io.out(jsonLine({ file: outcome.file, verdict: outcome.verdict, code: outcome.code, warnings: outcome.warnings.map((w) => w.code), signer: outcome.signer ? { fingerprint: outcome.signer.fingerprint, signingKey: outcome.signer.signingKey, uid: outcome.signer.uid } : null, message: outcome.message }));
   } else {
-    io.out(`${printable(outcome.file, 2000)}: ${outcome.verdict}${outcome.verdict === 'verified' ? '' : ` (${outcome.code})`}`);
-    io.out(`  ${printable(outcome.message, 2000)}`);
+    io.out(`${escapeUntrusted(outcome.file, 2000)}: ${outcome.verdict}${outcome.verdict === 'verified' ? '' : ` (${outcome.code})`}`);
+    io.out(`  ${escapeUntrusted(outcome.message, 2000)}`);
   }
   return outcome.verdict === 'verified' ? 0 : 1;
 }
@@ -217,8 +217,8 @@ async function keysCommand(args: string[], io: Io): Promise<number> {
   let failed = 0;
   for (const file of positionals) {
     const ring = await loadKeyringFile(file);
-    if (!ring.ok) { io.err(`Error: ${ring.error.message}`); failed++; continue; }
-    io.out(`${file} (${ring.value.format}, ${ring.value.keys.length} keys)`);
+    if (!ring.ok) { io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)}`); failed++; continue; }
+    io.out(`${escapeUntrusted(file, 2000)} (${ring.value.format}, ${ring.value.keys.length} keys)`);
     for (const key of ring.value.keys) io.out(formatKey(key.info, new Date()));
     for (const p of ring.value.problems) io.out(formatProblem(file, p));
   }
@@ -234,7 +234,17 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   keys: keysCommand,
 };
 
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+/**
+ * Every line the CLI prints passes the escaper once more: the commands escape what they quote (so a
+ * newline in a name cannot start a forged line), and this keeps any text they missed from reaching
+ * the terminal with a control or invisible character in it.
+ */
+function terminalSafe(io: Io): Io {
+  return { out: (s) => io.out(escapeLines(s)), err: (s) => io.err(escapeLines(s)), stdin: io.stdin };
+}
+
+export async function main(argv: string[], unsafeIo: Io = defaultIo): Promise<number> {
+  const io = terminalSafe(unsafeIo);
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
@@ -242,17 +252,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   const run = COMMANDS[command];
   if (!run) {
-    io.err(`Unknown command "${command}".\n\n${USAGE}`);
+    io.err(`Unknown command "${escapeUntrusted(command)}".\n\n${USAGE}`);
     return 2;
   }
   try {
     return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`Error: ${e.message}\n\n${USAGE}`);
+      io.err(`Error: ${escapeUntrusted(e.message, 2000)}\n\n${USAGE}`);
       return 2;
     }
-    io.err(`Error: ${(e as Error).message}`);
+    io.err(`Error: ${escapeUntrusted((e as Error).message, 2000)}`);
     return 1;
   }
 }

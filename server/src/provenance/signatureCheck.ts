@@ -5,7 +5,8 @@
 import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem, Range } from './codes';
 import type { KeyPart, LoadedKey } from './keyTypes';
-import { printable, type ProvDocument } from './provDocument';
+import type { ProvDocument } from './provDocument';
+import { escapeUntrusted } from './untrustedText';
 
 const WEAK_HASHES = new Set(['MD5', 'SHA1', 'RIPEMD']);
 
@@ -90,7 +91,7 @@ function signerOf(key: LoadedKey, part: KeyPart, created: Date): Signer {
 }
 
 function who(signer: Signer): string {
-  return `${signer.uid ? printable(signer.uid) + ' ' : ''}(${signer.fingerprint})`;
+  return `${signer.uid ? escapeUntrusted(signer.uid) + ' ' : ''}(${signer.fingerprint})`;
 }
 
 /** Key policy, from the key itself at `now`; undefined when the key may sign. */
@@ -234,7 +235,7 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
         fail(policy.code, policy.message);
       } else {
         const error = await input.crypto(packet, found.key.key, now);
-        if (error) fail('signature-invalid', `The signature by ${who(s)} does not match the signed data (${error}): it was changed after signing.`);
+        if (error) fail('signature-invalid', `The signature by ${who(s)} does not match the signed data (${escapeUntrusted(error)}): it was changed after signing.`);
       }
     }
     signer ??= s;

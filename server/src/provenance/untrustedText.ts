@@ -57,6 +57,14 @@ export function escapeUntrusted(text: string, max = 200): string {
   return render(text, max, codePointEscape);
 }
 
+/**
+ * For a terminal or a log: each line escaped in full, the line breaks between lines kept. What a line
+ * quotes must be escaped where it is quoted (escapeUntrusted), or a newline in it would start a line.
+ */
+export function escapeLines(text: string): string {
+  return text.split('\n').map((line) => escapeUntrusted(line, Infinity)).join('\n');
+}
+
 /** For Markdown (hovers): also every ASCII punctuation, so no link, `command:` URI, emphasis, HTML or autolink. */
 export function markdownText(text: string, max?: number): string {
   return escapeUntrusted(text, max).replace(/[\\`*_{}[\]()#+\-.!|<>~"'&:;=/$%@^?]/g, (c) => `\\${c}`);
