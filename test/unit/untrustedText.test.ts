@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   codiconText, escapeUntrusted, jsonLine, labelText, markdownText, messageText,
 } from '../../server/src/provenance/untrustedText';
+import * as client from '../../client/src/uiText';
 
 const hex = (cp: number) => (cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`);
 
@@ -118,4 +119,10 @@ test('jsonLine: the exact value for a parser, no raw hidden character or mark fo
 
 test('controls and bidi overrides in one string (moved from the old printable test)', () => {
   assert.equal(escapeUntrusted('a\u001b[31mb\u202ec\nd'), 'a\\u001b[31mb\\u202ec\\u000ad');
+});
+
+test("the client's layers are these (U+061C included) and never cut a whole message", () => {
+  const long = `${'x'.repeat(500)} \u061c\u2060 $(zap) [a](command:x)`;
+  assert.equal(client.labelText(long), `${'x'.repeat(500)} \\u061c\\u2060 \\$(zap) [a]\\u0028command:x)`);
+  assert.equal(client.messageText(long), `${'x'.repeat(500)} \\u061c\\u2060 $(zap) [a]\\u0028command:x)`);
 });
