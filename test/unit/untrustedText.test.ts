@@ -81,6 +81,11 @@ test('cut at max characters, never inside a surrogate pair', () => {
   assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(cut), JSON.stringify(cut));
   assert.equal(escapeUntrusted('x'.repeat(50), 50), 'x'.repeat(50));
   assert.equal(escapeUntrusted('\u001b'.repeat(10), 13), '\\u001b\\u001b…');
+  // A cut string is a prefix of the whole one, whichever way each was escaped.
+  for (const s of ['a\u2060b中😀\u{e0041}'.repeat(40), 'Jose\u0301 '.repeat(40), 'é'.repeat(300)]) {
+    const cut = escapeUntrusted(s, 37);
+    assert.ok(cut.endsWith('…') && escapeUntrusted(s, Infinity).startsWith(cut.slice(0, -1)), cut);
+  }
 });
 
 test('escaping twice changes nothing more', () => {
