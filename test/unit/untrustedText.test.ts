@@ -122,7 +122,7 @@ test('jsonLine: the exact value for a parser, no raw hidden character or mark fo
   assert.ok(line.includes('"José"') && line.includes('😀') && line.includes('中文'), line);
 });
 
-test('controls and bidi overrides in one string (moved from the old printable test)', () => {
+test('controls and bidi overrides in one string', () => {
   assert.equal(escapeUntrusted('a\u001b[31mb\u202ec\nd'), 'a\\u001b[31mb\\u202ec\\u000ad');
 });
 
