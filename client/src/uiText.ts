@@ -1,28 +1,17 @@
 // Text that came from a file (user ids, chart and file names, messages quoting them) shown in VS Code's
-// UI. The server escapes control and bidi characters already; this repeats it (the client does not
-// rely on it) and neutralises what VS Code interprets in plain strings: `$(icon)` in labels, titles
-// and status text, and `[text](command:…)` links in notification messages. Measured in the UI tests:
-// a notification renders links but not icons, so messages keep `$(` as it is.
+// UI goes through the layers of the shared escaper (server/src/provenance/untrustedText.ts): the
+// server escapes already, and the client does not rely on it. What the client shows are whole messages
+// the server has bounded, so nothing is cut here.
+import * as untrusted from '../../server/src/provenance/untrustedText';
 
-const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
-
-function escapeInvisible(s: string): string {
-  return s.replace(INVISIBLE_OR_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** `](` would end a link text and start its target: show the parenthesis as an escape instead. */
-function escapeLinks(s: string): string {
-  return s.replace(/\]\(/g, ']\\u0028');
-}
-
-/** For notification messages. */
+/** For notification messages: links cannot start (notifications render no icons). */
 export function messageText(s: string): string {
-  return escapeLinks(escapeInvisible(s));
+  return untrusted.messageText(s, Infinity);
 }
 
-/** For labels, descriptions, titles, placeholders, status bar and language status text and tooltips. */
+/** For labels, descriptions, titles, placeholders, progress titles, status bar and language status text and tooltips. */
 export function labelText(s: string): string {
-  return escapeLinks(escapeInvisible(s)).replace(/\$\(/g, '\\$(');
+  return untrusted.labelText(s, Infinity);
 }
 
 /** `3F2A…C9F1` for a long fingerprint: enough to recognise, short enough for a status bar. */

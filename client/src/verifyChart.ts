@@ -9,7 +9,7 @@ import { COMMAND_IDS } from './commandIds';
 import type { ChartIndex } from './chartIndex';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
-import { groupedFingerprint, messageText } from './uiText';
+import { groupedFingerprint, labelText, messageText } from './uiText';
 
 export interface VerifyDeps { server: ServerConnection; charts: ChartIndex; log: Log }
 
@@ -70,7 +70,7 @@ export async function verifyChart(deps: VerifyDeps, arg: unknown): Promise<Statu
   const target = await resolveChartTarget(arg, 'verify', deps.server, deps.charts);
   if (!target) return undefined;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `Verifying ${path.basename(target.fsPath)}` },
+    { location: vscode.ProgressLocation.Window, title: `Verifying ${labelText(path.basename(target.fsPath))}` },
     () => deps.server.send(VerifyRequest.type, { uri: target.toString() }),
   );
   if (!result.ok) {

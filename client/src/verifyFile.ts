@@ -30,7 +30,7 @@ async function artifactAndSignature(arg: unknown): Promise<{ file: vscode.Uri; s
   const file = given ?? (await openOne('Select the file to verify'));
   if (!file) return undefined;
   const sibling = SIGNATURE_EXTENSIONS.map((ext) => file.fsPath + ext).find((p) => fs.existsSync(p));
-  const signature = sibling ? vscode.Uri.file(sibling) : await openOne(`Select the detached signature of ${path.basename(file.fsPath)}`, vscode.Uri.file(path.dirname(file.fsPath)), { Signatures: ['asc', 'sig'] });
+  const signature = sibling ? vscode.Uri.file(sibling) : await openOne(`Select the detached signature of ${labelText(path.basename(file.fsPath))}`, vscode.Uri.file(path.dirname(file.fsPath)), { Signatures: ['asc', 'sig'] });
   return signature && { file, signature };
 }
 

@@ -1,15 +1,38 @@
-// A signer whose user id carries a newline, a VS Code icon, a Markdown command link and a bidi override:
-// the key is real and in the user's keyring, the .prov verifies, and everywhere the server shows the user
-// id (hover, CodeLens title, status, outline of a KEYS file) the text is escaped and cannot act.
+// A signer whose user id carries a newline, a VS Code icon, a Markdown command link and a bidi override,
+// or invisible characters: the key is real and in the user's keyring, the .prov verifies, and everywhere
+// the server shows the user id (hover, CodeLens title, status, outline of a KEYS file) the text is
+// escaped and cannot act. A chart folder named like a VS Code icon reaches the progress messages escaped.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import { signedCases, tempDir } from '../support/tools';
-import { LspSession, uriOf } from './lspSession';
+import { LspSession, messageOf, uriOf } from './lspSession';
 
 const HOSTILE_NAME = 'Mallory\n$(check) [Open](command:workbench.action.quit) \u202Eevil';
+/** Word joiner, soft hyphen, Mongolian vowel separator, tag letter A: all invisible, none a control. */
+const INVISIBLE_NAME = 'Mal\u2060lo\u00adry\u180e\u{e0041}';
+/** Anything a screen would not show as it is (the classes untrustedText escapes, marks aside). */
+const RAW = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/** A workspace with the corpus chart devapp 1.2.3, its .prov signed by a fresh key with user id `name`, that key's keyring and a KEYS file. */
+async function signedWorkspace(name: string): Promise<{ workspace: string; fingerprint: string }> {
+  const workspace = tempDir('lsp-hostile-');
+  const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name, email: 'm@example.org' }], format: 'object' });
+  fs.writeFileSync(path.join(workspace, 'hostile.gpg'), publicKey.write());
+  fs.writeFileSync(path.join(workspace, 'KEYS'), publicKey.armor());
+  // Sign the same signed text as a real Helm .prov (the archive is the corpus archive it names).
+  const source = path.join(signedCases, 'valid-rsa2048');
+  fs.copyFileSync(path.join(source, 'devapp-1.2.3.tgz'), path.join(workspace, 'devapp-1.2.3.tgz'));
+  const helmProv = fs.readFileSync(path.join(source, 'devapp-1.2.3.tgz.prov'), 'utf8');
+  const body = helmProv.slice(helmProv.indexOf('\n\n') + 2, helmProv.indexOf('-----BEGIN PGP SIGNATURE-----')).replace(/\n$/, '');
+  const signed = await openpgp.sign({ message: await openpgp.createCleartextMessage({ text: body }), signingKeys: privateKey });
+  fs.writeFileSync(path.join(workspace, 'devapp-1.2.3.tgz.prov'), (signed as string).replace(/\r\n/g, '\n'));
+  fs.mkdirSync(path.join(workspace, 'devapp'));
+  fs.writeFileSync(path.join(workspace, 'devapp', 'Chart.yaml'), 'apiVersion: v2\nname: devapp\nversion: 1.2.3\n');
+  return { workspace, fingerprint: publicKey.getFingerprint().toUpperCase() };
+}
 
 describe('hostile user ids over LSP', () => {
   let workspace: string;
@@ -19,20 +42,7 @@ describe('hostile user ids over LSP', () => {
   const prov = () => path.join(workspace, 'devapp-1.2.3.tgz.prov');
 
   before(async () => {
-    workspace = tempDir('lsp-hostile-');
-    const { privateKey, publicKey } = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: HOSTILE_NAME, email: 'm@example.org' }], format: 'object' });
-    fingerprint = publicKey.getFingerprint().toUpperCase();
-    fs.writeFileSync(path.join(workspace, 'hostile.gpg'), publicKey.write());
-    fs.writeFileSync(path.join(workspace, 'KEYS'), publicKey.armor());
-    // Sign the same signed text as a real Helm .prov (the archive is the corpus archive it names).
-    const source = path.join(signedCases, 'valid-rsa2048');
-    fs.copyFileSync(path.join(source, 'devapp-1.2.3.tgz'), path.join(workspace, 'devapp-1.2.3.tgz'));
-    const helmProv = fs.readFileSync(path.join(source, 'devapp-1.2.3.tgz.prov'), 'utf8');
-    const body = helmProv.slice(helmProv.indexOf('\n\n') + 2, helmProv.indexOf('-----BEGIN PGP SIGNATURE-----')).replace(/\n$/, '');
-    const signed = await openpgp.sign({ message: await openpgp.createCleartextMessage({ text: body }), signingKeys: privateKey });
-    fs.writeFileSync(prov(), (signed as string).replace(/\r\n/g, '\n'));
-    fs.mkdirSync(path.dirname(chartYaml()));
-    fs.writeFileSync(chartYaml(), 'apiVersion: v2\nname: devapp\nversion: 1.2.3\n');
+    ({ workspace, fingerprint } = await signedWorkspace(HOSTILE_NAME));
     session = await LspSession.start({ workspace, settings: { keyrings: [path.join(workspace, 'hostile.gpg')] } });
   });
 
@@ -85,5 +95,87 @@ describe('hostile user ids over LSP', () => {
   test('a key listed in the workspace KEYS is information, never trust', async () => {
     const status = await session.waitForStatus('chart status with listing', (s) => s.uri === uriOf(chartYaml()) && !!s.signer?.listedInWorkspaceKeys);
     assert.deepEqual(status.signer!.listedInWorkspaceKeys, [uriOf(path.join(workspace, 'KEYS'))]);
+  });
+});
+
+describe('invisible characters in a user id over LSP', () => {
+  let workspace: string;
+  let session: LspSession;
+  const chartYaml = () => path.join(workspace, 'devapp', 'Chart.yaml');
+  const prov = () => path.join(workspace, 'devapp-1.2.3.tgz.prov');
+  const escaped = 'Mal\\u2060lo\\u00adry\\u180e\\u{e0041}';
+
+  before(async () => {
+    ({ workspace } = await signedWorkspace(INVISIBLE_NAME));
+    session = await LspSession.start({ workspace, settings: { keyrings: [path.join(workspace, 'hostile.gpg')] } });
+  });
+
+  after(async () => {
+    await session.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  test('status: the user id, the message and every other text arrive escaped', async () => {
+    const status = await session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
+    assert.equal(status.state, 'verified', status.message);
+    assert.ok(status.signer!.uid!.startsWith(escaped), status.signer!.uid);
+    assert.ok(status.signer!.uids.every((u) => u.startsWith(escaped)), JSON.stringify(status.signer!.uids));
+    assert.ok(status.message.includes(escaped), status.message);
+    assert.ok(!RAW.test(JSON.stringify(status)), JSON.stringify(status));
+  });
+
+  test('hover and CodeLens: escaped, for Markdown and for a title', async () => {
+    await session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
+    const [lens] = await session.codeLens(uriOf(chartYaml()));
+    assert.ok(lens.command!.title.startsWith(`✓ Signed by ${escaped}`), lens.command!.title);
+    assert.ok(!RAW.test(lens.command!.title), lens.command!.title);
+
+    const text = fs.readFileSync(prov(), 'utf8');
+    const uri = await session.open(prov(), 'helm-provenance', text);
+    const diagnostics = await session.waitForDiagnostics(uri, { version: 1 });
+    for (const d of diagnostics) assert.ok(!RAW.test(messageOf(d)), messageOf(d));
+    const sigLine = text.split('\n').indexOf('-----BEGIN PGP SIGNATURE-----');
+    const hover = await session.hover(uri, { line: sigLine + 1, character: 0 });
+    const value = (hover?.contents as { value: string }).value;
+    for (const line of value.split('\n')) assert.ok(!RAW.test(line), line); // the hover's own line breaks aside
+    // Markdown escapes the escapes' backslashes and braces, so they show as written.
+    assert.ok(value.includes('Signed by: Mal\\\\u2060lo\\\\u00adry\\\\u180e\\\\u\\{e0041\\}'), value);
+    await session.close(uri);
+  });
+});
+
+describe('a chart folder named like a VS Code icon', () => {
+  const FOLDER = '$(verified-filled) Verified by x\u2060';
+  let workspace: string;
+  let session: LspSession;
+  const chartYaml = () => path.join(workspace, FOLDER, 'Chart.yaml');
+
+  before(async () => {
+    workspace = tempDir('lsp-icon-folder-');
+    fs.mkdirSync(path.join(workspace, FOLDER));
+    fs.writeFileSync(chartYaml(), 'apiVersion: v2\nname: iconchart\nversion: 1.0.0\n');
+    session = await LspSession.start({ workspace });
+  });
+
+  after(async () => {
+    await session.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  test('indexing progress names the folder with `$(` escaped, so no icon is rendered', async () => {
+    await session.waitFor('indexing progress to end', () => [...session.progress.values()].find((k) => k.includes('end')));
+    assert.ok(session.progressTexts.includes('\\$(verified-filled) Verified by x\\u2060'), JSON.stringify(session.progressTexts));
+    for (const text of session.progressTexts) {
+      assert.ok(!/(^|[^\\])\$\(/.test(text), `a live icon in progress text ${JSON.stringify(text)}`);
+      assert.ok(!RAW.test(text), JSON.stringify(text));
+    }
+  });
+
+  test('the chart status carries the folder only escaped', async () => {
+    const status = await session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
+    assert.equal(status.state, 'not-packaged', status.message);
+    assert.ok(status.message.includes('Verified by x\\u2060'), status.message);
+    assert.ok(!RAW.test(JSON.stringify(status)), JSON.stringify(status));
+    assert.ok(!status.summary.includes('$('), status.summary);
   });
 });

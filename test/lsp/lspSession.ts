@@ -53,6 +53,8 @@ export class LspSession {
   readonly passphraseRequests: PassphraseParams[] = [];
   /** Server-created progress tokens and the kinds (begin, report, end) reported on each. */
   readonly progress = new Map<string, string[]>();
+  /** The titles and messages of every server-created progress, in the order they came. */
+  readonly progressTexts: string[] = [];
   /** window/showMessage notifications, as `<type> <message>`. */
   readonly messages: string[] = [];
   codeLensRefreshes = 0;
@@ -80,7 +82,12 @@ export class LspSession {
     connection.onRequest(WorkDoneProgressCreateRequest.type, (p) => {
       const kinds: string[] = [];
       this.progress.set(String(p.token), kinds);
-      connection.onProgress(WorkDoneProgress.type, p.token, (value) => { kinds.push(value.kind); this.events.emit('event'); });
+      connection.onProgress(WorkDoneProgress.type, p.token, (value) => {
+        kinds.push(value.kind);
+        if (value.kind === 'begin') this.progressTexts.push(value.title);
+        if (value.kind !== 'end' && value.message !== undefined) this.progressTexts.push(value.message);
+        this.events.emit('event');
+      });
     });
     connection.onRequest(CodeLensRefreshRequest.type, () => { this.codeLensRefreshes++; this.events.emit('event'); });
     connection.onRequest(PassphraseRequest.type, (p) => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseProvenance, printable } from '../../server/src/provenance/provDocument';
+import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { signedCases } from '../support/tools';
 
 const read = (c: string) => {
@@ -89,8 +89,4 @@ test('any bytes give a result, never an exception', () => {
     const doc = parseProvenance(input);
     assert.ok(doc.problems.length > 0);
   }
-});
-
-test('printable escapes control and bidi characters', () => {
-  assert.equal(printable('a\u001b[31mb\u202ec\nd'), 'a\\u001b[31mb\\u202ec\\u000ad');
 });

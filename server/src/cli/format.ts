@@ -1,19 +1,9 @@
 // Text and JSON renderings of engine results for the CLI. Everything taken from a file or a key
-// (user ids, names, messages quoting them) passes through printable() so no terminal escape gets out.
+// (user ids, names, messages quoting them) passes through escapeUntrusted() so no terminal escape gets out.
 import type { Problem } from '../provenance/codes';
 import type { KeyInfo } from '../provenance/keyTypes';
-import { printable } from '../provenance/provDocument';
+import { escapeUntrusted } from '../provenance/untrustedText';
 import type { Outcome } from '../provenance/verify';
-
-/**
- * One JSON line for machines that a terminal also shows safely: JSON.stringify escapes C0 controls but
- * leaves bidi overrides, zero-width characters and line separators raw, so those are written as \u
- * escapes too (the same value to any JSON parser).
- */
-export function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 export function outcomeJson(o: Outcome) {
   return {
@@ -33,22 +23,22 @@ export function outcomeJson(o: Outcome) {
 export function formatOutcome(o: Outcome, named: boolean): string {
   const lines: string[] = [];
   if (o.verdict === 'verified' && o.signer) {
-    if (named) lines.push(`${printable(o.archive, 2000)}: verified`);
-    for (const uid of o.signer.uids.length ? o.signer.uids : ['(no user id)']) lines.push(`Signed by: ${printable(uid)}`);
+    if (named) lines.push(`${escapeUntrusted(o.archive, 2000)}: verified`);
+    for (const uid of o.signer.uids.length ? o.signer.uids : ['(no user id)']) lines.push(`Signed by: ${escapeUntrusted(uid)}`);
     lines.push(`Using Key With Fingerprint: ${o.signer.fingerprint}`);
     if (o.signer.signingKey !== o.signer.fingerprint) lines.push(`Signing Subkey: ${o.signer.signingKey}`);
     lines.push(`Chart Hash Verified: sha256:${o.digest?.actual}`);
   } else {
-    lines.push(`${printable(o.archive, 2000)}: rejected (${o.code})`);
-    lines.push(`  ${printable(o.message, 2000)}`);
+    lines.push(`${escapeUntrusted(o.archive, 2000)}: rejected (${o.code})`);
+    lines.push(`  ${escapeUntrusted(o.message, 2000)}`);
   }
-  for (const w of o.warnings) lines.push(`  warning (${w.code}): ${printable(w.message, 2000)}`);
+  for (const w of o.warnings) lines.push(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
   return lines.join('\n');
 }
 
 export function formatProblem(file: string, p: Problem): string {
   const at = p.range ? `:${p.range.start.line + 1}:${p.range.start.character + 1}` : '';
-  return `${printable(file, 2000)}${at}: ${p.severity} ${p.code}: ${printable(p.message, 2000)}`;
+  return `${escapeUntrusted(file, 2000)}${at}: ${p.severity} ${p.code}: ${escapeUntrusted(p.message, 2000)}`;
 }
 
 function date(d: Date | undefined): string {
@@ -64,7 +54,7 @@ export function formatKey(info: KeyInfo, now: Date): string {
   const size = info.bits ? `${info.algorithm}${info.bits}` : info.algorithm;
   const lines = [
     `${info.secret ? 'sec' : 'pub'}  ${size}  ${info.fingerprint}  created ${date(info.created)}  expires ${date(info.expires)}  [${status}]`,
-    ...info.userIds.map((u) => `     uid ${printable(u)}`),
+    ...info.userIds.map((u) => `     uid ${escapeUntrusted(u)}`),
     ...info.subkeys.map((s) => `     sub ${s.bits ? s.algorithm + s.bits : s.algorithm}  ${s.fingerprint}${s.canSign ? ' [S]' : ''}${s.revoked ? ' [revoked]' : ''}  expires ${date(s.expires)}`),
   ];
   return lines.join('\n');

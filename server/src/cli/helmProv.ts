@@ -6,8 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Problem } from '../provenance/codes';
 import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import type { ArchiveToSign } from '../provenance/signSource';
-import { formatKey, formatOutcome, formatProblem, jsonLine, outcomeJson } from './format';
-import { printable } from '../provenance/provDocument';
+import { formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
+import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 
 const USAGE = `Usage: helm-prov <command> [options]
 
@@ -62,7 +62,7 @@ async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[
     const ring = await loadKeyringFile(p);
     if (!ring.ok) {
       if (explicit) throw new UsageError(ring.error.message);
-      io.err(`warning: ${ring.error.message}`);
+      io.err(`warning: ${escapeUntrusted(ring.error.message, 2000)}`);
       continue;
     }
     rings.push(ring.value);
@@ -82,7 +82,7 @@ function collectArchives(targets: string[]): string[] {
   };
   for (const t of targets) {
     let stat: fs.Stats;
-    try { stat = fs.statSync(t); } catch { throw new UsageError(`${t}: no such file or directory`); }
+    try { stat = fs.statSync(t); } catch { throw new UsageError(`${escapeUntrusted(t, 2000)}: no such file or directory`); }
     if (stat.isDirectory()) walk(t); else found.push(t);
   }
   return found;
@@ -92,7 +92,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { ...keyringOptions, json: { type: 'boolean' } });
   if (positionals.length === 0) throw new UsageError('verify needs at least one archive or directory');
   const archives = collectArchives(positionals);
-  if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.join(', ')}`);
+  if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.map((p) => escapeUntrusted(p, 2000)).join(', ')}`);
   const keys = await loadKeys(values.keyring as string[] | undefined, io);
   const { verifyArchive } = await import('../provenance/verify');
   const options = { keys, trustedFingerprints: values.trust as string[] | undefined };
@@ -137,10 +137,10 @@ async function signArchiveWith(toSign: ArchiveToSign, values: SignValues, io: Io
     ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery, passphrase, gpgHome: values['gpg-home'], expectedSha256 })
     : await (await import('../provenance/sign')).signArchive({ archivePath, keyQuery, secretKeyrings: values.keyring ?? [], passphrase, expectedSha256 });
   if (!signed.ok) {
-    io.err(`Error: ${signed.error.message} [${signed.error.code}]`);
+    io.err(`Error: ${escapeUntrusted(signed.error.message, 2000)} [${signed.error.code}]`);
     return 1;
   }
-  io.out(`Signed ${printable(archivePath, 2000)} → ${printable(signed.value.provPath, 2000)}`);
+  io.out(`Signed ${escapeUntrusted(archivePath, 2000)} → ${escapeUntrusted(signed.value.provPath, 2000)}`);
   io.out(`Using Key With Fingerprint: ${signed.value.fingerprint}`);
   if (toSign.origin.kind !== 'packaged') io.out((await import('../provenance/signSource')).describeOrigin(toSign));
   return 0;
@@ -150,10 +150,10 @@ async function packageDir(dir: string, destination: string | undefined, io: Io):
   const { packageChart } = await import('../provenance/package');
   const packaged = await packageChart(dir, { outDir: destination ?? process.cwd() });
   if (!packaged.ok) {
-    io.err(`Error: ${packaged.error.message} [${packaged.error.code}]`);
+    io.err(`Error: ${escapeUntrusted(packaged.error.message, 2000)} [${packaged.error.code}]`);
     return undefined;
   }
-  io.out(`Successfully packaged chart and saved it to: ${packaged.value.archivePath}`);
+  io.out(`Successfully packaged chart and saved it to: ${escapeUntrusted(packaged.value.archivePath, 2000)}`);
   const { archivePath, sha256, warnings } = packaged.value;
   return { archivePath, sha256, origin: { kind: 'packaged', chartDir: dir }, warnings };
 }
@@ -176,7 +176,7 @@ async function signCommand(args: string[], io: Io): Promise<number> {
     rebuildHint: `Rebuild it from the source and sign it: helm-prov package ${target} -d ${destination} --sign --key ${values.key}`,
   });
   if (!chosen.ok) {
-    io.err(`Error: ${printable(chosen.error.message, 4000)} [${chosen.error.code}]`);
+    io.err(`Error: ${escapeUntrusted(chosen.error.message, 4000)} [${chosen.error.code}]`);
     return 1;
   }
   if (chosen.value.origin.kind === 'packaged') io.out(`Successfully packaged chart and saved it to: ${chosen.value.archivePath}`);
@@ -201,7 +201,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
   for (const file of positionals) {
     // Bounded like every engine read: a FIFO or /dev/zero given by mistake is an error, not a hang.
     const read = readBoundedFile(file, MAX_TEXT_KEYRING_BYTES);
-    if (!read.ok) { io.err(`Error: ${printable(read.message, 2000)}`); errors++; continue; }
+    if (!read.ok) { io.err(`Error: ${escapeUntrusted(read.message, 2000)}`); errors++; continue; }
     const text = read.bytes.toString('utf8');
     let problems: Problem[];
     if (file.endsWith('.prov')) {
@@ -211,7 +211,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
     }
     for (const p of problems) io.out(formatProblem(file, p));
     errors += problems.filter((p) => p.severity === 'error').length;
-    if (problems.length === 0) io.out(`${printable(file, 2000)}: no problems`);
+    if (problems.length === 0) io.out(`${escapeUntrusted(file, 2000)}: no problems`);
   }
   return errors ? 1 : 0;
 }
@@ -226,8 +226,8 @@ async function verifyFileCommand(args: string[], io: Io): Promise<number> {
   if (values.json) {
     io.out(jsonLine({ file: outcome.file, verdict: outcome.verdict, code: outcome.code, warnings: outcome.warnings.map((w) => w.code), signer: outcome.signer ? { fingerprint: outcome.signer.fingerprint, signingKey: outcome.signer.signingKey, uid: outcome.signer.uid } : null, message: outcome.message }));
   } else {
-    io.out(`${printable(outcome.file, 2000)}: ${outcome.verdict}${outcome.verdict === 'verified' ? '' : ` (${outcome.code})`}`);
-    io.out(`  ${printable(outcome.message, 2000)}`);
+    io.out(`${escapeUntrusted(outcome.file, 2000)}: ${outcome.verdict}${outcome.verdict === 'verified' ? '' : ` (${outcome.code})`}`);
+    io.out(`  ${escapeUntrusted(outcome.message, 2000)}`);
   }
   return outcome.verdict === 'verified' ? 0 : 1;
 }
@@ -239,8 +239,8 @@ async function keysCommand(args: string[], io: Io): Promise<number> {
   let failed = 0;
   for (const file of positionals) {
     const ring = await loadKeyringFile(file);
-    if (!ring.ok) { io.err(`Error: ${ring.error.message}`); failed++; continue; }
-    io.out(`${file} (${ring.value.format}, ${ring.value.keys.length} keys)`);
+    if (!ring.ok) { io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)}`); failed++; continue; }
+    io.out(`${escapeUntrusted(file, 2000)} (${ring.value.format}, ${ring.value.keys.length} keys)`);
     for (const key of ring.value.keys) io.out(formatKey(key.info, new Date()));
     for (const p of ring.value.problems) io.out(formatProblem(file, p));
   }
@@ -256,7 +256,17 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   keys: keysCommand,
 };
 
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+/**
+ * Every line the CLI prints passes the escaper once more: the commands escape what they quote (so a
+ * newline in a name cannot start a forged line), and this keeps any text they missed from reaching
+ * the terminal with a control or invisible character in it.
+ */
+function terminalSafe(io: Io): Io {
+  return { out: (s) => io.out(escapeLines(s)), err: (s) => io.err(escapeLines(s)), stdin: io.stdin };
+}
+
+export async function main(argv: string[], unsafeIo: Io = defaultIo): Promise<number> {
+  const io = terminalSafe(unsafeIo);
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(USAGE);
@@ -264,17 +274,17 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   const run = COMMANDS[command];
   if (!run) {
-    io.err(`Unknown command "${command}".\n\n${USAGE}`);
+    io.err(`Unknown command "${escapeUntrusted(command)}".\n\n${USAGE}`);
     return 2;
   }
   try {
     return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`Error: ${e.message}\n\n${USAGE}`);
+      io.err(`Error: ${escapeUntrusted(e.message, 2000)}\n\n${USAGE}`);
       return 2;
     }
-    io.err(`Error: ${(e as Error).message}`);
+    io.err(`Error: ${escapeUntrusted((e as Error).message, 2000)}`);
     return 1;
   }
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Problem, Result } from '../provenance/codes';
 import { verifyDetached } from '../provenance/detached';
 import { loadKeyringFile } from '../provenance/keyring';
-import { printable } from '../provenance/provDocument';
+import { escapeUntrusted } from '../provenance/untrustedText';
 import type { PackageResult as EnginePackageResult } from '../provenance/package';
 import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
 import type { ArchiveToSign } from '../provenance/signSource';
@@ -40,7 +40,7 @@ export interface ActionContext {
 const MAX_PASSPHRASE_ATTEMPTS = 3;
 
 function failure(code: string, message: string): { ok: false; error: RequestError } {
-  return { ok: false, error: { code, message } };
+  return { ok: false, error: { code, message: escapeUntrusted(message, 2000) } };
 }
 
 function fromProblem(problem: Problem): { ok: false; error: RequestError } {
@@ -77,7 +77,7 @@ export async function packageRequest(params: PackageParams, ctx: ActionContext):
   const packaged = await packageInto(chartYaml, packageFolder(ctx, path.dirname(chartYaml), params.outDir), ctx);
   if (!packaged.ok) return fromProblem(packaged.error);
   await ctx.statusOf(pathToUri(chartYaml));
-  return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: printable(packaged.value.name), version: printable(packaged.value.version) } };
+  return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: escapeUntrusted(packaged.value.name), version: escapeUntrusted(packaged.value.version) } };
 }
 
 function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyItem {
@@ -86,8 +86,8 @@ function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyI
   return {
     fingerprint: info.fingerprint,
     keyId: info.keyId,
-    ...(info.primaryUserId ?? info.userIds[0] ? { uid: printable(info.primaryUserId ?? info.userIds[0]) } : {}),
-    uids: info.userIds.map((u) => printable(u)),
+    ...(info.primaryUserId ?? info.userIds[0] ? { uid: escapeUntrusted(info.primaryUserId ?? info.userIds[0]) } : {}),
+    uids: info.userIds.map((u) => escapeUntrusted(u)),
     algorithm: (candidate.signingPart ?? info).algorithm,
     ...((candidate.signingPart ?? info).bits !== undefined ? { bits: (candidate.signingPart ?? info).bits } : {}),
     created: info.created.toISOString(),
@@ -95,7 +95,7 @@ function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyI
     ...(candidate.signingPart ? { signingKey: candidate.signingPart.fingerprint } : {}),
     protected: candidate.passphraseProtected,
     usable: candidate.usable,
-    ...(candidate.reason ? { reason: printable(candidate.reason, 500) } : {}),
+    ...(candidate.reason ? { reason: escapeUntrusted(candidate.reason, 500) } : {}),
     isDefault: wanted !== '' && (info.fingerprint === wanted || info.fingerprint.endsWith(wanted)),
   };
 }
@@ -119,7 +119,7 @@ export async function listSigningKeysRequest(ctx: ActionContext): Promise<Reques
     ok: true,
     backend: ctx.settings.signingBackend,
     keys: list.keys.map((k) => toItem(k, ctx.settings.defaultSigningKey)),
-    warnings: list.problems.map((p) => ({ code: p.code, message: p.message })),
+    warnings: list.problems.map((p) => ({ code: p.code, message: escapeUntrusted(p.message, 2000) })),
   };
 }
 
@@ -149,7 +149,7 @@ async function signWithOpenpgp(
     if (code !== 'passphrase-required' && code !== 'passphrase-wrong') break;
     const uid = candidate?.info.primaryUserId ?? candidate?.info.userIds[0];
     const passphrase = await ctx.askPassphrase({
-      fingerprint: candidate?.info.fingerprint ?? query, ...(uid ? { uid: printable(uid) } : {}), attempt, previousWrong: code === 'passphrase-wrong',
+      fingerprint: candidate?.info.fingerprint ?? query, ...(uid ? { uid: escapeUntrusted(uid) } : {}), attempt, previousWrong: code === 'passphrase-wrong',
     });
     if (passphrase === undefined) return { ok: false, error: { code: 'passphrase-required', severity: 'error', message: 'Signing cancelled: no passphrase was given.' } };
     ctx.progress('Signing…');
@@ -254,8 +254,8 @@ export async function verifyFileRequest(params: VerifyFileParams, ctx: ActionCon
     ok: true,
     verdict: outcome.verdict,
     code: outcome.code,
-    message: outcome.message,
+    message: escapeUntrusted(outcome.message, 2000),
     ...(outcome.signer ? { signer: signerSummary(outcome.signer, ctx.keysListing(ids)) } : {}),
-    warnings: outcome.warnings.map((w) => ({ code: w.code, message: w.message })),
+    warnings: outcome.warnings.map((w) => ({ code: w.code, message: escapeUntrusted(w.message, 2000) })),
   };
 }

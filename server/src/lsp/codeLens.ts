@@ -1,10 +1,10 @@
 // The CodeLens on the first line of a Chart.yaml: the chart's live provenance status, each lens running
 // the command that helps (verify, sign, package and sign, open the .prov). Pure.
 import type { CodeLens } from 'vscode-languageserver/node';
-import { printable } from '../provenance/provDocument';
+import { codiconText } from '../provenance/untrustedText';
 import { COMMANDS, type ChartCommandArgs } from './protocol';
 import { outcomeWords, type ChartEvaluation } from './status';
-import { labelText, shortFingerprint } from './text';
+import { shortFingerprint } from './text';
 import { pathToUri } from './uris';
 
 const FIRST_LINE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -25,12 +25,12 @@ export function chartLenses(evaluation: ChartEvaluation): CodeLens[] {
   const chartYaml = pathToUri(evaluation.chart.chartYaml);
   switch (evaluation.kind) {
     case 'invalid':
-      return [lens(labelText(`Chart.yaml: ${evaluation.chart.error ?? 'no name or version'}`, 120), '')];
+      return [lens(codiconText(`Chart.yaml: ${evaluation.chart.error ?? 'no name or version'}`, 120), '')];
     case 'not-packaged':
       return [lens('Not packaged — Package and Sign', COMMANDS.packageAndSignChart, { chartYaml })];
     case 'stale': {
       const title = `Stale: archive holds ${evaluation.holds.version}, Chart.yaml says ${evaluation.chart.version ?? ''}`;
-      return [lens(labelText(title, 160), COMMANDS.packageAndSignChart, { chartYaml, archive: pathToUri(evaluation.archive) })];
+      return [lens(codiconText(title, 160), COMMANDS.packageAndSignChart, { chartYaml, archive: pathToUri(evaluation.archive) })];
     }
     case 'unsigned':
       return [lens('⚠ Unsigned — Sign Chart', COMMANDS.signChart, { chartYaml, archive: pathToUri(evaluation.archive) })];
@@ -39,12 +39,12 @@ export function chartLenses(evaluation: ChartEvaluation): CodeLens[] {
       const args = { chartYaml, archive: pathToUri(evaluation.archive), prov: pathToUri(evaluation.prov) };
       const open = lens('Open .prov', COMMANDS.openProvenance, args);
       if (outcome.verdict === 'verified' && outcome.signer) {
-        const who = outcome.signer.uid ? `${labelText(outcome.signer.uid, 80)} · ` : '';
+        const who = outcome.signer.uid ? `${codiconText(outcome.signer.uid, 80)} · ` : '';
         return [lens(`✓ Signed by ${who}${shortFingerprint(outcome.signer.fingerprint)} · verified`, COMMANDS.verifyChart, args), open];
       }
       const words = outcomeWords(outcome.code);
       const reason = outcome.code === 'unknown-signer' && issuers.length
-        ? `key ${labelText(printable(issuers[0], 64))} is not in your keyrings`
+        ? `key ${codiconText(issuers[0], 64)} is not in your keyrings`
         : words.reason;
       return [lens(`✗ ${words.summary} — ${reason}`, COMMANDS.verifyChart, args), open];
     }

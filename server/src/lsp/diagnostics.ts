@@ -2,6 +2,7 @@
 import { DiagnosticSeverity, type Diagnostic, type Range } from 'vscode-languageserver/node';
 import type { Problem, Severity } from '../provenance/codes';
 import type { ProvDocument } from '../provenance/provDocument';
+import { escapeUntrusted } from '../provenance/untrustedText';
 import { DIAGNOSTIC_SOURCE } from './protocol';
 import type { ProvCheck } from './provCheck';
 
@@ -24,7 +25,7 @@ export function toDiagnostic(problem: Problem, docsBaseUrl: string, fallback: Ra
     source: DIAGNOSTIC_SOURCE,
     code: problem.code,
     codeDescription: { href: codeHref(docsBaseUrl, problem.code) },
-    message: problem.message,
+    message: escapeUntrusted(problem.message, 2000),
   };
 }
 

@@ -7,7 +7,8 @@ import type { KeyPart, LoadedKey } from '../provenance/keyTypes';
 import type { KeysFileLint } from '../provenance/keysFile';
 import type { Signer } from '../provenance/signatureCheck';
 import type { ProvCheck } from './provCheck';
-import { algorithmText, groupedFingerprint, humanDate, markdownText } from './text';
+import { markdownText } from '../provenance/untrustedText';
+import { algorithmText, groupedFingerprint, humanDate } from './text';
 
 export function contains(range: Range, pos: Position): boolean {
   const after = pos.line > range.start.line || (pos.line === range.start.line && pos.character >= range.start.character);

@@ -16,6 +16,7 @@ import {
 import { ProvenanceService } from './service';
 import { outputFolders } from './settings';
 import { pathToUri, uriToPath } from './uris';
+import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -33,14 +34,14 @@ const service = new ProvenanceService({
     clearTimeout(lensRefresh);
     lensRefresh = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 30);
   },
-  log: (message) => connection.console.log(message),
+  log: (message) => connection.console.log(escapeLines(message)),
   warn: (message) => showMessage(MessageType.Warning, message),
   createProgress: () => connection.window.createWorkDoneProgress(),
 });
 
 /** window/showMessage: a notification, so a client that shows no messages cannot fail it. */
 function showMessage(type: MessageType, message: string): void {
-  void connection.sendNotification(ShowMessageNotification.type, { type, message: `Helm Provenance: ${message}` });
+  void connection.sendNotification(ShowMessageNotification.type, { type, message: `Helm Provenance: ${messageText(message, 2000)}` });
 }
 
 function workspacePaths(folders: { uri: string }[] | null | undefined, rootUri: string | null | undefined): string[] {
@@ -73,7 +74,7 @@ async function loadSettings(pushed?: unknown): Promise<void> {
     try {
       raw = await connection.workspace.getConfiguration({ section: SETTINGS_SECTION });
     } catch (e) {
-      connection.console.warn(`workspace/configuration failed, using defaults: ${String(e)}`);
+      connection.console.warn(escapeLines(`workspace/configuration failed, using defaults: ${String(e)}`));
     }
   }
   await service.applySettings(raw);
@@ -152,7 +153,7 @@ connection.onRequest(ChartStatusRequest.type, (params) => service.chartStatus(pa
 
 connection.onRequest(VerifyRequest.type, async (params, token) => {
   const status = await service.verifyNow(params.uri, token);
-  return 'error' in status ? { ok: false, error: { code: 'io-error', message: status.error } } : { ok: true, status };
+  return 'error' in status ? { ok: false, error: { code: 'io-error', message: escapeUntrusted(status.error, 2000) } } : { ok: true, status };
 });
 
 /** Runs an action with the client's progress token (if it sent one). */
@@ -161,7 +162,8 @@ async function withProgress<T>(params: { workDoneToken?: string | number }, titl
   reporter.begin(title);
   try {
     await service.whenSettingsLoaded();
-    return await run(actionContext((message) => reporter.report(message)));
+    // Progress shows in the status bar (icons) or a notification (links): escaped for both.
+    return await run(actionContext((message) => reporter.report(labelText(message))));
   } finally {
     reporter.done();
   }
@@ -200,7 +202,7 @@ connection.onExecuteCommand(async (params) => {
 connection.onShutdown(() => service.dispose());
 
 // A failed notification or request to the client must not take the server down with it.
-process.on('unhandledRejection', (reason) => connection.console.error(`unhandled: ${String(reason)}`));
+process.on('unhandledRejection', (reason) => connection.console.error(escapeLines(`unhandled: ${String(reason)}`)));
 
 documents.listen(connection);
 connection.listen();

@@ -19,10 +19,11 @@ import { archiveOf, ProvChecker, type ProvCheck } from './provCheck';
 import { DEFAULT_DOCS_BASE_URL, type HelmProvenanceSettings, type StatusParams } from './protocol';
 import { Scheduler, type Priority } from './scheduler';
 import { normalizeSettings, outputFolders } from './settings';
-import { chartStatus, keysStatus, outcomeWords, provStatus, type ChartEvaluation, type ChartRef } from './status';
+import { chartStatus, keysStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { pathToUri, uriToPath } from './uris';
 import { fileRole, scanWorkspace } from './workspaceScan';
+import { labelText } from '../provenance/untrustedText';
 
 export interface ServiceHost {
   publishDiagnostics(uri: string, diagnostics: Diagnostic[], version?: number): void;
@@ -475,7 +476,8 @@ export class ProvenanceService {
       // One progress notification per percent, not per file: 1 000 charts made 1 000 messages.
       const step = (what: string) => {
         const percent = Math.round((++done / Math.max(total, 1)) * 100);
-        if (percent !== shown) progress.report(shown = percent, what);
+        // A folder name like `$(verified-filled) Verified by x` must not become an icon in the status bar.
+        if (percent !== shown) progress.report(shown = percent, labelText(what));
       };
       // KEYS first: statuses name the workspace KEYS files that list a signer.
       for (const file of found.keysFiles) { await this.refreshDiskFile(file, 'background'); step(path.basename(file)); }
@@ -564,11 +566,7 @@ export class ProvenanceService {
     if (text === undefined) {
       const archive = archiveOf(prov);
       if (!await this.facts.get(archive)) return { error: `Neither ${path.basename(archive)} nor its .prov exists.` };
-      const { summary } = outcomeWords('missing-prov');
-      return {
-        scope: 'document', uri: pathToUri(archive), state: 'unsigned', severity: 'warning', code: 'missing-prov', summary, archive: pathToUri(archive),
-        message: `${path.basename(prov)} not found: the archive is not signed. Sign it, or fetch the .prov (helm pull --prov).`,
-      };
+      return unsignedArchiveStatus(archive, prov);
     }
     const check = await this.scheduler.run(`prov:${pathToUri(prov)}`, 'interactive', (t) => this.checkProv(prov, text, t), token);
     if (!check) return { error: 'Verification was cancelled.' };

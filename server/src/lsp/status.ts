@@ -1,11 +1,12 @@
 // Status notifications (per document and per chart) from engine results. Pure: the words a badge, a
 // status bar and a CodeLens show for each state and code.
+import * as path from 'node:path';
 import type { KeysFileLint } from '../provenance/keysFile';
 import type { Signer } from '../provenance/signatureCheck';
 import type { ProvCheck } from './provCheck';
 import type { SignerSummary, StatusParams, StatusSeverity } from './protocol';
 import { isoDate } from './text';
-import { printable } from '../provenance/provDocument';
+import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
 
 export interface ChartRef {
@@ -51,8 +52,8 @@ export function signerSummary(signer: Signer, listedInWorkspaceKeys: string[]): 
   return {
     fingerprint: signer.fingerprint,
     signingKey: signer.signingKey,
-    ...(signer.uid !== undefined ? { uid: printable(signer.uid) } : {}),
-    uids: signer.uids.map((u) => printable(u)),
+    ...(signer.uid !== undefined ? { uid: escapeUntrusted(signer.uid) } : {}),
+    uids: signer.uids.map((u) => escapeUntrusted(u)),
     algorithm: signer.algorithm,
     ...(signer.bits !== undefined ? { bits: signer.bits } : {}),
     signedAt: signer.signedAt.toISOString(),
@@ -76,14 +77,38 @@ function checkFields(check: ProvCheck): Omit<StatusParams, 'scope' | 'uri'> {
     ...(outcome.signer ? { signer: signerSummary(outcome.signer, check.listedInWorkspaceKeys) } : {}),
     archive: pathToUri(check.archivePath),
     prov: pathToUri(check.provPath),
-    ...(outcome.chart ? { chart: { name: printable(outcome.chart.name), version: printable(outcome.chart.version) } } : {}),
+    ...(outcome.chart ? { chart: { name: outcome.chart.name, version: outcome.chart.version } } : {}),
     ...(outcome.digest ? { digest: outcome.digest } : {}),
     ...(warnings.length ? { warnings } : {}),
   };
 }
 
+/**
+ * Every text of a status escaped, whoever built it: the client shows them in the status bar, tooltips
+ * and notifications, and a chart's message quotes file names, Chart.yaml values and user ids.
+ */
+function escapedStatus(status: StatusParams): StatusParams {
+  const { summary, message, chart, digest, warnings } = status;
+  return {
+    ...status,
+    summary: escapeUntrusted(summary),
+    message: escapeUntrusted(message, 2000),
+    ...(chart ? { chart: { name: escapeUntrusted(chart.name), version: escapeUntrusted(chart.version) } } : {}),
+    ...(digest?.expected !== undefined ? { digest: { ...digest, expected: escapeUntrusted(digest.expected) } } : {}),
+    ...(warnings ? { warnings: warnings.map((w) => ({ code: w.code, message: escapeUntrusted(w.message, 2000) })) } : {}),
+  };
+}
+
 export function provStatus(uri: string, check: ProvCheck): StatusParams {
-  return { scope: 'document', uri, ...checkFields(check) };
+  return escapedStatus({ scope: 'document', uri, ...checkFields(check) });
+}
+
+/** An archive named outside any chart that has no `.prov`. */
+export function unsignedArchiveStatus(archive: string, prov: string): StatusParams {
+  return escapedStatus({
+    scope: 'document', uri: pathToUri(archive), state: 'unsigned', severity: 'warning', code: 'missing-prov', summary: outcomeWords('missing-prov').summary, archive: pathToUri(archive),
+    message: `${path.basename(prov)} not found: the archive is not signed. Sign it, or fetch the .prov (helm pull --prov).`,
+  });
 }
 
 export function keysStatus(uri: string, lint: KeysFileLint): StatusParams {
@@ -96,18 +121,22 @@ export function keysStatus(uri: string, lint: KeysFileLint): StatusParams {
   const errors = lint.problems.filter((p) => p.severity === 'error');
   const severity: StatusSeverity = errors.length ? 'error' : lint.problems.length ? 'warning' : 'information';
   const first = errors[0] ?? lint.problems[0];
-  return {
+  return escapedStatus({
     scope: 'document', uri, state: 'keys', severity, summary: parts.join(', '),
     ...(first ? { code: first.code } : {}),
     message: first ? first.message : `${parts[0]}, all current. A KEYS file is information only: it does not make its keys trusted.`,
-  };
+  });
 }
 
 function chartNameVersion(chart: ChartRef): { name: string; version: string } | undefined {
-  return chart.name !== undefined && chart.version !== undefined ? { name: printable(chart.name), version: printable(chart.version) } : undefined;
+  return chart.name !== undefined && chart.version !== undefined ? { name: chart.name, version: chart.version } : undefined;
 }
 
 export function chartStatus(evaluation: ChartEvaluation): StatusParams {
+  return escapedStatus(chartFields(evaluation));
+}
+
+function chartFields(evaluation: ChartEvaluation): StatusParams {
   const { chart } = evaluation;
   const base = {
     scope: 'chart' as const,
@@ -115,7 +144,7 @@ export function chartStatus(evaluation: ChartEvaluation): StatusParams {
     chartFolder: pathToUri(chart.folder),
     ...(chartNameVersion(chart) ? { chart: chartNameVersion(chart)! } : {}),
   };
-  const archiveName = `${printable(chart.name ?? '')}-${printable(chart.version ?? '')}.tgz`;
+  const archiveName = `${escapeUntrusted(chart.name ?? '')}-${escapeUntrusted(chart.version ?? '')}.tgz`;
   switch (evaluation.kind) {
     case 'invalid':
       return { ...base, state: 'not-packaged', severity: 'warning', code: 'chart-invalid', summary: 'Chart.yaml invalid', message: chart.error ?? 'Chart.yaml has no name or version.' };
@@ -124,7 +153,7 @@ export function chartStatus(evaluation: ChartEvaluation): StatusParams {
     case 'stale':
       return {
         ...base, state: 'stale', severity: 'warning', archive: pathToUri(evaluation.archive), summary: 'Stale',
-        message: `The archive ${evaluation.archive} holds ${printable(evaluation.holds.name)} ${printable(evaluation.holds.version)}, Chart.yaml says ${printable(chart.version ?? '')}. Package and sign again.`,
+        message: `The archive ${evaluation.archive} holds ${escapeUntrusted(evaluation.holds.name)} ${escapeUntrusted(evaluation.holds.version)}, Chart.yaml says ${escapeUntrusted(chart.version ?? '')}. Package and sign again.`,
       };
     case 'unsigned':
       return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive: pathToUri(evaluation.archive), summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };

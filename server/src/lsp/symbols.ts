@@ -2,7 +2,8 @@
 // KEYS file shows one symbol per key (user id, fingerprint from the key itself).
 import { SymbolKind, type DocumentSymbol, type Range } from 'vscode-languageserver/node';
 import type { KeysFileLint } from '../provenance/keysFile';
-import { printable, type ProvDocument } from '../provenance/provDocument';
+import type { ProvDocument } from '../provenance/provDocument';
+import { escapeUntrusted } from '../provenance/untrustedText';
 
 function symbol(name: string, kind: SymbolKind, range: Range, detail?: string, children?: DocumentSymbol[], selectionRange: Range = range): DocumentSymbol {
   // An empty name is refused by some clients: fall back to a placeholder.
@@ -20,18 +21,18 @@ export function provSymbols(doc: ProvDocument, signerUid?: string): DocumentSymb
   if (meta) {
     const fields = (['name', 'version'] as const).flatMap((f) => {
       const field = meta[f];
-      return field ? [symbol(f, SymbolKind.Property, field.range, printable(field.value, 80))] : [];
+      return field ? [symbol(f, SymbolKind.Property, field.range, escapeUntrusted(field.value, 80))] : [];
     });
-    const title = [meta.name?.value, meta.version?.value].filter((v) => v !== undefined).map((v) => printable(v!, 80)).join(' ');
+    const title = [meta.name?.value, meta.version?.value].filter((v) => v !== undefined).map((v) => escapeUntrusted(v!, 80)).join(' ');
     symbols.push(symbol('Chart metadata', SymbolKind.Package, fields.reduce((r, f) => union(r, f.range), meta.range), title, fields));
   }
   if (doc.filesRange || doc.files.length) {
-    const entries = doc.files.map((f) => symbol(printable(f.name, 120), SymbolKind.File, union(f.nameRange, f.digestRange), printable(f.digest, 80), undefined, f.nameRange));
+    const entries = doc.files.map((f) => symbol(escapeUntrusted(f.name, 120), SymbolKind.File, union(f.nameRange, f.digestRange), escapeUntrusted(f.digest, 80), undefined, f.nameRange));
     const range = entries.reduce((r, e) => union(r, e.range), doc.filesRange ?? entries[0].range);
     symbols.push(symbol('files', SymbolKind.Array, range, `${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`, entries));
   }
   if (doc.signature) {
-    symbols.push(symbol('Signature', SymbolKind.Key, doc.signature.range, signerUid ? printable(signerUid, 120) : undefined));
+    symbols.push(symbol('Signature', SymbolKind.Key, doc.signature.range, signerUid ? escapeUntrusted(signerUid, 120) : undefined));
   }
   return symbols;
 }
@@ -44,6 +45,6 @@ export function keysSymbols(lint: KeysFileLint): DocumentSymbol[] {
     const range = listing ? union(listing.range, block) : block;
     const selection = listing?.primary.range ?? { start: block.start, end: { line: block.start.line, character: block.end.line === block.start.line ? block.end.character : 0 } };
     const name = key.info.primaryUserId ?? key.info.userIds[0] ?? key.info.fingerprint;
-    return [symbol(printable(name, 120), SymbolKind.Key, range, key.info.fingerprint, undefined, selection)];
+    return [symbol(escapeUntrusted(name, 120), SymbolKind.Key, range, key.info.fingerprint, undefined, selection)];
   });
 }

@@ -1,17 +1,5 @@
-// Showing text that came from files (user ids, chart names, file names) without letting it act: control
-// and bidi characters are escaped by the engine's `printable`, and what would be Markdown or a VS Code
-// icon is neutralised here for the place it is shown in.
-import { printable } from '../provenance/provDocument';
-
-/** Plain text for a Markdown hover: every ASCII punctuation is backslash-escaped, so no link, emphasis, HTML or autolink. */
-export function markdownText(s: string, max?: number): string {
-  return printable(s, max).replace(/[\\`*_{}[\]()#+\-.!|<>~"'&:;=/$%@^?]/g, (c) => `\\${c}`);
-}
-
-/** A CodeLens or badge title: `$(name)` would render as an icon in VS Code, `\$(` keeps it literal. */
-export function labelText(s: string, max?: number): string {
-  return printable(s, max).replace(/\$\(/g, '\\$(');
-}
+// Formatting of key facts for the editor (fingerprints, dates, algorithms). Escaping of text from files
+// lives in ../provenance/untrustedText.ts.
 
 /** `3F2A…C9F1`: enough to recognise a key at a glance, never used to identify one. */
 export function shortFingerprint(fingerprint: string): string {

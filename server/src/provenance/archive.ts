@@ -23,6 +23,7 @@ import { fail, ok, type EngineErrorCode, type Problem, type Result } from './cod
 import { parseChartYaml, type ChartMetadata } from './chartYaml';
 import { readBoundedFile } from './boundedRead';
 import { describeIoError } from './hash';
+import { escapeUntrusted } from './untrustedText';
 
 /** Helm's own limit on a chart's decompressed size (archive.MaxDecompressedChartSize). */
 export const MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024;
@@ -83,7 +84,8 @@ export interface ChartArchive {
 }
 
 class ArchiveError extends Error {
-  constructor(readonly code: EngineErrorCode, message: string) { super(message); }
+  // Messages quote entry names, PAX keys and header bytes: escaped whatever the message.
+  constructor(readonly code: EngineErrorCode, message: string) { super(escapeUntrusted(message, 2000)); }
 }
 
 const BLOCK = 512;
@@ -358,20 +360,20 @@ function describeType(flag: string): string {
     '1': 'hard link', '2': 'symbolic link', '3': 'character device', '4': 'block device', '6': 'FIFO',
     K: 'GNU long link name', S: 'GNU sparse file', D: 'GNU directory dump', M: 'GNU multi-volume', N: 'GNU long name (old)', V: 'volume label',
   };
-  return names[flag] ?? `unknown type (${JSON.stringify(flag)})`;
+  return names[flag] ?? `unknown type (${show(flag)})`;
 }
 
 function decodeName(raw: Buffer): string {
   try {
     return utf8.decode(raw);
   } catch {
-    throw new ArchiveError('archive-invalid', `an entry name is not valid UTF-8 (${JSON.stringify(raw.toString('latin1'))})`);
+    throw new ArchiveError('archive-invalid', `an entry name is not valid UTF-8 (${show(raw.toString('latin1'))})`);
   }
 }
 
 /** Shows a hostile name safely in a message. */
 function show(name: string): string {
-  return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+  return `"${escapeUntrusted(name)}"`;
 }
 
 const isChartYaml = (rel: string): boolean => rel.toLowerCase() === 'chart.yaml';
@@ -583,10 +585,10 @@ function limitsOf(partial?: Partial<ArchiveLimits>): ArchiveLimits {
 }
 
 function asFailure(e: unknown, file: string): { ok: false; error: Problem & { code: EngineErrorCode } } {
-  if (e instanceof ArchiveError) return fail(e.code, `${file}: ${e.message}`);
+  if (e instanceof ArchiveError) return fail(e.code, `${escapeUntrusted(file)}: ${e.message}`);
   const z = zlibError(e);
-  if (z) return fail(z.code, `${file}: ${z.message}`);
-  return fail('io-error', `Cannot read ${file}: ${describeIoError(e)}`);
+  if (z) return fail(z.code, `${escapeUntrusted(file)}: ${z.message}`);
+  return fail('io-error', `Cannot read ${escapeUntrusted(file)}: ${describeIoError(e)}`);
 }
 
 /**
@@ -624,9 +626,9 @@ export async function examineChartArchive(path: string, label: string, limits?: 
     return { sha256, chart, readable: true };
   }
   switch (read.reason) {
-    case 'not-a-file': return { chart: fail('archive-invalid', `${label} is not a regular file`), readable: false };
+    case 'not-a-file': return { chart: fail('archive-invalid', `${escapeUntrusted(label)} is not a regular file`), readable: false };
     case 'too-large': return streamChartArchive(path, label, l);
-    default: return { chart: fail('io-error', `Cannot read ${label}: ${read.detail}`), readable: false };
+    default: return { chart: fail('io-error', `Cannot read ${escapeUntrusted(label)}: ${read.detail}`), readable: false };
   }
 }
 
@@ -635,10 +637,10 @@ async function streamChartArchive(path: string, label: string, l: ArchiveLimits)
   const refused = (chart: Result<ChartArchive>): ArchiveExamination => ({ chart, readable: false });
   try {
     const stat = await fsp.stat(path);
-    if (!stat.isFile()) return refused(fail('archive-invalid', `${label} is not a regular file`));
-    if (stat.size > l.compressedBytes) return refused(fail('archive-too-large', `${label} is ${mib(stat.size)}, over the ${mib(l.compressedBytes)} limit for a chart archive`));
+    if (!stat.isFile()) return refused(fail('archive-invalid', `${escapeUntrusted(label)} is not a regular file`));
+    if (stat.size > l.compressedBytes) return refused(fail('archive-too-large', `${escapeUntrusted(label)} is ${mib(stat.size)}, over the ${mib(l.compressedBytes)} limit for a chart archive`));
   } catch (e) {
-    return refused(fail('io-error', `Cannot read ${label}: ${describeIoError(e)}`));
+    return refused(fail('io-error', `Cannot read ${escapeUntrusted(label)}: ${describeIoError(e)}`));
   }
   const hash = createHash('sha256');
   const chart = await walkStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), label, l, () => hash.digest('hex'), (chunk) => hash.update(chunk));

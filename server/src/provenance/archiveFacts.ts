@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { examineChartArchive } from './archive';
 import { sha256File } from './hash';
-import { printable } from './provDocument';
+import { escapeUntrusted } from './untrustedText';
 
 /** Facts about the archive that verification needs; computed once and cacheable by the caller. */
 export interface ArchiveFacts {
@@ -15,7 +15,7 @@ export interface ArchiveFacts {
 export async function archiveFacts(archivePath: string): Promise<ArchiveFacts> {
   // One read gives both the chart and the digest; only a large archive that is not a valid chart needs
   // a second, plain hash. Non-regular files (a FIFO, /dev/zero) are refused before anything reads them.
-  const { chart, sha256, readable } = await examineChartArchive(archivePath, printable(path.basename(archivePath)));
+  const { chart, sha256, readable } = await examineChartArchive(archivePath, escapeUntrusted(path.basename(archivePath)));
   if (chart.ok) return { sha256: chart.value.sha256, chart: { name: chart.value.metadata.name, version: chart.value.metadata.version } };
   if (sha256 !== undefined) return { sha256, error: chart.error.message };
   if (!readable) return { error: chart.error.message };

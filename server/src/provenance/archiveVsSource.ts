@@ -13,7 +13,7 @@ import { readBoundedFile } from './boundedRead';
 import { archiveChartLock, archiveChartYaml, parseChartLock, parseChartYaml } from './chartYaml';
 import { fail, ok, type Problem, type Result } from './codes';
 import { planPackage, type PackagedFile, type PackagePlan } from './package';
-import { printable } from './provDocument';
+import { escapeUntrusted } from './untrustedText';
 
 /** Differences kept for messages; the count of all of them is kept too. */
 export const MAX_LISTED_DIFFERENCES = 50;
@@ -102,7 +102,7 @@ const KIND_WORDS: Record<DifferenceKind, string> = {
 
 /** "2 files differ: templates/x.yaml (differs), extra.sh (only in the archive)", the first `max` named. */
 export function describeDifferences(comparison: Pick<ArchiveComparison, 'differences' | 'total'>, max = 5): string {
-  const shown = comparison.differences.slice(0, max).map((d) => `${printable(d.path, 120)} (${KIND_WORDS[d.kind]})`);
+  const shown = comparison.differences.slice(0, max).map((d) => `${escapeUntrusted(d.path, 120)} (${KIND_WORDS[d.kind]})`);
   const more = comparison.total - shown.length;
   const count = comparison.total === 1 ? '1 file differs' : `${comparison.total} files differ`;
   return `${count}: ${shown.join(', ')}${more > 0 ? `, and ${more} more` : ''}`;

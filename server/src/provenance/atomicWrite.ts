@@ -5,6 +5,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fail, ok, type Result } from './codes';
 import { describeIoError } from './hash';
+import { escapeUntrusted } from './untrustedText';
 
 export async function writeFileAtomic(target: string, data: Uint8Array | string, mode = 0o644): Promise<Result<void>> {
   const dir = path.dirname(target);
@@ -21,7 +22,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string,
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await fs.rm(temp, { force: true }).catch(() => undefined);
-    return fail('io-error', `Cannot write ${target}: ${describeIoError(e)}`);
+    return fail('io-error', `Cannot write ${escapeUntrusted(target)}: ${describeIoError(e)}`);
   }
   await syncDirectory(dir);
   return ok(undefined);

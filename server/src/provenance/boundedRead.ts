@@ -10,6 +10,7 @@
 // after the stat from blocking: the open returns, and the handle's own stat refuses it.
 import * as fs from 'node:fs';
 import { describeIoError } from './hash';
+import { escapeUntrusted } from './untrustedText';
 
 export type BoundedRead =
   | { ok: true; bytes: Buffer }
@@ -29,12 +30,12 @@ export function readFileHead(file: string, limit: number): BoundedRead {
 
 function readRegularFile(file: string, limit: number, truncate: boolean): BoundedRead {
   let fd: number | undefined;
-  const notAFile: BoundedRead = { ok: false, reason: 'not-a-file', message: `${file} is not a regular file`, detail: 'not a regular file' };
+  const notAFile: BoundedRead = { ok: false, reason: 'not-a-file', message: `${escapeUntrusted(file)} is not a regular file`, detail: 'not a regular file' };
   try {
     // Looked at before opening: opening a device can have effects, opening a FIFO would wait for a writer.
     const stat = fs.statSync(file);
     if (!stat.isFile()) return notAFile;
-    if (stat.size > limit && !truncate) return { ok: false, reason: 'too-large', message: `${file} is ${stat.size} bytes, over the ${limit}-byte limit`, detail: `${stat.size} bytes, over the ${limit}-byte limit` };
+    if (stat.size > limit && !truncate) return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} is ${stat.size} bytes, over the ${limit}-byte limit`, detail: `${stat.size} bytes, over the ${limit}-byte limit` };
     fd = fs.openSync(file, OPEN_FLAGS);
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return notAFile;
@@ -47,13 +48,13 @@ function readRegularFile(file: string, limit: number, truncate: boolean): Bounde
       length += bytesRead;
       if (length === buffer.length) {
         if (truncate) return { ok: true, bytes: buffer };
-        return { ok: false, reason: 'too-large', message: `${file} grew while being read`, detail: 'it grew while being read' };
+        return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} grew while being read`, detail: 'it grew while being read' };
       }
     }
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     const detail = describeIoError(e);
-    return { ok: false, reason: missing ? 'missing' : 'unreadable', message: `${file} cannot be read: ${detail}`, detail };
+    return { ok: false, reason: missing ? 'missing' : 'unreadable', message: `${escapeUntrusted(file)} cannot be read: ${detail}`, detail };
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }

@@ -16,6 +16,7 @@
 // Objects are built with Object.fromEntries/defineProperty so a `__proto__` key is only data.
 import * as YAML from 'yaml';
 import { fail, ok, type Range, type Result } from './codes';
+import { escapeUntrusted } from './untrustedText';
 import { formatGoFloat, marshalGoYaml, resolvePlainScalar, type GoScalar, type YamlValue } from './goYaml';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -133,7 +134,8 @@ const LOCK_FIELDS: Field[] = [
 // ---- Errors carry a range into the source text so the editor can point at them.
 
 class ChartYamlError extends Error {
-  constructor(message: string, readonly range?: Range) { super(message); }
+  // Messages quote keys, values (a version with ESC]0;… in it) and file names: escaped whatever the message.
+  constructor(message: string, readonly range?: Range) { super(escapeUntrusted(message, 2000)); }
 }
 
 class LineIndex {

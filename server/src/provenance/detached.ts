@@ -8,6 +8,7 @@ import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem } from './codes';
 import { readBoundedFile } from './boundedRead';
 import { describeIoError } from './hash';
+import { escapeUntrusted } from './untrustedText';
 import type { LoadedKey } from './keyTypes';
 import { detachedCheck, judgeSignatures, type Signer } from './signatureCheck';
 
@@ -35,10 +36,10 @@ async function readCapped(file: string, cap: number): Promise<Uint8Array | strin
 async function streamable(file: string, cap: number): Promise<(() => ReadableStream<Uint8Array>) | string> {
   try {
     const stat = await fs.stat(file);
-    if (!stat.isFile()) return `${file} is not a regular file`;
-    if (stat.size > cap) return `${file} is ${stat.size} bytes, over the ${cap}-byte limit`;
+    if (!stat.isFile()) return `${escapeUntrusted(file)} is not a regular file`;
+    if (stat.size > cap) return `${escapeUntrusted(file)} is ${stat.size} bytes, over the ${cap}-byte limit`;
   } catch (e) {
-    return `${file} cannot be read: ${describeIoError(e)}`;
+    return `${escapeUntrusted(file)} cannot be read: ${describeIoError(e)}`;
   }
   return () => Readable.toWeb(createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES })) as ReadableStream<Uint8Array>;
 }

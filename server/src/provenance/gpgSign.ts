@@ -10,6 +10,7 @@ import {
   chooseSigningPart, keyLabel, provenanceBodyFor, signingCandidate, signResult, writeProvenance,
   type SigningKeyList, type SignResult,
 } from './sign';
+import { escapeUntrusted } from './untrustedText';
 
 export interface GpgOptions {
   /** GnuPG home (`--homedir`); default: gpg's own (`$GNUPGHOME` or `~/.gnupg`). */
@@ -87,19 +88,20 @@ function runGpg(args: string[], options: GpgOptions & { input?: string; passphra
 }
 
 function gpgName(options: GpgOptions): string {
-  return options.gpgHome ? `gpg (home ${options.gpgHome})` : 'gpg';
+  return options.gpgHome ? `gpg (home ${escapeUntrusted(options.gpgHome)})` : 'gpg';
 }
 
 /** A failure to run gpg at all, or a non-zero exit with gpg's own words. */
 function runFailure(run: GpgRun, what: string, options: GpgOptions, timeoutMs: number): Problem & { code: 'gpg-failed' } {
   if (run.spawnError) {
-    return fail('gpg-failed', `Cannot run ${options.gpgPath ?? 'gpg'}: ${run.spawnError}. Install GnuPG or set the path to gpg.`).error;
+    return fail('gpg-failed', `Cannot run ${escapeUntrusted(options.gpgPath ?? 'gpg')}: ${escapeUntrusted(run.spawnError)}. Install GnuPG or set the path to gpg.`).error;
   }
   if (run.timedOut) {
     const waiting = run.status.some((s) => s.startsWith('PINENTRY_LAUNCHED')) ? ' while a passphrase or PIN prompt was open' : '';
     return fail('gpg-failed', `${gpgName(options)} did not finish ${what} within ${Math.round(timeoutMs / 1000)} s${waiting}; it was stopped.`).error;
   }
-  const said = run.messages.slice(-3).join(' ');
+  // gpg's own words quote user ids, file names and gpg.conf lines.
+  const said = escapeUntrusted(run.messages.slice(-3).join(' '), 1000);
   return fail('gpg-failed', `${gpgName(options)} failed ${what} (exit ${run.exitCode ?? 'signal'})${said ? `: ${said}` : ''}.`).error;
 }
 
@@ -158,7 +160,7 @@ function signFailure(run: GpgRun, who: string, options: GpgOptions, timeoutMs: n
   }
   const promptFailed = [GPG_ERR.NO_PIN_ENTRY, GPG_ERR.PIN_ENTRY, GPG_ERR.CANCELED, GPG_ERR.FULLY_CANCELED].includes(errorCode ?? -1);
   if (has('MISSING_PASSPHRASE') || promptFailed || has('PINENTRY_LAUNCHED')) {
-    const said = run.messages.slice(-1).join(' ');
+    const said = escapeUntrusted(run.messages.slice(-1).join(' '), 1000);
     return fail('passphrase-required', `gpg-agent could not get the passphrase for key ${who}${said ? ` (${said})` : ''}. Give the passphrase, or configure a pinentry that gpg-agent can show.`).error;
   }
   if (errorCode === GPG_ERR.NO_SECKEY) return fail('key-not-found', `gpg has no secret key for ${who}.`).error;

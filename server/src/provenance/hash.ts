@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { fail, ok, type Result } from './codes';
+import { escapeUntrusted } from './untrustedText';
 
 /** 1 MiB reads: few syscalls, and two chunks in memory at a time. */
 export const HASH_CHUNK_BYTES = 1024 * 1024;
@@ -20,7 +21,7 @@ export async function sha256File(path: string): Promise<Result<FileDigest>> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     // A FIFO or device would block (even at open) or never end: only regular files are hashed.
-    if (!(await stat(path)).isFile()) return fail('io-error', `Cannot hash ${path}: it is not a regular file`);
+    if (!(await stat(path)).isFile()) return fail('io-error', `Cannot hash ${escapeUntrusted(path)}: it is not a regular file`);
     handle = await open(path, 'r');
     const info = await handle.stat();
     const length = Math.min(info.size + 1, HASH_CHUNK_BYTES);
@@ -38,7 +39,7 @@ export async function sha256File(path: string): Promise<Result<FileDigest>> {
       hash.update(chunk);
     }
   } catch (e) {
-    return fail('io-error', `Cannot read ${path}: ${describeIoError(e)}`);
+    return fail('io-error', `Cannot read ${escapeUntrusted(path)}: ${describeIoError(e)}`);
   } finally {
     await handle?.close();
   }
@@ -56,5 +57,5 @@ export function describeIoError(e: unknown): string {
     };
     return reasons[err.code] ?? `${err.code}`;
   }
-  return String((e as Error)?.message ?? e);
+  return escapeUntrusted(String((e as Error)?.message ?? e));
 }

@@ -10,6 +10,7 @@
 // - Helm appends `templates/.?*` (dotfiles directly under templates/) after the file's own rules.
 //   `.helmignore` itself is packaged unless a rule ignores it.
 import { fail, ok, rangeOf, type Result } from './codes';
+import { escapeUntrusted } from './untrustedText';
 
 export const HELMIGNORE_FILE = '.helmignore';
 /** bufio.Scanner's default token limit: Helm fails on a longer line. */
@@ -87,7 +88,7 @@ function parseRule(line: string): Rule | undefined | string {
   let rule = goTrimSpace(line);
   if (rule === '' || rule.startsWith('#')) return undefined;
   if (rule.includes('**')) return 'double-star (**) syntax is not supported';
-  if (goMatch(Buffer.from(rule, 'utf8'), Buffer.from('abc')) === undefined) return `syntax error in pattern "${rule}"`;
+  if (goMatch(Buffer.from(rule, 'utf8'), Buffer.from('abc')) === undefined) return `syntax error in pattern "${escapeUntrusted(rule)}"`;
   const negate = rule.startsWith('!');
   if (negate) rule = rule.slice(1);
   const dirOnly = rule.endsWith('/');

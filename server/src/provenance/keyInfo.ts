@@ -275,12 +275,3 @@ export async function describeKey(key: openpgp.Key, now: Date = new Date(), budg
     secret: key.isPrivate(),
   };
 }
-
-/**
- * A user id (or any key-provided text) made safe for messages: control characters, ANSI escapes and
- * bidi overrides are shown as \u escapes, so a user id cannot forge lines or reorder text.
- */
-export function escapeForMessage(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

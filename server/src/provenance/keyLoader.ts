@@ -4,6 +4,7 @@ import * as openpgp from 'openpgp';
 import type { Problem, Range } from './codes';
 import { describeConfig, describeKey, KeyUnsupported, VerificationBudgetSpent, type VerificationBudget } from './keyInfo';
 import { splitKeyring } from './keyPackets';
+import { escapeUntrusted } from './untrustedText';
 import type { KeyInfo, LoadedKey } from './keyTypes';
 
 export interface LoadOptions {
@@ -78,7 +79,7 @@ function problem(code: Problem['code'], severity: Problem['severity'], message: 
 }
 
 function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return escapeUntrusted(e instanceof Error ? e.message : String(e));
 }
 
 /** Reads every key in a binary keyring (transferable public or secret keys, one after another). */

@@ -20,7 +20,7 @@ export interface KeyPart {
 export interface KeyInfo extends KeyPart {
   /**
    * User ids with a valid self-signature only (unsigned/grafted ids are left out). Raw text from the
-   * key: escape control and bidi characters before showing one (keyInfo.escapeForMessage).
+   * key: escape it before showing it (untrustedText.escapeUntrusted).
    */
   userIds: string[];
   primaryUserId?: string;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { readBoundedFile } from './boundedRead';
 import type { Problem, Result } from './codes';
 import { fail, ok } from './codes';
-import { escapeForMessage } from './keyInfo';
+import { escapeUntrusted } from './untrustedText';
 import { isKeybox, readKeybox } from './keybox';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
 import { looksLikeKeyPackets } from './keyPackets';
@@ -65,7 +65,7 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
   }
   if (isText(bytes)) {
     if (bytes.length > MAX_TEXT_KEYRING_BYTES) {
-      const message = `${file} is ${bytes.length} bytes of text; armored keyrings and KEYS files over ${MAX_TEXT_KEYRING_BYTES} bytes are not read (real ones are well under 1 MB). A key flooded with signatures loads, trimmed, from its binary form: gpg --dearmor.`;
+      const message = `${escapeUntrusted(file)} is ${bytes.length} bytes of text; armored keyrings and KEYS files over ${MAX_TEXT_KEYRING_BYTES} bytes are not read (real ones are well under 1 MB). A key flooded with signatures loads, trimmed, from its binary form: gpg --dearmor.`;
       return { format: 'armored', keys: [], problems: [{ code: 'keys-too-large', severity: 'error', message }], revocations: [] };
     }
     const text = new TextDecoder('utf-8').decode(bytes);
@@ -77,7 +77,7 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
       : { file, now, secretKeys: 'keep' });
     return { format, keys: loaded.keys, problems: loaded.problems, revocations: loaded.revocations };
   }
-  const problem: Problem = { code: 'keys-no-openpgp', severity: 'error', message: `${file} is not an OpenPGP keyring, keybox, armored key or KEYS file.` };
+  const problem: Problem = { code: 'keys-no-openpgp', severity: 'error', message: `${escapeUntrusted(file)} is not an OpenPGP keyring, keybox, armored key or KEYS file.` };
   return { format: 'binary', keys: [], problems: [problem], revocations: [] };
 }
 
@@ -86,7 +86,7 @@ async function readBounded(file: string, limit: number): Promise<Result<Uint8Arr
   const read = readBoundedFile(file, limit);
   if (read.ok) return ok(new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length));
   switch (read.reason) {
-    case 'missing': return fail('io-error', `Keyring ${file} does not exist.`);
+    case 'missing': return fail('io-error', `Keyring ${escapeUntrusted(file)} does not exist.`);
     case 'too-large': return fail('keys-too-large', `${read.message}: keyrings this large are not read.`);
     default: return fail('io-error', `Keyring ${read.message}.`);
   }
@@ -114,7 +114,7 @@ export function defaultKeyringPaths(env: NodeJS.ProcessEnv = process.env, platfo
 type KeyQueryError = 'key-not-found' | 'key-ambiguous';
 
 function describeCandidates(keys: LoadedKey[]): string {
-  return keys.map((k) => `${k.info.fingerprint}${k.info.primaryUserId ? ` ${escapeForMessage(k.info.primaryUserId)}` : ''}`).join('; ');
+  return keys.map((k) => `${k.info.fingerprint}${k.info.primaryUserId ? ` ${escapeUntrusted(k.info.primaryUserId)}` : ''}`).join('; ');
 }
 
 /** Distinct keys (first copy of each fingerprint), flattened from keyrings and loose keys. */
@@ -158,7 +158,7 @@ export function findKeys(sources: readonly (Keyring | LoadedKey)[], query: strin
   const found = exact.length > 0 ? exact : keys.filter((k) => k.info.userIds.some((u) => u.toLowerCase().includes(lower)));
   if (found.length === 1) return ok(found[0]);
   if (found.length > 1) {
-    return fail('key-ambiguous', `"${escapeForMessage(trimmed)}" matches ${found.length} keys: ${describeCandidates(found)}. Give a fingerprint instead.`);
+    return fail('key-ambiguous', `"${escapeUntrusted(trimmed)}" matches ${found.length} keys: ${describeCandidates(found)}. Give a fingerprint instead.`);
   }
-  return fail('key-not-found', `No key with a user id containing "${escapeForMessage(trimmed)}" in the keyrings.`);
+  return fail('key-not-found', `No key with a user id containing "${escapeUntrusted(trimmed)}" in the keyrings.`);
 }

@@ -4,7 +4,7 @@
 // others still load. Ranges are zero-based lines/characters, as the language server needs them.
 import type { Problem, Range } from './codes';
 import { rangeOf } from './codes';
-import { escapeForMessage } from './keyInfo';
+import { escapeUntrusted } from './untrustedText';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
 import { applyRevocations } from './keyView';
 import type { LoadedKey } from './keyTypes';
@@ -410,7 +410,7 @@ export async function lintKeysFile(text: string, now: Date, file = 'KEYS'): Prom
   const loaded = await loadKeysText(text, { file, now, secretKeys: 'public-only', verificationUnits: KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE });
   for (const key of loaded.keys) {
     const info = key.info;
-    const who = `${info.primaryUserId ? `${escapeForMessage(info.primaryUserId)} ` : ''}(${info.fingerprint})`;
+    const who = `${info.primaryUserId ? `${escapeUntrusted(info.primaryUserId)} ` : ''}(${info.fingerprint})`;
     const range = statusRange(key, loaded.layout);
     const at = range ? { range } : {};
     if (info.revoked) {

@@ -26,6 +26,7 @@ import {
 } from './archive';
 import { archiveChartLock, archiveChartYaml, parseChartLock, parseChartYaml, type ChartLock, type ChartMetadata } from './chartYaml';
 import { describeIoError } from './hash';
+import { escapeUntrusted } from './untrustedText';
 import { HELMIGNORE_FILE, HelmIgnore } from './helmignore';
 
 /** 1980-01-01T00:00:00Z: the usual epoch of reproducible archives (ZIP's first date), never "no time". */
@@ -76,7 +77,8 @@ export interface PackagePlan {
 }
 
 class PackageError extends Error {
-  constructor(readonly code: EngineErrorCode, message: string) { super(message); }
+  // Messages quote file names, symlink targets and Chart.yaml values: escaped whatever the message.
+  constructor(readonly code: EngineErrorCode, message: string) { super(escapeUntrusted(message, 2000)); }
 }
 
 /** SOURCE_DATE_EPOCH from an environment: undefined when unset, an error when malformed. */
@@ -84,7 +86,7 @@ export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): Re
   const raw = env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return ok(undefined);
   if (!/^[0-9]+$/.test(raw) || Number(raw) > MAX_USTAR_TIME) {
-    return fail('chart-invalid', `SOURCE_DATE_EPOCH="${raw}" is not a whole number of seconds since 1970 (up to ${MAX_USTAR_TIME})`);
+    return fail('chart-invalid', `SOURCE_DATE_EPOCH="${escapeUntrusted(raw)}" is not a whole number of seconds since 1970 (up to ${MAX_USTAR_TIME})`);
   }
   return ok(Number(raw));
 }
@@ -116,13 +118,13 @@ function decodeName(raw: Buffer, rel: string): string {
   try {
     return utf8.decode(raw);
   } catch {
-    throw new PackageError('chart-invalid', `${JSON.stringify(path.posix.join(rel, raw.toString('latin1')))}: file names must be UTF-8`);
+    throw new PackageError('chart-invalid', `"${escapeUntrusted(path.posix.join(rel, raw.toString('latin1')))}": file names must be UTF-8`);
   }
 }
 
 /** Names our archive reader (and so our verify) would refuse are refused here, not packaged. */
 function checkPortable(childRel: string): void {
-  const shown = JSON.stringify(childRel);
+  const shown = `"${escapeUntrusted(childRel)}"`;
   if (/[\u0000-\u001f\u007f]/.test(childRel)) throw new PackageError('chart-invalid', `${shown}: a file name with a control character (such as a newline) is refused; rename it or list it in .helmignore`);
   if (childRel.includes('\\')) throw new PackageError('chart-invalid', `${shown}: a file name with a backslash is refused (Windows tools read it as a directory separator)`);
 }
@@ -218,7 +220,7 @@ async function readRegular(real: string, rel: string, expected: number): Promise
 }
 
 function warning(message: string): Problem {
-  return { code: 'chart-invalid', severity: 'warning', message };
+  return { code: 'chart-invalid', severity: 'warning', message: escapeUntrusted(message, 2000) };
 }
 
 // ---- Loading (Helm's LoadFiles): which file becomes what, and subcharts.
@@ -480,9 +482,9 @@ export async function planPackage(chartDir: string, outDir: string): Promise<Res
     try {
       root = await fs.realpath(chartDir);
     } catch (e) {
-      return fail('io-error', `Cannot read the chart directory ${chartDir}: ${describeIoError(e)}`);
+      return fail('io-error', `Cannot read the chart directory ${escapeUntrusted(chartDir)}: ${describeIoError(e)}`);
     }
-    if (!(await fs.stat(root)).isDirectory()) return fail('chart-invalid', `${chartDir} is not a chart directory`);
+    if (!(await fs.stat(root)).isDirectory()) return fail('chart-invalid', `${escapeUntrusted(chartDir)} is not a chart directory`);
 
     // Name and version first: they name the output file, which must not be packaged into itself.
     const chartYamlPath = path.join(root, 'Chart.yaml');
@@ -508,7 +510,7 @@ export async function planPackage(chartDir: string, outDir: string): Promise<Res
     return ok({ name: chart.meta.name, version: chart.meta.version, archivePath, files, warnings: state.warnings });
   } catch (e) {
     if (e instanceof PackageError) return fail(e.code, e.message);
-    return fail('io-error', `Cannot package ${chartDir}: ${describeIoError(e)}`);
+    return fail('io-error', `Cannot package ${escapeUntrusted(chartDir)}: ${describeIoError(e)}`);
   }
 }
 

@@ -5,6 +5,7 @@
 // never read.
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { rangeOf, type Problem, type Range } from './codes';
+import { escapeUntrusted } from './untrustedText';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 /** Deeper YAML is refused before parsing: the YAML library recurses and overflows the stack near 1000 levels. */
@@ -103,7 +104,7 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
     if (CONTROL_CHARS.test(lines[i].replace(/\r$/, ''))) {
       doc.problems.push(problem('malformed', 'A control character in an armor header line.', line(i)));
     } else if (!m) {
-      doc.problems.push(problem('malformed', `"${printable(trimmed[i])}" is not an armor header; the headers must be followed by a blank line.`, line(i)));
+      doc.problems.push(problem('malformed', `"${escapeUntrusted(trimmed[i])}" is not an armor header; the headers must be followed by a blank line.`, line(i)));
     } else if (m[1] !== 'Hash') {
       doc.problems.push(problem('malformed', `Header "${m[1]}" is not allowed in a signed message: only "Hash:" headers are (RFC 4880 §7).`, line(i)));
     } else {
@@ -187,16 +188,6 @@ function reportUnsigned(doc: ProvDocument, trimmed: string[], from: number, to: 
     : 'Text after the signature is not signed and is ignored: anyone could have added it.', range, 'warning'));
 }
 
-/**
- * Escapes control, bidi, zero-width and line-separator characters (the same set as keyInfo's
- * escapeForMessage) so text from a file can be shown safely.
- */
-export function printable(s: string, max = 200): string {
-  const escaped = s.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return escaped.length > max ? escaped.slice(0, max) + '…' : escaped;
-}
-
 /** Maps an offset inside `part` (the signed lines from `firstLine`, joined by LF) back to the file. */
 function positionMapper(doc: ProvDocument, firstLine: number) {
   const counter = new LineCounter();
@@ -250,13 +241,13 @@ function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, w
     yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (e) {
     // The YAML library recurses; the bound above keeps it far from the stack's end, this keeps the promise never to throw.
-    doc.problems.push(problem('malformed', `${what} cannot be read: ${(e as Error).message}`, lineRange));
+    doc.problems.push(problem('malformed', `${what} cannot be read: ${escapeUntrusted((e as Error).message)}`, lineRange));
     return undefined;
   }
   const errors = yaml.errors;
   for (const e of errors) {
     const at = map.at(Math.min(e.pos[0], Math.max(text.length - 2, 0)));
-    doc.problems.push(problem('malformed', `${what}: ${e.message.split('\n')[0]}`, { start: at, end: { line: at.line, character: at.character + 1 } }));
+    doc.problems.push(problem('malformed', `${what}: ${escapeUntrusted(e.message.split('\n')[0])}`, { start: at, end: { line: at.line, character: at.character + 1 } }));
   }
   return errors.length ? undefined : { yaml, map, text };
 }

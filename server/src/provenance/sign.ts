@@ -8,7 +8,7 @@ import { fail, ok, type Problem, type Result } from './codes';
 import { readChartArchive } from './archive';
 import { writeFileAtomic } from './atomicWrite';
 import { provenanceMetadataYaml } from './chartYaml';
-import { escapeForMessage } from './keyInfo';
+import { escapeUntrusted } from './untrustedText';
 import { defaultKeyringPaths, findKeys, loadKeyringFile } from './keyring';
 import type { KeyInfo, KeyPart, LoadedKey } from './keyTypes';
 import { composeProvenanceBody, finishClearsigned } from './provenanceWriter';
@@ -49,7 +49,7 @@ export function defaultSecretKeyringPaths(env: NodeJS.ProcessEnv = process.env, 
 
 export function keyLabel(info: KeyInfo): string {
   const uid = info.primaryUserId ?? info.userIds[0];
-  return uid ? `${info.fingerprint} (${escapeForMessage(uid)})` : info.fingerprint;
+  return uid ? `${info.fingerprint} (${escapeUntrusted(uid)})` : info.fingerprint;
 }
 
 const day = (date: Date): string => date.toISOString().slice(0, 10);
@@ -175,7 +175,7 @@ export function signResult(
 async function unlockSigningPart(loaded: LoadedKey, part: KeyPart, passphrase: string | undefined): Promise<Result<openpgp.PrivateKey>> {
   const key = loaded.key as openpgp.PrivateKey;
   const packet = secretPacketOf(key, part);
-  if (!packet) return fail('key-unusable', `The secret of ${part.fingerprint} is not in ${loaded.source.file}.`);
+  if (!packet) return fail('key-unusable', `The secret of ${part.fingerprint} is not in ${escapeUntrusted(loaded.source.file)}.`);
   if (packet.isDecrypted()) return ok(key);
   const who = keyLabel(loaded.info);
   if (passphrase === undefined) {
@@ -187,7 +187,7 @@ async function unlockSigningPart(loaded: LoadedKey, part: KeyPart, passphrase: s
   } catch (e) {
     const reason = (e as Error).message;
     if (/incorrect key passphrase/i.test(reason)) return fail('passphrase-wrong', `Wrong passphrase for key ${who}.`);
-    return fail('key-unusable', `Key ${who} cannot be unlocked: ${reason}.`);
+    return fail('key-unusable', `Key ${who} cannot be unlocked: ${escapeUntrusted(reason)}.`);
   }
 }
 
@@ -200,7 +200,7 @@ async function clearsign(key: openpgp.PrivateKey, part: KeyPart, body: string, d
       config: { preferredHashAlgorithm: openpgp.enums.hash.sha512 },
     }));
   } catch (e) {
-    return fail('key-unusable', `openpgp.js could not sign with ${part.fingerprint}: ${(e as Error).message}.`);
+    return fail('key-unusable', `openpgp.js could not sign with ${part.fingerprint}: ${escapeUntrusted((e as Error).message)}.`);
   }
 }
 
@@ -211,7 +211,7 @@ export async function signArchive(options: SignOptions): Promise<Result<SignResu
   if (secrets.unreadable.length > 0) return fail(secrets.unreadable[0].code, secrets.unreadable[0].message);
   if (secrets.keys.length === 0) {
     const why = secrets.problems.length > 0 ? ` (${secrets.problems[0].message})` : '';
-    return fail('key-not-found', `No secret keys in ${secrets.searched.join(', ')}${why}. Export yours (gpg --export-secret-keys <fingerprint> > secring.gpg) and pass that keyring, or sign through gpg.`);
+    return fail('key-not-found', `No secret keys in ${secrets.searched.map((f) => escapeUntrusted(f)).join(', ')}${why}. Export yours (gpg --export-secret-keys <fingerprint> > secring.gpg) and pass that keyring, or sign through gpg.`);
   }
   const found = findKeys(secrets.keys, options.keyQuery);
   if (!found.ok) return found;

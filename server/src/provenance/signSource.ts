@@ -10,7 +10,7 @@ import { readChartArchive } from './archive';
 import { compareArchiveWithPlan, describeDifferences, type ArchiveComparison } from './archiveVsSource';
 import { fail, ok, type Problem, type Result } from './codes';
 import { planPackage, writePackage } from './package';
-import { printable } from './provDocument';
+import { escapeUntrusted } from './untrustedText';
 
 /** Where the archive that is signed comes from. */
 export type ArchiveOrigin =
@@ -54,12 +54,12 @@ export async function archiveForChart(chartDir: string, outDir: string, options:
     const compared = compareArchiveWithPlan(archivePath, plan.value, chartDir);
     if (!compared.ok) return compared;
     if (compared.value.total > 0) {
-      return fail('archive-differs-from-source', `${printable(archivePath, 500)} is not what packaging ${printable(chartDir, 500)} writes now — ${describeDifferences(compared.value)}. Nothing was signed: an archive that was not built from this source is not signed as the chart's. ${options.rebuildHint ?? DEFAULT_REBUILD_HINT}`);
+      return fail('archive-differs-from-source', `${escapeUntrusted(archivePath, 500)} is not what packaging ${escapeUntrusted(chartDir, 500)} writes now — ${describeDifferences(compared.value)}. Nothing was signed: an archive that was not built from this source is not signed as the chart's. ${options.rebuildHint ?? DEFAULT_REBUILD_HINT}`);
     }
     return ok({ archivePath, sha256: compared.value.sha256, origin: { kind: 'matches-source', chartDir }, warnings: plan.value.warnings });
   }
   if (options.mayPackage === false) {
-    return fail('missing-archive', `${printable(path.basename(archivePath))} is not in ${printable(outDir, 500)}; package the chart first.`);
+    return fail('missing-archive', `${escapeUntrusted(path.basename(archivePath))} is not in ${escapeUntrusted(outDir, 500)}; package the chart first.`);
   }
   const written = await writePackage(plan.value, options.sourceDateEpoch);
   if (!written.ok) return written;
@@ -92,15 +92,15 @@ export async function archiveAsGiven(archivePath: string): Promise<ArchiveToSign
 
 /** One sentence on where the signed archive came from, for success messages. */
 export function describeOrigin(signed: ArchiveToSign): string {
-  const archive = printable(path.basename(signed.archivePath));
+  const archive = escapeUntrusted(path.basename(signed.archivePath));
   const { origin } = signed;
   switch (origin.kind) {
     case 'packaged':
-      return `${archive} was packaged from ${printable(origin.chartDir, 500)} just now.`;
+      return `${archive} was packaged from ${escapeUntrusted(origin.chartDir, 500)} just now.`;
     case 'matches-source':
-      return `${archive} is what packaging ${printable(origin.chartDir, 500)} writes now (compared file by file).`;
+      return `${archive} is what packaging ${escapeUntrusted(origin.chartDir, 500)} writes now (compared file by file).`;
     case 'differs-from-source':
-      return `${archive} was NOT built from the chart source in ${printable(origin.chartDir, 500)} as it is now — ${describeDifferences(origin.comparison)}.`;
+      return `${archive} was NOT built from the chart source in ${escapeUntrusted(origin.chartDir, 500)} as it is now — ${describeDifferences(origin.comparison)}.`;
     case 'no-source':
       return `${archive} was not built from a chart source here: there is no chart folder of it next to it to compare with.`;
   }

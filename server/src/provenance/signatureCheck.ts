@@ -9,7 +9,8 @@ import { checkCost, type AnyKeyPacket } from './keyInfo';
 import { signatureIssuerHints } from './keyPackets';
 import type { KeyPart, LoadedKey } from './keyTypes';
 import { countWork } from './work';
-import { printable, type ProvDocument } from './provDocument';
+import type { ProvDocument } from './provDocument';
+import { escapeUntrusted } from './untrustedText';
 
 const WEAK_HASHES = new Set(['MD5', 'SHA1', 'RIPEMD']);
 
@@ -156,7 +157,7 @@ function signerOf(key: LoadedKey, part: KeyPart, created: Date): Signer {
 }
 
 function who(signer: Signer): string {
-  return `${signer.uid ? printable(signer.uid) + ' ' : ''}(${signer.fingerprint})`;
+  return `${signer.uid ? escapeUntrusted(signer.uid) + ' ' : ''}(${signer.fingerprint})`;
 }
 
 /** Key policy at `now`, for the key packet that verified and the key that owns it; undefined when it may sign. */
@@ -302,7 +303,7 @@ async function judgeOne(facts: PacketFacts, candidates: Candidate[], allowed: Lo
   }
   const material = await verifyingMaterial(facts, candidates, input.crypto, now);
   if (!material.fingerprint) {
-    return { code: 'signature-invalid', message: `The signature by ${named} does not match the signed data (${material.error}): it was changed after signing, or made by another key.` };
+    return { code: 'signature-invalid', message: `The signature by ${named} does not match the signed data (${escapeUntrusted(material.error ?? '')}): it was changed after signing, or made by another key.` };
   }
   const owner = ownerOf(material.fingerprint, allowed);
   if (Array.isArray(owner)) {

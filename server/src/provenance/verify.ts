@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OutcomeCode, Problem, Range } from './codes';
 import type { LoadedKey } from './keyTypes';
-import { parseProvenance, printable, MAX_PROV_BYTES, type FileEntry, type ProvDocument } from './provDocument';
+import { parseProvenance, MAX_PROV_BYTES, type FileEntry, type ProvDocument } from './provDocument';
+import { escapeUntrusted } from './untrustedText';
 import { checkSignature, type Signer } from './signatureCheck';
 import { readBoundedFile } from './boundedRead';
 import { archiveFacts, type ArchiveFacts } from './archiveFacts';
@@ -49,23 +50,23 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions)
     provText = read;
   }
   if (!fs.existsSync(archivePath)) {
-    return { ...base, verdict: 'rejected', code: 'missing-archive', message: `The archive ${printable(path.basename(archivePath))} does not exist next to its provenance file.` };
+    return { ...base, verdict: 'rejected', code: 'missing-archive', message: `The archive ${escapeUntrusted(path.basename(archivePath))} does not exist next to its provenance file.` };
   }
   const facts = await archiveFacts(archivePath);
   return verifyProvenance(parseProvenance(provText), archivePath, facts, options);
 }
 
 async function readProv(provPath: string): Promise<string | { code: OutcomeCode; message: string }> {
-  const name = printable(path.basename(provPath));
+  const name = escapeUntrusted(path.basename(provPath));
   const read = readBoundedFile(provPath, MAX_PROV_BYTES);
   if (read.ok) return read.bytes.toString('utf8');
   switch (read.reason) {
     case 'missing':
       return { code: 'missing-prov', message: `${name} not found: the chart is not signed. Sign it with "helm-prov sign" or ask the maintainer for the .prov file.` };
     case 'too-large':
-      return { code: 'malformed', message: `${name} is too large to be a provenance file (limit ${MAX_PROV_BYTES} bytes): ${printable(read.message)}.` };
+      return { code: 'malformed', message: `${name} is too large to be a provenance file (limit ${MAX_PROV_BYTES} bytes): ${escapeUntrusted(read.message)}.` };
     default:
-      return { code: 'malformed', message: `${name} cannot be read as a provenance file: ${printable(read.message)}.` };
+      return { code: 'malformed', message: `${name} cannot be read as a provenance file: ${escapeUntrusted(read.message)}.` };
   }
 }
 
@@ -98,8 +99,8 @@ export async function verifyProvenance(doc: ProvDocument, archivePath: string, f
   const signed = { signer: sig.signer, ...issuers };
   const entry = doc.files.find((f) => f.name === archiveName);
   if (!entry) {
-    const names = doc.files.map((f) => printable(f.name)).join(', ') || 'no file';
-    return result('filename-mismatch', `The provenance was signed for ${names}, not for ${printable(archiveName)}. A renamed archive cannot be verified; use the file name it was signed as.`, doc.files[0]?.nameRange ?? doc.filesRange, signed);
+    const names = doc.files.map((f) => escapeUntrusted(f.name)).join(', ') || 'no file';
+    return result('filename-mismatch', `The provenance was signed for ${names}, not for ${escapeUntrusted(archiveName)}. A renamed archive cannot be verified; use the file name it was signed as.`, doc.files[0]?.nameRange ?? doc.filesRange, signed);
   }
   const digestProblem = checkDigestForm(entry);
   if (digestProblem) return result(digestProblem.code, digestProblem.message, entry.digestRange, signed);
@@ -115,7 +116,7 @@ export async function verifyProvenance(doc: ProvDocument, archivePath: string, f
   for (const field of ['name', 'version'] as const) {
     const signedValue = meta[field]!;
     if (signedValue.value !== facts.chart[field]) {
-      return result('metadata-mismatch', `The signed metadata says ${field} ${printable(signedValue.value)} but the archive's Chart.yaml says ${printable(facts.chart[field])}: the signature was made for another chart.`, signedValue.range, { ...signed, digest });
+      return result('metadata-mismatch', `The signed metadata says ${field} ${escapeUntrusted(signedValue.value)} but the archive's Chart.yaml says ${escapeUntrusted(facts.chart[field])}: the signature was made for another chart.`, signedValue.range, { ...signed, digest });
     }
   }
   return result('verified', `${sig.message} Chart hash verified: sha256:${facts.sha256}.`, undefined, { ...signed, digest });
@@ -127,7 +128,7 @@ function checkDigestForm(entry: FileEntry): { code: OutcomeCode; message: string
     return { code: 'weak-hash', message: `The archive digest is ${algo}, which is broken. Re-sign the chart: Helm uses sha256.` };
   }
   if (algo !== 'sha256' || entry.algorithm !== 'sha256') {
-    return { code: 'malformed', message: `The digest "${printable(entry.digest, 80)}" is not "sha256:<hex>", the only form Helm writes and checks.` };
+    return { code: 'malformed', message: `The digest "${escapeUntrusted(entry.digest, 80)}" is not "sha256:<hex>", the only form Helm writes and checks.` };
   }
   if (!/^[0-9a-f]{64}$/.test(entry.hex ?? '')) {
     return { code: 'malformed', message: `The sha256 digest must be 64 lowercase hex digits; Helm compares it literally and rejects any other form.` };

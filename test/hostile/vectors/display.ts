@@ -20,10 +20,11 @@ import { ARCHIVE, helmArchive, helmSignedText, keysOf, observe, PROV, writeSigne
 
 /** Claims the trusted signer's fingerprint, recolours the terminal, reorders text, and links to a command. */
 const HOSTILE_NAME = 'Eve\nUsing Key With Fingerprint: 95E98777AE4EA9D88D9EA5553B255F9CBB150E24\n'
-  + '\u001b[32mChart Hash Verified\u001b[0m \u202eexe.tsop\u202c [Open](command:workbench.action.terminal.new) $(check) \u2028\u2066x\u2069';
+  + '\u001b[32mChart Hash Verified\u001b[0m \u202eexe.tsop\u202c [Open](command:workbench.action.terminal.new) $(check) \u2028\u2066x\u2069'
+  + ' in\u2060vi\u00adsi\u180eble\u{e0041}';
 
-/** Characters that must never reach a terminal or a rendered label raw. */
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;
+/** Characters that must never reach a terminal or a rendered label raw: controls, format and default-ignorable characters, separators, lone surrogates. */
+const RAW_CONTROL = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 function captureIo(): { io: Io; text: () => string } {
   const lines: string[] = [];
@@ -114,7 +115,7 @@ export const displayCases: HostileCase[] = [
     name: 'display-hostile-file-name_fail',
     async setup(dir) {
       // Sets the terminal title, rings the bell, breaks the line and reverses what follows.
-      fs.writeFileSync(path.join(dir, 'devapp\u001b]0;owned\u0007\n\u202e.tgz'), helmArchive());
+      fs.writeFileSync(path.join(dir, 'devapp\u001b]0;owned\u0007\n\u202e\u2060\u{e0041}.tgz'), helmArchive());
     },
     async run(dir) {
       const archive = fs.readdirSync(dir).map((f) => path.join(dir, f)).find((f) => f.endsWith('.tgz'))!;
