@@ -10,6 +10,7 @@
 // after the stat from blocking: the open returns, and the handle's own stat refuses it.
 import * as fs from 'node:fs';
 import { describeIoError } from './hash';
+import { countWork } from './work';
 
 export type BoundedRead =
   | { ok: true; bytes: Buffer }
@@ -43,6 +44,7 @@ function readRegularFile(file: string, limit: number, truncate: boolean): Bounde
     let length = 0;
     for (;;) {
       const bytesRead = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      countWork('bytes-read', bytesRead);
       if (bytesRead === 0) return { ok: true, bytes: buffer.subarray(0, length) };
       length += bytesRead;
       if (length === buffer.length) {

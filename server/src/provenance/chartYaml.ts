@@ -17,6 +17,7 @@
 import * as YAML from 'yaml';
 import { fail, ok, type Range, type Result } from './codes';
 import { formatGoFloat, marshalGoYaml, resolvePlainScalar, type GoScalar, type YamlValue } from './goYaml';
+import { countWork } from './work';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -458,6 +459,7 @@ function parseDocument(text: string, file: string): { builder: GoNodeBuilder; ro
   const lines = new LineIndex(text);
   checkCharacters(text, lines, file);
   checkFlowDepth(text, file);
+  countWork('yaml-bytes', text.length);
   const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, version: '1.1', prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > 1) {

@@ -2,6 +2,7 @@
 // user id claim. Validity of every self-signature is checked cryptographically here.
 import * as openpgp from 'openpgp';
 import type { KeyInfo, KeyPart } from './keyTypes';
+import { countWork } from './work';
 
 type SignaturePacket = openpgp.SignaturePacket;
 type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.SecretKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretSubkeyPacket;
@@ -103,6 +104,7 @@ function charger(key: openpgp.Key, budget: VerificationBudget | undefined): Char
   const cost = verificationCost(key.keyPacket);
   return (signatures) => {
     if (budget && signatures > 0 && !budget.spend(signatures * cost)) throw new VerificationBudgetSpent();
+    countWork('signature-units', signatures * cost);
   };
 }
 

@@ -5,6 +5,7 @@
 // key's own self-signatures (newest first, capped). Third-party certifications are never used by this
 // project (no web of trust), so they are dropped. Every length is checked against the input.
 import { createHash } from 'node:crypto';
+import { countWork } from './work';
 
 export const PacketTag = {
   signature: 2,
@@ -313,6 +314,7 @@ export function splitKeyring(bytes: Uint8Array, maxKeys = Infinity): SplitResult
       result.unreadable.push({ offset: current?.primary.start ?? offset, message: packet });
       return result;
     }
+    countWork('key-steps');
     offset = packet.end;
     if (packet.tag === PacketTag.publicKey || packet.tag === PacketTag.secretKey) {
       if (current) pushFinished(result, current.finish(bytes));

@@ -2,6 +2,7 @@
 // its total length (u32, big-endian) and type. The first blob is the header (type 1, magic `KBXf` at
 // bytes 8..11); OpenPGP blobs (type 2) hold one keyblock at the offset/length stored in bytes 8..15,
 // relative to the blob. X.509 blobs (type 3) and empty ones (type 0) are skipped. Never throws.
+import { countWork } from './work';
 
 export interface KeyboxContent {
   /** Each OpenPGP keyblock, with its offset in the keybox file. */
@@ -43,6 +44,7 @@ export function readKeybox(bytes: Uint8Array, maxKeyblocks = Infinity): KeyboxCo
       content.problems.push(`keybox blob at offset ${offset} claims ${length} bytes (${bytes.length - offset} remain); the rest of the file was skipped`);
       break;
     }
+    countWork('key-steps');
     const type = bytes[offset + 4];
     if (type === BlobType.openpgp && content.keyblocks.length >= maxKeyblocks) {
       content.truncated = true;

@@ -26,6 +26,7 @@ import {
 import { archiveChartLock, archiveChartYaml, parseChartLock, parseChartYaml, type ChartLock, type ChartMetadata } from './chartYaml';
 import { describeIoError } from './hash';
 import { HELMIGNORE_FILE, HelmIgnore } from './helmignore';
+import { countWork } from './work';
 
 /** 1980-01-01T00:00:00Z: the usual epoch of reproducible archives (ZIP's first date), never "no time". */
 export const DEFAULT_MTIME = 315532800;
@@ -180,6 +181,7 @@ async function readRegular(real: string, rel: string, expected: number): Promise
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      countWork('bytes-read', bytesRead);
       if (bytesRead === 0) break;
       length += bytesRead;
       if (length === buffer.length) break;
