@@ -1,8 +1,10 @@
-// Child process: runs one hostile case's `run` on prepared inputs and prints what it observed, how long
-// `run` took (CPU time of the whole process, all threads, and wall time) and the process's peak
-// resident memory, as one JSON line on stdout.
+// Child process: runs one hostile case's `run` on prepared inputs and prints what it observed, the work
+// the engine counted during `run` (the meter is reset just before it), the process's peak resident
+// memory, and how long `run` took (CPU time of the whole process and wall time, for the report only), as
+// one JSON line on stdout.
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { resetWork, workDone } from '../../server/src/provenance/work';
 import type { Measured } from './harness';
 import { findCase } from './cases';
 
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
   const [name, dir] = process.argv.slice(2);
   const c = findCase(name);
   if (!c) throw new Error(`no hostile case named ${name}`);
+  resetWork();
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   const result: Partial<Measured> = {};
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   result.cpuMilliseconds = (cpu.user + cpu.system) / 1000;
   result.maxRssMegabytes = peakRssKilobytes() / 1024;
+  result.work = workDone();
   if (result.observation && c.explain) {
     try {
       result.observation = await c.explain(dir, result.observation);

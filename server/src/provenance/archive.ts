@@ -24,6 +24,7 @@ import { parseChartYaml, type ChartMetadata } from './chartYaml';
 import { readBoundedFile } from './boundedRead';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
+import { countWork } from './work';
 
 /** Helm's own limit on a chart's decompressed size (archive.MaxDecompressedChartSize). */
 export const MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024;
@@ -595,12 +596,12 @@ function asFailure(e: unknown, file: string): { ok: false; error: Problem & { co
  * Archives up to this size (nearly every chart) are read whole and inflated in one call: a stream costs
  * a thread-pool round trip per chunk, about 4x the work for a 50 KiB chart (bench/findings.md).
  */
-const WHOLE_READ_BYTES = 2 * 1024 * 1024;
+export const WHOLE_READ_BYTES = 2 * 1024 * 1024;
 /**
  * At most this much is inflated in one call; a small archive that inflates further goes through the
  * streamed walk, which refuses at a header instead of after inflating everything (a gzip bomb).
  */
-const WHOLE_INFLATE_BYTES = 16 * 1024 * 1024;
+export const WHOLE_INFLATE_BYTES = 16 * 1024 * 1024;
 
 /** What reading an archive file gave: the chart, and the file's digest whenever it could be read whole. */
 export interface ArchiveExamination {
@@ -680,6 +681,7 @@ async function inflateAndWalk(source: Readable, collector: ChartCollector, l: Ar
     zlib.createGunzip(),
     new Writable({
       write(chunk: Buffer, _enc, done) {
+        countWork('bytes-inflated', chunk.length);
         try { walker.write(chunk); done(); } catch (e) { done(e as Error); }
       },
       final(done) {
@@ -712,7 +714,9 @@ function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256:
     try {
       // One byte over the limit, so the walk (not zlib) reports an archive that inflates too far.
       inflated = zlib.gunzipSync(data, { maxOutputLength: cap + 1 });
+      countWork('bytes-inflated', inflated.length);
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') countWork('bytes-inflated', cap + 1); // inflated, then refused by zlib
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' && cap < l.uncompressedBytes) return undefined;
       throw e;
     }

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
+import { countWork } from './work';
 
 export type BoundedRead =
   | { ok: true; bytes: Buffer }
@@ -44,6 +45,7 @@ function readRegularFile(file: string, limit: number, truncate: boolean): Bounde
     let length = 0;
     for (;;) {
       const bytesRead = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      countWork('bytes-read', bytesRead);
       if (bytesRead === 0) return { ok: true, bytes: buffer.subarray(0, length) };
       length += bytesRead;
       if (length === buffer.length) {

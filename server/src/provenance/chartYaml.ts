@@ -18,6 +18,7 @@ import * as YAML from 'yaml';
 import { fail, ok, type Range, type Result } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { formatGoFloat, marshalGoYaml, resolvePlainScalar, type GoScalar, type YamlValue } from './goYaml';
+import { countWork } from './work';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -460,6 +461,7 @@ function parseDocument(text: string, file: string): { builder: GoNodeBuilder; ro
   const lines = new LineIndex(text);
   checkCharacters(text, lines, file);
   checkFlowDepth(text, file);
+  countWork('yaml-bytes', text.length);
   const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, version: '1.1', prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > 1) {

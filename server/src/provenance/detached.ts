@@ -11,6 +11,7 @@ import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
 import type { LoadedKey } from './keyTypes';
 import { detachedCheck, judgeSignatures, type Signer } from './signatureCheck';
+import { countWork } from './work';
 
 /** Release artifacts are far below this; the file is streamed, so the limit bounds time, not memory. */
 export const MAX_DETACHED_FILE_BYTES = 1024 * 1024 * 1024;
@@ -41,7 +42,7 @@ async function streamable(file: string, cap: number): Promise<(() => ReadableStr
   } catch (e) {
     return `${escapeUntrusted(file)} cannot be read: ${describeIoError(e)}`;
   }
-  return () => Readable.toWeb(createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES })) as ReadableStream<Uint8Array>;
+  return () => Readable.toWeb(createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }).on('data', (chunk) => countWork('bytes-read', chunk.length))) as ReadableStream<Uint8Array>;
 }
 
 export async function verifyDetached(file: string, signatureFile: string, keys: LoadedKey[], options: { now?: Date; trustedFingerprints?: string[] } = {}): Promise<DetachedOutcome> {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { fail, ok, type Result } from './codes';
 import { escapeUntrusted } from './untrustedText';
+import { countWork } from './work';
 
 /** 1 MiB reads: few syscalls, and two chunks in memory at a time. */
 export const HASH_CHUNK_BYTES = 1024 * 1024;
@@ -34,6 +35,7 @@ export async function sha256File(path: string): Promise<Result<FileDigest>> {
       if (bytesRead === 0) break;
       const chunk = buffers[which].subarray(0, bytesRead);
       size += bytesRead;
+      countWork('bytes-hashed', bytesRead);
       which ^= 1;
       reading = handle.read(buffers[which], 0, length, size);
       hash.update(chunk);

@@ -137,9 +137,8 @@ type Charge = (signatures: number) => void;
 function charger(packet: AnyKeyPacket, budget: VerificationBudget | undefined): Charge {
   const cost = checkCost(packet);
   return (signatures) => {
-    if (signatures <= 0) return;
+    if (budget && signatures > 0 && !budget.spend(signatures * cost)) throw new VerificationBudgetSpent();
     countWork('signature-units', signatures * cost);
-    if (budget && !budget.spend(signatures * cost)) throw new VerificationBudgetSpent();
   };
 }
 

@@ -6,6 +6,7 @@
 // project (no web of trust), so they are dropped. Every length is checked against the input.
 import { createHash } from 'node:crypto';
 import { enums } from 'openpgp';
+import { countWork } from './work';
 
 // Packet tags and signature classes are openpgp.js's own tables (RFC 9580 §5, §5.2.1).
 const PacketTag = enums.packet;
@@ -323,6 +324,7 @@ export function splitKeyring(bytes: Uint8Array, maxKeys = Infinity): SplitResult
       result.unreadable.push({ offset: current?.primary.start ?? offset, message: packet });
       return result;
     }
+    countWork('key-steps');
     offset = packet.end;
     if (packet.tag === PacketTag.publicKey || packet.tag === PacketTag.secretKey) {
       if (current) pushFinished(result, current.finish(bytes));

@@ -4,6 +4,7 @@
 // relative to the blob. X.509 blobs (type 3), empty ones (type 0) and ephemeral ones (blob flag 0x0002
 // at bytes 6..7: keys gpg only held while looking something up) are skipped, as GnuPG and Helm skip
 // them. Never throws.
+import { countWork } from './work';
 
 export interface KeyboxContent {
   /** Each OpenPGP keyblock, with its offset in the keybox file. */
@@ -46,6 +47,7 @@ export function readKeybox(bytes: Uint8Array, maxKeyblocks = Infinity): KeyboxCo
       content.problems.push(`keybox blob at offset ${offset} claims ${length} bytes (${bytes.length - offset} remain); the rest of the file was skipped`);
       break;
     }
+    countWork('key-steps');
     const type = bytes[offset + 4];
     if (type === BlobType.openpgp && content.keyblocks.length >= maxKeyblocks) {
       content.truncated = true;

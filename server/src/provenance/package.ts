@@ -28,6 +28,7 @@ import { archiveChartLock, archiveChartYaml, parseChartLock, parseChartYaml, typ
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
 import { HELMIGNORE_FILE, HelmIgnore } from './helmignore';
+import { countWork } from './work';
 
 /** 1980-01-01T00:00:00Z: the usual epoch of reproducible archives (ZIP's first date), never "no time". */
 export const DEFAULT_MTIME = 315532800;
@@ -205,6 +206,7 @@ async function readRegular(real: string, rel: string, expected: number): Promise
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      countWork('bytes-read', bytesRead);
       if (bytesRead === 0) break;
       length += bytesRead;
       if (length === buffer.length) break;

@@ -6,6 +6,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { rangeOf, type Problem, type Range } from './codes';
 import { escapeUntrusted } from './untrustedText';
+import { countWork } from './work';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 /** Deeper YAML is refused before parsing: the YAML library recurses and overflows the stack near 1000 levels. */
@@ -238,6 +239,7 @@ function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, w
   let yaml: Document.Parsed;
   try {
     // Duplicate keys are errors; aliases are never expanded (nothing here calls toJS).
+    countWork('yaml-bytes', text.length);
     yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (e) {
     // The YAML library recurses; the bound above keeps it far from the stack's end, this keeps the promise never to throw.

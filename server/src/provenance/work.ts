@@ -16,6 +16,8 @@ export type WorkKind =
   | 'tar-steps'
   /** YAML nodes and mapping keys visited (parsing, conversion, duplicate checks). */
   | 'yaml-steps'
+  /** Bytes of YAML text handed to the YAML parser (bytes, unlike yaml-steps: bounded by the files' size limits). */
+  | 'yaml-bytes'
   /** Key packets, armored blocks and KEYS listing lines read or matched. */
   | 'key-steps';
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
+import { KeyBudget } from '../../../server/src/provenance/keyLoader';
 import { loadKeyringFile, findKeys } from '../../../server/src/provenance/keyring';
 import { lintKeysFile } from '../../../server/src/provenance/keysFile';
 import { verifyArchive } from '../../../server/src/provenance/verify';
@@ -200,6 +201,8 @@ export const keyCases: HostileCase[] = [
       writeSignedCase(dir, await helmProv());
     },
     run: (dir) => verifyWithRing(dir, file(dir, 'flooded.gpg')),
+    // Every packet is walked once: the key's own three, then the certifications, dropped as they are met.
+    budgets: { 'key-steps': 3 + FLOOD },
     check(o, dir) {
       assert.ok(fs.statSync(file(dir, 'flooded.gpg')).size > 46_000_000, 'the flooded key is 46 MB or more');
       expectSigner(o, fixtureFingerprint(SIGNER), [VICTIM_UID]);
@@ -251,6 +254,8 @@ export const keyCases: HostileCase[] = [
       fs.writeFileSync(file(dir, 'KEYS'), Array<string>(24).fill(block).join('\n'));
     },
     run: lintRun,
+    // The whole point of the case: checking the flood is cut off at the KEYS file's budget.
+    budgets: { 'signature-units': KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE },
     check(o, dir) {
       assert.ok(fs.statSync(file(dir, 'KEYS')).size < 6_000_000, 'about 5 MB of text');
       assert.equal(o.details?.keys, 0);
