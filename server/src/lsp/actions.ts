@@ -9,24 +9,28 @@ import { verifyDetached } from '../provenance/detached';
 import { loadKeyringFile } from '../provenance/keyring';
 import { printable } from '../provenance/provDocument';
 import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
+import { folderHolding, isFullyQualified } from '../provenance/userPaths';
 import type { KeySet } from './keyStore';
 import type {
   HelmProvenanceSettings, ListSigningKeysResult, PackageParams, PackageResult, PassphraseParams, RequestError, RequestResult,
   SignParams, SignResult, SigningKeyItem, StatusParams, VerifyFileParams, VerifyFileResult,
 } from './protocol';
-import { expandHome } from './settings';
+import type { ResolvedPaths } from './pathSettings';
 import { signerSummary } from './status';
 import { isoDate } from './text';
 import { pathToUri, uriToPath } from './uris';
 
 export interface ActionContext {
   settings: HelmProvenanceSettings;
+  /** The path settings, expanded and checked (pathSettings.ts). */
+  paths: ResolvedPaths;
   /** Absolute output folders from the settings. */
   outputFolders: string[];
+  workspaceFolders: string[];
   keys(): Promise<KeySet>;
   keysListing(ids: string[]): string[];
   /** Asks the client; undefined when the user cancelled or the client cannot ask. */
-  askPassphrase(params: PassphraseParams): Promise<string | undefined>;
+  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<string | undefined>;
   progress(message: string): void;
   /** Re-evaluates whatever `uri` belongs to after a write, and answers its status. */
   statusOf(uri: string): Promise<StatusParams | { error: string }>;
@@ -54,9 +58,21 @@ async function chartYamlOf(file: string): Promise<string | undefined> {
   }
 }
 
-function packageFolder(ctx: ActionContext, chartFolder: string, outDir: string | undefined): string {
-  const explicit = outDir ? uriToPath(outDir) ?? outDir : undefined;
-  return explicit ?? ctx.outputFolders[0] ?? path.dirname(chartFolder);
+/** A file a request names: a `file:` uri or an absolute path; never relative to the server's own folder. */
+function requestedPath(value: string): string | undefined {
+  return uriToPath(value) ?? (isFullyQualified(value, process.platform) ? path.normalize(value) : undefined);
+}
+
+/**
+ * The folder an archive is written to: the request's, else the first output folder, else next to the
+ * chart folder — unless that is outside every workspace folder (a chart at a workspace's root), then
+ * inside the chart folder (packaging skips its own output), never above what was opened.
+ */
+function packageFolder(ctx: ActionContext, chartFolder: string, outDir: string | undefined): string | undefined {
+  if (outDir) return requestedPath(outDir);
+  if (ctx.outputFolders[0]) return ctx.outputFolders[0];
+  const parent = path.dirname(chartFolder);
+  return folderHolding(parent, ctx.workspaceFolders) !== undefined ? parent : chartFolder;
 }
 
 export async function packageRequest(params: PackageParams, ctx: ActionContext): Promise<RequestResult<PackageResult>> {
@@ -64,6 +80,7 @@ export async function packageRequest(params: PackageParams, ctx: ActionContext):
   const chartYaml = file ? await chartYamlOf(file) : undefined;
   if (!chartYaml) return failure('chart-invalid', `${params.uri} is not a chart folder or a Chart.yaml.`);
   const outDir = packageFolder(ctx, path.dirname(chartYaml), params.outDir);
+  if (!outDir) return failure('io-error', `The output folder ${printable(params.outDir ?? '')} is neither a file uri nor an absolute path.`);
   ctx.progress(`Packaging ${path.basename(path.dirname(chartYaml))}…`);
   await fs.mkdir(outDir, { recursive: true }).catch(() => undefined);
   const { packageChart } = await import('../provenance/package');
@@ -93,21 +110,17 @@ function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyI
   };
 }
 
-function secretKeyrings(settings: HelmProvenanceSettings): string[] {
-  return settings.secretKeyring ? [expandHome(settings.secretKeyring)] : [];
+function gpgOptions(paths: ResolvedPaths): { gpgHome?: string; gpgPath?: string } {
+  return { ...(paths.gpgHome ? { gpgHome: paths.gpgHome } : {}), gpgPath: paths.gpgPath };
 }
 
-function gpgOptions(settings: HelmProvenanceSettings): { gpgHome?: string; gpgPath?: string } {
-  return { ...(settings.gnupgHome ? { gpgHome: expandHome(settings.gnupgHome) } : {}), gpgPath: settings.gpgPath };
-}
-
-async function signingKeys(settings: HelmProvenanceSettings): Promise<SigningKeyList> {
-  if (settings.signingBackend === 'gpg') return (await import('../provenance/gpgSign')).listGpgSigningKeys(gpgOptions(settings));
-  return (await import('../provenance/sign')).listSigningKeys(secretKeyrings(settings));
+async function signingKeys(ctx: ActionContext): Promise<SigningKeyList> {
+  if (ctx.settings.signingBackend === 'gpg') return (await import('../provenance/gpgSign')).listGpgSigningKeys(gpgOptions(ctx.paths));
+  return (await import('../provenance/sign')).listSigningKeys(ctx.paths.secretKeyrings);
 }
 
 export async function listSigningKeysRequest(ctx: ActionContext): Promise<RequestResult<ListSigningKeysResult>> {
-  const list = await signingKeys(ctx.settings);
+  const list = await signingKeys(ctx);
   return {
     ok: true,
     backend: ctx.settings.signingBackend,
@@ -133,7 +146,7 @@ function chooseKey(requested: string | undefined, settings: HelmProvenanceSettin
 
 async function signWithOpenpgp(archivePath: string, query: string, candidate: SigningKeyCandidate | undefined, ctx: ActionContext): Promise<Result<EngineSignResult>> {
   const { signArchive } = await import('../provenance/sign');
-  const keyrings = secretKeyrings(ctx.settings);
+  const keyrings = ctx.paths.secretKeyrings;
   let result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings });
   for (let attempt = 1; !result.ok && attempt <= MAX_PASSPHRASE_ATTEMPTS; attempt++) {
     const code = result.error.code;
@@ -174,18 +187,23 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
   if (!archivePath) return failure('chart-invalid', `${params.uri} is not a chart folder, a Chart.yaml or a chart archive.`);
 
   ctx.progress('Looking up the signing key…');
-  const list = await signingKeys(ctx.settings);
+  const list = await signingKeys(ctx);
   const chosen = chooseKey(params.key, ctx.settings, list);
   if (!chosen.ok) return fromProblem(chosen.error);
   const { query, candidate } = chosen.value;
   ctx.progress(`Signing ${path.basename(archivePath)}…`);
   const signed = ctx.settings.signingBackend === 'gpg'
-    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, ...gpgOptions(ctx.settings) })
+    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, ...gpgOptions(ctx.paths) })
     : await signWithOpenpgp(archivePath, query, candidate, ctx);
   if (!signed.ok) return fromProblem(signed.error);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
   if ('error' in status) return failure('io-error', status.error);
   return { ok: true, archive: pathToUri(signed.value.archivePath), prov: pathToUri(signed.value.provPath), packaged, status };
+}
+
+/** The verdict's words when the keys came from the repository itself: a match with its own list, no more. */
+function fromWorkspaceKeys(message: string, keyringPath: string): string {
+  return `Verified against the repository's own KEYS (${printable(keyringPath)}): this proves only that the file matches that list, not who published it — a repository can list any key. ${message}`;
 }
 
 export async function verifyFileRequest(params: VerifyFileParams, ctx: ActionContext): Promise<RequestResult<VerifyFileResult>> {
@@ -194,25 +212,30 @@ export async function verifyFileRequest(params: VerifyFileParams, ctx: ActionCon
   if (!file || !signature) return failure('io-error', 'The file and its signature must be local files.');
   let keys;
   let trusted = ctx.settings.trustedFingerprints;
+  let keysFromWorkspace: string | undefined;
   if (params.keyring) {
-    const keyringPath = uriToPath(params.keyring) ?? params.keyring;
+    const keyringPath = requestedPath(params.keyring);
+    if (!keyringPath) return failure('io-error', `The keyring ${printable(params.keyring)} is neither a file uri nor an absolute path.`);
     const loaded = await loadKeyringFile(keyringPath);
     if (!loaded.ok) return fromProblem(loaded.error);
     keys = loaded.value.keys;
     // The person chose this keyring for this one check: its keys are the ones asked about.
     trusted = [];
+    if (folderHolding(keyringPath, ctx.workspaceFolders) !== undefined) keysFromWorkspace = keyringPath;
   } else {
     keys = (await ctx.keys()).keys;
   }
   ctx.progress(`Verifying ${path.basename(file)}…`);
   const outcome = await verifyDetached(file, signature, keys, { trustedFingerprints: trusted });
   const ids = outcome.signer ? [outcome.signer.fingerprint, outcome.signer.signingKey] : [];
+  const verifiedByWorkspaceKeys = keysFromWorkspace !== undefined && outcome.verdict === 'verified';
   return {
     ok: true,
     verdict: outcome.verdict,
     code: outcome.code,
-    message: outcome.message,
+    message: verifiedByWorkspaceKeys ? fromWorkspaceKeys(outcome.message, keysFromWorkspace!) : outcome.message,
     ...(outcome.signer ? { signer: signerSummary(outcome.signer, ctx.keysListing(ids)) } : {}),
     warnings: outcome.warnings.map((w) => ({ code: w.code, message: w.message })),
+    ...(keysFromWorkspace ? { keysFromWorkspace: pathToUri(keysFromWorkspace) } : {}),
   };
 }
