@@ -4,22 +4,12 @@
 // package, select signing key) needs a trusted workspace; the server is told the trust too.
 import * as vscode from 'vscode';
 import { DEFAULT_SETTINGS, SETTINGS_SECTION, type HelmProvenanceSettings } from '../../server/src/lsp/protocol';
+import { normalizeSettings } from '../../server/src/lsp/settings';
 
+/** The settings, checked field by field as the server checks them (a value of the wrong type falls back to its default). */
 export function readSettings(): HelmProvenanceSettings {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const read = <K extends keyof HelmProvenanceSettings>(key: K): HelmProvenanceSettings[K] =>
-    config.get<HelmProvenanceSettings[K]>(key, DEFAULT_SETTINGS[key]);
-  return {
-    keyrings: read('keyrings'),
-    secretKeyring: read('secretKeyring'),
-    gnupgHome: read('gnupgHome'),
-    gpgPath: read('gpgPath'),
-    trustedFingerprints: read('trustedFingerprints'),
-    signingBackend: read('signingBackend'),
-    defaultSigningKey: read('defaultSigningKey'),
-    chartOutputFolders: read('chartOutputFolders'),
-    rememberPassphrases: read('rememberPassphrases'),
-  };
+  return normalizeSettings(Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((key) => [key, config.get(key)])));
 }
 
 /** Stores the default signing key in the user (machine) settings; a workspace value would be ignored anyway. */
