@@ -5,8 +5,8 @@
 // a backend whose key source or program was refused does not sign.
 import * as path from 'node:path';
 import {
-  defaultSecretKeyringPaths, expandVariables, isFullyQualified, keyringPaths, refusalMessage, resolveGnupgHome, resolveUserPath, SETTING,
-  type KeyringPaths, type PathContext, type PathRefusal,
+  currentPathContext, defaultSecretKeyringPaths, expandVariables, isFullyQualified, keyringPaths, refusalMessage, resolveGnupgHome,
+  resolveUserPath, SETTING, type KeyringPaths, type PathContext, type PathRefusal,
 } from '../provenance/userPaths';
 import type { HelmProvenanceSettings, SigningBackend } from './protocol';
 
@@ -79,4 +79,48 @@ export function outputFolders(settings: HelmProvenanceSettings, workspaceFolders
     else folders.push(...workspaceFolders.map((w) => path.join(w, expanded)));
   }
   return { folders, refusals };
+}
+
+/**
+ * The language server's side: whether the workspace is trusted, the settings resolved against it each
+ * time they are needed (links may have changed), and each refusal reported once.
+ */
+export class PathResolver {
+  private trusted = true;
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly report: (message: string) => void) {}
+
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  set isTrusted(trusted: boolean) {
+    this.trusted = trusted;
+  }
+
+  private context(workspaceFolders: readonly string[]): PathContext {
+    return currentPathContext(this.trusted ? [] : workspaceFolders);
+  }
+
+  private reportOnce(refusals: PathRefusal[]): void {
+    for (const refusal of refusals) {
+      const message = refusalMessage(refusal);
+      if (this.reported.has(message)) continue;
+      this.reported.add(message);
+      this.report(message);
+    }
+  }
+
+  paths(settings: HelmProvenanceSettings, workspaceFolders: readonly string[]): ResolvedPaths {
+    const resolved = resolvePathSettings(settings, this.context(workspaceFolders));
+    this.reportOnce(resolved.refusals);
+    return resolved;
+  }
+
+  outputFolders(settings: HelmProvenanceSettings, workspaceFolders: readonly string[]): string[] {
+    const { folders, refusals } = outputFolders(settings, workspaceFolders, this.context(workspaceFolders));
+    this.reportOnce(refusals);
+    return folders;
+  }
 }

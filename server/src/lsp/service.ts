@@ -13,13 +13,12 @@ import { archiveFolders, evaluateChart, readChartRef, type EvaluationContext } f
 import { chartLenses, checkingLenses } from './codeLens';
 import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { keysHover, provHover } from './hover';
-import { currentPathContext, refusalMessage, type PathContext, type PathRefusal } from '../provenance/userPaths';
 import { KeyStore, WorkspaceKeys, type KeySet } from './keyStore';
 import { provLinks } from './links';
 import { archiveOf, ProvChecker, type ProvCheck } from './provCheck';
 import { DEFAULT_DOCS_BASE_URL, type HelmProvenanceSettings, type StatusParams } from './protocol';
 import { Scheduler, type Priority } from './scheduler';
-import { outputFolders, resolvePathSettings, type ResolvedPaths } from './pathSettings';
+import { PathResolver, type ResolvedPaths } from './pathSettings';
 import { normalizeSettings } from './settings';
 import { chartStatus, keysStatus, outcomeWords, provStatus, type ChartEvaluation, type ChartRef } from './status';
 import { keysSymbols, provSymbols } from './symbols';
@@ -83,8 +82,11 @@ export class ProvenanceService {
   private settings: HelmProvenanceSettings = normalizeSettings(undefined);
   private docsBaseUrl = DEFAULT_DOCS_BASE_URL;
   private workspaceFolders: string[] = [];
-  /** False in an untrusted workspace (Restricted Mode): no configured path may lie in its folders. */
-  private trusted = true;
+  /** Trust and the path settings; a refused setting is logged and shown once. */
+  private readonly pathResolver = new PathResolver((message) => {
+    this.host.log(`setting refused: ${message}`);
+    this.host.warn(message);
+  });
   // Four checks at a time: each waits on the thread pool for its signature's crypto, so with two the
   // thread sat idle (1 000 charts: 4.5 -> 3.6 s with four; eight gained nothing more).
   private readonly scheduler = new Scheduler(4);
@@ -119,56 +121,38 @@ export class ProvenanceService {
 
   configure(options: { docsBaseUrl?: string; workspaceFolders?: string[]; trusted?: boolean }): void {
     if (options.docsBaseUrl) this.docsBaseUrl = options.docsBaseUrl.endsWith('/') ? options.docsBaseUrl : `${options.docsBaseUrl}/`;
-    if (options.trusted !== undefined) this.trusted = options.trusted;
+    if (options.trusted !== undefined) this.pathResolver.isTrusted = options.trusted;
     if (options.workspaceFolders) this.setWorkspaceFolders(options.workspaceFolders);
   }
 
+  /** False in an untrusted workspace (Restricted Mode): nothing may be spawned or written. */
   get isTrusted(): boolean {
-    return this.trusted;
+    return this.pathResolver.isTrusted;
   }
 
   /** The user trusted the workspace: paths inside its folders may now be used. */
   async trustGranted(): Promise<void> {
-    if (this.trusted) return;
-    this.trusted = true;
+    if (this.pathResolver.isTrusted) return;
+    this.pathResolver.isTrusted = true;
     this.keySet = undefined;
     await this.recheckEverything();
   }
 
-  private pathContext(): PathContext {
-    return currentPathContext(this.trusted ? [] : this.workspaceFolders);
-  }
-
-  /** Each refused path setting is logged and shown once (per distinct message). */
-  private reportRefusals(refusals: PathRefusal[]): void {
-    for (const refusal of refusals) {
-      const text = refusalMessage(refusal);
-      if (this.warned.has(text)) continue;
-      this.warned.add(text);
-      this.host.log(`setting refused: ${text}`);
-      this.host.warn(text);
-    }
-  }
-
-  /** The path settings resolved now (links may have changed since the last time); refusals are reported. */
+  /** The path settings resolved now (pathSettings.ts). */
   resolvedPaths(): ResolvedPaths {
-    const resolved = resolvePathSettings(this.settings, this.pathContext());
-    this.reportRefusals(resolved.refusals);
-    return resolved;
+    return this.pathResolver.paths(this.settings, this.workspaceFolders);
   }
 
   /** The absolute folders where archives are looked for and written. */
   outputFolderPaths(): string[] {
-    const { folders, refusals } = outputFolders(this.settings, this.workspaceFolders, this.pathContext());
-    this.reportRefusals(refusals);
-    return folders;
+    return this.pathResolver.outputFolders(this.settings, this.workspaceFolders);
   }
 
   /** Files of folders that left the workspace are forgotten (unless open); new folders are indexed by the caller. */
   private setWorkspaceFolders(folders: string[]): void {
     this.workspaceFolders = folders;
     // A new untrusted folder may hold a configured keyring: the keys are resolved again.
-    if (!this.trusted) this.keySet = undefined;
+    if (!this.pathResolver.isTrusted) this.keySet = undefined;
     for (const [file, entry] of this.charts) {
       if (!this.isInWorkspace(file) && !this.openPaths.has(file)) { this.charts.delete(file); if (entry.onDisk) this.sendChartRemoved(file); }
     }
