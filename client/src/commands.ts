@@ -10,7 +10,7 @@ import type { Log } from './output';
 import { packageChart } from './packageChart';
 import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
-import { saveDefaultSigningKey } from './settings';
+import { requireTrust, saveDefaultSigningKey } from './settings';
 import { signChart } from './signChart';
 import { groupedFingerprint, messageText } from './uiText';
 import { verifyChart } from './verifyChart';
@@ -19,6 +19,7 @@ import { verifyFileSignature } from './verifyFile';
 export interface CommandDeps { server: ServerConnection; charts: ChartIndex; log: Log; passphrases: PassphraseBroker }
 
 async function selectSigningKey(deps: CommandDeps): Promise<string | null | undefined> {
+  if (!requireTrust('Select Signing Key', 'may run gpg and writes your settings')) return undefined;
   const picked = await pickSigningKey(deps.server, deps.log, { title: 'Default signing key for Sign Chart', offerAskEachTime: true });
   if (picked === undefined) return undefined;
   await saveDefaultSigningKey(picked?.fingerprint ?? '');

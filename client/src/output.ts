@@ -1,12 +1,13 @@
-// The "Helm Provenance" output channel: what was checked and what was decided. Every line passes
-// through `redactSecrets`, and so does the language client's own logging and message trace, which
-// would otherwise print the passphrase response verbatim (Log Level: Trace with
-// `helmProvenance.trace.server: verbose`).
+// The "Helm Provenance" output channel: what was checked and what was decided, and the language
+// client's own logging and message trace (Log Level: Trace with `helmProvenance.trace.server:
+// verbose`). The passphrase crosses the connection sealed (server/src/lsp/passphraseSeal.ts), so no
+// traced message holds it; every line still passes through `redactSecrets`, a second guard should a
+// `"passphrase"` value ever reach a message.
 import * as vscode from 'vscode';
 
 const PASSPHRASE_JSON = /("passphrase"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 
-/** Replaces the value of every `"passphrase": "…"` pair: the passphrase response is the only secret on the wire. */
+/** Replaces the value of every `"passphrase": "…"` pair. */
 export function redactSecrets(text: string): string {
   return text.replace(PASSPHRASE_JSON, '$1"<redacted>"');
 }

@@ -13,7 +13,7 @@ import { labelText, messageText } from './uiText';
 export interface PackageDeps { server: ServerConnection; charts: ChartIndex; log: Log }
 
 export async function packageChart(deps: PackageDeps, arg: unknown): Promise<PackageResult | undefined> {
-  if (!requireTrust('Package Chart')) return undefined;
+  if (!requireTrust('Package Chart', "writes files from this repository's content")) return undefined;
   const target = await resolveChartTarget(arg, 'package', deps.server, deps.charts);
   if (!target) return undefined;
   const result = await vscode.window.withProgress(

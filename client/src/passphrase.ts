@@ -2,7 +2,8 @@
 // `helmProvenance.rememberPassphrases` is on AND the user ticks "remember" for that key in the prompt,
 // and only after the signing succeeded (so a wrong one is never stored). Nothing here logs a passphrase.
 import * as vscode from 'vscode';
-import type { PassphraseParams } from '../../server/src/lsp/protocol';
+import { sealPassphrase } from '../../server/src/lsp/passphraseSeal';
+import type { PassphraseParams, SealedPassphrase } from '../../server/src/lsp/protocol';
 import type { Log } from './output';
 import { readSettings } from './settings';
 import { groupedFingerprint, labelText } from './uiText';
@@ -20,7 +21,13 @@ export class PassphraseBroker {
 
   constructor(private readonly secrets: vscode.SecretStorage, private readonly state: vscode.Memento, private readonly log: Log) {}
 
-  async answer(params: PassphraseParams, token: vscode.CancellationToken): Promise<{ passphrase: string } | null> {
+  /** The passphrase sealed to the prompt's key (passphraseSeal.ts): no traced message holds it. */
+  async answer(params: PassphraseParams, token: vscode.CancellationToken): Promise<{ sealed: SealedPassphrase } | null> {
+    const passphrase = await this.passphraseFor(params, token);
+    return passphrase === undefined ? null : { sealed: sealPassphrase(passphrase, params.recipientKey) };
+  }
+
+  private async passphraseFor(params: PassphraseParams, token: vscode.CancellationToken): Promise<string | undefined> {
     const fingerprint = params.fingerprint.toUpperCase();
     if (params.previousWrong) {
       this.pending.delete(fingerprint);
@@ -29,16 +36,16 @@ export class PassphraseBroker {
       const saved = await this.secrets.get(SECRET_PREFIX + fingerprint);
       if (saved !== undefined) {
         this.log.channel.info(`Using the saved passphrase for ${fingerprint}.`);
-        return { passphrase: saved };
+        return saved;
       }
     }
     const answer = await this.prompt(params, fingerprint, token);
     if (answer === undefined) {
       this.log.channel.info(`Passphrase prompt for ${fingerprint} cancelled.`);
-      return null;
+      return undefined;
     }
     if (answer.remember) this.pending.set(fingerprint, answer.passphrase);
-    return { passphrase: answer.passphrase };
+    return answer.passphrase;
   }
 
   private prompt(params: PassphraseParams, fingerprint: string, token: vscode.CancellationToken): Promise<{ passphrase: string; remember: boolean } | undefined> {

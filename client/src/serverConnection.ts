@@ -6,11 +6,13 @@ import {
   DidChangeWatchedFilesNotification, FileChangeType, LanguageClient, RevealOutputChannelOn, TransportKind,
   type LanguageClientOptions, type NotificationType, type RequestHandler, type RequestParam, type RequestType, type ServerOptions,
 } from 'vscode-languageclient/node';
+import { resolvePathSettings } from '../../server/src/lsp/pathSettings';
 import {
-  DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, type InitializationOptions,
+  DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, WorkspaceTrustedNotification, type InitializationOptions,
 } from '../../server/src/lsp/protocol';
+import { currentPathContext } from '../../server/src/provenance/userPaths';
 import type { Log } from './output';
-import { affectsSettings, keyringFiles, readSettings } from './settings';
+import { affectsSettings, readSettings, workspaceFolderPaths } from './settings';
 
 /** Documents the server works on; only `file` URIs (virtual workspaces are not supported). */
 export const DOCUMENT_SELECTOR = [
@@ -24,12 +26,17 @@ const WATCHED_GLOB = '**/{*.tgz,*.prov,Chart.yaml,KEYS,*.KEYS}';
 
 function createClient(context: vscode.ExtensionContext, log: Log): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  // The server runs in the extension's own folder: left to itself, the language client would start it
+  // in the first workspace folder, where anything relative would resolve inside the repository.
+  const cwd = context.extensionPath;
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { cwd } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { cwd, execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   // The client watches the workspace and the keyrings itself, so the server registers no watchers (each change once).
-  const initializationOptions: InitializationOptions = { clientHandlesCommands: true, clientWatchesFiles: true };
+  const initializationOptions: InitializationOptions = {
+    clientHandlesCommands: true, clientWatchesFiles: true, workspaceTrusted: vscode.workspace.isTrusted,
+  };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     diagnosticCollectionName: DIAGNOSTIC_SOURCE,
@@ -58,7 +65,15 @@ export class ServerConnection implements vscode.Disposable {
     this.client = createClient(context, log);
     this.ready = this.client.start().then(() => this.watchKeyrings());
     this.ready.catch((e: unknown) => log.channel.error(`The language server did not start: ${e instanceof Error ? e.message : String(e)}`));
-    this.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSettings(e)) void this.ready.then(() => this.watchKeyrings()); }));
+    const rewatch = () => void this.ready.then(() => this.watchKeyrings());
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => { if (affectsSettings(e)) rewatch(); }),
+      vscode.workspace.onDidChangeWorkspaceFolders(rewatch),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.ready.then(async () => {
+        await this.client.sendNotification(WorkspaceTrustedNotification.type, {});
+        this.watchKeyrings();
+      })),
+    );
   }
 
   async send<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
@@ -79,11 +94,13 @@ export class ServerConnection implements vscode.Disposable {
 
   /**
    * Keyrings live outside the workspace (usually ~/.gnupg), so the workspace watcher misses them; a
-   * watcher per keyring file forwards its changes as `workspace/didChangeWatchedFiles`.
+   * watcher per keyring file forwards its changes as `workspace/didChangeWatchedFiles`. The files are
+   * the ones the server reads, resolved by the same function (pathSettings.ts).
    */
   private watchKeyrings(): void {
     vscode.Disposable.from(...this.keyringWatchers).dispose();
-    this.keyringWatchers = keyringFiles(readSettings()).map((file) => {
+    const where = currentPathContext(vscode.workspace.isTrusted ? [] : workspaceFolderPaths());
+    this.keyringWatchers = resolvePathSettings(readSettings(), where).keyrings.paths.map((file) => {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
       const forward = (type: FileChangeType) => (uri: vscode.Uri) => {
         this.log.channel.info(`Keyring changed: ${uri.fsPath}`);

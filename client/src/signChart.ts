@@ -76,7 +76,7 @@ function showSignFailure(code: string, message: string, target: vscode.Uri): voi
  * when an archive exists). Answers the result, or undefined when refused, cancelled or failed.
  */
 export async function signChart(deps: SignDeps, arg: unknown, packageFirst = false): Promise<SignResult | undefined> {
-  if (!requireTrust('Sign Chart')) return undefined;
+  if (!requireTrust('Sign Chart', "writes files from this repository's content and may run gpg")) return undefined;
   const target = await resolveChartTarget(arg, packageFirst ? 'package' : 'sign', deps.server, deps.charts);
   if (!target) return undefined;
   const key = await chooseKey(deps, labelText(displayName(target)));

@@ -34,7 +34,7 @@ async function artifactAndSignature(arg: unknown): Promise<{ file: vscode.Uri; s
   return signature && { file, signature };
 }
 
-/** `''` = the configured keyrings; a path = a file chosen for this check; undefined = cancelled. */
+/** `''` = the configured keyrings; a uri = a file chosen for this check; undefined = cancelled. */
 async function chooseKeyring(): Promise<string | undefined> {
   const configured = readSettings().keyrings;
   const items = [
@@ -44,7 +44,7 @@ async function chooseKeyring(): Promise<string | undefined> {
   const picked = await vscode.window.showQuickPick(items, { title: 'Verify against which keys?' });
   if (!picked) return undefined;
   if (picked.value === 'configured') return '';
-  return (await openOne('Select a keyring or KEYS file'))?.fsPath;
+  return (await openOne('Select a keyring or KEYS file'))?.toString();
 }
 
 export async function verifyFileSignature(deps: VerifyFileDeps, arg: unknown): Promise<VerifyFileResult | undefined> {
@@ -63,9 +63,11 @@ export async function verifyFileSignature(deps: VerifyFileDeps, arg: unknown): P
     return undefined;
   }
   const signer = result.signer ? ` Signed by ${signerText(result.signer)}.` : '';
-  deps.log.channel.info(`Verify ${pair.file.fsPath} with ${pair.signature.fsPath}${keyring ? ` against ${keyring}` : ''}: ${result.verdict} (${result.code}) — ${result.message}${result.signer ? `; signer ${result.signer.fingerprint}` : ''}`);
+  deps.log.channel.info(`Verify ${pair.file.fsPath} with ${pair.signature.fsPath}${keyring ? ` against ${vscode.Uri.parse(keyring).fsPath}` : ''}: ${result.verdict} (${result.code}) — ${result.message}${result.signer ? `; signer ${result.signer.fingerprint}` : ''}`);
   for (const warning of result.warnings) deps.log.channel.warn(`${pair.file.fsPath}: ${warning.code}: ${warning.message}`);
-  if (result.verdict === 'verified') void vscode.window.showInformationMessage(`✓ ${messageText(name)} verified.${signer}`);
+  // Keys from a file inside the workspace prove only that the file matches the repository's own list.
+  if (result.verdict === 'verified' && result.keysFromWorkspace) void vscode.window.showWarningMessage(`${messageText(name)}: ${messageText(result.message)}${signer}`);
+  else if (result.verdict === 'verified') void vscode.window.showInformationMessage(`✓ ${messageText(name)} verified.${signer}`);
   else void vscode.window.showErrorMessage(`✗ ${messageText(name)}: ${messageText(result.message)}`);
   return result;
 }

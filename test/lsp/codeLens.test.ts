@@ -54,6 +54,12 @@ describe('CodeLens on Chart.yaml over LSP', () => {
     placeChart('dash-escaped', path.join(workspace, 'inside', 'devlists'), path.join(workspace, 'inside', 'devlists'));
     // unknown signer
     placeChart('unknown-signer', path.join(workspace, 'stray'), path.join(workspace, 'stray', 'devstray'));
+    // not regular files: an archive that is a link to /dev/zero, a .prov that is a FIFO
+    placeChart('valid-rsa2048', path.join(workspace, 'device'), path.join(workspace, 'device', 'devapp'), { prov: false });
+    fs.rmSync(path.join(workspace, 'device', 'devapp-1.2.3.tgz'));
+    fs.symlinkSync('/dev/zero', path.join(workspace, 'device', 'devapp-1.2.3.tgz'));
+    placeChart('valid-rsa2048', path.join(workspace, 'fifo'), path.join(workspace, 'fifo', 'devapp'), { prov: false });
+    execFileSync('mkfifo', [path.join(workspace, 'fifo', 'devapp-1.2.3.tgz.prov')]);
 
     session = await LspSession.start({ workspace, settings: { keyrings: [keyring], chartOutputFolders: ['dist'] } });
   });
@@ -79,6 +85,20 @@ describe('CodeLens on Chart.yaml over LSP', () => {
     assert.match(subkey[0], /^✓ Signed by .* · verified$/);
     assert.match((await settledLens(chart('inside', 'devlists')))[0], /^✓ Signed by .* · verified$/);
     assert.match((await settledLens(chart('stray', 'devstray')))[0], /^✗ Unknown signer — key [0-9A-F]{16,40} is not in your keyrings$/);
+  });
+
+  test('an archive or .prov that is not a regular file says what it is, never "Not packaged" or "Unsigned"', async () => {
+    const device = await session.waitForStatus('device chart', (s) => s.scope === 'chart' && s.uri === uriOf(chart('device', 'devapp')));
+    assert.equal(device.state, 'rejected');
+    assert.equal(device.code, 'archive-invalid');
+    assert.equal(device.summary, 'Not a regular file');
+    assert.match(device.message, /devapp-1\.2\.3\.tgz is not a regular file \(it is a link to \/dev\/zero \(a device\)\)/);
+    assert.deepEqual(await settledLens(chart('device', 'devapp')), ['✗ Not a regular file — devapp-1.2.3.tgz is a link to /dev/zero (a device)']);
+    const fifo = await session.waitForStatus('fifo chart', (s) => s.scope === 'chart' && s.uri === uriOf(chart('fifo', 'devapp')));
+    assert.equal(fifo.state, 'rejected');
+    assert.equal(fifo.code, 'malformed');
+    assert.match(fifo.message, /devapp-1\.2\.3\.tgz\.prov is not a regular file \(it is a FIFO\)/);
+    assert.deepEqual(await settledLens(chart('fifo', 'devapp')), ['✗ Not a regular file — devapp-1.2.3.tgz.prov is a FIFO']);
   });
 
   test('indexing reported its progress (begin … end) on a server-created token', async () => {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import {
   CodeLensRequest, CodeLensRefreshRequest, ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification,
@@ -15,6 +16,7 @@ import {
   UnregistrationRequest, WorkDoneProgress, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
   type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
 } from 'vscode-languageserver-protocol/node';
+import { sealPassphrase } from '../../server/src/lsp/passphraseSeal';
 import { PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
 
 /**
@@ -44,6 +46,8 @@ export interface SessionOptions {
   configuration?: boolean;
   passphrase?: (params: PassphraseParams) => string | null;
   env?: NodeJS.ProcessEnv;
+  /** The server's working directory (an editor may start it in the workspace folder); default: the test's. */
+  cwd?: string;
 }
 
 export class LspSession {
@@ -57,6 +61,8 @@ export class LspSession {
   readonly progressTexts: string[] = [];
   /** window/showMessage notifications, as `<type> <message>`. */
   readonly messages: string[] = [];
+  /** Every byte exchanged with the server, both ways, as an editor's protocol trace could record it. */
+  readonly wire: Buffer[] = [];
   codeLensRefreshes = 0;
   initializeResult?: InitializeResult;
   settings: Record<string, unknown>;
@@ -93,14 +99,20 @@ export class LspSession {
     connection.onRequest(PassphraseRequest.type, (p) => {
       this.passphraseRequests.push(p);
       const answer = options.passphrase?.(p) ?? null;
-      return answer === null ? null : { passphrase: answer };
+      return answer === null ? null : { sealed: sealPassphrase(answer, p.recipientKey) };
     });
   }
 
   static async start(options: SessionOptions = {}): Promise<LspSession> {
-    const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const child = spawn(process.execPath, [serverPath, '--stdio'], {
+      stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
+    const toServer = new PassThrough();
+    toServer.pipe(child.stdin!);
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(toServer));
     const session = new LspSession(connection, child, options);
+    toServer.on('data', (chunk: Buffer) => session.wire.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => session.wire.push(chunk));
     connection.listen();
     const folders = options.workspace ? [{ uri: uriOf(options.workspace), name: path.basename(options.workspace) }] : null;
     session.initializeResult = await connection.sendRequest(InitializeRequest.type, {

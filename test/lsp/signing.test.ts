@@ -76,6 +76,11 @@ describe('package and sign over LSP', () => {
 
     const [lens] = await session.codeLens(uriOf(chartYaml));
     assert.match(lens.command!.title, /^✓ Signed by .* · verified$/);
+
+    // Both passphrases crossed the connection sealed: a protocol trace of every byte holds neither.
+    const wire = Buffer.concat(session.wire);
+    assert.ok(wire.includes('"recipientKey"'), 'the passphrase requests are on the wire');
+    for (const secret of [passphrase, 'not the passphrase']) assert.equal(wire.includes(secret), false, `"${secret}" is on the wire`);
   });
 
   test('a cancelled passphrase prompt leaves nothing signed and says why', async () => {
@@ -100,6 +105,28 @@ describe('package and sign over LSP', () => {
     assert.ok(fs.statSync(path.join(outDir, 'devlists-0.1.0.tgz')).size > 0);
   });
 
+  test('a chart at the workspace root is packaged inside the workspace, not into the folder above it', async () => {
+    const root = unpackChart('dash-escaped', tempDir('lsp-root-chart-'));
+    const rootSession = await LspSession.start({ workspace: root, settings: { keyrings: [pubring] } });
+    try {
+      const result = await rootSession.connection.sendRequest(PackageRequest.type, { uri: uriOf(root) });
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.equal(result.archive, uriOf(path.join(root, 'devlists-0.1.0.tgz')));
+      assert.deepEqual(fs.readdirSync(path.dirname(root)), [path.basename(root)], 'nothing was written beside the workspace');
+    } finally {
+      await rootSession.stop();
+      fs.rmSync(path.dirname(root), { recursive: true, force: true });
+    }
+  });
+
+  test('verifyFile: a relative keyring path is refused, never read against the server\'s folder', async () => {
+    const result = await session.connection.sendRequest(VerifyFileRequest.type, {
+      file: uriOf(path.join(workspace, 'x')), signature: uriOf(path.join(workspace, 'x.asc')), keyring: 'test/fixtures/signed/keyrings/pubring.gpg',
+    });
+    assert.ok(!result.ok);
+    assert.match(result.error.message, /neither a file uri nor an absolute path/);
+  });
+
   test('verifyFile: a detached signature (made by gpg) against a chosen keyring, and a tampered file', async () => {
     const dir = tempDir('lsp-detached-');
     const gpg = new GpgHome();
@@ -114,6 +141,16 @@ describe('package and sign over LSP', () => {
       assert.ok(good.ok, JSON.stringify(good));
       assert.equal(good.verdict, 'verified', good.message);
       assert.equal(good.signer?.fingerprint, fs.readFileSync(path.join(signedKeys, 'rsa2048.fpr'), 'utf8').trim());
+      assert.equal(good.keysFromWorkspace, undefined);
+
+      // The same keys from a KEYS file inside the workspace: the verdict says what it proves.
+      const ownKeys = path.join(workspace, 'KEYS');
+      fs.copyFileSync(path.join(signedKeys, 'rsa2048.pub.asc'), ownKeys);
+      const own = await session.connection.sendRequest(VerifyFileRequest.type, { file: uriOf(file), signature: uriOf(`${file}.asc`), keyring: uriOf(ownKeys) });
+      assert.ok(own.ok, JSON.stringify(own));
+      assert.equal(own.verdict, 'verified');
+      assert.equal(own.keysFromWorkspace, uriOf(ownKeys));
+      assert.match(own.message, /^Verified against the repository's own KEYS \(.*KEYS\): this proves only that the file matches that list/);
 
       fs.appendFileSync(file, 'one more line\n');
       const bad = await session.connection.sendRequest(VerifyFileRequest.type, { file: uriOf(file), signature: uriOf(`${file}.asc`), keyring });

@@ -99,7 +99,7 @@ describe('the installed extension in a real VS Code', () => {
    * A profile whose remote ("Machine") settings hold the signer's keyrings. code-server is a remote
    * window: VS Code reads machine-scoped settings there from the remote settings, not the user's.
    */
-  function signerProfile(userSettings: Record<string, unknown>): CodeServerProfile {
+  function signerProfile(userSettings: Record<string, unknown>, extraMachineSettings: Record<string, unknown> = {}): CodeServerProfile {
     const profile = new CodeServerProfile();
     const machineSettings = path.join(profile.userDataDir, 'Machine', 'settings.json');
     fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
@@ -108,6 +108,7 @@ describe('the installed extension in a real VS Code', () => {
       'helmProvenance.keyrings': [publicKeyring, hostile.publicKeyring],
       'helmProvenance.secretKeyring': secretKeyring,
       'helmProvenance.rememberPassphrases': true,
+      ...extraMachineSettings,
     }, null, 2));
     profile.writeUserSettings({ ...quietUserSettings, ...userSettings });
     return profile;
@@ -249,10 +250,10 @@ describe('the installed extension in a real VS Code', () => {
         await workbench.screenshot('hostile-user-id');
       });
 
-      await t.test('the passphrase reached no log, though the protocol trace recorded its response', async () => {
+      await t.test('the passphrase reached no log, though the protocol trace recorded its (sealed) response', async () => {
         // The trace line is written when the response is sent; the log file may lag behind. Up to 30 s:
         // a deadline for a loaded machine, not a claim about speed.
-        const marker = '"passphrase": "<redacted>"';
+        const marker = '"sealed": {';
         let logs = '';
         for (let i = 0; i < 300 && !logs.includes(marker); i++) {
           logs = readLogs(profile.root);
@@ -264,8 +265,12 @@ describe('the installed extension in a real VS Code', () => {
     });
   });
 
-  test('in Restricted Mode: charts are still verified, Sign Chart and Package Chart are not offered', testTimeout, async (t) => {
-    const profile = signerProfile({ 'security.workspace.trust.enabled': true });
+  test('in Restricted Mode: charts are still verified, Sign Chart, Package Chart and Select Signing Key are not offered, gpg never runs', testTimeout, async (t) => {
+    // The gpg backend, through a "gpg" that leaves a mark whenever anything runs it.
+    const gpgRan = path.join(scratch, 'restricted-gpg-ran');
+    const gpgWrapper = path.join(scratch, 'restricted-gpg.sh');
+    fs.writeFileSync(gpgWrapper, `#!/bin/sh\necho "$@" >> '${gpgRan}'\nexec gpg "$@"\n`, { mode: 0o755 });
+    const profile = signerProfile({ 'security.workspace.trust.enabled': true }, { 'helmProvenance.signingBackend': 'gpg', 'helmProvenance.gpgPath': gpgWrapper });
     t.after(() => profile.remove());
     await withWorkbench(browser, session('restricted', profile, true), async (workbench, folder) => {
       await workbench.restrictedModeBanner().waitFor();
@@ -281,7 +286,8 @@ describe('the installed extension in a real VS Code', () => {
       assert.equal(fs.existsSync(path.join(folder, 'fresh', 'devlists-0.1.0.tgz')), false);
       const offered = await workbench.paletteEntries('Helm Provenance:');
       assert.ok(offered.some((row) => row.includes('Verify Chart')), offered.join('\n'));
-      assert.deepEqual(offered.filter((row) => /Sign Chart|Package Chart/.test(row)), []);
+      assert.deepEqual(offered.filter((row) => /Sign Chart|Package Chart|Select Signing Key/.test(row)), []);
+      assert.equal(fs.existsSync(gpgRan), false, 'gpg ran in Restricted Mode');
       await workbench.screenshot('restricted-mode');
     });
   });

@@ -12,24 +12,28 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 import type { PackageResult as EnginePackageResult } from '../provenance/package';
 import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
 import type { ArchiveToSign } from '../provenance/signSource';
+import { folderHolding, isFullyQualified } from '../provenance/userPaths';
 import type { KeySet } from './keyStore';
 import type {
   HelmProvenanceSettings, ListSigningKeysResult, PackageParams, PackageResult, PassphraseParams, RequestError, RequestResult,
   SignOrigin, SignParams, SignResult, SigningKeyItem, StatusParams, VerifyFileParams, VerifyFileResult,
 } from './protocol';
-import { expandHome } from './settings';
+import type { ResolvedPaths } from './pathSettings';
 import { signerSummary } from './status';
 import { isoDate } from './text';
 import { pathToUri, uriToPath } from './uris';
 
 export interface ActionContext {
   settings: HelmProvenanceSettings;
+  /** The path settings, expanded and checked (pathSettings.ts). */
+  paths: ResolvedPaths;
   /** Absolute output folders from the settings. */
   outputFolders: string[];
+  workspaceFolders: string[];
   keys(): Promise<KeySet>;
   keysListing(ids: string[]): string[];
   /** Asks the client; undefined when the user cancelled or the client cannot ask. */
-  askPassphrase(params: PassphraseParams): Promise<string | undefined>;
+  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<string | undefined>;
   progress(message: string): void;
   /** Re-evaluates whatever `uri` belongs to after a write, and answers its status. */
   statusOf(uri: string): Promise<StatusParams | { error: string }>;
@@ -57,9 +61,21 @@ async function chartYamlOf(file: string): Promise<string | undefined> {
   }
 }
 
-function packageFolder(ctx: ActionContext, chartFolder: string, outDir: string | undefined): string {
-  const explicit = outDir ? uriToPath(outDir) ?? outDir : undefined;
-  return explicit ?? ctx.outputFolders[0] ?? path.dirname(chartFolder);
+/** A file a request names: a `file:` uri or an absolute path; never relative to the server's own folder. */
+function requestedPath(value: string): string | undefined {
+  return uriToPath(value) ?? (isFullyQualified(value, process.platform) ? path.normalize(value) : undefined);
+}
+
+/**
+ * The folder an archive is written to: the request's, else the first output folder, else next to the
+ * chart folder — unless that is outside every workspace folder (a chart at a workspace's root), then
+ * inside the chart folder (packaging skips its own output), never above what was opened.
+ */
+function packageFolder(ctx: ActionContext, chartFolder: string, outDir: string | undefined): string | undefined {
+  if (outDir) return requestedPath(outDir);
+  if (ctx.outputFolders[0]) return ctx.outputFolders[0];
+  const parent = path.dirname(chartFolder);
+  return folderHolding(parent, ctx.workspaceFolders) !== undefined ? parent : chartFolder;
 }
 
 /** Packages the chart of `chartYaml` into `outDir` (the engine's result, for sign to pin its digest). */
@@ -74,7 +90,9 @@ export async function packageRequest(params: PackageParams, ctx: ActionContext):
   const file = uriToPath(params.uri);
   const chartYaml = file ? await chartYamlOf(file) : undefined;
   if (!chartYaml) return failure('chart-invalid', `${params.uri} is not a chart folder or a Chart.yaml.`);
-  const packaged = await packageInto(chartYaml, packageFolder(ctx, path.dirname(chartYaml), params.outDir), ctx);
+  const outDir = packageFolder(ctx, path.dirname(chartYaml), params.outDir);
+  if (!outDir) return failure('io-error', `The output folder ${escapeUntrusted(params.outDir ?? '')} is neither a file uri nor an absolute path.`);
+  const packaged = await packageInto(chartYaml, outDir, ctx);
   if (!packaged.ok) return fromProblem(packaged.error);
   await ctx.statusOf(pathToUri(chartYaml));
   return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: escapeUntrusted(packaged.value.name), version: escapeUntrusted(packaged.value.version) } };
@@ -100,21 +118,17 @@ function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyI
   };
 }
 
-function secretKeyrings(settings: HelmProvenanceSettings): string[] {
-  return settings.secretKeyring ? [expandHome(settings.secretKeyring)] : [];
+function gpgOptions(paths: ResolvedPaths): { gpgHome?: string; gpgPath?: string } {
+  return { ...(paths.gpgHome ? { gpgHome: paths.gpgHome } : {}), gpgPath: paths.gpgPath };
 }
 
-function gpgOptions(settings: HelmProvenanceSettings): { gpgHome?: string; gpgPath?: string } {
-  return { ...(settings.gnupgHome ? { gpgHome: expandHome(settings.gnupgHome) } : {}), gpgPath: settings.gpgPath };
-}
-
-async function signingKeys(settings: HelmProvenanceSettings): Promise<SigningKeyList> {
-  if (settings.signingBackend === 'gpg') return (await import('../provenance/gpgSign')).listGpgSigningKeys(gpgOptions(settings));
-  return (await import('../provenance/sign')).listSigningKeys(secretKeyrings(settings));
+async function signingKeys(ctx: ActionContext): Promise<SigningKeyList> {
+  if (ctx.settings.signingBackend === 'gpg') return (await import('../provenance/gpgSign')).listGpgSigningKeys(gpgOptions(ctx.paths));
+  return (await import('../provenance/sign')).listSigningKeys(ctx.paths.secretKeyrings);
 }
 
 export async function listSigningKeysRequest(ctx: ActionContext): Promise<RequestResult<ListSigningKeysResult>> {
-  const list = await signingKeys(ctx.settings);
+  const list = await signingKeys(ctx);
   return {
     ok: true,
     backend: ctx.settings.signingBackend,
@@ -142,7 +156,7 @@ async function signWithOpenpgp(
   archivePath: string, query: string, candidate: SigningKeyCandidate | undefined, expectedSha256: string | undefined, ctx: ActionContext,
 ): Promise<Result<EngineSignResult>> {
   const { signArchive } = await import('../provenance/sign');
-  const keyrings = secretKeyrings(ctx.settings);
+  const keyrings = ctx.paths.secretKeyrings;
   let result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings, expectedSha256 });
   for (let attempt = 1; !result.ok && attempt <= MAX_PASSPHRASE_ATTEMPTS; attempt++) {
     const code = result.error.code;
@@ -165,8 +179,10 @@ async function signWithOpenpgp(
  */
 async function archiveOfChart(params: SignParams, chartYaml: string, ctx: ActionContext): Promise<Result<ArchiveToSign>> {
   const chartFolder = path.dirname(chartYaml);
+  const outDir = packageFolder(ctx, chartFolder, params.outDir);
+  if (!outDir) return { ok: false, error: { code: 'io-error', severity: 'error', message: `The output folder ${escapeUntrusted(params.outDir ?? '')} is neither a file uri nor an absolute path.` } };
   if (params.packageFirst) {
-    const packaged = await packageInto(chartYaml, packageFolder(ctx, chartFolder, params.outDir), ctx);
+    const packaged = await packageInto(chartYaml, outDir, ctx);
     if (!packaged.ok) return packaged;
     const { archivePath, sha256, warnings } = packaged.value;
     return { ok: true, value: { archivePath, sha256, origin: { kind: 'packaged', chartDir: chartFolder }, warnings } };
@@ -178,7 +194,7 @@ async function archiveOfChart(params: SignParams, chartYaml: string, ctx: Action
   }
   ctx.progress(existing ? `Comparing ${path.basename(existing)} with the chart's source…` : `Packaging ${path.basename(chartFolder)}…`);
   const { archiveForChart } = await import('../provenance/signSource');
-  return archiveForChart(chartFolder, existing ? path.dirname(existing) : packageFolder(ctx, chartFolder, params.outDir), {
+  return archiveForChart(chartFolder, existing ? path.dirname(existing) : outDir, {
     mayPackage: params.packageIfNeeded !== false,
     rebuildHint: 'Package Chart to rebuild it from the source, then sign (or Package and Sign).',
   });
@@ -214,13 +230,13 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
   const { archivePath, sha256: expectedSha256 } = toSign;
 
   ctx.progress('Looking up the signing key…');
-  const list = await signingKeys(ctx.settings);
+  const list = await signingKeys(ctx);
   const chosen = chooseKey(params.key, ctx.settings, list);
   if (!chosen.ok) return fromProblem(chosen.error);
   const { query, candidate } = chosen.value;
   ctx.progress(`Signing ${path.basename(archivePath)}…`);
   const signed = ctx.settings.signingBackend === 'gpg'
-    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, expectedSha256, ...gpgOptions(ctx.settings) })
+    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, expectedSha256, ...gpgOptions(ctx.paths) })
     : await signWithOpenpgp(archivePath, query, candidate, expectedSha256, ctx);
   if (!signed.ok) return fromProblem(signed.error);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
@@ -231,31 +247,41 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
   };
 }
 
+/** The verdict's words when the keys came from the repository itself: a match with its own list, no more. */
+function fromWorkspaceKeys(message: string, keyringPath: string): string {
+  return `Verified against the repository's own KEYS (${escapeUntrusted(keyringPath)}): this proves only that the file matches that list, not who published it — a repository can list any key. ${message}`;
+}
+
 export async function verifyFileRequest(params: VerifyFileParams, ctx: ActionContext): Promise<RequestResult<VerifyFileResult>> {
   const file = uriToPath(params.file);
   const signature = uriToPath(params.signature);
   if (!file || !signature) return failure('io-error', 'The file and its signature must be local files.');
   let keys;
   let trusted = ctx.settings.trustedFingerprints;
+  let keysFromWorkspace: string | undefined;
   if (params.keyring) {
-    const keyringPath = uriToPath(params.keyring) ?? params.keyring;
+    const keyringPath = requestedPath(params.keyring);
+    if (!keyringPath) return failure('io-error', `The keyring ${escapeUntrusted(params.keyring)} is neither a file uri nor an absolute path.`);
     const loaded = await loadKeyringFile(keyringPath);
     if (!loaded.ok) return fromProblem(loaded.error);
     keys = loaded.value.keys;
     // The person chose this keyring for this one check: its keys are the ones asked about.
     trusted = [];
+    if (folderHolding(keyringPath, ctx.workspaceFolders) !== undefined) keysFromWorkspace = keyringPath;
   } else {
     keys = (await ctx.keys()).keys;
   }
   ctx.progress(`Verifying ${path.basename(file)}…`);
   const outcome = await verifyDetached(file, signature, keys, { trustedFingerprints: trusted });
   const ids = outcome.signer ? [outcome.signer.fingerprint, outcome.signer.signingKey] : [];
+  const verifiedByWorkspaceKeys = keysFromWorkspace !== undefined && outcome.verdict === 'verified';
   return {
     ok: true,
     verdict: outcome.verdict,
     code: outcome.code,
-    message: escapeUntrusted(outcome.message, 2000),
+    message: escapeUntrusted(verifiedByWorkspaceKeys ? fromWorkspaceKeys(outcome.message, keysFromWorkspace!) : outcome.message, 2000),
     ...(outcome.signer ? { signer: signerSummary(outcome.signer, ctx.keysListing(ids)) } : {}),
     warnings: outcome.warnings.map((w) => ({ code: w.code, message: escapeUntrusted(w.message, 2000) })),
+    ...(keysFromWorkspace ? { keysFromWorkspace: pathToUri(keysFromWorkspace) } : {}),
   };
 }

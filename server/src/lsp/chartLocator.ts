@@ -2,9 +2,11 @@
 // next to the chart folder, inside it, or in a configured output folder; an archive of the same chart
 // with another version makes the chart stale.
 import * as fs from 'node:fs/promises';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseChartYaml } from '../provenance/chartYaml';
+import { escapeUntrusted } from '../provenance/untrustedText';
 import type { ArchiveFactsCache, ArchiveSnapshot } from './caches';
 import type { ChartEvaluation, ChartRef } from './status';
 import type { ProvCheck } from './provCheck';
@@ -43,6 +45,28 @@ async function sameNameArchives(folder: string, name: string): Promise<string[]>
   return found.sort((a, b) => b.mtime - a.mtime).map((f) => f.file);
 }
 
+/**
+ * What a path that exists but is no regular file is (a device, a FIFO, a folder, a link to one or to
+ * nothing), in words; undefined when it is a regular file or nothing is there. Never opens the path.
+ */
+export function irregularFile(file: string): string | undefined {
+  let link: string | undefined;
+  try {
+    if (lstatSync(file).isSymbolicLink()) link = readlinkSync(file);
+  } catch {
+    return undefined;
+  }
+  let kind: string;
+  try {
+    const stat = statSync(file);
+    if (stat.isFile()) return undefined;
+    kind = stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : stat.isSocket() ? 'a socket' : 'not a regular file';
+  } catch {
+    kind = 'nothing that exists';
+  }
+  return link === undefined ? kind : `a link to ${kind === 'nothing that exists' ? kind : `${escapeUntrusted(link)} (${kind})`}`;
+}
+
 export interface EvaluationContext {
   folders: string[];
   facts: ArchiveFactsCache;
@@ -60,8 +84,12 @@ export async function evaluateChart(chart: ChartRef, ctx: EvaluationContext, tok
   let archive: string | undefined;
   let snapshot: ArchiveSnapshot | undefined;
   for (const folder of ctx.folders) {
-    snapshot = await ctx.facts.get(path.join(folder, fileName));
-    if (snapshot) { archive = path.join(folder, fileName); break; }
+    const candidate = path.join(folder, fileName);
+    snapshot = await ctx.facts.get(candidate);
+    if (snapshot) { archive = candidate; break; }
+    // Something is there that cannot be read as an archive: say so, rather than "not packaged".
+    const what = irregularFile(candidate);
+    if (what) return { kind: 'irregular', chart, file: candidate, what };
   }
   if (token.isCancellationRequested) return undefined;
   if (!archive) {
@@ -79,7 +107,10 @@ export async function evaluateChart(chart: ChartRef, ctx: EvaluationContext, tok
   if (holds && (holds.name !== name || holds.version !== version)) return { kind: 'stale', chart, archive, holds };
   const prov = `${archive}.prov`;
   const text = await ctx.provText(prov);
-  if (text === undefined) return { kind: 'unsigned', chart, archive };
+  if (text === undefined) {
+    const what = irregularFile(prov);
+    return what ? { kind: 'irregular', chart, file: prov, what, archive } : { kind: 'unsigned', chart, archive };
+  }
   const check = await ctx.checkProv(prov, text, token);
   return check ? { kind: 'checked', chart, archive, prov, check } : undefined;
 }

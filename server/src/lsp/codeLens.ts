@@ -1,5 +1,6 @@
 // The CodeLens on the first line of a Chart.yaml: the chart's live provenance status, each lens running
 // the command that helps (verify, sign, package and sign, open the .prov). Pure.
+import * as path from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import { codiconText } from '../provenance/untrustedText';
 import { COMMANDS, type ChartCommandArgs } from './protocol';
@@ -32,6 +33,8 @@ export function chartLenses(evaluation: ChartEvaluation): CodeLens[] {
       const title = `Stale: archive holds ${evaluation.holds.version}, Chart.yaml says ${evaluation.chart.version ?? ''}`;
       return [lens(codiconText(title, 160), COMMANDS.packageAndSignChart, { chartYaml, archive: pathToUri(evaluation.archive) })];
     }
+    case 'irregular':
+      return [lens(codiconText(`✗ Not a regular file — ${path.basename(evaluation.file)} is ${evaluation.what}`, 160), COMMANDS.verifyChart, { chartYaml })];
     case 'unsigned':
       return [lens('⚠ Unsigned — Sign Chart', COMMANDS.signChart, { chartYaml, archive: pathToUri(evaluation.archive) })];
     case 'checked': {

@@ -2,12 +2,11 @@
 // workspace, which are shown as information ("listed in this repository's KEYS") and never trusted.
 import { createHash } from 'node:crypto';
 import type { Problem } from '../provenance/codes';
-import { defaultKeyringPaths, loadKeyringFile } from '../provenance/keyring';
+import { loadKeyringFile } from '../provenance/keyring';
 import type { KeysFileLint } from '../provenance/keysFile';
 import type { LoadedKey } from '../provenance/keyTypes';
 import { keyView } from '../provenance/keyView';
 import { fileStamp } from './caches';
-import { expandHome } from './settings';
 
 export interface KeySet {
   keys: LoadedKey[];
@@ -16,13 +15,6 @@ export interface KeySet {
   /** Files that exist and were read. */
   files: string[];
   problems: { file: string; problem: Problem }[];
-}
-
-/** Configured keyrings, else GnuPG's defaults in `gnupgHome` (or $GNUPGHOME, ~/.gnupg). */
-export function keyringPaths(keyrings: string[], gnupgHome: string): { paths: string[]; explicit: boolean } {
-  if (keyrings.length) return { paths: keyrings.map(expandHome), explicit: true };
-  const env = gnupgHome ? { ...process.env, GNUPGHOME: expandHome(gnupgHome) } : process.env;
-  return { paths: defaultKeyringPaths(env), explicit: false };
 }
 
 interface LoadedFile { stamp: string; keys: LoadedKey[]; revocations: Uint8Array[]; digest: string; problems: Problem[] }

@@ -70,6 +70,19 @@ export interface InitializationOptions {
   clientWatchesFiles?: boolean;
   /** False turns off the background indexing of every Chart.yaml in the workspace. Default true. */
   indexWorkspace?: boolean;
+  /**
+   * False when the workspace is not trusted (VS Code's Restricted Mode): the server then spawns no
+   * process, writes no file (package, sign and list signing keys answer `workspace-untrusted`) and uses
+   * no configured path inside a workspace folder, until WorkspaceTrustedNotification. Default true, for
+   * editors without workspace trust.
+   */
+  workspaceTrusted?: boolean;
+}
+
+export namespace WorkspaceTrustedNotification {
+  export const method = 'helmProvenance/workspaceTrusted';
+  /** The user trusted the workspace (trust is never withdrawn in a running window: VS Code reloads it). */
+  export const type = new NotificationType<Record<string, never>>(method);
 }
 
 /** Where diagnostics link to by default: the repository's docs/codes.md. */
@@ -186,6 +199,9 @@ export namespace ChartStatusRequest {
 
 // ---------------------------------------------------------------------------------------------------
 // Requests from the client: verify, package, sign, list signing keys, verify a detached signature.
+// Besides the engine's codes (docs/codes.md), a request may fail with `workspace-untrusted` (package,
+// sign, list signing keys in an untrusted workspace) or `setting-refused` (a path setting it needs is
+// not absolute, or lies in an untrusted workspace folder).
 
 export interface RequestError { code: string; message: string }
 export type RequestResult<T> = ({ ok: true } & T) | { ok: false; error: RequestError };
@@ -285,7 +301,7 @@ export interface VerifyFileParams extends WorkDoneProgressParams {
   file: string;
   /** Its detached signature (`.asc` or `.sig`). */
   signature: string;
-  /** A keyring or KEYS file to verify with instead of the configured keyrings (chosen by the user for this one check). */
+  /** A keyring or KEYS file to verify with instead of the configured keyrings (chosen by the user for this one check): a uri or an absolute path. */
   keyring?: string;
 }
 
@@ -295,6 +311,11 @@ export interface VerifyFileResult {
   message: string;
   signer?: SignerSummary;
   warnings: RequestError[];
+  /**
+   * Set (to its uri) when the keyring chosen for the check lies inside a workspace folder: the verdict
+   * then proves only that the file matches the repository's own list of keys, and `message` says so.
+   */
+  keysFromWorkspace?: string;
 }
 
 export namespace VerifyFileRequest {
@@ -306,6 +327,11 @@ export namespace VerifyFileRequest {
 // Server → client: the passphrase of a protected signing key.
 
 export interface PassphraseParams {
+  /**
+   * The X25519 public key (base64url) the answer is sealed to, made for this one prompt: the passphrase
+   * never appears in the JSON-RPC messages, so a protocol trace cannot record it (passphraseSeal.ts).
+   */
+  recipientKey: string;
   fingerprint: string;
   /** Escaped user id of the key, for the prompt. */
   uid?: string;
@@ -315,8 +341,14 @@ export interface PassphraseParams {
   previousWrong: boolean;
 }
 
+/**
+ * A passphrase sealed to `recipientKey`: an ephemeral X25519 key of the client's, the shared secret
+ * through HKDF-SHA-256 to an AES-256-GCM key, the passphrase encrypted with it. All base64url.
+ */
+export interface SealedPassphrase { ephemeralKey: string; iv: string; ciphertext: string; tag: string }
+
 export namespace PassphraseRequest {
   export const method = 'helmProvenance/passphrase';
   /** `null` when the user cancelled; the sign request then answers `passphrase-required`. */
-  export const type = new RequestType<PassphraseParams, { passphrase: string } | null, void>(method);
+  export const type = new RequestType<PassphraseParams, { sealed: SealedPassphrase } | null, void>(method);
 }

@@ -9,12 +9,13 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { listSigningKeysRequest, packageRequest, signRequest, verifyFileRequest, type ActionContext } from './actions';
+import { passphraseRecipient } from './passphraseSeal';
 import {
   ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
-  VerifyFileRequest, VerifyRequest, type ChartCommandArgs, type InitializationOptions,
+  VerifyFileRequest, VerifyRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
+import { refusalMessage } from '../provenance/userPaths';
 import { ProvenanceService } from './service';
-import { outputFolders } from './settings';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -52,7 +53,9 @@ function workspacePaths(folders: { uri: string }[] | null | undefined, rootUri: 
 connection.onInitialize((params): InitializeResult => {
   capabilities = params.capabilities;
   init = (params.initializationOptions ?? {}) as InitializationOptions;
-  service.configure({ docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri) });
+  service.configure({
+    docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri), trusted: init.workspaceTrusted !== false,
+  });
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -114,6 +117,8 @@ connection.onDidChangeConfiguration(async (params) => {
   await loadSettings(pushed);
 });
 
+connection.onNotification(WorkspaceTrustedNotification.type, () => service.trustGranted());
+
 connection.onDidChangeWatchedFiles(async (params) => {
   for (const change of params.changes) {
     const file = uriToPath(change.uri);
@@ -133,12 +138,17 @@ connection.onCodeLens((params) => service.codeLenses(params.textDocument.uri));
 function actionContext(progress: (message: string) => void): ActionContext {
   return {
     settings: service.currentSettings,
-    outputFolders: outputFolders(service.currentSettings, service.workspaceFolderPaths),
+    paths: service.resolvedPaths(),
+    outputFolders: service.outputFolderPaths(),
+    workspaceFolders: service.workspaceFolderPaths,
     keys: () => service.keys(),
     keysListing: (ids) => service.keysListing(ids),
     askPassphrase: async (params) => {
+      // The answer comes sealed to a key made for this prompt: the passphrase is in no traced message.
+      const recipient = passphraseRecipient();
       try {
-        return (await connection.sendRequest(PassphraseRequest.type, params))?.passphrase;
+        const answer = await connection.sendRequest(PassphraseRequest.type, { ...params, recipientKey: recipient.publicKey });
+        return answer ? recipient.open(answer.sealed) : undefined;
       } catch {
         return undefined; // a client without the request cannot ask
       }
@@ -169,12 +179,37 @@ async function withProgress<T>(params: { workDoneToken?: string | number }, titl
   }
 }
 
-connection.onRequest(PackageRequest.type, (params) => withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx)));
-connection.onRequest(SignRequest.type, (params) => withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx)));
+/**
+ * Why `action` may not run now: in an untrusted workspace nothing is spawned or written; signing also
+ * needs its key source and program from settings that were not refused.
+ */
+function refusal(action: 'Package Chart' | 'Sign Chart' | 'Select Signing Key'): { ok: false; error: RequestError } | undefined {
+  if (!service.isTrusted) {
+    return {
+      ok: false,
+      error: {
+        code: 'workspace-untrusted',
+        message: `${action} is not available in Restricted Mode: it writes files or runs gpg on this repository's content. Trust the workspace (Manage Workspace Trust) to use it.`,
+      },
+    };
+  }
+  if (action === 'Package Chart') return undefined;
+  const refused = service.resolvedPaths().signingRefusal[service.currentSettings.signingBackend];
+  return refused ? { ok: false, error: { code: 'setting-refused', message: `${action}: ${refusalMessage(refused)}` } } : undefined;
+}
+
+connection.onRequest(PackageRequest.type, async (params) => {
+  await service.whenSettingsLoaded();
+  return refusal('Package Chart') ?? withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx));
+});
+connection.onRequest(SignRequest.type, async (params) => {
+  await service.whenSettingsLoaded();
+  return refusal('Sign Chart') ?? withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx));
+});
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
 connection.onRequest(ListSigningKeysRequest.type, async () => {
   await service.whenSettingsLoaded();
-  return listSigningKeysRequest(actionContext(() => undefined));
+  return refusal('Select Signing Key') ?? listSigningKeysRequest(actionContext(() => undefined));
 });
 
 // Lens commands for editors other than VS Code (whose client registers them itself).
@@ -193,7 +228,7 @@ connection.onExecuteCommand(async (params) => {
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {
     await service.whenSettingsLoaded();
     const packageFirst = params.command === COMMANDS.packageAndSignChart;
-    const signed = await signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined));
+    const signed = refusal('Sign Chart') ?? await signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined));
     if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov}: ${signed.origin.message}`);
     else showMessage(MessageType.Error, `${signed.error.message} [${signed.error.code}]`);
   }

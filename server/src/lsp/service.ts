@@ -13,12 +13,13 @@ import { archiveFolders, evaluateChart, readChartRef, type EvaluationContext } f
 import { chartLenses, checkingLenses } from './codeLens';
 import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { keysHover, provHover } from './hover';
-import { KeyStore, WorkspaceKeys, keyringPaths, type KeySet } from './keyStore';
+import { KeyStore, WorkspaceKeys, type KeySet } from './keyStore';
 import { provLinks } from './links';
 import { archiveOf, ProvChecker, type ProvCheck } from './provCheck';
 import { DEFAULT_DOCS_BASE_URL, type HelmProvenanceSettings, type StatusParams } from './protocol';
 import { Scheduler, type Priority } from './scheduler';
-import { normalizeSettings, outputFolders } from './settings';
+import { PathResolver, type ResolvedPaths } from './pathSettings';
+import { normalizeSettings } from './settings';
 import { chartStatus, keysStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { pathToUri, uriToPath } from './uris';
@@ -82,6 +83,11 @@ export class ProvenanceService {
   private settings: HelmProvenanceSettings = normalizeSettings(undefined);
   private docsBaseUrl = DEFAULT_DOCS_BASE_URL;
   private workspaceFolders: string[] = [];
+  /** Trust and the path settings; a refused setting is logged and shown once. */
+  private readonly pathResolver = new PathResolver((message) => {
+    this.host.log(`setting refused: ${message}`);
+    this.host.warn(message);
+  });
   // Four checks at a time: each waits on the thread pool for its signature's crypto, so with two the
   // thread sat idle (1 000 charts: 4.5 -> 3.6 s with four; eight gained nothing more).
   private readonly scheduler = new Scheduler(4);
@@ -114,14 +120,40 @@ export class ProvenanceService {
 
   // ---- configuration ------------------------------------------------------------------------------
 
-  configure(options: { docsBaseUrl?: string; workspaceFolders?: string[] }): void {
+  configure(options: { docsBaseUrl?: string; workspaceFolders?: string[]; trusted?: boolean }): void {
     if (options.docsBaseUrl) this.docsBaseUrl = options.docsBaseUrl.endsWith('/') ? options.docsBaseUrl : `${options.docsBaseUrl}/`;
+    if (options.trusted !== undefined) this.pathResolver.isTrusted = options.trusted;
     if (options.workspaceFolders) this.setWorkspaceFolders(options.workspaceFolders);
+  }
+
+  /** False in an untrusted workspace (Restricted Mode): nothing may be spawned or written. */
+  get isTrusted(): boolean {
+    return this.pathResolver.isTrusted;
+  }
+
+  /** The user trusted the workspace: paths inside its folders may now be used. */
+  async trustGranted(): Promise<void> {
+    if (this.pathResolver.isTrusted) return;
+    this.pathResolver.isTrusted = true;
+    this.keySet = undefined;
+    await this.recheckEverything();
+  }
+
+  /** The path settings resolved now (pathSettings.ts). */
+  resolvedPaths(): ResolvedPaths {
+    return this.pathResolver.paths(this.settings, this.workspaceFolders);
+  }
+
+  /** The absolute folders where archives are looked for and written. */
+  outputFolderPaths(): string[] {
+    return this.pathResolver.outputFolders(this.settings, this.workspaceFolders);
   }
 
   /** Files of folders that left the workspace are forgotten (unless open); new folders are indexed by the caller. */
   private setWorkspaceFolders(folders: string[]): void {
     this.workspaceFolders = folders;
+    // A new untrusted folder may hold a configured keyring: the keys are resolved again.
+    if (!this.pathResolver.isTrusted) this.keySet = undefined;
     for (const [file, entry] of this.charts) {
       if (!this.isInWorkspace(file) && !this.openPaths.has(file)) { this.charts.delete(file); if (entry.onDisk) this.sendChartRemoved(file); }
     }
@@ -170,12 +202,13 @@ export class ProvenanceService {
 
   /** The keyring files in use: the client should watch them. */
   keyringFiles(): string[] {
-    return keyringPaths(this.settings.keyrings, this.settings.gnupgHome).paths;
+    return this.resolvedPaths().keyrings.paths;
   }
 
   keys(): Promise<KeySet> {
-    const { paths, explicit } = keyringPaths(this.settings.keyrings, this.settings.gnupgHome);
-    this.keySet ??= this.keyStore.load(paths, explicit, new Date()).then((set) => {
+    if (this.keySet) return this.keySet;
+    const { paths, explicit } = this.resolvedPaths().keyrings;
+    this.keySet = this.keyStore.load(paths, explicit, new Date()).then((set) => {
       for (const { file, problem } of set.problems) {
         const text = `${path.basename(file)}: ${problem.message}`;
         this.host.log(`keyring ${file}: [${problem.code}] ${problem.message}`);
@@ -310,7 +343,7 @@ export class ProvenanceService {
 
   private evaluationContext(ref: ChartRef): EvaluationContext {
     return {
-      folders: archiveFolders(ref, outputFolders(this.settings, this.workspaceFolders)),
+      folders: archiveFolders(ref, this.outputFolderPaths()),
       facts: this.facts,
       provText: (p) => this.provText(p),
       checkProv: (p, text, token) => this.checkProv(p, text, token),
@@ -384,7 +417,7 @@ export class ProvenanceService {
   /** Charts whose archive could be in `file`'s folder: the only ones a change there can affect. */
   private chartsNear(file: string): string[] {
     const dir = path.dirname(file);
-    const outputs = outputFolders(this.settings, this.workspaceFolders);
+    const outputs = this.outputFolderPaths();
     // Archives are named <chart>-<version>.tgz: a chart whose name the file does not start with is not affected.
     const base = path.basename(file);
     return [...this.charts.values()]

@@ -1,6 +1,5 @@
 // Settings from `workspace/configuration`, checked field by field: a client may send nothing, null, or
 // values of the wrong type, and each falls back to its default alone.
-import * as path from 'node:path';
 import { DEFAULT_SETTINGS, type HelmProvenanceSettings } from './protocol';
 
 function strings(value: unknown, fallback: string[]): string[] {
@@ -25,17 +24,4 @@ export function normalizeSettings(raw: unknown): HelmProvenanceSettings {
     chartOutputFolders: strings(r.chartOutputFolders, d.chartOutputFolders),
     rememberPassphrases: r.rememberPassphrases === true,
   };
-}
-
-/** `~/x` → home; relative paths are resolved against each workspace folder (output folders) or kept as given. */
-export function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? path.join(process.env.HOME ?? '', p.slice(1)) : p;
-}
-
-/** Absolute output folders: absolute entries as they are, relative ones under every workspace folder. */
-export function outputFolders(settings: HelmProvenanceSettings, workspaceFolders: string[]): string[] {
-  return settings.chartOutputFolders.flatMap((f) => {
-    const expanded = expandHome(f);
-    return path.isAbsolute(expanded) ? [expanded] : workspaceFolders.map((w) => path.join(w, expanded));
-  });
 }

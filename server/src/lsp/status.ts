@@ -24,6 +24,8 @@ export type ChartEvaluation =
   | { kind: 'not-packaged'; chart: ChartRef; looked: string[] }
   | { kind: 'stale'; chart: ChartRef; archive: string; holds: { name: string; version: string } }
   | { kind: 'unsigned'; chart: ChartRef; archive: string }
+  /** The archive or its `.prov` exists but is no regular file (`what` says what it is); it is never read. */
+  | { kind: 'irregular'; chart: ChartRef; file: string; what: string; archive?: string }
   | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck };
 
 /** A few words per code, and the reason shown after a dash in a CodeLens. */
@@ -155,6 +157,14 @@ function chartFields(evaluation: ChartEvaluation): StatusParams {
         ...base, state: 'stale', severity: 'warning', archive: pathToUri(evaluation.archive), summary: 'Stale',
         message: `The archive ${evaluation.archive} holds ${escapeUntrusted(evaluation.holds.name)} ${escapeUntrusted(evaluation.holds.version)}, Chart.yaml says ${escapeUntrusted(chart.version ?? '')}. Package and sign again.`,
       };
+    case 'irregular': {
+      const isProv = evaluation.file.endsWith('.prov');
+      return {
+        ...base, state: 'rejected', severity: 'error', code: isProv ? 'malformed' : 'archive-invalid', summary: 'Not a regular file',
+        ...(evaluation.archive ? { archive: pathToUri(evaluation.archive) } : {}),
+        message: `${escapeUntrusted(evaluation.file)} is not a regular file (it is ${evaluation.what}), so it is not read. Remove it, then ${isProv ? 'sign the chart again' : 'package and sign the chart again'}.`,
+      };
+    }
     case 'unsigned':
       return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive: pathToUri(evaluation.archive), summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };
     case 'checked':

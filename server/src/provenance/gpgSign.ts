@@ -11,6 +11,7 @@ import {
   type SigningKeyList, type SignResult,
 } from './sign';
 import { escapeUntrusted } from './untrustedText';
+import { neutralWorkingDirectory } from './userPaths';
 
 export interface GpgOptions {
   /** GnuPG home (`--homedir`); default: gpg's own (`$GNUPGHOME` or `~/.gnupg`). */
@@ -51,7 +52,10 @@ function runGpg(args: string[], options: GpgOptions & { input?: string; passphra
   const withPassphrase = options.passphrase !== undefined;
   const passphraseArgs = withPassphrase ? ['--pinentry-mode', 'loopback', '--passphrase-fd', '3'] : [];
   return new Promise((resolve) => {
+    // Never in the folder the caller runs in (an editor's may be the repository): gpg resolves relative
+    // names in its configuration (`agent-program ./x`) against it.
     const child = spawn(options.gpgPath ?? 'gpg', [...base, ...passphraseArgs, ...args], {
+      cwd: neutralWorkingDirectory(),
       stdio: withPassphrase ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     });
     const stdout: Buffer[] = [];

@@ -1,7 +1,6 @@
 // Keyrings in every form a user has them: binary (`pubring.gpg`, exported secret keyrings), armored
 // (one or many blocks, text between), GnuPG keyboxes (`pubring.kbx`) and Apache KEYS files. The format
 // is sniffed from the bytes, never trusted from the file name (except to call a text file a KEYS file).
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { readBoundedFile } from './boundedRead';
 import type { Problem, Result } from './codes';
@@ -13,6 +12,8 @@ import { looksLikeKeyPackets } from './keyPackets';
 import { applyRevocations } from './keyView';
 import { loadKeysLayout, parseKeysFile } from './keysFile';
 import type { Keyring, KeyringFormat, LoadedKey } from './keyTypes';
+
+export { defaultKeyringPaths } from './userPaths';
 
 /** Largest keyring read (a 100 000-signature flooded key is 46 MB; real keyrings are a few MB). */
 export const MAX_KEYRING_BYTES = 64 * 1024 * 1024;
@@ -97,18 +98,6 @@ export async function loadKeyringFile(file: string, now: Date = new Date()): Pro
   const bytes = await readBounded(file, MAX_KEYRING_BYTES);
   if (!bytes.ok) return bytes;
   return ok(await parseKeyring(bytes.value, file, now));
-}
-
-/**
- * The keyrings GnuPG and Helm use by default: `$GNUPGHOME` (else `~/.gnupg`, `%APPDATA%\gnupg` on
- * Windows) with `pubring.kbx` (GnuPG ≥ 2.1) and `pubring.gpg` (older GnuPG, and Helm's default).
- * Callers keep the ones that exist.
- */
-export function defaultKeyringPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
-  const home = env.GNUPGHOME
-    || (platform === 'win32' && env.APPDATA ? path.win32.join(env.APPDATA, 'gnupg') : path.join(env.HOME || os.homedir(), '.gnupg'));
-  const join = platform === 'win32' ? path.win32.join : path.posix.join;
-  return [join(home, 'pubring.kbx'), join(home, 'pubring.gpg')];
 }
 
 type KeyQueryError = 'key-not-found' | 'key-ambiguous';

@@ -9,9 +9,10 @@ import { readChartArchive } from './archive';
 import { writeFileAtomic } from './atomicWrite';
 import { provenanceMetadataYaml } from './chartYaml';
 import { escapeUntrusted } from './untrustedText';
-import { defaultKeyringPaths, findKeys, loadKeyringFile } from './keyring';
+import { findKeys, loadKeyringFile } from './keyring';
 import type { KeyInfo, KeyPart, LoadedKey } from './keyTypes';
 import { composeProvenanceBody, finishClearsigned } from './provenanceWriter';
+import { defaultSecretKeyringPaths } from './userPaths';
 
 /** What a signing backend made. Never holds a passphrase. */
 export interface SignResult {
@@ -39,12 +40,6 @@ export interface SignOptions {
   now?: Date;
   /** Sign only these bytes: the SHA-256 of the archive as it was checked (against its chart source). */
   expectedSha256?: string;
-}
-
-/** `$GNUPGHOME/secring.gpg` (else `~/.gnupg`): where Helm's docs export secret keys for `helm package --sign`. */
-export function defaultSecretKeyringPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
-  const home = path.dirname(defaultKeyringPaths(env, platform)[0]);
-  return [(platform === 'win32' ? path.win32 : path.posix).join(home, 'secring.gpg')];
 }
 
 export function keyLabel(info: KeyInfo): string {
