@@ -21,7 +21,7 @@ export const SIGSTORE_USAGE = `  verify-blob <artifact|sha256:HEX> (--bundle F |
                           the sigstore-conformance client protocol
   sigstore init --mirror URL --root root.json    trust a private Sigstore TUF repository from its root
   sigstore update-root [--mirror URL]            refresh the trusted root through TUF (network)
-  sigstore root [--json]                         which trusted root is in use, and how old it is`;
+  sigstore root [--staging] [--json]             which trusted root is in use, and how old it is`;
 
 class SigstoreUsageError extends Error {}
 
