@@ -133,6 +133,16 @@ test('keyed (cosign sign-blob --key): without a log entry tlog-missing, with --i
   const logged = await verifyBlob(artifactFile, '--key', pub, '--signature', keySig, '--rekor-entry', write('keyed-entry.json', keyed.rekorEntry), '--json');
   assert.equal(logged.status, 0, logged.out);
   assert.equal(typeof logged.json!.tlog.logIndex, 'number');
+  // The same signature in a bundle with no log entry: tlog-missing, unless --insecure-ignore-tlog.
+  const keyedBundle = write('keyed.sigstore.json', {
+    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    verificationMaterial: { publicKey: { hint: 'cosign.pub' }, tlogEntries: [] },
+    messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(artifact).digest('base64') }, signature: keyed.sig },
+  });
+  assert.match((await verifyBlob(artifactFile, '--key', pub, '--bundle', keyedBundle)).out, /rejected \(tlog-missing\)/);
+  const bundleIgnored = await verifyBlob(artifactFile, '--key', pub, '--bundle', keyedBundle, '--insecure-ignore-tlog', '--json');
+  assert.equal(bundleIgnored.status, 0, bundleIgnored.out);
+  assert.deepEqual(bundleIgnored.json!.warnings, ['tlog-ignored']);
   // A key is trusted as given: identity flags with it are a usage error.
   assert.equal((await verifyBlob(artifactFile, '--key', pub, '--signature', keySig, ...identity)).status, 2);
 });

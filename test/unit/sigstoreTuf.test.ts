@@ -69,6 +69,13 @@ test('TUF: an old root reaches today\'s through three rotations (one changing th
     assert.equal(state.rootVersion, 4);
     assert.equal(state.ageDays, 0);
 
+    // A cache folder others can write to is not trusted (as for the CLI's code cache).
+    const mirrorFolder = path.join(base, encodeURIComponent(mirror.url));
+    fs.chmodSync(mirrorFolder, 0o777);
+    const exposed = await trustedRootForVerify({ staging: false, read: noFile, cacheDir: base });
+    assert.ok(!exposed.ok && /No trusted root has been fetched yet/.test(exposed.error.message));
+    fs.chmodSync(mirrorFolder, 0o700);
+
     // Later, offline: past the root's expiry the cached root is refused with the date and the command.
     const expires = readCachedRoot(base, mirror.url)!.rootExpires;
     const later = await trustedRootForVerify({ staging: false, read: noFile, cacheDir: base, now: new Date(expires.getTime() + 1000) });

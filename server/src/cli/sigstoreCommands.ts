@@ -112,7 +112,7 @@ async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): 
     const parsed = parseBundle(bytes);
     if (!parsed.ok) return print(io, values, target, { verdict: 'rejected', code: parsed.error.code as SigstoreOutcome['code'], message: parsed.error.message, warnings });
     const { verifyBundle } = await import('../sigstore/verifyBundle');
-    return print(io, values, target, verifyBundle(parsed.value, artifact.value, { trustedRoot, trust, warnings }));
+    return print(io, values, target, verifyBundle(parsed.value, artifact.value, { trustedRoot, trust, warnings, insecureIgnoreTlog: values['insecure-ignore-tlog'] ?? false }));
   }
 
   const signature = files.parseSignatureFile(readNamed(values.signature!, limits.MAX_SMALL_FILE_BYTES, '--signature'), values.signature!);

@@ -16,7 +16,7 @@ import { verifyArtifactSignature } from './messageSignature';
 import { checkIdentity } from './policy';
 import { certificateIdentity, describeSigner, keyFingerprint } from './signer';
 import type { LoadedTrustedRoot } from './trustedRoot';
-import { verifiedOutcome, verifyBundle, type Trust } from './verifyBundle';
+import { TLOG_IGNORED, verifiedOutcome, verifyBundle, type Trust } from './verifyBundle';
 
 export interface DetachedSignature {
   signature: Buffer;
@@ -55,7 +55,7 @@ export function verifyDetachedSignature(input: DetachedSignature, artifact: Arti
     if (!options.insecureIgnoreTlog) {
       return rejected('tlog-missing', `The signature matches ${describeSigner(signer)}, but there is no transparency-log entry: nothing public records it, so a stolen key's signatures look the same. Give the entry (--rekor-entry entry.json, from rekor-cli get --uuid <uuid> --format json), or --insecure-ignore-tlog to accept the signature alone.`, signer);
     }
-    warnings.push({ code: 'tlog-ignored', message: 'No transparency-log entry was checked (--insecure-ignore-tlog): this proves only that the key signed, not when, nor that the signature is publicly recorded.' });
+    warnings.push(TLOG_IGNORED);
     return verifiedOutcome(artifact, signer, undefined, warnings, options.trustedRoot.source);
   }
   return withoutTrustedTime(signature, certificate!, artifact, options, warnings);

@@ -72,9 +72,25 @@ export function rootFacts(bytes: Buffer): { version: number; expires: Date } | u
   }
 }
 
+/**
+ * The cache decides what is trusted: a folder another user could write to (or a symlink to one) is
+ * not read, as bin/helm-prov.js does for its code cache. Windows has no such modes.
+ */
+function ownedAndPrivate(dir: string): boolean {
+  try {
+    const stat = fs.lstatSync(dir);
+    if (!stat.isDirectory()) return false;
+    if (process.platform === 'win32' || typeof process.getuid !== 'function') return true;
+    return stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** What the cache holds for `mirror`, or undefined when it was never initialised. */
 export function readCachedRoot(base: string, mirror: string): CachedRoot | undefined {
   const dir = mirrorDir(base, mirror);
+  if (!ownedAndPrivate(dir)) return undefined;
   const root = readBoundedFile(path.join(metadataDir(dir), 'root.json'), MAX_TUF_ROOT_BYTES);
   const facts = root.ok ? rootFacts(root.bytes) : undefined;
   if (!facts) return undefined;

@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Verifier, toSignedEntity, type SignedEntity, type Signer } from '@sigstore/verify';
 import { printable } from '../provenance/provDocument';
+import { countWork } from '../provenance/work';
 import type { Artifact } from './artifact';
 import type { ParsedBundle } from './bundle';
 import type { SigstoreOutcome, SigstoreOutcomeCode, SigstoreSigner, SigstoreWarning, TlogFacts } from './codes';
@@ -27,7 +28,14 @@ export interface BundleVerifyOptions {
   trust: Trust;
   /** Warnings from how the inputs were obtained (trusted root age, ...), carried into the outcome. */
   warnings?: SigstoreWarning[];
+  /** Keyed bundles only: accept one without a log entry (cosign's --insecure-ignore-tlog), with a warning. */
+  insecureIgnoreTlog?: boolean;
 }
+
+export const TLOG_IGNORED: SigstoreWarning = {
+  code: 'tlog-ignored',
+  message: 'No transparency-log entry was checked (--insecure-ignore-tlog): this proves only that the key signed, not when, nor that the signature is publicly recorded.',
+};
 
 export function verifyBundle(parsed: ParsedBundle, artifact: Artifact, options: BundleVerifyOptions): SigstoreOutcome {
   const { bundle } = parsed;
@@ -44,6 +52,10 @@ export function verifyBundle(parsed: ParsedBundle, artifact: Artifact, options: 
   }
   if (trust.kind === 'key' && !keyed) {
     return reject('untrusted-key', 'The bundle is signed with a Sigstore certificate, not with a key: verify it with --certificate-identity and --certificate-oidc-issuer.');
+  }
+
+  if (trust.kind === 'key' && bundle.verificationMaterial.tlogEntries.length === 0 && !options.insecureIgnoreTlog) {
+    return reject('tlog-missing', 'The bundle has no transparency-log entry: nothing public records this signature, so a stolen key\'s signatures look the same. Ask for a bundle with its entry, or pass --insecure-ignore-tlog to accept the key\'s signature alone.');
   }
 
   let content: ArtifactSignatureContent | undefined;
@@ -73,9 +85,15 @@ export function verifyBundle(parsed: ParsedBundle, artifact: Artifact, options: 
   const material = trust.kind === 'key'
     ? { ...trustedRoot.material, publicKey: () => ({ publicKey: trust.key, validFor: () => true }) }
     : trustedRoot.material;
+  // A key needs no trusted time to be valid; a certificate does, so the flag never relaxes that path.
+  const ignoreTlog = trust.kind === 'key' && options.insecureIgnoreTlog === true && bundle.verificationMaterial.tlogEntries.length === 0;
+  if (ignoreTlog) warnings.push(TLOG_IGNORED);
+  // What the library checks besides the signature (counted in ArtifactSignatureContent): the chain and
+  // its SCT for a certificate, each log entry's promise or checkpoint, each timestamp.
+  countWork('signature-units', (keyed ? 0 : 2) + bundle.verificationMaterial.tlogEntries.length + entity.timestamps.length);
   let verified: Signer;
   try {
-    verified = new Verifier(material).verify(entity);
+    verified = new Verifier(material, ignoreTlog ? { tlogThreshold: 0, timestampThreshold: 0 } : {}).verify(entity);
   } catch (e) {
     if (content?.unverifiable) {
       return reject('unsupported', 'The signer\'s key type (Ed25519) signs the artifact itself, not a digest: give the file, not its digest.');
