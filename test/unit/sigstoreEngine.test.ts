@@ -109,4 +109,9 @@ test('bundle bounds: oversized, too many entries and non-canonical base64 are bu
     const parsed = parseBundle(bytes);
     assert.ok(!parsed.ok && parsed.error.code === 'bundle-malformed', what);
   }
+  // A proof without its checkpoint: @sigstore/verify throws a TypeError on it; here it is named.
+  const v01 = JSON.parse(fs.readFileSync(path.join(cases, 'happy-path-v0.1', 'bundle.sigstore.json'), 'utf8'));
+  v01.verificationMaterial.tlogEntries[0].inclusionProof = { logIndex: '1', rootHash: 'AAAA', treeSize: '2', hashes: [] };
+  const noCheckpoint = parseBundle(Buffer.from(JSON.stringify(v01)));
+  assert.ok(!noCheckpoint.ok && /inclusion proof without a checkpoint/.test(noCheckpoint.error.message));
 });

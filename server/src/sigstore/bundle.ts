@@ -61,6 +61,9 @@ export function bundleFromObject(json: unknown): Result<ParsedBundle> {
   }
   const chain = certificateProblem(bundle);
   if (chain) return chain;
+  // @sigstore/verify reads a proof's checkpoint unguarded (a TypeError); a proof is checked against it.
+  const unanchored = bundle.verificationMaterial.tlogEntries.findIndex((e) => e.inclusionProof && !e.inclusionProof.checkpoint?.envelope);
+  if (unanchored >= 0) return malformed(`tlogEntries[${unanchored}] has an inclusion proof without a checkpoint`);
   return ok({ bundle, version });
 }
 
