@@ -157,6 +157,15 @@ test('conformance: the protocol entry point bin/helm-prov.js (the bundle) on a s
   }
 });
 
+test('conformance: --staging trusts the shipped staging root: the suite\'s staging bundle verifies with it, and only with it', async () => {
+  const m = materials('bundle-from-wrong-instance_fail');
+  const args = verifyArgs(m, false);
+  const staged = await runClient([args[0], '--staging', ...args.slice(1)]);
+  assert.equal(staged.status, 0, staged.out);
+  assert.match(staged.out, /trusted root shipped with Helm Provenance \(staging\)/);
+  assert.equal((await runClient(verifyArgs(materials('happy-path-v0.3'), false).flatMap((a, i) => (i === 0 ? [a, '--staging'] : [a])))).status, 1);
+});
+
 /** The verdict of @sigstore/verify as sigstore-js's conformance client gets it: its own policy (unanchored SAN), artifact bytes. */
 function libraryVerdict(m: Materials): 'verified' | 'rejected' {
   try {
