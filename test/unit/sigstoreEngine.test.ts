@@ -80,6 +80,18 @@ test('DSSE binding end to end: a valid attestation about another file is digest-
   assert.equal(right.code, 'verified', right.message);
 });
 
+test('an inclusion proof whose root hash is not its checkpoint\'s is tlog-invalid (@sigstore/verify ignores the field and says verified; found by the fuzz target)', () => {
+  const json = JSON.parse(fs.readFileSync(path.join(cases, 'happy-path-v0.3', 'bundle.sigstore.json'), 'utf8'));
+  const root = Buffer.from(json.verificationMaterial.tlogEntries[0].inclusionProof.rootHash, 'base64');
+  root[0] ^= 1;
+  json.verificationMaterial.tlogEntries[0].inclusionProof.rootHash = root.toString('base64');
+  const parsed = parseBundle(Buffer.from(JSON.stringify(json)));
+  assert.ok(!parsed.ok && parsed.error.code === 'tlog-invalid', !parsed.ok ? parsed.error.message : 'parsed');
+  const library = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(path.join(repoRoot, 'server', 'src', 'sigstore', 'data', 'public-good.trusted_root.json'), 'utf8')))));
+  const signer = library.verify(toSignedEntity(bundleFromJSON(json), fs.readFileSync(path.join(cases, 'a.txt'))), { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
+  assert.equal(signer.identity?.subjectAlternativeName, IDENTITY);
+});
+
 test('shipped trusted roots: public-good is @sigstore/tuf 5.0.1\'s seed, byte for byte; both parse; data/SOURCE.md says where each came from', () => {
   const data = path.join(repoRoot, 'server', 'src', 'sigstore', 'data');
   const seeds = JSON.parse(fs.readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8'))['https://tuf-repo-cdn.sigstore.dev'];

@@ -64,6 +64,8 @@ export function bundleFromObject(json: unknown): Result<ParsedBundle> {
   // @sigstore/verify reads a proof's checkpoint unguarded (a TypeError); a proof is checked against it.
   const unanchored = bundle.verificationMaterial.tlogEntries.findIndex((e) => e.inclusionProof && !e.inclusionProof.checkpoint?.envelope);
   if (unanchored >= 0) return malformed(`tlogEntries[${unanchored}] has an inclusion proof without a checkpoint`);
+  const inconsistent = proofCheckpointMismatch(bundle);
+  if (inconsistent) return inconsistent;
   return ok({ bundle, version });
 }
 
@@ -111,6 +113,23 @@ function shapeProblem(json: Json): string | undefined {
   }
   for (const [name, value] of signed) {
     if (typeof value !== 'string' || !BASE64.test(value)) return `${name} is not base64`;
+  }
+  return undefined;
+}
+
+/**
+ * The library checks a proof against its checkpoint's size and root hash and ignores the proof's own
+ * `treeSize` and `rootHash`; a bundle where they differ was altered, so it is refused rather than
+ * verified on fields nothing signed.
+ */
+function proofCheckpointMismatch(bundle: Bundle): ReturnType<typeof fail<'tlog-invalid'>> | undefined {
+  for (const [i, entry] of bundle.verificationMaterial.tlogEntries.entries()) {
+    const proof = entry.inclusionProof;
+    if (!proof?.checkpoint) continue;
+    const [, size, root] = proof.checkpoint.envelope.split('\n');
+    if (size !== String(proof.treeSize) || root !== Buffer.from(proof.rootHash).toString('base64')) {
+      return fail('tlog-invalid', `Log entry ${i + 1}: the inclusion proof's tree size and root hash are not the ones its signed checkpoint states; the bundle was altered. Ask for a fresh one.`);
+    }
   }
   return undefined;
 }
