@@ -15,7 +15,10 @@ import { exactMatcher } from '../../server/src/sigstore/policy';
 import { trustedRootForVerify } from '../../server/src/sigstore/rootSelection';
 import { describeRootInUse, refreshTrustedRoot } from '../../server/src/sigstore/tufRefresh';
 import { readCachedRoot } from '../../server/src/sigstore/tufCache';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { TestSigstore } from '../support/sigstorePki';
+import { repoRoot } from '../support/tools';
 import { serve, tufKey, TufRepo } from '../support/tufRepo';
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -181,4 +184,40 @@ test('TUF: no root is trusted for an unknown mirror without sigstore init, and o
   assert.ok(!none.ok && /helm-prov sigstore init/.test(none.message));
   const file = await refreshTrustedRoot({ base: tmp('tuf-cache-'), mirror: 'file:///etc', now: new Date() });
   assert.ok(!file.ok && /http\(s\)/.test(file.message));
+});
+
+test('TUF from the bundled CLI (bin/helm-prov.js): sigstore init, sigstore root --json, then verify-blob offline with the refreshed root', async () => {
+  const { repo, v1 } = rotatingRepo(tmp('tuf-repo-'));
+  const mirror = await serve(repo.dir);
+  const work = tmp('tuf-cli-');
+  const env = { ...process.env, XDG_CACHE_HOME: path.join(work, 'cache'), HELM_PROV_NO_CODE_CACHE: '1' };
+  // Asynchronous: the mirror answers from this process.
+  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin', 'helm-prov.js'), ...args], { env }).then(
+    (r) => ({ status: 0, out: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ status: e.code, out: e.stdout + e.stderr }));
+  try {
+    fs.writeFileSync(path.join(work, 'root.json'), v1);
+    const init = await cli('sigstore', 'init', '--mirror', mirror.url, '--root', path.join(work, 'root.json'));
+    assert.equal(init.status, 0, init.out);
+    assert.match(init.out, /TUF root v4 \(was v1: 3 rotation/);
+    const state = JSON.parse((await cli('sigstore', 'root', '--json')).out);
+    assert.equal(state.source, 'cache');
+    assert.equal(state.mirror, mirror.url);
+    const artifact = Buffer.from('released file\n');
+    const blob = sigstore.signBlob(artifact, { identity: 'dev@example.com' });
+    for (const [name, data] of [['a', artifact], ['a.sig', blob.sig], ['a.cert', blob.cert], ['entry.json', JSON.stringify(blob.rekorEntry)]] as const) fs.writeFileSync(path.join(work, name), data);
+    const common = [path.join(work, 'a'), '--signature', path.join(work, 'a.sig'), '--certificate', path.join(work, 'a.cert'), '--certificate-identity', 'dev@example.com', '--certificate-oidc-issuer', 'https://issuer.test'];
+    const verified = await cli('verify-blob', ...common, '--rekor-entry', path.join(work, 'entry.json'));
+    assert.equal(verified.status, 0, verified.out);
+    assert.match(verified.out, /TUF root v4/);
+    const untimed = await cli('verify-blob', ...common);
+    assert.equal(untimed.status, 1);
+    assert.match(untimed.out, /no-trusted-time/);
+    await mirror.close();
+    const down = await cli('sigstore', 'update-root');
+    assert.equal(down.status, 1);
+    assert.match(down.out, /\[mirror-unreachable\]/);
+    assert.match(down.out, /warning \(root-from-cache\)/);
+  } finally {
+    await mirror.close();
+  }
 });
