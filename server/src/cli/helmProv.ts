@@ -8,6 +8,7 @@ import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import type { ArchiveToSign } from '../provenance/signSource';
 import { formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
+import { SIGSTORE_COMMANDS, SIGSTORE_USAGE } from './sigstoreCommands';
 
 const USAGE = `Usage: helm-prov <command> [options]
 
@@ -24,6 +25,7 @@ Commands:
   verify-file <file> --signature <file.asc> --keyring <ring|KEYS>
                           verify a release artifact against a detached signature
   keys <ring|KEYS>...       list keys with fingerprints and status
+${SIGSTORE_USAGE}
 
 Keyrings default to $GNUPGHOME (or ~/.gnupg) pubring.kbx and pubring.gpg.`;
 
@@ -254,6 +256,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   lint: lintCommand,
   'verify-file': verifyFileCommand,
   keys: keysCommand,
+  ...SIGSTORE_COMMANDS,
 };
 
 /**

@@ -1,5 +1,6 @@
 // Stable outcome and problem codes. They appear in diagnostics, CLI --json output and docs/codes.md;
 // never rename one without a CHANGELOG entry.
+import type { SigstoreCode } from '../sigstore/codes';
 
 /** The primary outcome of verifying one chart archive. */
 export type OutcomeCode =
@@ -48,7 +49,8 @@ export type EngineErrorCode =
   | 'gpg-failed'
   | 'io-error';
 
-export type Code = OutcomeCode | WarningCode | KeyProblemCode | EngineErrorCode;
+/** Sigstore outcomes (server/src/sigstore/codes.ts owns them). */
+export type Code = OutcomeCode | WarningCode | KeyProblemCode | EngineErrorCode | SigstoreCode;
 
 export type Severity = 'error' | 'warning' | 'information';
 

@@ -19,6 +19,7 @@ import { verifyProvenance } from '../../../server/src/provenance/verify';
 import { fixtures, signedKeys, tempDir } from '../../support/tools';
 import { chartEntries, gzip, tar } from '../support/tar';
 import { ARCHIVE, helmArchive, helmProv, keysOf, signerKeyring } from '../vectors/common';
+import { sigstoreTarget } from './sigstoreTarget';
 
 /** A fuzz target: a name and a property built once its real inputs are ready. */
 export interface FuzzTarget {
@@ -246,7 +247,7 @@ function toYaml(value: unknown, indent = ''): string {
   return typeof value === 'string' ? (value === '' ? '""' : value) : String(value);
 }
 
-export const fuzzTargets: FuzzTarget[] = [provTarget, keyringTarget, archiveTarget, chartYamlTarget];
+export const fuzzTargets: FuzzTarget[] = [provTarget, keyringTarget, archiveTarget, chartYamlTarget, sigstoreTarget];
 
 export interface FuzzFigures { target: string; executions: number; failures: number; seconds: number; seed: number; report?: string }
 

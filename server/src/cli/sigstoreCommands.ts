@@ -1,0 +1,199 @@
+// `helm-prov verify-blob` (cosign's flags), `helm-prov verify-bundle` (the sigstore-conformance CLI
+// protocol, docs/cli_protocol.md of that suite) and `helm-prov sigstore …` (the trusted root).
+// Thin: reading the named files (bounded) and printing; the checks are in server/src/sigstore/.
+// Exit codes as `verify`: 0 verified, 1 rejected or failed, 2 usage error.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readBoundedFile } from '../provenance/boundedRead';
+import type { SigstoreOutcome } from '../sigstore/codes';
+import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
+
+export interface SigstoreIo { out: (s: string) => void; err: (s: string) => void }
+
+export const SIGSTORE_USAGE = `  verify-blob <artifact|sha256:HEX> (--bundle F | --signature F.sig [--certificate F.cert] [--rekor-entry F.json]
+              | --key F.pub (--bundle F | --signature F.sig [--rekor-entry F.json]))
+              [--certificate-identity S | --certificate-identity-regexp R]
+              [--certificate-oidc-issuer S | --certificate-oidc-issuer-regexp R]
+              [--trusted-root F] [--staging] [--insecure-ignore-tlog] [--json]
+                          verify a cosign / Sigstore signature offline (regexps match the whole value)
+  verify-bundle --bundle F (--certificate-identity I --certificate-oidc-issuer U | --key F) [--staging]
+              [--trusted-root F] <file|sha256:HEX>
+                          the sigstore-conformance client protocol
+  sigstore init --mirror URL --root root.json    trust a private Sigstore TUF repository from its root
+  sigstore update-root [--mirror URL]            refresh the trusted root through TUF (network)
+  sigstore root [--staging] [--json]             which trusted root is in use, and how old it is`;
+
+class SigstoreUsageError extends Error {}
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new SigstoreUsageError((e as Error).message);
+  }
+}
+
+const verifyOptions = {
+  bundle: { type: 'string' },
+  signature: { type: 'string' },
+  certificate: { type: 'string' },
+  'rekor-entry': { type: 'string' },
+  key: { type: 'string' },
+  'certificate-identity': { type: 'string' },
+  'certificate-identity-regexp': { type: 'string' },
+  'certificate-oidc-issuer': { type: 'string' },
+  'certificate-oidc-issuer-regexp': { type: 'string' },
+  'trusted-root': { type: 'string' },
+  staging: { type: 'boolean' },
+  'insecure-ignore-tlog': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+type VerifyValues = { [K in keyof typeof verifyOptions]?: (typeof verifyOptions)[K]['type'] extends 'boolean' ? boolean : string };
+
+/** Reads a file named on the command line, bounded; a missing or unreadable one is a usage error. */
+function readNamed(file: string, limit: number, what: string): Buffer {
+  const read = readBoundedFile(file, limit);
+  if (!read.ok) throw new SigstoreUsageError(`${what} ${escapeUntrusted(read.message, 2000)}`);
+  return read.bytes;
+}
+
+async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): Promise<number> {
+  const limits = await import('../sigstore/limits');
+  const files = await import('../sigstore/cosignFiles');
+  const { readArtifact } = await import('../sigstore/artifact');
+  const { exactMatcher, regexpMatcher } = await import('../sigstore/policy');
+  type Trust = import('../sigstore/verifyBundle').Trust;
+
+  if (!values.bundle && !values.signature) throw new SigstoreUsageError('give the signature: --bundle F, or --signature F.sig (with --certificate F.cert, or --key F.pub)');
+  if (values.bundle && (values.signature || values.certificate || values['rekor-entry'])) throw new SigstoreUsageError('--bundle holds the signature, certificate and log entry: do not combine it with --signature, --certificate or --rekor-entry');
+  const identityFlags = ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp'] as const;
+  let trust: Trust;
+  if (values.key) {
+    const given = identityFlags.filter((f) => values[f] !== undefined);
+    if (given.length) throw new SigstoreUsageError(`--key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
+    const key = files.parsePublicKeyFile(readNamed(values.key, limits.MAX_SMALL_FILE_BYTES, '--key'), values.key);
+    if (!key.ok) return print(io, values, target, { verdict: 'rejected', code: key.error.code as SigstoreOutcome['code'], message: key.error.message, warnings: [] });
+    trust = { kind: 'key', key: key.value };
+  } else {
+    const matcher = (exactFlag: 'certificate-identity' | 'certificate-oidc-issuer', what: string) => {
+      const exact = values[exactFlag];
+      const regexp = values[`${exactFlag}-regexp`];
+      if (exact !== undefined && regexp !== undefined) throw new SigstoreUsageError(`give --${exactFlag} or --${exactFlag}-regexp, not both`);
+      if (exact === undefined && regexp === undefined) {
+        throw new SigstoreUsageError(`no ${what} given: a certificate-signed artifact verifies only against the signer you expect (--${exactFlag} S or --${exactFlag}-regexp R); without it any Sigstore certificate would pass`);
+      }
+      if (exact !== undefined) return exactMatcher(exact);
+      const m = regexpMatcher(regexp!);
+      if (typeof m === 'string') throw new SigstoreUsageError(`--${exactFlag}-regexp: ${m}`);
+      return m;
+    };
+    trust = { kind: 'identity', policy: { identity: matcher('certificate-identity', 'identity'), issuer: matcher('certificate-oidc-issuer', 'OIDC issuer') } };
+  }
+
+  const { trustedRootForVerify } = await import('../sigstore/rootSelection');
+  const root = await trustedRootForVerify({ file: values['trusted-root'], staging: values.staging ?? false, read: (f) => readNamed(f, limits.MAX_TRUSTED_ROOT_BYTES, '--trusted-root') });
+  if (!root.ok) return print(io, values, target, { verdict: 'rejected', code: root.error.code as SigstoreOutcome['code'], message: root.error.message, warnings: [] });
+  const { trustedRoot, warnings } = root.value;
+
+  const artifact = await readArtifact(target);
+  if (!artifact.ok) return print(io, values, target, { verdict: 'rejected', code: 'artifact-unreadable', message: artifact.error.message, warnings });
+
+  if (values.bundle) {
+    const bytes = readNamed(values.bundle, limits.MAX_BUNDLE_BYTES, '--bundle');
+    // cosign's older `--bundle` JSON has no mediaType: a signature with its log entry.
+    if (/"rekorBundle"\s*:/.test(bytes.subarray(0, 65536).toString('latin1')) && !/"mediaType"\s*:/.test(bytes.toString('latin1'))) {
+      const entry = files.parseRekorEntryFile(bytes, values.bundle);
+      if (!entry.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: entry.error.message, warnings });
+      const { verifyDetachedSignature } = await import('../sigstore/detachedSignature');
+      return print(io, values, target, verifyDetachedSignature({ signature: Buffer.alloc(0), entry: entry.value }, artifact.value, { trustedRoot, trust, warnings }));
+    }
+    const { parseBundle } = await import('../sigstore/bundle');
+    const parsed = parseBundle(bytes);
+    if (!parsed.ok) return print(io, values, target, { verdict: 'rejected', code: parsed.error.code as SigstoreOutcome['code'], message: parsed.error.message, warnings });
+    const { verifyBundle } = await import('../sigstore/verifyBundle');
+    return print(io, values, target, verifyBundle(parsed.value, artifact.value, { trustedRoot, trust, warnings, insecureIgnoreTlog: values['insecure-ignore-tlog'] ?? false }));
+  }
+
+  const signature = files.parseSignatureFile(readNamed(values.signature!, limits.MAX_SMALL_FILE_BYTES, '--signature'), values.signature!);
+  if (!signature.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: signature.error.message, warnings });
+  let certificate;
+  if (values.certificate) {
+    const cert = files.parseCertificateFile(readNamed(values.certificate, limits.MAX_SMALL_FILE_BYTES, '--certificate'), values.certificate);
+    if (!cert.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: cert.error.message, warnings });
+    certificate = cert.value;
+  } else if (trust.kind === 'identity') {
+    throw new SigstoreUsageError('--signature needs --certificate F.cert (keyless) or --key F.pub (keyed)');
+  }
+  let entry;
+  if (values['rekor-entry']) {
+    const parsed = files.parseRekorEntryFile(readNamed(values['rekor-entry'], limits.MAX_REKOR_ENTRY_BYTES, '--rekor-entry'), values['rekor-entry']);
+    if (!parsed.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: parsed.error.message, warnings });
+    entry = parsed.value;
+  }
+  const { verifyDetachedSignature } = await import('../sigstore/detachedSignature');
+  return print(io, values, target, verifyDetachedSignature({ signature: signature.value, certificate, entry }, artifact.value,
+    { trustedRoot, trust, warnings, insecureIgnoreTlog: values['insecure-ignore-tlog'] ?? false }));
+}
+
+/** The outcome as the issue's --json shape, or two human lines plus warnings. */
+function print(io: SigstoreIo, values: VerifyValues, artifact: string, o: SigstoreOutcome): number {
+  if (values.json) {
+    io.out(jsonLine({
+      artifact,
+      verdict: o.verdict,
+      code: o.code,
+      warnings: o.warnings.map((w) => w.code),
+      signer: !o.signer ? null : o.signer.kind === 'key' ? { key: o.signer.fingerprint } : { identity: o.signer.identity, issuer: o.signer.issuer },
+      tlog: o.tlog ? { logIndex: Number(o.tlog.logIndex), integratedTime: o.tlog.integratedTime ?? null } : null,
+      message: o.message,
+    }));
+  } else {
+    io.out(`${escapeUntrusted(artifact, 2000)}: ${o.verdict}${o.verdict === 'verified' ? '' : ` (${o.code})`}`);
+    io.out(`  ${escapeUntrusted(o.message, 4000)}`);
+    for (const w of o.warnings) io.out(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
+  }
+  return o.verdict === 'verified' ? 0 : 1;
+}
+
+async function verifyBlobCommand(args: string[], io: SigstoreIo): Promise<number> {
+  const { values, positionals } = parse(args, verifyOptions);
+  if (positionals.length !== 1) throw new SigstoreUsageError('verify-blob takes one artifact (a file, or sha256:<64 hex>)');
+  return runVerify(values as VerifyValues, positionals[0], io);
+}
+
+/** The conformance protocol's verify-bundle: exact identity and issuer, or --key; the rest as verify-blob. */
+async function verifyBundleCommand(args: string[], io: SigstoreIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    bundle: { type: 'string' }, 'certificate-identity': { type: 'string' }, 'certificate-oidc-issuer': { type: 'string' },
+    key: { type: 'string' }, 'trusted-root': { type: 'string' }, staging: { type: 'boolean' },
+  } as const);
+  if (positionals.length !== 1) throw new SigstoreUsageError('verify-bundle takes one FILE_OR_DIGEST');
+  if (!values.bundle) throw new SigstoreUsageError('verify-bundle needs --bundle FILE');
+  return runVerify(values as VerifyValues, positionals[0], io);
+}
+
+async function sigstoreCommand(args: string[], io: SigstoreIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { rootCommand } = await import('./sigstoreRootCommands');
+  if (sub === 'init' || sub === 'update-root' || sub === 'root') return rootCommand(sub, rest, io, (m: string) => new SigstoreUsageError(m));
+  throw new SigstoreUsageError(`sigstore takes init, update-root or root${sub ? `, not "${escapeUntrusted(sub)}"` : ''}`);
+}
+
+/** Wraps a command so that its usage errors print this file's usage and exit 2, as helmProv.ts does for its own. */
+function withUsage(run: (args: string[], io: SigstoreIo) => Promise<number>) {
+  return async (args: string[], io: SigstoreIo): Promise<number> => {
+    try {
+      return await run(args, io);
+    } catch (e) {
+      if (!(e instanceof SigstoreUsageError)) throw e;
+      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${SIGSTORE_USAGE}`);
+      return 2;
+    }
+  };
+}
+
+export const SIGSTORE_COMMANDS = {
+  'verify-blob': withUsage(verifyBlobCommand),
+  'verify-bundle': withUsage(verifyBundleCommand),
+  sigstore: withUsage(sigstoreCommand),
+};
