@@ -2,13 +2,13 @@
 // Exit codes: 0 all verified/done, 1 any rejected/failed, 2 usage error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Problem } from '../provenance/codes';
 import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import type { ArchiveToSign } from '../provenance/signSource';
 import { formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { SIGSTORE_COMMANDS, SIGSTORE_USAGE } from './sigstoreCommands';
+import { parseCommandArgs, UsageError } from './args';
 
 const USAGE = `Usage: helm-prov <command> [options]
 
@@ -29,7 +29,6 @@ ${SIGSTORE_USAGE}
 
 Keyrings default to $GNUPGHOME (or ~/.gnupg) pubring.kbx and pubring.gpg.`;
 
-class UsageError extends Error {}
 
 const VERIFY_WINDOW = 8;
 
@@ -41,13 +40,6 @@ const defaultIo: Io = {
   stdin: () => fs.readFileSync(0, 'utf8'),
 };
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 const keyringOptions = {
   keyring: { type: 'string', multiple: true },
@@ -91,7 +83,7 @@ function collectArchives(targets: string[]): string[] {
 }
 
 async function verifyCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...keyringOptions, json: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(args, { ...keyringOptions, json: { type: 'boolean' } });
   if (positionals.length === 0) throw new UsageError('verify needs at least one archive or directory');
   const archives = collectArchives(positionals);
   if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.map((p) => escapeUntrusted(p, 2000)).join(', ')}`);
@@ -167,7 +159,7 @@ async function packageDir(dir: string, destination: string | undefined, io: Io):
  * chart folder next to it.
  */
 async function signCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, signOptions);
+  const { values, positionals } = parseCommandArgs(args, signOptions);
   if (positionals.length !== 1) throw new UsageError('sign takes one chart directory or archive');
   if (!values.key) throw new UsageError('sign needs --key <fingerprint|user id>');
   const target = positionals[0];
@@ -186,7 +178,7 @@ async function signCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function packageCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...signOptions, sign: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(args, { ...signOptions, sign: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError('package takes one chart directory');
   if (values.sign && !values.key) throw new UsageError('sign needs --key <fingerprint|user id>');
   const packaged = await packageDir(positionals[0], values.destination as string | undefined, io);
@@ -195,7 +187,7 @@ async function packageCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function lintCommand(args: string[], io: Io): Promise<number> {
-  const { positionals } = parse(args, {});
+  const { positionals } = parseCommandArgs(args, {});
   if (positionals.length === 0) throw new UsageError('lint needs at least one file');
   let errors = 0;
   const { readBoundedFile } = await import('../provenance/boundedRead');
@@ -219,7 +211,7 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function verifyFileCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { ...keyringOptions, signature: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(args, { ...keyringOptions, signature: { type: 'string' }, json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError('verify-file takes one file');
   const signature = (values.signature as string | undefined) ?? `${positionals[0]}.asc`;
   const keys = await loadKeys(values.keyring as string[] | undefined, io);
@@ -235,7 +227,7 @@ async function verifyFileCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function keysCommand(args: string[], io: Io): Promise<number> {
-  const { positionals } = parse(args, {});
+  const { positionals } = parseCommandArgs(args, {});
   if (positionals.length === 0) throw new UsageError('keys needs at least one keyring or KEYS file');
   const { loadKeyringFile } = await import('../provenance/keyring');
   let failed = 0;

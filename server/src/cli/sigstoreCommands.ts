@@ -2,7 +2,7 @@
 // protocol, docs/cli_protocol.md of that suite) and `helm-prov sigstore …` (the trusted root).
 // Thin: reading the named files (bounded) and printing; the checks are in server/src/sigstore/.
 // Exit codes as `verify`: 0 verified, 1 rejected or failed, 2 usage error.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseCommandArgs, UsageError } from './args';
 import { readBoundedFile } from '../provenance/boundedRead';
 import type { SigstoreOutcome } from '../sigstore/codes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
@@ -22,15 +22,6 @@ export const SIGSTORE_USAGE = `  verify-blob <artifact|sha256:HEX> (--bundle F |
   sigstore update-root [--mirror URL]            refresh the trusted root through TUF (network)
   sigstore root [--staging] [--json]             which trusted root is in use, and how old it is`;
 
-class SigstoreUsageError extends Error {}
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new SigstoreUsageError((e as Error).message);
-  }
-}
 
 const verifyOptions = {
   bundle: { type: 'string' },
@@ -53,7 +44,7 @@ type VerifyValues = { [K in keyof typeof verifyOptions]?: (typeof verifyOptions)
 /** Reads a file named on the command line, bounded; a missing or unreadable one is a usage error. */
 function readNamed(file: string, limit: number, what: string): Buffer {
   const read = readBoundedFile(file, limit);
-  if (!read.ok) throw new SigstoreUsageError(`${what} ${escapeUntrusted(read.message, 2000)}`);
+  if (!read.ok) throw new UsageError(`${what} ${escapeUntrusted(read.message, 2000)}`);
   return read.bytes;
 }
 
@@ -64,13 +55,13 @@ async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): 
   const { exactMatcher, regexpMatcher } = await import('../sigstore/policy');
   type Trust = import('../sigstore/verifyBundle').Trust;
 
-  if (!values.bundle && !values.signature) throw new SigstoreUsageError('give the signature: --bundle F, or --signature F.sig (with --certificate F.cert, or --key F.pub)');
-  if (values.bundle && (values.signature || values.certificate || values['rekor-entry'])) throw new SigstoreUsageError('--bundle holds the signature, certificate and log entry: do not combine it with --signature, --certificate or --rekor-entry');
+  if (!values.bundle && !values.signature) throw new UsageError('give the signature: --bundle F, or --signature F.sig (with --certificate F.cert, or --key F.pub)');
+  if (values.bundle && (values.signature || values.certificate || values['rekor-entry'])) throw new UsageError('--bundle holds the signature, certificate and log entry: do not combine it with --signature, --certificate or --rekor-entry');
   const identityFlags = ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp'] as const;
   let trust: Trust;
   if (values.key) {
     const given = identityFlags.filter((f) => values[f] !== undefined);
-    if (given.length) throw new SigstoreUsageError(`--key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
+    if (given.length) throw new UsageError(`--key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
     const key = files.parsePublicKeyFile(readNamed(values.key, limits.MAX_SMALL_FILE_BYTES, '--key'), values.key);
     if (!key.ok) return print(io, values, target, { verdict: 'rejected', code: key.error.code as SigstoreOutcome['code'], message: key.error.message, warnings: [] });
     trust = { kind: 'key', key: key.value };
@@ -78,13 +69,13 @@ async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): 
     const matcher = (exactFlag: 'certificate-identity' | 'certificate-oidc-issuer', what: string) => {
       const exact = values[exactFlag];
       const regexp = values[`${exactFlag}-regexp`];
-      if (exact !== undefined && regexp !== undefined) throw new SigstoreUsageError(`give --${exactFlag} or --${exactFlag}-regexp, not both`);
+      if (exact !== undefined && regexp !== undefined) throw new UsageError(`give --${exactFlag} or --${exactFlag}-regexp, not both`);
       if (exact === undefined && regexp === undefined) {
-        throw new SigstoreUsageError(`no ${what} given: a certificate-signed artifact verifies only against the signer you expect (--${exactFlag} S or --${exactFlag}-regexp R); without it any Sigstore certificate would pass`);
+        throw new UsageError(`no ${what} given: a certificate-signed artifact verifies only against the signer you expect (--${exactFlag} S or --${exactFlag}-regexp R); without it any Sigstore certificate would pass`);
       }
       if (exact !== undefined) return exactMatcher(exact);
       const m = regexpMatcher(regexp!);
-      if (typeof m === 'string') throw new SigstoreUsageError(`--${exactFlag}-regexp: ${m}`);
+      if (typeof m === 'string') throw new UsageError(`--${exactFlag}-regexp: ${m}`);
       return m;
     };
     trust = { kind: 'identity', policy: { identity: matcher('certificate-identity', 'identity'), issuer: matcher('certificate-oidc-issuer', 'OIDC issuer') } };
@@ -122,7 +113,7 @@ async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): 
     if (!cert.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: cert.error.message, warnings });
     certificate = cert.value;
   } else if (trust.kind === 'identity') {
-    throw new SigstoreUsageError('--signature needs --certificate F.cert (keyless) or --key F.pub (keyed)');
+    throw new UsageError('--signature needs --certificate F.cert (keyless) or --key F.pub (keyed)');
   }
   let entry;
   if (values['rekor-entry']) {
@@ -156,27 +147,27 @@ function print(io: SigstoreIo, values: VerifyValues, artifact: string, o: Sigsto
 }
 
 async function verifyBlobCommand(args: string[], io: SigstoreIo): Promise<number> {
-  const { values, positionals } = parse(args, verifyOptions);
-  if (positionals.length !== 1) throw new SigstoreUsageError('verify-blob takes one artifact (a file, or sha256:<64 hex>)');
+  const { values, positionals } = parseCommandArgs(args, verifyOptions);
+  if (positionals.length !== 1) throw new UsageError('verify-blob takes one artifact (a file, or sha256:<64 hex>)');
   return runVerify(values as VerifyValues, positionals[0], io);
 }
 
 /** The conformance protocol's verify-bundle: exact identity and issuer, or --key; the rest as verify-blob. */
 async function verifyBundleCommand(args: string[], io: SigstoreIo): Promise<number> {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parseCommandArgs(args, {
     bundle: { type: 'string' }, 'certificate-identity': { type: 'string' }, 'certificate-oidc-issuer': { type: 'string' },
     key: { type: 'string' }, 'trusted-root': { type: 'string' }, staging: { type: 'boolean' },
   } as const);
-  if (positionals.length !== 1) throw new SigstoreUsageError('verify-bundle takes one FILE_OR_DIGEST');
-  if (!values.bundle) throw new SigstoreUsageError('verify-bundle needs --bundle FILE');
+  if (positionals.length !== 1) throw new UsageError('verify-bundle takes one FILE_OR_DIGEST');
+  if (!values.bundle) throw new UsageError('verify-bundle needs --bundle FILE');
   return runVerify(values as VerifyValues, positionals[0], io);
 }
 
 async function sigstoreCommand(args: string[], io: SigstoreIo): Promise<number> {
   const [sub, ...rest] = args;
   const { rootCommand } = await import('./sigstoreRootCommands');
-  if (sub === 'init' || sub === 'update-root' || sub === 'root') return rootCommand(sub, rest, io, (m: string) => new SigstoreUsageError(m));
-  throw new SigstoreUsageError(`sigstore takes init, update-root or root${sub ? `, not "${escapeUntrusted(sub)}"` : ''}`);
+  if (sub === 'init' || sub === 'update-root' || sub === 'root') return rootCommand(sub, rest, io, (m: string) => new UsageError(m));
+  throw new UsageError(`sigstore takes init, update-root or root${sub ? `, not "${escapeUntrusted(sub)}"` : ''}`);
 }
 
 /** Wraps a command so that its usage errors print this file's usage and exit 2, as helmProv.ts does for its own. */
@@ -185,7 +176,7 @@ function withUsage(run: (args: string[], io: SigstoreIo) => Promise<number>) {
     try {
       return await run(args, io);
     } catch (e) {
-      if (!(e instanceof SigstoreUsageError)) throw e;
+      if (!(e instanceof UsageError)) throw e;
       io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${SIGSTORE_USAGE}`);
       return 2;
     }
