@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChartStatusRequest, type ChartCommandArgs, type StatusParams } from '../../server/src/lsp/protocol';
+import { fileRole } from '../../server/src/lsp/fileRoles';
 import type { ChartIndex } from './chartIndex';
 import type { ServerConnection } from './serverConnection';
 import { labelText } from './uiText';
@@ -22,14 +23,13 @@ function fromLensArgs(args: ChartCommandArgs, purpose: TargetPurpose): vscode.Ur
   return vscode.Uri.parse(chosen);
 }
 
-const CHART_FILE_EXTENSIONS = new Set(['.prov', '.tgz']);
-
 /** The active editor's file when it names a chart by itself or lies inside a chart the server knows. */
 async function fromActiveEditor(server: ServerConnection, purpose: TargetPurpose): Promise<vscode.Uri | undefined> {
   const uri = vscode.window.activeTextEditor?.document.uri;
   if (!uri || uri.scheme !== 'file') return undefined;
-  if (path.basename(uri.fsPath) === 'Chart.yaml') return uri;
-  if (purpose !== 'package' && CHART_FILE_EXTENSIONS.has(path.extname(uri.fsPath))) return uri;
+  const role = fileRole(uri.fsPath);
+  if (role === 'chart') return uri;
+  if (purpose !== 'package' && (role === 'archive' || role === 'prov')) return uri;
   const status = await server.send(ChartStatusRequest.type, { uri: uri.toString() });
   return status ? vscode.Uri.parse(status.uri) : undefined;
 }
@@ -66,6 +66,5 @@ export function chartCommandArgs(status: StatusParams): ChartCommandArgs | undef
 
 /** A short name (not escaped): `mychart-1.2.3.tgz`, or the chart folder's name for a Chart.yaml. */
 export function displayName(uri: vscode.Uri): string {
-  const base = path.basename(uri.fsPath);
-  return base === 'Chart.yaml' ? path.basename(path.dirname(uri.fsPath)) : base;
+  return fileRole(uri.fsPath) === 'chart' ? path.basename(path.dirname(uri.fsPath)) : path.basename(uri.fsPath);
 }

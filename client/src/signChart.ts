@@ -5,6 +5,7 @@
 // the result with "Open .prov" and "Verify".
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { archiveNamedBy } from '../../server/src/lsp/fileRoles';
 import { SignRequest, type SignResult } from '../../server/src/lsp/protocol';
 import { displayName, resolveChartTarget } from './chartTarget';
 import type { ChartIndex } from './chartIndex';
@@ -32,7 +33,7 @@ async function chooseKey(deps: SignDeps, chartName: string): Promise<string | un
 
 /** A chart archive (or its .prov) named by itself, not a chart folder or Chart.yaml. */
 function isArchiveTarget(target: vscode.Uri): boolean {
-  return /\.tgz(\.prov)?$/.test(target.fsPath);
+  return archiveNamedBy(target.fsPath) !== undefined;
 }
 
 function showSigned(result: SignResult, target: vscode.Uri): void {

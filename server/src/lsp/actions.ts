@@ -13,6 +13,7 @@ import type { PackageResult as EnginePackageResult } from '../provenance/package
 import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
 import type { ArchiveToSign } from '../provenance/signSource';
 import { folderHolding, isFullyQualified } from '../provenance/userPaths';
+import { archiveNamedBy, CHART_YAML, fileRole } from './fileRoles';
 import type { KeySet } from './keyStore';
 import type {
   HelmProvenanceSettings, ListSigningKeysResult, PackageParams, PackageResult, PassphraseParams, RequestError, RequestResult,
@@ -53,7 +54,7 @@ function fromProblem(problem: Problem): { ok: false; error: RequestError } {
 
 /** A Chart.yaml for a folder or Chart.yaml uri; undefined for anything else. */
 async function chartYamlOf(file: string): Promise<string | undefined> {
-  const candidate = path.basename(file) === 'Chart.yaml' ? file : path.join(file, 'Chart.yaml');
+  const candidate = fileRole(file) === 'chart' ? file : path.join(file, CHART_YAML);
   try {
     return (await fs.stat(candidate)).isFile() ? candidate : undefined;
   } catch {
@@ -202,7 +203,7 @@ async function archiveOfChart(params: SignParams, chartYaml: string, ctx: Action
 
 /** A `.tgz` (or its `.prov`) named by the request, signed as it is. */
 async function archiveAsNamed(file: string, ctx: ActionContext): Promise<ArchiveToSign | undefined> {
-  const archivePath = file.endsWith('.tgz') ? file : file.endsWith('.tgz.prov') ? file.slice(0, -'.prov'.length) : undefined;
+  const archivePath = archiveNamedBy(file);
   if (!archivePath) return undefined;
   ctx.progress(`Comparing ${path.basename(archivePath)} with a chart source next to it…`);
   return (await import('../provenance/signSource')).archiveAsGiven(archivePath);

@@ -8,6 +8,7 @@ import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseChartYaml } from '../provenance/chartYaml';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { ArchiveFactsCache, ArchiveSnapshot } from './caches';
+import { archiveName, fileRole, provOf } from './fileRoles';
 import type { ChartEvaluation, ChartRef } from './status';
 import type { ProvCheck } from './provCheck';
 
@@ -34,7 +35,7 @@ async function sameNameArchives(folder: string, name: string): Promise<string[]>
   }
   const prefix = `${name}-`;
   const found: { file: string; mtime: number }[] = [];
-  for (const n of names.filter((n) => n.startsWith(prefix) && n.endsWith('.tgz'))) {
+  for (const n of names.filter((n) => n.startsWith(prefix) && fileRole(n) === 'archive')) {
     try {
       const stat = await fs.stat(path.join(folder, n));
       if (stat.isFile()) found.push({ file: path.join(folder, n), mtime: stat.mtimeMs });
@@ -79,7 +80,7 @@ export interface EvaluationContext {
 export async function evaluateChart(chart: ChartRef, ctx: EvaluationContext, token: CancellationToken): Promise<ChartEvaluation | undefined> {
   const { name, version } = chart;
   if (chart.error || name === undefined || version === undefined) return { kind: 'invalid', chart };
-  const fileName = `${name}-${version}.tgz`;
+  const fileName = archiveName(name, version);
   // The first folder that has the archive; its facts come with it (one stat when it is cached).
   let archive: string | undefined;
   let snapshot: ArchiveSnapshot | undefined;
@@ -105,7 +106,7 @@ export async function evaluateChart(chart: ChartRef, ctx: EvaluationContext, tok
   }
   const holds = snapshot?.facts.chart;
   if (holds && (holds.name !== name || holds.version !== version)) return { kind: 'stale', chart, archive, holds };
-  const prov = `${archive}.prov`;
+  const prov = provOf(archive);
   const text = await ctx.provText(prov);
   if (text === undefined) {
     const what = irregularFile(prov);

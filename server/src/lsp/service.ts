@@ -15,7 +15,7 @@ import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { keysHover, provHover } from './hover';
 import { KeyStore, WorkspaceKeys, type KeySet } from './keyStore';
 import { provLinks } from './links';
-import { archiveOf, ProvChecker, type ProvCheck } from './provCheck';
+import { ProvChecker, type ProvCheck } from './provCheck';
 import { DEFAULT_DOCS_BASE_URL, type HelmProvenanceSettings, type StatusParams } from './protocol';
 import { Scheduler, type Priority } from './scheduler';
 import { PathResolver, type ResolvedPaths } from './pathSettings';
@@ -23,7 +23,8 @@ import { normalizeSettings } from './settings';
 import { chartStatus, keysStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { pathToUri, uriToPath } from './uris';
-import { fileRole, scanWorkspace } from './workspaceScan';
+import { scanWorkspace } from './workspaceScan';
+import { archiveOf, documentKind, fileRole, type DocumentKind } from './fileRoles';
 import { labelText } from '../provenance/untrustedText';
 
 export interface ServiceHost {
@@ -34,16 +35,6 @@ export interface ServiceHost {
   /** Shown to the user once per distinct text (keyring problems). */
   warn(message: string): void;
   createProgress(): Promise<WorkDoneProgressServerReporter>;
-}
-
-export type DocumentKind = 'prov' | 'keys' | 'chart';
-
-export function documentKind(uri: string, languageId: string): DocumentKind | undefined {
-  const base = path.posix.basename(uri.replace(/[?#].*$/, ''));
-  if (decodeURIComponent(base) === 'Chart.yaml') return 'chart';
-  if (languageId === 'helm-provenance' || base.endsWith('.prov')) return 'prov';
-  if (languageId === 'pgp-keys' || base === 'KEYS' || base.endsWith('.KEYS')) return 'keys';
-  return undefined;
 }
 
 /**
