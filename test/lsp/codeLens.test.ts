@@ -196,6 +196,35 @@ describe('CodeLens on Chart.yaml over LSP', () => {
     await session.waitForStatus('verified again', (s) => s.uri === uriOf(file) && s.state === 'verified', again);
   });
 
+  for (const changed of ['archive', '.prov'] as const) {
+    test(`a changed ${changed} on disk publishes the diagnostics of the .prov once`, async () => {
+      const archive = path.join(workspace, 'good', 'devapp-1.2.3.tgz');
+      const prov = `${archive}.prov`;
+      const target = changed === 'archive' ? archive : prov;
+      const provUri = uriOf(prov);
+      const original = fs.readFileSync(target);
+      const code = changed === 'archive' ? 'hash-mismatch' : 'signature-invalid';
+      const isBroken = (d: { code?: number | string }[]) => d.some((x) => x.code === code);
+      const isVerified = (d: { code?: number | string }[]) => d.some((x) => x.code === 'verified');
+      await session.waitForDiagnostics(provUri, { where: isVerified });
+      const before = session.diagnostics.get(provUri)!.length;
+
+      if (changed === 'archive') fs.copyFileSync(path.join(signedCases, 'tgz-replaced', 'devapp-1.2.3.tgz'), archive);
+      else fs.writeFileSync(prov, original.toString('utf8').replace('name: devapp', 'name: devapq'));
+      await session.fileChanged(target);
+      await session.waitForDiagnostics(provUri, { after: before, where: isBroken });
+      // Putting the file back is the fence: what the change published comes before the verdict that follows it.
+      fs.writeFileSync(target, original);
+      await session.fileChanged(target);
+      const published = session.diagnostics.get(provUri)!;
+      const first = published.findIndex((p, i) => i >= before && isBroken(p.diagnostics));
+      await session.waitForDiagnostics(provUri, { after: first, where: isVerified });
+      const fence = published.findIndex((p, i) => i > first && isVerified(p.diagnostics));
+      assert.deepEqual(published.slice(first, fence).map((p) => p.diagnostics.filter((d) => d.severity === 1).map((d) => d.code)), [[code]],
+        `the ${code} published once`);
+    });
+  }
+
   test('deleting the .prov makes the chart unsigned; a new Chart.yaml appears in the index', async () => {
     const prov = path.join(workspace, 'inside', 'devlists', 'devlists-0.1.0.tgz.prov');
     const file = chart('inside', 'devlists');
