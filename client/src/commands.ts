@@ -3,7 +3,6 @@
 // extension.ts registers the ids at activation and hands each call to `commandRunner`'s function.
 import * as vscode from 'vscode';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
-import type { ChartIndex } from './chartIndex';
 import { COMMAND_IDS } from './commandIds';
 import { pickSigningKey } from './keyPicker';
 import type { Log } from './output';
@@ -16,7 +15,7 @@ import { groupedFingerprint, messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
 
-export interface CommandDeps { server: ServerConnection; charts: ChartIndex; log: Log; passphrases: PassphraseBroker }
+export interface CommandDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }
 
 async function selectSigningKey(deps: CommandDeps): Promise<string | null | undefined> {
   if (!requireTrust('Select Signing Key', 'may run gpg and writes your settings')) return undefined;

@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import { archiveNamedBy } from '../../server/src/lsp/fileRoles';
 import { SignRequest, type SignResult } from '../../server/src/lsp/protocol';
 import { displayName, resolveChartTarget } from './chartTarget';
-import type { ChartIndex } from './chartIndex';
 import { COMMAND_IDS } from './commandIds';
 import { pickSigningKey } from './keyPicker';
 import type { Log } from './output';
@@ -18,7 +17,7 @@ import { readSettings, requireTrust } from './settings';
 import { groupedFingerprint, labelText, messageText } from './uiText';
 import { logLine } from './verifyChart';
 
-export interface SignDeps { server: ServerConnection; charts: ChartIndex; log: Log; passphrases: PassphraseBroker }
+export interface SignDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }
 
 /** Error codes after which choosing another key is the way forward. */
 const KEY_PROBLEMS = new Set(['key-not-found', 'key-ambiguous', 'key-unusable']);
@@ -78,7 +77,7 @@ function showSignFailure(code: string, message: string, target: vscode.Uri): voi
  */
 export async function signChart(deps: SignDeps, arg: unknown, packageFirst = false): Promise<SignResult | undefined> {
   if (!requireTrust('Sign Chart', "writes files from this repository's content and may run gpg")) return undefined;
-  const target = await resolveChartTarget(arg, packageFirst ? 'package' : 'sign', deps.server, deps.charts);
+  const target = await resolveChartTarget(arg, packageFirst ? 'package' : 'sign', deps.server);
   if (!target) return undefined;
   const key = await chooseKey(deps, labelText(displayName(target)));
   if (!key) return undefined;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
-import { ChartStatusRequest, COMMANDS, VerifyRequest, type StatusParams } from '../../server/src/lsp/protocol';
+import { ChartsRequest, ChartStatusRequest, COMMANDS, VerifyRequest, type StatusParams } from '../../server/src/lsp/protocol';
 import { signedCases, signedKeyrings, tempDir } from '../support/tools';
 import { LspSession, uriOf } from './lspSession';
 
@@ -224,6 +224,28 @@ describe('CodeLens on Chart.yaml over LSP', () => {
         `the ${code} published once`);
     });
   }
+
+  test('the charts request lists the charts the index found; a Chart.yaml created or deleted changes it, and is announced', async () => {
+    const found = ['good/devapp', 'tampered/devapp', 'plain/devlists', 'fresh/newchart', 'moved/devapp', 'src/devsub', 'inside/devlists', 'stray/devstray', 'device/devapp', 'fifo/devapp']
+      .map((c) => chart(c)).sort((a, b) => a.localeCompare(b));
+    const listed = await session.connection.sendRequest(ChartsRequest.type, {});
+    assert.deepEqual(listed.map((c) => c.chartYaml), found.map(uriOf));
+    assert.deepEqual(listed.find((c) => c.chartYaml === uriOf(chart('good', 'devapp'))), { chartYaml: uriOf(chart('good', 'devapp')), folder: uriOf(path.join(workspace, 'good', 'devapp')) });
+
+    const extra = chart('listed', 'extra');
+    fs.mkdirSync(path.dirname(extra), { recursive: true });
+    fs.writeFileSync(extra, 'apiVersion: v2\nname: extra\nversion: 1.0.0\n');
+    let changes = session.chartListChanges;
+    await session.fileChanged(extra, FileChangeType.Created);
+    await session.waitFor('charts changed (created)', () => (session.chartListChanges > changes ? true : undefined));
+    assert.ok((await session.connection.sendRequest(ChartsRequest.type, {})).some((c) => c.chartYaml === uriOf(extra)), 'the new chart is listed');
+
+    fs.rmSync(path.dirname(extra), { recursive: true });
+    changes = session.chartListChanges;
+    await session.fileChanged(extra, FileChangeType.Deleted);
+    await session.waitFor('charts changed (deleted)', () => (session.chartListChanges > changes ? true : undefined));
+    assert.deepEqual((await session.connection.sendRequest(ChartsRequest.type, {})).map((c) => c.chartYaml), found.map(uriOf));
+  });
 
   test('deleting the .prov makes the chart unsigned; a new Chart.yaml appears in the index', async () => {
     const prov = path.join(workspace, 'inside', 'devlists', 'devlists-0.1.0.tgz.prov');

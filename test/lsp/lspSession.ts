@@ -17,7 +17,7 @@ import {
   type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
 } from 'vscode-languageserver-protocol/node';
 import { sealPassphrase } from '../../server/src/lsp/passphraseSeal';
-import { PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
+import { ChartsChangedNotification, PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
 
 /**
  * The built server, next to this file's build output (out/test/lsp → out/server/src/lsp/server.js),
@@ -64,6 +64,8 @@ export class LspSession {
   /** Every byte exchanged with the server, both ways, as an editor's protocol trace could record it. */
   readonly wire: Buffer[] = [];
   codeLensRefreshes = 0;
+  /** helmProvenance/chartsChanged notifications received. */
+  chartListChanges = 0;
   initializeResult?: InitializeResult;
   settings: Record<string, unknown>;
   private readonly events = new EventEmitter();
@@ -81,6 +83,7 @@ export class LspSession {
       this.events.emit('event');
     });
     connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
+    connection.onNotification(ChartsChangedNotification.type, () => { this.chartListChanges++; this.events.emit('event'); });
     connection.onNotification(ShowMessageNotification.type, (m) => { this.messages.push(`${m.type} ${m.message}`); this.events.emit('event'); });
     connection.onRequest(ConfigurationRequest.type, (p) => p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null)));
     connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });

@@ -1,5 +1,5 @@
 // What the server sends the client, in one place: diagnostics, status notifications (each sent only
-// when it changed), CodeLens refreshes, log lines and warnings. The connection is
+// when it changed), CodeLens and chart-list refreshes, log lines and warnings. The connection is
 // reached only through the ServiceHost that server.ts implements.
 import type { Diagnostic, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { StatusParams } from './protocol';
@@ -9,6 +9,8 @@ export interface ServiceHost {
   publishDiagnostics(uri: string, diagnostics: Diagnostic[], version?: number): void;
   sendStatus(status: StatusParams): void;
   refreshCodeLenses(): void;
+  /** The charts found in the workspace changed (one added or gone): the client may ask for them again. */
+  chartsChanged(): void;
   log(message: string): void;
   /** Shown to the user once per distinct text (keyring problems). */
   warn(message: string): void;
@@ -45,6 +47,10 @@ export class Outbox {
 
   refreshCodeLenses(): void {
     this.host.refreshCodeLenses();
+  }
+
+  chartsChanged(): void {
+    this.host.chartsChanged();
   }
 
   log(message: string): void {

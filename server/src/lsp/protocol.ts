@@ -197,6 +197,29 @@ export namespace ChartStatusRequest {
   export const type = new RequestType<ChartStatusParams, StatusParams | null, void>(method);
 }
 
+/** A chart the server found in the workspace. */
+export interface ChartSummary {
+  /** The Chart.yaml's uri. */
+  chartYaml: string;
+  /** The chart folder's uri. */
+  folder: string;
+}
+
+export namespace ChartsRequest {
+  export const method = 'helmProvenance/charts';
+  /**
+   * Every chart (Chart.yaml) the server found in the workspace folders, sorted by path; answered once
+   * the first scan of the workspace is done. The server's scan skips hidden folders and node_modules.
+   */
+  export const type = new RequestType<Record<string, never>, ChartSummary[], void>(method);
+}
+
+export namespace ChartsChangedNotification {
+  export const method = 'helmProvenance/chartsChanged';
+  /** A chart was found or is gone: ask ChartsRequest again. */
+  export const type = new NotificationType<Record<string, never>>(method);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Requests from the client: verify, package, sign, list signing keys, verify a detached signature.
 // Besides the engine's codes (docs/codes.md), a request may fail with `workspace-untrusted` (package,

@@ -12,7 +12,7 @@ import { listSigningKeysRequest, packageRequest, signRequest, verifyFileRequest,
 import { WATCHED_GLOBS } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
-  ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
+  ChartsChangedNotification, ChartsRequest, ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
   VerifyFileRequest, VerifyRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
@@ -26,6 +26,7 @@ let capabilities: ClientCapabilities = {};
 let init: InitializationOptions = {};
 let watcherRegistration: Disposable | undefined;
 let lensRefresh: NodeJS.Timeout | undefined;
+let chartsRefresh: NodeJS.Timeout | undefined;
 
 const service = new ProvenanceService({
   publishDiagnostics: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) }),
@@ -35,6 +36,11 @@ const service = new ProvenanceService({
     // Many charts finish together: one refresh for the lot.
     clearTimeout(lensRefresh);
     lensRefresh = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 30);
+  },
+  chartsChanged: () => {
+    // Indexing finds many charts at once: one notification for the lot.
+    clearTimeout(chartsRefresh);
+    chartsRefresh = setTimeout(() => void connection.sendNotification(ChartsChangedNotification.type, {}), 30);
   },
   log: (message) => connection.console.log(escapeLines(message)),
   warn: (message) => showMessage(MessageType.Warning, message),
@@ -56,6 +62,7 @@ connection.onInitialize((params): InitializeResult => {
   init = (params.initializationOptions ?? {}) as InitializationOptions;
   service.configure({
     docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri), trusted: init.workspaceTrusted !== false,
+    indexWorkspace: init.indexWorkspace !== false,
   });
   return {
     capabilities: {
@@ -161,6 +168,7 @@ function actionContext(progress: (message: string) => void): ActionContext {
 }
 
 connection.onRequest(ChartStatusRequest.type, (params) => service.chartStatus(params.uri));
+connection.onRequest(ChartsRequest.type, () => service.charts());
 
 connection.onRequest(VerifyRequest.type, async (params, token) => {
   const status = await service.verifyNow(params.uri, token);

@@ -15,10 +15,10 @@ import { documentPath, OpenDocuments } from './openDocuments';
 import { Outbox, type ServiceHost } from './outbox';
 import type { ResolvedPaths } from './pathSettings';
 import { ProvenanceChecks } from './provenanceChecks';
-import type { HelmProvenanceSettings, StatusParams } from './protocol';
+import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
 import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
-import { uriToPath } from './uris';
+import { pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
 
 export type { ServiceHost } from './outbox';
@@ -44,9 +44,10 @@ export class ProvenanceService {
 
   // ---- configuration ------------------------------------------------------------------------------
 
-  configure(options: { docsBaseUrl?: string; workspaceFolders?: string[]; trusted?: boolean }): void {
+  configure(options: { docsBaseUrl?: string; workspaceFolders?: string[]; trusted?: boolean; indexWorkspace?: boolean }): void {
     if (options.docsBaseUrl) this.config.docsBaseUrl = options.docsBaseUrl;
     if (options.trusted !== undefined) this.config.isTrusted = options.trusted;
+    if (options.indexWorkspace === false) this.index.indexingDisabled();
     if (options.workspaceFolders) {
       this.config.workspaceFolders = options.workspaceFolders;
       // A new untrusted folder may hold a configured keyring: the keys are resolved again.
@@ -171,6 +172,11 @@ export class ProvenanceService {
     const file = uriToPath(uri);
     const entry = file ? this.index.chartOf(file) : undefined;
     return entry?.evaluation ? chartStatus(entry.evaluation) : null;
+  }
+
+  /** The charts found in the workspace (after its first scan), by Chart.yaml path. */
+  async charts(): Promise<ChartSummary[]> {
+    return (await this.index.workspaceCharts()).map(({ ref }) => ({ chartYaml: pathToUri(ref.chartYaml), folder: pathToUri(ref.folder) }));
   }
 
   /** Verifies now (re-reading keyrings) and answers the status of `uri`'s chart, or of the `.prov`/archive itself. */

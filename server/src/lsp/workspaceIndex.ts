@@ -52,6 +52,8 @@ export class WorkspaceIndex {
   private readonly diskKeys = new Set<string>();
   /** The last check of each `.prov`, by the uri it was published for: the outline names the signer. */
   private readonly provChecks = new Map<string, ProvCheck>();
+  private firstScanDone!: () => void;
+  private readonly firstScan = new Promise<void>((resolve) => { this.firstScanDone = resolve; });
 
   constructor(
     private readonly config: ServerConfiguration,
@@ -61,6 +63,17 @@ export class WorkspaceIndex {
   ) {}
 
   // ---- charts ---------------------------------------------------------------------------------------
+
+  /** The charts found in the workspace, by Chart.yaml path; waits for the first scan of the workspace. */
+  async workspaceCharts(): Promise<ChartEntry[]> {
+    await this.firstScan;
+    return [...this.charts.values()].filter((c) => c.inWorkspace).sort((a, b) => a.ref.chartYaml.localeCompare(b.ref.chartYaml));
+  }
+
+  /** The workspace will not be scanned (the client turned indexing off): the charts known are all there are. */
+  indexingDisabled(): void {
+    this.firstScanDone();
+  }
 
   /** The chart that holds `file` (a file or folder inside it, its archive or `.prov`). */
   chartOf(file: string): ChartEntry | undefined {
@@ -94,10 +107,15 @@ export class WorkspaceIndex {
   private track(chartYaml: string, inWorkspace = this.config.isInWorkspace(chartYaml)): void {
     if (this.charts.has(chartYaml)) return;
     this.charts.set(chartYaml, { ref: { chartYaml, folder: path.dirname(chartYaml) }, inWorkspace });
+    if (inWorkspace) this.out.chartsChanged();
   }
 
   private forget(chartYaml: string): void {
-    if (this.charts.delete(chartYaml)) this.out.sendChartRemoved(chartYaml);
+    const entry = this.charts.get(chartYaml);
+    if (!entry) return;
+    this.charts.delete(chartYaml);
+    this.out.sendChartRemoved(chartYaml);
+    if (entry.inWorkspace) this.out.chartsChanged();
   }
 
   /** Re-reads a Chart.yaml (buffer or disk) and re-evaluates the chart; removes it when it is gone. */
@@ -111,6 +129,7 @@ export class WorkspaceIndex {
     const previous = this.charts.get(chartYaml);
     const entry: ChartEntry = { ref: readChartRef(chartYaml, text), evaluation: previous?.evaluation, inWorkspace: previous?.inWorkspace ?? this.config.isInWorkspace(chartYaml) };
     this.charts.set(chartYaml, entry);
+    if (!previous && entry.inWorkspace) this.out.chartsChanged();
     const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t), token);
     if (!evaluation || this.charts.get(chartYaml) !== entry) return undefined;
     entry.evaluation = evaluation;
@@ -296,6 +315,7 @@ export class WorkspaceIndex {
       for (const file of found.keysFiles) this.diskKeys.add(file);
       for (const file of found.provFiles) this.diskProvs.add(file);
       for (const file of found.chartYamls) this.track(file, true);
+      this.firstScanDone();
       const total = found.keysFiles.length + found.chartYamls.length + found.provFiles.length;
       let done = 0;
       let shown = -1;
@@ -312,6 +332,7 @@ export class WorkspaceIndex {
       await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskProv(file, 'background'); step(path.basename(file)); });
       this.out.log(`indexed ${found.chartYamls.length} charts, ${found.provFiles.length} provenance files, ${found.keysFiles.length} KEYS files${found.truncated ? ' (stopped at the entry limit)' : ''}`);
     } finally {
+      this.firstScanDone();
       for (const link of links) link.dispose();
       source.dispose();
       progress.done();
