@@ -2,6 +2,7 @@
 // other extensions and the tests can use them; failures are told to the user and logged, not thrown.
 // extension.ts registers the ids at activation and hands each call to `commandRunner`'s function.
 import * as vscode from 'vscode';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
 import { COMMAND_IDS } from './commandIds';
 import { pickSigningKey } from './keyPicker';
@@ -57,7 +58,17 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.showOutput]: (deps) => deps.log.show(),
 };
 
+/** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */
+function isCancellation(error: unknown): boolean {
+  return error instanceof vscode.CancellationError
+    || (error instanceof ResponseError && (error.code === LSPErrorCodes.RequestCancelled || error.code === LSPErrorCodes.ServerCancelled));
+}
+
 function reportUnexpected(deps: CommandDeps, id: string, error: unknown): undefined {
+  if (isCancellation(error)) {
+    deps.log.channel.info(`${id}: cancelled`);
+    return undefined;
+  }
   const message = error instanceof Error ? error.message : String(error);
   deps.log.channel.error(`${id} failed: ${message}`);
   void vscode.window.showErrorMessage(`Helm Provenance: ${messageText(message)}`);

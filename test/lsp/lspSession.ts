@@ -44,6 +44,8 @@ export interface SessionOptions {
   initializationOptions?: InitializationOptions;
   /** Answer `workspace/configuration`? (A client that cannot gets the server's defaults.) */
   configuration?: boolean;
+  /** Answer `workspace/configuration` only once this resolves (the server's checks wait for their settings). */
+  configurationAnswered?: Promise<void>;
   passphrase?: (params: PassphraseParams) => string | null;
   env?: NodeJS.ProcessEnv;
   /** The server's working directory (an editor may start it in the workspace folder); default: the test's. */
@@ -64,6 +66,8 @@ export class LspSession {
   /** Every byte exchanged with the server, both ways, as an editor's protocol trace could record it. */
   readonly wire: Buffer[] = [];
   codeLensRefreshes = 0;
+  /** workspace/configuration requests received. */
+  configurationRequests = 0;
   /** helmProvenance/chartsChanged notifications received. */
   chartListChanges = 0;
   initializeResult?: InitializeResult;
@@ -85,7 +89,12 @@ export class LspSession {
     connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
     connection.onNotification(ChartsChangedNotification.type, () => { this.chartListChanges++; this.events.emit('event'); });
     connection.onNotification(ShowMessageNotification.type, (m) => { this.messages.push(`${m.type} ${m.message}`); this.events.emit('event'); });
-    connection.onRequest(ConfigurationRequest.type, (p) => p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null)));
+    connection.onRequest(ConfigurationRequest.type, async (p) => {
+      this.configurationRequests++;
+      this.events.emit('event');
+      await options.configurationAnswered;
+      return p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null));
+    });
     connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });
     connection.onRequest(UnregistrationRequest.type, () => undefined);
     connection.onRequest(WorkDoneProgressCreateRequest.type, (p) => {

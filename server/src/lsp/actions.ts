@@ -5,6 +5,7 @@
 // server should start fast.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import type { Problem, Result } from '../provenance/codes';
 import { verifyDetached } from '../provenance/detached';
 import { loadKeyringFile } from '../provenance/keyring';
@@ -36,13 +37,18 @@ export interface ActionContext {
   /** Asks the client; undefined when the user cancelled or the client cannot ask. */
   askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<string | undefined>;
   progress(message: string): void;
-  /** Re-evaluates whatever `uri` belongs to after a write, and answers its status. */
-  statusOf(uri: string): Promise<StatusParams | { error: string }>;
+  /** Re-evaluates whatever `uri` belongs to after a write, and answers its status; undefined when cancelled (the server stops). */
+  statusOf(uri: string): Promise<StatusParams | { error: string } | undefined>;
   /** The chart evaluation for a Chart.yaml: does it need packaging, and where is its archive? */
   chartArchive(chartYaml: string): Promise<{ archive?: string; needsPackage: boolean }>;
 }
 
 const MAX_PASSPHRASE_ATTEMPTS = 3;
+
+/** The answer to a request that was cancelled: a JSON-RPC error the client ignores, never an error code of ours. */
+export function requestCancelled(what: string): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.RequestCancelled, `${what} was cancelled.`);
+}
 
 function failure(code: string, message: string): { ok: false; error: RequestError } {
   return { ok: false, error: { code, message: escapeUntrusted(message, 2000) } };
@@ -241,6 +247,7 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
     : await signWithOpenpgp(archivePath, query, candidate, expectedSha256, ctx);
   if (!signed.ok) return fromProblem(signed.error);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
+  if (!status) throw requestCancelled('Checking the new signature');
   if ('error' in status) return failure('io-error', status.error);
   return {
     ok: true, archive: pathToUri(signed.value.archivePath), prov: pathToUri(signed.value.provPath),

@@ -9,7 +9,8 @@
 //   Markdown or HTML.
 // - Dates are ISO 8601 strings (UTC).
 // - Requests that fail for an expected reason answer `{ ok: false, error }` with a stable code from
-//   docs/codes.md; a JSON-RPC error means a bug or a cancelled request.
+//   docs/codes.md; a JSON-RPC error means a bug or a cancelled request (`RequestCancelled`, -32800:
+//   cancelled by the client, or the server stopping; nothing to show).
 import { NotificationType, RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
 // ---------------------------------------------------------------------------------------------------
@@ -234,7 +235,10 @@ export interface ChartTargetParams extends WorkDoneProgressParams { uri: string 
 
 export namespace VerifyRequest {
   export const method = 'helmProvenance/verify';
-  /** Verifies now (bypassing nothing but the wait for indexing) and answers the chart's status. */
+  /**
+   * Verifies now (bypassing nothing but the wait for indexing) and answers the chart's status. A check
+   * that a file change superseded meanwhile is run again; only cancelling the request cancels it.
+   */
   export const type = new RequestType<ChartTargetParams, RequestResult<{ status: StatusParams }>, void>(method);
 }
 

@@ -8,7 +8,7 @@ import {
   type FileSystemWatcher, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { listSigningKeysRequest, packageRequest, signRequest, verifyFileRequest, type ActionContext } from './actions';
+import { listSigningKeysRequest, packageRequest, requestCancelled, signRequest, verifyFileRequest, type ActionContext } from './actions';
 import { WATCHED_GLOBS } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
@@ -172,6 +172,7 @@ connection.onRequest(ChartsRequest.type, () => service.charts());
 
 connection.onRequest(VerifyRequest.type, async (params, token) => {
   const status = await service.verifyNow(params.uri, token);
+  if (!status) throw requestCancelled('Verification');
   return 'error' in status ? { ok: false, error: { code: 'io-error', message: escapeUntrusted(status.error, 2000) } } : { ok: true, status };
 });
 
@@ -231,7 +232,7 @@ connection.onExecuteCommand(async (params) => {
   }
   if (params.command === COMMANDS.verifyChart) {
     const status = await service.verifyNow(args.chartYaml);
-    showMessage(MessageType.Info, 'error' in status ? status.error : `${status.summary}: ${status.message}`);
+    if (status) showMessage(MessageType.Info, 'error' in status ? status.error : `${status.summary}: ${status.message}`);
     return;
   }
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {

@@ -179,12 +179,15 @@ export class ProvenanceService {
     return (await this.index.workspaceCharts()).map(({ ref }) => ({ chartYaml: pathToUri(ref.chartYaml), folder: pathToUri(ref.folder) }));
   }
 
-  /** Verifies now (re-reading keyrings) and answers the status of `uri`'s chart, or of the `.prov`/archive itself. */
-  async verifyNow(uri: string, token: CancellationToken = Tokens.None): Promise<StatusParams | { error: string }> {
+  /**
+   * Verifies now (re-reading keyrings) and answers the status of `uri`'s chart, or of the `.prov`/archive
+   * itself; undefined when `token` cancelled it (a cancellation is no error: the caller answers it as such).
+   */
+  async verifyNow(uri: string, token: CancellationToken = Tokens.None): Promise<StatusParams | { error: string } | undefined> {
     const file = uriToPath(uri);
     if (!file) return { error: `${uri} is not a local file.` };
     this.checks.forgetKeys();
-    return await this.index.verify(file, token) ?? { error: 'Verification was cancelled.' };
+    return this.index.verify(file, token);
   }
 
   /** Where a chart's archive is, and whether it must be packaged (first) before signing. */

@@ -16,7 +16,7 @@ import { documentPath, readTextBounded, type OpenDocuments } from './openDocumen
 import type { Outbox } from './outbox';
 import type { ProvCheck } from './provCheck';
 import { MAX_KEYS_TEXT, type ProvenanceChecks } from './provenanceChecks';
-import type { Priority } from './scheduler';
+import { retrySuperseded, type Priority } from './scheduler';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import type { StatusParams } from './protocol';
 import { pathToUri, uriToPath } from './uris';
@@ -343,13 +343,14 @@ export class WorkspaceIndex {
 
   /**
    * Evaluates `file`'s chart (or the `.prov`/archive itself, outside any chart) now and answers its
-   * status; undefined when cancelled.
+   * status; undefined when `token` cancelled it. A check superseded by a newer one of the same file
+   * (a file change arriving meanwhile) is run again.
    */
   async verify(file: string, token: CancellationToken): Promise<StatusParams | { error: string } | undefined> {
     const chartYaml = this.chartYamlFor(file);
     if (chartYaml) {
       this.track(chartYaml);
-      const evaluation = await this.refreshChart(chartYaml, 'interactive', token);
+      const evaluation = await retrySuperseded(() => this.refreshChart(chartYaml, 'interactive', token), token);
       return evaluation && chartStatus(evaluation);
     }
     const prov = fileRole(file) === 'prov' ? file : provOf(file);
@@ -359,7 +360,7 @@ export class WorkspaceIndex {
       if (!await this.checks.facts.get(archive)) return { error: `Neither ${path.basename(archive)} nor its .prov exists.` };
       return unsignedArchiveStatus(archive, prov);
     }
-    const check = await this.checks.run(`prov:${pathToUri(prov)}`, 'interactive', (t) => this.checks.checkProv(prov, text, t), token);
+    const check = await retrySuperseded(() => this.checks.run(`prov:${pathToUri(prov)}`, 'interactive', (t) => this.checks.checkProv(prov, text, t), token), token);
     if (!check) return undefined;
     const openUri = this.documents.uriOf(prov);
     if (!openUri) this.publishDiskProv(prov, check);
