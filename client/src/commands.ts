@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
+import { groupedFingerprint } from '../../server/src/lsp/keyText';
 import { COMMAND_IDS } from './commandIds';
 import { pickSigningKey } from './keyPicker';
 import type { Log } from './output';
@@ -12,7 +13,7 @@ import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
 import { requireTrust, saveDefaultSigningKey } from './settings';
 import { signChart } from './signChart';
-import { groupedFingerprint, messageText } from './uiText';
+import { messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
 

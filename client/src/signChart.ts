@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { archiveNamedBy } from '../../server/src/lsp/fileRoles';
 import { SignRequest, type SignResult } from '../../server/src/lsp/protocol';
+import { groupedFingerprint } from '../../server/src/lsp/keyText';
 import { displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import { pickSigningKey } from './keyPicker';
@@ -14,7 +15,7 @@ import type { Log } from './output';
 import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
 import { readSettings, requireTrust } from './settings';
-import { groupedFingerprint, labelText, messageText } from './uiText';
+import { labelText, messageText } from './uiText';
 import { logLine } from './verifyChart';
 
 export interface SignDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }

@@ -7,10 +7,11 @@ import {
   ChartStatusRequest, LANGUAGE_IDS, StatusNotification, type StatusParams, type StatusState,
 } from '../../server/src/lsp/protocol';
 import { CHART_YAML_GLOB, fileRole } from '../../server/src/lsp/fileRoles';
+import { shortFingerprint } from '../../server/src/lsp/keyText';
 import { chartCommandArgs } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { ServerConnection } from './serverConnection';
-import { labelText, shortFingerprint } from './uiText';
+import { labelText } from './uiText';
 
 const STATE_ICONS: Record<StatusState, string> = {
   verified: '$(verified-filled)',

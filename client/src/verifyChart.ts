@@ -4,11 +4,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { VerifyRequest, type SignerSummary, type StatusParams } from '../../server/src/lsp/protocol';
+import { groupedFingerprint } from '../../server/src/lsp/keyText';
 import { chartCommandArgs, displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
-import { groupedFingerprint, labelText, messageText } from './uiText';
+import { labelText, messageText } from './uiText';
 
 export interface VerifyDeps { server: ServerConnection; log: Log }
 

@@ -22,7 +22,7 @@ import type {
 } from './protocol';
 import type { ResolvedPaths } from './pathSettings';
 import { signerSummary } from './status';
-import { isoDate } from './text';
+import { isoDate } from './keyText';
 import { pathToUri, uriToPath } from './uris';
 
 export interface ActionContext {

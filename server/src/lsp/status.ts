@@ -6,7 +6,7 @@ import type { Signer } from '../provenance/signatureCheck';
 import type { ProvCheck } from './provCheck';
 import type { SignerSummary, StatusParams, StatusSeverity } from './protocol';
 import { archiveName, fileRole } from './fileRoles';
-import { isoDate } from './text';
+import { isoDate } from './keyText';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
 
