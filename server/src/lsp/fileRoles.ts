@@ -8,8 +8,8 @@ import { LANGUAGE_IDS } from './protocol';
 export type FileRole = 'chart' | 'archive' | 'prov' | 'keys';
 
 export const CHART_YAML = 'Chart.yaml';
-export const ARCHIVE_SUFFIX = '.tgz';
-export const PROV_SUFFIX = '.prov';
+const ARCHIVE_SUFFIX = '.tgz';
+const PROV_SUFFIX = '.prov';
 
 /** A file has a role when its name is `name` or ends with `suffix`; no name fits two rows. */
 const ROLES: readonly { role: FileRole; name?: string; suffix?: string }[] = [

@@ -1,8 +1,7 @@
 // The language server's requests, each answered by the part that owns what it asks about: the
 // configuration, the open documents (documentSync.ts), the workspace index (workspaceIndex.ts) and
 // the checks (provenanceChecks.ts). server.ts hands every LSP message to this facade.
-import type { CancellationToken, CodeLens, DocumentLink, DocumentSymbol, Hover, Position } from 'vscode-languageserver/node';
-import { CancellationToken as Tokens } from 'vscode-languageserver/node';
+import { CancellationToken, type CodeLens, type DocumentLink, type DocumentSymbol, type Hover, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseProvenance } from '../provenance/provDocument';
 import { ServerConfiguration } from './configuration';
@@ -20,8 +19,6 @@ import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
-
-export type { ServiceHost } from './outbox';
 
 export class ProvenanceService {
   private readonly out: Outbox;
@@ -183,7 +180,7 @@ export class ProvenanceService {
    * Verifies now (re-reading keyrings) and answers the status of `uri`'s chart, or of the `.prov`/archive
    * itself; undefined when `token` cancelled it (a cancellation is no error: the caller answers it as such).
    */
-  async verifyNow(uri: string, token: CancellationToken = Tokens.None): Promise<StatusParams | { error: string } | undefined> {
+  async verifyNow(uri: string, token: CancellationToken = CancellationToken.None): Promise<StatusParams | { error: string } | undefined> {
     const file = uriToPath(uri);
     if (!file) return { error: `${uri} is not a local file.` };
     this.checks.forgetKeys();

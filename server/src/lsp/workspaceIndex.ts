@@ -14,11 +14,11 @@ import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { archiveOf, CHART_YAML, fileRole, provOf, type DocumentKind } from './fileRoles';
 import { documentPath, readTextBounded, type OpenDocuments } from './openDocuments';
 import type { Outbox } from './outbox';
+import type { StatusParams } from './protocol';
 import type { ProvCheck } from './provCheck';
 import { MAX_KEYS_TEXT, type ProvenanceChecks } from './provenanceChecks';
 import { retrySuperseded, type Priority } from './scheduler';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
-import type { StatusParams } from './protocol';
 import { pathToUri, uriToPath } from './uris';
 import { scanWorkspace } from './workspaceScan';
 
