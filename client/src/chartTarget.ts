@@ -2,8 +2,8 @@
 // status bar's arguments, the active editor, or — when none implies one — the user's pick.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ChartStatusRequest, type ChartCommandArgs, type StatusParams } from '../../server/src/lsp/protocol';
-import type { ChartIndex } from './chartIndex';
+import { ChartsRequest, ChartStatusRequest, type ChartCommandArgs, type StatusParams } from '../../server/src/lsp/protocol';
+import { fileRole } from '../../server/src/lsp/fileRoles';
 import type { ServerConnection } from './serverConnection';
 import { labelText } from './uiText';
 
@@ -22,21 +22,20 @@ function fromLensArgs(args: ChartCommandArgs, purpose: TargetPurpose): vscode.Ur
   return vscode.Uri.parse(chosen);
 }
 
-const CHART_FILE_EXTENSIONS = new Set(['.prov', '.tgz']);
-
 /** The active editor's file when it names a chart by itself or lies inside a chart the server knows. */
 async function fromActiveEditor(server: ServerConnection, purpose: TargetPurpose): Promise<vscode.Uri | undefined> {
   const uri = vscode.window.activeTextEditor?.document.uri;
   if (!uri || uri.scheme !== 'file') return undefined;
-  if (path.basename(uri.fsPath) === 'Chart.yaml') return uri;
-  if (purpose !== 'package' && CHART_FILE_EXTENSIONS.has(path.extname(uri.fsPath))) return uri;
+  const role = fileRole(uri.fsPath);
+  if (role === 'chart') return uri;
+  if (purpose !== 'package' && (role === 'archive' || role === 'prov')) return uri;
   const status = await server.send(ChartStatusRequest.type, { uri: uri.toString() });
   return status ? vscode.Uri.parse(status.uri) : undefined;
 }
 
-async function pickChart(charts: ChartIndex, purpose: TargetPurpose): Promise<vscode.Uri | undefined> {
-  await charts.ready;
-  const all = charts.charts();
+/** One of the charts the server found in the workspace; the user picks when there are several. */
+async function pickChart(server: ServerConnection, purpose: TargetPurpose): Promise<vscode.Uri | undefined> {
+  const all = (await server.send(ChartsRequest.type, {})).map((chart) => vscode.Uri.parse(chart.chartYaml));
   if (all.length === 0) {
     void vscode.window.showWarningMessage('There is no Chart.yaml in this workspace. Open a folder that holds a Helm chart.');
     return undefined;
@@ -53,10 +52,10 @@ async function pickChart(charts: ChartIndex, purpose: TargetPurpose): Promise<vs
 }
 
 /** Answers the resource to act on, or undefined when the user cancelled (or there is no chart). */
-export async function resolveChartTarget(arg: unknown, purpose: TargetPurpose, server: ServerConnection, charts: ChartIndex): Promise<vscode.Uri | undefined> {
+export async function resolveChartTarget(arg: unknown, purpose: TargetPurpose, server: ServerConnection): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
   if (isChartCommandArgs(arg)) return fromLensArgs(arg, purpose);
-  return (await fromActiveEditor(server, purpose)) ?? pickChart(charts, purpose);
+  return (await fromActiveEditor(server, purpose)) ?? pickChart(server, purpose);
 }
 
 /** The arguments the lens commands take, for a chart-scope status; undefined for a document's. */
@@ -66,6 +65,5 @@ export function chartCommandArgs(status: StatusParams): ChartCommandArgs | undef
 
 /** A short name (not escaped): `mychart-1.2.3.tgz`, or the chart folder's name for a Chart.yaml. */
 export function displayName(uri: vscode.Uri): string {
-  const base = path.basename(uri.fsPath);
-  return base === 'Chart.yaml' ? path.basename(path.dirname(uri.fsPath)) : base;
+  return fileRole(uri.fsPath) === 'chart' ? path.basename(path.dirname(uri.fsPath)) : path.basename(uri.fsPath);
 }

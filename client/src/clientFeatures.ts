@@ -1,10 +1,10 @@
 // Everything that talks to the language server, bundled apart as dist/clientFeatures.js: the language
 // client (vscode-languageclient and the protocol, most of the extension's code), the badges its status
-// notifications feed, the chart index, the passphrase broker and the command handlers. extension.ts
+// notifications feed, the menus' chart context keys, the passphrase broker and the command handlers. extension.ts
 // requires this bundle after activate() returned, so loading it is not part of activation.
 import type * as vscode from 'vscode';
 import { PassphraseRequest, type StatusParams } from '../../server/src/lsp/protocol';
-import { ChartIndex } from './chartIndex';
+import { ChartContextKeys } from './chartContextKeys';
 import { commandRunner } from './commands';
 import type { Log } from './output';
 import { PassphraseBroker } from './passphrase';
@@ -24,17 +24,17 @@ export interface ClientFeatures {
 
 export function start(context: vscode.ExtensionContext, log: Log): ClientFeatures {
   const server = new ServerConnection(context, log);
-  const charts = new ChartIndex();
   const passphrases = new PassphraseBroker(context.secrets, context.globalState, log);
   const badges = new StatusBadges(server);
+  const chartContextKeys = new ChartContextKeys(server);
   context.subscriptions.push(
-    server, charts, badges,
+    server, chartContextKeys, badges,
     server.onRequest(PassphraseRequest.type, (params, token) => passphrases.answer(params, token)),
   );
   return {
     serverReady: server.ready,
     statusOf: (uri, scope) => badges.statusOf(uri, scope),
-    runCommand: commandRunner({ server, charts, log, passphrases }),
+    runCommand: commandRunner({ server, log, passphrases }),
     stop: () => server.stop(),
   };
 }

@@ -2,8 +2,9 @@
 // other extensions and the tests can use them; failures are told to the user and logged, not thrown.
 // extension.ts registers the ids at activation and hands each call to `commandRunner`'s function.
 import * as vscode from 'vscode';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
-import type { ChartIndex } from './chartIndex';
+import { groupedFingerprint } from '../../server/src/lsp/keyText';
 import { COMMAND_IDS } from './commandIds';
 import { pickSigningKey } from './keyPicker';
 import type { Log } from './output';
@@ -12,11 +13,11 @@ import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
 import { requireTrust, saveDefaultSigningKey } from './settings';
 import { signChart } from './signChart';
-import { groupedFingerprint, messageText } from './uiText';
+import { messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
 
-export interface CommandDeps { server: ServerConnection; charts: ChartIndex; log: Log; passphrases: PassphraseBroker }
+export interface CommandDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }
 
 async function selectSigningKey(deps: CommandDeps): Promise<string | null | undefined> {
   if (!requireTrust('Select Signing Key', 'may run gpg and writes your settings')) return undefined;
@@ -58,7 +59,17 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.showOutput]: (deps) => deps.log.show(),
 };
 
+/** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */
+function isCancellation(error: unknown): boolean {
+  return error instanceof vscode.CancellationError
+    || (error instanceof ResponseError && (error.code === LSPErrorCodes.RequestCancelled || error.code === LSPErrorCodes.ServerCancelled));
+}
+
 function reportUnexpected(deps: CommandDeps, id: string, error: unknown): undefined {
+  if (isCancellation(error)) {
+    deps.log.channel.info(`${id}: cancelled`);
+    return undefined;
+  }
   const message = error instanceof Error ? error.message : String(error);
   deps.log.channel.error(`${id} failed: ${message}`);
   void vscode.window.showErrorMessage(`Helm Provenance: ${messageText(message)}`);

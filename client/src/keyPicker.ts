@@ -2,9 +2,10 @@
 // listed under their own separator with the reason, and accepting one does nothing but say why.
 import * as vscode from 'vscode';
 import { ListSigningKeysRequest, type SigningKeyItem } from '../../server/src/lsp/protocol';
+import { groupedFingerprint, shortFingerprint } from '../../server/src/lsp/keyText';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
-import { groupedFingerprint, labelText, messageText, shortFingerprint } from './uiText';
+import { labelText, messageText } from './uiText';
 
 interface KeyPickItem extends vscode.QuickPickItem { key?: SigningKeyItem }
 

@@ -3,18 +3,17 @@
 import * as vscode from 'vscode';
 import { PackageRequest, type PackageResult } from '../../server/src/lsp/protocol';
 import { displayName, resolveChartTarget } from './chartTarget';
-import type { ChartIndex } from './chartIndex';
 import { COMMAND_IDS } from './commandIds';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
 import { requireTrust } from './settings';
 import { labelText, messageText } from './uiText';
 
-export interface PackageDeps { server: ServerConnection; charts: ChartIndex; log: Log }
+export interface PackageDeps { server: ServerConnection; log: Log }
 
 export async function packageChart(deps: PackageDeps, arg: unknown): Promise<PackageResult | undefined> {
   if (!requireTrust('Package Chart', "writes files from this repository's content")) return undefined;
-  const target = await resolveChartTarget(arg, 'package', deps.server, deps.charts);
+  const target = await resolveChartTarget(arg, 'package', deps.server);
   if (!target) return undefined;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Packaging ${labelText(displayName(target))}`, cancellable: true },

@@ -4,9 +4,10 @@
 import * as vscode from 'vscode';
 import { sealPassphrase } from '../../server/src/lsp/passphraseSeal';
 import type { PassphraseParams, SealedPassphrase } from '../../server/src/lsp/protocol';
+import { groupedFingerprint } from '../../server/src/lsp/keyText';
 import type { Log } from './output';
 import { readSettings } from './settings';
-import { groupedFingerprint, labelText } from './uiText';
+import { labelText } from './uiText';
 
 const SECRET_PREFIX = 'helmProvenance.passphrase.';
 /** SecretStorage cannot list its keys: the fingerprints with a saved passphrase are kept here. */

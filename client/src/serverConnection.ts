@@ -10,6 +10,7 @@ import { resolvePathSettings } from '../../server/src/lsp/pathSettings';
 import {
   DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, WorkspaceTrustedNotification, type InitializationOptions,
 } from '../../server/src/lsp/protocol';
+import { CHART_YAML_GLOB, WATCHED_GLOB } from '../../server/src/lsp/fileRoles';
 import { currentPathContext } from '../../server/src/provenance/userPaths';
 import type { Log } from './output';
 import { affectsSettings, readSettings, workspaceFolderPaths } from './settings';
@@ -18,11 +19,8 @@ import { affectsSettings, readSettings, workspaceFolderPaths } from './settings'
 export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: LANGUAGE_IDS.provenance },
   { scheme: 'file', language: LANGUAGE_IDS.keys },
-  { scheme: 'file', language: LANGUAGE_IDS.chartYaml, pattern: '**/Chart.yaml' },
+  { scheme: 'file', language: LANGUAGE_IDS.chartYaml, pattern: CHART_YAML_GLOB },
 ];
-
-/** The workspace files whose changes can change a verdict. */
-const WATCHED_GLOB = '**/{*.tgz,*.prov,Chart.yaml,KEYS,*.KEYS}';
 
 function createClient(context: vscode.ExtensionContext, log: Log): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
@@ -43,6 +41,7 @@ function createClient(context: vscode.ExtensionContext, log: Log): LanguageClien
     initializationOptions,
     synchronize: {
       configurationSection: SETTINGS_SECTION,
+      // The workspace files whose changes can change a verdict.
       fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED_GLOB),
     },
     outputChannel: log.channel,

@@ -5,19 +5,20 @@
 // the result with "Open .prov" and "Verify".
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { archiveNamedBy } from '../../server/src/lsp/fileRoles';
 import { SignRequest, type SignResult } from '../../server/src/lsp/protocol';
+import { groupedFingerprint } from '../../server/src/lsp/keyText';
 import { displayName, resolveChartTarget } from './chartTarget';
-import type { ChartIndex } from './chartIndex';
 import { COMMAND_IDS } from './commandIds';
 import { pickSigningKey } from './keyPicker';
 import type { Log } from './output';
 import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
 import { readSettings, requireTrust } from './settings';
-import { groupedFingerprint, labelText, messageText } from './uiText';
+import { labelText, messageText } from './uiText';
 import { logLine } from './verifyChart';
 
-export interface SignDeps { server: ServerConnection; charts: ChartIndex; log: Log; passphrases: PassphraseBroker }
+export interface SignDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }
 
 /** Error codes after which choosing another key is the way forward. */
 const KEY_PROBLEMS = new Set(['key-not-found', 'key-ambiguous', 'key-unusable']);
@@ -32,7 +33,7 @@ async function chooseKey(deps: SignDeps, chartName: string): Promise<string | un
 
 /** A chart archive (or its .prov) named by itself, not a chart folder or Chart.yaml. */
 function isArchiveTarget(target: vscode.Uri): boolean {
-  return /\.tgz(\.prov)?$/.test(target.fsPath);
+  return archiveNamedBy(target.fsPath) !== undefined;
 }
 
 function showSigned(result: SignResult, target: vscode.Uri): void {
@@ -77,7 +78,7 @@ function showSignFailure(code: string, message: string, target: vscode.Uri): voi
  */
 export async function signChart(deps: SignDeps, arg: unknown, packageFirst = false): Promise<SignResult | undefined> {
   if (!requireTrust('Sign Chart', "writes files from this repository's content and may run gpg")) return undefined;
-  const target = await resolveChartTarget(arg, packageFirst ? 'package' : 'sign', deps.server, deps.charts);
+  const target = await resolveChartTarget(arg, packageFirst ? 'package' : 'sign', deps.server);
   if (!target) return undefined;
   const key = await chooseKey(deps, labelText(displayName(target)));
   if (!key) return undefined;

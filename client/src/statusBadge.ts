@@ -6,10 +6,12 @@ import * as vscode from 'vscode';
 import {
   ChartStatusRequest, LANGUAGE_IDS, StatusNotification, type StatusParams, type StatusState,
 } from '../../server/src/lsp/protocol';
+import { CHART_YAML_GLOB, fileRole } from '../../server/src/lsp/fileRoles';
+import { shortFingerprint } from '../../server/src/lsp/keyText';
 import { chartCommandArgs } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { ServerConnection } from './serverConnection';
-import { labelText, shortFingerprint } from './uiText';
+import { labelText } from './uiText';
 
 const STATE_ICONS: Record<StatusState, string> = {
   verified: '$(verified-filled)',
@@ -80,7 +82,7 @@ export class StatusBadges implements vscode.Disposable {
   private readonly languageItem = vscode.languages.createLanguageStatusItem('helmProvenance.status', [
     { language: LANGUAGE_IDS.provenance },
     { language: LANGUAGE_IDS.keys },
-    { language: LANGUAGE_IDS.chartYaml, pattern: '**/Chart.yaml' },
+    { language: LANGUAGE_IDS.chartYaml, pattern: CHART_YAML_GLOB },
   ]);
   private readonly statusBarItem = vscode.window.createStatusBarItem(STATUS_BAR_ITEM_ID, vscode.StatusBarAlignment.Left, 50);
   private readonly subscriptions: vscode.Disposable[];
@@ -165,7 +167,7 @@ export class StatusBadges implements vscode.Disposable {
       if (status) {
         chart = uriKey(status.uri);
         this.charts.set(chart, status);
-      } else if (path.extname(uri.fsPath) === '.prov') {
+      } else if (fileRole(uri.fsPath) === 'prov') {
         chart = uriKey(uri); // a .prov outside any chart folder: show its own verdict
       }
     } catch {

@@ -13,14 +13,3 @@ export function messageText(s: string): string {
 export function labelText(s: string): string {
   return untrusted.labelText(s, Infinity);
 }
-
-/** `3F2A…C9F1` for a long fingerprint: enough to recognise, short enough for a status bar. */
-export function shortFingerprint(fingerprint: string): string {
-  const hex = fingerprint.replace(/\s+/g, '').toUpperCase();
-  return hex.length > 8 ? `${hex.slice(0, 4)}…${hex.slice(-4)}` : hex;
-}
-
-/** A fingerprint grouped in fours, the way gpg prints it. */
-export function groupedFingerprint(fingerprint: string): string {
-  return fingerprint.replace(/\s+/g, '').toUpperCase().replace(/(.{4})(?=.)/g, '$1 ');
-}

@@ -4,14 +4,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { VerifyRequest, type SignerSummary, type StatusParams } from '../../server/src/lsp/protocol';
+import { groupedFingerprint } from '../../server/src/lsp/keyText';
 import { chartCommandArgs, displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
-import type { ChartIndex } from './chartIndex';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
-import { groupedFingerprint, labelText, messageText } from './uiText';
+import { labelText, messageText } from './uiText';
 
-export interface VerifyDeps { server: ServerConnection; charts: ChartIndex; log: Log }
+export interface VerifyDeps { server: ServerConnection; log: Log }
 
 export function signerText(signer: SignerSummary): string {
   return `${messageText(signer.uid ?? signer.uids[0] ?? 'an unnamed key')} (${groupedFingerprint(signer.fingerprint)})`;
@@ -67,7 +67,7 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
 
 /** The Verify Chart command. Answers the status (for callers and tests), undefined when cancelled or failed. */
 export async function verifyChart(deps: VerifyDeps, arg: unknown): Promise<StatusParams | undefined> {
-  const target = await resolveChartTarget(arg, 'verify', deps.server, deps.charts);
+  const target = await resolveChartTarget(arg, 'verify', deps.server);
   if (!target) return undefined;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `Verifying ${labelText(path.basename(target.fsPath))}` },

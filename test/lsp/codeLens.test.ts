@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
-import { ChartStatusRequest, COMMANDS, VerifyRequest, type StatusParams } from '../../server/src/lsp/protocol';
+import { ChartsRequest, ChartStatusRequest, COMMANDS, VerifyRequest, type StatusParams } from '../../server/src/lsp/protocol';
 import { signedCases, signedKeyrings, tempDir } from '../support/tools';
 import { LspSession, uriOf } from './lspSession';
 
@@ -194,6 +194,57 @@ describe('CodeLens on Chart.yaml over LSP', () => {
     fs.writeFileSync(archive, original);
     await session.fileChanged(archive);
     await session.waitForStatus('verified again', (s) => s.uri === uriOf(file) && s.state === 'verified', again);
+  });
+
+  for (const changed of ['archive', '.prov'] as const) {
+    test(`a changed ${changed} on disk publishes the diagnostics of the .prov once`, async () => {
+      const archive = path.join(workspace, 'good', 'devapp-1.2.3.tgz');
+      const prov = `${archive}.prov`;
+      const target = changed === 'archive' ? archive : prov;
+      const provUri = uriOf(prov);
+      const original = fs.readFileSync(target);
+      const code = changed === 'archive' ? 'hash-mismatch' : 'signature-invalid';
+      const isBroken = (d: { code?: number | string }[]) => d.some((x) => x.code === code);
+      const isVerified = (d: { code?: number | string }[]) => d.some((x) => x.code === 'verified');
+      await session.waitForDiagnostics(provUri, { where: isVerified });
+      const before = session.diagnostics.get(provUri)!.length;
+
+      if (changed === 'archive') fs.copyFileSync(path.join(signedCases, 'tgz-replaced', 'devapp-1.2.3.tgz'), archive);
+      else fs.writeFileSync(prov, original.toString('utf8').replace('name: devapp', 'name: devapq'));
+      await session.fileChanged(target);
+      await session.waitForDiagnostics(provUri, { after: before, where: isBroken });
+      // Putting the file back is the fence: what the change published comes before the verdict that follows it.
+      fs.writeFileSync(target, original);
+      await session.fileChanged(target);
+      const published = session.diagnostics.get(provUri)!;
+      const first = published.findIndex((p, i) => i >= before && isBroken(p.diagnostics));
+      await session.waitForDiagnostics(provUri, { after: first, where: isVerified });
+      const fence = published.findIndex((p, i) => i > first && isVerified(p.diagnostics));
+      assert.deepEqual(published.slice(first, fence).map((p) => p.diagnostics.filter((d) => d.severity === 1).map((d) => d.code)), [[code]],
+        `the ${code} published once`);
+    });
+  }
+
+  test('the charts request lists the charts the index found; a Chart.yaml created or deleted changes it, and is announced', async () => {
+    const found = ['good/devapp', 'tampered/devapp', 'plain/devlists', 'fresh/newchart', 'moved/devapp', 'src/devsub', 'inside/devlists', 'stray/devstray', 'device/devapp', 'fifo/devapp']
+      .map((c) => chart(c)).sort((a, b) => a.localeCompare(b));
+    const listed = await session.connection.sendRequest(ChartsRequest.type, {});
+    assert.deepEqual(listed.map((c) => c.chartYaml), found.map(uriOf));
+    assert.deepEqual(listed.find((c) => c.chartYaml === uriOf(chart('good', 'devapp'))), { chartYaml: uriOf(chart('good', 'devapp')), folder: uriOf(path.join(workspace, 'good', 'devapp')) });
+
+    const extra = chart('listed', 'extra');
+    fs.mkdirSync(path.dirname(extra), { recursive: true });
+    fs.writeFileSync(extra, 'apiVersion: v2\nname: extra\nversion: 1.0.0\n');
+    let changes = session.chartListChanges;
+    await session.fileChanged(extra, FileChangeType.Created);
+    await session.waitFor('charts changed (created)', () => (session.chartListChanges > changes ? true : undefined));
+    assert.ok((await session.connection.sendRequest(ChartsRequest.type, {})).some((c) => c.chartYaml === uriOf(extra)), 'the new chart is listed');
+
+    fs.rmSync(path.dirname(extra), { recursive: true });
+    changes = session.chartListChanges;
+    await session.fileChanged(extra, FileChangeType.Deleted);
+    await session.waitFor('charts changed (deleted)', () => (session.chartListChanges > changes ? true : undefined));
+    assert.deepEqual((await session.connection.sendRequest(ChartsRequest.type, {})).map((c) => c.chartYaml), found.map(uriOf));
   });
 
   test('deleting the .prov makes the chart unsigned; a new Chart.yaml appears in the index', async () => {

@@ -17,7 +17,7 @@ import {
   type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
 } from 'vscode-languageserver-protocol/node';
 import { sealPassphrase } from '../../server/src/lsp/passphraseSeal';
-import { PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
+import { ChartsChangedNotification, PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
 
 /**
  * The built server, next to this file's build output (out/test/lsp → out/server/src/lsp/server.js),
@@ -44,6 +44,8 @@ export interface SessionOptions {
   initializationOptions?: InitializationOptions;
   /** Answer `workspace/configuration`? (A client that cannot gets the server's defaults.) */
   configuration?: boolean;
+  /** Answer `workspace/configuration` only once this resolves (the server's checks wait for their settings). */
+  configurationAnswered?: Promise<void>;
   passphrase?: (params: PassphraseParams) => string | null;
   env?: NodeJS.ProcessEnv;
   /** The server's working directory (an editor may start it in the workspace folder); default: the test's. */
@@ -64,6 +66,10 @@ export class LspSession {
   /** Every byte exchanged with the server, both ways, as an editor's protocol trace could record it. */
   readonly wire: Buffer[] = [];
   codeLensRefreshes = 0;
+  /** workspace/configuration requests received. */
+  configurationRequests = 0;
+  /** helmProvenance/chartsChanged notifications received. */
+  chartListChanges = 0;
   initializeResult?: InitializeResult;
   settings: Record<string, unknown>;
   private readonly events = new EventEmitter();
@@ -81,8 +87,14 @@ export class LspSession {
       this.events.emit('event');
     });
     connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
+    connection.onNotification(ChartsChangedNotification.type, () => { this.chartListChanges++; this.events.emit('event'); });
     connection.onNotification(ShowMessageNotification.type, (m) => { this.messages.push(`${m.type} ${m.message}`); this.events.emit('event'); });
-    connection.onRequest(ConfigurationRequest.type, (p) => p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null)));
+    connection.onRequest(ConfigurationRequest.type, async (p) => {
+      this.configurationRequests++;
+      this.events.emit('event');
+      await options.configurationAnswered;
+      return p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null));
+    });
     connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });
     connection.onRequest(UnregistrationRequest.type, () => undefined);
     connection.onRequest(WorkDoneProgressCreateRequest.type, (p) => {

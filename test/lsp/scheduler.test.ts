@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancellationTokenSource } from 'vscode-languageserver/node';
-import { Scheduler } from '../../server/src/lsp/scheduler';
+import { retrySuperseded, Scheduler } from '../../server/src/lsp/scheduler';
 
 /** A task that runs until released, recording when it started and whether it saw a cancellation. */
 function gate() {
@@ -61,5 +61,37 @@ test('a caller cancelling its request cancels the task; a task cancelled while q
   blocker.release();
   await running;
   assert.equal(await queued, undefined);
+  assert.equal(ran, false);
+});
+
+test('a task whose caller cancelled before it was scheduled is dropped, even when its work needs no wait', async () => {
+  const scheduler = new Scheduler(2);
+  const request = new CancellationTokenSource();
+  request.cancel();
+  let ran = false;
+  const result = await scheduler.run('verify', 'interactive', async () => { ran = true; return 'done'; }, request.token);
+  assert.equal(result, undefined);
+  assert.equal(ran, false);
+});
+
+test('retrySuperseded runs a superseded task again; only the caller\'s token stops it', async () => {
+  const scheduler = new Scheduler(2);
+  const started = gate();
+  const first = gate();
+  let attempts = 0;
+  const caller = new CancellationTokenSource();
+  const answer = retrySuperseded(() => scheduler.run('chart:a', 'interactive', async () => {
+    if (++attempts === 1) { started.release(); await first.released; }
+    return `attempt ${attempts}`;
+  }), caller.token);
+  await started.released;
+  const newer = scheduler.run('chart:a', 'interactive', async () => 'file change');
+  first.release();
+  assert.equal(await newer, 'file change');
+  assert.equal(await answer, 'attempt 2', 'the superseded first attempt was run again');
+
+  caller.cancel();
+  let ran = false;
+  assert.equal(await retrySuperseded(() => scheduler.run('chart:a', 'interactive', async () => { ran = true; return 'x'; }, caller.token), caller.token), undefined);
   assert.equal(ran, false);
 });

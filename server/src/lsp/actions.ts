@@ -5,6 +5,7 @@
 // server should start fast.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import type { Problem, Result } from '../provenance/codes';
 import { verifyDetached } from '../provenance/detached';
 import { loadKeyringFile } from '../provenance/keyring';
@@ -13,6 +14,7 @@ import type { PackageResult as EnginePackageResult } from '../provenance/package
 import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
 import type { ArchiveToSign } from '../provenance/signSource';
 import { folderHolding, isFullyQualified } from '../provenance/userPaths';
+import { archiveNamedBy, CHART_YAML, fileRole } from './fileRoles';
 import type { KeySet } from './keyStore';
 import type {
   HelmProvenanceSettings, ListSigningKeysResult, PackageParams, PackageResult, PassphraseParams, RequestError, RequestResult,
@@ -20,7 +22,7 @@ import type {
 } from './protocol';
 import type { ResolvedPaths } from './pathSettings';
 import { signerSummary } from './status';
-import { isoDate } from './text';
+import { isoDate } from './keyText';
 import { pathToUri, uriToPath } from './uris';
 
 export interface ActionContext {
@@ -35,13 +37,18 @@ export interface ActionContext {
   /** Asks the client; undefined when the user cancelled or the client cannot ask. */
   askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<string | undefined>;
   progress(message: string): void;
-  /** Re-evaluates whatever `uri` belongs to after a write, and answers its status. */
-  statusOf(uri: string): Promise<StatusParams | { error: string }>;
+  /** Re-evaluates whatever `uri` belongs to after a write, and answers its status; undefined when cancelled (the server stops). */
+  statusOf(uri: string): Promise<StatusParams | { error: string } | undefined>;
   /** The chart evaluation for a Chart.yaml: does it need packaging, and where is its archive? */
   chartArchive(chartYaml: string): Promise<{ archive?: string; needsPackage: boolean }>;
 }
 
 const MAX_PASSPHRASE_ATTEMPTS = 3;
+
+/** The answer to a request that was cancelled: a JSON-RPC error the client ignores, never an error code of ours. */
+export function requestCancelled(what: string): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.RequestCancelled, `${what} was cancelled.`);
+}
 
 function failure(code: string, message: string): { ok: false; error: RequestError } {
   return { ok: false, error: { code, message: escapeUntrusted(message, 2000) } };
@@ -53,7 +60,7 @@ function fromProblem(problem: Problem): { ok: false; error: RequestError } {
 
 /** A Chart.yaml for a folder or Chart.yaml uri; undefined for anything else. */
 async function chartYamlOf(file: string): Promise<string | undefined> {
-  const candidate = path.basename(file) === 'Chart.yaml' ? file : path.join(file, 'Chart.yaml');
+  const candidate = fileRole(file) === 'chart' ? file : path.join(file, CHART_YAML);
   try {
     return (await fs.stat(candidate)).isFile() ? candidate : undefined;
   } catch {
@@ -202,7 +209,7 @@ async function archiveOfChart(params: SignParams, chartYaml: string, ctx: Action
 
 /** A `.tgz` (or its `.prov`) named by the request, signed as it is. */
 async function archiveAsNamed(file: string, ctx: ActionContext): Promise<ArchiveToSign | undefined> {
-  const archivePath = file.endsWith('.tgz') ? file : file.endsWith('.tgz.prov') ? file.slice(0, -'.prov'.length) : undefined;
+  const archivePath = archiveNamedBy(file);
   if (!archivePath) return undefined;
   ctx.progress(`Comparing ${path.basename(archivePath)} with a chart source next to it…`);
   return (await import('../provenance/signSource')).archiveAsGiven(archivePath);
@@ -240,6 +247,7 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
     : await signWithOpenpgp(archivePath, query, candidate, expectedSha256, ctx);
   if (!signed.ok) return fromProblem(signed.error);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
+  if (!status) throw requestCancelled('Checking the new signature');
   if ('error' in status) return failure('io-error', status.error);
   return {
     ok: true, archive: pathToUri(signed.value.archivePath), prov: pathToUri(signed.value.provPath),

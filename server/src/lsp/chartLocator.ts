@@ -1,6 +1,6 @@
-// Finds a chart's packaged archive and works out what state the chart is in: `<name>-<version>.tgz`
-// next to the chart folder, inside it, or in a configured output folder; an archive of the same chart
-// with another version makes the chart stale.
+// Finds a chart's packaged archive: `<name>-<version>.tgz` next to the chart folder, inside it, or in a
+// configured output folder; an archive of the same chart with another version makes the chart stale.
+// What the archive's `.prov` says is the workspace index's to check (workspaceIndex.ts).
 import * as fs from 'node:fs/promises';
 import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -8,8 +8,8 @@ import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseChartYaml } from '../provenance/chartYaml';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { ArchiveFactsCache, ArchiveSnapshot } from './caches';
+import { archiveName, fileRole } from './fileRoles';
 import type { ChartEvaluation, ChartRef } from './status';
-import type { ProvCheck } from './provCheck';
 
 /** Name and version as Helm reads them from a Chart.yaml text (the buffer when it is open). */
 export function readChartRef(chartYaml: string, text: string): ChartRef {
@@ -34,7 +34,7 @@ async function sameNameArchives(folder: string, name: string): Promise<string[]>
   }
   const prefix = `${name}-`;
   const found: { file: string; mtime: number }[] = [];
-  for (const n of names.filter((n) => n.startsWith(prefix) && n.endsWith('.tgz'))) {
+  for (const n of names.filter((n) => n.startsWith(prefix) && fileRole(n) === 'archive')) {
     try {
       const stat = await fs.stat(path.join(folder, n));
       if (stat.isFile()) found.push({ file: path.join(folder, n), mtime: stat.mtimeMs });
@@ -67,25 +67,23 @@ export function irregularFile(file: string): string | undefined {
   return link === undefined ? kind : `a link to ${kind === 'nothing that exists' ? kind : `${escapeUntrusted(link)} (${kind})`}`;
 }
 
-export interface EvaluationContext {
-  folders: string[];
-  facts: ArchiveFactsCache;
-  /** The `.prov` text: the open buffer when there is one, else the file; undefined when there is none. */
-  provText(provPath: string): Promise<string | undefined>;
-  checkProv(provPath: string, text: string, token: CancellationToken): Promise<ProvCheck | undefined>;
-}
+/** The chart's archive, found; or what the chart's state is when it has none to check. */
+export type ArchiveSearch = { kind: 'found'; chart: ChartRef; archive: string } | Exclude<ChartEvaluation, { kind: 'unsigned' | 'checked' }>;
 
-/** The chart's state; undefined when cancelled. */
-export async function evaluateChart(chart: ChartRef, ctx: EvaluationContext, token: CancellationToken): Promise<ChartEvaluation | undefined> {
+/**
+ * Looks for the chart's `<name>-<version>.tgz` in `folders`, in order, and for archives of the same
+ * chart with another version; undefined when cancelled.
+ */
+export async function locateArchive(chart: ChartRef, folders: string[], facts: ArchiveFactsCache, token: CancellationToken): Promise<ArchiveSearch | undefined> {
   const { name, version } = chart;
   if (chart.error || name === undefined || version === undefined) return { kind: 'invalid', chart };
-  const fileName = `${name}-${version}.tgz`;
+  const fileName = archiveName(name, version);
   // The first folder that has the archive; its facts come with it (one stat when it is cached).
   let archive: string | undefined;
   let snapshot: ArchiveSnapshot | undefined;
-  for (const folder of ctx.folders) {
+  for (const folder of folders) {
     const candidate = path.join(folder, fileName);
-    snapshot = await ctx.facts.get(candidate);
+    snapshot = await facts.get(candidate);
     if (snapshot) { archive = candidate; break; }
     // Something is there that cannot be read as an archive: say so, rather than "not packaged".
     const what = irregularFile(candidate);
@@ -93,24 +91,17 @@ export async function evaluateChart(chart: ChartRef, ctx: EvaluationContext, tok
   }
   if (token.isCancellationRequested) return undefined;
   if (!archive) {
-    for (const folder of ctx.folders) {
+    for (const folder of folders) {
       for (const candidate of await sameNameArchives(folder, name)) {
-        const other = await ctx.facts.get(candidate);
+        const other = await facts.get(candidate);
         if (token.isCancellationRequested) return undefined;
         const holds = other?.facts.chart;
         if (holds && holds.name === name) return { kind: 'stale', chart, archive: candidate, holds };
       }
     }
-    return { kind: 'not-packaged', chart, looked: ctx.folders };
+    return { kind: 'not-packaged', chart, looked: folders };
   }
   const holds = snapshot?.facts.chart;
   if (holds && (holds.name !== name || holds.version !== version)) return { kind: 'stale', chart, archive, holds };
-  const prov = `${archive}.prov`;
-  const text = await ctx.provText(prov);
-  if (text === undefined) {
-    const what = irregularFile(prov);
-    return what ? { kind: 'irregular', chart, file: prov, what, archive } : { kind: 'unsigned', chart, archive };
-  }
-  const check = await ctx.checkProv(prov, text, token);
-  return check ? { kind: 'checked', chart, archive, prov, check } : undefined;
+  return { kind: 'found', chart, archive };
 }

@@ -5,7 +5,7 @@ import type { CodeLens } from 'vscode-languageserver/node';
 import { codiconText } from '../provenance/untrustedText';
 import { COMMANDS, type ChartCommandArgs } from './protocol';
 import { outcomeWords, type ChartEvaluation } from './status';
-import { shortFingerprint } from './text';
+import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
 
 const FIRST_LINE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

@@ -8,7 +8,7 @@ import type { KeysFileLint } from '../provenance/keysFile';
 import type { Signer } from '../provenance/signatureCheck';
 import type { ProvCheck } from './provCheck';
 import { markdownText } from '../provenance/untrustedText';
-import { algorithmText, groupedFingerprint, humanDate } from './text';
+import { algorithmText, groupedFingerprint, humanDate } from './keyText';
 
 export function contains(range: Range, pos: Position): boolean {
   const after = pos.line > range.start.line || (pos.line === range.start.line && pos.character >= range.start.character);

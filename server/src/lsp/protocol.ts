@@ -9,7 +9,8 @@
 //   Markdown or HTML.
 // - Dates are ISO 8601 strings (UTC).
 // - Requests that fail for an expected reason answer `{ ok: false, error }` with a stable code from
-//   docs/codes.md; a JSON-RPC error means a bug or a cancelled request.
+//   docs/codes.md; a JSON-RPC error means a bug or a cancelled request (`RequestCancelled`, -32800:
+//   cancelled by the client, or the server stopping; nothing to show).
 import { NotificationType, RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
 // ---------------------------------------------------------------------------------------------------
@@ -197,6 +198,29 @@ export namespace ChartStatusRequest {
   export const type = new RequestType<ChartStatusParams, StatusParams | null, void>(method);
 }
 
+/** A chart the server found in the workspace. */
+export interface ChartSummary {
+  /** The Chart.yaml's uri. */
+  chartYaml: string;
+  /** The chart folder's uri. */
+  folder: string;
+}
+
+export namespace ChartsRequest {
+  export const method = 'helmProvenance/charts';
+  /**
+   * Every chart (Chart.yaml) the server found in the workspace folders, sorted by path; answered once
+   * the first scan of the workspace is done. The server's scan skips hidden folders and node_modules.
+   */
+  export const type = new RequestType<Record<string, never>, ChartSummary[], void>(method);
+}
+
+export namespace ChartsChangedNotification {
+  export const method = 'helmProvenance/chartsChanged';
+  /** A chart was found or is gone: ask ChartsRequest again. */
+  export const type = new NotificationType<Record<string, never>>(method);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Requests from the client: verify, package, sign, list signing keys, verify a detached signature.
 // Besides the engine's codes (docs/codes.md), a request may fail with `workspace-untrusted` (package,
@@ -211,7 +235,10 @@ export interface ChartTargetParams extends WorkDoneProgressParams { uri: string 
 
 export namespace VerifyRequest {
   export const method = 'helmProvenance/verify';
-  /** Verifies now (bypassing nothing but the wait for indexing) and answers the chart's status. */
+  /**
+   * Verifies now (bypassing nothing but the wait for indexing) and answers the chart's status. A check
+   * that a file change superseded meanwhile is run again; only cancelling the request cancels it.
+   */
   export const type = new RequestType<ChartTargetParams, RequestResult<{ status: StatusParams }>, void>(method);
 }
 

@@ -7,6 +7,7 @@ import { parseProvenance, type ProvDocument } from '../provenance/provDocument';
 import type { ArchiveFacts } from '../provenance/archiveFacts';
 import { verifyProvenance, type Outcome } from '../provenance/verify';
 import { BoundedMap, sha256Text, type ArchiveFactsCache } from './caches';
+import { archiveOf } from './fileRoles';
 import type { KeySet } from './keyStore';
 
 export interface ProvCheck {
@@ -30,11 +31,6 @@ export interface CheckContext {
   /** Which workspace KEYS files list any of these key ids or fingerprints. */
   keysListing(ids: string[]): string[];
   now: Date;
-}
-
-/** The archive a `.prov` belongs to: its own path minus `.prov`. */
-export function archiveOf(provPath: string): string {
-  return provPath.endsWith('.prov') ? provPath.slice(0, -'.prov'.length) : `${provPath}.tgz`;
 }
 
 async function signatureIssuers(doc: ProvDocument): Promise<string[]> {

@@ -19,12 +19,14 @@ export class Scheduler {
     this.current.get(key)?.cancel();
     const source = new CancellationTokenSource();
     this.current.set(key, source);
+    // A token cancelled already tells its listeners only on a later turn of the event loop: too late for a task that needs none.
+    if (outer?.isCancellationRequested) source.cancel();
     const link = outer?.onCancellationRequested(() => source.cancel());
     await this.slot(priority);
     try {
       if (source.token.isCancellationRequested) return undefined;
       const result = await task(source.token);
-      return source.token.isCancellationRequested ? undefined : result;
+      return source.token.isCancellationRequested || outer?.isCancellationRequested ? undefined : result;
     } finally {
       this.release();
       link?.dispose();
@@ -54,4 +56,20 @@ export class Scheduler {
     this.running--;
     this.waiting.shift()?.start();
   }
+}
+
+/** How often a check superseded by a newer one is run again for a caller that needs its answer. */
+const SUPERSEDED_RETRIES = 3;
+
+/**
+ * Runs `attempt` (a scheduler task) again while a newer task for the same key superseded it (a file
+ * change arriving meanwhile), a few times at most: a caller waiting for an answer is cancelled only
+ * by its own `token`. Undefined when cancelled.
+ */
+export async function retrySuperseded<T>(attempt: () => Promise<T | undefined>, token: CancellationToken): Promise<T | undefined> {
+  for (let tries = 0; tries < SUPERSEDED_RETRIES && !token.isCancellationRequested; tries++) {
+    const result = await attempt();
+    if (result !== undefined) return result;
+  }
+  return undefined;
 }

@@ -8,10 +8,11 @@ import {
   type FileSystemWatcher, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { listSigningKeysRequest, packageRequest, signRequest, verifyFileRequest, type ActionContext } from './actions';
+import { listSigningKeysRequest, packageRequest, requestCancelled, signRequest, verifyFileRequest, type ActionContext } from './actions';
+import { WATCHED_GLOBS } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
-  ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
+  ChartsChangedNotification, ChartsRequest, ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
   VerifyFileRequest, VerifyRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
@@ -25,6 +26,7 @@ let capabilities: ClientCapabilities = {};
 let init: InitializationOptions = {};
 let watcherRegistration: Disposable | undefined;
 let lensRefresh: NodeJS.Timeout | undefined;
+let chartsRefresh: NodeJS.Timeout | undefined;
 
 const service = new ProvenanceService({
   publishDiagnostics: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) }),
@@ -34,6 +36,11 @@ const service = new ProvenanceService({
     // Many charts finish together: one refresh for the lot.
     clearTimeout(lensRefresh);
     lensRefresh = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 30);
+  },
+  chartsChanged: () => {
+    // Indexing finds many charts at once: one notification for the lot.
+    clearTimeout(chartsRefresh);
+    chartsRefresh = setTimeout(() => void connection.sendNotification(ChartsChangedNotification.type, {}), 30);
   },
   log: (message) => connection.console.log(escapeLines(message)),
   warn: (message) => showMessage(MessageType.Warning, message),
@@ -55,6 +62,7 @@ connection.onInitialize((params): InitializeResult => {
   init = (params.initializationOptions ?? {}) as InitializationOptions;
   service.configure({
     docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri), trusted: init.workspaceTrusted !== false,
+    indexWorkspace: init.indexWorkspace !== false,
   });
   return {
     capabilities: {
@@ -91,7 +99,7 @@ async function registerWatchers(): Promise<void> {
   const keyrings: FileSystemWatcher[] = service.keyringFiles().map((file) => ({
     globPattern: support.relativePatternSupport ? { baseUri: pathToUri(path.dirname(file)), pattern: path.basename(file) } : file,
   }));
-  const watchers: FileSystemWatcher[] = [...['**/*.tgz', '**/*.prov', '**/Chart.yaml', '**/KEYS', '**/*.KEYS'].map((globPattern) => ({ globPattern })), ...keyrings];
+  const watchers: FileSystemWatcher[] = [...WATCHED_GLOBS.map((globPattern) => ({ globPattern })), ...keyrings];
   const previous = watcherRegistration;
   watcherRegistration = await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers });
   previous?.dispose();
@@ -160,9 +168,11 @@ function actionContext(progress: (message: string) => void): ActionContext {
 }
 
 connection.onRequest(ChartStatusRequest.type, (params) => service.chartStatus(params.uri));
+connection.onRequest(ChartsRequest.type, () => service.charts());
 
 connection.onRequest(VerifyRequest.type, async (params, token) => {
   const status = await service.verifyNow(params.uri, token);
+  if (!status) throw requestCancelled('Verification');
   return 'error' in status ? { ok: false, error: { code: 'io-error', message: escapeUntrusted(status.error, 2000) } } : { ok: true, status };
 });
 
@@ -222,7 +232,7 @@ connection.onExecuteCommand(async (params) => {
   }
   if (params.command === COMMANDS.verifyChart) {
     const status = await service.verifyNow(args.chartYaml);
-    showMessage(MessageType.Info, 'error' in status ? status.error : `${status.summary}: ${status.message}`);
+    if (status) showMessage(MessageType.Info, 'error' in status ? status.error : `${status.summary}: ${status.message}`);
     return;
   }
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {

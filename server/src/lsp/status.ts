@@ -5,7 +5,8 @@ import type { KeysFileLint } from '../provenance/keysFile';
 import type { Signer } from '../provenance/signatureCheck';
 import type { ProvCheck } from './provCheck';
 import type { SignerSummary, StatusParams, StatusSeverity } from './protocol';
-import { isoDate } from './text';
+import { archiveName, fileRole } from './fileRoles';
+import { isoDate } from './keyText';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
 
@@ -146,19 +147,19 @@ function chartFields(evaluation: ChartEvaluation): StatusParams {
     chartFolder: pathToUri(chart.folder),
     ...(chartNameVersion(chart) ? { chart: chartNameVersion(chart)! } : {}),
   };
-  const archiveName = `${escapeUntrusted(chart.name ?? '')}-${escapeUntrusted(chart.version ?? '')}.tgz`;
+  const archiveFile = archiveName(escapeUntrusted(chart.name ?? ''), escapeUntrusted(chart.version ?? ''));
   switch (evaluation.kind) {
     case 'invalid':
       return { ...base, state: 'not-packaged', severity: 'warning', code: 'chart-invalid', summary: 'Chart.yaml invalid', message: chart.error ?? 'Chart.yaml has no name or version.' };
     case 'not-packaged':
-      return { ...base, state: 'not-packaged', severity: 'information', summary: 'Not packaged', message: `No ${archiveName} in ${evaluation.looked.join(', ')}. Package and sign the chart.` };
+      return { ...base, state: 'not-packaged', severity: 'information', summary: 'Not packaged', message: `No ${archiveFile} in ${evaluation.looked.join(', ')}. Package and sign the chart.` };
     case 'stale':
       return {
         ...base, state: 'stale', severity: 'warning', archive: pathToUri(evaluation.archive), summary: 'Stale',
         message: `The archive ${evaluation.archive} holds ${escapeUntrusted(evaluation.holds.name)} ${escapeUntrusted(evaluation.holds.version)}, Chart.yaml says ${escapeUntrusted(chart.version ?? '')}. Package and sign again.`,
       };
     case 'irregular': {
-      const isProv = evaluation.file.endsWith('.prov');
+      const isProv = fileRole(evaluation.file) === 'prov';
       return {
         ...base, state: 'rejected', severity: 'error', code: isProv ? 'malformed' : 'archive-invalid', summary: 'Not a regular file',
         ...(evaluation.archive ? { archive: pathToUri(evaluation.archive) } : {}),

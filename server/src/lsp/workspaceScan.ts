@@ -4,6 +4,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-languageserver/node';
+import { fileRole } from './fileRoles';
 
 export const SCAN_LIMITS = { entries: 50_000, depth: 16, yieldEvery: 500 } as const;
 
@@ -15,17 +16,6 @@ export interface ScanResult {
   keysFiles: string[];
   /** True when the entry limit stopped the scan early. */
   truncated: boolean;
-}
-
-export type FileRole = 'chart' | 'prov' | 'keys' | 'archive';
-
-export function fileRole(file: string): FileRole | undefined {
-  const base = path.basename(file);
-  if (base === 'Chart.yaml') return 'chart';
-  if (base === 'KEYS' || base.endsWith('.KEYS')) return 'keys';
-  if (base.endsWith('.prov')) return 'prov';
-  if (base.endsWith('.tgz')) return 'archive';
-  return undefined;
 }
 
 export async function scanWorkspace(folders: string[], token: CancellationToken, onProgress?: (visited: number) => void): Promise<ScanResult | undefined> {

@@ -130,6 +130,14 @@ describe('Helm Provenance in a real VS Code', function () {
     assert.equal(status.digest?.actual?.replace(/^sha256:/, ''), sha256(charts.tamperedProv.replace(/\.prov$/, '')));
   });
 
+  it('Verify Chart with no chart named offers the charts the language server found, by path', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // fresh/devlists, packaging/devapp, signed/devapp, tampered/devapp: two Down keys pick the signed chart.
+    const status = await answeringQuickPicks<StatusParams>('helmProvenance.verifyChart', [], 2);
+    assert.equal(status && vscode.Uri.parse(status.uri).fsPath, charts.signedChartYaml);
+    assert.equal(status?.state, 'verified');
+  });
+
   it('Package Chart writes the archive next to the chart folder, and the chart is then Unsigned', async () => {
     assert.equal(fs.existsSync(charts.packagingArchive), false);
     const result = await vscode.commands.executeCommand<PackageResult | undefined>('helmProvenance.packageChart', vscode.Uri.file(path.dirname(charts.packagingChartYaml)));

@@ -1,0 +1,70 @@
+// What the server sends the client, in one place: diagnostics, status notifications (each sent only
+// when it changed), CodeLens and chart-list refreshes, log lines and warnings. The connection is
+// reached only through the ServiceHost that server.ts implements.
+import type { Diagnostic, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import type { StatusParams } from './protocol';
+import { pathToUri } from './uris';
+
+export interface ServiceHost {
+  publishDiagnostics(uri: string, diagnostics: Diagnostic[], version?: number): void;
+  sendStatus(status: StatusParams): void;
+  refreshCodeLenses(): void;
+  /** The charts found in the workspace changed (one added or gone): the client may ask for them again. */
+  chartsChanged(): void;
+  log(message: string): void;
+  /** Shown to the user once per distinct text (keyring problems). */
+  warn(message: string): void;
+  createProgress(): Promise<WorkDoneProgressServerReporter>;
+}
+
+export class Outbox {
+  /** The last status sent per scope and uri, as JSON: an unchanged status is not sent again. */
+  private readonly lastStatus = new Map<string, string>();
+  private readonly warned = new Set<string>();
+
+  constructor(readonly host: ServiceHost) {}
+
+  publishDiagnostics(uri: string, diagnostics: Diagnostic[], version?: number): void {
+    this.host.publishDiagnostics(uri, diagnostics, version);
+  }
+
+  sendStatus(status: StatusParams): void {
+    const key = `${status.scope}:${status.uri}`;
+    const text = JSON.stringify(status);
+    if (this.lastStatus.get(key) === text) return;
+    if (status.state === 'removed') this.lastStatus.delete(key); else this.lastStatus.set(key, text);
+    this.host.sendStatus(status);
+  }
+
+  /** Forget the status of a closed document or a chart that is gone. */
+  sendRemoved(scope: StatusParams['scope'], uri: string): void {
+    this.sendStatus({ scope, uri, state: 'removed', severity: 'information', summary: '', message: '' });
+  }
+
+  sendChartRemoved(chartYaml: string): void {
+    this.sendRemoved('chart', pathToUri(chartYaml));
+  }
+
+  refreshCodeLenses(): void {
+    this.host.refreshCodeLenses();
+  }
+
+  chartsChanged(): void {
+    this.host.chartsChanged();
+  }
+
+  log(message: string): void {
+    this.host.log(message);
+  }
+
+  /** Shown to the user once per distinct text. */
+  warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.host.warn(message);
+  }
+
+  createProgress(): Promise<WorkDoneProgressServerReporter> {
+    return this.host.createProgress();
+  }
+}
