@@ -5,6 +5,7 @@
 // never read.
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { rangeOf, type Problem, type Range } from './codes';
+import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 /** Deeper YAML is refused before parsing: the YAML library recurses and overflows the stack near 1000 levels. */
@@ -246,17 +247,20 @@ function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, w
   }
   let yaml: Document.Parsed;
   try {
-    // Duplicate keys are errors; aliases are never expanded (nothing here calls toJS).
-    yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, prettyErrors: false, strict: true });
+    // Aliases are never expanded (nothing here calls toJS); duplicate keys are found below, in one pass.
+    yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (e) {
     // The YAML library recurses; the bound above keeps it far from the stack's end, this keeps the promise never to throw.
     doc.problems.push(problem('malformed', `${what} cannot be read: ${(e as Error).message}`, lineRange));
     return undefined;
   }
-  const errors = yaml.errors;
+  const errors = yaml.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0] }));
+  for (const key of duplicateKeys(yaml.contents)) {
+    errors.push({ offset: key.range?.[0] ?? 0, message: `${DUPLICATE_KEY_MESSAGE} ("${printable(String(key.source ?? key.value), 60)}" appears more than once)` });
+  }
   for (const e of errors) {
-    const at = map.at(Math.min(e.pos[0], Math.max(text.length - 2, 0)));
-    doc.problems.push(problem('malformed', `${what}: ${e.message.split('\n')[0]}`, { start: at, end: { line: at.line, character: at.character + 1 } }));
+    const at = map.at(Math.min(e.offset, Math.max(text.length - 2, 0)));
+    doc.problems.push(problem('malformed', `${what}: ${e.message}`, { start: at, end: { line: at.line, character: at.character + 1 } }));
   }
   return errors.length ? undefined : { yaml, map, text };
 }
