@@ -1,7 +1,7 @@
 // Document symbols (the outline): a `.prov` shows its chart metadata, its files and its signature; a
 // KEYS file shows one symbol per key (user id, fingerprint from the key itself).
 import { SymbolKind, type DocumentSymbol, type Range } from 'vscode-languageserver/node';
-import type { KeysFileLint } from '../provenance/keysFile';
+import { listingOf, type KeysFileLint } from '../provenance/keysFile';
 import { printable, type ProvDocument } from '../provenance/provDocument';
 
 function symbol(name: string, kind: SymbolKind, range: Range, detail?: string, children?: DocumentSymbol[], selectionRange: Range = range): DocumentSymbol {
@@ -40,7 +40,7 @@ export function keysSymbols(lint: KeysFileLint): DocumentSymbol[] {
   return lint.keys.flatMap((key) => {
     const block = key.source.range;
     if (!block) return [];
-    const listing = lint.layout.listings.find((l) => l.matches === key.info.fingerprint);
+    const listing = listingOf(lint.layout, key.info.fingerprint);
     const range = listing ? union(listing.range, block) : block;
     const selection = listing?.primary.range ?? { start: block.start, end: { line: block.start.line, character: block.end.line === block.start.line ? block.end.character : 0 } };
     const name = key.info.primaryUserId ?? key.info.userIds[0] ?? key.info.fingerprint;
