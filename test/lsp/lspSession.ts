@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import {
   CodeLensRequest, CodeLensRefreshRequest, ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DocumentLinkRequest,
-  DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest,
+  DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest, LogMessageNotification,
   PublishDiagnosticsNotification, RegistrationRequest, ShowMessageNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
   UnregistrationRequest, WorkDoneProgress, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
   type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
@@ -55,6 +55,8 @@ export class LspSession {
   readonly progress = new Map<string, string[]>();
   /** window/showMessage notifications, as `<type> <message>`. */
   readonly messages: string[] = [];
+  /** window/logMessage notifications (the server's log), as `<type> <message>`. */
+  readonly logs: string[] = [];
   codeLensRefreshes = 0;
   initializeResult?: InitializeResult;
   settings: Record<string, unknown>;
@@ -74,6 +76,7 @@ export class LspSession {
     });
     connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
     connection.onNotification(ShowMessageNotification.type, (m) => { this.messages.push(`${m.type} ${m.message}`); this.events.emit('event'); });
+    connection.onNotification(LogMessageNotification.type, (m) => { this.logs.push(`${m.type} ${m.message}`); this.events.emit('event'); });
     connection.onRequest(ConfigurationRequest.type, (p) => p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null)));
     connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });
     connection.onRequest(UnregistrationRequest.type, () => undefined);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CancellationToken, CancellationTokenSource, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol, type Hover, type Position, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { lintKeysFile, type KeysFileLint } from '../provenance/keysFile';
-import { MAX_PROV_BYTES, parseProvenance } from '../provenance/provDocument';
+import { MAX_PROV_BYTES, parseProvenance, printable } from '../provenance/provDocument';
 import { readFileHead } from '../provenance/boundedRead';
 import { ArchiveFactsCache, BoundedMap, sha256Text } from './caches';
 import { archiveFolders, evaluateChart, readChartRef, type EvaluationContext } from './chartLocator';
@@ -21,7 +21,7 @@ import { Scheduler, type Priority } from './scheduler';
 import { normalizeSettings, outputFolders } from './settings';
 import { chartStatus, keysStatus, outcomeWords, provStatus, type ChartEvaluation, type ChartRef } from './status';
 import { keysSymbols, provSymbols } from './symbols';
-import { pathToUri, uriToPath } from './uris';
+import { isUnmappableFileUri, pathToUri, uriBaseName, uriToPath } from './uris';
 import { fileRole, scanWorkspace } from './workspaceScan';
 
 export interface ServiceHost {
@@ -38,7 +38,8 @@ export type DocumentKind = 'prov' | 'keys' | 'chart';
 
 export function documentKind(uri: string, languageId: string): DocumentKind | undefined {
   const base = path.posix.basename(uri.replace(/[?#].*$/, ''));
-  if (decodeURIComponent(base) === 'Chart.yaml') return 'chart';
+  // decodeURIComponent threw on a broken escape (`a%ZZ.prov`), and the document was silently dropped.
+  if (uriBaseName(uri) === 'Chart.yaml') return 'chart';
   if (languageId === 'helm-provenance' || base.endsWith('.prov')) return 'prov';
   if (languageId === 'pgp-keys' || base === 'KEYS' || base.endsWith('.KEYS')) return 'keys';
   return undefined;
@@ -74,6 +75,7 @@ async function forEachLimited<T>(items: T[], limit: number, token: CancellationT
 const INDEX_CONCURRENCY = 8;
 const CHANGE_DEBOUNCE_MS = 120;
 const MAX_KEYS_TEXT = 16 * 1024 * 1024;
+const UNMAPPABLE_URI_WARNING = 'the editor sent a file URI that names no local file (a broken percent-escape such as %ZZ?): such documents are checked as unsaved text, without their archive; see the log for the URIs.';
 
 interface ChartEntry { ref: ChartRef; evaluation?: ChartEvaluation; onDisk: boolean }
 
@@ -191,11 +193,24 @@ export class ProvenanceService {
   opened(doc: TextDocument): void {
     const kind = documentKind(doc.uri, doc.languageId);
     if (!kind) return;
+    if (isUnmappableFileUri(doc.uri)) this.reportUnmappableUri(doc.uri);
     this.docs.set(doc.uri, doc);
     this.checkedVersions.set(doc.uri, doc.version);
     const file = uriToPath(doc.uri);
     if (file) this.openPaths.set(file, doc.uri);
     this.documentChanged(doc, kind, 0);
+  }
+
+  /**
+   * Logged every time; shown once per session as a window/showMessage warning, not only logged: the
+   * document would otherwise just lack its chart status, with no reason anywhere the user looks. Once,
+   * because a client that mangles one uri mangles them all, and a pop-up per file would be noise.
+   */
+  private reportUnmappableUri(uri: string): void {
+    this.host.log(`${printable(uri, 500)} names no local file (a broken percent-escape?); it is checked as unsaved text, without its archive.`);
+    if (this.warned.has(UNMAPPABLE_URI_WARNING)) return;
+    this.warned.add(UNMAPPABLE_URI_WARNING);
+    this.host.warn(UNMAPPABLE_URI_WARNING);
   }
 
   changed(doc: TextDocument): void {
