@@ -18,6 +18,7 @@ import * as YAML from 'yaml';
 import { fail, ok, type Range, type Result } from './codes';
 import { formatGoFloat, marshalGoYaml, resolvePlainScalar, type GoScalar, type YamlValue } from './goYaml';
 import { countWork } from './work';
+import { tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -461,6 +462,8 @@ function parseDocument(text: string, file: string): { builder: GoNodeBuilder; ro
   const lines = new LineIndex(text);
   checkCharacters(text, lines, file);
   checkFlowDepth(text, file);
+  const nodes = yamlNodeEstimate(text);
+  if (nodes > MAX_YAML_NODES) throw new ChartYamlError(`${file}: ${tooManyNodes(nodes, MAX_YAML_NODES)}`);
   // Duplicate keys are found below in one pass: the library's own check is quadratic.
   const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, version: '1.1', prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];

@@ -5,6 +5,8 @@
 // never read.
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { rangeOf, type Problem, type Range } from './codes';
+import { MAX_YAML_NODES } from './chartYaml';
+import { tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
@@ -251,6 +253,11 @@ function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, w
   const lineRange = rangeOf(doc.signedLines[firstLine]?.fileLine ?? 0, 0, 0);
   if (nestingBound(text) > MAX_YAML_NESTING) {
     doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_NESTING} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
+    return undefined;
+  }
+  const nodes = yamlNodeEstimate(text);
+  if (nodes > MAX_YAML_NODES) {
+    doc.problems.push(problem('malformed', `${what}: ${tooManyNodes(nodes, MAX_YAML_NODES)} (a Chart.yaml's limit).`, lineRange));
     return undefined;
   }
   let yaml: Document.Parsed;
