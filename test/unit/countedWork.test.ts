@@ -9,11 +9,13 @@ import * as path from 'node:path';
 import { MAX_PATH_BYTES, MAX_PATH_DEPTH, readChartArchiveBytes } from '../../server/src/provenance/archive';
 import { parseChartYaml } from '../../server/src/provenance/chartYaml';
 import { goYamlKeyLess, sortedGoYamlKeys } from '../../server/src/provenance/goYamlKeyOrder';
+import { HelmIgnore } from '../../server/src/provenance/helmignore';
 import { lintKeysFile } from '../../server/src/provenance/keysFile';
+import { MAX_IGNORE_STEPS, packageChart } from '../../server/src/provenance/package';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { resetWork, workDone, type WorkKind } from '../../server/src/provenance/work';
 import { chartEntries, gzip, paxEntry, tar, tarEntry, type TarEntry } from '../hostile/support/tar';
-import { signedKeys } from '../support/tools';
+import { scratch, signedKeys } from '../support/tools';
 
 /** Runs `fn` from a zeroed work meter; answers its result and the work it counted of `kind`. */
 async function counted<T>(kind: WorkKind, fn: () => T | Promise<T>): Promise<{ value: T; work: number }> {
@@ -167,5 +169,31 @@ describe('KEYS files', () => {
     assert.equal(mismatches.length, 11_250);
     assert.match(mismatches[0].message, new RegExp(`names key ${other}, but the block below holds ${fingerprint}\\.`));
     linear(work, 45_000, 5, 'listings');
+  });
+});
+
+describe('.helmignore', () => {
+  const helmDefault = ['.DS_Store', '.git/', '.gitignore', '.bzr/', '.bzrignore', '.hg/', '.hgignore', '.svn/', '*.swp', '*.bak', '*.tmp', '*.orig', '*~', '.project', '.idea/', '*.tmproj', '.vscode/'].join('\n');
+
+  test("every path meets every rule: Helm's default rules cost a bounded number of steps per path", async () => {
+    const rules = HelmIgnore.parse(helmDefault);
+    assert.ok(rules.ok);
+    const { work } = await counted('ignore-steps', () => {
+      for (let i = 0; i < 20_000; i++) rules.value.ignores(`templates/dir/file-${i}.yaml`, false);
+    });
+    linear(work, 20_000, 600, 'paths');
+    assert.equal(rules.value.matchingSteps, work);
+  });
+
+  test('10 000 rules against 2 000 files is refused at the matching budget, not worked through', async () => {
+    const chart = path.join(scratch('helmignore-budget-'), 'demo');
+    fs.mkdirSync(path.join(chart, 'files'), { recursive: true });
+    fs.writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: demo\nversion: 0.1.0\n');
+    fs.writeFileSync(path.join(chart, '.helmignore'), Array.from({ length: 10_000 }, (_, i) => `x${i}*y*z`).join('\n'));
+    for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(chart, 'files', `f${i}.txt`), 'x');
+    const { value: packaged, work } = await counted('ignore-steps', () => packageChart(chart, { outDir: path.join(chart, '..', 'out') }));
+    assert.equal(!packaged.ok && packaged.error.code, 'archive-too-large');
+    assert.match(!packaged.ok ? packaged.error.message : '', /\.helmignore: matching its rules against the chart's files needs more than 50000000 steps/);
+    assert.ok(work > MAX_IGNORE_STEPS && work < MAX_IGNORE_STEPS + 200_000, `${work} steps: stopped within one path of the budget`);
   });
 });

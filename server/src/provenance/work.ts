@@ -17,7 +17,9 @@ export type WorkKind =
   /** YAML nodes and mapping keys visited (parsing, conversion, duplicate checks). */
   | 'yaml-steps'
   /** Key packets, armored blocks and KEYS listing lines read or matched. */
-  | 'key-steps';
+  | 'key-steps'
+  /** .helmignore rules tried against paths, and pattern bytes compared while matching. */
+  | 'ignore-steps';
 
 const counters = new Map<WorkKind, number>();
 
