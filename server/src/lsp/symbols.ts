@@ -1,7 +1,8 @@
 // Document symbols (the outline): a `.prov` shows its chart metadata, its files and its signature; a
 // KEYS file shows one symbol per key (user id, fingerprint from the key itself).
 import { SymbolKind, type DocumentSymbol, type Range } from 'vscode-languageserver/node';
-import { listingOf, type KeysFileLint } from '../provenance/keysFile';
+import type { KeysFileLint } from '../provenance/keysFile';
+import { listingOf } from '../provenance/keysListingIndex';
 import { printable, type ProvDocument } from '../provenance/provDocument';
 
 function symbol(name: string, kind: SymbolKind, range: Range, detail?: string, children?: DocumentSymbol[], selectionRange: Range = range): DocumentSymbol {
