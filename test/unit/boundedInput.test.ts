@@ -19,10 +19,10 @@ function fifo(): string {
   return file;
 }
 
-/** A writer process for `file`: writes `data` (after `delayMs`), then keeps the pipe open `holdMs` more. */
-function writer(file: string, data: string, delayMs = 0, holdMs = 0): ChildProcess {
-  const script = `setTimeout(() => { const fd = require('fs').openSync(process.argv[1], 'w'); require('fs').writeSync(fd, process.argv[2]); setTimeout(() => require('fs').closeSync(fd), Number(process.argv[4])); }, Number(process.argv[3]));`;
-  return spawn(process.execPath, ['-e', script, file, data, String(delayMs), String(holdMs)], { stdio: 'ignore' });
+/** A writer process for `file`: opens it after `delayMs`, writes `data` and closes it. */
+function writer(file: string, data: string, delayMs: number): ChildProcess {
+  const script = `setTimeout(() => { const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'w'); fs.writeSync(fd, process.argv[2]); fs.closeSync(fd); }, Number(process.argv[3]));`;
+  return spawn(process.execPath, ['-e', script, file, data, String(delayMs)], { stdio: 'ignore' });
 }
 
 const children: ChildProcess[] = [];
@@ -47,10 +47,13 @@ describe('readBoundedInput', () => {
     }
   });
 
-  test('a named pipe whose writer comes a little later is read to its end', async () => {
+  // Generous waits where a writer process must start first: a loaded machine starts Node slowly.
+  const PATIENT = { writerMs: 60_000, totalMs: 120_000 };
+
+  test('a named pipe whose writer comes later is read to its end', async () => {
     const file = fifo();
     children.push(writer(file, 'from a pipe\n', 100));
-    const read = await readBoundedInput(file, LIMIT, { writerMs: 10_000, totalMs: 20_000 });
+    const read = await readBoundedInput(file, LIMIT, PATIENT);
     assert.equal(read.ok && read.bytes.toString(), 'from a pipe\n');
   });
 
@@ -62,20 +65,33 @@ describe('readBoundedInput', () => {
 
   test('a pipe whose writer never closes it is given up on', async () => {
     const file = fifo();
-    const child = writer(file, 'no end', 0, 60_000);
-    children.push(child);
-    const read = await readBoundedInput(file, LIMIT, WAIT);
-    assert.equal(!read.ok && read.reason, 'timed-out');
-    assert.match(!read.ok ? read.message : '', /did not reach its end within 1\.5 s/);
-    child.kill();
-    await once(child, 'exit');
+    // This process holds the pipe open for writing (read-write never blocks on Linux) and never closes it.
+    const held = fs.openSync(file, 'r+');
+    try {
+      fs.writeSync(held, 'no end');
+      const read = await readBoundedInput(file, LIMIT, WAIT);
+      assert.equal(!read.ok && read.reason, 'timed-out');
+      assert.match(!read.ok ? read.message : '', /did not reach its end within 1\.5 s/);
+    } finally {
+      fs.closeSync(held);
+    }
+  });
+
+  test('a pipe written and closed while it is read gives exactly what was written', async () => {
+    const file = fifo();
+    const held = fs.openSync(file, 'r+');
+    fs.writeSync(held, 'written before the read\n');
+    const reading = readBoundedInput(file, LIMIT, WAIT);
+    fs.closeSync(held);
+    const read = await reading;
+    assert.equal(read.ok && read.bytes.toString(), 'written before the read\n');
   });
 
   test('a pipe carrying more than the limit is refused after limit + 1 bytes', async () => {
     const file = fifo();
     const child = spawn(process.execPath, ['-e', `const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'w'); try { for (;;) fs.writeSync(fd, Buffer.alloc(65536)); } catch {}`, file], { stdio: 'ignore' });
     children.push(child);
-    const read = await readBoundedInput(file, LIMIT, { writerMs: 10_000, totalMs: 20_000 });
+    const read = await readBoundedInput(file, LIMIT, PATIENT);
     assert.equal(!read.ok && read.reason, 'too-large');
     await once(child, 'exit');
   });
