@@ -8,6 +8,7 @@ import { MAX_YAML_NODES } from '../../server/src/provenance/chartYaml';
 import { KeyBudget } from '../../server/src/provenance/keyLoader';
 import { MAX_KEYRING_BYTES } from '../../server/src/provenance/keyring';
 import { KeysFileLimits } from '../../server/src/provenance/keysFile';
+import { MAX_IGNORE_STEPS } from '../../server/src/provenance/package';
 import { MAX_PROV_BYTES } from '../../server/src/provenance/provDocument';
 import type { WorkKind } from '../../server/src/provenance/work';
 
@@ -39,6 +40,8 @@ export const DEFAULT_BUDGETS: WorkBudgets = {
   'yaml-steps': MAX_PROV_BYTES + MAX_CHART_YAML_BYTES + MAX_YAML_NODES,
   // One key file within its per-file limits: its keys and kept signatures, armored blocks and listing lines.
   'key-steps': KeyBudget.KEYS_PER_FILE + KeyBudget.SIGNATURES_PER_FILE + KeysFileLimits.blocks + KeysFileLimits.listingLines,
+  // Packaging: .helmignore rules matched against the chart's files, stopped at the packager's budget.
+  'ignore-steps': MAX_IGNORE_STEPS,
 };
 
 /** Peak resident memory of the case's whole process, Node included (about 60 MB of it). */

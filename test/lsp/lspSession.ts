@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import {
   CodeLensRequest, CodeLensRefreshRequest, ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DocumentLinkRequest,
-  DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest,
+  DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest, LogMessageNotification,
   PublishDiagnosticsNotification, RegistrationRequest, ShowMessageNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
   UnregistrationRequest, WorkDoneProgress, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
   type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
@@ -65,6 +65,8 @@ export class LspSession {
   readonly messages: string[] = [];
   /** Every byte exchanged with the server, both ways, as an editor's protocol trace could record it. */
   readonly wire: Buffer[] = [];
+  /** window/logMessage notifications (the server's log), as `<type> <message>`. */
+  readonly logs: string[] = [];
   codeLensRefreshes = 0;
   /** workspace/configuration requests received. */
   configurationRequests = 0;
@@ -89,6 +91,7 @@ export class LspSession {
     connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
     connection.onNotification(ChartsChangedNotification.type, () => { this.chartListChanges++; this.events.emit('event'); });
     connection.onNotification(ShowMessageNotification.type, (m) => { this.messages.push(`${m.type} ${m.message}`); this.events.emit('event'); });
+    connection.onNotification(LogMessageNotification.type, (m) => { this.logs.push(`${m.type} ${m.message}`); this.events.emit('event'); });
     connection.onRequest(ConfigurationRequest.type, async (p) => {
       this.configurationRequests++;
       this.events.emit('event');

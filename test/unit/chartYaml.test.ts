@@ -8,7 +8,8 @@ import {
   archiveChartLock, archiveChartYaml, isHelmSemver, parseChartLock, parseChartYaml, provenanceMetadataYaml,
   sanitizeString, type ChartMetadata,
 } from '../../server/src/provenance/chartYaml';
-import { formatGoFloat, goYamlKeyLess, marshalGoYaml, resolvePlainScalar } from '../../server/src/provenance/goYaml';
+import { formatGoFloat, marshalGoYaml, resolvePlainScalar } from '../../server/src/provenance/goYaml';
+import { goYamlKeyLess } from '../../server/src/provenance/goYamlKeyOrder';
 import { fixtures, signedCases } from '../support/tools';
 
 function parsed(text: string | Uint8Array): ChartMetadata {

@@ -90,3 +90,34 @@ test('any bytes give a result, never an exception', () => {
     assert.ok(doc.problems.length > 0);
   }
 });
+
+test('a second signed block glued to the END line is refused like one on the next line', () => {
+  const onNextLine = parseProvenance(valid + valid);
+  const glued = parseProvenance(valid.trimEnd() + valid);
+  for (const doc of [onNextLine, glued]) {
+    assert.deepEqual(doc.problems.map((p) => p.code), ['malformed']);
+    assert.match(doc.problems[0].message, /A second signed block/);
+    assert.equal(doc.signature, undefined, 'no signature is taken from an ambiguous file');
+  }
+});
+
+test('text glued to the END line is unsigned content, like text below it, and never part of the signature', () => {
+  const end = '-----END PGP SIGNATURE-----';
+  const doc = parseProvenance(`${valid.trimEnd()}files: {}\n`);
+  assert.deepEqual(doc.problems.map((p) => [p.code, p.severity]), [['unsigned-content', 'warning']]);
+  const endLine = valid.trimEnd().split('\n').length - 1;
+  assert.deepEqual(doc.unsignedRanges, [{ start: { line: endLine, character: end.length }, end: { line: endLine, character: end.length + 'files: {}'.length } }]);
+  assert.ok(doc.signature!.armored.endsWith(`\n${end}\n`));
+  assert.equal(doc.signedText, parseProvenance(valid).signedText);
+});
+
+test('"- " alone is a dash-escaped empty line (RFC 9580 §7.1), as gpg reads it; "-" alone is not an escape', () => {
+  const escaped = parseProvenance(valid.replace('\n\n-----BEGIN PGP SIGNATURE-----', '\n- \n-----BEGIN PGP SIGNATURE-----'));
+  assert.deepEqual(escaped.problems, []);
+  assert.equal(escaped.signedText, parseProvenance(valid).signedText);
+  const trailing = parseProvenance(valid.replace('\nname: devapp\n', '\n- name: devapp \t\n'));
+  assert.deepEqual(trailing.problems, []);
+  assert.equal(trailing.signedText, parseProvenance(valid).signedText, 'trailing whitespace after the escape is not signed');
+  const bare = parseProvenance(valid.replace('\n\n-----BEGIN PGP SIGNATURE-----', '\n-\n-----BEGIN PGP SIGNATURE-----'));
+  assert.equal(bare.problems[0].code, 'malformed');
+});

@@ -2,6 +2,7 @@
 // Exit codes: 0 all verified/done, 1 any rejected/failed, 2 usage error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { BoundedRead } from '../provenance/boundedRead';
 import type { Problem } from '../provenance/codes';
 import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import type { ArchiveToSign } from '../provenance/signSource';
@@ -13,15 +14,17 @@ import { parseCommandArgs, UsageError } from './args';
 const USAGE = `Usage: helm-prov <command> [options]
 
 Commands:
-  verify <archive|dir>... [--keyring F]... [--trust FPR]... [--json]
-                          verify chart archives against their .prov files (dirs: every *.tgz)
+  verify <archive|prov|dir>... [--keyring F]... [--trust FPR]... [--json]
+                          verify chart archives against their .prov files (x.tgz.prov: x.tgz;
+                          dirs: every *.tgz)
   sign <chart-dir|archive> --key <fpr|uid> [--keyring secring]... [--passphrase-file F|-] [--gpg] [-d dir]
                           sign an archive; for a directory, its <name>-<version>.tgz in -d (default .)
                           when it is what packaging the directory writes now, else refused — or
                           packaged first when there is none
   package <chart-dir> [-d dir] [--sign --key <fpr|uid> ...]
                           package a chart directory as helm package does, reproducibly
-  lint <file.prov|KEYS>...  report problems with codes and line:column
+  lint <file.prov|KEYS>...  report problems with codes and line:column (for a .prov: its structure
+                          only; verify checks the signature and the digest)
   verify-file <file> --signature <file.asc> --keyring <ring|KEYS>
                           verify a release artifact against a detached signature
   keys <ring|KEYS>...       list keys with fingerprints and status
@@ -32,14 +35,37 @@ Keyrings default to $GNUPGHOME (or ~/.gnupg) pubring.kbx and pubring.gpg.`;
 
 const VERIFY_WINDOW = 8;
 
-export interface Io { out: (s: string) => void; err: (s: string) => void; stdin: () => string }
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Standard input to its end, for `--passphrase-file -`. */
+  stdin: () => string | Promise<string>;
+}
+
+/**
+ * A passphrase is a line of text: reading stops at 64 KiB, so `--passphrase-file /dev/zero` or a huge
+ * file cannot fill memory (it was read whole: 4 GB).
+ */
+export const MAX_PASSPHRASE_BYTES = 64 * 1024;
+/**
+ * A named pipe nobody writes to is given up on after 10 s, any pipe after 2 minutes: time enough for
+ * `--passphrase-file <(pass show key)` to ask for the password store's own passphrase.
+ */
+export const PASSPHRASE_WAIT = { writerMs: 10_000, totalMs: 120_000 };
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
-  stdin: () => fs.readFileSync(0, 'utf8'),
+  stdin: async () => {
+    const { readBoundedStdin } = await import('../provenance/boundedRead');
+    return passphraseText(await readBoundedStdin(MAX_PASSPHRASE_BYTES, PASSPHRASE_WAIT.totalMs));
+  },
 };
 
+function passphraseText(read: BoundedRead): string {
+  if (!read.ok) throw new UsageError(`--passphrase-file: ${escapeUntrusted(read.message, 2000)}`);
+  return read.bytes.toString('utf8');
+}
 
 const keyringOptions = {
   keyring: { type: 'string', multiple: true },
@@ -64,7 +90,12 @@ async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[
   return keyView(rings, new Date());
 }
 
-/** Archives named directly, and every *.tgz below named directories (sorted, no node_modules/.git). */
+/** The archive a `.prov` belongs to (`x.tgz.prov` → `x.tgz`); other names are archives already. */
+function archiveNamed(target: string): string {
+  return target.endsWith('.prov') ? target.slice(0, -'.prov'.length) : target;
+}
+
+/** Archives named directly (a `.prov` names its archive), and every *.tgz below named directories (sorted, no node_modules/.git). */
 function collectArchives(targets: string[]): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
@@ -77,9 +108,9 @@ function collectArchives(targets: string[]): string[] {
   for (const t of targets) {
     let stat: fs.Stats;
     try { stat = fs.statSync(t); } catch { throw new UsageError(`${escapeUntrusted(t, 2000)}: no such file or directory`); }
-    if (stat.isDirectory()) walk(t); else found.push(t);
+    if (stat.isDirectory()) walk(t); else found.push(archiveNamed(t));
   }
-  return found;
+  return [...new Set(found)];
 }
 
 async function verifyCommand(args: string[], io: Io): Promise<number> {
@@ -105,9 +136,16 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   return failed ? 1 : 0;
 }
 
-function readPassphrase(file: string | undefined, io: Io): string | undefined {
+async function readPassphrase(file: string | undefined, io: Io): Promise<string | undefined> {
   if (file === undefined) return process.env.HELM_PROV_PASSPHRASE;
-  const raw = file === '-' ? io.stdin() : fs.readFileSync(file, 'utf8');
+  let raw: string;
+  if (file === '-') {
+    raw = await io.stdin();
+  } else {
+    // A regular file or a pipe (`<(pass show key)` is /dev/fd/N), bounded in size and in waiting; devices refused.
+    const { readBoundedInput } = await import('../provenance/boundedRead');
+    raw = passphraseText(await readBoundedInput(file, MAX_PASSPHRASE_BYTES, PASSPHRASE_WAIT));
+  }
   return raw.replace(/\r?\n$/, '');
 }
 
@@ -126,7 +164,7 @@ type SignValues = { key?: string; keyring?: string[]; 'passphrase-file'?: string
 async function signArchiveWith(toSign: ArchiveToSign, values: SignValues, io: Io): Promise<number> {
   const { archivePath, sha256: expectedSha256 } = toSign;
   const keyQuery = values.key as string;
-  const passphrase = readPassphrase(values['passphrase-file'], io);
+  const passphrase = await readPassphrase(values['passphrase-file'], io);
   const signed = values.gpg
     ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery, passphrase, gpgHome: values['gpg-home'], expectedSha256 })
     : await (await import('../provenance/sign')).signArchive({ archivePath, keyQuery, secretKeyrings: values.keyring ?? [], passphrase, expectedSha256 });
@@ -204,8 +242,14 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
       problems = (await (await import('../provenance/keysFile')).lintKeysFile(text, new Date())).problems;
     }
     for (const p of problems) io.out(formatProblem(file, p));
-    errors += problems.filter((p) => p.severity === 'error').length;
+    const fileErrors = problems.filter((p) => p.severity === 'error').length;
+    errors += fileErrors;
     if (problems.length === 0) io.out(`${escapeUntrusted(file, 2000)}: no problems`);
+    // Like gpg's and Helm's own split: lint reads the structure, verify decides trust. Said every time,
+    // so a clean lint of a .prov is never read as a good signature.
+    if (file.endsWith('.prov') && fileErrors === 0) {
+      io.out(`${escapeUntrusted(file, 2000)}: structure only: lint does not check the signature or the archive's digest; run: helm-prov verify ${escapeUntrusted(archiveNamed(file), 2000)} --keyring <keyring>`);
+    }
   }
   return errors ? 1 : 0;
 }

@@ -105,13 +105,12 @@ export function keySummary(key: LoadedKey, now: Date): string[] {
 
 /** The key whose armored block or listing holds `pos`, with the range it spans there. */
 export function keyAt(lint: KeysFileLint, pos: Position): { key: LoadedKey; range: Range } | undefined {
-  for (const key of lint.keys) {
-    const block = key.source.range;
-    if (block && contains(block, pos)) return { key, range: block };
-    const listing = lint.layout.listings.find((l) => l.matches === key.info.fingerprint && contains(l.range, pos));
-    if (listing) return { key, range: listing.range };
-  }
-  return undefined;
+  // Blocks and listings never overlap: one pass over each, not over every pair (5 000 keys, 45 000 listings).
+  const inBlock = lint.keys.find((k) => k.source.range && contains(k.source.range, pos));
+  if (inBlock) return { key: inBlock, range: inBlock.source.range! };
+  const listing = lint.layout.listings.find((l) => l.matches !== undefined && contains(l.range, pos));
+  const listed = listing && lint.keys.find((k) => k.info.fingerprint === listing.matches);
+  return listed ? { key: listed, range: listing.range } : undefined;
 }
 
 export function keysHover(lint: KeysFileLint, pos: Position, now: Date): Hover | undefined {

@@ -4,6 +4,7 @@
 import { CancellationToken, type CodeLens, type DocumentLink, type DocumentSymbol, type Hover, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseProvenance } from '../provenance/provDocument';
+import { escapeUntrusted } from '../provenance/untrustedText';
 import { ServerConfiguration } from './configuration';
 import { DocumentSync } from './documentSync';
 import { fileRole } from './fileRoles';
@@ -17,8 +18,10 @@ import { ProvenanceChecks } from './provenanceChecks';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
 import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
-import { pathToUri, uriToPath } from './uris';
+import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
+
+const UNMAPPABLE_URI_WARNING = 'the editor sent a file URI that names no local file (a broken percent-escape such as %ZZ?): such documents are checked as unsaved text, without their archive; see the log for the URIs.';
 
 export class ProvenanceService {
   private readonly out: Outbox;
@@ -112,7 +115,18 @@ export class ProvenanceService {
   // ---- documents and files --------------------------------------------------------------------------
 
   opened(doc: TextDocument): void {
+    if (isUnmappableFileUri(doc.uri)) this.reportUnmappableUri(doc.uri);
     this.sync.opened(doc);
+  }
+
+  /**
+   * Logged every time; shown once per session as a window/showMessage warning, not only logged: the
+   * document would otherwise just lack its chart status, with no reason anywhere the user looks. Once,
+   * because a client that mangles one uri mangles them all, and a pop-up per file would be noise.
+   */
+  private reportUnmappableUri(uri: string): void {
+    this.out.log(`${escapeUntrusted(uri, 500)} names no local file (a broken percent-escape?); it is checked as unsaved text, without its archive.`);
+    this.out.warnOnce(UNMAPPABLE_URI_WARNING);
   }
 
   changed(doc: TextDocument): void {

@@ -2,6 +2,7 @@
 // KEYS file shows one symbol per key (user id, fingerprint from the key itself).
 import { SymbolKind, type DocumentSymbol, type Range } from 'vscode-languageserver/node';
 import type { KeysFileLint } from '../provenance/keysFile';
+import { listingOf } from '../provenance/keysListingIndex';
 import type { ProvDocument } from '../provenance/provDocument';
 import { escapeUntrusted } from '../provenance/untrustedText';
 
@@ -41,7 +42,7 @@ export function keysSymbols(lint: KeysFileLint): DocumentSymbol[] {
   return lint.keys.flatMap((key) => {
     const block = key.source.range;
     if (!block) return [];
-    const listing = lint.layout.listings.find((l) => l.matches === key.info.fingerprint);
+    const listing = listingOf(lint.layout, key.info.fingerprint);
     const range = listing ? union(listing.range, block) : block;
     const selection = listing?.primary.range ?? { start: block.start, end: { line: block.start.line, character: block.end.line === block.start.line ? block.end.character : 0 } };
     const name = key.info.primaryUserId ?? key.info.userIds[0] ?? key.info.fingerprint;

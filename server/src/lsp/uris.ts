@@ -14,3 +14,21 @@ export function uriToPath(uri: string): string | undefined {
 export function pathToUri(file: string): string {
   return pathToFileURL(file).href;
 }
+
+/**
+ * A `file:` uri that names no local path: a broken percent-escape (`a%ZZ.prov`), an encoded slash or a
+ * remote host. Such a document is checked as unsaved text, and the user is told why.
+ */
+export function isUnmappableFileUri(uri: string): boolean {
+  return uri.startsWith('file:') && uriToPath(uri) === undefined;
+}
+
+/** The last segment of a uri's path, percent-decoded when its escapes are valid (as written otherwise). */
+export function uriBaseName(uri: string): string {
+  const base = uri.replace(/[?#].*$/, '').replace(/^.*\//, '');
+  try {
+    return decodeURIComponent(base);
+  } catch {
+    return base;
+  }
+}

@@ -9,7 +9,8 @@
 //
 // Refused (archive-invalid): not gzip (plain tar), damaged or truncated data, bytes after the last gzip
 // member (zero padding excepted, as gzip(1) allows), data after the tar end marker, absolute paths,
-// `..`/`.`/empty path components, backslashes, control characters, non-UTF-8 names, links, devices,
+// `..`/`.`/empty path components, backslashes, control characters, non-UTF-8 names, paths over 4096
+// bytes or 128 components (MAX_PATH_BYTES, MAX_PATH_DEPTH), links, devices,
 // FIFOs, sparse and unknown entry types, PAX/GNU headers that stack or rename, entries outside one top
 // directory, a top directory other than the chart name, duplicate paths, more than one Chart.yaml
 // (also by case), and no Chart.yaml. Limits (archive-too-large) are below. Subchart archives in
@@ -24,6 +25,7 @@ import { parseChartYaml, type ChartMetadata } from './chartYaml';
 import { readBoundedFile } from './boundedRead';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
+import { ArchivePaths } from './archivePaths';
 import { countWork } from './work';
 
 /** Helm's own limit on a chart's decompressed size (archive.MaxDecompressedChartSize). */
@@ -38,6 +40,13 @@ export const MAX_ENTRIES = 20_000;
 export const MAX_CHART_YAML_BYTES = 1024 * 1024;
 /** Go's archive/tar refuses PAX and GNU long-name headers beyond 1 MiB (maxSpecialFileSize). */
 const MAX_META_HEADER_BYTES = 1024 * 1024;
+/**
+ * Longest entry path, in UTF-8 bytes: Linux's PATH_MAX, so an archive Helm could not unpack under any
+ * directory is refused before its path is split or recorded (a PAX header may carry 1 MiB of path).
+ */
+export const MAX_PATH_BYTES = 4096;
+/** Deepest entry path, in components: real charts, subcharts included, stay within a few dozen. */
+export const MAX_PATH_DEPTH = 128;
 
 export interface ArchiveLimits {
   compressedBytes: number;
@@ -191,6 +200,7 @@ class TarWalker {
 
   write(chunk: Buffer): void {
     this.uncompressed += chunk.length;
+    countWork('bytes-inflated', chunk.length);
     if (this.uncompressed > this.limits.uncompressedBytes) {
       throw new ArchiveError('archive-too-large', `the archive inflates to more than ${mib(this.limits.uncompressedBytes)} (Helm's limit for a chart)`);
     }
@@ -271,6 +281,7 @@ class TarWalker {
   }
 
   private header(block: Buffer): void {
+    countWork('tar-steps');
     if (this.state === 'zero-seen') {
       if (!isZeroBlock(block)) throw new ArchiveError('archive-invalid', 'damaged tar end marker (a zero block followed by data)');
       this.state = 'ended';
@@ -392,6 +403,7 @@ function goLegacyName(final: string): string {
  * when a tool reading only the plain header would see a different Chart.yaml or leave the directory.
  */
 function checkRename(legacy: string, final: string): void {
+  checkPathSize(final);
   if (legacy === '' || legacy === goLegacyName(final)) return;
   checkPath(legacy);
   const legacyParts = legacy.split('/');
@@ -405,8 +417,23 @@ function checkRename(legacy: string, final: string): void {
   }
 }
 
+/** The length and depth limits, checked before a path is split or looked at further. */
+function checkPathSize(name: string): void {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long names need counting.
+  if (name.length * 3 > MAX_PATH_BYTES && Buffer.byteLength(name, 'utf8') > MAX_PATH_BYTES) {
+    throw new ArchiveError('archive-invalid', `${show(name)}: an entry path of ${Buffer.byteLength(name, 'utf8')} bytes is over the ${MAX_PATH_BYTES}-byte limit (no real chart needs one; it could not be unpacked)`);
+  }
+  let depth = 1;
+  for (let at = name.indexOf('/'); at >= 0 && at < name.length - 1; at = name.indexOf('/', at + 1)) {
+    if (++depth > MAX_PATH_DEPTH) {
+      throw new ArchiveError('archive-invalid', `${show(name)}: an entry path more than ${MAX_PATH_DEPTH} directories deep is over the limit (real charts stay within a few dozen)`);
+    }
+  }
+}
+
 /** The path rules every entry name must pass. Returns the path without a trailing slash. */
 function checkPath(name: string): string {
+  checkPathSize(name);
   if (name === '') throw new ArchiveError('archive-invalid', 'an entry has an empty name');
   if (name.includes('\\')) throw new ArchiveError('archive-invalid', `${show(name)}: backslashes are not allowed in entry names (Windows paths are read differently by different tools)`);
   if (name.startsWith('/')) throw new ArchiveError('archive-invalid', `${show(name)}: absolute paths are not allowed`);
@@ -432,9 +459,9 @@ class ChartCollector implements EntrySink {
   chartDir: string | undefined;
   chartYaml: Buffer | undefined;
   requirementsYaml: Buffer | undefined;
-  private readonly paths = new Map<string, 'file' | 'directory'>();
-  /** Lowercased path → first spelling seen, for case collisions. */
-  private readonly byCase = new Map<string, string>();
+  private readonly paths = new ArchivePaths((first, path) => {
+    this.problems.push({ code: 'archive-invalid', severity: 'warning', message: `${show(first)} and ${show(path)} differ only in case; they collide when unpacked on macOS or Windows` });
+  });
   /** The first Chart.yaml-like name (any case) directly under the top directory. */
   private chartYamlName: string | undefined;
   private current: { parts: Buffer[]; keep: 'chart' | 'requirements' | 'file' | undefined; name: string } | undefined;
@@ -484,31 +511,11 @@ class ChartCollector implements EntrySink {
   }
 
   private recordPath(path: string, type: 'file' | 'directory'): void {
-    const existing = this.paths.get(path);
-    if (existing !== undefined && (existing === 'file' || type === 'file')) {
-      throw new ArchiveError('archive-invalid', existing === type
-        ? `${show(path)} appears twice in the archive; which copy counts would depend on the tool`
-        : `${show(path)} is both a file and a directory`);
-    }
-    if (existing === undefined) this.noteCase(path);
-    this.paths.set(path, type);
-    // Every parent of an entry is a directory: a file may not also be a parent.
-    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
-      const parent = path.slice(0, cut);
-      const known = this.paths.get(parent);
-      if (known === 'file') throw new ArchiveError('archive-invalid', `${show(parent)} is both a file and a directory`);
-      if (known === 'directory') break;
-      this.paths.set(parent, 'directory');
-      this.noteCase(parent);
-    }
-  }
-
-  private noteCase(path: string): void {
-    const lower = path.toLowerCase();
-    const first = this.byCase.get(lower);
-    if (first === undefined) this.byCase.set(lower, path);
-    else if (first !== path) {
-      this.problems.push({ code: 'archive-invalid', severity: 'warning', message: `${show(first)} and ${show(path)} differ only in case; they collide when unpacked on macOS or Windows` });
+    const conflict = this.paths.add(path, type);
+    if (conflict) {
+      throw new ArchiveError('archive-invalid', conflict.kind === 'twice'
+        ? `${show(conflict.path)} appears twice in the archive; which copy counts would depend on the tool`
+        : `${show(conflict.path)} is both a file and a directory`);
     }
   }
 

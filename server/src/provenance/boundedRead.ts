@@ -9,13 +9,16 @@
 // verifying a chart (bench/findings.md). Opening with O_NONBLOCK keeps even a path swapped for a FIFO
 // after the stat from blocking: the open returns, and the handle's own stat refuses it.
 import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
 
 export type BoundedRead =
   | { ok: true; bytes: Buffer }
-  | { ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable'; message: string; /** The reason without the path. */ detail: string };
+  | { ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable' | 'timed-out'; message: string; /** The reason without the path. */ detail: string };
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
@@ -60,4 +63,112 @@ function readRegularFile(file: string, limit: number, truncate: boolean): Bounde
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+// ---- Small inputs that may be pipes: a passphrase from `--passphrase-file <(pass show key)` (a pipe
+// at /dev/fd/N), a named FIFO, or standard input. Read to their end, but never more than `limit` bytes
+// and never waiting forever: a FIFO nobody writes to, or a pipe whose writer never closes it, is given
+// up on after a bounded wait. Devices (/dev/zero, /dev/urandom, a disk) are refused before opening.
+
+/** How long to wait for a FIFO's writer to appear, and for the whole input to arrive. */
+export interface InputWait { writerMs: number; totalMs: number }
+
+/** How often a FIFO with nothing to read yet is looked at again. */
+const POLL_MS = 20;
+
+function failure(reason: Exclude<BoundedRead, { ok: true }>['reason'], label: string, detail: string): BoundedRead {
+  return { ok: false, reason, message: `${label} ${detail}`, detail };
+}
+
+/** A regular file (as readBoundedFile) or a FIFO/pipe, read without blocking; anything else is refused. */
+export async function readBoundedInput(file: string, limit: number, wait: InputWait): Promise<BoundedRead> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return failure(missing ? 'missing' : 'unreadable', file, missing ? 'does not exist' : `cannot be read: ${describeIoError(e)}`);
+  }
+  if (stat.isFile()) return readBoundedFile(file, limit);
+  if (!stat.isFIFO()) return failure('not-a-file', file, 'is not a regular file or a pipe (devices, sockets and directories are not read)');
+  let fd: number | undefined;
+  try {
+    // O_NONBLOCK: the open returns at once even with no writer, and reads return what is there.
+    fd = fs.openSync(file, OPEN_FLAGS);
+    if (!fs.fstatSync(fd).isFIFO()) return failure('not-a-file', file, 'changed while it was opened');
+    return await pollFifo(fd, file, limit, wait);
+  } catch (e) {
+    return failure('unreadable', file, `cannot be read: ${describeIoError(e)}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+async function pollFifo(fd: number, label: string, limit: number, wait: InputWait): Promise<BoundedRead> {
+  const buffer = Buffer.allocUnsafe(limit + 1);
+  let length = 0;
+  // A read of 0 bytes means end of input only once a writer has been seen: before that, nobody has opened it yet.
+  let writerSeen = false;
+  const start = Date.now();
+  for (;;) {
+    let bytesRead = -1;
+    try {
+      bytesRead = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      writerSeen = true; // a writer has it open, with nothing written yet
+    }
+    if (bytesRead > 0) {
+      writerSeen = true;
+      length += bytesRead;
+      if (length > limit) return failure('too-large', label, `holds more than the ${limit}-byte limit`);
+      continue;
+    }
+    if (bytesRead === 0 && writerSeen) return { ok: true, bytes: buffer.subarray(0, length) };
+    const waited = Date.now() - start;
+    if (!writerSeen && waited >= wait.writerMs) return failure('timed-out', label, `is a pipe nobody wrote to within ${wait.writerMs / 1000} s`);
+    if (waited >= wait.totalMs) return failure('timed-out', label, `did not reach its end within ${wait.totalMs / 1000} s`);
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Standard input to its end, bounded the same way. A terminal is read (end it with Ctrl-D); another
+ * character or block device (`< /dev/zero`) is refused before reading.
+ */
+export async function readBoundedStdin(limit: number, totalMs: number): Promise<BoundedRead> {
+  const label = 'standard input';
+  try {
+    const stat = fs.fstatSync(0);
+    if ((stat.isCharacterDevice() && !isatty(0)) || stat.isBlockDevice() || stat.isDirectory()) {
+      return failure('not-a-file', label, 'is a device, not a file, a pipe or a terminal');
+    }
+  } catch (e) {
+    return failure('unreadable', label, `cannot be read: ${describeIoError(e)}`);
+  }
+  return readBoundedStream(process.stdin, label, limit, totalMs);
+}
+
+/** A stream to its end: at most `limit` bytes and `totalMs` milliseconds, after which it is destroyed. */
+export function readBoundedStream(stream: Readable, label: string, limit: number, totalMs: number): Promise<BoundedRead> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const finish = (result: BoundedRead): void => {
+      clearTimeout(timer);
+      stream.removeAllListeners('data').removeAllListeners('end').removeAllListeners('error');
+      if (!result.ok) stream.destroy();
+      else stream.pause();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish(failure('timed-out', label, `did not reach its end within ${totalMs / 1000} s`)), totalMs);
+    stream.on('data', (chunk: Buffer | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      length += bytes.length;
+      if (length > limit) finish(failure('too-large', label, `holds more than the ${limit}-byte limit`));
+      else chunks.push(bytes);
+    });
+    stream.on('end', () => finish({ ok: true, bytes: Buffer.concat(chunks, length) }));
+    stream.on('error', (e) => finish(failure('unreadable', label, `cannot be read: ${describeIoError(e)}`)));
+  });
 }

@@ -19,6 +19,8 @@ import { fail, ok, type Range, type Result } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { formatGoFloat, marshalGoYaml, resolvePlainScalar, type GoScalar, type YamlValue } from './goYaml';
 import { countWork } from './work';
+import { tooManyNodes, yamlNodeEstimate } from './yamlBounds';
+import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -181,6 +183,7 @@ class GoNodeBuilder {
   }
 
   build(node: unknown, depth: number): GoNode {
+    countWork('yaml-steps');
     if (--this.budget < 0) {
       throw this.error(`more than ${MAX_YAML_NODES} YAML nodes after expanding aliases; refusing it (an alias bomb?)`);
     }
@@ -462,7 +465,10 @@ function parseDocument(text: string, file: string): { builder: GoNodeBuilder; ro
   checkCharacters(text, lines, file);
   checkFlowDepth(text, file);
   countWork('yaml-bytes', text.length);
-  const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, version: '1.1', prettyErrors: false });
+  const nodes = yamlNodeEstimate(text);
+  if (nodes > MAX_YAML_NODES) throw new ChartYamlError(`${file}: ${tooManyNodes(nodes, MAX_YAML_NODES)}`);
+  // Duplicate keys are found below in one pass: the library's own check is quadratic.
+  const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, version: '1.1', prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > 1) {
     const second = list[1].range ? lines.range(list[1].range[0], list[1].range[0]) : undefined;
@@ -474,6 +480,11 @@ function parseDocument(text: string, file: string): { builder: GoNodeBuilder; ro
     const range = lines.range(problem.pos[0], problem.pos[1]);
     const reason = problem.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply to read safely' : problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): ${reason}`, range);
+  }
+  const duplicate = duplicateKeys(doc?.contents)[0];
+  if (duplicate) {
+    const range = lines.range(duplicate.range?.[0] ?? 0, duplicate.range?.[1] ?? 0);
+    throw new ChartYamlError(`${file} (line ${range.start.line + 1}): ${DUPLICATE_KEY_MESSAGE}: "${String(duplicate.source ?? duplicate.value)}" appears more than once`, range);
   }
   const builder = new GoNodeBuilder(lines, file);
   return { builder, root: builder.build(doc?.contents, 0) };

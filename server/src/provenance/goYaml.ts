@@ -4,7 +4,8 @@
 //   `010` octal 8), so Chart.yaml is read as Helm reads it;
 // - `marshalGoYaml`: the exact bytes go-yaml's emitter writes (sorted keys, its quoting rules, lines
 //   folded at 80 columns), so the metadata we put in a `.prov` and the Chart.yaml we put in an archive
-//   are byte-for-byte what `helm package --sign` writes.
+//   are byte-for-byte what `helm package --sign` writes (keys in goYamlKeyOrder.ts's order).
+import { sortedGoYamlKeys } from './goYamlKeyOrder';
 
 export type GoScalar =
   | { kind: 'null' }
@@ -148,41 +149,7 @@ export function formatGoFloat(value: number, bits: 32 | 64): string {
 /** A value as sigs.k8s.io/yaml hands it to go-yaml: JSON types, objects become sorted mappings. */
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
-/**
- * go-yaml v2's map key order (sorter.go): letters before other runes, digit runs compared as numbers.
- * It is not a total order for keys mixing digit runs and letters ("1e-07" < "3.1" < "123" < "1e-07"):
- * Helm's output for such keys then changes from run to run (measured); ours is one fixed order.
- */
-export function goYamlKeyLess(a: string, b: string): boolean {
-  const ar = Array.from(a), br = Array.from(b);
-  for (let i = 0; i < ar.length && i < br.length; i++) {
-    if (ar[i] === br[i]) continue;
-    const al = isLetter(ar[i]), bl = isLetter(br[i]);
-    if (al && bl) return cp(ar[i]) < cp(br[i]);
-    if (al || bl) return bl;
-    let an = 0n, bn = 0n;
-    if (ar[i] === '0' || br[i] === '0') {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]); j--) {
-        if (ar[j] !== '0') { an = 1n; bn = 1n; break; }
-      }
-    }
-    let ai = i, bi = i;
-    for (; ai < ar.length && isDigit(ar[ai]); ai++) an = an * 10n + BigInt(cp(ar[ai]) - 48);
-    for (; bi < br.length && isDigit(br[bi]); bi++) bn = bn * 10n + BigInt(cp(br[bi]) - 48);
-    if (an !== bn) return an < bn;
-    if (ai !== bi) return ai < bi;
-    return cp(ar[i]) < cp(br[i]);
-  }
-  return ar.length < br.length;
-}
-
 const cp = (c: string): number => c.codePointAt(0) as number;
-const isLetter = (c: string): boolean => /\p{L}/u.test(c);
-const isDigit = (c: string): boolean => /\p{Nd}/u.test(c);
-
-export function sortedGoYamlKeys(obj: object): string[] {
-  return Object.keys(obj).sort((x, y) => (goYamlKeyLess(x, y) ? -1 : goYamlKeyLess(y, x) ? 1 : 0));
-}
 
 // ---- The emitter: a port of the parts of libyaml's emitter (go-yaml v2 emitterc.go) that JSON-shaped
 // values reach. Widths count runes, as go-yaml does.

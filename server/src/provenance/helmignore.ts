@@ -11,6 +11,7 @@
 //   `.helmignore` itself is packaged unless a rule ignores it.
 import { fail, ok, rangeOf, type Result } from './codes';
 import { escapeUntrusted } from './untrustedText';
+import { countWork } from './work';
 
 export const HELMIGNORE_FILE = '.helmignore';
 /** bufio.Scanner's default token limit: Helm fails on a longer line. */
@@ -26,6 +27,13 @@ interface Rule {
 }
 
 export class HelmIgnore {
+  /**
+   * Matching work spent so far: rules tried plus pattern bytes compared. Every path is tried against
+   * every rule (Helm's semantics), and a star pattern costs up to its length times the name's, so the
+   * caller budgets it: 10 000 rules against 2 000 paths took 46 s.
+   */
+  matchingSteps = 0;
+
   private constructor(private readonly rules: Rule[]) {}
 
   /** Only Helm's default rule, as when a chart has no .helmignore. */
@@ -57,21 +65,28 @@ export class HelmIgnore {
   ignores(relPath: string, isDir: boolean): boolean {
     if (relPath === '' || relPath === '.' || relPath === './') return false;
     const full = Buffer.from(relPath, 'utf8');
-    for (const rule of this.rules) {
-      if (rule.negate) {
-        if (rule.dirOnly && !isDir) return true;
-        if (!matches(rule, full)) return true;
-        continue;
+    const base = goBase(full);
+    const before = compared;
+    let tried = 0;
+    try {
+      for (const rule of this.rules) {
+        tried++;
+        const name = rule.scope === 'basename' ? base : full;
+        if (rule.negate) {
+          if (rule.dirOnly && !isDir) return true;
+          if (goMatch(rule.pattern, name) !== true) return true;
+          continue;
+        }
+        if (rule.dirOnly && !isDir) continue;
+        if (goMatch(rule.pattern, name) === true) return true;
       }
-      if (rule.dirOnly && !isDir) continue;
-      if (matches(rule, full)) return true;
+      return false;
+    } finally {
+      const steps = tried + compared - before;
+      this.matchingSteps += steps;
+      countWork('ignore-steps', steps);
     }
-    return false;
   }
-}
-
-function matches(rule: Rule, full: Buffer): boolean {
-  return goMatch(rule.pattern, rule.scope === 'basename' ? goBase(full) : full) === true;
 }
 
 /** Go's filepath.Base on a `/` path: trailing slashes dropped, last element, "." for empty. */
@@ -113,6 +128,9 @@ const RUNE_ERROR = 0xfffd;
 
 class BadPattern extends Error {}
 
+/** Pattern bytes examined by matchChunk, for HelmIgnore's matching budget. */
+let compared = 0;
+
 /** true / false, or undefined when the pattern is malformed (Go's ErrBadPattern). */
 export function goMatch(pattern: Buffer, name: Buffer): boolean | undefined {
   try {
@@ -128,88 +146,94 @@ export function goFilepathMatch(pattern: string, name: string): boolean | undefi
   return goMatch(Buffer.from(pattern, 'utf8'), Buffer.from(name, 'utf8'));
 }
 
-function matchPattern(patternIn: Buffer, nameIn: Buffer): boolean {
-  let pattern = patternIn;
-  let name = nameIn;
-  outer: while (pattern.length > 0) {
-    const scanned = scanChunk(pattern);
-    pattern = scanned.rest;
-    const chunk = scanned.chunk;
-    if (scanned.star && chunk.length === 0) return !name.includes(SLASH);
-    const here = matchChunk(chunk, name);
-    if (here !== undefined && (here.length === 0 || pattern.length > 0)) {
-      name = here;
+// Offsets into the pattern and the name rather than sub-buffers: a view per byte made each step cost
+// ~0.3 µs, and matching is done for every path against every rule.
+
+function matchPattern(p: Buffer, n: Buffer): boolean {
+  let pi = 0;
+  let ni = 0;
+  outer: while (pi < p.length) {
+    const { star, start, end } = scanChunk(p, pi);
+    pi = end;
+    if (star && start === end) return n.indexOf(SLASH, ni) < 0;
+    const here = matchChunk(p, start, end, n, ni);
+    if (here >= 0 && (here === n.length || pi < p.length)) {
+      ni = here;
       continue;
     }
-    if (scanned.star) {
-      for (let i = 0; i < name.length && name[i] !== SLASH; i++) {
-        const t = matchChunk(chunk, name.subarray(i + 1));
-        if (t !== undefined) {
-          if (pattern.length === 0 && t.length > 0) continue;
-          name = t;
+    if (star) {
+      for (let i = ni; i < n.length && n[i] !== SLASH; i++) {
+        const t = matchChunk(p, start, end, n, i + 1);
+        if (t >= 0) {
+          if (pi >= p.length && t < n.length) continue;
+          ni = t;
           continue outer;
         }
       }
     }
     // Go checks the rest of the pattern is well-formed before answering "no".
-    while (pattern.length > 0) {
-      const next = scanChunk(pattern);
-      pattern = next.rest;
-      matchChunk(next.chunk, Buffer.alloc(0));
+    while (pi < p.length) {
+      const next = scanChunk(p, pi);
+      pi = next.end;
+      matchChunk(p, next.start, next.end, EMPTY, 0);
     }
     return false;
   }
-  return name.length === 0;
+  return ni === n.length;
 }
 
-function scanChunk(patternIn: Buffer): { star: boolean; chunk: Buffer; rest: Buffer } {
-  let pattern = patternIn;
+const EMPTY = Buffer.alloc(0);
+
+/** The chunk of `p` from `from`: leading stars skipped, up to the next star outside a class (`p[start..end)`). */
+function scanChunk(p: Buffer, from: number): { star: boolean; start: number; end: number } {
+  let i = from;
   let star = false;
-  while (pattern.length > 0 && pattern[0] === STAR) {
-    pattern = pattern.subarray(1);
+  while (i < p.length && p[i] === STAR) {
+    i++;
     star = true;
   }
+  const start = i;
   let inRange = false;
-  let i = 0;
-  for (; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === BACKSLASH) { if (i + 1 < pattern.length) i++; }
+  for (; i < p.length; i++) {
+    const c = p[i];
+    if (c === BACKSLASH) { if (i + 1 < p.length) i++; }
     else if (c === 0x5b) inRange = true;
     else if (c === 0x5d) inRange = false;
     else if (c === STAR && !inRange) break;
   }
-  return { star, chunk: pattern.subarray(0, i), rest: pattern.subarray(i) };
+  return { star, start, end: i };
 }
 
-/** The rest of `s` after `chunk` matched its start, or undefined; throws BadPattern. */
-function matchChunk(chunkIn: Buffer, sIn: Buffer): Buffer | undefined {
-  let chunk = chunkIn;
-  let s = sIn;
+/** Where in `s` the chunk `p[cs..ce)` matched from `si` ends, or -1; throws BadPattern. */
+function matchChunk(p: Buffer, cs: number, ce: number, s: Buffer, siIn: number): number {
+  compared += ce - cs + 1;
+  let ci = cs;
+  let si = siIn;
   let failed = false;
-  while (chunk.length > 0) {
-    if (!failed && s.length === 0) failed = true;
-    const c = chunk[0];
+  while (ci < ce) {
+    if (!failed && si >= s.length) failed = true;
+    const c = p[ci];
     if (c === 0x5b) {
       let r = 0;
       if (!failed) {
-        const [rune, n] = decodeRune(s);
+        const [rune, width] = decodeRune(s, si, s.length);
         r = rune;
-        s = s.subarray(n);
+        si += width;
       }
-      chunk = chunk.subarray(1);
+      ci++;
       let negated = false;
-      if (chunk.length > 0 && chunk[0] === 0x5e) { negated = true; chunk = chunk.subarray(1); }
+      if (ci < ce && p[ci] === 0x5e) { negated = true; ci++; }
       let match = false;
       let nrange = 0;
       for (;;) {
-        if (chunk.length > 0 && chunk[0] === 0x5d && nrange > 0) { chunk = chunk.subarray(1); break; }
-        const lo = getEsc(chunk);
-        chunk = lo.rest;
+        if (ci < ce && p[ci] === 0x5d && nrange > 0) { ci++; break; }
+        const lo = getEsc(p, ci, ce);
+        ci = lo.next;
         let hi = lo.rune;
-        if (chunk[0] === 0x2d) {
-          const h = getEsc(chunk.subarray(1));
+        if (ci < ce && p[ci] === 0x2d) {
+          const h = getEsc(p, ci + 1, ce);
           hi = h.rune;
-          chunk = h.rest;
+          ci = h.next;
         }
         if (lo.rune <= r && r <= hi) match = true;
         nrange++;
@@ -217,50 +241,50 @@ function matchChunk(chunkIn: Buffer, sIn: Buffer): Buffer | undefined {
       if (match === negated) failed = true;
     } else if (c === 0x3f) {
       if (!failed) {
-        if (s[0] === SLASH) failed = true;
-        s = s.subarray(decodeRune(s)[1]);
+        if (s[si] === SLASH) failed = true;
+        si += decodeRune(s, si, s.length)[1];
       }
-      chunk = chunk.subarray(1);
+      ci++;
     } else {
       if (c === BACKSLASH) {
-        chunk = chunk.subarray(1);
-        if (chunk.length === 0) throw new BadPattern();
+        ci++;
+        if (ci >= ce) throw new BadPattern();
       }
       if (!failed) {
-        if (chunk[0] !== s[0]) failed = true;
-        s = s.subarray(1);
+        if (p[ci] !== s[si]) failed = true;
+        si++;
       }
-      chunk = chunk.subarray(1);
+      ci++;
     }
   }
-  return failed ? undefined : s;
+  return failed ? -1 : si;
 }
 
-function getEsc(chunkIn: Buffer): { rune: number; rest: Buffer } {
-  let chunk = chunkIn;
-  if (chunk.length === 0 || chunk[0] === 0x2d || chunk[0] === 0x5d) throw new BadPattern();
-  if (chunk[0] === BACKSLASH) {
-    chunk = chunk.subarray(1);
-    if (chunk.length === 0) throw new BadPattern();
+function getEsc(p: Buffer, atIn: number, end: number): { rune: number; next: number } {
+  let at = atIn;
+  if (at >= end || p[at] === 0x2d || p[at] === 0x5d) throw new BadPattern();
+  if (p[at] === BACKSLASH) {
+    at++;
+    if (at >= end) throw new BadPattern();
   }
-  const [rune, n] = decodeRune(chunk);
+  const [rune, n] = decodeRune(p, at, end);
   if (rune === RUNE_ERROR && n === 1) throw new BadPattern();
-  const rest = chunk.subarray(n);
-  if (rest.length === 0) throw new BadPattern();
-  return { rune, rest };
+  const next = at + n;
+  if (next >= end) throw new BadPattern();
+  return { rune, next };
 }
 
-/** utf8.DecodeRune: the rune and its width, (U+FFFD, 1) for an invalid or truncated sequence. */
-function decodeRune(b: Buffer): [number, number] {
-  if (b.length === 0) return [RUNE_ERROR, 0];
-  const c0 = b[0];
+/** utf8.DecodeRune of `b[at..end)`: the rune and its width, (U+FFFD, 1) for an invalid or truncated sequence. */
+function decodeRune(b: Buffer, at: number, end: number): [number, number] {
+  if (at >= end) return [RUNE_ERROR, 0];
+  const c0 = b[at];
   if (c0 < 0x80) return [c0, 1];
   const width = c0 >= 0xf0 && c0 <= 0xf4 ? 4 : c0 >= 0xe0 ? 3 : c0 >= 0xc2 && c0 <= 0xdf ? 2 : 0;
-  if (width === 0 || (width === 4 && c0 > 0xf4) || b.length < width) return [RUNE_ERROR, 1];
+  if (width === 0 || (width === 4 && c0 > 0xf4) || end - at < width) return [RUNE_ERROR, 1];
   let rune = c0 & (width === 2 ? 0x1f : width === 3 ? 0x0f : 0x07);
   for (let k = 1; k < width; k++) {
-    if ((b[k] & 0xc0) !== 0x80) return [RUNE_ERROR, 1];
-    rune = (rune << 6) | (b[k] & 0x3f);
+    if ((b[at + k] & 0xc0) !== 0x80) return [RUNE_ERROR, 1];
+    rune = (rune << 6) | (b[at + k] & 0x3f);
   }
   const min = width === 2 ? 0x80 : width === 3 ? 0x800 : 0x10000;
   if (rune < min || rune > 0x10ffff || (rune >= 0xd800 && rune <= 0xdfff)) return [RUNE_ERROR, 1];

@@ -9,6 +9,8 @@ import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
 import { applyRevocations } from './keyView';
 import type { LoadedKey } from './keyTypes';
 import { crc24 } from './armor';
+import { ListedIndex, listingOf } from './keysListingIndex';
+import { countWork } from './work';
 
 export interface ArmoredBlock {
   /** The armor type: `PUBLIC KEY BLOCK`, `PRIVATE KEY BLOCK`, `SIGNATURE`, ... */
@@ -243,6 +245,7 @@ export function parseKeysFile(text: string): KeysFileLayout {
     if (begin) {
       if (layout.blocks.length >= KeysFileLimits.blocks) { layout.truncatedAt = cursor.line; break; }
       const { block, atNextBegin } = readBlock(cursor, begin[1]);
+      countWork('key-steps');
       layout.blocks.push(block);
       listing = undefined;
       more = atNextBegin || cursor.next();
@@ -252,6 +255,7 @@ export function parseKeysFile(text: string): KeysFileLayout {
     const blank = line.trim() === '';
     const parsed = blank || line.length > KeysFileLimits.listingLineLength ? undefined : listingLine(line, cursor.range());
     if (parsed && ++listingLines > KeysFileLimits.listingLines) { layout.truncatedAt = cursor.line; break; }
+    if (parsed) countWork('key-steps');
     if (!parsed) {
       if (!blank) listing = undefined; // prose ends a listing; blank lines do not
     } else if (parsed.kind === 'pub' || parsed.kind === 'sec') {
@@ -268,12 +272,6 @@ export function parseKeysFile(text: string): KeysFileLayout {
     more = cursor.next();
   }
   return layout;
-}
-
-/** Does a listed key (fingerprint and/or key id, possibly a short 8-hex id) name this fingerprint? */
-function listedAs(line: ListingLine, fingerprint: string): boolean {
-  if (line.fingerprint) return line.fingerprint === fingerprint;
-  return line.keyId !== undefined && (fingerprint.endsWith(line.keyId) || fingerprint.startsWith(line.keyId));
 }
 
 function named(line: ListingLine): string | undefined {
@@ -297,24 +295,29 @@ export interface KeysTextOptions {
   verificationUnits?: number;
 }
 
+/** How many fingerprints a mismatch message names before "and N more". */
+const NAMED_IN_MISMATCH = 3;
+
 function checkListings(listings: KeyListing[], keys: LoadedKey[], problems: Problem[]): void {
+  const index = new ListedIndex(keys, (k) => k.info.fingerprint);
+  const held = keys.slice(0, NAMED_IN_MISMATCH).map((k) => k.info.fingerprint).join(', ')
+    + (keys.length > NAMED_IN_MISMATCH ? ` and ${keys.length - NAMED_IN_MISMATCH} more` : '');
   for (const listing of listings) {
     const claimed = named(listing.primary);
     if (!claimed) continue; // a listing without fingerprint or key id cannot be checked
-    const key = keys.find((k) => listedAs(listing.primary, k.info.fingerprint));
+    const key = index.find(listing.primary);
     if (!key) {
-      const actual = keys.map((k) => k.info.fingerprint).join(', ');
       problems.push({
         code: 'keys-listing-mismatch', severity: 'error', range: listing.primary.range,
-        message: `The listing names key ${claimed}, but the block below holds ${actual}. Trust the block's fingerprint, not the listing.`,
+        message: `The listing names key ${claimed}, but the block below holds ${held}. Trust the block's fingerprint, not the listing.`,
       });
       continue;
     }
     listing.matches = key.info.fingerprint;
-    const subkeyFingerprints = key.key.subkeys.map((s) => s.getFingerprint().toUpperCase());
+    const subkeys = new ListedIndex(key.key.subkeys, (s) => s.getFingerprint().toUpperCase());
     for (const sub of listing.subkeys) {
       const subClaimed = named(sub);
-      if (subClaimed && !subkeyFingerprints.some((f) => listedAs(sub, f))) {
+      if (subClaimed && !subkeys.find(sub)) {
         problems.push({
           code: 'keys-listing-mismatch', severity: 'warning', range: sub.range,
           message: `The listing names subkey ${subClaimed}, which key ${key.info.fingerprint} in the block below does not have.`,
@@ -346,10 +349,17 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
   }
   const revocations: Uint8Array[] = [];
   let previousEnd = -1;
+  // Listings and blocks are both in file order: one pass hands each key block the listings above it.
+  let nextListing = 0;
   const budget = new KeyBudget(options.verificationUnits);
   for (const block of keyBlocks) {
     const beginRange = block.begin;
-    const listingsAbove = layout.listings.filter((l) => l.range.start.line > previousEnd && l.range.start.line < block.begin.start.line);
+    const listingsAbove: KeyListing[] = [];
+    for (; nextListing < layout.listings.length && layout.listings[nextListing].range.start.line < block.begin.start.line; nextListing++) {
+      countWork('key-steps');
+      const listing = layout.listings[nextListing];
+      if (listing.range.start.line > previousEnd) listingsAbove.push(listing);
+    }
     previousEnd = block.range.end.line;
     if (!block.bytes) {
       problems.push({ code: 'keys-malformed', severity: 'error', range: block.error!.range, message: `${block.error!.message}; this block was skipped.` });
@@ -395,11 +405,12 @@ function day(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Where to report a key's status: its listing's pub line when there is one, else its BEGIN line. */
-function statusRange(key: LoadedKey, layout: KeysFileLayout): Range | undefined {
-  const listing = layout.listings.find((l) => l.matches === key.info.fingerprint);
+/** Where to report a key's status: its listing's pub line when there is one, else its block's BEGIN line. */
+function statusRange(key: LoadedKey, layout: KeysFileLayout, beginAt: Map<number, Range>): Range | undefined {
+  const listing = listingOf(layout, key.info.fingerprint);
   if (listing) return listing.primary.range;
-  return layout.blocks.find((b) => b.range.start.line === key.source.range?.start.line)?.begin;
+  const line = key.source.range?.start.line;
+  return line === undefined ? undefined : beginAt.get(line);
 }
 
 /**
@@ -408,10 +419,11 @@ function statusRange(key: LoadedKey, layout: KeysFileLayout): Range | undefined 
  */
 export async function lintKeysFile(text: string, now: Date, file = 'KEYS'): Promise<KeysFileLint> {
   const loaded = await loadKeysText(text, { file, now, secretKeys: 'public-only', verificationUnits: KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE });
+  const beginAt = new Map(loaded.layout.blocks.map((b) => [b.range.start.line, b.begin]));
   for (const key of loaded.keys) {
     const info = key.info;
     const who = `${info.primaryUserId ? `${escapeUntrusted(info.primaryUserId)} ` : ''}(${info.fingerprint})`;
-    const range = statusRange(key, loaded.layout);
+    const range = statusRange(key, loaded.layout, beginAt);
     const at = range ? { range } : {};
     if (info.revoked) {
       loaded.problems.push({ code: 'keys-revoked', severity: 'warning', ...at, message: `Key ${who} is revoked: signatures made with it are rejected.` });

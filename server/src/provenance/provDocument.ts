@@ -7,6 +7,9 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import { rangeOf, type Problem, type Range } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
+import { MAX_YAML_NODES } from './chartYaml';
+import { tooManyNodes, yamlNodeEstimate } from './yamlBounds';
+import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 /** Deeper YAML is refused before parsing: the YAML library recurses and overflows the stack near 1000 levels. */
@@ -89,13 +92,16 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
       : 'No signed block found: a provenance file starts with "-----BEGIN PGP SIGNED MESSAGE-----". Re-create it with Sign Chart or `helm package --sign`.', whole));
     return doc;
   }
-  if (begins.length > 1) {
-    for (const b of begins.slice(1)) {
+  const begin = begins[0];
+  // A second block may also start right after an END line, with no line break (gpg reads it too).
+  const glued = indexesOf(trimmed, (l) => l.startsWith(END_SIGNATURE) && l.includes(BEGIN_SIGNED, END_SIGNATURE.length));
+  const seconds = [...begins.slice(1), ...glued.filter((g) => g > begin)].sort((a, b) => a - b);
+  if (seconds.length > 0) {
+    for (const b of seconds) {
       doc.problems.push(problem('malformed', 'A second signed block: a provenance file holds exactly one. Which block counts would be ambiguous, so none does.', line(b)));
     }
     return doc;
   }
-  const begin = begins[0];
   reportUnsigned(doc, trimmed, 0, begin, stripBom(trimmed[begin]) !== trimmed[begin]);
 
   // Armor headers, up to the first blank line.
@@ -124,8 +130,9 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
   for (let j = bodyStart; j < lines.length; j++) {
     if (trimmed[j] === BEGIN_SIGNATURE) { sigBegin = j; break; }
     if (trimmed[j] === BEGIN_SIGNED || trimmed[j] === END_SIGNATURE) break;
-    if (trimmed[j].startsWith('- ')) {
-      doc.signedLines.push({ text: trimmed[j].slice(2), fileLine: j, column: 2 });
+    if (lines[j].startsWith('- ')) {
+      // The escape is removed before trailing whitespace, so "- " alone is an escaped empty line (RFC 9580 §7.1).
+      doc.signedLines.push({ text: lines[j].slice(2).replace(/[ \t\r]+$/, ''), fileLine: j, column: 2 });
     } else {
       if (trimmed[j].startsWith('-')) {
         doc.problems.push(problem('malformed', 'A line starting with "-" must be dash-escaped ("- -…") in a signed message; this one was not, so the file was not made by a signer.', line(j)));
@@ -139,15 +146,17 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
   }
   let sigEnd = -1;
   for (let j = sigBegin + 1; j < lines.length; j++) {
-    if (trimmed[j] === END_SIGNATURE) { sigEnd = j; break; }
+    if (trimmed[j].startsWith(END_SIGNATURE)) { sigEnd = j; break; }
   }
   if (sigEnd < 0) {
     doc.problems.push(problem('malformed', 'The signature has no "-----END PGP SIGNATURE-----" line: the file is truncated.', rangeOf(sigBegin, 0, lines[lines.length - 1].length, lines.length - 1)));
     return doc;
   }
-  doc.blockRange = rangeOf(begin, 0, lines[sigEnd].length, sigEnd);
-  doc.signature = { armored: trimmed.slice(sigBegin, sigEnd + 1).join('\n') + '\n', range: rangeOf(sigBegin, 0, lines[sigEnd].length, sigEnd) };
-  reportUnsigned(doc, trimmed, sigEnd + 1, lines.length, false);
+  doc.blockRange = rangeOf(begin, 0, END_SIGNATURE.length, sigEnd);
+  doc.signature = { armored: [...trimmed.slice(sigBegin, sigEnd), END_SIGNATURE].join('\n') + '\n', range: rangeOf(sigBegin, 0, END_SIGNATURE.length, sigEnd) };
+  // Text glued to the END line is after the signature, like the lines below it.
+  const tail = trimmed[sigEnd].length > END_SIGNATURE.length ? rangeOf(sigEnd, END_SIGNATURE.length, trimmed[sigEnd].length) : undefined;
+  reportUnsigned(doc, trimmed, sigEnd + 1, lines.length, false, tail);
   doc.signedText = doc.signedLines.map((l) => l.text).join('\n');
   parseSignedYaml(doc);
   return doc;
@@ -174,15 +183,17 @@ function indexesOf(lines: string[], pred: (l: string) => boolean): number[] {
   return out;
 }
 
-function reportUnsigned(doc: ProvDocument, trimmed: string[], from: number, to: number, bom: boolean): void {
+/** Reports non-blank lines `from`..`to` (and `glued`, text on the line before them) as unsigned. */
+function reportUnsigned(doc: ProvDocument, trimmed: string[], from: number, to: number, bom: boolean, glued?: Range): void {
   let first = -1;
   let last = -1;
   for (let j = from; j < to; j++) {
     if (trimmed[j] !== '') { if (first < 0) first = j; last = j; }
   }
-  if (first < 0 && !bom) return;
+  if (first < 0 && !bom && !glued) return;
+  if (first < 0 && glued) { first = last = glued.start.line; }
   if (first < 0) { first = last = to; }
-  const range = rangeOf(first, 0, trimmed[last].length, last);
+  const range = rangeOf(first, glued?.start.line === first ? glued.start.character : 0, trimmed[last].length, last);
   doc.unsignedRanges.push(range);
   doc.problems.push(problem('unsigned-content', from === 0
     ? 'Text before the signed block is not signed and is ignored: anyone could have added it.'
@@ -236,20 +247,28 @@ function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, w
     doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_NESTING} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
     return undefined;
   }
+  const nodes = yamlNodeEstimate(text);
+  if (nodes > MAX_YAML_NODES) {
+    doc.problems.push(problem('malformed', `${what}: ${tooManyNodes(nodes, MAX_YAML_NODES)} (a Chart.yaml's limit).`, lineRange));
+    return undefined;
+  }
   let yaml: Document.Parsed;
   try {
-    // Duplicate keys are errors; aliases are never expanded (nothing here calls toJS).
+    // Aliases are never expanded (nothing here calls toJS); duplicate keys are found below, in one pass.
     countWork('yaml-bytes', text.length);
-    yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: true, prettyErrors: false, strict: true });
+    yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (e) {
     // The YAML library recurses; the bound above keeps it far from the stack's end, this keeps the promise never to throw.
     doc.problems.push(problem('malformed', `${what} cannot be read: ${escapeUntrusted((e as Error).message)}`, lineRange));
     return undefined;
   }
-  const errors = yaml.errors;
+  const errors = yaml.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0] }));
+  for (const key of duplicateKeys(yaml.contents)) {
+    errors.push({ offset: key.range?.[0] ?? 0, message: `${DUPLICATE_KEY_MESSAGE} ("${escapeUntrusted(String(key.source ?? key.value), 60)}" appears more than once)` });
+  }
   for (const e of errors) {
-    const at = map.at(Math.min(e.pos[0], Math.max(text.length - 2, 0)));
-    doc.problems.push(problem('malformed', `${what}: ${escapeUntrusted(e.message.split('\n')[0])}`, { start: at, end: { line: at.line, character: at.character + 1 } }));
+    const at = map.at(Math.min(e.offset, Math.max(text.length - 2, 0)));
+    doc.problems.push(problem('malformed', `${what}: ${escapeUntrusted(e.message)}`, { start: at, end: { line: at.line, character: at.character + 1 } }));
   }
   return errors.length ? undefined : { yaml, map, text };
 }

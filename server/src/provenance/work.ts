@@ -19,7 +19,9 @@ export type WorkKind =
   /** Bytes of YAML text handed to the YAML parser (bytes, unlike yaml-steps: bounded by the files' size limits). */
   | 'yaml-bytes'
   /** Key packets, armored blocks and KEYS listing lines read or matched. */
-  | 'key-steps';
+  | 'key-steps'
+  /** .helmignore rules tried against paths, and pattern bytes compared while matching. */
+  | 'ignore-steps';
 
 const counters = new Map<WorkKind, number>();
 

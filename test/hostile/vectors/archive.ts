@@ -48,6 +48,7 @@ function chartWith(...extra: (TarEntry | Buffer)[]): Buffer {
 }
 
 const MiB = 1024 * 1024;
+const DEEP_PATH = `devapp/${'a/'.repeat(520_000)}f`;
 
 /** `<name>-0.1.0.tgz` holding `copies` copies of the previous level in charts/, `depth` levels down to a chart with 4 MiB of zeros. */
 function nestedChart(depth: number, copies: number): Buffer {
@@ -125,6 +126,11 @@ export const archiveCases: HostileCase[] = [
     }
     await write(Buffer.alloc(1024));
   }, 1)),
+  // One path 520 000 folders deep in about 1.3 KB: every parent path used to be stored and lower-cased (4.2 GB).
+  archiveCase('archive-pax-path-520000-deep_fail', () => chartWith(paxEntry({ path: DEEP_PATH }), { name: 'devapp/f', data: 'x\n' })),
+  archiveCase('archive-gnu-long-name-520000-deep_fail', () => chartWith({ name: '././@LongLink', type: 'L', data: `${DEEP_PATH}\0` }, { name: 'devapp/f', data: 'x\n' })),
+  archiveCase('archive-chart-yaml-80000-keys_fail', () => gzip(tar(chartEntries('devapp', '1.2.3',
+    `apiVersion: v2\nname: devapp\nversion: 1.2.3\nannotations:\n${Array.from({ length: 80_000 }, (_, i) => `  k${i}: v\n`).join('')}`)))),
   // Only the top archive is inflated (13 KiB of tar); its subcharts, about 4 GiB if inflated, never are.
   { ...archiveCase('archive-nested-subcharts-10-deep-doubling', () => nestedChart(10, 2), verifiesCleanly), budgets: { 'bytes-inflated': 64 * 1024 } },
   archiveCase('archive-nested-subcharts-20-deep', () => nestedChart(20, 1), verifiesCleanly),

@@ -98,6 +98,8 @@ export const provCases: HostileCase[] = [
   signedCase('prov-text-before-fake-files_fail', async () => fakeFilesMap() + await helmProv(), hasWarning('unsigned-content'), lookalikeArchive),
   signedCase('prov-text-after-fake-files_fail', async () => await helmProv() + fakeFilesMap(), hasWarning('unsigned-content'), lookalikeArchive),
   signedCase('prov-two-signed-blocks_fail', async () => await helmProv() + await helmProv(signedText(`sha256:${sha256(lookalikeArchive())}`))),
+  signedCase('prov-second-block-glued-to-end-line_fail', async () => (await helmProv()).trimEnd() + await helmProv(signedText(`sha256:${sha256(lookalikeArchive())}`)), undefined, lookalikeArchive),
+  signedCase('prov-dash-escaped-empty-line', async () => (await helmProv()).replace('\n\n-----BEGIN PGP SIGNATURE-----', '\n- \n-----BEGIN PGP SIGNATURE-----'), verifiedBySigner),
   signedCase('prov-hash-header-lies_fail', () => withSignature({ headers: ['Hash: SHA256'] })),
   signedCase('prov-hash-header-missing', () => withSignature({ headers: [] }), verifiedBySigner),
   signedCase('prov-hash-header-md5_fail', () => withSignature({ headers: ['Hash: MD5'] })),
@@ -141,6 +143,7 @@ export const provCases: HostileCase[] = [
   { ...signedCase('prov-yaml-deep-block-nesting_fail', () => metadataWith(`deep:\n${'- '.repeat(50_000)}x\n`)), ...NESTING_NEVER_PARSED },
   { ...signedCase('prov-yaml-deep-flow-nesting_fail', () => metadataWith(`deep: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`)), ...NESTING_NEVER_PARSED },
   signedCase('prov-yaml-billion-laughs', () => metadataWith(BILLION_LAUGHS), verifiedBySigner),
+  signedCase('prov-yaml-90000-keys_fail', () => metadataWith(Array.from({ length: 90_000 }, (_, i) => `k${i}: v\n`).join(''))),
   {
     name: 'prov-yaml-proto-keys',
     async setup(dir) {
