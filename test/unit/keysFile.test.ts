@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import type { Problem } from '../../server/src/provenance/codes';
 import { KeysFileLimits, lintKeysFile, parseKeysFile } from '../../server/src/provenance/keysFile';
+import { parseKeyring } from '../../server/src/provenance/keyring';
 import { colonPrimaryFingerprints } from '../support/gpgColons';
 import { fixtures, GpgHome, signedKeyrings, signedKeys } from '../support/tools';
 
@@ -210,4 +211,12 @@ test('hostile sizes stay bounded: a million newlines, and more blocks than the l
   const many = await lintKeysFile(tiny.repeat(KeysFileLimits.blocks + 10), now);
   assert.equal(many.layout.blocks.length, KeysFileLimits.blocks);
   assert.ok(many.problems.some((p) => p.code === 'keys-too-large'));
+});
+
+test('a lost line break between END and the next BEGIN costs that next block only, not both', async () => {
+  const armored = fs.readFileSync(path.join(signedKeyrings, 'pubring.asc'), 'utf8');
+  const all = (await parseKeyring(Buffer.from(armored), 'pubring.asc')).keys.length;
+  const glued = armored.replace('-----END PGP PUBLIC KEY BLOCK-----\n-----BEGIN', '-----END PGP PUBLIC KEY BLOCK----- -----BEGIN');
+  assert.notEqual(glued, armored);
+  assert.equal((await parseKeyring(Buffer.from(glued), 'pubring.asc')).keys.length, all - 1);
 });

@@ -63,7 +63,9 @@ export interface KeysFileLayout {
 }
 
 const BEGIN = /^\s*-----BEGIN PGP ([A-Z0-9 ,/]+)-----\s*$/;
-const END = /^\s*-----END PGP ([A-Z0-9 ,/]+)-----\s*$/;
+// Text after the END marker (a lost line break glued the next block's BEGIN on) does not undo the end:
+// one broken byte then costs the next block only, never both.
+const END = /^\s*-----END PGP ([A-Z0-9 ,/]+)-----(?:\s.*)?$/;
 const PEM = /^\s*-----BEGIN ((RSA |EC |DSA )?PUBLIC KEY|CERTIFICATE|SSH2 PUBLIC KEY)-----/;
 const ARMOR_HEADER = /^[A-Za-z][A-Za-z0-9-]*: /;
 const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
