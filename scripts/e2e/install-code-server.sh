@@ -5,6 +5,13 @@
 # the caller's own Node (20) stays untouched.
 set -euo pipefail
 
+# Started under `npm run` (npm test, npm run bench), the environment carries that npm's settings for
+# its own Node 20, which a nested npm install takes as its own (code-server's postinstall then refuses
+# "node v20"): run as from a plain shell instead.
+if compgen -e | grep -qE '^(npm_.*|NODE|INIT_CWD)$' || [[ ":${PATH:-}:" == *"/node_modules/.bin:"* || ":${PATH:-}:" == *"/node-gyp-bin:"* ]]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/without-npm-run.sh" bash "${BASH_SOURCE[0]}" "$@"
+fi
+
 CODE_SERVER_VERSION=4.139.1
 NODE_MAJOR=24
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
