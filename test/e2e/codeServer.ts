@@ -19,11 +19,9 @@ export class CodeServerInstallError extends Error {
     super(`${installScript} failed (exit ${exitCode}):\n${tail(stderr, 20)}`);
   }
 
-  /** The script's own summary line ("could not install …"), else the last line it wrote. */
-  get reason(): string {
-    const lines = this.stderr.trim().split('\n');
-    const summary = lines.filter((l) => l.startsWith('[install-code-server] could not install')).pop() ?? lines.pop() ?? '';
-    return summary.replace(/^\[install-code-server\] /, '') || `exit ${this.exitCode}, no output`;
+  /** What the script was installing when it failed, from its last line ("could not install <what> (exit N)"). */
+  get installing(): string | undefined {
+    return /^\[install-code-server\] could not install (.+) \(exit \d+\)$/m.exec(this.stderr.trim().split('\n').pop() ?? '')?.[1];
   }
 }
 

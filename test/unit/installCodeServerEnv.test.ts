@@ -2,12 +2,14 @@
 // exports its own settings: npm_config_user_agent names ITS Node (20), and a nested `npm install` reads
 // the variable as its own setting and hands it to code-server's postinstall, which takes the Node
 // version from it and refuses ("requires node v24 … you are on node v20"). The install must run as from
-// a plain shell, whatever npm started it.
+// a plain shell, whatever npm started it. When it cannot install something, its callers (the e2e
+// harness, the bench's report) must be able to say what.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { codeServerBinary, CodeServerInstallError } from '../e2e/codeServer';
 import { repoRoot, tempDir } from '../support/tools';
 
 const withoutNpmRun = path.join(repoRoot, 'scripts', 'e2e', 'without-npm-run.sh');
@@ -80,5 +82,28 @@ describe('install-code-server.sh under npm run', () => {
     const stdout = underNpmRun('install-script', `HELM_PROV_E2E_CACHE=${cache} bash ${installScript}`);
     assert.equal(stdout.trim(), path.join(cache, 'code-server', 'bin', 'code-server'));
     assertPlainShellEnv(parseEnv(fs.readFileSync(recorded, 'utf8')));
+  });
+});
+
+describe('install-code-server.sh when it cannot install', () => {
+  test('its last line names what it could not install, and codeServerBinary() hands that on', async () => {
+    // A cache folder below a regular file cannot be made: the Node 24 step fails at once, offline.
+    const file = path.join(work, 'not-a-folder');
+    fs.writeFileSync(file, '');
+    const cache = path.join(file, 'cache');
+    const saved = { cache: process.env.HELM_PROV_E2E_CACHE, path: process.env.CODE_SERVER_PATH };
+    process.env.HELM_PROV_E2E_CACHE = cache;
+    delete process.env.CODE_SERVER_PATH;
+    try {
+      const error = await codeServerBinary().then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof CodeServerInstallError, `expected a CodeServerInstallError, got ${String(error)}`);
+      assert.notEqual(error.exitCode, 0);
+      assert.equal(error.installing, `Node 24 (npm install node@24 into ${cache}/node24)`);
+      assert.match(error.message, /could not install Node 24/);
+    } finally {
+      process.env.HELM_PROV_E2E_CACHE = saved.cache;
+      if (saved.path !== undefined) process.env.CODE_SERVER_PATH = saved.path;
+      if (saved.cache === undefined) delete process.env.HELM_PROV_E2E_CACHE;
+    }
   });
 });
