@@ -168,7 +168,7 @@ export async function lspLatency(ctx: BenchContext): Promise<Section> {
   s.extraRows.push(unchangedRow);
   s.notes.push(`p50/p95: didOpen (archive changed) ${freshRow.summary.median.toFixed(1)}/${freshRow.summary.p95.toFixed(1)} ms quiet, ${loadedRow.summary.median.toFixed(1)}/${loadedRow.summary.p95.toFixed(1)} ms loaded; unchanged ${unchangedRow.summary.median.toFixed(1)}/${unchangedRow.summary.p95.toFixed(1)} ms; CodeLens ${lensRow.summary.median.toFixed(2)}/${lensRow.summary.p95.toFixed(2)} ms.`);
   s.notes.push([
-    `The server's own CPU time per open (user + system, /proc): ${quiet.cpuMsPerOpen.toFixed(1)} ms quiet, ${loaded.cpuMsPerOpen.toFixed(1)} ms loaded;`,
+    `The server's own CPU time per open and close (user + system of all its threads, /proc): ${quiet.cpuMsPerOpen.toFixed(1)} ms quiet, ${loaded.cpuMsPerOpen.toFixed(1)} ms loaded;`,
     `the rest of each latency is waiting (for a core, for the client).`,
     `Load during the quiet opens: ${describeLoad(quiet.load)}.`,
     `During the loaded opens, with ${background.processes} spinning processes: ${describeLoad(loaded.load)}${background.reached ? '' : ` (**the 1-minute load average had not reached ${background.target}** within 2 min when the opens began)`}.`,
