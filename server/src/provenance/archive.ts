@@ -200,7 +200,6 @@ class TarWalker {
 
   write(chunk: Buffer): void {
     this.uncompressed += chunk.length;
-    countWork('bytes-inflated', chunk.length);
     if (this.uncompressed > this.limits.uncompressedBytes) {
       throw new ArchiveError('archive-too-large', `the archive inflates to more than ${mib(this.limits.uncompressedBytes)} (Helm's limit for a chart)`);
     }
