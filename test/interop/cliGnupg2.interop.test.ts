@@ -138,6 +138,28 @@ test('gpg-agent holding the passphrase: a wrong --passphrase-file still signs, a
   }
 });
 
+test('keys: every part\'s usage flags are the ones gpg --show-keys gives it', () => {
+  const keysFile = path.join(repoRoot, 'test', 'fixtures', 'signed', 'keyrings', 'KEYS');
+  const home = new GpgHome();
+  try {
+    const theirs = new Map<string, string>();
+    let letters = '';
+    for (const fields of home.run(['--with-colons', '--show-keys', keysFile]).stdout.split('\n').map((l) => l.split(':'))) {
+      // Field 12: this part's capabilities in lower case (upper case: the whole key's).
+      if (fields[0] === 'pub' || fields[0] === 'sub') letters = fields[11].replace(/[A-Z]/g, '').toUpperCase();
+      else if (fields[0] === 'fpr') theirs.set(fields[9], [...letters].sort().join(''));
+    }
+    const ours = new Map<string, string>();
+    for (const m of helmProv(['keys', keysFile]).stdout.matchAll(/^ *(?:pub|sec|sub) +\S+  ([0-9A-F]{40})  \[([SCEA]+)\]/gm)) {
+      ours.set(m[1], [...m[2]].sort().join(''));
+    }
+    assert.ok(theirs.size > 10, `gpg listed ${theirs.size}`);
+    assert.deepEqual(ours, theirs);
+  } finally {
+    home.dispose();
+  }
+});
+
 describe('help, version and usage errors', () => {
   const commands = ['verify', 'sign', 'package', 'lint', 'verify-file', 'keys', 'verify-blob', 'verify-bundle', 'sigstore'];
 
