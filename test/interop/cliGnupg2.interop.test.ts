@@ -2,10 +2,10 @@
 // key and no exported secring.gpg, the real bin/helm-prov.js, and the real `helm verify` on the result.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GpgHome, helm, repoRoot, scratch, tempDir } from '../support/tools';
+import { GpgHome, helm, repoRoot, scratch, signedKeys, tempDir } from '../support/tools';
 
 const cli = path.join(repoRoot, 'bin', 'helm-prov.js');
 const cacheHome = tempDir('cli-cache-');
@@ -158,6 +158,40 @@ test('keys: every part\'s usage flags are the ones gpg --show-keys gives it', ()
   } finally {
     home.dispose();
   }
+});
+
+// The timeout only stops a hang (a prompt that never reads); nothing here depends on how long it takes.
+test('on a terminal a missing passphrase is asked without echo; in CI it is an error, never a wait', { timeout: 120_000 }, async () => {
+  const work = scratch('cli-tty-');
+  const archive = path.join(work, 'hello-0.1.0.tgz');
+  fs.copyFileSync(path.join(repoRoot, 'examples', 'hello-0.1.0.tgz'), archive);
+  const passphrase = fs.readFileSync(path.join(signedKeys, 'locked.passphrase'), 'utf8').trim();
+  const args = ['sign', archive, '--key', fs.readFileSync(path.join(signedKeys, 'locked.fpr'), 'utf8').trim(), '--keyring', path.join(signedKeys, 'locked.sec.gpg')];
+  const inCi = helmProv(args);
+  assert.equal(inCi.status, 1);
+  assert.match(inCi.stderr, /\[passphrase-required\]/);
+  // A real terminal: script(1) runs helm-prov on a pseudo-terminal; the answer is typed once the prompt shows.
+  const env: NodeJS.ProcessEnv = { ...process.env, GNUPGHOME: work, XDG_CACHE_HOME: cacheHome };
+  delete env.CI;
+  const quoted = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  let seen = '';
+  let typed = false;
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    seen += chunk;
+    if (!typed && seen.includes('Passphrase: ')) {
+      typed = true;
+      child.stdin.write(`${passphrase}\r`);
+    }
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stdin.destroy();
+  assert.equal(status, 0, seen);
+  assert.ok(typed, seen);
+  assert.match(seen, /with openpgp\.js/);
+  assert.ok(!seen.includes(passphrase), 'the passphrase was echoed');
+  assert.ok(fs.existsSync(`${archive}.prov`));
 });
 
 describe('help, version and usage errors', () => {
