@@ -14,7 +14,6 @@ export function canPrompt(): boolean {
  */
 export function promptHidden(question: string, maxBytes: number): Promise<string | undefined> {
   const stdin = process.stdin;
-  process.stderr.write(question);
   return new Promise((resolve) => {
     let typed = '';
     const finish = (value: string | undefined): void => {
@@ -33,7 +32,9 @@ export function promptHidden(question: string, maxBytes: number): Promise<string
         else if (ch >= ' ' && Buffer.byteLength(typed + ch) <= maxBytes) typed += ch;
       }
     };
+    // Echo off before the question shows: an answer typed the moment it appears is never echoed.
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     stdin.on('data', onData);
   });
