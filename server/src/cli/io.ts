@@ -28,8 +28,18 @@ export const MAX_PASSPHRASE_BYTES = 64 * 1024;
  */
 export const PASSPHRASE_WAIT = { writerMs: 10_000, totalMs: 120_000 };
 
+/**
+ * A reader that went away (`helm-prov keys … | head`) is no error of ours: further output is dropped and
+ * the command still ends with its own exit status (an unhandled EPIPE crashed the process).
+ */
+let stdoutClosed = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  stdoutClosed = true;
+});
+
 export const defaultIo: Io = {
-  out: (s) => process.stdout.write(s + '\n'),
+  out: (s) => { if (!stdoutClosed) process.stdout.write(s + '\n'); },
   err: (s) => process.stderr.write(s + '\n'),
   stdin: async () => {
     const { readBoundedStdin } = await import('../provenance/boundedRead');
