@@ -15,6 +15,7 @@ import {
   chartPaths, createFixtureWorkspace, extensionId, lockedFingerprint, lockedPassphrase, publicKeyring, statusBarItemId,
   userSettingsFor, type FixtureWorkspace,
 } from '../vscode/fixtureWorkspace';
+import { saveExtensionLogs } from './extensionLogs';
 import { createHostileSignedChart, type HostileChart } from './hostileSigner';
 import { packagedExtension } from './packagedExtension';
 import { describeVsixContents } from './vsixContents';
@@ -32,13 +33,6 @@ function readLogs(dir: string): string {
     .filter((e) => e.isFile() && (e.name.endsWith('.log') || e.parentPath.split(path.sep).includes('logs')))
     .map((e) => fs.readFileSync(path.join(e.parentPath, e.name)).toString('latin1'))
     .join('\n');
-}
-
-/** Keeps the extension's output channel log (what was checked, the protocol trace) as a test artifact. */
-function saveExtensionLogs(profileRoot: string, artifactsDir: string): void {
-  for (const entry of fs.readdirSync(profileRoot, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name === 'Helm Provenance.log') fs.copyFileSync(path.join(entry.parentPath, entry.name), path.join(artifactsDir, entry.name));
-  }
 }
 
 /**

@@ -1,9 +1,13 @@
 // Hostile keys made in test setup: a key flooded with third-party certifications, user ids without a
 // self-signature or grafted from another key, signing subkeys without a binding or a back-signature,
-// user ids full of control characters. Packets are cut and spliced as raw bytes, the way an attacker
+// user ids full of control characters, a DSA key whose self-signatures fail only at the last step.
+// Packets are cut and spliced as raw bytes, the way an attacker
 // would, so nothing here depends on a library agreeing to write a broken key.
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as openpgp from 'openpgp';
+import { signedKeys } from '../../support/tools';
 import { packet, SIGNATURE_TAG } from './pgp';
 
 export interface RawPacket { tag: number; bytes: Buffer }
@@ -114,4 +118,18 @@ export async function bindingWithoutBackSignature(key: openpgp.PrivateKey, subke
   const sign = sig.sign as unknown as (k: openpgp.SecretKeyPacket, data: object, date: Date, detached: boolean, config: openpgp.Config) => Promise<void>;
   await sign.call(sig, key.keyPacket as openpgp.SecretKeyPacket, { key: key.keyPacket, bind: subkey.keyPacket }, new Date(Date.now() - 60_000), false, openpgp.config);
   return sig;
+}
+
+/**
+ * A DSA key whose only user id is repeated 64 times, each with 16 copies of its self-signature with the
+ * signature value corrupted: every copy passes the quick digest-prefix test and fails only after the
+ * full DSA computation (7.8 ms here), 1024 times per key.
+ */
+export function dsaSelfSignatureFlood(): Buffer {
+  const [keyPacket, userId, selfSignature] = splitPackets(fs.readFileSync(path.join(signedKeys, 'dsa.pub.gpg')));
+  const corrupted = Buffer.from(selfSignature.bytes);
+  corrupted[corrupted.length - 1] ^= 0x01;
+  const packets: Buffer[] = [keyPacket.bytes];
+  for (let u = 0; u < 64; u++) packets.push(userId.bytes, ...Array<Buffer>(16).fill(corrupted));
+  return Buffer.concat(packets);
 }

@@ -12,7 +12,7 @@ import { lintKeysFile } from '../../../server/src/provenance/keysFile';
 import { verifyArchive } from '../../../server/src/provenance/verify';
 import { signedKeys } from '../../support/tools';
 import type { HostileCase, Observation } from '../harness';
-import { addUnsignedUserId, bindingWithoutBackSignature, floodKey, generateKey, graftUserId, splitPackets } from '../support/keys';
+import { addUnsignedUserId, bindingWithoutBackSignature, dsaSelfSignatureFlood, floodKey, generateKey, graftUserId, splitPackets } from '../support/keys';
 import { armor, cleartext, fixtureFingerprint, fixtureSecretKey, signatureBytes, signPacket, type SecretPacket } from '../support/pgp';
 import { ARCHIVE, helmProv, helmSignedText, observe, SIGNER, signerKeyring, writeSignedCase } from './common';
 
@@ -88,20 +88,6 @@ async function lintRun(dir: string): Promise<Observation> {
   const lint = await lintKeysFile(fs.readFileSync(file(dir, 'KEYS'), 'utf8'), new Date(), file(dir, 'KEYS'));
   const first = lint.problems.find((p) => p.severity === 'error') ?? lint.problems[0];
   return { code: first?.code ?? 'ok', message: first?.message, details: { codes: [...new Set(lint.problems.map((p) => p.code))], keys: lint.keys.length } };
-}
-
-/**
- * A DSA key whose only user id is repeated 64 times, each with 16 copies of its self-signature with the
- * signature value corrupted: every copy passes the quick digest-prefix test and fails only after the
- * full DSA computation (7.8 ms here), 1024 times per key.
- */
-function dsaSelfSignatureFlood(): Buffer {
-  const [keyPacket, userId, selfSignature] = splitPackets(fs.readFileSync(path.join(signedKeys, 'dsa.pub.gpg')));
-  const corrupted = Buffer.from(selfSignature.bytes);
-  corrupted[corrupted.length - 1] ^= 0x01;
-  const packets: Buffer[] = [keyPacket.bytes];
-  for (let u = 0; u < 64; u++) packets.push(userId.bytes, ...Array<Buffer>(16).fill(corrupted));
-  return Buffer.concat(packets);
 }
 
 /** `count` distinct keys (an Ed25519 key packet with its creation time changed) carrying its now-invalid self-signature. */
