@@ -25,7 +25,7 @@ import { renderWatch, waitForRendered, watchRenders } from './renderWatch';
 
 const statusItem = `${extensionId}.${statusBarItemId}`;
 const testTimeout = { timeout: 8 * 60_000 };
-/** The text of the icon folder's name after its `$(…)`: wherever it is shown, no icon may stand before it. */
+/** The icon name's text after its `$(…)`: wherever it is shown, no icon may stand before it. */
 const folderNeedle = 'Verified by Mallory';
 const prebuiltArchive = path.join('charts', 'prebuilt-0.1.0.tgz');
 
@@ -191,10 +191,10 @@ describe('a hostile repository opened in a real VS Code with the installed exten
   async function assertNothingLeaked(workbench: Workbench): Promise<void> {
     assert.equal(fs.existsSync(repo.agentMarker), false, `the repository's evil-agent.sh ran: ${fs.existsSync(repo.agentMarker) ? fs.readFileSync(repo.agentMarker, 'utf8') : ''}`);
     const watch = await renderWatch(workbench.page);
-    // VS Code's own Quick Open renders `$(…)` in the folder path of a file it lists: VS Code's doing, kept
-    // in the artifact, not the extension's.
-    assert.deepEqual(watch.iconLeaks.filter((leak) => leak.where !== 'quick-open-file'), [], 'a folder name was rendered with the verified icon');
     fs.writeFileSync(path.join(workbench.artifactsDir, 'rendered-texts.json'), JSON.stringify(watch, null, 1));
+    // VS Code's own Quick Open renders `$(…)` in the file names and folder paths it lists: VS Code's
+    // doing, kept in the artifact, not the extension's.
+    assert.deepEqual(watch.iconLeaks.filter((leak) => leak.where !== 'quick-open-file'), [], 'a name was rendered with the verified icon');
   }
 
   test('trusted window: Sign Chart refuses the shipped archive, gpg runs only in the victim\'s home, no icon, no invisible character', testTimeout, async (t) => {
@@ -203,7 +203,7 @@ describe('a hostile repository opened in a real VS Code with the installed exten
     let untouched = new Map<string, string>();
     await withWorkbench(browser, session('hostile-trusted', profile, false, (s) => { untouched = s; }), async (workbench, folder) => {
       const step = stepsIn(t, workbench);
-      await step('the indexing progress shows the icon folder\'s name as text', () => watchIndexingProgress(workbench));
+      await step('the indexing progress in the status bar shows the icon name as text', () => watchIndexingProgress(workbench));
       await step('the maintainer\'s chart is verified, the attacker-signed archive is not', () => assertVerdicts(workbench));
 
       await step('Sign Chart on charts/prebuilt is refused, naming the file that differs; nothing is written', async () => {
@@ -257,7 +257,7 @@ describe('a hostile repository opened in a real VS Code with the installed exten
         await workbench.page.keyboard.press('Escape');
       });
 
-      await step('no icon from a folder name, and the repository\'s agent-program never ran', () => assertNothingLeaked(workbench));
+      await step('no icon from a name, and the repository\'s agent-program never ran', () => assertNothingLeaked(workbench));
     });
   });
 
@@ -268,7 +268,7 @@ describe('a hostile repository opened in a real VS Code with the installed exten
     await withWorkbench(browser, session('hostile-restricted', profile, true, (s) => { untouched = s; }), async (workbench, folder) => {
       const step = stepsIn(t, workbench);
       await workbench.restrictedModeBanner().waitFor();
-      await step('the indexing progress shows the icon folder\'s name as text', () => watchIndexingProgress(workbench));
+      await step('the indexing progress in the status bar shows the icon name as text', () => watchIndexingProgress(workbench));
       await step('the maintainer\'s chart is verified, the attacker-signed archive is not', () => assertVerdicts(workbench));
 
       await step('Package and Sign on the icon folder\'s chart is refused; Sign Chart and Select Signing Key are not offered', async () => {
@@ -287,7 +287,7 @@ describe('a hostile repository opened in a real VS Code with the installed exten
         await workbench.page.keyboard.press('Escape');
       });
 
-      await step('gpg never ran, the agent-program never ran, no file in the repository was written, no icon from a folder name', async () => {
+      await step('gpg never ran, the agent-program never ran, no file in the repository was written, no icon from a name', async () => {
         assert.deepEqual(gpgRuns(repo), [], 'gpg ran in Restricted Mode');
         assert.deepEqual(changedEntries(untouched, snapshotTree(folder)), [], 'a file in the repository was written in Restricted Mode');
         await assertNothingLeaked(workbench);
