@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MAX_PATH_BYTES, MAX_PATH_DEPTH, readChartArchiveBytes } from '../../server/src/provenance/archive';
 import { parseChartYaml } from '../../server/src/provenance/chartYaml';
-import { goYamlKeyLess, sortedGoYamlKeys } from '../../server/src/provenance/goYamlKeyOrder';
+import { goYamlKeyLess, sortedGoYamlKeys } from '../../server/src/provenance/go/yamlKeyOrder';
 import { HelmIgnore } from '../../server/src/provenance/helmignore';
 import { lintKeysFile } from '../../server/src/provenance/keysFile';
 import { MAX_IGNORE_STEPS, packageChart } from '../../server/src/provenance/package';

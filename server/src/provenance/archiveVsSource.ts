@@ -10,7 +10,8 @@
 import * as path from 'node:path';
 import { MAX_COMPRESSED_BYTES, readChartArchiveBytes } from './archive';
 import { readBoundedFile } from './boundedRead';
-import { archiveChartLock, archiveChartYaml, parseChartLock, parseChartYaml } from './chartYaml';
+import { parseChartLock, parseChartYaml } from './chartYaml';
+import { archiveChartLock, archiveChartYaml } from './go/chartWriter';
 import { fail, ok, type Problem, type Result } from './codes';
 import { planPackage, type PackagedFile, type PackagePlan } from './package';
 import { escapeUntrusted } from './untrustedText';

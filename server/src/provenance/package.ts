@@ -24,7 +24,9 @@ import { writeFileAtomic } from './atomicWrite';
 import {
   MAX_CHART_YAML_BYTES, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_UNCOMPRESSED_BYTES, readChartArchiveBytes, type ArchiveFile,
 } from './archive';
-import { archiveChartLock, archiveChartYaml, parseChartLock, parseChartYaml, type ChartLock, type ChartMetadata } from './chartYaml';
+import { parseChartLock, parseChartYaml } from './chartYaml';
+import type { ChartLock, ChartMetadata } from './chartMetadata';
+import { archiveChartLock, archiveChartYaml } from './go/chartWriter';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
 import { HELMIGNORE_FILE, HelmIgnore } from './helmignore';

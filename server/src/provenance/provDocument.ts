@@ -7,8 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import { rangeOf, type Problem, type Range } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
-import { MAX_YAML_NODES } from './chartYaml';
-import { tooManyNodes, yamlNodeEstimate } from './yamlBounds';
+import { MAX_YAML_NODES, tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export const MAX_PROV_BYTES = 1024 * 1024;

@@ -3,6 +3,11 @@
 // before a node budget counted after parsing could stop them. Texts whose estimate is over the budget
 // are refused from one pass over their characters; the budget after parsing stays the authority.
 
+/** Nesting deeper than this is refused before parsing; real charts stay under 10. */
+export const MAX_YAML_DEPTH = 100;
+/** Nodes visited, aliases expanded: far above any real Chart.yaml, far below a billion laughs. */
+export const MAX_YAML_NODES = 100_000;
+
 /**
  * The nodes of `text` as its indicators announce them (aliases unexpanded): 2 for each `:` or `?` (a
  * mapping pair, key and value), 1 for each `-`, `,`, `[` or `{` (a sequence item or a flow entry). It
