@@ -6,9 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import fc from 'fast-check';
-import {
-  DEFAULT_ARCHIVE_LIMITS, MAX_ENTRIES, readChartArchive, readChartArchiveBytes, type ArchiveLimits,
-} from '../../server/src/provenance/archive';
+import { readChartArchive, readChartArchiveBytes } from '../../server/src/provenance/archive';
+import { DEFAULT_ARCHIVE_LIMITS, MAX_ENTRIES, type ArchiveLimits } from '../../server/src/provenance/archiveLimits';
 import { sha256File } from '../../server/src/provenance/hash';
 import { fixtures, signedCases, tempDir } from '../support/tools';
 

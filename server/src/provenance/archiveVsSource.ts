@@ -8,7 +8,8 @@
 // - entry order, times, modes, directory entries and a leading UTF-8 BOM (Helm's loader drops it) do
 //   not count; any other byte, and any file on one side only, does.
 import * as path from 'node:path';
-import { MAX_COMPRESSED_BYTES, readChartArchiveBytes } from './archive';
+import { readChartArchiveBytes } from './archive';
+import { MAX_COMPRESSED_BYTES } from './archiveLimits';
 import { readBoundedFile } from './boundedRead';
 import { parseChartLock, parseChartYaml } from './chartYaml';
 import { archiveChartLock, archiveChartYaml } from './go/chartWriter';

@@ -21,9 +21,9 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { fail, ok, type EngineErrorCode, type Problem, type Result } from './codes';
 import { writeFileAtomic } from './atomicWrite';
-import {
-  MAX_CHART_YAML_BYTES, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_UNCOMPRESSED_BYTES, readChartArchiveBytes, type ArchiveFile,
-} from './archive';
+import { readChartArchiveBytes } from './archive';
+import { MAX_CHART_YAML_BYTES, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_UNCOMPRESSED_BYTES } from './archiveLimits';
+import type { ArchiveFile } from './archiveContents';
 import { parseChartLock, parseChartYaml } from './chartYaml';
 import type { ChartLock, ChartMetadata } from './chartMetadata';
 import { archiveChartLock, archiveChartYaml } from './go/chartWriter';
