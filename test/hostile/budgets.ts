@@ -9,7 +9,7 @@ import { MAX_YAML_NODES } from '../../server/src/provenance/yamlBounds';
 import { KeyBudget } from '../../server/src/provenance/keyLoader';
 import { MAX_KEYRING_BYTES } from '../../server/src/provenance/keyring';
 import { KeysFileLimits } from '../../server/src/provenance/keysFile';
-import { MAX_IGNORE_STEPS } from '../../server/src/provenance/package';
+import { MAX_IGNORE_STEPS } from '../../server/src/provenance/chartDirectory';
 import { MAX_PROV_BYTES } from '../../server/src/provenance/provDocument';
 import type { WorkKind } from '../../server/src/provenance/work';
 

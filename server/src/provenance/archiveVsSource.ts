@@ -14,7 +14,8 @@ import { readBoundedFile } from './boundedRead';
 import { parseChartLock, parseChartYaml } from './chartYaml';
 import { archiveChartLock, archiveChartYaml } from './go/chartWriter';
 import { fail, ok, type Problem, type Result } from './codes';
-import { planPackage, type PackagedFile, type PackagePlan } from './package';
+import { planPackage, type PackagePlan } from './package';
+import type { PackagedFile } from './chartLoader';
 import { escapeUntrusted } from './untrustedText';
 
 /** Differences kept for messages; the count of all of them is kept too. */
