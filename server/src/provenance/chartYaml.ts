@@ -21,6 +21,7 @@ import {
 } from './chartMetadata';
 import { ChartYamlError, parseDocument } from './go/yamlDecode';
 import { StructDecoder } from './go/jsonStep';
+import { goSpacesToBlanks } from './go/unicodeSpace';
 
 export interface ChartYamlOptions {
   /** A chart's requirements.yaml: Helm decodes it into the same metadata (apiVersion v1 dependencies). */
@@ -81,7 +82,7 @@ export function parseChartLock(input: string | Uint8Array, fileName = 'Chart.loc
 
 /** Go's unicode.IsSpace → ' ', and only unicode.IsPrint runes kept (sanitizeString). */
 export function sanitizeString(s: string): string {
-  return s.replace(/[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/g, ' ')
+  return goSpacesToBlanks(s)
     .replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, '');
 }
 
