@@ -5,7 +5,6 @@
 // and files over Helm's 5 MiB limit. Stale `*.tgz`/`*.prov` files are read as Helm does, with a warning,
 // except the paths the caller skips (the archive being written and its .prov).
 import * as fs from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from './codes';
 import { MAX_CHART_YAML_BYTES, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_UNCOMPRESSED_BYTES } from './archiveLimits';
@@ -13,10 +12,10 @@ import type { ArchiveFile } from './archiveContents';
 import { parseChartYaml } from './chartYaml';
 import type { ChartMetadata } from './chartMetadata';
 import { EngineError } from './engineError';
+import { readBoundedFile } from './boundedRead';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
 import { HELMIGNORE_FILE, HelmIgnore } from './helmignore';
-import { countWork } from './work';
 
 /** Directory entries looked at (ignored ones included), so a symlink fan-out cannot walk forever. */
 export const MAX_WALKED_ENTRIES = 200_000;
@@ -113,7 +112,7 @@ async function walkDir(state: WalkState, dirReal: string, dirLexical: string, re
     if (rel === '' && /\.(tgz|prov)$/.test(name)) {
       state.warnings.push(warning(`${childRel} looks like a stale package; it is packaged (as Helm does) — add *.tgz and *.prov to .helmignore to leave it out`));
     }
-    const data = await readRegular(real, childRel, info.size);
+    const data = readChartFile(real, childRel);
     state.bytes += data.length;
     if (state.bytes > MAX_UNCOMPRESSED_BYTES) throw new EngineError('archive-too-large', `the chart's files add up to more than ${MAX_UNCOMPRESSED_BYTES / 1048576} MiB (Helm's limit for a chart)`);
     if (state.files.length >= MAX_ENTRIES) throw new EngineError('archive-too-large', `the chart has more than ${MAX_ENTRIES} files`);
@@ -129,32 +128,20 @@ async function lstat(p: string): Promise<import('node:fs').Stats> {
   }
 }
 
-/** Reads a regular file without following a swapped-in symlink, and never more than the limit. */
-async function readRegular(real: string, rel: string, expected: number): Promise<Buffer> {
-  if (expected > MAX_ENTRY_BYTES) {
-    throw new EngineError('archive-too-large', `${rel} is ${(expected / 1048576).toFixed(1)} MiB; Helm refuses files over ${MAX_ENTRY_BYTES / 1048576} MiB`);
-  }
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(real, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0));
-    const info = await handle.stat();
-    if (!info.isFile()) throw new EngineError('chart-unsafe-path', `${rel} changed into a non-regular file while packaging`);
-    const buffer = Buffer.alloc(Math.min(info.size, MAX_ENTRY_BYTES) + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      countWork('bytes-read', bytesRead);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) break;
-    }
-    if (length > MAX_ENTRY_BYTES) throw new EngineError('archive-too-large', `${rel} grew past ${MAX_ENTRY_BYTES / 1048576} MiB while being read`);
-    return buffer.subarray(0, length);
-  } catch (e) {
-    if (e instanceof EngineError) throw e;
-    throw new EngineError('io-error', `Cannot read ${rel}: ${describeIoError(e)}`);
-  } finally {
-    await handle?.close().catch(() => undefined);
+/**
+ * A file of the chart at its real path, never through a symlink swapped in after the walk looked, and
+ * never more than Helm's limit for one file.
+ */
+function readChartFile(real: string, rel: string): Buffer {
+  const read = readBoundedFile(real, MAX_ENTRY_BYTES, { noFollow: true });
+  if (read.ok) return read.bytes;
+  switch (read.reason) {
+    case 'too-large':
+      throw new EngineError('archive-too-large', read.size === undefined
+        ? `${rel} grew while being read`
+        : `${rel} is ${(read.size / 1048576).toFixed(1)} MiB; Helm refuses files over ${MAX_ENTRY_BYTES / 1048576} MiB`);
+    case 'not-a-file': throw new EngineError('chart-unsafe-path', `${rel} changed into a non-regular file while packaging`);
+    default: throw new EngineError('io-error', `Cannot read ${rel}: ${read.detail}`);
   }
 }
 
@@ -186,7 +173,7 @@ export async function readChartYamlForName(root: string): Promise<ChartMetadata>
   const info = await fs.stat(real);
   if (!info.isFile()) throw new EngineError('chart-unsafe-path', 'Chart.yaml is not a regular file');
   if (info.size > MAX_CHART_YAML_BYTES) throw new EngineError('archive-too-large', `Chart.yaml is over ${MAX_CHART_YAML_BYTES / 1048576} MiB`);
-  const meta = parseChartYaml(stripBom(await readRegular(real, 'Chart.yaml', info.size)));
+  const meta = parseChartYaml(stripBom(readChartFile(real, 'Chart.yaml')));
   if (!meta.ok) throw new EngineError('chart-invalid', meta.error.message);
   return meta.value;
 }
@@ -202,7 +189,7 @@ async function readHelmIgnore(root: string): Promise<HelmIgnore> {
   if (!within(root, real)) throw new EngineError('chart-unsafe-path', `.helmignore is a symbolic link to ${real}, outside the chart directory`);
   const info = await fs.stat(real);
   if (!info.isFile()) throw new EngineError('chart-unsafe-path', '.helmignore is not a regular file');
-  const parsed = HelmIgnore.parse(await readRegular(real, HELMIGNORE_FILE, info.size));
+  const parsed = HelmIgnore.parse(readChartFile(real, HELMIGNORE_FILE));
   if (!parsed.ok) throw new EngineError('chart-invalid', parsed.error.message);
   return parsed.value;
 }
