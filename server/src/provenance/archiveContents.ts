@@ -9,8 +9,7 @@ import { mib, type ArchiveLimits } from './archiveLimits';
 import { ArchivePaths, checkPath, isChartYaml } from './archivePaths';
 import type { EntrySink, RawEntry } from './go/tarReader';
 import { quotedUntrusted } from './untrustedText';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+import { strictUtf8, withoutBom } from './utf8';
 
 export interface ArchiveEntry {
   /** Full path in the archive, `/`-separated, without a trailing slash for directories. */
@@ -117,7 +116,7 @@ export class ChartCollector implements EntrySink {
     const cur = this.current;
     this.current = undefined;
     if (!cur || cur.keep === undefined) return;
-    const data = stripBom(Buffer.concat(cur.parts));
+    const data = withoutBom(Buffer.concat(cur.parts));
     if (cur.keep === 'chart') this.chartYaml = data;
     if (cur.keep === 'requirements') this.requirementsYaml = data;
     if (this.keepFiles) this.files.push({ name: cur.name, data });
@@ -129,20 +128,10 @@ export class ChartCollector implements EntrySink {
       const near = this.chartYamlName;
       throw new EngineError('archive-invalid', `the archive has no ${this.chartDir}/Chart.yaml${near ? ` (it has ${quotedUntrusted(near)}; the name is case-sensitive)` : ''}`);
     }
-    let text: string;
-    try {
-      text = utf8.decode(this.chartYaml);
-    } catch {
-      throw new EngineError('chart-invalid', 'Chart.yaml in the archive is not valid UTF-8');
-    }
-    let requirements: string | undefined;
-    if (this.requirementsYaml) {
-      try {
-        requirements = utf8.decode(this.requirementsYaml);
-      } catch {
-        throw new EngineError('chart-invalid', 'requirements.yaml in the archive is not valid UTF-8');
-      }
-    }
+    const text = strictUtf8(this.chartYaml);
+    if (text === undefined) throw new EngineError('chart-invalid', 'Chart.yaml in the archive is not valid UTF-8');
+    const requirements = this.requirementsYaml ? strictUtf8(this.requirementsYaml) : undefined;
+    if (this.requirementsYaml && requirements === undefined) throw new EngineError('chart-invalid', 'requirements.yaml in the archive is not valid UTF-8');
     const meta = parseChartYaml(text, { requirementsYaml: requirements });
     if (!meta.ok) throw new EngineError('chart-invalid', `in the archive: ${meta.error.message}`);
     if (meta.value.name !== this.chartDir) {
@@ -153,8 +142,4 @@ export class ChartCollector implements EntrySink {
       sha256, compressedSize, uncompressedSize, problems: this.problems,
     };
   }
-}
-
-function stripBom(b: Buffer): Buffer {
-  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.subarray(3) : b;
 }

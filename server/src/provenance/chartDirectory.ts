@@ -14,7 +14,8 @@ import type { ChartMetadata } from './chartMetadata';
 import { EngineError } from './engineError';
 import { readBoundedFile } from './boundedRead';
 import { describeIoError } from './hash';
-import { escapeUntrusted } from './untrustedText';
+import { escapeUntrusted, quotedUntrusted } from './untrustedText';
+import { strictUtf8, withoutBom } from './utf8';
 import { HELMIGNORE_FILE, HelmIgnore } from './helmignore';
 
 /** Directory entries looked at (ignored ones included), so a symlink fan-out cannot walk forever. */
@@ -25,12 +26,6 @@ export const MAX_WALKED_ENTRIES = 200_000;
  * needs 11 million; 10 000 rules against 2 000 paths (a 100 KB file) would need 218 million.
  */
 export const MAX_IGNORE_STEPS = 50_000_000;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function stripBom(b: Buffer): Buffer {
-  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.subarray(3) : b;
-}
 
 interface WalkState {
   root: string;
@@ -48,16 +43,14 @@ function within(root: string, target: string): boolean {
 }
 
 function decodeName(raw: Buffer, rel: string): string {
-  try {
-    return utf8.decode(raw);
-  } catch {
-    throw new EngineError('chart-invalid', `"${escapeUntrusted(path.posix.join(rel, raw.toString('latin1')))}": file names must be UTF-8`);
-  }
+  const name = strictUtf8(raw);
+  if (name === undefined) throw new EngineError('chart-invalid', `${quotedUntrusted(path.posix.join(rel, raw.toString('latin1')))}: file names must be UTF-8`);
+  return name;
 }
 
 /** Names our archive reader (and so our verify) would refuse are refused here, not packaged. */
 function checkPortable(childRel: string): void {
-  const shown = `"${escapeUntrusted(childRel)}"`;
+  const shown = quotedUntrusted(childRel);
   if (/[\u0000-\u001f\u007f]/.test(childRel)) throw new EngineError('chart-invalid', `${shown}: a file name with a control character (such as a newline) is refused; rename it or list it in .helmignore`);
   if (childRel.includes('\\')) throw new EngineError('chart-invalid', `${shown}: a file name with a backslash is refused (Windows tools read it as a directory separator)`);
 }
@@ -116,7 +109,7 @@ async function walkDir(state: WalkState, dirReal: string, dirLexical: string, re
     state.bytes += data.length;
     if (state.bytes > MAX_UNCOMPRESSED_BYTES) throw new EngineError('archive-too-large', `the chart's files add up to more than ${MAX_UNCOMPRESSED_BYTES / 1048576} MiB (Helm's limit for a chart)`);
     if (state.files.length >= MAX_ENTRIES) throw new EngineError('archive-too-large', `the chart has more than ${MAX_ENTRIES} files`);
-    state.files.push({ name: childRel, data: stripBom(data) });
+    state.files.push({ name: childRel, data: withoutBom(data) });
   }
 }
 
@@ -173,7 +166,7 @@ export async function readChartYamlForName(root: string): Promise<ChartMetadata>
   const info = await fs.stat(real);
   if (!info.isFile()) throw new EngineError('chart-unsafe-path', 'Chart.yaml is not a regular file');
   if (info.size > MAX_CHART_YAML_BYTES) throw new EngineError('archive-too-large', `Chart.yaml is over ${MAX_CHART_YAML_BYTES / 1048576} MiB`);
-  const meta = parseChartYaml(stripBom(readChartFile(real, 'Chart.yaml')));
+  const meta = parseChartYaml(withoutBom(readChartFile(real, 'Chart.yaml')));
   if (!meta.ok) throw new EngineError('chart-invalid', meta.error.message);
   return meta.value;
 }

@@ -9,6 +9,7 @@ import type { ChartLock, ChartMetadata } from './chartMetadata';
 import { archiveChartLock, archiveChartYaml } from './go/chartWriter';
 import { MAX_CHART_YAML_BYTES } from './archiveLimits';
 import { EngineError } from './engineError';
+import { strictUtf8 } from './utf8';
 import type { EngineErrorCode } from './codes';
 
 /** Subcharts of subcharts: real charts nest 2–3 deep. */
@@ -36,14 +37,10 @@ export interface LoadedChart {
 /** Bytes the subchart archives may still inflate to. */
 export interface Budget { bytes: number }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function text(file: ArchiveFile, where: string): string {
-  try {
-    return utf8.decode(file.data);
-  } catch {
-    throw new EngineError('chart-invalid', `${where}${file.name} is not valid UTF-8`);
-  }
+  const decoded = strictUtf8(file.data);
+  if (decoded === undefined) throw new EngineError('chart-invalid', `${where}${file.name} is not valid UTF-8`);
+  return decoded;
 }
 
 export function loadChart(files: ArchiveFile[], where: string, depth: number, budget: Budget): LoadedChart {

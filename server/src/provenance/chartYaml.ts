@@ -22,6 +22,7 @@ import {
 import { ChartYamlError, parseDocument } from './go/yamlDecode';
 import { StructDecoder } from './go/jsonStep';
 import { goSpacesToBlanks } from './go/unicodeSpace';
+import { strictUtf8 } from './utf8';
 
 export interface ChartYamlOptions {
   /** A chart's requirements.yaml: Helm decodes it into the same metadata (apiVersion v1 dependencies). */
@@ -32,12 +33,10 @@ export interface ChartYamlOptions {
 
 function decodeText(input: string | Uint8Array, file: string): string {
   if (typeof input === 'string') return input;
-  try {
-    // fatal: go-yaml refuses invalid UTF-8 instead of guessing.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(input);
-  } catch {
-    throw new ChartYamlError(`${file} is not valid UTF-8`);
-  }
+  // Strict: go-yaml refuses invalid UTF-8 instead of guessing.
+  const text = strictUtf8(input);
+  if (text === undefined) throw new ChartYamlError(`${file} is not valid UTF-8`);
+  return text;
 }
 
 function asResult<T>(work: () => T): Result<T> {

@@ -12,6 +12,7 @@
 import { fail, ok, rangeOf, type Result } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
+import { lenientUtf8, withoutBomText } from './utf8';
 import { goBase, goMatch, patternBytesCompared } from './go/filepathMatch';
 import { goTrimSpace } from './go/unicodeSpace';
 
@@ -45,13 +46,12 @@ export class HelmIgnore {
 
   /** Parses a .helmignore (text or bytes) and appends Helm's default rule. */
   static parse(text: string | Uint8Array): Result<HelmIgnore> {
-    const source = typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+    const source = typeof text === 'string' ? withoutBomText(text) : lenientUtf8(text);
     const lines = source.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     const rules: Rule[] = [];
     for (let i = 0; i < lines.length; i++) {
-      let line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-      if (i === 0 && line.startsWith('\ufeff')) line = line.slice(1);
+      const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
       if (Buffer.byteLength(line, 'utf8') > MAX_LINE_BYTES) {
         return fail('chart-invalid', `.helmignore line ${i + 1} is longer than ${MAX_LINE_BYTES} bytes; Helm cannot read it`, rangeOf(i, 0, 0));
       }

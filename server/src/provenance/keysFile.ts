@@ -12,6 +12,7 @@ import { BEGIN, LineCursor, readBlock, type ArmoredBlock } from './armor';
 import { listingLine, named, type KeyListing, type ListingLine } from './keysListing';
 import { ListedIndex, listingOf } from './keysListingIndex';
 import { countWork } from './work';
+import { withoutBomText } from './utf8';
 
 export interface KeysFileLayout {
   blocks: ArmoredBlock[];
@@ -29,7 +30,7 @@ export const KeysFileLimits = { blocks: 5000, listingLines: 50_000, listingLineL
 
 /** Splits a KEYS (or any armored) file into armored blocks and key listings. Never throws. */
 export function parseKeysFile(text: string): KeysFileLayout {
-  const cursor = new LineCursor(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  const cursor = new LineCursor(withoutBomText(text));
   const layout: KeysFileLayout = { blocks: [], listings: [] };
   let listing: KeyListing | undefined;
   let lastKeyLine: ListingLine | undefined;

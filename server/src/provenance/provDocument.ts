@@ -7,6 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import { rangeOf, type Problem, type Range } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
+import { lenientUtf8, withoutBomText } from './utf8';
 import { MAX_YAML_NODES, tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
@@ -64,10 +65,6 @@ function problem(code: Problem['code'], message: string, range: Range, severity:
   return { code, severity, message, range };
 }
 
-function decode(input: string | Uint8Array): string {
-  if (typeof input === 'string') return input;
-  return new TextDecoder('utf-8', { fatal: false }).decode(input);
-}
 
 export function parseProvenance(input: string | Uint8Array): ProvDocument {
   // The size is checked before anything is decoded or split: 200 MB of junk must cost nothing.
@@ -76,14 +73,14 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
     doc.problems.push(problem('malformed', `The provenance file is ${input.length} bytes; more than ${MAX_PROV_BYTES} is not a Helm provenance file.`, rangeOf(0, 0, 0)));
     return doc;
   }
-  const text = decode(input);
+  const text = typeof input === 'string' ? input : lenientUtf8(input);
   const lines = text.split(/\r?\n/);
   const doc: ProvDocument = { lineCount: lines.length, hashHeaders: [], signedLines: [], files: [], unsignedRanges: [], problems: [] };
   const whole = rangeOf(0, 0, lines[lines.length - 1].length, lines.length - 1);
   const line = (i: number) => rangeOf(i, 0, lines[i].length);
 
   const trimmed = lines.map((l) => l.replace(/[ \t\r]+$/, ''));
-  const begins = indexesOf(trimmed, (l) => stripBom(l) === BEGIN_SIGNED);
+  const begins = indexesOf(trimmed, (l) => withoutBomText(l) === BEGIN_SIGNED);
   if (begins.length === 0) {
     const detached = trimmed.indexOf(BEGIN_SIGNATURE);
     doc.problems.push(problem('malformed', detached >= 0
@@ -101,7 +98,7 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
     }
     return doc;
   }
-  reportUnsigned(doc, trimmed, 0, begin, stripBom(trimmed[begin]) !== trimmed[begin]);
+  reportUnsigned(doc, trimmed, 0, begin, withoutBomText(trimmed[begin]) !== trimmed[begin]);
 
   // Armor headers, up to the first blank line.
   let i = begin + 1;
@@ -170,10 +167,6 @@ function countLines(input: string | Uint8Array): number {
     for (let at = input.indexOf(0x0a); at >= 0; at = input.indexOf(0x0a, at + 1)) count++;
   }
   return count;
-}
-
-function stripBom(s: string): string {
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
 function indexesOf(lines: string[], pred: (l: string) => boolean): number[] {

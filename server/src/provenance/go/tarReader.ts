@@ -11,11 +11,11 @@ import { EngineError } from '../engineError';
 import { mib, type ArchiveLimits } from '../archiveLimits';
 import { checkPath, checkPathSize, isChartYaml } from '../archivePaths';
 import { quotedUntrusted } from '../untrustedText';
+import { strictUtf8 } from '../utf8';
 
 /** Go's archive/tar refuses PAX and GNU long-name headers beyond 1 MiB (maxSpecialFileSize). */
 const MAX_META_HEADER_BYTES = 1024 * 1024;
 const BLOCK = 512;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const ZEROS = Buffer.alloc(64 * 1024);
 
@@ -74,13 +74,9 @@ function parsePax(data: Buffer): Map<string, string> {
     const record = rest.subarray(space + 1, len - 1);
     const eq = record.indexOf(0x3d);
     if (eq <= 0) throw new EngineError('archive-invalid', 'damaged PAX extended header');
-    let key: string, value: string;
-    try {
-      key = utf8.decode(record.subarray(0, eq));
-      value = utf8.decode(record.subarray(eq + 1));
-    } catch {
-      throw new EngineError('archive-invalid', 'a PAX extended header is not UTF-8');
-    }
+    const key = strictUtf8(record.subarray(0, eq));
+    const value = strictUtf8(record.subarray(eq + 1));
+    if (key === undefined || value === undefined) throw new EngineError('archive-invalid', 'a PAX extended header is not UTF-8');
     if (records.has(key)) throw new EngineError('archive-invalid', `a PAX extended header repeats "${key}"`);
     records.set(key, value);
     rest = rest.subarray(len);
@@ -292,11 +288,9 @@ function describeType(flag: string): string {
 }
 
 function decodeName(raw: Buffer): string {
-  try {
-    return utf8.decode(raw);
-  } catch {
-    throw new EngineError('archive-invalid', `an entry name is not valid UTF-8 (${quotedUntrusted(raw.toString('latin1'))})`);
-  }
+  const name = strictUtf8(raw);
+  if (name === undefined) throw new EngineError('archive-invalid', `an entry name is not valid UTF-8 (${quotedUntrusted(raw.toString('latin1'))})`);
+  return name;
 }
 
 /** The plain-header name Go's archive/tar (so Helm) writes next to a PAX path: ASCII only, 100 bytes. */
