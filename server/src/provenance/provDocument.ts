@@ -8,12 +8,10 @@ import { rangeOf, type Problem, type Range } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
 import { lenientUtf8, withoutBomText } from './utf8';
-import { MAX_YAML_NODES, tooManyNodes, yamlNodeEstimate } from './yamlBounds';
+import { MAX_YAML_DEPTH, MAX_YAML_NODES, nestingBound, tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
-/** Deeper YAML is refused before parsing: the YAML library recurses and overflows the stack near 1000 levels. */
-export const MAX_YAML_NESTING = 100;
 
 const BEGIN_SIGNED = '-----BEGIN PGP SIGNED MESSAGE-----';
 const BEGIN_SIGNATURE = '-----BEGIN PGP SIGNATURE-----';
@@ -212,31 +210,12 @@ function nodeRange(node: Node | null | undefined, map: Mapper): Range | undefine
   return { start: map.at(node.range[0]), end: map.at(node.range[1]) };
 }
 
-/**
- * An upper bound of the nesting depth, found without parsing: each block level needs at least one more
- * column of indentation or of `- `/`? `/`: ` indicators at a line's start; flow levels are open brackets.
- */
-function nestingBound(text: string): number {
-  let flow = 0;
-  let deepest = 0;
-  for (const line of text.split('\n')) {
-    const lead = /^(?:[ \t]|[-?:](?=[ \t]|$))*/.exec(line)![0].length;
-    deepest = Math.max(deepest, lead + flow);
-    for (let i = lead; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, lead + ++flow);
-      else if ((c === 0x5d || c === 0x7d) && flow > 0) flow--;
-    }
-  }
-  return deepest;
-}
-
 function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, what: string): { yaml: Document.Parsed; map: Mapper; text: string } | undefined {
   const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
   const map = positionMapper(doc, firstLine);
   const lineRange = rangeOf(doc.signedLines[firstLine]?.fileLine ?? 0, 0, 0);
-  if (nestingBound(text) > MAX_YAML_NESTING) {
-    doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_NESTING} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
+  if (nestingBound(text) > MAX_YAML_DEPTH) {
+    doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_DEPTH} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
     return undefined;
   }
   const nodes = yamlNodeEstimate(text);

@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import type { Range } from '../codes';
 import { escapeUntrusted } from '../untrustedText';
 import { countWork } from '../work';
-import { MAX_YAML_DEPTH, MAX_YAML_NODES, tooManyNodes, yamlNodeEstimate } from '../yamlBounds';
+import { deepestFlow, MAX_YAML_DEPTH, MAX_YAML_NODES, tooManyNodes, yamlNodeEstimate } from '../yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from '../yamlKeys';
 import { resolvePlainScalar, type GoScalar } from './yamlScalars';
 
@@ -121,7 +121,7 @@ export class GoNodeBuilder {
 export function parseDocument(text: string, file: string): { builder: GoNodeBuilder; root: GoNode } {
   const lines = new LineIndex(text);
   checkCharacters(text, lines, file);
-  checkFlowDepth(text, file);
+  if (deepestFlow(text) > MAX_YAML_DEPTH) throw new ChartYamlError(`${file}: nested more than ${MAX_YAML_DEPTH} levels deep`);
   countWork('yaml-bytes', text.length);
   const nodes = yamlNodeEstimate(text);
   if (nodes > MAX_YAML_NODES) throw new ChartYamlError(`${file}: ${tooManyNodes(nodes, MAX_YAML_NODES)}`);
@@ -162,18 +162,5 @@ function checkCharacters(text: string, lines: LineIndex, file: string): void {
     const range = lines.range(separator.index, separator.index + 1);
     const code = separator[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): U+${code} is a line break to Helm's YAML 1.1 parser but text to YAML 1.2; write it escaped ("\\u${code}") or remove it`, range);
-  }
-}
-
-/** A cheap over-count of flow nesting ([ and {), so a 50 000-deep bomb never reaches the parser. */
-function checkFlowDepth(text: string, file: string): void {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_YAML_DEPTH) throw new ChartYamlError(`${file}: nested more than ${MAX_YAML_DEPTH} levels deep`);
-    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
-      depth--;
-    }
   }
 }
