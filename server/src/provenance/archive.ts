@@ -64,14 +64,14 @@ export const WHOLE_INFLATE_BYTES = 16 * 1024 * 1024;
 
 /** What reading an archive file gave: the chart, and the file's digest whenever it could be read whole. */
 export interface ArchiveExamination {
-  chart: Result<ChartArchive>;
+  chart: Result<ChartArchive, EngineErrorCode>;
   sha256?: string;
   /** False when the file was refused before reading: missing, unreadable, not a regular file or over the size limit. */
   readable: boolean;
 }
 
 /** Reads and checks a chart archive on disk; the file is read once (digest included). */
-export async function readChartArchive(path: string, limits?: Partial<ArchiveLimits>): Promise<Result<ChartArchive>> {
+export async function readChartArchive(path: string, limits?: Partial<ArchiveLimits>): Promise<Result<ChartArchive, EngineErrorCode>> {
   return (await examineChartArchive(path, path, limits)).chart;
 }
 
@@ -94,7 +94,7 @@ export async function examineChartArchive(path: string, label: string, limits?: 
 
 /** The streamed walk, for archives too large to read whole. */
 async function streamChartArchive(path: string, label: string, l: ArchiveLimits): Promise<ArchiveExamination> {
-  const refused = (chart: Result<ChartArchive>): ArchiveExamination => ({ chart, readable: false });
+  const refused = (chart: Result<ChartArchive, EngineErrorCode>): ArchiveExamination => ({ chart, readable: false });
   try {
     const stat = await fsp.stat(path);
     if (!stat.isFile()) return refused(fail('archive-invalid', `${escapeUntrusted(label)} is not a regular file`));
@@ -107,7 +107,7 @@ async function streamChartArchive(path: string, label: string, l: ArchiveLimits)
   return { chart, readable: true };
 }
 
-async function walkStream(source: Readable, label: string, l: ArchiveLimits, digest: () => string, seen?: (chunk: Buffer) => void): Promise<Result<ChartArchive>> {
+async function walkStream(source: Readable, label: string, l: ArchiveLimits, digest: () => string, seen?: (chunk: Buffer) => void): Promise<Result<ChartArchive, EngineErrorCode>> {
   const collector = new ChartCollector(l, false);
   try {
     const { compressed, uncompressed } = await inflateAndWalk(source, collector, l, seen);
@@ -155,7 +155,7 @@ async function inflateAndWalk(source: Readable, collector: ChartCollector, l: Ar
  * The same checks on archive bytes in memory (a subchart archive while packaging), optionally keeping
  * every file's contents. The inflated size never exceeds `limits.uncompressedBytes`.
  */
-export function readChartArchiveBytes(bytes: Uint8Array, label: string, limits?: Partial<ArchiveLimits>, keepFiles = false): Result<ChartArchive & { files: ArchiveFile[] }> {
+export function readChartArchiveBytes(bytes: Uint8Array, label: string, limits?: Partial<ArchiveLimits>, keepFiles = false): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> {
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const l = limitsOf(limits);
   // With the cap at the limit, the walk always answers.
@@ -163,7 +163,7 @@ export function readChartArchiveBytes(bytes: Uint8Array, label: string, limits?:
 }
 
 /** The checks on bytes in memory; undefined when they inflate past `inflateCap` (below the limit) and must be streamed. */
-function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256: string, keepFiles: boolean, inflateCap: number): Result<ChartArchive & { files: ArchiveFile[] }> | undefined {
+function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256: string, keepFiles: boolean, inflateCap: number): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
   const collector = new ChartCollector(l, keepFiles);
   try {
     if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) throw notGzip(data);

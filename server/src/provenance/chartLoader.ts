@@ -10,7 +10,6 @@ import { archiveChartLock, archiveChartYaml } from './go/chartWriter';
 import { MAX_CHART_YAML_BYTES } from './archiveLimits';
 import { EngineError } from './engineError';
 import { strictUtf8 } from './utf8';
-import type { EngineErrorCode } from './codes';
 
 /** Subcharts of subcharts: real charts nest 2–3 deep. */
 export const MAX_SUBCHART_DEPTH = 10;
@@ -52,7 +51,7 @@ export function loadChart(files: ArchiveFile[], where: string, depth: number, bu
     requirementsYaml: requirements ? text(requirements, where) : undefined,
     fileName: `${where}Chart.yaml`,
   });
-  if (!meta.ok) throw new EngineError(meta.error.code as EngineErrorCode, meta.error.message);
+  if (!meta.ok) throw new EngineError(meta.error.code, meta.error.message);
   const v1 = meta.value.apiVersion === 'v1';
   const chart: LoadedChart = { meta: meta.value, templates: [], files: [], dependencies: [] };
   const subcharts = new Map<string, ArchiveFile[]>();
@@ -91,17 +90,16 @@ export function loadChart(files: ArchiveFile[], where: string, depth: number, bu
       chart.files.push(f);
     }
   }
-  const names = [...subcharts.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  for (const cname of names) {
+  const byName = [...subcharts].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  for (const [cname, sub] of byName) {
     // Helm skips charts/_* and charts/.* entries entirely.
     if (cname.startsWith('_') || cname.startsWith('.')) continue;
-    const sub = subcharts.get(cname) as ArchiveFile[];
     const subWhere = `${where}charts/${cname}/`;
     if (depth + 1 > MAX_SUBCHART_DEPTH) throw new EngineError('archive-too-large', `${subWhere}: subcharts nest more than ${MAX_SUBCHART_DEPTH} deep`);
     if (cname.endsWith('.tgz')) {
       if (sub[0].name !== cname) throw new EngineError('chart-invalid', `${where}charts/${cname} should be a chart archive, but it is a directory`);
       const inner = readChartArchiveBytes(sub[0].data, `${where}charts/${cname}`, { uncompressedBytes: budget.bytes }, true);
-      if (!inner.ok) throw new EngineError(inner.error.code as EngineErrorCode, inner.error.message);
+      if (!inner.ok) throw new EngineError(inner.error.code, inner.error.message);
       budget.bytes -= inner.value.uncompressedSize;
       chart.dependencies.push(loadChart(inner.value.files, subWhere, depth + 1, budget));
     } else {

@@ -39,7 +39,7 @@ function decodeText(input: string | Uint8Array, file: string): string {
   return text;
 }
 
-function asResult<T>(work: () => T): Result<T> {
+function asResult<T>(work: () => T): Result<T, 'chart-invalid'> {
   try {
     return ok(work());
   } catch (e) {
@@ -49,7 +49,7 @@ function asResult<T>(work: () => T): Result<T> {
 }
 
 /** Parses and validates Chart.yaml as Helm's loader does, with the stricter rules above. */
-export function parseChartYaml(input: string | Uint8Array, options: ChartYamlOptions = {}): Result<ChartMetadata> {
+export function parseChartYaml(input: string | Uint8Array, options: ChartYamlOptions = {}): Result<ChartMetadata, 'chart-invalid'> {
   const file = options.fileName ?? 'Chart.yaml';
   return asResult(() => {
     const raw: Raw = {};
@@ -63,7 +63,7 @@ export function parseChartYaml(input: string | Uint8Array, options: ChartYamlOpt
   });
 }
 
-export function parseChartLock(input: string | Uint8Array, fileName = 'Chart.lock'): Result<ChartLock> {
+export function parseChartLock(input: string | Uint8Array, fileName = 'Chart.lock'): Result<ChartLock, 'chart-invalid'> {
   return asResult(() => {
     const raw: Raw = {};
     const lock = parseDocument(decodeText(input, fileName), fileName);
