@@ -16,20 +16,24 @@ export class ChartYamlError extends Error {
   constructor(message: string, readonly range?: Range) { super(escapeUntrusted(message, 2000)); }
 }
 
-class LineIndex {
-  private readonly starts: number[] = [0];
-  constructor(text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
-  }
-  position(offset: number): { line: number; character: number } {
-    let lo = 0, hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid; else hi = mid - 1;
-    }
-    return { line: lo, character: offset - this.starts[lo] };
-  }
-  range(start: number, end: number): Range { return { start: this.position(start), end: this.position(end) }; }
+/**
+ * yaml's LineCounter over the whole text, filled before parsing: the character checks that run first
+ * need positions too.
+ */
+function lineCounterOf(text: string): YAML.LineCounter {
+  const lines = new YAML.LineCounter();
+  lines.addNewLine(0);
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines.addNewLine(at + 1);
+  return lines;
+}
+
+/** Zero-based positions of two offsets (LineCounter counts from 1). */
+function rangeIn(lines: YAML.LineCounter, start: number, end: number): Range {
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return { line: line - 1, character: col - 1 };
+  };
+  return { start: at(start), end: at(end) };
 }
 
 export type GoNode =
@@ -47,10 +51,10 @@ export class GoNodeBuilder {
   private readonly anchors = new Map<string, YAML.Node>();
   /** > 0 while expanding an alias: anchors met again there must not replace later definitions. */
   private expanding = 0;
-  constructor(private readonly lines: LineIndex, private readonly file: string) {}
+  constructor(private readonly lines: YAML.LineCounter, private readonly file: string) {}
 
   error(message: string, node?: YAML.Node | null): ChartYamlError {
-    const range = node?.range ? this.lines.range(node.range[0], node.range[1]) : undefined;
+    const range = node?.range ? rangeIn(this.lines, node.range[0], node.range[1]) : undefined;
     const where = range ? ` (line ${range.start.line + 1})` : '';
     return new ChartYamlError(`${this.file}${where}: ${message}`, range);
   }
@@ -119,7 +123,7 @@ export class GoNodeBuilder {
 
 /** The one YAML document of `text`, as go-yaml would decode it; throws ChartYamlError. */
 export function parseDocument(text: string, file: string): { builder: GoNodeBuilder; root: GoNode } {
-  const lines = new LineIndex(text);
+  const lines = lineCounterOf(text);
   checkCharacters(text, lines, file);
   if (deepestFlow(text) > MAX_YAML_DEPTH) throw new ChartYamlError(`${file}: nested more than ${MAX_YAML_DEPTH} levels deep`);
   countWork('yaml-bytes', text.length);
@@ -129,19 +133,19 @@ export function parseDocument(text: string, file: string): { builder: GoNodeBuil
   const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, version: '1.1', prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > 1) {
-    const second = list[1].range ? lines.range(list[1].range[0], list[1].range[0]) : undefined;
+    const second = list[1].range ? rangeIn(lines, list[1].range[0], list[1].range[0]) : undefined;
     throw new ChartYamlError(`${file} holds ${list.length} YAML documents; Helm reads only the first, so it must hold exactly one`, second);
   }
   const doc = list[0];
   const problem = doc?.errors[0];
   if (problem) {
-    const range = lines.range(problem.pos[0], problem.pos[1]);
+    const range = rangeIn(lines, problem.pos[0], problem.pos[1]);
     const reason = problem.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply to read safely' : problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): ${reason}`, range);
   }
   const duplicate = duplicateKeys(doc?.contents)[0];
   if (duplicate) {
-    const range = lines.range(duplicate.range?.[0] ?? 0, duplicate.range?.[1] ?? 0);
+    const range = rangeIn(lines, duplicate.range?.[0] ?? 0, duplicate.range?.[1] ?? 0);
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): ${DUPLICATE_KEY_MESSAGE}: "${String(duplicate.source ?? duplicate.value)}" appears more than once`, range);
   }
   const builder = new GoNodeBuilder(lines, file);
@@ -149,17 +153,17 @@ export function parseDocument(text: string, file: string): { builder: GoNodeBuil
 }
 
 /** go-yaml refuses control characters anywhere in the stream (its reader's printable check). */
-function checkCharacters(text: string, lines: LineIndex, file: string): void {
+function checkCharacters(text: string, lines: YAML.LineCounter, file: string): void {
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text);
   if (bad) {
-    const range = lines.range(bad.index, bad.index + 1);
+    const range = rangeIn(lines, bad.index, bad.index + 1);
     const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): control character U+${code} is not allowed in YAML`, range);
   }
   // Raw NEL/LS/PS break lines for go-yaml (YAML 1.1) but not for YAML 1.2 readers: the two would differ.
   const separator = /[\u0085\u2028\u2029]/.exec(text);
   if (separator) {
-    const range = lines.range(separator.index, separator.index + 1);
+    const range = rangeIn(lines, separator.index, separator.index + 1);
     const code = separator[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new ChartYamlError(`${file} (line ${range.start.line + 1}): U+${code} is a line break to Helm's YAML 1.1 parser but text to YAML 1.2; write it escaped ("\\u${code}") or remove it`, range);
   }
