@@ -16,7 +16,7 @@ import { MAX_IGNORE_STEPS } from '../../server/src/provenance/chartDirectory';
 import { packageChart } from '../../server/src/provenance/package';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { resetWork, workDone, type WorkKind } from '../../server/src/provenance/work';
-import { chartEntries, gzip, paxEntry, tar, tarEntry, type TarEntry } from '../hostile/support/tar';
+import { chartEntries, gzip, paxEntry, tar, tarEntry, type TarEntry } from '../support/tar';
 import { scratch, signedKeys } from '../support/tools';
 
 /** Runs `fn` from a zeroed work meter; answers its result and the work it counted of `kind`. */
