@@ -206,36 +206,32 @@ class Emitter {
 
   private plain(chars: string[], allowBreaks: boolean): void {
     if (!this.whitespace) this.put(' ');
-    let spaces = false, breaks = false;
-    for (let i = 0; i < chars.length; i++) {
-      const c = chars[i];
-      if (c === ' ') {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && chars[i + 1] !== ' ') this.writeIndent();
-        else this.write(c);
-        spaces = true;
-      } else if (isBreak(c)) {
-        if (!breaks && c === '\n') this.putBreak();
-        this.writeBreak(c);
-        this.indention = true;
-        breaks = true;
-      } else {
-        if (breaks) this.writeIndent();
-        this.write(c);
-        this.indention = false;
-        spaces = false; breaks = false;
-      }
-    }
+    this.foldedText(chars, allowBreaks, false);
     this.whitespace = false;
     this.indention = false;
   }
 
   private singleQuoted(chars: string[], allowBreaks: boolean): void {
     this.writeIndicator("'", true, false, false);
+    this.foldedText(chars, allowBreaks, true);
+    this.writeIndicator("'", false, false, false);
+    this.whitespace = false;
+    this.indention = false;
+  }
+
+  /**
+   * The text of a plain or single-quoted scalar (libyaml's write_plain and write_single_quoted differ
+   * only here): a space past the width becomes a line break, except at the ends of a quoted scalar;
+   * the first `\n` of a run of breaks is written twice (folding reads one break as a space); a quote
+   * inside quotes is doubled.
+   */
+  private foldedText(chars: string[], allowBreaks: boolean, quoted: boolean): void {
     let spaces = false, breaks = false;
     for (let i = 0; i < chars.length; i++) {
       const c = chars[i];
       if (c === ' ') {
-        if (allowBreaks && !spaces && this.column > BEST_WIDTH && i > 0 && i < chars.length - 1 && chars[i + 1] !== ' ') this.writeIndent();
+        const inside = !quoted || (i > 0 && i < chars.length - 1);
+        if (allowBreaks && !spaces && this.column > BEST_WIDTH && inside && chars[i + 1] !== ' ') this.writeIndent();
         else this.write(c);
         spaces = true;
       } else if (isBreak(c)) {
@@ -245,15 +241,12 @@ class Emitter {
         breaks = true;
       } else {
         if (breaks) this.writeIndent();
-        if (c === "'") this.put("'");
+        if (quoted && c === "'") this.put("'");
         this.write(c);
         this.indention = false;
         spaces = false; breaks = false;
       }
     }
-    this.writeIndicator("'", false, false, false);
-    this.whitespace = false;
-    this.indention = false;
   }
 
   private doubleQuoted(chars: string[], allowBreaks: boolean): void {
