@@ -3,7 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runExtensionTests } from '../test/e2e/runExtensionTests';
+import { codeServerBinary, CodeServerInstallError } from '../test/e2e/codeServer';
+import { codeServerDriver, runExtensionTests, vscodeExecutablePath } from '../test/e2e/runExtensionTests';
+import { chromiumPath } from '../test/e2e/workbench';
 import type { ActivationReport } from './activation/index';
 import type { BenchContext } from './context';
 import { profileTable, summarizeProfile } from './profile';
@@ -24,6 +26,23 @@ function bundleSizes(root: string): string {
   return lines.join('\n');
 }
 
+/**
+ * What code-server needs and this machine lacks, or undefined. Installs code-server and Node 24 (and
+ * Chromium, through apt) when they are missing: minutes on a fresh machine, cached after.
+ */
+async function missingForCodeServer(): Promise<string | undefined> {
+  if (vscodeExecutablePath() !== codeServerDriver) return undefined; // another VS Code was asked for
+  try {
+    await codeServerBinary();
+  } catch (e) {
+    if (!(e instanceof CodeServerInstallError)) throw e;
+    const detail = e.stderr.trim().split('\n').slice(-12).map((l) => `    ${l}`).join('\n');
+    return `missing: ${e.installing ?? 'code-server, Node 24 or Chromium'}: scripts/e2e/install-code-server.sh could not install it (exit ${e.exitCode}).\n\nIts last lines:\n\n${detail}`;
+  }
+  if (!fs.existsSync(chromiumPath)) return `missing: Chromium at ${chromiumPath} (Debian: \`apt-get install chromium\`, or set E2E_CHROMIUM_PATH).`;
+  return undefined;
+}
+
 export async function activation(ctx: BenchContext): Promise<Section> {
   const s = section('Extension activation', [
     'The extension as it is developed (this repository as extensionDevelopmentPath, main = dist/client.js) in code-server\'s',
@@ -35,7 +54,12 @@ export async function activation(ctx: BenchContext): Promise<Section> {
   ].join(' '));
   s.notes.push(bundleSizes(ctx.repoRoot));
   if (!fs.existsSync(path.join(ctx.repoRoot, 'dist', 'client.js'))) {
-    s.blocked = 'dist/client.js is missing: run `node scripts/build.mjs` first.';
+    s.blocked = 'missing: dist/client.js (run `node scripts/build.mjs` first).';
+    return s;
+  }
+  const missing = await missingForCodeServer();
+  if (missing) {
+    s.blocked = missing;
     return s;
   }
   const load: number[] = [];

@@ -27,6 +27,19 @@ export const QUICK: Repetitions = {
   repositoryRounds: 1, coldRounds: 5, hashRounds: 3, lspOpens: 40, workspaceRuns: 1, replacements: 5, activationRuns: 1, signRounds: 3, profiles: 2,
 };
 
+/** How many charts the repository and the workspace hold; `--charts` reduces them for trying the bench out. */
+export interface Sizes {
+  repositoryCharts: number;
+  workspaceCharts: number;
+}
+
+export const FULL_SIZES: Sizes = { repositoryCharts: 200, workspaceCharts: 1000 };
+
+/** `--charts=<n>`: n charts in the repository and 5 × n in the workspace, as in the full sizes. */
+export function reducedSizes(charts: number): Sizes {
+  return { repositoryCharts: charts, workspaceCharts: charts * (FULL_SIZES.workspaceCharts / FULL_SIZES.repositoryCharts) };
+}
+
 export class BenchContext {
   readonly repoRoot = repoRoot;
   readonly cliLauncher = path.join(repoRoot, 'bin', 'helm-prov.js');
@@ -36,7 +49,7 @@ export class BenchContext {
   /** Where bin/helm-prov.js keeps its V8 code cache during the run (written by the first runs, as at a user's). */
   readonly cacheHome: string;
 
-  constructor(readonly fixtures: BenchFixtures, readonly reps: Repetitions) {
+  constructor(readonly fixtures: BenchFixtures, readonly reps: Repetitions, readonly sizes: Sizes = FULL_SIZES) {
     this.gnupgHome = fixtures.dir('gnupg-home');
     fs.chmodSync(this.gnupgHome, 0o700);
     this.cacheHome = fixtures.dir('xdg-cache');

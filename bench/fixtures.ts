@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { helmBinary, signedKeyrings, signedKeys } from '../test/support/tools';
+import { signedKeyrings, signedKeys } from '../test/support/tools';
 import { timeOk } from './stats';
 
 /** The signing key: RSA 2048, no passphrase, its user id is what `helm package --key` matches. */
@@ -26,12 +26,17 @@ const CHARTS_PER_HELM_CALL = 250;
 
 /** The environment helm runs with: its own empty home, so no user configuration leaks in. */
 export class HelmRunner {
-  readonly binary = helmBinary();
   private readonly home: string;
 
-  constructor(scratch: string) {
+  /** `found` is undefined when helm is missing (bench/requirements.ts): only the sections using it fail. */
+  constructor(scratch: string, private readonly found: string | undefined) {
     this.home = path.join(scratch, 'helm-home');
     fs.mkdirSync(this.home, { recursive: true });
+  }
+
+  get binary(): string {
+    if (!this.found) throw new Error('helm is missing (see the report\'s Machine table)');
+    return this.found;
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -50,7 +55,11 @@ export class HelmRunner {
 
 export class BenchFixtures {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-prov-bench-'));
-  readonly helm = new HelmRunner(this.root);
+  readonly helm: HelmRunner;
+
+  constructor(helm: string | undefined) {
+    this.helm = new HelmRunner(this.root, helm);
+  }
   private template?: string;
 
   /** `helm create`'s chart (about 15 files, 5 KB packaged): what a real chart looks like. */

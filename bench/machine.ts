@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { MachineInfo } from './report';
+import type { Tool, Tools } from './requirements';
 
 function firstLine(command: string, args: string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(command, args, { encoding: 'utf8', env });
@@ -34,7 +35,8 @@ export function loadAverage(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 }
 
-export function describeMachine(helm: { binary: string; env: NodeJS.ProcessEnv }): MachineInfo {
+export function describeMachine(helm: { binary: string; env: NodeJS.ProcessEnv }, tools: Tools): MachineInfo {
+  const missing = (tool: Tool, version: () => string) => (tools.missing.has(tool) ? `**missing**: ${tools.missing.get(tool)}` : version());
   return {
     rows: [
       ['CPU', `${cpuModel()}, ${os.cpus().length} cores (as the OS reports them)`],
@@ -42,9 +44,9 @@ export function describeMachine(helm: { binary: string; env: NodeJS.ProcessEnv }
       ['Memory', `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`],
       ['OS', `${os.type()} ${os.release()} (${os.arch()})`],
       ['Node', process.version],
-      ['Helm', firstLine(helm.binary, ['version', '--short'], helm.env)],
+      ['Helm', missing('helm', () => firstLine(helm.binary, ['version', '--short'], helm.env))],
       ['gpg', firstLine('gpg', ['--version'])],
-      ['OpenSSL', firstLine('openssl', ['version'])],
+      ['OpenSSL', missing('openssl', () => firstLine('openssl', ['version']))],
       ['Load average (1/5/15 min) at start', loadAverage()],
     ],
   };

@@ -1,5 +1,6 @@
-// Memory of a child process, read from /proc (Linux): the language server is spawned by the test's LSP
-// session, which does not hand out its process, so it is found among this process's children.
+// Memory and CPU time of a child process, read from /proc (Linux): the language server is spawned by the
+// test's LSP session, which does not hand out its process, so it is found among this process's children.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
 /** Pids of this process's direct children whose command line contains `fragment`. */
@@ -30,4 +31,15 @@ export function memoryOf(pid: number): Memory {
     return Number(match[1]) * 1024;
   };
   return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+}
+
+let ticksPerSecond: number | undefined;
+
+/** CPU time (user + system) a process has used so far, ms, from /proc/<pid>/stat. */
+export function cpuMsOf(pid: number): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name's closing ')': state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000;
 }

@@ -22,6 +22,7 @@ import * as esbuild from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
 const dev = process.argv.includes('--dev');
+const packageVersion = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version;
 
 // `require` resolves through openpgp's exports map to its CommonJS build (dist/node/openpgp.min.cjs).
 const openpgpCjs = require.resolve('openpgp');
@@ -69,7 +70,8 @@ const allBundles = [
   { name: 'client', entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'], mustNotHold: LANGUAGE_CLIENT_CODE },
   { name: 'client', entryPoints: ['client/src/clientFeatures.ts'], outfile: 'dist/clientFeatures.js', external: ['vscode'] },
   { name: 'server', entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' },
-  { name: 'cli', entryPoints: ['server/src/cli/helmProv.ts'], outfile: 'dist/helm-prov.js' },
+  // `helm-prov --version` reads it from the bundle (server/src/cli/version.ts).
+  { name: 'cli', entryPoints: ['server/src/cli/helmProv.ts'], outfile: 'dist/helm-prov.js', define: { HELM_PROV_VERSION: JSON.stringify(packageVersion) } },
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((name) => !allBundles.some((b) => b.name === name));

@@ -5,6 +5,13 @@
 # the caller's own Node (20) stays untouched.
 set -euo pipefail
 
+# Started under `npm run` (npm test, npm run bench), the environment carries that npm's settings for
+# its own Node 20, which a nested npm install takes as its own (code-server's postinstall then refuses
+# "node v20"): run as from a plain shell instead.
+if compgen -e | grep -qE '^(npm_.*|NODE|INIT_CWD)$' || [[ ":${PATH:-}:" == *"/node_modules/.bin:"* || ":${PATH:-}:" == *"/node-gyp-bin:"* ]]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/without-npm-run.sh" bash "${BASH_SOURCE[0]}" "$@"
+fi
+
 CODE_SERVER_VERSION=4.139.1
 NODE_MAJOR=24
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,6 +23,9 @@ launcher=$cs_dir/bin/code-server
 cs_marker=$cs_dir/.installed-$CODE_SERVER_VERSION
 
 log() { echo "[install-code-server] $*" >&2; }
+# What is being installed; on failure the last line names it (the bench's report quotes that line).
+step=''
+trap 'status=$?; if [ "$status" -ne 0 ] && [ -n "$step" ]; then log "could not install $step (exit $status)"; fi' EXIT
 # Every download/build step is bounded; timeout(1) ends the step's whole process group.
 bounded() { timeout --kill-after=30s 15m "$@"; }
 
@@ -25,6 +35,7 @@ install_debian_packages() {
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return
+  step="the Debian packages ${missing[*]} (apt-get install, as root or through sudo)"
   log "apt-get install ${missing[*]}"
   local sudo=()
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
@@ -36,6 +47,7 @@ node24_ok() { [ -x "$node_dir/node_modules/.bin/node" ] && [[ "$("$node_dir/node
 
 install_node24() {
   node24_ok && return
+  step="Node $NODE_MAJOR (npm install node@$NODE_MAJOR into $node_dir)"
   log "npm install node@$NODE_MAJOR into $node_dir"
   rm -rf "$node_dir"
   mkdir -p "$node_dir"
@@ -47,6 +59,7 @@ node24_bin() { dirname "$(readlink -f "$node_dir/node_modules/.bin/node")"; }
 
 install_code_server() {
   [ -f "$cs_marker" ] && return
+  step="code-server $CODE_SERVER_VERSION (npm install code-server@$CODE_SERVER_VERSION into $cs_dir, with Node $NODE_MAJOR)"
   log "npm install code-server@$CODE_SERVER_VERSION into $cs_dir (native builds: a few minutes)"
   rm -rf "$cs_dir"
   mkdir -p "$cs_dir"
@@ -87,4 +100,5 @@ LAUNCHER
 install_debian_packages
 install_node24
 install_code_server
+step=''
 echo "$launcher"

@@ -13,6 +13,18 @@ const installTimeoutMs = 15 * 60_000;
 
 let launcher: Promise<string> | undefined;
 
+/** The install script failed: its exit code and what it wrote (its last line names what it could not install). */
+export class CodeServerInstallError extends Error {
+  constructor(readonly exitCode: number, readonly stderr: string) {
+    super(`${installScript} failed (exit ${exitCode}):\n${tail(stderr, 20)}`);
+  }
+
+  /** What the script was installing when it failed, from its last line ("could not install <what> (exit N)"). */
+  get installing(): string | undefined {
+    return /^\[install-code-server\] could not install (.+) \(exit \d+\)$/m.exec(this.stderr.trim().split('\n').pop() ?? '')?.[1];
+  }
+}
+
 /**
  * Path of the code-server launcher: $CODE_SERVER_PATH, else the cached install made (on first use)
  * by scripts/e2e/install-code-server.sh, whose progress goes to stderr.
@@ -23,7 +35,7 @@ export function codeServerBinary(): Promise<string> {
   launcher ??= runBounded('bash', [installScript], {
     timeoutMs: installTimeoutMs, onStderr: (chunk) => process.stderr.write(chunk),
   }).then((run) => {
-    if (run.code !== 0) throw new Error(`${installScript} failed (exit ${run.code})`);
+    if (run.code !== 0) throw new CodeServerInstallError(run.code, run.stderr);
     return run.stdout.trim().split('\n').pop()!;
   });
   return launcher;

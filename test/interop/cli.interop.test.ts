@@ -176,3 +176,14 @@ describe('sign <chart-dir> signs the archive of the source as it is now', () => 
     assert.ok(fs.existsSync(`${archive}.prov`));
   });
 });
+
+test('a reader that goes away (helm-prov keys … | head -1) ends nothing badly: no EPIPE crash, the command\'s own status', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [cli, 'keys', pubring], { env: { ...process.env, XDG_CACHE_HOME: cacheHome } });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.once('data', () => child.stdout.destroy());
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  assert.equal(status, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE/);
+});

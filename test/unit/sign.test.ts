@@ -116,6 +116,7 @@ test('signArchive (rsa2048): Helm 4 layout, SHA-512, LF, checksum, same signed b
   const digest = await sha256File(archive);
   assert.ok(digest.ok);
   assert.deepEqual(signed.value, {
+    backend: 'openpgp',
     archivePath: archive, provPath: `${archive}.prov`, fingerprint: fpr('rsa2048'), signingKey: fpr('rsa2048'),
     uid: 'dev Rsa Signer <rsa2048@dev.example>', digest: `sha256:${digest.value.hex}`, hashAlgorithm: 'SHA512',
   });

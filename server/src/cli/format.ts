@@ -1,7 +1,7 @@
 // Text and JSON renderings of engine results for the CLI. Everything taken from a file or a key
 // (user ids, names, messages quoting them) passes through escapeUntrusted() so no terminal escape gets out.
 import type { Problem } from '../provenance/codes';
-import type { KeyInfo } from '../provenance/keyTypes';
+import type { KeyInfo, KeyPart } from '../provenance/keyTypes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { Outcome } from '../provenance/verify';
 
@@ -45,17 +45,32 @@ function date(d: Date | undefined): string {
   return d ? d.toISOString().slice(0, 10) : 'never';
 }
 
+/** As gpg names it: bits after RSA, DSA and ElGamal (`rsa4096`, `elg2048`), a curve by its name alone (`ed25519`). */
+export function algorithmLabel(part: KeyPart): string {
+  const sized = { rsa: 'rsa', dsa: 'dsa', elgamal: 'elg' }[part.algorithm];
+  return sized && part.bits ? `${sized}${part.bits}` : part.algorithm;
+}
+
+/** gpg's usage flags, e.g. `[SC]`; empty when the part was not described from key material. */
+function usageLabel(part: KeyPart): string {
+  return part.usage ? `  [${part.usage}]` : '';
+}
+
 export function formatKey(info: KeyInfo, now: Date): string {
   const status = info.revoked ? 'revoked'
     : info.expires && info.expires.getTime() <= now.getTime() ? `expired ${date(info.expires)}`
     : info.weakness ? `weak: ${info.weakness}`
     : info.signingParts.length === 0 ? 'cannot sign'
     : 'valid';
-  const size = info.bits ? `${info.algorithm}${info.bits}` : info.algorithm;
   const lines = [
-    `${info.secret ? 'sec' : 'pub'}  ${size}  ${info.fingerprint}  created ${date(info.created)}  expires ${date(info.expires)}  [${status}]`,
+    `${info.secret ? 'sec' : 'pub'}  ${algorithmLabel(info)}  ${info.fingerprint}${usageLabel(info)}  created ${date(info.created)}  expires ${date(info.expires)}  [${status}]`,
     ...info.userIds.map((u) => `     uid ${escapeUntrusted(u)}`),
-    ...info.subkeys.map((s) => `     sub ${s.bits ? s.algorithm + s.bits : s.algorithm}  ${s.fingerprint}${s.canSign ? ' [S]' : ''}${s.revoked ? ' [revoked]' : ''}  expires ${date(s.expires)}`),
+    ...info.subkeys.map((s) => `     sub ${algorithmLabel(s)}  ${s.fingerprint}${usageLabel(s)}${s.revoked ? ' [revoked]' : ''}  expires ${date(s.expires)}`),
   ];
   return lines.join('\n');
+}
+
+/** `1 key`, `2 keys`. */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

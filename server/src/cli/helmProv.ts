@@ -2,77 +2,23 @@
 // Exit codes: 0 all verified/done, 1 any rejected/failed, 2 usage error.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BoundedRead } from '../provenance/boundedRead';
 import type { Problem } from '../provenance/codes';
 import type { Keyring, LoadedKey } from '../provenance/keyTypes';
-import type { ArchiveToSign } from '../provenance/signSource';
-import { formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
+import { countOf, formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
-import { SIGSTORE_COMMANDS, SIGSTORE_USAGE } from './sigstoreCommands';
+import { SIGSTORE_COMMANDS } from './sigstoreCommands';
 import { parseCommandArgs, UsageError } from './args';
+import { COMMAND_SPECS, commandHelp, parseOptionsOf, synopsis, USAGE } from './commandSpecs';
+import { defaultIo, type Io } from './io';
+import { packageCommand, signCommand } from './signCommands';
+import { helmProvVersion } from './version';
 
-const USAGE = `Usage: helm-prov <command> [options]
-
-Commands:
-  verify <archive|prov|dir>... [--keyring F]... [--trust FPR]... [--json]
-                          verify chart archives against their .prov files (x.tgz.prov: x.tgz;
-                          dirs: every *.tgz)
-  sign <chart-dir|archive> --key <fpr|uid> [--keyring secring]... [--passphrase-file F|-] [--gpg] [-d dir]
-                          sign an archive; for a directory, its <name>-<version>.tgz in -d (default .)
-                          when it is what packaging the directory writes now, else refused — or
-                          packaged first when there is none
-  package <chart-dir> [-d dir] [--sign --key <fpr|uid> ...]
-                          package a chart directory as helm package does, reproducibly
-  lint <file.prov|KEYS>...  report problems with codes and line:column (for a .prov: its structure
-                          only; verify checks the signature and the digest)
-  verify-file <file> --signature <file.asc> --keyring <ring|KEYS>
-                          verify a release artifact against a detached signature
-  keys <ring|KEYS>...       list keys with fingerprints and status
-${SIGSTORE_USAGE}
-
-Keyrings default to $GNUPGHOME (or ~/.gnupg) pubring.kbx and pubring.gpg.`;
-
+export type { Io } from './io';
 
 const VERIFY_WINDOW = 8;
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** Standard input to its end, for `--passphrase-file -`. */
-  stdin: () => string | Promise<string>;
-}
-
-/**
- * A passphrase is a line of text: reading stops at 64 KiB, so `--passphrase-file /dev/zero` or a huge
- * file cannot fill memory (it was read whole: 4 GB).
- */
-export const MAX_PASSPHRASE_BYTES = 64 * 1024;
-/**
- * A named pipe nobody writes to is given up on after 10 s, any pipe after 2 minutes: time enough for
- * `--passphrase-file <(pass show key)` to ask for the password store's own passphrase.
- */
-export const PASSPHRASE_WAIT = { writerMs: 10_000, totalMs: 120_000 };
-
-const defaultIo: Io = {
-  out: (s) => process.stdout.write(s + '\n'),
-  err: (s) => process.stderr.write(s + '\n'),
-  stdin: async () => {
-    const { readBoundedStdin } = await import('../provenance/boundedRead');
-    return passphraseText(await readBoundedStdin(MAX_PASSPHRASE_BYTES, PASSPHRASE_WAIT.totalMs));
-  },
-};
-
-function passphraseText(read: BoundedRead): string {
-  if (!read.ok) throw new UsageError(`--passphrase-file: ${escapeUntrusted(read.message, 2000)}`);
-  return read.bytes.toString('utf8');
-}
-
-const keyringOptions = {
-  keyring: { type: 'string', multiple: true },
-  trust: { type: 'string', multiple: true },
-} as const;
-
-async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[]> {
+/** The keys of the named keyrings (else GnuPG's defaults); undefined, said on stderr, when a named one cannot be read. */
+async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[] | undefined> {
   const { defaultKeyringPaths, loadKeyringFile } = await import('../provenance/keyring');
   const { keyView } = await import('../provenance/keyView');
   const explicit = files && files.length > 0;
@@ -81,7 +27,11 @@ async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[
   for (const p of paths) {
     const ring = await loadKeyringFile(p);
     if (!ring.ok) {
-      if (explicit) throw new UsageError(ring.error.message);
+      // As `helm verify --keyring` does: an error naming the file, exit 1, not a usage text.
+      if (explicit) {
+        io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)} [${ring.error.code}]`);
+        return undefined;
+      }
       io.err(`warning: ${escapeUntrusted(ring.error.message, 2000)}`);
       continue;
     }
@@ -114,11 +64,12 @@ function collectArchives(targets: string[]): string[] {
 }
 
 async function verifyCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...keyringOptions, json: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS.verify));
   if (positionals.length === 0) throw new UsageError('verify needs at least one archive or directory');
   const archives = collectArchives(positionals);
   if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.map((p) => escapeUntrusted(p, 2000)).join(', ')}`);
   const keys = await loadKeys(values.keyring as string[] | undefined, io);
+  if (!keys) return 1;
   const { verifyArchive } = await import('../provenance/verify');
   const options = { keys, trustedFingerprints: values.trust as string[] | undefined };
   let failed = 0;
@@ -136,96 +87,8 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function readPassphrase(file: string | undefined, io: Io): Promise<string | undefined> {
-  if (file === undefined) return process.env.HELM_PROV_PASSPHRASE;
-  let raw: string;
-  if (file === '-') {
-    raw = await io.stdin();
-  } else {
-    // A regular file or a pipe (`<(pass show key)` is /dev/fd/N), bounded in size and in waiting; devices refused.
-    const { readBoundedInput } = await import('../provenance/boundedRead');
-    raw = passphraseText(await readBoundedInput(file, MAX_PASSPHRASE_BYTES, PASSPHRASE_WAIT));
-  }
-  return raw.replace(/\r?\n$/, '');
-}
-
-const signOptions = {
-  key: { type: 'string' },
-  keyring: { type: 'string', multiple: true },
-  'passphrase-file': { type: 'string' },
-  gpg: { type: 'boolean' },
-  'gpg-home': { type: 'string' },
-  destination: { type: 'string', short: 'd' },
-} as const;
-
-type SignValues = { key?: string; keyring?: string[]; 'passphrase-file'?: string; gpg?: boolean; 'gpg-home'?: string };
-
-/** Signs `toSign` (its bytes pinned when they were packaged or compared) and says where it came from. */
-async function signArchiveWith(toSign: ArchiveToSign, values: SignValues, io: Io): Promise<number> {
-  const { archivePath, sha256: expectedSha256 } = toSign;
-  const keyQuery = values.key as string;
-  const passphrase = await readPassphrase(values['passphrase-file'], io);
-  const signed = values.gpg
-    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery, passphrase, gpgHome: values['gpg-home'], expectedSha256 })
-    : await (await import('../provenance/sign')).signArchive({ archivePath, keyQuery, secretKeyrings: values.keyring ?? [], passphrase, expectedSha256 });
-  if (!signed.ok) {
-    io.err(`Error: ${escapeUntrusted(signed.error.message, 2000)} [${signed.error.code}]`);
-    return 1;
-  }
-  io.out(`Signed ${escapeUntrusted(archivePath, 2000)} → ${escapeUntrusted(signed.value.provPath, 2000)}`);
-  io.out(`Using Key With Fingerprint: ${signed.value.fingerprint}`);
-  if (toSign.origin.kind !== 'packaged') io.out((await import('../provenance/signSource')).describeOrigin(toSign));
-  return 0;
-}
-
-async function packageDir(dir: string, destination: string | undefined, io: Io): Promise<ArchiveToSign | undefined> {
-  const { packageChart } = await import('../provenance/package');
-  const packaged = await packageChart(dir, { outDir: destination ?? process.cwd() });
-  if (!packaged.ok) {
-    io.err(`Error: ${escapeUntrusted(packaged.error.message, 2000)} [${packaged.error.code}]`);
-    return undefined;
-  }
-  io.out(`Successfully packaged chart and saved it to: ${escapeUntrusted(packaged.value.archivePath, 2000)}`);
-  const { archivePath, sha256, warnings } = packaged.value;
-  return { archivePath, sha256, origin: { kind: 'packaged', chartDir: dir }, warnings };
-}
-
-/**
- * `sign <chart-dir>` signs the archive of the source as it is now: the existing `<name>-<version>.tgz`
- * in the destination only when it is what packaging the directory writes, else a fresh package when
- * there is none (docs/security.md). `sign <archive>` signs that archive and says whether it matches a
- * chart folder next to it.
- */
-async function signCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, signOptions);
-  if (positionals.length !== 1) throw new UsageError('sign takes one chart directory or archive');
-  if (!values.key) throw new UsageError('sign needs --key <fingerprint|user id>');
-  const target = positionals[0];
-  const { archiveAsGiven, archiveForChart } = await import('../provenance/signSource');
-  if (!fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) return signArchiveWith(await archiveAsGiven(target), values as SignValues, io);
-  const destination = (values.destination as string | undefined) ?? process.cwd();
-  const chosen = await archiveForChart(target, destination, {
-    rebuildHint: `Rebuild it from the source and sign it: helm-prov package ${target} -d ${destination} --sign --key ${values.key}`,
-  });
-  if (!chosen.ok) {
-    io.err(`Error: ${escapeUntrusted(chosen.error.message, 4000)} [${chosen.error.code}]`);
-    return 1;
-  }
-  if (chosen.value.origin.kind === 'packaged') io.out(`Successfully packaged chart and saved it to: ${chosen.value.archivePath}`);
-  return signArchiveWith(chosen.value, values as SignValues, io);
-}
-
-async function packageCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...signOptions, sign: { type: 'boolean' } });
-  if (positionals.length !== 1) throw new UsageError('package takes one chart directory');
-  if (values.sign && !values.key) throw new UsageError('sign needs --key <fingerprint|user id>');
-  const packaged = await packageDir(positionals[0], values.destination as string | undefined, io);
-  if (!packaged) return 1;
-  return values.sign ? signArchiveWith(packaged, values as SignValues, io) : 0;
-}
-
 async function lintCommand(args: string[], io: Io): Promise<number> {
-  const { positionals } = parseCommandArgs(args, {});
+  const { positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS.lint));
   if (positionals.length === 0) throw new UsageError('lint needs at least one file');
   let errors = 0;
   const { readBoundedFile } = await import('../provenance/boundedRead');
@@ -255,10 +118,11 @@ async function lintCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function verifyFileCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...keyringOptions, signature: { type: 'string' }, json: { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS['verify-file']));
   if (positionals.length !== 1) throw new UsageError('verify-file takes one file');
   const signature = (values.signature as string | undefined) ?? `${positionals[0]}.asc`;
   const keys = await loadKeys(values.keyring as string[] | undefined, io);
+  if (!keys) return 1;
   const { verifyDetached } = await import('../provenance/detached');
   const outcome = await verifyDetached(positionals[0], signature, keys, { trustedFingerprints: values.trust as string[] | undefined });
   if (values.json) {
@@ -271,14 +135,14 @@ async function verifyFileCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function keysCommand(args: string[], io: Io): Promise<number> {
-  const { positionals } = parseCommandArgs(args, {});
+  const { positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS.keys));
   if (positionals.length === 0) throw new UsageError('keys needs at least one keyring or KEYS file');
   const { loadKeyringFile } = await import('../provenance/keyring');
   let failed = 0;
   for (const file of positionals) {
     const ring = await loadKeyringFile(file);
     if (!ring.ok) { io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)}`); failed++; continue; }
-    io.out(`${escapeUntrusted(file, 2000)} (${ring.value.format}, ${ring.value.keys.length} keys)`);
+    io.out(`${escapeUntrusted(file, 2000)} (${ring.value.format}, ${countOf(ring.value.keys.length, 'key')})`);
     for (const key of ring.value.keys) io.out(formatKey(key.info, new Date()));
     for (const p of ring.value.problems) io.out(formatProblem(file, p));
   }
@@ -301,26 +165,56 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
  * the terminal with a control or invisible character in it.
  */
 function terminalSafe(io: Io): Io {
-  return { out: (s) => io.out(escapeLines(s)), err: (s) => io.err(escapeLines(s)), stdin: io.stdin };
+  return { ...io, out: (s) => io.out(escapeLines(s)), err: (s) => io.err(escapeLines(s)) };
+}
+
+/** `--help`/`-h` among a command's arguments (before a `--` that ends the options). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** A usage mistake: what was wrong and the command's synopsis, not the whole usage text. */
+function usageError(command: string, message: string): string {
+  const spec = (COMMAND_SPECS as Record<string, Parameters<typeof synopsis>[1]>)[command];
+  const usage = spec ? `Usage: helm-prov ${synopsis(command, spec)}\n` : '';
+  return `Error: ${escapeUntrusted(message, 2000)}\n${usage}Run "helm-prov ${command} --help" for more.`;
 }
 
 export async function main(argv: string[], unsafeIo: Io = defaultIo): Promise<number> {
   const io = terminalSafe(unsafeIo);
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 2;
+  if (!command) {
+    io.err(USAGE);
+    return 2;
+  }
+  if (command === '--version' || command === 'version') {
+    io.out(`helm-prov ${helmProvVersion()}`);
+    return 0;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    const help = rest.length > 0 ? commandHelp(rest[0]) : USAGE;
+    if (help === undefined) {
+      io.err(`Unknown command "${escapeUntrusted(rest[0])}". Run "helm-prov --help" for the list.`);
+      return 2;
+    }
+    io.out(help);
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {
-    io.err(`Unknown command "${escapeUntrusted(command)}".\n\n${USAGE}`);
+    io.err(`Unknown command "${escapeUntrusted(command)}". Run "helm-prov --help" for the list.`);
     return 2;
+  }
+  if (asksForHelp(rest)) {
+    io.out(commandHelp(command) ?? USAGE);
+    return 0;
   }
   try {
     return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`Error: ${escapeUntrusted(e.message, 2000)}\n\n${USAGE}`);
+      io.err(usageError(command, e.message));
       return 2;
     }
     io.err(`Error: ${escapeUntrusted((e as Error).message, 2000)}`);

@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { fail, ok, type Problem, type Result } from './codes';
 import { findKeys, parseKeyring } from './keyring';
-import type { KeyPart, LoadedKey } from './keyTypes';
+import type { KeyInfo, KeyPart, LoadedKey } from './keyTypes';
 import {
   chooseSigningPart, keyLabel, provenanceBodyFor, signingCandidate, signResult, writeProvenance,
-  type SigningKeyList, type SignResult,
+  type PreparedSigner, type SigningKeyList, type SignResult,
 } from './sign';
 import { escapeUntrusted } from './untrustedText';
 import { neutralWorkingDirectory } from './userPaths';
@@ -26,7 +26,10 @@ export interface GpgSignOptions extends GpgOptions {
   archivePath: string;
   /** Fingerprint, 16-hex key id (of the primary or a signing subkey), or a unique user-id substring. */
   keyQuery: string;
-  /** Given to gpg through loopback pinentry on a pipe; without it gpg-agent asks (pinentry, card PIN). */
+  /**
+   * Given to gpg through loopback pinentry on a pipe; without it gpg-agent asks (pinentry, card PIN).
+   * When gpg-agent has the key unlocked already it never asks, and the result says so (passphraseUnused).
+   */
   passphrase?: string;
   /** Sign only these bytes: the SHA-256 of the archive as it was checked (against its chart source). */
   expectedSha256?: string;
@@ -46,11 +49,17 @@ interface GpgRun {
   spawnError?: string;
 }
 
-/** Runs gpg in batch mode with status lines on stderr; the passphrase, if any, goes on its own pipe (fd 3). */
+/**
+ * Runs gpg in batch mode with status lines on stderr; the passphrase, if any, goes on its own pipe (fd 3).
+ * That pipe is gpg's command fd, not `--passphrase-fd`: gpg then reads it only when gpg-agent asks, and
+ * says so (`GET_HIDDEN passphrase.enter`), so a passphrase that a cached unlock made unnecessary is
+ * seen as unused (GnuPG 2.2 has no per-call way to bypass the agent's cache; clearing the user's cache
+ * for them would be a side effect on their agent, so it is reported instead).
+ */
 function runGpg(args: string[], options: GpgOptions & { input?: string; passphrase?: string; timeoutMs: number }): Promise<GpgRun> {
   const base = ['--batch', '--no-tty', '--status-fd', '2', ...(options.gpgHome ? ['--homedir', options.gpgHome] : [])];
   const withPassphrase = options.passphrase !== undefined;
-  const passphraseArgs = withPassphrase ? ['--pinentry-mode', 'loopback', '--passphrase-fd', '3'] : [];
+  const passphraseArgs = withPassphrase ? ['--pinentry-mode', 'loopback', '--command-fd', '3'] : [];
   return new Promise((resolve) => {
     // Never in the folder the caller runs in (an editor's may be the repository): gpg resolves relative
     // names in its configuration (`agent-program ./x`) against it.
@@ -174,8 +183,10 @@ function signFailure(run: GpgRun, who: string, options: GpgOptions, timeoutMs: n
   return runFailure(run, 'signing', options, timeoutMs);
 }
 
-/** Signs `archivePath` into `<archivePath>.prov` through the system gpg. */
-export async function gpgSignArchive(options: GpgSignOptions): Promise<Result<SignResult>> {
+export type GpgSignerOptions = Omit<GpgSignOptions, 'archivePath' | 'expectedSha256'>;
+
+/** Finds the key among gpg's secret keys and chooses its signing part; gpg itself runs at `sign`. */
+export async function prepareGpgSigner(options: GpgSignerOptions): Promise<Result<PreparedSigner>> {
   const now = new Date();
   const secrets = await loadGpgSecretKeys(options);
   if (!secrets.ok) return secrets;
@@ -185,20 +196,36 @@ export async function gpgSignArchive(options: GpgSignOptions): Promise<Result<Si
   const { info } = found.value;
   const part = chooseSigningPart(info, now, (p: KeyPart) => secrets.value.usableSecrets.has(p.fingerprint), options.keyQuery);
   if (!part.ok) return part;
-  const prepared = await provenanceBodyFor(options.archivePath, options.expectedSha256);
+  return ok({
+    backend: 'gpg', info, part: part.value,
+    sign: (archivePath, expectedSha256) => gpgSignWith(options, info, part.value, archivePath, expectedSha256),
+  });
+}
+
+async function gpgSignWith(options: GpgSignerOptions, info: KeyInfo, part: KeyPart, archivePath: string, expectedSha256?: string): Promise<Result<SignResult>> {
+  const prepared = await provenanceBodyFor(archivePath, expectedSha256);
   if (!prepared.ok) return prepared;
   const timeoutMs = options.timeoutMs ?? SIGN_TIMEOUT_MS;
   const run = await runGpg(
-    ['--yes', '--armor', '--clearsign', '--digest-algo', 'SHA512', '--local-user', `${part.value.fingerprint}!`, '--output', '-'],
+    ['--yes', '--armor', '--clearsign', '--digest-algo', 'SHA512', '--local-user', `${part.fingerprint}!`, '--output', '-'],
     // gpg leaves the last line break of its input out of what it signs: one more keeps Helm 4's final newline signed.
     { ...options, input: `${prepared.value.body}\n`, timeoutMs },
   );
   if (run.exitCode !== 0 || !run.status.some((s) => s.startsWith('SIG_CREATED '))) {
     return { ok: false, error: signFailure(run, keyLabel(info), options, timeoutMs) };
   }
-  const written = await writeProvenance(options.archivePath, run.stdout.toString('utf8'));
+  const written = await writeProvenance(archivePath, run.stdout.toString('utf8'));
   if (!written.ok) return written;
-  return ok(signResult(options.archivePath, info, part.value, prepared.value.digest, written.value));
+  const asked = run.status.some((s) => s.startsWith('GET_HIDDEN passphrase.enter'));
+  const unused = options.passphrase !== undefined && !asked;
+  return ok({ ...signResult('gpg', archivePath, info, part, prepared.value.digest, written.value), ...(unused ? { passphraseUnused: true } : {}) });
+}
+
+/** Signs `archivePath` into `<archivePath>.prov` through the system gpg. */
+export async function gpgSignArchive(options: GpgSignOptions): Promise<Result<SignResult>> {
+  const signer = await prepareGpgSigner(options);
+  if (!signer.ok) return signer;
+  return signer.value.sign(options.archivePath, options.expectedSha256);
 }
 
 /** gpg's secret keys for a key picker, with the same usability rules as the openpgp.js backend. */

@@ -55,6 +55,22 @@ function algorithmOf(packet: AnyKeyPacket): { algorithm: string; bits?: number }
 
 const signingAlgorithms = new Set<string>(['rsaEncryptSign', 'rsaSign', 'dsa', 'ecdsa', 'eddsaLegacy', 'ed25519', 'ed448']);
 
+const encryptingAlgorithms = new Set<string>(['rsaEncryptSign', 'rsaEncrypt', 'elgamal', 'ecdh', 'x25519', 'x448']);
+
+/** gpg's usage letters (in its order S, C, E, A) from key flags; without flags, from the algorithm. */
+function usageOf(packet: AnyKeyPacket, signature: SignaturePacket | undefined, isPrimary: boolean): string {
+  const flags = signature?.keyFlags?.[0];
+  const { keyFlags } = openpgp.enums;
+  if (flags !== undefined && (signature?.keyFlags?.length ?? 0) > 0) {
+    return [
+      [keyFlags.signData, 'S'], [keyFlags.certifyKeys, 'C'],
+      [keyFlags.encryptCommunication | keyFlags.encryptStorage, 'E'], [keyFlags.authentication, 'A'],
+    ].filter(([bit]) => (flags & (bit as number)) !== 0).map(([, letter]) => letter).join('');
+  }
+  const algorithm = packet.getAlgorithmInfo().algorithm;
+  return `${signingAlgorithms.has(algorithm) ? 'S' : ''}${isPrimary ? 'C' : ''}${encryptingAlgorithms.has(algorithm) ? 'E' : ''}`;
+}
+
 /** Key flags allow signing data; without flags (old keys) GnuPG goes by what the algorithm can do. */
 function flagsAllowSigning(packet: AnyKeyPacket, signature: SignaturePacket | undefined): boolean {
   if (!signature) return false;
@@ -161,7 +177,7 @@ async function newestValid(signatures: SignaturePacket[], check: (s: SignaturePa
   return undefined;
 }
 
-function part(packet: AnyKeyPacket, created: Date, fields: { expires?: Date; revoked: boolean; canSign: boolean }): KeyPart {
+function part(packet: AnyKeyPacket, created: Date, fields: { expires?: Date; revoked: boolean; canSign: boolean; usage: string }): KeyPart {
   const { algorithm, bits } = algorithmOf(packet);
   const weakness = weaknessOf(algorithm, bits);
   return {
@@ -173,6 +189,7 @@ function part(packet: AnyKeyPacket, created: Date, fields: { expires?: Date; rev
     ...(fields.expires ? { expires: fields.expires } : {}),
     revoked: fields.revoked,
     canSign: fields.canSign,
+    usage: fields.usage,
     ...(weakness ? { weakness } : {}),
   };
 }
@@ -224,7 +241,7 @@ async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Dat
   }
   charge(subkey.revocationSignatures.length);
   const revoked = await subkey.isRevoked(binding, primary, now, describeConfig);
-  const described = part(subkey.keyPacket, subkey.getCreationTime(), { expires: expiryOf(subkey.keyPacket, binding), revoked, canSign });
+  const described = part(subkey.keyPacket, subkey.getCreationTime(), { expires: expiryOf(subkey.keyPacket, binding), revoked, canSign, usage: usageOf(subkey.keyPacket, binding, false) });
   return { part: described, signs: canSign && backSigned };
 }
 
@@ -256,6 +273,7 @@ export async function describeKey(key: openpgp.Key, now: Date = new Date(), budg
     expires: earliest(expiryOf(primary, primaryUser?.certification), expiryOf(primary, direct)),
     revoked,
     canSign: flagsAllowSigning(primary, flagsSignature),
+    usage: usageOf(primary, flagsSignature, true),
   });
   const subkeys: KeyPart[] = [];
   const signingParts: KeyPart[] = primaryPart.canSign ? [primaryPart] : [];

@@ -13,6 +13,12 @@ export interface KeyPart {
   revoked: boolean;
   /** Flags from the self/binding signature: may this part make data signatures? */
   canSign: boolean;
+  /**
+   * What the self/binding signature's flags allow, as gpg lists them: `S` sign, `C` certify, `E`
+   * encrypt, `A` authenticate (e.g. `SC`); without flags, what the algorithm can do. Absent on parts
+   * not described from key material.
+   */
+  usage?: string;
   /** Why this part is weak (RSA < 2048, DSA, ElGamal), or undefined. */
   weakness?: string;
 }

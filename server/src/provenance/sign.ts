@@ -14,8 +14,12 @@ import type { KeyInfo, KeyPart, LoadedKey } from './keyTypes';
 import { composeProvenanceBody, finishClearsigned } from './provenanceWriter';
 import { defaultSecretKeyringPaths } from './userPaths';
 
+/** Which program made a signature: openpgp.js from a keyring file, or the system gpg (agent, card). */
+export type SignBackend = 'openpgp' | 'gpg';
+
 /** What a signing backend made. Never holds a passphrase. */
 export interface SignResult {
+  backend: SignBackend;
   archivePath: string;
   provPath: string;
   /** Primary fingerprint of the signer's key. */
@@ -27,6 +31,22 @@ export interface SignResult {
   digest: string;
   /** From the `Hash:` header, e.g. `SHA512`. */
   hashAlgorithm: string;
+  /**
+   * gpg only: a passphrase was given but gpg-agent never asked for it (it had the key unlocked
+   * already), so the passphrase given was not checked.
+   */
+  passphraseUnused?: boolean;
+}
+
+/**
+ * A key found, its signing part chosen and (openpgp.js) unlocked: everything that can fail before an
+ * archive exists has been checked, so a caller can decide before packaging.
+ */
+export interface PreparedSigner {
+  backend: SignBackend;
+  info: KeyInfo;
+  part: KeyPart;
+  sign(archivePath: string, expectedSha256?: string): Promise<Result<SignResult>>;
 }
 
 export interface SignOptions {
@@ -160,10 +180,10 @@ export async function writeProvenance(archivePath: string, clearsigned: string):
 
 /** The result both backends report. */
 export function signResult(
-  archivePath: string, info: KeyInfo, part: KeyPart, digest: string, written: { provPath: string; hashAlgorithm: string },
+  backend: SignBackend, archivePath: string, info: KeyInfo, part: KeyPart, digest: string, written: { provPath: string; hashAlgorithm: string },
 ): SignResult {
   const uid = info.primaryUserId ?? info.userIds[0];
-  return { archivePath, provPath: written.provPath, fingerprint: info.fingerprint, signingKey: part.fingerprint, ...(uid ? { uid } : {}), digest, hashAlgorithm: written.hashAlgorithm };
+  return { backend, archivePath, provPath: written.provPath, fingerprint: info.fingerprint, signingKey: part.fingerprint, ...(uid ? { uid } : {}), digest, hashAlgorithm: written.hashAlgorithm };
 }
 
 /** The key with its signing part unlocked; the loaded key itself stays as it is (locked). */
@@ -174,7 +194,7 @@ async function unlockSigningPart(loaded: LoadedKey, part: KeyPart, passphrase: s
   if (packet.isDecrypted()) return ok(key);
   const who = keyLabel(loaded.info);
   if (passphrase === undefined) {
-    return fail('passphrase-required', `Key ${who} is protected by a passphrase: give it (--passphrase-file, or the prompt) or sign through gpg.`);
+    return fail('passphrase-required', `Key ${who} is protected by a passphrase: give its passphrase, or sign through gpg.`);
   }
   try {
     // decryptKey unlocks a copy, so a key cached by the language server never holds plain secrets.
@@ -199,8 +219,10 @@ async function clearsign(key: openpgp.PrivateKey, part: KeyPart, body: string, d
   }
 }
 
-/** Signs `archivePath` into `<archivePath>.prov` with a secret key from binary/armored keyrings. */
-export async function signArchive(options: SignOptions): Promise<Result<SignResult>> {
+export type OpenpgpSignerOptions = Omit<SignOptions, 'archivePath' | 'expectedSha256'>;
+
+/** Finds the key in the secret keyrings, chooses its signing part and unlocks it: ready to sign any archive. */
+export async function prepareOpenpgpSigner(options: OpenpgpSignerOptions): Promise<Result<PreparedSigner>> {
   const now = options.now ?? new Date();
   const secrets = await loadSecretKeys(options.secretKeyrings ?? [], now);
   if (secrets.unreadable.length > 0) return fail(secrets.unreadable[0].code, secrets.unreadable[0].message);
@@ -213,15 +235,27 @@ export async function signArchive(options: SignOptions): Promise<Result<SignResu
   const loaded = found.value;
   const part = chooseSigningPart(loaded.info, now, holdsSecret(loaded.key), options.keyQuery);
   if (!part.ok) return part;
-  const prepared = await provenanceBodyFor(options.archivePath, options.expectedSha256);
-  if (!prepared.ok) return prepared;
   const unlocked = await unlockSigningPart(loaded, part.value, options.passphrase);
   if (!unlocked.ok) return unlocked;
-  const signed = await clearsign(unlocked.value, part.value, prepared.value.body, now);
-  if (!signed.ok) return signed;
-  const written = await writeProvenance(options.archivePath, signed.value);
-  if (!written.ok) return written;
-  return ok(signResult(options.archivePath, loaded.info, part.value, prepared.value.digest, written.value));
+  return ok({
+    backend: 'openpgp', info: loaded.info, part: part.value,
+    sign: async (archivePath, expectedSha256) => {
+      const prepared = await provenanceBodyFor(archivePath, expectedSha256);
+      if (!prepared.ok) return prepared;
+      const signed = await clearsign(unlocked.value, part.value, prepared.value.body, now);
+      if (!signed.ok) return signed;
+      const written = await writeProvenance(archivePath, signed.value);
+      if (!written.ok) return written;
+      return ok(signResult('openpgp', archivePath, loaded.info, part.value, prepared.value.digest, written.value));
+    },
+  });
+}
+
+/** Signs `archivePath` into `<archivePath>.prov` with a secret key from binary/armored keyrings. */
+export async function signArchive(options: SignOptions): Promise<Result<SignResult>> {
+  const signer = await prepareOpenpgpSigner(options);
+  if (!signer.ok) return signer;
+  return signer.value.sign(options.archivePath, options.expectedSha256);
 }
 
 /** One secret key as a key picker shows it. */

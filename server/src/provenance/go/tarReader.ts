@@ -112,7 +112,6 @@ export class TarWalker {
 
   write(chunk: Buffer): void {
     this.uncompressed += chunk.length;
-    countWork('bytes-inflated', chunk.length);
     if (this.uncompressed > this.limits.uncompressedBytes) {
       throw new EngineError('archive-too-large', `the archive inflates to more than ${mib(this.limits.uncompressedBytes)} (Helm's limit for a chart)`);
     }
