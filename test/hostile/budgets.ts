@@ -3,12 +3,13 @@
 // a case fails when the engine did more work than the limits allow, never because the machine was
 // busy. CPU and wall time are measured and reported with every case, never asserted.
 import * as zlib from 'node:zlib';
-import { MAX_CHART_YAML_BYTES, MAX_COMPRESSED_BYTES, MAX_UNCOMPRESSED_BYTES, WHOLE_INFLATE_BYTES, WHOLE_READ_BYTES } from '../../server/src/provenance/archive';
-import { MAX_YAML_NODES } from '../../server/src/provenance/chartYaml';
+import { WHOLE_INFLATE_BYTES, WHOLE_READ_BYTES } from '../../server/src/provenance/archive';
+import { MAX_CHART_YAML_BYTES, MAX_COMPRESSED_BYTES, MAX_UNCOMPRESSED_BYTES } from '../../server/src/provenance/archiveLimits';
+import { MAX_YAML_NODES } from '../../server/src/provenance/yamlBounds';
 import { KeyBudget } from '../../server/src/provenance/keyLoader';
 import { MAX_KEYRING_BYTES } from '../../server/src/provenance/keyring';
 import { KeysFileLimits } from '../../server/src/provenance/keysFile';
-import { MAX_IGNORE_STEPS } from '../../server/src/provenance/package';
+import { MAX_IGNORE_STEPS } from '../../server/src/provenance/chartDirectory';
 import { MAX_PROV_BYTES } from '../../server/src/provenance/provDocument';
 import type { WorkKind } from '../../server/src/provenance/work';
 

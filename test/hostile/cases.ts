@@ -1,5 +1,5 @@
-// Every hostile case, by vector family. The folder `cases/<name>/` of each holds its README (with the
-// expected code) and any small committed inputs.
+// Every hostile case, by vector family. The folder `cases/<name>/` of each holds only its README (with
+// the expected code); its inputs are made by its definition (harness.ts says how).
 import type { HostileCase } from './harness';
 import { archiveCases } from './vectors/archive';
 import { detachedCases } from './vectors/detached';

@@ -1,7 +1,9 @@
-// The shape of a hostile case. Each case is a folder `test/hostile/cases/<name>/` (README.md with the
-// expected code) plus a definition in `vectors/*.ts` that builds the big or signed inputs (`setup`, in
-// the test process), runs the engine on them (`run`, in a child process whose counted work and memory
-// are checked against budgets) and checks what it saw beyond the code (`check`, in the test process).
+// The shape of a hostile case. Each case is a folder `test/hostile/cases/<name>/` holding only its
+// README.md (what the case is and the line "Expected: `<code>`"), plus a definition in `vectors/*.ts`.
+// No input is committed: every case's inputs are made by its definition, in a fresh empty folder
+// (`setup`, in the test process: archives by test/support/tar.ts, keys by support/keys.ts, signatures
+// by the fixture keys or gpg); `run` runs the engine on them in a child process whose counted work and
+// memory are checked against budgets; `check` looks at what it saw beyond the code.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkKind } from '../../server/src/provenance/work';
@@ -24,7 +26,7 @@ export interface Observation {
 
 export interface HostileCase {
   name: string;
-  /** Builds inputs in `dir` (a fresh temp folder holding the case folder's own files). Not measured. */
+  /** Builds the case's inputs in `dir` (a fresh, empty temp folder). Not measured. */
   setup?(dir: string): Promise<void>;
   /** Runs the real entry points on the inputs. Its counted work must stay within the budgets, its memory ≤ 256 MB. */
   run(dir: string): Promise<Observation>;

@@ -27,15 +27,13 @@ function measure(name: string, dir: string): Measured {
   return JSON.parse(line) as Measured;
 }
 
-/** Copies a case folder's committed inputs (everything but its README) into the work folder. */
-function copyInputs(name: string, work: string): void {
-  for (const entry of fs.readdirSync(path.join(casesDir, name))) {
-    if (entry !== 'README.md') fs.cpSync(path.join(casesDir, name, entry), path.join(work, entry), { recursive: true });
-  }
-}
-
 test('every case folder has a definition and every definition a folder', () => {
   assert.deepEqual(allCases.map((c) => c.name).sort(), folders);
+});
+
+test('a case folder holds only its README: inputs are made by the case definitions, never committed', () => {
+  const extra = folders.flatMap((name) => fs.readdirSync(path.join(casesDir, name)).filter((f) => f !== 'README.md').map((f) => `${name}/${f}`));
+  assert.deepEqual(extra, []);
 });
 
 test('work over a budget fails a case; work within it, or a kind the case did not use, does not', () => {
@@ -53,7 +51,6 @@ for (const name of folders) {
     assert.ok(c, `no definition for ${name}`);
     const work = tempDir(`hostile-${name}-`);
     try {
-      copyInputs(name, work);
       await c.setup?.(work);
       const measured = measure(name, work);
       assert.equal(measured.threw, undefined, `${name} threw:\n${measured.threw}`);

@@ -8,7 +8,8 @@ import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { readChartArchive } from '../../server/src/provenance/archive';
 import { compareArchiveWithSource, describeDifferences } from '../../server/src/provenance/archiveVsSource';
-import { parseChartYaml, provenanceMetadataYaml } from '../../server/src/provenance/chartYaml';
+import { parseChartYaml } from '../../server/src/provenance/chartYaml';
+import { provenanceMetadataYaml } from '../../server/src/provenance/go/chartWriter';
 import { packageChart } from '../../server/src/provenance/package';
 import { helm, signedKeys, tempDir, type Run } from '../support/tools';
 

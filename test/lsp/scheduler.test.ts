@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { CancellationTokenSource } from 'vscode-languageserver/node';
 import { retrySuperseded, Scheduler } from '../../server/src/lsp/scheduler';
 
-/** A task that runs until released, recording when it started and whether it saw a cancellation. */
+/** A latch: `released` settles when the test calls `release`, so a task (or the test) can wait for the other side. */
 function gate() {
   let release!: () => void;
   const released = new Promise<void>((r) => { release = r; });

@@ -6,7 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readBoundedInput } from '../../server/src/provenance/boundedRead';
+import { readBoundedFile, readBoundedInput } from '../../server/src/provenance/boundedRead';
 import { scratch } from '../support/tools';
 
 const LIMIT = 64 * 1024;
@@ -94,5 +94,26 @@ describe('readBoundedInput', () => {
     const read = await readBoundedInput(file, LIMIT, PATIENT);
     assert.equal(!read.ok && read.reason, 'too-large');
     await once(child, 'exit');
+  });
+});
+
+describe('readBoundedFile with noFollow (a chart\'s files when packaging)', () => {
+  test('a symlink at the path is refused, not followed, even to a file beside it; without noFollow it is followed', () => {
+    const dir = scratch('bounded-nofollow-');
+    fs.writeFileSync(path.join(dir, 'target'), 'inside\n');
+    fs.symlinkSync(path.join(dir, 'target'), path.join(dir, 'link'));
+    const refused = readBoundedFile(path.join(dir, 'link'), LIMIT, { noFollow: true });
+    assert.equal(!refused.ok && refused.reason, 'not-a-file');
+    const followed = readBoundedFile(path.join(dir, 'link'), LIMIT);
+    assert.equal(followed.ok && followed.bytes.toString(), 'inside\n');
+    assert.equal(readBoundedFile(path.join(dir, 'target'), LIMIT, { noFollow: true }).ok, true);
+  });
+
+  test('a file over the limit is refused from its size, which the failure carries', () => {
+    const file = path.join(scratch('bounded-size-'), 'big');
+    fs.writeFileSync(file, Buffer.alloc(LIMIT + 10));
+    const read = readBoundedFile(file, LIMIT, { noFollow: true });
+    assert.equal(!read.ok && read.reason, 'too-large');
+    assert.equal(!read.ok && read.size, LIMIT + 10);
   });
 });

@@ -4,12 +4,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import {
-  archiveChartLock, archiveChartYaml, isHelmSemver, parseChartLock, parseChartYaml, provenanceMetadataYaml,
-  sanitizeString, type ChartMetadata,
-} from '../../server/src/provenance/chartYaml';
-import { formatGoFloat, marshalGoYaml, resolvePlainScalar } from '../../server/src/provenance/goYaml';
-import { goYamlKeyLess } from '../../server/src/provenance/goYamlKeyOrder';
+import { isHelmSemver, parseChartLock, parseChartYaml, sanitizeString } from '../../server/src/provenance/chartYaml';
+import type { ChartMetadata } from '../../server/src/provenance/chartMetadata';
+import { archiveChartLock, archiveChartYaml, provenanceMetadataYaml } from '../../server/src/provenance/go/chartWriter';
+import { formatGoFloat, resolvePlainScalar } from '../../server/src/provenance/go/yamlScalars';
+import { marshalGoYaml } from '../../server/src/provenance/go/yamlEmitter';
+import { goYamlKeyLess } from '../../server/src/provenance/go/yamlKeyOrder';
 import { fixtures, signedCases } from '../support/tools';
 
 function parsed(text: string | Uint8Array): ChartMetadata {

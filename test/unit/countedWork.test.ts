@@ -6,15 +6,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MAX_PATH_BYTES, MAX_PATH_DEPTH, readChartArchiveBytes } from '../../server/src/provenance/archive';
+import { readChartArchiveBytes } from '../../server/src/provenance/archive';
+import { MAX_PATH_BYTES, MAX_PATH_DEPTH } from '../../server/src/provenance/archivePaths';
 import { parseChartYaml } from '../../server/src/provenance/chartYaml';
-import { goYamlKeyLess, sortedGoYamlKeys } from '../../server/src/provenance/goYamlKeyOrder';
+import { goYamlKeyLess, sortedGoYamlKeys } from '../../server/src/provenance/go/yamlKeyOrder';
 import { HelmIgnore } from '../../server/src/provenance/helmignore';
 import { lintKeysFile } from '../../server/src/provenance/keysFile';
-import { MAX_IGNORE_STEPS, packageChart } from '../../server/src/provenance/package';
+import { MAX_IGNORE_STEPS } from '../../server/src/provenance/chartDirectory';
+import { packageChart } from '../../server/src/provenance/package';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { resetWork, workDone, type WorkKind } from '../../server/src/provenance/work';
-import { chartEntries, gzip, paxEntry, tar, tarEntry, type TarEntry } from '../hostile/support/tar';
+import { chartEntries, gzip, paxEntry, tar, tarEntry, type TarEntry } from '../support/tar';
 import { scratch, signedKeys } from '../support/tools';
 
 /** Runs `fn` from a zeroed work meter; answers its result and the work it counted of `kind`. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { goFilepathMatch, HelmIgnore } from '../../server/src/provenance/helmignore';
+import { HelmIgnore } from '../../server/src/provenance/helmignore';
+import { goFilepathMatch } from '../../server/src/provenance/go/filepathMatch';
 import { packageChart } from '../../server/src/provenance/package';
 import { helm, tempDir } from '../support/tools';
 

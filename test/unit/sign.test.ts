@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import { readChartArchive } from '../../server/src/provenance/archive';
-import { provenanceMetadataYaml } from '../../server/src/provenance/chartYaml';
+import { provenanceMetadataYaml } from '../../server/src/provenance/go/chartWriter';
 import { sha256File } from '../../server/src/provenance/hash';
 import { loadKeyringFile } from '../../server/src/provenance/keyring';
 import type { KeyInfo, KeyPart } from '../../server/src/provenance/keyTypes';

@@ -8,11 +8,14 @@
 // - entry order, times, modes, directory entries and a leading UTF-8 BOM (Helm's loader drops it) do
 //   not count; any other byte, and any file on one side only, does.
 import * as path from 'node:path';
-import { MAX_COMPRESSED_BYTES, readChartArchiveBytes } from './archive';
+import { readChartArchiveBytes } from './archive';
+import { MAX_COMPRESSED_BYTES } from './archiveLimits';
 import { readBoundedFile } from './boundedRead';
-import { archiveChartLock, archiveChartYaml, parseChartLock, parseChartYaml } from './chartYaml';
+import { parseChartLock, parseChartYaml } from './chartYaml';
+import { archiveChartLock, archiveChartYaml } from './go/chartWriter';
 import { fail, ok, type Problem, type Result } from './codes';
-import { planPackage, type PackagedFile, type PackagePlan } from './package';
+import { planPackage, type PackagePlan } from './package';
+import type { PackagedFile } from './chartLoader';
 import { escapeUntrusted } from './untrustedText';
 
 /** Differences kept for messages; the count of all of them is kept too. */

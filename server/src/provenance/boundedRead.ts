@@ -8,6 +8,10 @@
 // costs 15–70 µs and a thread-pool round trip; with a dozen calls per chart that was a fifth of
 // verifying a chart (bench/findings.md). Opening with O_NONBLOCK keeps even a path swapped for a FIFO
 // after the stat from blocking: the open returns, and the handle's own stat refuses it.
+//
+// `noFollow` is for a path that must not lead anywhere else (a chart's file, already resolved inside
+// the chart directory when packaging): a symlink there is refused, also one swapped in between the
+// look and the open (O_NOFOLLOW).
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { isatty } from 'node:tty';
@@ -18,29 +22,39 @@ import { countWork } from './work';
 
 export type BoundedRead =
   | { ok: true; bytes: Buffer }
-  | { ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable' | 'timed-out'; message: string; /** The reason without the path. */ detail: string };
+  | {
+    ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable' | 'timed-out'; message: string;
+    /** The reason without the path. */ detail: string;
+    /** With `too-large`: the file's size when it was over the limit before reading (not when it grew while read). */ size?: number;
+  };
+
+export interface BoundedReadOptions {
+  /** Refuse a symbolic link at the path instead of following it (lstat, then O_NOFOLLOW). */
+  noFollow?: boolean;
+}
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+const NO_FOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 /** The file's bytes; refused when it is not a regular file or is over `limit` bytes (also when it grew while read). */
-export function readBoundedFile(file: string, limit: number): BoundedRead {
-  return readRegularFile(file, limit, false);
+export function readBoundedFile(file: string, limit: number, options: BoundedReadOptions = {}): BoundedRead {
+  return readRegularFile(file, limit, false, options.noFollow === true);
 }
 
 /** At most `limit` + 1 bytes of the file: enough for a parser to report a file that is too large. */
 export function readFileHead(file: string, limit: number): BoundedRead {
-  return readRegularFile(file, limit, true);
+  return readRegularFile(file, limit, true, false);
 }
 
-function readRegularFile(file: string, limit: number, truncate: boolean): BoundedRead {
+function readRegularFile(file: string, limit: number, truncate: boolean, noFollow: boolean): BoundedRead {
   let fd: number | undefined;
   const notAFile: BoundedRead = { ok: false, reason: 'not-a-file', message: `${escapeUntrusted(file)} is not a regular file`, detail: 'not a regular file' };
   try {
     // Looked at before opening: opening a device can have effects, opening a FIFO would wait for a writer.
-    const stat = fs.statSync(file);
+    const stat = noFollow ? fs.lstatSync(file) : fs.statSync(file);
     if (!stat.isFile()) return notAFile;
-    if (stat.size > limit && !truncate) return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} is ${stat.size} bytes, over the ${limit}-byte limit`, detail: `${stat.size} bytes, over the ${limit}-byte limit` };
-    fd = fs.openSync(file, OPEN_FLAGS);
+    if (stat.size > limit && !truncate) return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} is ${stat.size} bytes, over the ${limit}-byte limit`, detail: `${stat.size} bytes, over the ${limit}-byte limit`, size: stat.size };
+    fd = fs.openSync(file, OPEN_FLAGS | (noFollow ? NO_FOLLOW : 0));
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return notAFile;
     // One byte more than expected, to notice a file that grew. Only the bytes read are handed out.

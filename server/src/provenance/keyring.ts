@@ -12,6 +12,7 @@ import { looksLikeKeyPackets } from './keyPackets';
 import { applyRevocations } from './keyView';
 import { loadKeysLayout, parseKeysFile } from './keysFile';
 import type { Keyring, KeyringFormat, LoadedKey } from './keyTypes';
+import { lenientUtf8 } from './utf8';
 
 export { defaultKeyringPaths } from './userPaths';
 
@@ -69,7 +70,7 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
       const message = `${escapeUntrusted(file)} is ${bytes.length} bytes of text; armored keyrings and KEYS files over ${MAX_TEXT_KEYRING_BYTES} bytes are not read (real ones are well under 1 MB). A key flooded with signatures loads, trimmed, from its binary form: gpg --dearmor.`;
       return { format: 'armored', keys: [], problems: [{ code: 'keys-too-large', severity: 'error', message }], revocations: [] };
     }
-    const text = new TextDecoder('utf-8').decode(bytes);
+    const text = lenientUtf8(bytes);
     const layout = parseKeysFile(text);
     // A KEYS file is public: its secret keys are reported and reduced to their public part.
     const format: KeyringFormat = /^KEYS\b|\.KEYS$/i.test(path.basename(file)) || layout.listings.length > 0 ? 'keys-file' : 'armored';

@@ -8,50 +8,11 @@ import { escapeUntrusted } from './untrustedText';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
 import { applyRevocations } from './keyView';
 import type { LoadedKey } from './keyTypes';
-import { crc24 } from './armor';
+import { BEGIN, LineCursor, readBlock, type ArmoredBlock } from './armor';
+import { listingLine, named, type KeyListing, type ListingLine } from './keysListing';
 import { ListedIndex, listingOf } from './keysListingIndex';
 import { countWork } from './work';
-
-export interface ArmoredBlock {
-  /** The armor type: `PUBLIC KEY BLOCK`, `PRIVATE KEY BLOCK`, `SIGNATURE`, ... */
-  type: string;
-  /** From the BEGIN line to the END line (or to where the block was found broken). */
-  range: Range;
-  /** The BEGIN line. */
-  begin: Range;
-  /** The de-armored packets, when the armor is sound. */
-  bytes?: Uint8Array;
-  /** Why the armor is broken, and where. */
-  error?: { range: Range; message: string };
-}
-
-export type ListingKind = 'pub' | 'sec' | 'sub' | 'ssb' | 'uid' | 'sig' | 'rev' | 'fpr';
-
-export interface ListingLine {
-  kind: ListingKind;
-  range: Range;
-  /** Key id as printed (8 or 16 hex, uppercase, no 0x), on pub/sub/sig lines that show one. */
-  keyId?: string;
-  /** Fingerprint (uppercase, no spaces): on `fpr` lines and the fingerprint line under a pub/sub. */
-  fingerprint?: string;
-  algorithm?: string;
-  created?: string;
-  expires?: string;
-  /** Usage flags as printed, e.g. `SC`. */
-  flags?: string;
-  userId?: string;
-}
-
-/** The listing of one key: a pub/sec line and the lines under it. */
-export interface KeyListing {
-  range: Range;
-  /** The pub/sec line. */
-  primary: ListingLine;
-  subkeys: ListingLine[];
-  lines: ListingLine[];
-  /** Fingerprint of the loaded key this listing describes, when it matches one (set by loading). */
-  matches?: string;
-}
+import { withoutBomText } from './utf8';
 
 export interface KeysFileLayout {
   blocks: ArmoredBlock[];
@@ -62,180 +23,14 @@ export interface KeysFileLayout {
   truncatedAt?: number;
 }
 
-const BEGIN = /^\s*-----BEGIN PGP ([A-Z0-9 ,/]+)-----\s*$/;
-// Text after the END marker (a lost line break glued the next block's BEGIN on) does not undo the end:
-// one broken byte then costs the next block only, never both.
-const END = /^\s*-----END PGP ([A-Z0-9 ,/]+)-----(?:\s.*)?$/;
 const PEM = /^\s*-----BEGIN ((RSA |EC |DSA )?PUBLIC KEY|CERTIFICATE|SSH2 PUBLIC KEY)-----/;
-const ARMOR_HEADER = /^[A-Za-z][A-Za-z0-9-]*: /;
-const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
-const CHECKSUM_LINE = /^=([A-Za-z0-9+/]{4})$/;
-
-
-/**
- * The lines of a text, one at a time: splitting a hostile 64 MiB file of newlines at once would
- * allocate tens of millions of strings. Line numbers are zero-based; a trailing CR is dropped.
- */
-class LineCursor {
-  private offset = 0;
-  line = -1;
-  text = '';
-  /** Offsets of the current line in the source (end excludes the line break). */
-  start = 0;
-  end = 0;
-  constructor(private readonly source: string) {}
-
-  /** Moves to the next line; false at the end of the text. */
-  next(): boolean {
-    if (this.offset > this.source.length) return false;
-    let end = this.source.indexOf('\n', this.offset);
-    if (end < 0) end = this.source.length;
-    const text = this.source.slice(this.offset, end);
-    this.text = text.endsWith('\r') ? text.slice(0, -1) : text;
-    this.start = this.offset;
-    this.end = end;
-    this.offset = end + 1;
-    this.line++;
-    return true;
-  }
-
-  range(): Range {
-    return rangeOf(this.line, 0, this.text.length);
-  }
-
-  slice(start: number, end: number): string {
-    return this.source.slice(start, end);
-  }
-}
-
-/** The base64 lines of a block, as one span of the source: decoded once, with no per-line copies. */
-interface Body { start: number; end: number; chars: number; padded: boolean }
-type Checksum = { value: string; range: Range };
-
-/**
- * Reads one armored block; the cursor is on its BEGIN line and is left on its END line (or on the
- * BEGIN line of a block that starts before this one ended: `atNextBegin`).
- */
-function readBlock(cursor: LineCursor, type: string): { block: ArmoredBlock; atNextBegin: boolean } {
-  const begin = cursor.range();
-  const body: Body = { start: -1, end: -1, chars: 0, padded: false };
-  let checksum: Checksum | undefined;
-  let inHeaders = true;
-  let error: ArmoredBlock['error'];
-  let last = begin;
-  const cutOff = (): ArmoredBlock['error'] => ({ range: begin, message: `armored block at line ${begin.start.line + 1} has no END line` });
-  const addBody = (text: string): void => {
-    if (body.start < 0) body.start = cursor.start;
-    body.end = cursor.end;
-    body.chars += text.length;
-    body.padded = text.endsWith('=');
-  };
-  while (cursor.next()) {
-    const text = cursor.text.trim();
-    // The common case first: a body line (a flooded key is a million of them).
-    if (!inHeaders && !error && !checksum && !body.padded && BASE64_LINE.test(text)) {
-      addBody(text);
-      last = cursor.range();
-      continue;
-    }
-    const end = END.exec(text);
-    if (end) {
-      last = cursor.range();
-      if (end[1] !== type) error ??= { range: last, message: `END line says "${end[1]}" but the block began as "${type}"` };
-      const span = body.start < 0 ? '' : cursor.slice(body.start, body.end);
-      return { block: finishBlock(type, begin, last, span, body.chars, checksum, error), atNextBegin: false };
-    }
-    if (BEGIN.test(text)) {
-      // A new block starts before this one ended: this one is cut off; the next one is read normally.
-      return { block: { type, begin, range: { start: begin.start, end: last.end }, error: error ?? cutOff() }, atNextBegin: true };
-    }
-    last = cursor.range();
-    if (inHeaders) {
-      if (text === '') { inHeaders = false; continue; }
-      if (ARMOR_HEADER.test(text)) continue;
-      inHeaders = false; // no blank line after the headers: tolerated, like GnuPG
-    }
-    if (text === '' || error) continue;
-    const crc = CHECKSUM_LINE.exec(text);
-    if (crc) { checksum = { value: crc[1], range: last }; continue; }
-    if (checksum || body.padded || !BASE64_LINE.test(text)) {
-      error = { range: last, message: `line ${last.start.line + 1} of the armored block is not base64` };
-      continue;
-    }
-    addBody(text);
-  }
-  return { block: { type, begin, range: { start: begin.start, end: last.end }, error: error ?? cutOff() }, atNextBegin: false };
-}
-
-/** Decodes a block's body (line breaks and blanks inside the span are skipped by the decoder) and checks its CRC. */
-function finishBlock(type: string, begin: Range, last: Range, span: string, chars: number, checksum: Checksum | undefined, error: ArmoredBlock['error']): ArmoredBlock {
-  const block: ArmoredBlock = { type, begin, range: { start: begin.start, end: last.end } };
-  if (!error) {
-    const bytes: Uint8Array = Buffer.from(span, 'base64');
-    if (chars % 4 === 1 || bytes.length === 0) {
-      error = { range: begin, message: `armored block at line ${begin.start.line + 1} holds no complete base64 data` };
-    } else if (checksum && Buffer.from(checksum.value, 'base64').readUIntBE(0, 3) !== crc24(bytes)) {
-      error = { range: checksum.range, message: `checksum of the armored block at line ${begin.start.line + 1} does not match its contents (corrupted)` };
-    } else {
-      block.bytes = bytes;
-    }
-  }
-  if (error) block.error = error;
-  return block;
-}
-
-const HUMAN_KEY_LINE = /^(pub|sec|sub|ssb)[#>]?\s+([A-Za-z0-9]+)(?:\/(?:0x)?([0-9A-Fa-f]{8,40}))?\s+(\d\S*)(.*)$/;
-const UID_LINE = /^uid\s+(?:\[[^\]]*\]\s+)?(.*?)\s*$/;
-const SIG_LINE = /^(sig|rev)\S*\s.*?\b(?:0x)?([0-9A-Fa-f]{16}|[0-9A-Fa-f]{8})\b/;
-const FINGERPRINT_LINE = /^\s+(?:Key fingerprint = )?([0-9A-Fa-f]{4}(?: {0,2}[0-9A-Fa-f]{4})+)\s*$/;
-const COLON_LINE = /^(pub|sec|sub|ssb|fpr|uid|sig|rev):/;
-
-function humanKeyLine(match: RegExpExecArray, range: Range): ListingLine {
-  const [, kind, algorithm, keyId, created, rest] = match;
-  const flags = /\[([A-Z]+)\]/.exec(rest)?.[1];
-  const expires = /\[(?:expires|expired): ([^\]]+)\]/.exec(rest)?.[1];
-  return {
-    kind: kind as ListingKind, range, algorithm, created,
-    ...(keyId ? { keyId: keyId.toUpperCase() } : {}),
-    ...(flags ? { flags } : {}),
-    ...(expires ? { expires } : {}),
-  };
-}
-
-function colonLine(text: string, range: Range): ListingLine {
-  const f = text.split(':');
-  const kind = f[0] as ListingKind;
-  const line: ListingLine = { kind, range };
-  if (kind === 'fpr' && /^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$/.test(f[9] ?? '')) line.fingerprint = f[9].toUpperCase();
-  else if (kind === 'uid') line.userId = f[9];
-  else if (/^[0-9A-Fa-f]{16}$/.test(f[4] ?? '')) line.keyId = f[4].toUpperCase();
-  if (f[6] && (kind === 'pub' || kind === 'sub' || kind === 'sec' || kind === 'ssb')) line.expires = f[6];
-  return line;
-}
-
-/** One line outside armored blocks, as a listing line (or undefined for prose). */
-function listingLine(text: string, range: Range): ListingLine | undefined {
-  if (COLON_LINE.test(text)) return colonLine(text, range);
-  const key = HUMAN_KEY_LINE.exec(text);
-  if (key) return humanKeyLine(key, range);
-  const uid = UID_LINE.exec(text);
-  if (uid) return { kind: 'uid', range, userId: uid[1] };
-  const sig = SIG_LINE.exec(text);
-  if (sig) return { kind: sig[1] as ListingKind, range, keyId: sig[2].toUpperCase() };
-  const fpr = FINGERPRINT_LINE.exec(text);
-  if (fpr) {
-    const compact = fpr[1].replace(/ /g, '').toUpperCase();
-    if (compact.length === 40 || compact.length === 64) return { kind: 'fpr', range, fingerprint: compact };
-  }
-  return undefined;
-}
 
 /** Beyond these, the rest of a file is not parsed (and that is reported): real KEYS files hold dozens. */
 export const KeysFileLimits = { blocks: 5000, listingLines: 50_000, listingLineLength: 4096 } as const;
 
 /** Splits a KEYS (or any armored) file into armored blocks and key listings. Never throws. */
 export function parseKeysFile(text: string): KeysFileLayout {
-  const cursor = new LineCursor(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  const cursor = new LineCursor(withoutBomText(text));
   const layout: KeysFileLayout = { blocks: [], listings: [] };
   let listing: KeyListing | undefined;
   let lastKeyLine: ListingLine | undefined;
@@ -275,11 +70,6 @@ export function parseKeysFile(text: string): KeysFileLayout {
   }
   return layout;
 }
-
-function named(line: ListingLine): string | undefined {
-  return line.fingerprint ?? line.keyId;
-}
-
 export interface KeysTextLoad {
   keys: LoadedKey[];
   problems: Problem[];

@@ -1,7 +1,8 @@
 // Which loaded key a KEYS listing line names, and which listing describes a key, found by index: a KEYS
 // file may hold 5 000 blocks under 45 000 listing lines, and comparing each listing with every block
 // and key took 41 s (and again on every hover and outline in the editor).
-import type { KeyListing, KeysFileLayout, ListingLine } from './keysFile';
+import type { KeysFileLayout } from './keysFile';
+import type { KeyListing, ListingLine } from './keysListing';
 import { countWork } from './work';
 
 /**

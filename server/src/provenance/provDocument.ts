@@ -7,13 +7,11 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import { rangeOf, type Problem, type Range } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
-import { MAX_YAML_NODES } from './chartYaml';
-import { tooManyNodes, yamlNodeEstimate } from './yamlBounds';
+import { lenientUtf8, withoutBomText } from './utf8';
+import { MAX_YAML_DEPTH, MAX_YAML_NODES, nestingBound, tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
-/** Deeper YAML is refused before parsing: the YAML library recurses and overflows the stack near 1000 levels. */
-export const MAX_YAML_NESTING = 100;
 
 const BEGIN_SIGNED = '-----BEGIN PGP SIGNED MESSAGE-----';
 const BEGIN_SIGNATURE = '-----BEGIN PGP SIGNATURE-----';
@@ -65,10 +63,6 @@ function problem(code: Problem['code'], message: string, range: Range, severity:
   return { code, severity, message, range };
 }
 
-function decode(input: string | Uint8Array): string {
-  if (typeof input === 'string') return input;
-  return new TextDecoder('utf-8', { fatal: false }).decode(input);
-}
 
 export function parseProvenance(input: string | Uint8Array): ProvDocument {
   // The size is checked before anything is decoded or split: 200 MB of junk must cost nothing.
@@ -77,14 +71,14 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
     doc.problems.push(problem('malformed', `The provenance file is ${input.length} bytes; more than ${MAX_PROV_BYTES} is not a Helm provenance file.`, rangeOf(0, 0, 0)));
     return doc;
   }
-  const text = decode(input);
+  const text = typeof input === 'string' ? input : lenientUtf8(input);
   const lines = text.split(/\r?\n/);
   const doc: ProvDocument = { lineCount: lines.length, hashHeaders: [], signedLines: [], files: [], unsignedRanges: [], problems: [] };
   const whole = rangeOf(0, 0, lines[lines.length - 1].length, lines.length - 1);
   const line = (i: number) => rangeOf(i, 0, lines[i].length);
 
   const trimmed = lines.map((l) => l.replace(/[ \t\r]+$/, ''));
-  const begins = indexesOf(trimmed, (l) => stripBom(l) === BEGIN_SIGNED);
+  const begins = indexesOf(trimmed, (l) => withoutBomText(l) === BEGIN_SIGNED);
   if (begins.length === 0) {
     const detached = trimmed.indexOf(BEGIN_SIGNATURE);
     doc.problems.push(problem('malformed', detached >= 0
@@ -102,7 +96,7 @@ export function parseProvenance(input: string | Uint8Array): ProvDocument {
     }
     return doc;
   }
-  reportUnsigned(doc, trimmed, 0, begin, stripBom(trimmed[begin]) !== trimmed[begin]);
+  reportUnsigned(doc, trimmed, 0, begin, withoutBomText(trimmed[begin]) !== trimmed[begin]);
 
   // Armor headers, up to the first blank line.
   let i = begin + 1;
@@ -173,10 +167,6 @@ function countLines(input: string | Uint8Array): number {
   return count;
 }
 
-function stripBom(s: string): string {
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-}
-
 function indexesOf(lines: string[], pred: (l: string) => boolean): number[] {
   const out: number[] = [];
   lines.forEach((l, i) => { if (pred(l)) out.push(i); });
@@ -220,31 +210,12 @@ function nodeRange(node: Node | null | undefined, map: Mapper): Range | undefine
   return { start: map.at(node.range[0]), end: map.at(node.range[1]) };
 }
 
-/**
- * An upper bound of the nesting depth, found without parsing: each block level needs at least one more
- * column of indentation or of `- `/`? `/`: ` indicators at a line's start; flow levels are open brackets.
- */
-function nestingBound(text: string): number {
-  let flow = 0;
-  let deepest = 0;
-  for (const line of text.split('\n')) {
-    const lead = /^(?:[ \t]|[-?:](?=[ \t]|$))*/.exec(line)![0].length;
-    deepest = Math.max(deepest, lead + flow);
-    for (let i = lead; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, lead + ++flow);
-      else if ((c === 0x5d || c === 0x7d) && flow > 0) flow--;
-    }
-  }
-  return deepest;
-}
-
 function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, what: string): { yaml: Document.Parsed; map: Mapper; text: string } | undefined {
   const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
   const map = positionMapper(doc, firstLine);
   const lineRange = rangeOf(doc.signedLines[firstLine]?.fileLine ?? 0, 0, 0);
-  if (nestingBound(text) > MAX_YAML_NESTING) {
-    doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_NESTING} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
+  if (nestingBound(text) > MAX_YAML_DEPTH) {
+    doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_DEPTH} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
     return undefined;
   }
   const nodes = yamlNodeEstimate(text);

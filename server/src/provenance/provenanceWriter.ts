@@ -1,6 +1,6 @@
 // Writes the text of a `.prov` file: the body Helm 4 signs, and the final clearsigned document in the
 // form every verifier accepts (LF line endings, armor CRC-24 line present).
-import { marshalGoYaml } from './goYaml';
+import { marshalGoYaml } from './go/yamlEmitter';
 import { armorChecksumLine } from './armor';
 
 /**

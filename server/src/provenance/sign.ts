@@ -7,7 +7,7 @@ import * as openpgp from 'openpgp';
 import { fail, ok, type Problem, type Result } from './codes';
 import { readChartArchive } from './archive';
 import { writeFileAtomic } from './atomicWrite';
-import { provenanceMetadataYaml } from './chartYaml';
+import { provenanceMetadataYaml } from './go/chartWriter';
 import { escapeUntrusted } from './untrustedText';
 import { findKeys, loadKeyringFile } from './keyring';
 import type { KeyInfo, KeyPart, LoadedKey } from './keyTypes';

@@ -64,6 +64,11 @@ export function escapeUntrusted(text: string, max = 200): string {
   return render(text, max, codePointEscape);
 }
 
+/** Untrusted text (a file or entry name) escaped and in double quotes, for a message. */
+export function quotedUntrusted(text: string): string {
+  return `"${escapeUntrusted(text)}"`;
+}
+
 /**
  * For a terminal or a log: each line escaped in full, the line breaks between lines kept. What a line
  * quotes must be escaped where it is quoted (escapeUntrusted), or a newline in it would start a line.

@@ -17,7 +17,7 @@ import { parseProvenance } from '../../../server/src/provenance/provDocument';
 import { archiveFacts, type ArchiveFacts } from '../../../server/src/provenance/archiveFacts';
 import { verifyProvenance } from '../../../server/src/provenance/verify';
 import { fixtures, signedKeys, tempDir } from '../../support/tools';
-import { chartEntries, gzip, tar } from '../support/tar';
+import { chartEntries, gzip, tar } from '../../support/tar';
 import { ARCHIVE, helmArchive, helmProv, keysOf, signerKeyring } from '../vectors/common';
 import { sigstoreTarget } from './sigstoreTarget';
 

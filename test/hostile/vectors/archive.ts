@@ -9,7 +9,7 @@ import * as zlib from 'node:zlib';
 import { readChartArchive, WHOLE_INFLATE_BYTES } from '../../../server/src/provenance/archive';
 import { verifyArchive } from '../../../server/src/provenance/verify';
 import type { HostileCase, Observation } from '../harness';
-import { chartEntries, gzip, paxEntry, tar, tarEntry, writeTarGz, writeZeros, type TarEntry } from '../support/tar';
+import { chartEntries, gzip, paxEntry, tar, tarEntry, writeTarGz, writeZeros, type TarEntry } from '../../support/tar';
 import { ARCHIVE, helmArchive, helmProv, keysOf, observe, PROV, signedText, signerKeyring } from './common';
 
 /** Writes the archive (bytes, or `build` writes the file itself) and a .prov signed for exactly it. */

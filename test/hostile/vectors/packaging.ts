@@ -9,7 +9,7 @@ import { packageChart } from '../../../server/src/provenance/package';
 import { signArchive } from '../../../server/src/provenance/sign';
 import { signedKeys } from '../../support/tools';
 import type { HostileCase, Observation } from '../harness';
-import { chartEntries, gzip, tar, type TarEntry } from '../support/tar';
+import { chartEntries, gzip, tar, type TarEntry } from '../../support/tar';
 import { ARCHIVE, helmArchive } from './common';
 
 const CHART_YAML = 'apiVersion: v2\nname: devapp\nversion: 1.2.3\n';

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { archiveForChart } from '../../../server/src/provenance/signSource';
 import type { HostileCase, Observation } from '../harness';
-import { chartEntries, gzip, tar, type TarEntry } from '../support/tar';
+import { chartEntries, gzip, tar, type TarEntry } from '../../support/tar';
 
 const NAME = 'devapp';
 const ARCHIVE = `${NAME}-1.2.3.tgz`;

@@ -3,7 +3,7 @@
 // laughs and deep nesting are refused within the limits; `__proto__` keys stay data.
 import assert from 'node:assert/strict';
 import type { HostileCase } from '../harness';
-import { gzip, tar, chartEntries } from '../support/tar';
+import { gzip, tar, chartEntries } from '../../support/tar';
 import { archiveCase } from './archive';
 
 const BASE = 'apiVersion: v2\nname: devapp\nversion: 1.2.3\n';

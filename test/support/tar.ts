@@ -1,5 +1,6 @@
-// A tar writer that can write what no well-behaved tool would: any name bytes, any type flag, a size
-// that lies, PAX and GNU headers stacked in any order. Hostile archives are built with it in test setup.
+// The tests' one tar writer. It can write what no well-behaved tool would: any name bytes, any type
+// flag or magic, a size that lies, a wrong checksum, PAX and GNU headers stacked in any order. Hostile
+// archives (test/hostile/vectors/) and the archive reader's unit tests are built with it.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import * as zlib from 'node:zlib';
@@ -18,6 +19,10 @@ export interface TarEntry {
   linkname?: string;
   prefix?: string;
   mtime?: number;
+  /** `ustar` (POSIX, the default) or `gnu` (GNU tar's "ustar  "). */
+  magic?: 'ustar' | 'gnu';
+  /** Write a checksum one off from the right one. */
+  badChecksum?: boolean;
 }
 
 function writeString(block: Buffer, offset: number, length: number, value: string | Buffer): void {
@@ -36,7 +41,7 @@ function writeOctal(block: Buffer, offset: number, length: number, value: number
   writeString(block, offset, length, value.toString(8).padStart(length - 1, '0') + '\0');
 }
 
-/** One 512-byte ustar header with a correct checksum. */
+/** One 512-byte header: USTAR unless `magic` says otherwise, its checksum right unless `badChecksum`. */
 export function tarHeader(entry: TarEntry, size: number): Buffer {
   const block = Buffer.alloc(BLOCK);
   writeString(block, 0, 100, entry.name);
@@ -48,12 +53,12 @@ export function tarHeader(entry: TarEntry, size: number): Buffer {
   writeOctal(block, 136, 12, entry.mtime ?? 0);
   block.write(type, 156, 'latin1');
   if (entry.linkname) writeString(block, 157, 100, entry.linkname);
-  block.write('ustar\0', 257, 'latin1');
-  block.write('00', 263, 'latin1');
+  block.write(entry.magic === 'gnu' ? 'ustar  \0' : 'ustar\u000000', 257, 'latin1');
   if (entry.prefix) writeString(block, 345, 155, entry.prefix);
   block.fill(0x20, 148, 156);
   let sum = 0;
   for (const b of block) sum += b;
+  if (entry.badChecksum) sum++;
   writeString(block, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
   return block;
 }

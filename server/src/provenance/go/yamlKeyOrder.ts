@@ -8,7 +8,7 @@
 // It is not a total order for keys mixing digit runs and letters ("1e-07" < "3.1" < "123" < "1e-07"):
 // Helm's output for such keys then changes from run to run (measured); ours is one fixed order.
 
-import { countWork } from './work';
+import { countWork } from '../work';
 
 const cp = (c: string): number => c.codePointAt(0) as number;
 const isLetter = (c: string): boolean => /\p{L}/u.test(c);
