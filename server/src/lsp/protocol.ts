@@ -12,6 +12,7 @@
 //   docs/codes.md; a JSON-RPC error means a bug or a cancelled request (`RequestCancelled`, -32800:
 //   cancelled by the client, or the server stopping; nothing to show).
 import { NotificationType, RequestType, type WorkDoneProgressParams } from 'vscode-languageserver-protocol';
+import type { Signer } from '../provenance/signatureCheck';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings (`helmProvenance.*`). Every path and trust list is machine-scoped: a repository must not be
@@ -135,17 +136,8 @@ export type StatusState = 'verified' | 'rejected' | 'unsigned' | 'not-packaged' 
 /** What a badge shows: `ok` only for a verified signature. */
 export type StatusSeverity = 'ok' | 'information' | 'warning' | 'error';
 
-export interface SignerSummary {
-  /** Primary key fingerprint, uppercase hex, from the key itself. */
-  fingerprint: string;
-  /** The (sub)key that made the signature. */
-  signingKey: string;
-  /** Primary user id, escaped. */
-  uid?: string;
-  /** Every self-signed user id, escaped. */
-  uids: string[];
-  algorithm: string;
-  bits?: number;
+/** The engine's signer (fingerprints from the key itself; `uid` and `uids` escaped), with dates as ISO strings. */
+export interface SignerSummary extends Omit<Signer, 'signedAt' | 'keyExpires'> {
   signedAt: string;
   keyExpires?: string;
   /**

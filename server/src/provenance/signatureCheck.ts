@@ -14,7 +14,6 @@ import { escapeUntrusted } from './untrustedText';
 
 const WEAK_HASHES = new Set(['MD5', 'SHA1', 'RIPEMD']);
 
-
 export interface Signer {
   fingerprint: string;
   signingKey: string;
