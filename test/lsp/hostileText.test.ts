@@ -34,35 +34,38 @@ async function signedWorkspace(name: string): Promise<{ workspace: string; finge
   return { workspace, fingerprint: publicKey.getFingerprint().toUpperCase() };
 }
 
-describe('hostile user ids over LSP', () => {
-  let workspace: string;
-  let session: LspSession;
-  let fingerprint: string;
-  const chartYaml = () => path.join(workspace, 'devapp', 'Chart.yaml');
-  const prov = () => path.join(workspace, 'devapp-1.2.3.tgz.prov');
-
+/** A session over a signed workspace for signer `name`, started before the describe block's tests and removed after. */
+function signedSession(name: string): { workspace: string; session: LspSession; fingerprint: string } {
+  const ctx = {} as { workspace: string; session: LspSession; fingerprint: string };
   before(async () => {
-    ({ workspace, fingerprint } = await signedWorkspace(HOSTILE_NAME));
-    session = await LspSession.start({ workspace, settings: { keyrings: [path.join(workspace, 'hostile.gpg')] } });
+    Object.assign(ctx, await signedWorkspace(name));
+    ctx.session = await LspSession.start({ workspace: ctx.workspace, settings: { keyrings: [path.join(ctx.workspace, 'hostile.gpg')] } });
   });
-
   after(async () => {
-    await session.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
+    await ctx.session.stop();
+    fs.rmSync(ctx.workspace, { recursive: true, force: true });
   });
+  return ctx;
+}
+
+describe('hostile user ids over LSP', () => {
+  const ctx = signedSession(HOSTILE_NAME);
+  const chartYaml = () => path.join(ctx.workspace, 'devapp', 'Chart.yaml');
+  const prov = () => path.join(ctx.workspace, 'devapp-1.2.3.tgz.prov');
+
 
   test('the .prov verifies (the key is in the keyring), so every place shows the user id', async () => {
-    const status = await session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
+    const status = await ctx.session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
     assert.equal(status.state, 'verified', status.message);
-    assert.equal(status.signer?.fingerprint, fingerprint);
+    assert.equal(status.signer?.fingerprint, ctx.fingerprint);
     assert.ok(!/[\n\u202E]/.test(status.signer!.uid!), `status uid escaped: ${JSON.stringify(status.signer!.uid)}`);
     assert.match(status.signer!.uid!, /\\u000a/);
     assert.match(status.signer!.uid!, /\\u202e/);
   });
 
   test('CodeLens title: no newline, no bidi control, no live icon', async () => {
-    await session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
-    const [lens] = await session.codeLens(uriOf(chartYaml()));
+    await ctx.session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
+    const [lens] = await ctx.session.codeLens(uriOf(chartYaml()));
     const title = lens.command!.title;
     assert.ok(title.startsWith('✓ Signed by Mallory\\u000a\\$(check) [Open](command:workbench.action.quit) \\u202eevil'), title);
     assert.ok(title.endsWith(' · verified'), title);
@@ -71,52 +74,42 @@ describe('hostile user ids over LSP', () => {
 
   test('hover: the Markdown link and the icon are inert text', async () => {
     const text = fs.readFileSync(prov(), 'utf8');
-    const uri = await session.open(prov(), 'helm-provenance', text);
-    await session.waitForDiagnostics(uri, { version: 1 });
+    const uri = await ctx.session.open(prov(), 'helm-provenance', text);
+    await ctx.session.waitForDiagnostics(uri, { version: 1 });
     const sigLine = text.split('\n').indexOf('-----BEGIN PGP SIGNATURE-----');
-    const hover = await session.hover(uri, { line: sigLine + 1, character: 0 });
+    const hover = await ctx.session.hover(uri, { line: sigLine + 1, character: 0 });
     const value = (hover?.contents as { value: string }).value;
     assert.ok(!value.includes('](command:'), value);
     assert.ok(value.includes('\\[Open\\]\\(command\\:workbench\\.action\\.quit\\)'), value);
     assert.ok(!/[\n\u202E]evil/.test(value), value);
     assert.ok(value.includes('\\\\u202eevil'), value);
-    await session.close(uri);
+    await ctx.session.close(uri);
   });
 
   test('outline of a KEYS file: the name is escaped, the detail is the fingerprint from the key', async () => {
-    const uri = await session.open(path.join(workspace, 'KEYS'), 'pgp-keys');
-    await session.waitForDiagnostics(uri, { version: 1 });
-    const [symbol] = await session.symbols(uri);
-    assert.equal(symbol.detail, fingerprint);
+    const uri = await ctx.session.open(path.join(ctx.workspace, 'KEYS'), 'pgp-keys');
+    await ctx.session.waitForDiagnostics(uri, { version: 1 });
+    const [symbol] = await ctx.session.symbols(uri);
+    assert.equal(symbol.detail, ctx.fingerprint);
     assert.ok(!/[\n\u202E]/.test(symbol.name), JSON.stringify(symbol.name));
-    await session.close(uri);
+    await ctx.session.close(uri);
   });
 
   test('a key listed in the workspace KEYS is information, never trust', async () => {
-    const status = await session.waitForStatus('chart status with listing', (s) => s.uri === uriOf(chartYaml()) && !!s.signer?.listedInWorkspaceKeys);
-    assert.deepEqual(status.signer!.listedInWorkspaceKeys, [uriOf(path.join(workspace, 'KEYS'))]);
+    const status = await ctx.session.waitForStatus('chart status with listing', (s) => s.uri === uriOf(chartYaml()) && !!s.signer?.listedInWorkspaceKeys);
+    assert.deepEqual(status.signer!.listedInWorkspaceKeys, [uriOf(path.join(ctx.workspace, 'KEYS'))]);
   });
 });
 
 describe('invisible characters in a user id over LSP', () => {
-  let workspace: string;
-  let session: LspSession;
-  const chartYaml = () => path.join(workspace, 'devapp', 'Chart.yaml');
-  const prov = () => path.join(workspace, 'devapp-1.2.3.tgz.prov');
+  const ctx = signedSession(INVISIBLE_NAME);
+  const chartYaml = () => path.join(ctx.workspace, 'devapp', 'Chart.yaml');
+  const prov = () => path.join(ctx.workspace, 'devapp-1.2.3.tgz.prov');
   const escaped = 'Mal\\u2060lo\\u00adry\\u180e\\u{e0041}';
 
-  before(async () => {
-    ({ workspace } = await signedWorkspace(INVISIBLE_NAME));
-    session = await LspSession.start({ workspace, settings: { keyrings: [path.join(workspace, 'hostile.gpg')] } });
-  });
-
-  after(async () => {
-    await session.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  });
 
   test('status: the user id, the message and every other text arrive escaped', async () => {
-    const status = await session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
+    const status = await ctx.session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
     assert.equal(status.state, 'verified', status.message);
     assert.ok(status.signer!.uid!.startsWith(escaped), status.signer!.uid);
     assert.ok(status.signer!.uids.every((u) => u.startsWith(escaped)), JSON.stringify(status.signer!.uids));
@@ -125,22 +118,22 @@ describe('invisible characters in a user id over LSP', () => {
   });
 
   test('hover and CodeLens: escaped, for Markdown and for a title', async () => {
-    await session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
-    const [lens] = await session.codeLens(uriOf(chartYaml()));
+    await ctx.session.waitForStatus('chart status', (s) => s.scope === 'chart' && s.uri === uriOf(chartYaml()));
+    const [lens] = await ctx.session.codeLens(uriOf(chartYaml()));
     assert.ok(lens.command!.title.startsWith(`✓ Signed by ${escaped}`), lens.command!.title);
     assert.ok(!RAW.test(lens.command!.title), lens.command!.title);
 
     const text = fs.readFileSync(prov(), 'utf8');
-    const uri = await session.open(prov(), 'helm-provenance', text);
-    const diagnostics = await session.waitForDiagnostics(uri, { version: 1 });
+    const uri = await ctx.session.open(prov(), 'helm-provenance', text);
+    const diagnostics = await ctx.session.waitForDiagnostics(uri, { version: 1 });
     for (const d of diagnostics) assert.ok(!RAW.test(messageOf(d)), messageOf(d));
     const sigLine = text.split('\n').indexOf('-----BEGIN PGP SIGNATURE-----');
-    const hover = await session.hover(uri, { line: sigLine + 1, character: 0 });
+    const hover = await ctx.session.hover(uri, { line: sigLine + 1, character: 0 });
     const value = (hover?.contents as { value: string }).value;
     for (const line of value.split('\n')) assert.ok(!RAW.test(line), line); // the hover's own line breaks aside
     // Markdown escapes the escapes' backslashes and braces, so they show as written.
     assert.ok(value.includes('Signed by: Mal\\\\u2060lo\\\\u00adry\\\\u180e\\\\u\\{e0041\\}'), value);
-    await session.close(uri);
+    await ctx.session.close(uri);
   });
 });
 
