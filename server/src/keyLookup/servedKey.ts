@@ -1,0 +1,77 @@
+// Judges the bytes a WKD host or keyserver served for one look-up. A key is accepted only when it is
+// exactly one key and holds the fingerprint asked for (as its primary or as a validly bound subkey),
+// or, for a look-up by e-mail address, has a self-signed user id with that address. Anything else is
+// refused with its own code: a server cannot hand over another key in place of the one asked for.
+import { describeKey } from '../provenance/keyInfo';
+import { parseKeyring } from '../provenance/keyring';
+import type { LoadedKey } from '../provenance/keyTypes';
+import { escapeUntrusted } from '../provenance/untrustedText';
+import type { LookupCode } from './codes';
+
+/** What a look-up asks for: a fingerprint (primary or subkey), or an e-mail address. */
+export interface LookupTarget {
+  fingerprint?: string;
+  email?: string;
+  /** The primary key's fingerprint when `fingerprint` is a subkey known to belong to it (a KEYS listing, the release key). */
+  primary?: string;
+}
+
+export interface Judgement {
+  code: LookupCode;
+  message: string;
+  key?: LoadedKey;
+}
+
+/** The angle-bracketed address of a user id, else the whole id when it is an address; lowercased. */
+export function emailOf(userId: string): string | undefined {
+  const match = /<([^<>\s]+@[^<>\s]+)>/.exec(userId) ?? /^\s*([^<>\s]+@[^<>\s]+)\s*$/.exec(userId);
+  return match?.[1].toLowerCase();
+}
+
+export function holdsFingerprint(key: LoadedKey, fingerprint: string): boolean {
+  return key.info.fingerprint === fingerprint || key.info.subkeys.some((s) => s.fingerprint === fingerprint);
+}
+
+function matches(key: LoadedKey, target: LookupTarget): boolean {
+  if (target.fingerprint) return holdsFingerprint(key, target.fingerprint);
+  const wanted = target.email?.toLowerCase();
+  return wanted !== undefined && key.info.userIds.some((u) => emailOf(u) === wanted);
+}
+
+/** The key packet is in the served key, but not bound to it by a valid signature (or the primary is the right one). */
+function lacksSubkey(key: LoadedKey, target: LookupTarget): boolean {
+  if (!target.fingerprint) return false;
+  if (target.primary && key.info.fingerprint === target.primary) return true;
+  return key.key.subkeys.some((s) => s.getFingerprint().toUpperCase() === target.fingerprint);
+}
+
+export function describeTarget(target: LookupTarget): string {
+  return target.fingerprint ? `fingerprint ${target.fingerprint}` : `address ${escapeUntrusted(target.email ?? '')}`;
+}
+
+/** Judges a served answer (armored or binary); `where` names the URL in messages and as the key's source. */
+export async function judgeServedKey(bytes: Uint8Array, target: LookupTarget, where: string, now: Date): Promise<Judgement> {
+  const ring = await parseKeyring(bytes, where, now);
+  const keys = ring.keys;
+  const at = escapeUntrusted(where, 400);
+  if (keys.length === 0) {
+    const why = ring.problems[0] ? `: ${ring.problems[0].message}` : '';
+    return { code: 'lookup-not-a-key', message: `${at} served no usable OpenPGP key${why}` };
+  }
+  if (keys.length > 1) {
+    return { code: 'lookup-several-keys', message: `${at} served ${keys.length} keys (${keys.map((k) => k.info.fingerprint).join(', ')}) for ${describeTarget(target)}: refused, a look-up must give exactly one key` };
+  }
+  let key = keys[0];
+  if (!matches(key, target)) {
+    if (lacksSubkey(key, target)) {
+      return { code: 'lookup-subkey-missing', message: `${at} served key ${key.info.fingerprint} without a valid subkey ${target.fingerprint}: refused (the signing subkey is what verifies)` };
+    }
+    return { code: 'lookup-other-key', message: `${at} served key ${key.info.fingerprint}, which does not hold ${describeTarget(target)}: refused` };
+  }
+  if (key.key.isPrivate()) {
+    // A keyserver has no business serving secret material; only the public part is ever kept.
+    const pub = key.key.toPublic();
+    key = { ...key, key: pub, info: await describeKey(pub, now) };
+  }
+  return { code: 'lookup-found', message: `${at} holds ${describeTarget(target)}: key ${key.info.fingerprint}`, key };
+}
