@@ -1,6 +1,6 @@
 // A keyserver and WKD host on loopback for the look-up tests. No real keyserver software (Hockeypuck,
 // Hagrid) is packaged here, so this is a protocol-level stand-in: it speaks the documented wire
-// protocols and no more — VKS (`/vks/v1/by-fingerprint/<FPR>`, `/vks/v1/by-email/<addr>`), HKP
+// protocols and no more — VKS (`/vks/v1/by-fingerprint/<FPR>`, `by-keyid`, `by-email`), HKP
 // (`/pks/lookup?op=get&options=mr&search=0x<FPR>`) and WKD (advanced `/.well-known/openpgpkey/<domain>/hu/<hash>`
 // and direct `/.well-known/openpgpkey/hu/<hash>`, with `?l=`) — and answers what a test tells it to,
 // hostile answers included: any bytes, an endless stream, or nothing at all.
@@ -37,7 +37,10 @@ export class KeyServer {
   /** Serves `armored` under the fingerprint of each of its parts and under each of its addresses. */
   async serveKey(armored: string): Promise<void> {
     const key = await openpgp.readKey({ armoredKey: armored });
-    for (const fpr of [key.getFingerprint(), ...key.subkeys.map((s) => s.getFingerprint())]) this.answers.set(fpr.toUpperCase(), { kind: 'bytes', bytes: armored });
+    for (const part of [key, ...key.subkeys]) {
+      this.answers.set(part.getFingerprint().toUpperCase(), { kind: 'bytes', bytes: armored });
+      this.answers.set(part.getKeyID().toHex().toUpperCase(), { kind: 'bytes', bytes: armored });
+    }
     for (const user of key.users) {
       const email = user.userID?.email;
       if (email) this.answers.set(email.toLowerCase(), { kind: 'bytes', bytes: armored });
@@ -60,10 +63,11 @@ export class KeyServer {
     const path = url.pathname;
     let m: RegExpExecArray | null;
     if (this.speaks.includes('vks') && (m = /^\/vks\/v1\/by-fingerprint\/([0-9A-F]{40}|[0-9A-F]{64})$/.exec(path))) return m[1];
+    if (this.speaks.includes('vks') && (m = /^\/vks\/v1\/by-keyid\/([0-9A-F]{16})$/.exec(path))) return m[1];
     if (this.speaks.includes('vks') && (m = /^\/vks\/v1\/by-email\/([^/]+)$/.exec(path))) return decodeURIComponent(m[1]).toLowerCase();
     if (this.speaks.includes('hkp') && path === '/pks/lookup' && url.searchParams.get('op') === 'get' && url.searchParams.get('options') === 'mr') {
       const search = url.searchParams.get('search') ?? '';
-      return /^0x[0-9A-Fa-f]{40,64}$/.test(search) ? search.slice(2).toUpperCase() : search.toLowerCase();
+      return /^0x([0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$/.test(search) ? search.slice(2).toUpperCase() : search.toLowerCase();
     }
     if (this.speaks.includes('wkd') && (m = /^\/\.well-known\/openpgpkey\/(?:[a-z0-9.-]+\/)?hu\/([a-z0-9]{32})$/.exec(path)) && url.searchParams.has('l')) return m[1];
     return undefined;

@@ -3,6 +3,7 @@
 // test) cannot drift from what the parser accepts.
 import type { ParseArgsConfig } from 'node:util';
 import { SIGSTORE_USAGE } from './sigstoreCommands';
+import { KEY_COMMAND_SPECS } from './keyCommandSpecs';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -45,6 +46,8 @@ export const COMMAND_SPECS = {
       keyring: keyring('public keyring or KEYS file (default: pubring.kbx and pubring.gpg in the GnuPG home); repeatable'),
       trust,
       json,
+      'fetch-keys': { type: 'boolean', help: 'look unknown signers up on the keyservers (network) and say what was found; still rejected until you import' },
+      keyserver: { type: 'string', multiple: true, arg: 'URL', help: 'keyserver for --fetch-keys; repeatable (default https://keys.openpgp.org)' },
     },
   },
   sign: {
@@ -84,6 +87,7 @@ export const COMMAND_SPECS = {
     summary: 'list keys with fingerprints, usage flags and status, as gpg --list-keys does',
     options: {},
   },
+  ...KEY_COMMAND_SPECS,
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMAND_SPECS;

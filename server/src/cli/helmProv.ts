@@ -7,6 +7,7 @@ import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import { countOf, formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { SIGSTORE_COMMANDS } from './sigstoreCommands';
+import { fetchKeysFor, isKeysFind, KEY_COMMANDS, keysFind } from './keyCommands';
 import { parseCommandArgs, UsageError } from './args';
 import { COMMAND_SPECS, commandHelp, parseOptionsOf, synopsis, USAGE } from './commandSpecs';
 import { defaultIo, type Io } from './io';
@@ -18,7 +19,7 @@ export type { Io } from './io';
 const VERIFY_WINDOW = 8;
 
 /** The keys of the named keyrings (else GnuPG's defaults); undefined, said on stderr, when a named one cannot be read. */
-async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[] | undefined> {
+export async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[] | undefined> {
   const { defaultKeyringPaths, loadKeyringFile } = await import('../provenance/keyring');
   const { keyView } = await import('../provenance/keyView');
   const explicit = files && files.length > 0;
@@ -83,6 +84,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
     launch();
     if (outcome.verdict !== 'verified') failed++;
     io.out(values.json ? jsonLine(outcomeJson(outcome)) : formatOutcome(outcome, archives.length > 1));
+    if (values['fetch-keys']) await fetchKeysFor(outcome, values.keyserver as string[] | undefined, values.json === true, io);
   }
   return failed ? 1 : 0;
 }
@@ -135,6 +137,7 @@ async function verifyFileCommand(args: string[], io: Io): Promise<number> {
 }
 
 async function keysCommand(args: string[], io: Io): Promise<number> {
+  if (isKeysFind(args)) return keysFind(args, io);
   const { positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS.keys));
   if (positionals.length === 0) throw new UsageError('keys needs at least one keyring or KEYS file');
   const { loadKeyringFile } = await import('../provenance/keyring');
@@ -157,6 +160,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   'verify-file': verifyFileCommand,
   keys: keysCommand,
   ...SIGSTORE_COMMANDS,
+  ...KEY_COMMANDS,
 };
 
 /**
@@ -193,7 +197,7 @@ export async function main(argv: string[], unsafeIo: Io = defaultIo): Promise<nu
     return 0;
   }
   if (command === '--help' || command === '-h' || command === 'help') {
-    const help = rest.length > 0 ? commandHelp(rest[0]) : USAGE;
+    const help = rest.length > 0 ? commandHelp(rest.slice(0, 2).join(' ')) ?? commandHelp(rest[0]) : USAGE;
     if (help === undefined) {
       io.err(`Unknown command "${escapeUntrusted(rest[0])}". Run "helm-prov --help" for the list.`);
       return 2;
@@ -207,14 +211,14 @@ export async function main(argv: string[], unsafeIo: Io = defaultIo): Promise<nu
     return 2;
   }
   if (asksForHelp(rest)) {
-    io.out(commandHelp(command) ?? USAGE);
+    io.out(commandHelp(`${command} ${rest[0]}`) ?? commandHelp(command) ?? USAGE);
     return 0;
   }
   try {
     return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(usageError(command, e.message));
+      io.err(usageError(command === 'keys' && isKeysFind(rest) ? 'keys find' : command, e.message));
       return 2;
     }
     io.err(`Error: ${escapeUntrusted((e as Error).message, 2000)}`);

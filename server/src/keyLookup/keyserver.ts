@@ -19,15 +19,18 @@ function under(base: URL, pathAndQuery: string): URL {
   return new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}${pathAndQuery}`);
 }
 
-/** VKS: `/vks/v1/by-fingerprint/<FPR>` (uppercase hex) or `/vks/v1/by-email/<address>`. */
-export function vksUrl(base: URL, by: { fingerprint?: string; email?: string }): URL {
-  return by.fingerprint
-    ? under(base, `/vks/v1/by-fingerprint/${by.fingerprint}`)
-    : under(base, `/vks/v1/by-email/${encodeURIComponent(by.email ?? '')}`);
+interface By { fingerprint?: string; keyId?: string; email?: string }
+
+/** VKS: `/vks/v1/by-fingerprint/<FPR>` (uppercase hex), `/vks/v1/by-keyid/<KEYID>` or `/vks/v1/by-email/<address>`. */
+export function vksUrl(base: URL, by: By): URL {
+  if (by.fingerprint) return under(base, `/vks/v1/by-fingerprint/${by.fingerprint}`);
+  if (by.keyId) return under(base, `/vks/v1/by-keyid/${by.keyId}`);
+  return under(base, `/vks/v1/by-email/${encodeURIComponent(by.email ?? '')}`);
 }
 
-/** HKP: `/pks/lookup?op=get&options=mr&search=0x<FPR>` (or the address). */
-export function hkpUrl(base: URL, by: { fingerprint?: string; email?: string }): URL {
-  const search = by.fingerprint ? `0x${by.fingerprint}` : encodeURIComponent(by.email ?? '');
+/** HKP: `/pks/lookup?op=get&options=mr&search=0x<FPR>` (or the key id, or the address). */
+export function hkpUrl(base: URL, by: By): URL {
+  const hex = by.fingerprint ?? by.keyId;
+  const search = hex ? `0x${hex}` : encodeURIComponent(by.email ?? '');
   return under(base, `/pks/lookup?op=get&options=mr&search=${search}`);
 }

@@ -8,7 +8,7 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 import type { LookupCode } from './codes';
 import { DEFAULT_HTTP_LIMITS, httpGet, type HttpLimits, type Transport } from './httpTransport';
 import { hkpUrl, keyserverBase, vksUrl } from './keyserver';
-import { describeTarget, emailOf, holdsFingerprint, judgeServedKey, type LookupTarget } from './servedKey';
+import { describeTarget, emailOf, judgeServedKey, matches, type LookupTarget } from './servedKey';
 import { PUBLIC_WKD_ORIGINS, wkdUrls, type WkdOrigins } from './wkd';
 
 export type LookupSource = 'keys-file' | 'wkd-advanced' | 'wkd-direct' | 'vks' | 'hkp';
@@ -46,18 +46,23 @@ export interface LookupReport {
   attempts: LookupAttempt[];
 }
 
-/** Normalizes a fingerprint as given (spaces, 0x, any case); undefined when it is not 40 or 64 hex. */
-export function normalizeFingerprint(text: string): string | undefined {
-  const compact = text.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase();
-  return /^([0-9A-F]{40}|[0-9A-F]{64})$/.test(compact) ? compact : undefined;
+/**
+ * What a query names: a fingerprint (40 or 64 hex; spaces, 0x and any case allowed), a 16-hex key id,
+ * or an address; undefined otherwise (an 8-hex short id names anyone who made a key to collide with it).
+ */
+export function lookupTargetOf(query: string): LookupTarget | undefined {
+  const compact = query.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase();
+  if (/^([0-9A-F]{40}|[0-9A-F]{64})$/.test(compact)) return { fingerprint: compact };
+  if (/^[0-9A-F]{16}$/.test(compact)) return { keyId: compact };
+  const email = query.trim();
+  return /^[^\s@<>]+@[^\s@<>]+$/.test(email) ? { email } : undefined;
 }
 
 async function lookInKeysFile(file: string, target: LookupTarget, now: Date): Promise<LookupAttempt> {
   const ring = await loadKeyringFile(file, now);
   const where = file;
   if (!ring.ok) return { source: 'keys-file', where, code: 'lookup-not-found', message: ring.error.message };
-  const wanted = target.email?.toLowerCase();
-  const found = ring.value.keys.filter((k) => target.fingerprint ? holdsFingerprint(k, target.fingerprint) : k.info.userIds.some((u) => emailOf(u) === wanted));
+  const found = ring.value.keys.filter((k) => matches(k, target));
   if (found.length === 0) return { source: 'keys-file', where, code: 'lookup-not-found', message: `${escapeUntrusted(file, 400)} holds no key with ${describeTarget(target)}` };
   if (found.length > 1) return { source: 'keys-file', where, code: 'lookup-several-keys', message: `${escapeUntrusted(file, 400)} holds ${found.length} keys with ${describeTarget(target)}: ${found.map((k) => k.info.fingerprint).join(', ')}; look up one by its fingerprint` };
   return { source: 'keys-file', where, code: 'lookup-found', message: `${escapeUntrusted(file, 400)} holds ${describeTarget(target)} (information only: the repository's own list of keys)`, key: found[0] };

@@ -11,6 +11,8 @@ import type { LookupCode } from './codes';
 /** What a look-up asks for: a fingerprint (primary or subkey), or an e-mail address. */
 export interface LookupTarget {
   fingerprint?: string;
+  /** A 16-hex key id, when an old signature names nothing more: weaker, so the fingerprint found is what to compare. */
+  keyId?: string;
   email?: string;
   /** The primary key's fingerprint when `fingerprint` is a subkey known to belong to it (a KEYS listing, the release key). */
   primary?: string;
@@ -32,8 +34,10 @@ export function holdsFingerprint(key: LoadedKey, fingerprint: string): boolean {
   return key.info.fingerprint === fingerprint || key.info.subkeys.some((s) => s.fingerprint === fingerprint);
 }
 
-function matches(key: LoadedKey, target: LookupTarget): boolean {
+/** Whether the key holds what the target names: the fingerprint or key id of its primary or a bound subkey, or a self-signed address. */
+export function matches(key: LoadedKey, target: LookupTarget): boolean {
   if (target.fingerprint) return holdsFingerprint(key, target.fingerprint);
+  if (target.keyId) return key.info.keyId === target.keyId || key.info.subkeys.some((s) => s.keyId === target.keyId);
   const wanted = target.email?.toLowerCase();
   return wanted !== undefined && key.info.userIds.some((u) => emailOf(u) === wanted);
 }
@@ -46,7 +50,8 @@ function lacksSubkey(key: LoadedKey, target: LookupTarget): boolean {
 }
 
 export function describeTarget(target: LookupTarget): string {
-  return target.fingerprint ? `fingerprint ${target.fingerprint}` : `address ${escapeUntrusted(target.email ?? '')}`;
+  if (target.fingerprint) return `fingerprint ${target.fingerprint}`;
+  return target.keyId ? `key id ${target.keyId}` : `address ${escapeUntrusted(target.email ?? '')}`;
 }
 
 /** Judges a served answer (armored or binary); `where` names the URL in messages and as the key's source. */
