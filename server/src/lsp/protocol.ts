@@ -41,6 +41,10 @@ export interface HelmProvenanceSettings {
   chartOutputFolders: string[];
   /** Client-side only: whether passphrases may be kept in SecretStorage. The server never stores one. */
   rememberPassphrases: boolean;
+  /** Keyservers "Look up the key" asks (VKS, then HKP). */
+  keyservers: string[];
+  /** Whether "Look up the key" may use the network at all (off by default; never in Restricted Mode). */
+  keyLookups: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze({
@@ -53,6 +57,8 @@ export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze(
   defaultSigningKey: '',
   chartOutputFolders: [],
   rememberPassphrases: false,
+  keyservers: ['https://keys.openpgp.org'],
+  keyLookups: false,
 });
 
 /** Optional `initializationOptions` a client may send in `initialize`. */

@@ -3,7 +3,7 @@
 // reaches the client only through the ServiceHost below.
 import * as path from 'node:path';
 import {
-  CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
+  CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
   MessageType, ProposedFeatures, ShowDocumentRequest, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
   type FileSystemWatcher, type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -17,6 +17,8 @@ import {
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
 import { ProvenanceService } from './service';
+import { findKeyRequest, importKeyRequest, signerKeyCodeActions, type KeyLookupEnv } from './keyLookupActions';
+import { FindKeyRequest, ImportKeyRequest } from './keyLookupProtocol';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -71,6 +73,7 @@ connection.onInitialize((params): InitializeResult => {
       documentSymbolProvider: true,
       documentLinkProvider: { resolveProvider: false },
       codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       ...(init.clientHandlesCommands ? {} : { executeCommandProvider: { commands: Object.values(COMMANDS) } }),
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
@@ -243,6 +246,22 @@ connection.onExecuteCommand(async (params) => {
     else showMessage(MessageType.Error, `${signed.error.message} [${signed.error.code}]`);
   }
 });
+
+// Finding and importing a signer's key (issue 17): quick fixes, look-ups, the import the user confirmed.
+function keyLookupEnv(): KeyLookupEnv {
+  const { keyrings } = service.resolvedPaths();
+  return {
+    settings: service.currentSettings, trusted: service.isTrusted, workspaceFolders: service.workspaceFolderPaths,
+    ...(keyrings.explicit && keyrings.paths.length > 0 ? { configuredKeyring: keyrings.paths[0] } : {}),
+    keyringsInUse: service.keyringFiles(),
+    issuersOf: (uri) => service.issuersOf(uri),
+    keysListing: (ids) => service.keysListing(ids),
+    keyringWritten: (file) => service.fileChanged(file, false),
+  };
+}
+connection.onCodeAction(async (params) => { await service.whenSettingsLoaded(); return signerKeyCodeActions(params, keyLookupEnv()); });
+connection.onRequest(FindKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return findKeyRequest(params, keyLookupEnv()); });
+connection.onRequest(ImportKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return importKeyRequest(params, keyLookupEnv()); });
 
 connection.onShutdown(() => service.dispose());
 

@@ -112,6 +112,11 @@ export class ProvenanceService {
     return this.checks.keysListing(ids);
   }
 
+  /** The issuers of the last check of a `.prov` document (for the signer-key quick fixes). */
+  issuersOf(uri: string): string[] | undefined {
+    return this.index.lastCheck(uri)?.issuers;
+  }
+
   // ---- documents and files --------------------------------------------------------------------------
 
   opened(doc: TextDocument): void {

@@ -23,5 +23,7 @@ export function normalizeSettings(raw: unknown): HelmProvenanceSettings {
     defaultSigningKey: text(r.defaultSigningKey, d.defaultSigningKey),
     chartOutputFolders: strings(r.chartOutputFolders, d.chartOutputFolders),
     rememberPassphrases: r.rememberPassphrases === true,
+    keyservers: strings(r.keyservers, d.keyservers),
+    keyLookups: r.keyLookups === true,
   };
 }
