@@ -1,6 +1,7 @@
 // Every command id the extension contributes (package.json `contributes.commands` lists the same).
 // The four lens commands come from the shared protocol, so server and client cannot drift apart.
 import { COMMANDS } from '../../server/src/lsp/protocol';
+import { KEY_LOOKUP_COMMANDS } from '../../server/src/lsp/keyLookupProtocol';
 
 export const COMMAND_IDS = {
   ...COMMANDS,
@@ -9,4 +10,5 @@ export const COMMAND_IDS = {
   selectSigningKey: 'helmProvenance.selectSigningKey',
   forgetPassphrases: 'helmProvenance.forgetPassphrases',
   showOutput: 'helmProvenance.showOutput',
+  ...KEY_LOOKUP_COMMANDS,
 } as const;

@@ -13,6 +13,7 @@ import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
 import { requireTrust, saveDefaultSigningKey } from './settings';
 import { signChart } from './signChart';
+import { findSignerKey } from './signerKey';
 import { messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
@@ -57,6 +58,8 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.selectSigningKey]: (deps) => selectSigningKey(deps),
   [COMMAND_IDS.forgetPassphrases]: (deps) => forgetPassphrases(deps),
   [COMMAND_IDS.showOutput]: (deps) => deps.log.show(),
+  [COMMAND_IDS.lookUpSignerKey]: (deps, arg) => findSignerKey(deps, arg, 'network'),
+  [COMMAND_IDS.importSignerKeyFromKeys]: (deps, arg) => findSignerKey(deps, arg, 'keys-file'),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */
