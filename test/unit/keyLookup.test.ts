@@ -12,6 +12,9 @@ import { foundKeys, lookUpKey } from '../../server/src/keyLookup/lookup';
 import { hkpUrl, keyserverBase, vksUrl } from '../../server/src/keyLookup/keyserver';
 import { wkdHash, wkdUrls } from '../../server/src/keyLookup/wkd';
 import { loadKeyringFile } from '../../server/src/provenance/keyring';
+import { KeyBudget } from '../../server/src/provenance/keyLoader';
+import { resetWork, workDone } from '../../server/src/provenance/work';
+import { dsaSelfSignatureFlood } from '../hostile/support/keys';
 import { KeyServer } from '../support/keyServer';
 import { signedKeys, tempDir } from '../support/tools';
 
@@ -125,6 +128,24 @@ describe('look-ups on a loopback keyserver and WKD host', () => {
     server.answers.set(fpr('brainpool'), { kind: 'bytes', bytes: '<html>rate limited</html>' });
     const report = await lookUpKey({ fingerprint: fpr('brainpool') }, { keyservers: [server.url] });
     assert.equal(report.attempts[0].code, 'lookup-not-a-key');
+  });
+
+  test('hostile: a key flooded with failing DSA self-signatures costs at most a KEYS file\'s budget of checking', async () => {
+    server.answers.set(fpr('dsa'), { kind: 'bytes', bytes: dsaSelfSignatureFlood() });
+    resetWork();
+    const report = await lookUpKey({ fingerprint: fpr('dsa') }, { keyservers: [server.url] });
+    const units = workDone()['signature-units'] ?? 0;
+    assert.equal(report.attempts[0].code, 'lookup-not-a-key');
+    // Read with a user keyring's budget this answer cost 9 990 units (measured); a server's answer gets a KEYS file's.
+    assert.ok(units <= KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE + 20, `${units} signature units`);
+  });
+
+  test('a served secret key is kept as its public part only', async () => {
+    server.answers.set(fpr('ed25519'), { kind: 'bytes', bytes: fs.readFileSync(path.join(signedKeys, 'ed25519.sec.gpg')) });
+    const report = await lookUpKey({ fingerprint: fpr('ed25519') }, { keyservers: [server.url] });
+    assert.equal(report.attempts[0].code, 'lookup-found');
+    assert.equal(report.attempts[0].key!.key.isPrivate(), false);
+    assert.equal(report.attempts[0].key!.info.secret, false);
   });
 
   test('hostile: a 50 MB answer is cut off at the byte cap while streaming', async () => {

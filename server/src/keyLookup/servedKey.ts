@@ -2,10 +2,14 @@
 // exactly one key and holds the fingerprint asked for (as its primary or as a validly bound subkey),
 // or, for a look-up by e-mail address, has a self-signed user id with that address. Anything else is
 // refused with its own code: a server cannot hand over another key in place of the one asked for.
-import { describeKey } from '../provenance/keyInfo';
-import { parseKeyring } from '../provenance/keyring';
+import type { Problem } from '../provenance/codes';
+import { addOrMerge, KeyBudget, loadBinaryKeys } from '../provenance/keyLoader';
+import { looksLikeKeyPackets } from '../provenance/keyPackets';
+import { loadKeysText } from '../provenance/keysFile';
 import type { LoadedKey } from '../provenance/keyTypes';
+import { applyRevocations } from '../provenance/keyView';
 import { escapeUntrusted } from '../provenance/untrustedText';
+import { lenientUtf8 } from '../provenance/utf8';
 import type { LookupCode } from './codes';
 
 /** What a look-up asks for: a fingerprint (primary or subkey), or an e-mail address. */
@@ -54,9 +58,27 @@ export function describeTarget(target: LookupTarget): string {
   return target.keyId ? `key id ${target.keyId}` : `address ${escapeUntrusted(target.email ?? '')}`;
 }
 
+/**
+ * The keys of a served answer, public parts only, read with a KEYS file's budget of signature checking
+ * (a server is as untrusted as a repository): a key flooded with self-signatures costs at most that.
+ */
+async function servedKeys(bytes: Uint8Array, where: string, now: Date): Promise<{ keys: LoadedKey[]; problems: Problem[] }> {
+  const units = KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE;
+  if (!looksLikeKeyPackets(bytes)) {
+    return loadKeysText(lenientUtf8(bytes), { file: where, now, secretKeys: 'public-only', verificationUnits: units });
+  }
+  const budget = new KeyBudget(units);
+  const loaded = await loadBinaryKeys(bytes, { file: where, secretKeys: 'public-only', now, budget });
+  const keys: LoadedKey[] = [];
+  for (const key of loaded.keys) await addOrMerge(keys, key, now, budget);
+  await applyRevocations(keys, loaded.revocations, now, budget);
+  const over = budget.problem();
+  return { keys, problems: [...loaded.problems, ...(over ? [over] : [])] };
+}
+
 /** Judges a served answer (armored or binary); `where` names the URL in messages and as the key's source. */
 export async function judgeServedKey(bytes: Uint8Array, target: LookupTarget, where: string, now: Date): Promise<Judgement> {
-  const ring = await parseKeyring(bytes, where, now);
+  const ring = await servedKeys(bytes, where, now);
   const keys = ring.keys;
   const at = escapeUntrusted(where, 400);
   if (keys.length === 0) {
@@ -66,17 +88,12 @@ export async function judgeServedKey(bytes: Uint8Array, target: LookupTarget, wh
   if (keys.length > 1) {
     return { code: 'lookup-several-keys', message: `${at} served ${keys.length} keys (${keys.map((k) => k.info.fingerprint).join(', ')}) for ${describeTarget(target)}: refused, a look-up must give exactly one key` };
   }
-  let key = keys[0];
+  const key = keys[0];
   if (!matches(key, target)) {
     if (lacksSubkey(key, target)) {
       return { code: 'lookup-subkey-missing', message: `${at} served key ${key.info.fingerprint} without a valid subkey ${target.fingerprint}: refused (the signing subkey is what verifies)` };
     }
     return { code: 'lookup-other-key', message: `${at} served key ${key.info.fingerprint}, which does not hold ${describeTarget(target)}: refused` };
-  }
-  if (key.key.isPrivate()) {
-    // A keyserver has no business serving secret material; only the public part is ever kept.
-    const pub = key.key.toPublic();
-    key = { ...key, key: pub, info: await describeKey(pub, now) };
   }
   return { code: 'lookup-found', message: `${at} holds ${describeTarget(target)}: key ${key.info.fingerprint}`, key };
 }
