@@ -1,7 +1,7 @@
 // Every command id the extension contributes (package.json `contributes.commands` lists the same).
 // The four lens commands come from the shared protocol, so server and client cannot drift apart.
 import { COMMANDS } from '../../server/src/lsp/protocol';
-import { KEY_LOOKUP_COMMANDS } from '../../server/src/lsp/keyLookupProtocol';
+import { KEY_LOOKUP_COMMANDS, RELEASE_READINESS_COMMAND } from '../../server/src/lsp/keyLookupProtocol';
 
 export const COMMAND_IDS = {
   ...COMMANDS,
@@ -11,4 +11,5 @@ export const COMMAND_IDS = {
   forgetPassphrases: 'helmProvenance.forgetPassphrases',
   showOutput: 'helmProvenance.showOutput',
   ...KEY_LOOKUP_COMMANDS,
+  checkReleaseReadiness: RELEASE_READINESS_COMMAND,
 } as const;

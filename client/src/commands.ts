@@ -14,6 +14,7 @@ import type { ServerConnection } from './serverConnection';
 import { requireTrust, saveDefaultSigningKey } from './settings';
 import { signChart } from './signChart';
 import { findSignerKey } from './signerKey';
+import { checkReleaseReadiness } from './releaseReadiness';
 import { messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
@@ -60,6 +61,7 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.showOutput]: (deps) => deps.log.show(),
   [COMMAND_IDS.lookUpSignerKey]: (deps, arg) => findSignerKey(deps, arg, 'network'),
   [COMMAND_IDS.importSignerKeyFromKeys]: (deps, arg) => findSignerKey(deps, arg, 'keys-file'),
+  [COMMAND_IDS.checkReleaseReadiness]: (deps, arg) => checkReleaseReadiness(deps, arg),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */

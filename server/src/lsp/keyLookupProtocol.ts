@@ -69,3 +69,27 @@ export namespace ImportKeyRequest {
   export const method = 'helmProvenance/importKey';
   export const type = new RequestType<ImportKeyParams, RequestResult<ImportKeyResult>, void>(method);
 }
+
+/** "Check Release Readiness" on a KEYS file. */
+export interface ReleaseReadinessParams {
+  /** The KEYS file (uri or absolute path). */
+  keysFile: string;
+  /** The release key; absent: the answer lists the KEYS file's keys to choose from. */
+  fingerprint?: string;
+}
+
+export interface ReleaseReadinessResult {
+  /** Without `fingerprint`: the keys of the KEYS file, the user's own (in their keyrings) first. Texts raw. */
+  keys?: { fingerprint: string; userId?: string; yours: boolean }[];
+  /** With `fingerprint`: one line per check, as `helm-prov release-check` prints them. */
+  lines?: { code: string; ok: boolean; message: string }[];
+  /** What was not checked, and why (no network without helmProvenance.keyLookups). */
+  notes?: string[];
+}
+
+export namespace ReleaseReadinessRequest {
+  export const method = 'helmProvenance/releaseReadiness';
+  export const type = new RequestType<ReleaseReadinessParams, RequestResult<ReleaseReadinessResult>, void>(method);
+}
+
+export const RELEASE_READINESS_COMMAND = 'helmProvenance.checkReleaseReadiness';

@@ -18,7 +18,8 @@ import {
 import { refusalMessage } from '../provenance/userPaths';
 import { ProvenanceService } from './service';
 import { findKeyRequest, importKeyRequest, signerKeyCodeActions, type KeyLookupEnv } from './keyLookupActions';
-import { FindKeyRequest, ImportKeyRequest } from './keyLookupProtocol';
+import { FindKeyRequest, ImportKeyRequest, ReleaseReadinessRequest } from './keyLookupProtocol';
+import { releaseReadinessRequest } from './releaseReadiness';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -262,6 +263,10 @@ function keyLookupEnv(): KeyLookupEnv {
 connection.onCodeAction(async (params) => { await service.whenSettingsLoaded(); return signerKeyCodeActions(params, keyLookupEnv()); });
 connection.onRequest(FindKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return findKeyRequest(params, keyLookupEnv()); });
 connection.onRequest(ImportKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return importKeyRequest(params, keyLookupEnv()); });
+connection.onRequest(ReleaseReadinessRequest.type, async (params) => {
+  await service.whenSettingsLoaded();
+  return releaseReadinessRequest(params, keyLookupEnv(), async () => (await service.keys()).keys);
+});
 
 connection.onShutdown(() => service.dispose());
 
