@@ -50,6 +50,8 @@ describe('WKD and keyserver addresses', () => {
     assert.equal(urls.direct.href, 'https://example.org/.well-known/openpgpkey/hu/iy9q119eutrkn8s1mk4r39qejnbu3n5q?l=Joe.Doe');
     assert.equal(wkdUrls('no-at-sign'), undefined);
     assert.equal(wkdUrls('a@evil.example/path'), undefined);
+    assert.equal(wkdUrls('a@127.0.0.1'), undefined);
+    assert.equal(wkdUrls('a@localhost'), undefined);
   });
 
   test('VKS and HKP paths; hkp:// means port 11371, other schemes are refused', () => {
@@ -265,6 +267,15 @@ describe('importing a found key into a keyring the user names', () => {
     assert.equal(afterRing.value.keys[0].info.userIds.length, 2);
   });
 
+  test('an empty keyring file is a new keyring', async () => {
+    const target = path.join(tempDir(), 'pubring.gpg');
+    fs.writeFileSync(target, new Uint8Array());
+    const ring = await loadKeyringFile(path.join(signedKeys, 'rsa2048.pub.gpg'));
+    assert.ok(ring.ok);
+    const result = await importIntoKeyring(target, ring.value.keys[0]);
+    assert.ok(result.ok && result.value.change === 'new', JSON.stringify(!result.ok && result.error));
+  });
+
   test('a keybox or a KEYS file is not rewritten', async () => {
     const dir = tempDir();
     const ring = await loadKeyringFile(path.join(signedKeys, 'rsa2048.pub.gpg'));
@@ -276,5 +287,11 @@ describe('importing a found key into a keyring the user names', () => {
     assert.ok(!refused.ok);
     assert.match(refused.error.message, /keybox/);
     assert.ok(fs.readFileSync(kbx).equals(before));
+    const keysFile = path.join(dir, 'KEYS');
+    fs.writeFileSync(keysFile, armored('ed25519'));
+    const notKeys = await importIntoKeyring(keysFile, ring.value.keys[0]);
+    assert.ok(!notKeys.ok);
+    assert.match(notKeys.error.message, /KEYS file/);
+    assert.equal(fs.readFileSync(keysFile, 'utf8'), armored('ed25519'));
   });
 });

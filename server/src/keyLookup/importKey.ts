@@ -24,7 +24,8 @@ function armoredName(file: string): boolean {
 }
 
 async function existingRing(file: string, now: Date): Promise<Result<Keyring | undefined>> {
-  if (!fs.existsSync(file)) return ok(undefined);
+  // A missing or empty file is a new keyring (gpg creates an empty pubring.kbx/pubring.gpg too).
+  if (!fs.existsSync(file) || (fs.statSync(file).isFile() && fs.statSync(file).size === 0)) return ok(undefined);
   const ring = await loadKeyringFile(file, now);
   if (!ring.ok) return ring;
   const what = escapeUntrusted(file, 400);

@@ -41,13 +41,15 @@ export const PUBLIC_WKD_ORIGINS: WkdOrigins = {
 
 export interface WkdUrls { advanced: URL; direct: URL }
 
-/** The advanced and direct URLs for an address, or undefined when it is not one (no @, a domain with a path in it). */
+/** The advanced and direct URLs for an address, or undefined when it is not one (no @, a domain with a path in it, an IP address). */
 export function wkdUrls(email: string, origins: WkdOrigins = PUBLIC_WKD_ORIGINS): WkdUrls | undefined {
   const at = email.lastIndexOf('@');
   if (at <= 0 || at === email.length - 1) return undefined;
   const local = email.slice(0, at);
   const domain = email.slice(at + 1).toLowerCase();
-  if (!/^[a-z0-9.-]+$/.test(domain) || domain.startsWith('.') || domain.includes('..')) return undefined;
+  // A host name with a dot, not an address: a user id naming `x@127.0.0.1` or `x@localhost` must not
+  // send look-ups to this machine or its network.
+  if (!/^[a-z0-9.-]+$/.test(domain) || domain.startsWith('.') || domain.includes('..') || !domain.includes('.') || /^[0-9.]+$/.test(domain)) return undefined;
   const hash = wkdHash(local);
   const query = `?l=${encodeURIComponent(local)}`;
   try {
