@@ -122,6 +122,32 @@ describe('release-check: what users find and what they verify', () => {
     }
   });
 
+  test('a keyserver copy without the signing subkey you sign with: release-published-outdated, though its primary could sign', async () => {
+    const { privateKey } = await openpgp.generateKey({ type: 'curve25519', userIDs: [{ name: 'Sub Signer', email: 'subsigner@example.org' }], subkeys: [{ sign: true }, {}], format: 'object' });
+    const full = privateKey.toPublic();
+    // The copy on the keyserver predates the signing subkey: primary, user id, and the encryption subkey only.
+    const stripped = new openpgp.PacketList<openpgp.AnyPacket>();
+    const signingSubkey = full.subkeys.find((s) => s.keyPacket.algorithm === openpgp.enums.publicKey.ed25519 || s.keyPacket.algorithm === openpgp.enums.publicKey.eddsaLegacy)!;
+    let skipping = false;
+    for (const p of full.toPacketList()) {
+      if (p instanceof openpgp.PublicSubkeyPacket) skipping = p.getFingerprint() === signingSubkey.getFingerprint();
+      if (!skipping) stripped.push(p);
+    }
+    const dir = tempDir();
+    const own = path.join(dir, 'own.asc');
+    fs.writeFileSync(own, full.armor());
+    const server = await new KeyServer().start();
+    try {
+      await server.serveKey(openpgp.armor(openpgp.enums.armor.publicKey, stripped.write()));
+      const r = await run('release-check', '--key', full.getFingerprint().toUpperCase(), '--keyring', own, '--keyserver', server.url);
+      assert.equal(r.status, 1, r.out);
+      assert.deepEqual(codes(r), ['ok release-can-sign', 'ok release-valid-for-days', 'FAIL release-published-outdated']);
+      assert.ok(r.out.includes(`lacks subkey ${signingSubkey.getFingerprint().toUpperCase()}`), r.out);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('WKD: published under each address of the key (engine, WKD host on loopback)', async () => {
     const ring = await loadKeyringFile(path.join(signedKeys, 'rsa2048.pub.gpg'));
     assert.ok(ring.ok);

@@ -8,7 +8,7 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 import type { ReleaseCheckCode } from './codes';
 import { verifyArtifact } from './releaseArtifacts';
 import { lookUpKey, type LookupOptions } from './lookup';
-import { emailOf } from './servedKey';
+import { emailOf, holdsFingerprint } from './servedKey';
 import { signingPartsAt, whyNoSigningPart } from './signingParts';
 
 export interface ReleaseCheckInput {
@@ -37,11 +37,25 @@ function day(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** The copy's signing parts valid now and in N days, or the failing line for this copy. */
+/** Why this copy cannot sign now or in N days, or undefined. */
 function copyProblem(copy: LoadedKey, now: Date, later: Date): string | undefined {
   if (signingPartsAt(copy.info, now).length === 0) return `cannot sign now: ${whyNoSigningPart(copy.info, now)}`;
   if (signingPartsAt(copy.info, later).length === 0) return `cannot sign on ${day(later)}: ${whyNoSigningPart(copy.info, later)}`;
   return undefined;
+}
+
+/**
+ * Why users holding `copy` (the KEYS file's, a keyserver's) could not verify a release signed with
+ * `mine`: it lacks a part that can sign now (gpg may sign with any of them), or it cannot sign now or in
+ * N days while mine can. Undefined when it serves as well as mine.
+ */
+function outdated(copy: LoadedKey, mine: LoadedKey | undefined, now: Date, later: Date): string | undefined {
+  if (mine) {
+    const missing = signingPartsAt(mine.info, now).filter((p) => !holdsFingerprint(copy, p.fingerprint));
+    if (missing.length > 0) return `lacks ${missing.map((p) => `subkey ${p.fingerprint}`).join(', ')}, which can sign now: a signature made with it cannot be verified with this copy`;
+    if (copyProblem(mine, now, later)) return undefined; // mine cannot either: the key's own lines say so
+  }
+  return copyProblem(copy, now, later);
 }
 
 function keyChecks(key: LoadedKey, now: Date, later: Date, days: number): CheckLine[] {
@@ -70,9 +84,9 @@ function keysFileChecks(fingerprint: string, own: LoadedKey | undefined, file: s
     lines.push({ code: 'release-not-in-keys', ok: false, message: `${name} holds no block with key ${fingerprint}: users verifying against it get unknown-signer. Append it: (gpg --list-sigs ${fingerprint} && gpg --armor --export ${fingerprint}) >> ${name}` });
     return lines;
   }
-  const problem = copyProblem(copy, now, later);
-  if (problem && !(own && copyProblem(own, now, later))) {
-    lines.push({ code: 'release-keys-outdated', ok: false, message: `${name}'s copy of ${fingerprint} ${problem}, while your copy can: replace its block with a fresh gpg --armor --export ${fingerprint}.` });
+  const problem = outdated(copy, own, now, later);
+  if (problem) {
+    lines.push({ code: 'release-keys-outdated', ok: false, message: `${name}'s copy of ${fingerprint} ${problem}: replace its block with a fresh gpg --armor --export ${fingerprint}.` });
     return lines;
   }
   if (mismatch.length === 0) lines.push({ code: 'release-in-keys', ok: true, message: `${name} holds key ${fingerprint}${copy.source.range ? ` (block at line ${copy.source.range.start.line + 1})` : ''}.` });
@@ -96,9 +110,9 @@ async function publishedChecks(input: ReleaseCheckInput, key: LoadedKey | undefi
       lines.push({ code: 'release-not-published', ok: false, message: `${label}: key ${input.fingerprint} is not served (${said}): users who look it up there will not find it. ${escapeUntrusted(report.attempts.at(-1)?.message ?? '', 1000)}` });
       continue;
     }
-    const problem = copyProblem(found.key, now, later);
-    if (problem && !(key && copyProblem(key, now, later))) {
-      lines.push({ code: 'release-published-outdated', ok: false, message: `${label} serves an old copy of ${input.fingerprint} that ${problem}: upload your current one (gpg --send-keys, or keys.openpgp.org's upload page).` });
+    const problem = outdated(found.key, key, now, later);
+    if (problem) {
+      lines.push({ code: 'release-published-outdated', ok: false, message: `${label} serves a copy of ${input.fingerprint} that ${problem}: upload your current one (gpg --send-keys, or keys.openpgp.org's upload page).` });
       continue;
     }
     lines.push({ code: 'release-published', ok: true, message: `${label} serves key ${input.fingerprint} (${found.source} ${escapeUntrusted(found.where, 400)}).` });
