@@ -63,7 +63,7 @@ async function offerToUse(keyring: string): Promise<void> {
 export async function findSignerKey(deps: SignerKeyDeps, arg: unknown, from: 'keys-file' | 'network'): Promise<string | undefined> {
   const args = argsOf(arg);
   if (!args) return undefined;
-  if (from === 'network' && !requireTrust('Look up the key', 'asks keyservers on the network')) return undefined;
+  if (!requireTrust(from === 'network' ? 'Look up the key' : "Import from this repository's KEYS", from === 'network' ? 'asks keyservers on the network and writes your keyring' : 'writes your keyring')) return undefined;
   const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Looking up ${groupedFingerprint(args.issuer)}` },
     () => deps.server.send(FindKeyRequest.type, { issuer: args.issuer, from }));
   if (!found.ok) {

@@ -111,7 +111,7 @@ describe('signer key look-up and import over LSP', () => {
 });
 
 describe('signer key look-up in Restricted Mode', () => {
-  test('no "Look up the key", the network request is refused and no request reaches the keyserver', async () => {
+  test('no quick fix, the network request and the import are refused, no request reaches the keyserver, nothing is written', async () => {
     const server = await new KeyServer().start();
     const files = setUp();
     const session = await LspSession.start({
@@ -121,11 +121,17 @@ describe('signer key look-up in Restricted Mode', () => {
     try {
       const uri = await session.open(files.prov, 'helm-provenance');
       const diagnostics = await session.waitForDiagnostics(uri, { version: 1, where: (d) => d.some((x) => x.code === 'unknown-signer') });
-      const actions = await quickFixes(session, uri, diagnostics);
-      assert.ok(!actions.some((a) => a.command?.command === KEY_LOOKUP_COMMANDS.lookUpSignerKey), JSON.stringify(actions));
+      assert.deepEqual(await quickFixes(session, uri, diagnostics), []);
       const network = await session.connection.sendRequest(FindKeyRequest.type, { issuer: SIGNER, from: 'network' });
       assert.ok(!network.ok && network.error.code === 'workspace-untrusted');
       assert.equal(server.requests.length, 0);
+      // Reading the KEYS file is allowed (Restricted Mode reads); writing the keyring is not.
+      const shown = await session.connection.sendRequest(FindKeyRequest.type, { issuer: SIGNER, from: 'keys-file' });
+      assert.ok(shown.ok && shown.keys.length === 1);
+      const before = fs.readFileSync(files.keyring);
+      const imported = await session.connection.sendRequest(ImportKeyRequest.type, { token: shown.keys[0].token });
+      assert.ok(!imported.ok && imported.error.code === 'workspace-untrusted', JSON.stringify(imported));
+      assert.ok(fs.readFileSync(files.keyring).equals(before));
     } finally {
       await session.stop();
       await server.stop();

@@ -42,7 +42,8 @@ export function lookupsAllowed(env: Pick<KeyLookupEnv, 'settings' | 'trusted'>):
 /** Quick fixes for each unknown-signer diagnostic of the request. */
 export function signerKeyCodeActions(params: CodeActionParams, env: KeyLookupEnv): CodeAction[] {
   const diagnostics = params.context.diagnostics.filter((d) => d.code === 'unknown-signer');
-  if (diagnostics.length === 0) return [];
+  // Both end in writing the user's keyring: Restricted Mode writes nothing, and an untrusted repository is no place to take keys from.
+  if (diagnostics.length === 0 || !env.trusted) return [];
   const issuers = env.issuersOf(params.textDocument.uri) ?? [];
   const actions: CodeAction[] = [];
   for (const issuer of issuers) {
@@ -110,6 +111,7 @@ export async function findKeyRequest(params: FindKeyParams, env: KeyLookupEnv): 
 }
 
 export async function importKeyRequest(params: ImportKeyParams, env: KeyLookupEnv): Promise<RequestResult<ImportKeyResult>> {
+  if (!env.trusted) return refused('workspace-untrusted', 'Importing a key is not available in Restricted Mode: it writes your keyring. Trust the workspace to use it.');
   const key = shownKeys.get(params.token ?? '');
   if (!key) return refused('key-not-found', 'That key was not shown in this session (or too long ago): look it up again.');
   const keyring = params.keyring ?? env.configuredKeyring;
