@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as openpgp from 'openpgp';
 import { main } from '../../server/src/cli/helmProv';
 import { loadKeyringFile } from '../../server/src/provenance/keyring';
 import { KeyServer } from '../support/keyServer';
@@ -109,6 +110,15 @@ describe('helm-prov keys find', () => {
     const listing = await run('keys', path.join(signedKeys, 'rsa2048.pub.gpg'));
     assert.equal(listing.status, 0, listing.out);
     assert.match(listing.out, /\(binary, 1 key\)/);
+  });
+
+  test('a user id served with terminal escapes and a bidi override is printed escaped', async () => {
+    const { publicKey } = await openpgp.generateKey({ type: 'curve25519', userIDs: [{ name: 'Mallory \u001b]8;;http://evil\u0007\u202e', email: 'm@example.org' }], format: 'object' });
+    await server.serveKey(publicKey.armor());
+    const { status, out } = await run('keys', 'find', publicKey.getFingerprint(), '--keyserver', server.url);
+    assert.equal(status, 0, out);
+    assert.ok(!/[\u001b\u0007\u202e]/.test(out), 'a raw control or bidi character reached the output');
+    assert.ok(out.includes('uid Mallory \\u001b]8;;http://evil\\u0007\\u202e <m@example.org>'), out);
   });
 
   test('the built CLI (bin/helm-prov.js), as a user types it: imports into an armored keyring', async () => {

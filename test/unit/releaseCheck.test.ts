@@ -187,4 +187,24 @@ describe('release-check: what users find and what they verify', () => {
     assert.match(bad.out, /hash-mismatch/);
     assert.match(bad.out, /b\.txt \(sha256/);
   });
+
+  test('artifacts: a detached .asc by the release key verifies; one by a key not in KEYS is rejected (unknown-signer)', async () => {
+    const dir = tempDir();
+    const artifact = path.join(dir, 'helm-v4.0.0-linux-amd64.tar.gz');
+    fs.writeFileSync(artifact, 'release bytes\n');
+    const sign = async (name: string, file: string) => {
+      const sec = await openpgp.readPrivateKey({ binaryKey: fs.readFileSync(path.join(signedKeys, `${name}.sec.gpg`)) });
+      const message = await openpgp.createMessage({ binary: fs.readFileSync(artifact) });
+      fs.writeFileSync(file, await openpgp.sign({ message, signingKeys: sec, detached: true }) as string);
+    };
+    await sign('rsa2048', `${artifact}.asc`);
+    const other = path.join(dir, 'copy', path.basename(artifact));
+    fs.mkdirSync(path.dirname(other));
+    fs.copyFileSync(artifact, other);
+    await sign('stranger', `${other}.asc`);
+    const r = await run('release-check', '--key', fpr('rsa2048'), '--keys-file', path.join(signedKeyrings, 'KEYS'), '--keyring', path.join(signedKeys, 'rsa2048.pub.gpg'), `${artifact}.asc`, `${other}.asc`);
+    assert.equal(r.status, 1, r.out);
+    assert.deepEqual(codes(r).slice(-2), ['ok release-artifact-verified', 'FAIL release-artifact-rejected']);
+    assert.match(r.out, /unknown-signer/);
+  });
 });
