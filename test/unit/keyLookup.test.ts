@@ -14,7 +14,7 @@ import { wkdHash, wkdUrls } from '../../server/src/keyLookup/wkd';
 import { loadKeyringFile } from '../../server/src/provenance/keyring';
 import { KeyBudget } from '../../server/src/provenance/keyLoader';
 import { resetWork, workDone } from '../../server/src/provenance/work';
-import { dsaSelfSignatureFlood } from '../hostile/support/keys';
+import { bindingWithoutBackSignature, dsaSelfSignatureFlood } from '../hostile/support/keys';
 import { KeyServer } from '../support/keyServer';
 import { signedKeys, tempDir } from '../support/tools';
 
@@ -124,6 +124,17 @@ describe('look-ups on a loopback keyserver and WKD host', () => {
     const dropped = await lookUpKey({ fingerprint: SUBKEY_SIGNING, primary: fpr('subkey') }, { keyservers: [server.url] });
     assert.equal(dropped.attempts[0].code, 'lookup-subkey-missing');
     assert.equal(foundKeys(dropped).length, 0);
+  });
+
+  test('hostile: a key that binds the signing subkey without its back-signature (someone else\'s subkey) is refused', async () => {
+    const { privateKey } = await openpgp.generateKey({ type: 'curve25519', userIDs: [{ name: 'Owner', email: 'owner@example.org' }], subkeys: [{ sign: true }], format: 'object' });
+    const pub = privateKey.toPublic();
+    pub.subkeys[0].bindingSignatures = [await bindingWithoutBackSignature(privateKey, privateKey.subkeys[0])];
+    const subkeyFpr = pub.subkeys[0].getFingerprint().toUpperCase();
+    server.answers.set(subkeyFpr, { kind: 'bytes', bytes: pub.armor() });
+    const report = await lookUpKey({ fingerprint: subkeyFpr }, { keyservers: [server.url] });
+    assert.equal(report.attempts[0].code, 'lookup-subkey-missing');
+    assert.equal(foundKeys(report).length, 0);
   });
 
   test('hostile: bytes that are no key', async () => {

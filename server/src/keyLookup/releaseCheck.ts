@@ -8,7 +8,7 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 import type { ReleaseCheckCode } from './codes';
 import { verifyArtifact } from './releaseArtifacts';
 import { lookUpKey, type LookupOptions } from './lookup';
-import { emailOf, holdsFingerprint } from './servedKey';
+import { emailOf, holdsSigner } from './servedKey';
 import { signingPartsAt, whyNoSigningPart } from './signingParts';
 
 export interface ReleaseCheckInput {
@@ -51,7 +51,7 @@ function copyProblem(copy: LoadedKey, now: Date, later: Date): string | undefine
  */
 function outdated(copy: LoadedKey, mine: LoadedKey | undefined, now: Date, later: Date): string | undefined {
   if (mine) {
-    const missing = signingPartsAt(mine.info, now).filter((p) => !holdsFingerprint(copy, p.fingerprint));
+    const missing = signingPartsAt(mine.info, now).filter((p) => !holdsSigner(copy, p.fingerprint));
     if (missing.length > 0) return `lacks ${missing.map((p) => `subkey ${p.fingerprint}`).join(', ')}, which can sign now: a signature made with it cannot be verified with this copy`;
     if (copyProblem(mine, now, later)) return undefined; // mine cannot either: the key's own lines say so
   }

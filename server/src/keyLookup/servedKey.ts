@@ -1,7 +1,8 @@
 // Judges the bytes a WKD host or keyserver served for one look-up. A key is accepted only when it is
-// exactly one key and holds the fingerprint asked for (as its primary or as a validly bound subkey),
+// exactly one key and holds the fingerprint asked for (as its primary or as a subkey that may sign),
 // or, for a look-up by e-mail address, has a self-signed user id with that address. Anything else is
-// refused with its own code: a server cannot hand over another key in place of the one asked for.
+// refused with its own code: a server cannot hand over another key in place of the one asked for. A
+// subkey counts only as a part that may sign: bound, flagged for signing, and back-signed.
 import type { Problem } from '../provenance/codes';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from '../provenance/keyLoader';
 import { looksLikeKeyPackets } from '../provenance/keyPackets';
@@ -34,19 +35,23 @@ export function emailOf(userId: string): string | undefined {
   return match?.[1].toLowerCase();
 }
 
-export function holdsFingerprint(key: LoadedKey, fingerprint: string): boolean {
-  return key.info.fingerprint === fingerprint || key.info.subkeys.some((s) => s.fingerprint === fingerprint);
+/**
+ * The key holds this fingerprint as a part that can have made a signature: its primary, or a subkey
+ * that may sign (flag and back-signature: a subkey bound without its own consent may be someone else's).
+ */
+export function holdsSigner(key: LoadedKey, fingerprint: string): boolean {
+  return key.info.fingerprint === fingerprint || key.info.signingParts.some((s) => s.fingerprint === fingerprint);
 }
 
 /** Whether the key holds what the target names: the fingerprint or key id of its primary or a bound subkey, or a self-signed address. */
 export function matches(key: LoadedKey, target: LookupTarget): boolean {
-  if (target.fingerprint) return holdsFingerprint(key, target.fingerprint);
-  if (target.keyId) return key.info.keyId === target.keyId || key.info.subkeys.some((s) => s.keyId === target.keyId);
+  if (target.fingerprint) return holdsSigner(key, target.fingerprint);
+  if (target.keyId) return key.info.keyId === target.keyId || key.info.signingParts.some((s) => s.keyId === target.keyId);
   const wanted = target.email?.toLowerCase();
   return wanted !== undefined && key.info.userIds.some((u) => emailOf(u) === wanted);
 }
 
-/** The key packet is in the served key, but not bound to it by a valid signature (or the primary is the right one). */
+/** The subkey's packet is in the served key but cannot sign for it (unbound, no signing flag, no back-signature), or the primary is the one known to own it. */
 function lacksSubkey(key: LoadedKey, target: LookupTarget): boolean {
   if (!target.fingerprint) return false;
   if (target.primary && key.info.fingerprint === target.primary) return true;
@@ -91,7 +96,7 @@ export async function judgeServedKey(bytes: Uint8Array, target: LookupTarget, wh
   const key = keys[0];
   if (!matches(key, target)) {
     if (lacksSubkey(key, target)) {
-      return { code: 'lookup-subkey-missing', message: `${at} served key ${key.info.fingerprint} without a valid subkey ${target.fingerprint}: refused (the signing subkey is what verifies)` };
+      return { code: 'lookup-subkey-missing', message: `${at} served key ${key.info.fingerprint} without ${target.fingerprint} as a valid signing subkey (missing, unbound, or bound without its back-signature): refused` };
     }
     return { code: 'lookup-other-key', message: `${at} served key ${key.info.fingerprint}, which does not hold ${describeTarget(target)}: refused` };
   }
