@@ -9,6 +9,7 @@ import * as openpgp from 'openpgp';
 import { httpGet, type Transport } from '../../server/src/keyLookup/httpTransport';
 import { importIntoKeyring } from '../../server/src/keyLookup/importKey';
 import { foundKeys, lookUpKey } from '../../server/src/keyLookup/lookup';
+import { lookUpSigners, signatureEmails } from '../../server/src/keyLookup/signerLookup';
 import { hkpUrl, keyserverBase, vksUrl } from '../../server/src/keyLookup/keyserver';
 import { wkdHash, wkdUrls } from '../../server/src/keyLookup/wkd';
 import { loadKeyringFile } from '../../server/src/provenance/keyring';
@@ -211,6 +212,36 @@ describe('look-ups on a loopback keyserver and WKD host', () => {
     } finally {
       await advancedHost.stop();
       await directHost.stop();
+    }
+  });
+
+  test('verify --fetch-keys --wkd: the address a signature names (Signer\'s User ID) is where WKD is asked', async () => {
+    const secret = await openpgp.readPrivateKey({ binaryKey: fs.readFileSync(path.join(signedKeys, 'rsa2048.sec.gpg')) });
+    const packet = new openpgp.SignaturePacket();
+    packet.signatureType = openpgp.enums.signature.binary;
+    packet.hashAlgorithm = openpgp.enums.hash.sha256;
+    packet.publicKeyAlgorithm = secret.keyPacket.algorithm;
+    packet.signersUserID = 'dev Rsa Signer <rsa2048@dev.example>';
+    const literal = new openpgp.LiteralDataPacket() as unknown as { setBytes(b: Uint8Array, f: number): void };
+    literal.setBytes(new TextEncoder().encode('chart'), openpgp.enums.literal.binary);
+    const sign = packet.sign as unknown as (k: openpgp.SecretKeyPacket, data: object, date: Date, detached: boolean, config: openpgp.Config) => Promise<void>;
+    await sign.call(packet, secret.keyPacket as openpgp.SecretKeyPacket, literal, new Date(), true, openpgp.config);
+    const list = new openpgp.PacketList<openpgp.AnyPacket>();
+    list.push(packet);
+    const armoredSignature = openpgp.armor(openpgp.enums.armor.signature, list.write());
+    assert.deepEqual(await signatureEmails(armoredSignature), ['rsa2048@dev.example']);
+
+    const host = await new KeyServer(['wkd']).start();
+    try {
+      host.answers.set(wkdHash('rsa2048'), { kind: 'bytes', bytes: (await openpgp.readKey({ armoredKey: armored('rsa2048') })).write() });
+      const [{ report }] = await lookUpSigners([fpr('rsa2048')], armoredSignature, { wkd: true }, { wkdOrigins: { advanced: () => host.url, direct: () => host.url } });
+      assert.deepEqual(report.attempts.map((a) => [a.source, a.code]), [['wkd-advanced', 'lookup-found']]);
+      // Without --wkd the address is not used, and nothing is asked.
+      const [{ report: none }] = await lookUpSigners([fpr('rsa2048')], armoredSignature, {}, { wkdOrigins: { advanced: () => host.url, direct: () => host.url } });
+      assert.deepEqual(none.attempts, []);
+      assert.equal(host.requests.length, 1);
+    } finally {
+      await host.stop();
     }
   });
 

@@ -48,6 +48,7 @@ export const COMMAND_SPECS = {
       json,
       'fetch-keys': { type: 'boolean', help: 'look unknown signers up on the keyservers (network) and say what was found; still rejected until you import' },
       keyserver: { type: 'string', multiple: true, arg: 'URL', help: 'keyserver for --fetch-keys; repeatable (default https://keys.openpgp.org)' },
+      wkd: { type: 'boolean', help: 'with --fetch-keys, also ask the Web Key Directory of the address the signature names' },
     },
   },
   sign: {

@@ -84,7 +84,7 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
     launch();
     if (outcome.verdict !== 'verified') failed++;
     io.out(values.json ? jsonLine(outcomeJson(outcome)) : formatOutcome(outcome, archives.length > 1));
-    if (values['fetch-keys']) await fetchKeysFor(outcome, values.keyserver as string[] | undefined, values.json === true, io);
+    if (values['fetch-keys']) await fetchKeysFor(outcome, { keyservers: values.keyserver as string[] | undefined, wkd: values.wkd as boolean | undefined }, values.json === true, io);
   }
   return failed ? 1 : 0;
 }

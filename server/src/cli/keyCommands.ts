@@ -80,13 +80,12 @@ export function keysFind(args: string[], io: Io): Promise<number> {
  * For `verify --fetch-keys`: looks each issuer of an unknown-signer outcome up and says what was found.
  * The outcome stays rejected: a key found is not a key the user trusts.
  */
-export async function fetchKeysFor(outcome: import('../provenance/verify').Outcome, keyservers: string[] | undefined, json: boolean, io: Io): Promise<void> {
+export async function fetchKeysFor(outcome: import('../provenance/verify').Outcome, places: { keyservers?: string[]; wkd?: boolean }, json: boolean, io: Io): Promise<void> {
   if (outcome.code !== 'unknown-signer' || !outcome.issuers?.length) return;
-  const { foundKeys, lookUpKey, lookupTargetOf } = await import('../keyLookup/lookup');
-  for (const issuer of outcome.issuers) {
-    const target = lookupTargetOf(issuer);
-    if (!target) continue;
-    const report = await lookUpKey(target, { keyservers: keyservers?.length ? keyservers : DEFAULT_KEYSERVERS });
+  const { foundKeys } = await import('../keyLookup/lookup');
+  const { lookUpSigners } = await import('../keyLookup/signerLookup');
+  const keyservers = places.keyservers?.length ? places.keyservers : DEFAULT_KEYSERVERS;
+  for (const { issuer, report } of await lookUpSigners(outcome.issuers, outcome.document?.signature?.armored, { keyservers, wkd: places.wkd })) {
     if (json) {
       io.out(jsonLine({
         archive: outcome.archive, lookup: issuer,
