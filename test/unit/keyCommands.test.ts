@@ -121,6 +121,24 @@ describe('helm-prov keys find', () => {
     assert.ok(out.includes('uid Mallory \\u001b]8;;http://evil\\u0007\\u202e <m@example.org>'), out);
   });
 
+  test('two places serving different keys for one address: both shown, nothing imported', async () => {
+    const other = await new KeyServer().start();
+    try {
+      const make = async () => (await openpgp.generateKey({ type: 'curve25519', userIDs: [{ name: 'Same Name', email: 'same@example.org' }], format: 'object' })).publicKey;
+      const [a, b] = [await make(), await make()];
+      await server.serveKey(a.armor());
+      await other.serveKey(b.armor());
+      const ring = path.join(tempDir(), 'pubring.gpg');
+      const { status, out } = await run('keys', 'find', 'same@example.org', '--keyserver', server.url, '--keyserver', other.url, '--import', ring);
+      assert.equal(status, 1, out);
+      assert.ok(out.includes(a.getFingerprint().toUpperCase()) && out.includes(b.getFingerprint().toUpperCase()), out);
+      assert.match(out, /2 different keys found: nothing imported/);
+      assert.equal(fs.existsSync(ring), false);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('the built CLI (bin/helm-prov.js), as a user types it: imports into an armored keyring', async () => {
     const ring = path.join(tempDir(), 'mine.asc');
     const { stdout } = await execFileAsync(process.execPath, [path.join(repoRoot, 'bin', 'helm-prov.js'), 'keys', 'find', fpr('rsa2048'), '--keyserver', server.url, '--import', ring], { encoding: 'utf8', env: { ...process.env, HELM_PROV_NO_CODE_CACHE: '1' } });
