@@ -16,7 +16,7 @@ function printAttempts(report: LookupReport, io: Io): void {
   }
 }
 
-/** The keys found, each with where it came from, and how to import one. */
+/** The keys found, each as `keys` lists it, with every place that served it. */
 async function printFound(report: LookupReport, io: Io): Promise<import('../provenance/keyTypes').LoadedKey[]> {
   const { foundKeys } = await import('../keyLookup/lookup');
   const keys = foundKeys(report);
