@@ -88,6 +88,7 @@ describe('helm-prov keys find', () => {
     assert.equal(status, 0, out);
     assert.ok(out.includes(fpr('subkey')));
     assert.ok(server.requests.includes('/vks/v1/by-email/sub%40dev.example'));
+    assert.match(out, /Found by e-mail address \(anyone can put any address in a user id\) only/);
   });
 
   test('--keys-file only: information from the repository, no request to any server', async () => {

@@ -47,6 +47,9 @@ async function keysFindCommand(args: string[], io: Io): Promise<number> {
     io.out('No key found.');
     return 1;
   }
+  if (!target.fingerprint) {
+    io.out(`Found by ${target.email ? 'e-mail address (anyone can put any address in a user id)' : 'key id (key ids can be made to collide)'} only: the fingerprint above is what to check.`);
+  }
   const into = values.import as string | undefined;
   if (!into) {
     io.out(`Not imported. Compare the fingerprint with its owner's through another channel; then import it with --import <keyring file>.`);
