@@ -163,3 +163,28 @@ function finishBlock(type: string, begin: Range, last: Range, span: string, char
   if (error) block.error = error;
   return block;
 }
+
+const PLAIN_BASE64 = /^[A-Za-z0-9+/]+$/;
+const LAST_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * The bytes of an armored block written the plain way (the BEGIN line, a blank line, base64 lines with
+ * padding only at the end, a checksum that matches if there is one, the END line), decoded without
+ * openpgp.js's stream machinery; undefined for every other text, which the caller gives to openpgp.js.
+ * For each text it takes, openpgp.js's `unarmor` gives the same type and bytes (test/unit/armor.test.ts).
+ */
+export function plainArmorBytes(armored: string, type: string): Uint8Array | undefined {
+  const lines = armored.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines.length < 4 || lines[0] !== `-----BEGIN PGP ${type}-----` || lines[1] !== '' || lines[lines.length - 1] !== `-----END PGP ${type}-----`) return undefined;
+  let body = lines.slice(2, -1);
+  let checksum: string | undefined;
+  const crc = CHECKSUM_LINE.exec(body[body.length - 1] ?? '');
+  if (crc) { checksum = crc[1]; body = body.slice(0, -1); }
+  if (body.length === 0 || !body.every((l, i) => (i === body.length - 1 ? LAST_BASE64 : PLAIN_BASE64).test(l))) return undefined;
+  const text = body.join('');
+  if (text.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  if (checksum !== undefined && Buffer.from(checksum, 'base64').readUIntBE(0, 3) !== crc24(bytes)) return undefined;
+  return bytes;
+}

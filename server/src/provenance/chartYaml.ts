@@ -19,7 +19,7 @@ import {
   compact, DEPENDENCY_FIELDS, LOCK_FIELDS, MAINTAINER_FIELDS, METADATA_FIELDS, ZERO_TIME,
   type ChartDependency, type ChartLock, type ChartMetadata, type Field, type Raw,
 } from './chartMetadata';
-import { ChartYamlError, parseDocument } from './go/yamlDecode';
+import { ChartYamlError, parseDocument, parseFlatDocument } from './go/yamlDecode';
 import { StructDecoder } from './go/jsonStep';
 import { goSpacesToBlanks } from './go/unicodeSpace';
 import { strictUtf8 } from './utf8';
@@ -52,14 +52,27 @@ function asResult<T>(work: () => T): Result<T, 'chart-invalid'> {
 export function parseChartYaml(input: string | Uint8Array, options: ChartYamlOptions = {}): Result<ChartMetadata, 'chart-invalid'> {
   const file = options.fileName ?? 'Chart.yaml';
   return asResult(() => {
-    const raw: Raw = {};
-    const chart = parseDocument(decodeText(input, file), file);
-    new StructDecoder(chart.builder).decodeStruct(chart.root, METADATA_FIELDS, raw, 'Chart.yaml');
-    if (options.requirementsYaml !== undefined) {
-      const req = parseDocument(options.requirementsYaml, 'requirements.yaml');
-      new StructDecoder(req.builder).decodeStruct(req.root, METADATA_FIELDS, raw, 'requirements.yaml');
+    const text = decodeText(input, file);
+    const decode = (chart: ReturnType<typeof parseDocument>) => {
+      const raw: Raw = {};
+      new StructDecoder(chart.builder).decodeStruct(chart.root, METADATA_FIELDS, raw, 'Chart.yaml');
+      if (options.requirementsYaml !== undefined) {
+        const req = parseDocument(options.requirementsYaml, 'requirements.yaml');
+        new StructDecoder(req.builder).decodeStruct(req.root, METADATA_FIELDS, raw, 'requirements.yaml');
+      }
+      return validateMetadata(raw, file);
+    };
+    // A flat Chart.yaml (nearly all) is read without the YAML library; when it is refused, the full
+    // reader reads it again, so every message and its range are the full reader's.
+    const flat = parseFlatDocument(text, file);
+    if (flat) {
+      try {
+        return decode(flat);
+      } catch (e) {
+        if (!(e instanceof ChartYamlError)) throw e;
+      }
     }
-    return validateMetadata(raw, file);
+    return decode(parseDocument(text, file));
   });
 }
 

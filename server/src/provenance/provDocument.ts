@@ -10,6 +10,7 @@ import { countWork } from './work';
 import { lenientUtf8, withoutBomText } from './utf8';
 import { MAX_YAML_DEPTH, MAX_YAML_NODES, nestingBound, tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
+import { plainlyAString, readFlatMapping, type FlatEntry, type FlatScalar } from './yamlFlat';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 
@@ -267,6 +268,21 @@ function scalarField(yaml: Document.Parsed, key: string, map: Mapper): ScalarFie
 }
 
 function parseMetadata(doc: ProvDocument, sep: number): void {
+  const flat = flatPart(doc, 0, sep, (text) => readFlatMapping(text));
+  if (flat) {
+    const { entries, map, text } = flat;
+    const field = (key: string) => {
+      const value = entries.find((e) => e.key === key)?.value;
+      return value && { value: value.text, range: flatRange(value, map) };
+    };
+    const name = field('name');
+    const version = field('version');
+    // Without both, the full reader says what is wrong, as it always has.
+    if (name && version) {
+      doc.metadata = { yaml: text, name, version, range: { start: map.at(0), end: map.at(Math.max(text.length - 1, 0)) } };
+      return;
+    }
+  }
   const part = parseYamlPart(doc, 0, sep, 'Chart metadata');
   if (!part) return;
   const range = { start: part.map.at(0), end: part.map.at(Math.max(part.text.length - 1, 0)) };
@@ -285,7 +301,43 @@ function parseMetadata(doc: ProvDocument, sep: number): void {
   }
 }
 
+/**
+ * A part of the signed text that is a flat mapping (yamlFlat.ts), read without the YAML library;
+ * undefined for anything else, which parseYamlPart then reads.
+ */
+function flatPart(doc: ProvDocument, firstLine: number, lastLine: number, read: (text: string) => FlatEntry[] | undefined): { entries: FlatEntry[]; map: Mapper; text: string } | undefined {
+  const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
+  const entries = read(text);
+  if (!entries) return undefined;
+  const map = positionMapper(doc, firstLine);
+  map.counter.addNewLine(0);
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) map.counter.addNewLine(at + 1);
+  return { entries, map, text };
+}
+
+function flatRange(value: FlatScalar, map: Mapper): Range {
+  return { start: map.at(value.start), end: map.at(value.end) };
+}
+
+/** `files:` and its entries at one indentation, each "<name>: <string>" (a name or digest YAML could read as null, bool or number is left to the full reader). */
+function readFlatFiles(text: string): FlatEntry[] | undefined {
+  const head = /^files: *\n( +)/.exec(text);
+  if (!head) return undefined;
+  const entries = readFlatMapping(text, head[1].length, head[0].length - head[1].length);
+  return entries?.every((e) => e.value.style !== 'plain' || plainlyAString(e.value.text)) ? entries : undefined;
+}
+
 function parseFiles(doc: ProvDocument, first: number): void {
+  const flat = flatPart(doc, first, doc.signedLines.length, readFlatFiles);
+  if (flat) {
+    const { entries, map, text } = flat;
+    const keyRange = (e: FlatEntry) => ({ start: map.at(e.keyStart), end: map.at(e.keyStart + e.key.length) });
+    // As the library's block mapping: up to the start of the line after its last entry.
+    const last = entries[entries.length - 1].value.end;
+    doc.filesRange = { start: keyRange(entries[0]).start, end: map.at(text.indexOf('\n', last) + 1) };
+    for (const e of entries) doc.files.push(fileEntry(e.key, e.value.text, keyRange(e), flatRange(e.value, map)));
+    return;
+  }
   const part = parseYamlPart(doc, first, doc.signedLines.length, 'files map');
   if (!part) return;
   const range = { start: part.map.at(0), end: part.map.at(Math.max(part.text.length - 1, 0)) };
@@ -303,15 +355,11 @@ function parseFiles(doc: ProvDocument, first: number): void {
       doc.problems.push(problem('malformed', 'Each "files:" entry must be "<archive name>: sha256:<hex>".', keyRange));
       continue;
     }
-    const digest = item.value.value;
-    const m = /^([A-Za-z0-9-]+):(.*)$/.exec(digest);
-    doc.files.push({
-      name: String(item.key.value),
-      digest,
-      algorithm: m?.[1],
-      hex: m?.[2],
-      nameRange: keyRange,
-      digestRange: nodeRange(item.value, part.map) ?? keyRange,
-    });
+    doc.files.push(fileEntry(String(item.key.value), item.value.value, keyRange, nodeRange(item.value, part.map) ?? keyRange));
   }
+}
+
+function fileEntry(name: string, digest: string, nameRange: Range, digestRange: Range): FileEntry {
+  const m = /^([A-Za-z0-9-]+):(.*)$/.exec(digest);
+  return { name, digest, algorithm: m?.[1], hex: m?.[2], nameRange, digestRange };
 }

@@ -9,6 +9,8 @@ import { checkCost, type AnyKeyPacket } from './keyInfo';
 import { signatureIssuerHints } from './keyPackets';
 import type { KeyPart, LoadedKey } from './keyTypes';
 import { countWork } from './work';
+import { checkRsaV4 } from './rsaCheck';
+import { plainArmorBytes } from './armor';
 import type { ProvDocument } from './provDocument';
 import { escapeUntrusted } from './untrustedText';
 
@@ -229,7 +231,10 @@ export function cleartextCheck(signedText: string): CryptoCheck {
   return (packet, keyPacket, now) => {
     const literal = literalData();
     literal.setText(text);
-    return settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
+    const issued = asIssuedBy(packet, keyPacket);
+    const fast = checkRsaV4(issued, keyPacket, literal, now);
+    if (fast !== 'not-covered') return Promise.resolve(fast);
+    return settle(issued.verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
   };
 }
 
@@ -273,9 +278,11 @@ export interface SignatureInput {
 
 async function readPackets(input: string | Uint8Array): Promise<openpgp.SignaturePacket[] | string> {
   try {
-    const parsed = typeof input === 'string'
-      ? await openpgp.readSignature({ armoredSignature: input })
-      : await openpgp.readSignature({ binarySignature: input });
+    // Plain armor is decoded here: openpgp.js's streamed unarmor cost more than the rest of reading.
+    const bytes = typeof input === 'string' ? plainArmorBytes(input, 'SIGNATURE') : input;
+    const parsed = bytes
+      ? await openpgp.readSignature({ binarySignature: bytes })
+      : await openpgp.readSignature({ armoredSignature: input as string });
     return parsed.packets.filterByTag(openpgp.enums.packet.signature) as unknown as openpgp.SignaturePacket[];
   } catch (e) {
     return errorText(e);

@@ -10,6 +10,7 @@ import { countWork } from '../work';
 import { deepestFlow, MAX_YAML_DEPTH, MAX_YAML_NODES, tooManyNodes, yamlNodeEstimate } from '../yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from '../yamlKeys';
 import { resolvePlainScalar, type GoScalar } from './yamlScalars';
+import { readFlatMapping, type FlatScalar } from '../yamlFlat';
 
 export class ChartYamlError extends Error {
   // Messages quote keys, values (a version with ESC]0;… in it) and file names: escaped whatever the message.
@@ -150,6 +151,20 @@ export function parseDocument(text: string, file: string): { builder: GoNodeBuil
   }
   const builder = new GoNodeBuilder(lines, file);
   return { builder, root: builder.build(doc?.contents, 0) };
+}
+
+/**
+ * parseDocument for a flat mapping (yamlFlat.ts), without the YAML library; undefined for any other
+ * text. Its nodes carry no source positions: a caller that meets an error in them reads the text again
+ * with parseDocument, whose messages point at the place.
+ */
+export function parseFlatDocument(text: string, file: string): { builder: GoNodeBuilder; root: GoNode } | undefined {
+  const entries = readFlatMapping(text);
+  if (!entries) return undefined;
+  const scalar = (text: string, r: GoScalar): GoNode => (r.kind === 'null' ? { t: 'null' } : { t: 'scalar', text, r });
+  const value = (v: FlatScalar) => scalar(v.text, v.style === 'plain' ? resolvePlainScalar(v.text) : { kind: 'str' });
+  const root: GoNode = { t: 'map', entries: entries.map((e) => [scalar(e.key, resolvePlainScalar(e.key)), value(e.value)]) };
+  return { builder: new GoNodeBuilder(lineCounterOf(''), file), root };
 }
 
 /** go-yaml refuses control characters anywhere in the stream (its reader's printable check). */
