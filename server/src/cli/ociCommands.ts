@@ -1,0 +1,171 @@
+// `helm-prov verify oci://…` and `helm-prov push x.tgz oci://…`: charts in OCI registries. Thin:
+// options, credentials lookup and printing; the registry client and the checks are in server/src/oci/.
+// Exit codes as `verify`: 0 verified or pushed, 1 rejected or failed, 2 usage error.
+import * as path from 'node:path';
+import type { LoadedKey } from '../provenance/keyTypes';
+import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
+import { parseCommandArgs, UsageError } from './args';
+import { formatOutcome, outcomeJson } from './format';
+import type { Io } from './io';
+
+export const OCI_USAGE = `  verify oci://host/repo/chart:version [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
+              [--plain-http] [--ca-file F] [--registry-config F]... [--max-layer-bytes N] [--timeout S]
+                          pull a chart from an OCI registry into memory and verify its .prov layer
+                          (written to DIR only when verified)
+  push <chart.tgz> oci://host/repo [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
+                          push a chart and its .prov (beside it) as helm push does`;
+
+type Command = (args: string[], io: Io) => Promise<number>;
+type KeyLoader = (files: string[] | undefined, io: Io) => Promise<LoadedKey[] | undefined>;
+
+const connectionOptions = {
+  'plain-http': { type: 'boolean' },
+  'ca-file': { type: 'string' },
+  'registry-config': { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+} as const;
+
+const verifyOptions = {
+  ...connectionOptions,
+  keyring: { type: 'string', multiple: true },
+  trust: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  destination: { type: 'string', short: 'd' },
+  'max-layer-bytes': { type: 'string' },
+} as const;
+
+interface ConnectionValues { 'plain-http'?: boolean; 'ca-file'?: string; 'registry-config'?: string[]; timeout?: string }
+
+function positiveNumber(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9]+$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text))) throw new UsageError(`--${flag} takes a positive whole number, not "${escapeUntrusted(text, 40)}"`);
+  return Number(text);
+}
+
+/** A client for the registry: TLS (system CAs + --ca-file) or --plain-http on this machine, and the user's credentials. */
+async function clientFor(registry: string, values: ConnectionValues, io: Io) {
+  const { isLoopbackRegistry } = await import('../oci/reference');
+  const plainHttp = values['plain-http'] ?? false;
+  if (plainHttp && !isLoopbackRegistry(registry)) {
+    throw new UsageError(`--plain-http is only for a registry on this machine (localhost, 127.0.0.1, ::1), not ${escapeUntrusted(registry, 200)}: credentials and charts would cross the network unencrypted`);
+  }
+  let ca: Buffer | undefined;
+  if (values['ca-file']) {
+    const { readBoundedFile } = await import('../provenance/boundedRead');
+    const read = readBoundedFile(values['ca-file'], 1024 * 1024);
+    if (!read.ok) throw new UsageError(`--ca-file ${escapeUntrusted(read.message, 2000)}`);
+    ca = read.bytes;
+  }
+  const timeout = positiveNumber(values.timeout, 'timeout');
+  const { makeTransport } = await import('../oci/transport');
+  const { credentialsFor } = await import('../oci/credentialStore');
+  const { RegistryClient } = await import('../oci/registryClient');
+  const credentials = await credentialsFor(registry, values['registry-config'] ? { files: values['registry-config'] } : {});
+  if (!credentials.ok) {
+    io.err(`Error: ${escapeUntrusted(credentials.error.message, 2000)} [${credentials.error.code}]`);
+    return undefined;
+  }
+  const transport = makeTransport({ ...(ca ? { ca } : {}), ...(timeout ? { idleTimeoutMs: timeout * 1000 } : {}) });
+  return new RegistryClient(registry, { plainHttp, transport, ...(credentials.value ? { credentials: credentials.value } : {}) });
+}
+
+async function verifyOci(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, verifyOptions);
+  if (positionals.length !== 1) throw new UsageError('verify takes one oci:// reference at a time');
+  const { parseOciReference } = await import('../oci/reference');
+  const ref = parseOciReference(positionals[0], true);
+  if (!ref.ok) throw new UsageError(ref.error.message);
+  const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
+  const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
+  const keys = await loadKeys(values.keyring, io);
+  if (!keys) return 1;
+  const client = await clientFor(ref.value.registry, values, io);
+  if (!client) return 1;
+  const { verifyOciChart } = await import('../oci/verifyOciChart');
+  const o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+  let saved: string | undefined;
+  if (o.verdict === 'verified' && values.destination && o.pulled) {
+    const { writeFileAtomic } = await import('../provenance/atomicWrite');
+    const target = path.join(values.destination, path.basename(o.pulled.archiveName));
+    for (const [file, bytes] of [[target, o.pulled.chart.bytes], [`${target}.prov`, o.pulled.prov!.bytes]] as const) {
+      const written = await writeFileAtomic(file, bytes);
+      if (!written.ok) { io.err(`Error: ${escapeUntrusted(written.error.message, 2000)}`); return 1; }
+    }
+    saved = target;
+  }
+  if (values.json) {
+    io.out(jsonLine({
+      reference: o.reference, verdict: o.verdict, code: o.code, manifestDigest: o.manifestDigest ?? null, chartDigest: o.chartDigest ?? null,
+      warnings: o.warnings.map((w) => w.code), openpgp: o.openpgp ? outcomeJson(o.openpgp) : null, saved: saved ?? null, message: o.message,
+    }));
+  } else {
+    if (o.openpgp && o.verdict === 'verified') {
+      io.out(`${escapeUntrusted(o.reference, 2000)}: verified`);
+      io.out(formatOutcome(o.openpgp, false));
+    } else {
+      io.out(`${escapeUntrusted(o.reference, 2000)}: rejected (${o.code})`);
+      io.out(`  ${escapeUntrusted(o.message, 4000)}`);
+    }
+    for (const w of o.warnings.filter((w) => w.code === 'legacy-media-type')) io.out(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
+    if (o.manifestDigest) io.out(`Manifest Digest: ${o.manifestDigest}`);
+    if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)} and its .prov`);
+  }
+  return o.verdict === 'verified' ? 0 : 1;
+}
+
+async function pushCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, connectionOptions);
+  if (positionals.length !== 2) throw new UsageError('push takes a chart archive and an oci://host/repository');
+  const [archive, repository] = positionals;
+  const { readBoundedFile } = await import('../provenance/boundedRead');
+  const { MAX_COMPRESSED_BYTES } = await import('../provenance/archiveLimits');
+  const chartRead = readBoundedFile(archive, MAX_COMPRESSED_BYTES);
+  if (!chartRead.ok) throw new UsageError(`${escapeUntrusted(chartRead.message, 2000)}`);
+  const { readChartArchiveBytes } = await import('../provenance/archive');
+  const chart = readChartArchiveBytes(chartRead.bytes, archive);
+  if (!chart.ok) { io.err(`Error: ${escapeUntrusted(chart.error.message, 2000)} [${chart.error.code}]`); return 1; }
+  // As helm push: the .prov beside the archive goes along when there is one.
+  const { MAX_PROV_BYTES } = await import('../provenance/provDocument');
+  const provRead = readBoundedFile(`${archive}.prov`, MAX_PROV_BYTES);
+  if (!provRead.ok && provRead.reason !== 'missing') { io.err(`Error: ${escapeUntrusted(provRead.message, 2000)}`); return 1; }
+  const { pushTarget, pushChart } = await import('../oci/pushChart');
+  const target = pushTarget(repository, chart.value.metadata);
+  if (!target.ok) throw new UsageError(target.error.message);
+  const client = await clientFor(target.value.registry, values, io);
+  if (!client) return 1;
+  const pushed = await pushChart(client, target.value, chart.value.metadata, chartRead.bytes, provRead.ok ? provRead.bytes : undefined, new Date());
+  if (!pushed.ok) { io.err(`Error: ${escapeUntrusted(pushed.error.message, 4000)} [${pushed.error.code}]`); return 1; }
+  const { referenceText } = await import('../oci/reference');
+  io.out(`Pushed: ${escapeUntrusted(referenceText(pushed.value.reference), 2000)}`);
+  io.out(`Digest: ${pushed.value.manifestDigest}`);
+  if (!pushed.value.provDigest) io.out(`Note: no ${escapeUntrusted(path.basename(archive), 2000)}.prov beside the archive: the chart was pushed unsigned.`);
+  return 0;
+}
+
+/** Usage errors print this file's usage and exit 2, as sigstoreCommands.ts does for its own. */
+function withUsage(run: Command): Command {
+  return async (args, io) => {
+    try {
+      return await run(args, io);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${OCI_USAGE}`);
+      return 2;
+    }
+  };
+}
+
+/** A reference to a registry among the arguments (before a `--`). */
+function namesRegistry(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a.startsWith('oci://'));
+}
+
+/** The registry commands; `verify` of an oci:// reference is ours, any other goes to the local `verify`. */
+export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<string, Command> {
+  const remoteVerify = withUsage((args, io) => verifyOci(args, io, loadKeys));
+  return {
+    verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
+    push: withUsage(pushCommand),
+  };
+}
