@@ -110,11 +110,11 @@ export class RegistryClient {
     return fail('registry-error', `${escapeUntrusted(this.registry)} answered HTTP ${reply.status} for ${what}${registrySays(reply.body)}.`) as never;
   }
 
-  /** A manifest by tag or digest; a pinned digest and the registry's Docker-Content-Digest must both match the bytes. */
+  /** A manifest by tag or digest (both URL-safe by reference.ts's grammar); a pinned digest and the registry's Docker-Content-Digest must both match the bytes. */
   async manifest(repository: string, reference: string, pinned?: string): Promise<Result<FetchedManifest, RegistryErrorCode>> {
     const what = `the manifest ${escapeUntrusted(`${repository}:${reference}`, 300)}`;
     const reply = await this.send(repository, 'pull', {
-      method: 'GET', url: `${this.base}/v2/${repository}/manifests/${encodeURIComponent(reference)}`,
+      method: 'GET', url: `${this.base}/v2/${repository}/manifests/${reference}`,
       headers: { accept: MANIFEST_ACCEPT }, maxBytes: MAX_MANIFEST_BYTES, tooLarge: 'manifest-too-large', what,
       ...(pinned ? { expectDigest: pinned } : {}),
     });
@@ -169,7 +169,7 @@ export class RegistryClient {
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const what = `the manifest ${escapeUntrusted(`${repository}:${tag}`, 300)}`;
     const put = await this.send(repository, 'pull,push', {
-      method: 'PUT', url: `${this.base}/v2/${repository}/manifests/${encodeURIComponent(tag)}`, headers: { 'content-type': mediaType }, body: bytes, maxBytes: MAX_SMALL_REPLY_BYTES, what,
+      method: 'PUT', url: `${this.base}/v2/${repository}/manifests/${tag}`, headers: { 'content-type': mediaType }, body: bytes, maxBytes: MAX_SMALL_REPLY_BYTES, what,
     });
     if (!put.ok) return put;
     if (put.value.status !== 201) return this.statusFailure(put.value, what);
