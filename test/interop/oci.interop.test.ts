@@ -193,7 +193,7 @@ describe('tampered charts in the registry', () => {
   test('--plain-http is refused for a registry that is not on this machine; a bad reference is a usage error', () => {
     const r = helmProv(['verify', 'oci://registry.example.com/charts/x:1.0.0', '--plain-http']);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--plain-http is only for a registry on this machine/);
+    assert.match(r.stderr, /plain HTTP is only for a registry or repository on this machine/);
     assert.equal(helmProv(['verify', 'oci://Registry/UPPER:1']).status, 2);
   });
 });

@@ -1,4 +1,5 @@
-// `helm-prov verify oci://…` and `helm-prov push x.tgz oci://…`: charts in OCI registries. Thin:
+// `helm-prov verify oci://…`, `helm-prov verify --repo URL chart --version V` and
+// `helm-prov push x.tgz oci://…`: charts in OCI registries and classic chart repositories. Thin:
 // options, credentials lookup and printing; the registry client and the checks are in server/src/oci/.
 // Exit codes as `verify`: 0 verified or pushed, 1 rejected or failed, 2 usage error.
 import * as path from 'node:path';
@@ -12,6 +13,8 @@ export const OCI_USAGE = `  verify oci://host/repo/chart:version [--keyring F]..
               [--plain-http] [--ca-file F] [--registry-config F]... [--max-layer-bytes N] [--timeout S]
                           pull a chart from an OCI registry into memory and verify its .prov layer
                           (written to DIR only when verified)
+  verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--ca-file F]
+                          the same for a classic chart repository: index.yaml's digest, then <archive URL>.prov
   push <chart.tgz> oci://host/repo [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
                           push a chart and its .prov (beside it) as helm push does`;
 
@@ -32,6 +35,8 @@ const verifyOptions = {
   json: { type: 'boolean' },
   destination: { type: 'string', short: 'd' },
   'max-layer-bytes': { type: 'string' },
+  repo: { type: 'string' },
+  version: { type: 'string' },
 } as const;
 
 interface ConnectionValues { 'plain-http'?: boolean; 'ca-file'?: string; 'registry-config'?: string[]; timeout?: string }
@@ -42,13 +47,26 @@ function positiveNumber(text: string | undefined, flag: string): number | undefi
   return Number(text);
 }
 
-/** A client for the registry: TLS (system CAs + --ca-file) or --plain-http on this machine, and the user's credentials. */
-async function clientFor(registry: string, values: ConnectionValues, io: Io) {
+/** Plain HTTP only to this machine: anywhere else credentials and charts would cross the network unencrypted. */
+async function refuseRemotePlainHttp(registry: string): Promise<void> {
   const { isLoopbackRegistry } = await import('../oci/reference');
-  const plainHttp = values['plain-http'] ?? false;
-  if (plainHttp && !isLoopbackRegistry(registry)) {
-    throw new UsageError(`--plain-http is only for a registry on this machine (localhost, 127.0.0.1, ::1), not ${escapeUntrusted(registry, 200)}: credentials and charts would cross the network unencrypted`);
+  if (!isLoopbackRegistry(registry)) {
+    throw new UsageError(`plain HTTP is only for a registry or repository on this machine (localhost, 127.0.0.1, ::1), not ${escapeUntrusted(registry, 200)}: credentials and charts would cross the network unencrypted`);
   }
+}
+
+/** A repository URL: https, or http:// on this machine (as --plain-http allows for registries). */
+function repoUrl(text: string, plainHttp: boolean): string {
+  let url: URL;
+  try { url = new URL(text); } catch { throw new UsageError(`--repo ${escapeUntrusted(text, 300)} is not a URL`); }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--repo takes an https:// URL, not ${escapeUntrusted(url.protocol, 20)}`);
+  if (url.username || url.password) throw new UsageError('--repo: put no credentials in the URL (they would be shown and logged)');
+  if (url.protocol === 'http:' && !plainHttp) throw new UsageError('--repo with http:// needs --plain-http (allowed for a repository on this machine only)');
+  return url.toString();
+}
+
+/** The HTTP transport: TLS with the system CAs plus --ca-file, the idle timeout from --timeout. */
+async function transportFor(values: ConnectionValues) {
   let ca: Buffer | undefined;
   if (values['ca-file']) {
     const { readBoundedFile } = await import('../provenance/boundedRead');
@@ -58,6 +76,14 @@ async function clientFor(registry: string, values: ConnectionValues, io: Io) {
   }
   const timeout = positiveNumber(values.timeout, 'timeout');
   const { makeTransport } = await import('../oci/transport');
+  return makeTransport({ ...(ca ? { ca } : {}), ...(timeout ? { idleTimeoutMs: timeout * 1000 } : {}) });
+}
+
+/** A client for the registry: TLS or --plain-http on this machine, and the user's credentials. */
+async function clientFor(registry: string, values: ConnectionValues, io: Io) {
+  const plainHttp = values['plain-http'] ?? false;
+  if (plainHttp) await refuseRemotePlainHttp(registry);
+  const transport = await transportFor(values);
   const { credentialsFor } = await import('../oci/credentialStore');
   const { RegistryClient } = await import('../oci/registryClient');
   const credentials = await credentialsFor(registry, values['registry-config'] ? { files: values['registry-config'] } : {});
@@ -65,29 +91,54 @@ async function clientFor(registry: string, values: ConnectionValues, io: Io) {
     io.err(`Error: ${escapeUntrusted(credentials.error.message, 2000)} [${credentials.error.code}]`);
     return undefined;
   }
-  const transport = makeTransport({ ...(ca ? { ca } : {}), ...(timeout ? { idleTimeoutMs: timeout * 1000 } : {}) });
   return new RegistryClient(registry, { plainHttp, transport, ...(credentials.value ? { credentials: credentials.value } : {}) });
 }
 
-async function verifyOci(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
+/** What both remote verifications report, printed one way. */
+interface RemoteOutcome {
+  reference: string; verdict: 'verified' | 'rejected'; code: string; message: string;
+  warnings: { code: string; message: string }[]; openpgp?: import('../provenance/verify').Outcome;
+}
+
+async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, verifyOptions);
-  if (positionals.length !== 1) throw new UsageError('verify takes one oci:// reference at a time');
-  const { parseOciReference } = await import('../oci/reference');
-  const ref = parseOciReference(positionals[0], true);
-  if (!ref.ok) throw new UsageError(ref.error.message);
   const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
   const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
+  let run: (keys: LoadedKey[]) => Promise<{ outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov: Buffer } } | undefined>;
+  if (values.repo !== undefined) {
+    if (positionals.length !== 1 || values.version === undefined) throw new UsageError('verify --repo URL takes one chart name and --version V');
+    const url = repoUrl(values.repo, values['plain-http'] ?? false);
+    if (url.startsWith('http:')) await refuseRemotePlainHttp(new URL(url).host);
+    const transport = await transportFor(values);
+    run = async (keys) => {
+      const { verifyRepoChart } = await import('../oci/verifyRepoChart');
+      const o = await verifyRepoChart(url, positionals[0], values.version!, transport, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+      return { outcome: o, digests: o.archiveUrl ? [`Archive URL: ${escapeUntrusted(o.archiveUrl, 2000)}`] : [], ...(o.fetched ? { save: { name: o.fetched.archiveName, chart: o.fetched.chart, prov: o.fetched.prov } } : {}) };
+    };
+  } else {
+    if (values.version !== undefined) throw new UsageError('--version is for --repo; an oci:// reference names its version after ":"');
+    if (positionals.length !== 1) throw new UsageError('verify takes one oci:// reference at a time');
+    const { parseOciReference } = await import('../oci/reference');
+    const ref = parseOciReference(positionals[0], true);
+    if (!ref.ok) throw new UsageError(ref.error.message);
+    const client = await clientFor(ref.value.registry, values, io);
+    if (!client) return 1;
+    run = async (keys) => {
+      const { verifyOciChart } = await import('../oci/verifyOciChart');
+      const o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+      return { outcome: o, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(o.pulled?.prov ? { save: { name: o.pulled.archiveName, chart: o.pulled.chart.bytes, prov: o.pulled.prov.bytes } } : {}) };
+    };
+  }
   const keys = await loadKeys(values.keyring, io);
   if (!keys) return 1;
-  const client = await clientFor(ref.value.registry, values, io);
-  if (!client) return 1;
-  const { verifyOciChart } = await import('../oci/verifyOciChart');
-  const o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+  const result = await run(keys);
+  if (!result) return 1;
+  const o = result.outcome;
   let saved: string | undefined;
-  if (o.verdict === 'verified' && values.destination && o.pulled) {
+  if (o.verdict === 'verified' && values.destination && result.save) {
     const { writeFileAtomic } = await import('../provenance/atomicWrite');
-    const target = path.join(values.destination, path.basename(o.pulled.archiveName));
-    for (const [file, bytes] of [[target, o.pulled.chart.bytes], [`${target}.prov`, o.pulled.prov!.bytes]] as const) {
+    const target = path.join(values.destination, path.basename(result.save.name));
+    for (const [file, bytes] of [[target, result.save.chart], [`${target}.prov`, result.save.prov]] as const) {
       const written = await writeFileAtomic(file, bytes);
       if (!written.ok) { io.err(`Error: ${escapeUntrusted(written.error.message, 2000)}`); return 1; }
     }
@@ -95,7 +146,9 @@ async function verifyOci(args: string[], io: Io, loadKeys: KeyLoader): Promise<n
   }
   if (values.json) {
     io.out(jsonLine({
-      reference: o.reference, verdict: o.verdict, code: o.code, manifestDigest: o.manifestDigest ?? null, chartDigest: o.chartDigest ?? null,
+      reference: o.reference, verdict: o.verdict, code: o.code,
+      manifestDigest: (o as { manifestDigest?: string }).manifestDigest ?? null, archiveUrl: (o as { archiveUrl?: string }).archiveUrl ?? null,
+      chartDigest: (o as { chartDigest?: string }).chartDigest ?? null,
       warnings: o.warnings.map((w) => w.code), openpgp: o.openpgp ? outcomeJson(o.openpgp) : null, saved: saved ?? null, message: o.message,
     }));
   } else {
@@ -107,7 +160,7 @@ async function verifyOci(args: string[], io: Io, loadKeys: KeyLoader): Promise<n
       io.out(`  ${escapeUntrusted(o.message, 4000)}`);
     }
     for (const w of o.warnings.filter((w) => w.code === 'legacy-media-type')) io.out(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
-    if (o.manifestDigest) io.out(`Manifest Digest: ${o.manifestDigest}`);
+    for (const line of result.digests) io.out(line);
     if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)} and its .prov`);
   }
   return o.verdict === 'verified' ? 0 : 1;
@@ -155,15 +208,15 @@ function withUsage(run: Command): Command {
   };
 }
 
-/** A reference to a registry among the arguments (before a `--`). */
+/** A registry reference or a repository among the arguments (before a `--`). */
 function namesRegistry(args: string[]): boolean {
   const end = args.indexOf('--');
-  return (end < 0 ? args : args.slice(0, end)).some((a) => a.startsWith('oci://'));
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a.startsWith('oci://') || a === '--repo' || a.startsWith('--repo='));
 }
 
 /** The registry commands; `verify` of an oci:// reference is ours, any other goes to the local `verify`. */
 export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<string, Command> {
-  const remoteVerify = withUsage((args, io) => verifyOci(args, io, loadKeys));
+  const remoteVerify = withUsage((args, io) => verifyRemote(args, io, loadKeys));
   return {
     verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
     push: withUsage(pushCommand),

@@ -8,8 +8,10 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
 /** The chart layer, by default: the archive limit the engine applies to any chart. Lower it with --max-layer-bytes. */
 export const DEFAULT_MAX_LAYER_BYTES = MAX_COMPRESSED_BYTES;
-/** A classic repository's index.yaml: bitnami's full index was about 30 MB before it was trimmed. */
-export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** A classic repository's index.yaml: large public ones are a few MB (bitnami's was about 30 MB before it was trimmed). */
+export const MAX_INDEX_BYTES = 32 * 1024 * 1024;
+/** YAML nodes in an index.yaml by the indicator estimate (yamlBounds.ts): a 30 MB index has about 2 million. */
+export const MAX_INDEX_NODES = 3_000_000;
 /** The body of an error, a token reply or a redirect: what a message can quote, nothing more. */
 export const MAX_SMALL_REPLY_BYTES = 64 * 1024;
 /** Descriptors in one manifest: a Helm chart has 2 layers; cosign signature manifests a few. */
