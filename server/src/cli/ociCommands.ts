@@ -11,8 +11,9 @@ import type { Io } from './io';
 
 export const OCI_USAGE = `  verify oci://host/repo/chart:version [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
               [--plain-http] [--ca-file F] [--registry-config F]... [--max-layer-bytes N] [--timeout S]
+              [--cosign-key F | --certificate-identity[-regexp] S --certificate-oidc-issuer[-regexp] S] [--trusted-root F]
                           pull a chart from an OCI registry into memory and verify its .prov layer
-                          (written to DIR only when verified)
+                          (written to DIR only when verified) and, when asked, its cosign signature
   verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--ca-file F]
                           the same for a classic chart repository: index.yaml's digest, then <archive URL>.prov
   push <chart.tgz> oci://host/repo [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
@@ -37,7 +38,58 @@ const verifyOptions = {
   'max-layer-bytes': { type: 'string' },
   repo: { type: 'string' },
   version: { type: 'string' },
+  'cosign-key': { type: 'string' },
+  'certificate-identity': { type: 'string' },
+  'certificate-identity-regexp': { type: 'string' },
+  'certificate-oidc-issuer': { type: 'string' },
+  'certificate-oidc-issuer-regexp': { type: 'string' },
+  'trusted-root': { type: 'string' },
 } as const;
+
+type VerifyValues = { [K in keyof typeof verifyOptions]?: (typeof verifyOptions)[K] extends { multiple: true } ? string[] : (typeof verifyOptions)[K]['type'] extends 'boolean' ? boolean : string };
+
+const IDENTITY_FLAGS = ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp'] as const;
+
+/** The cosign trust the flags ask for (a key, or an identity and issuer), with the trusted root; undefined when none is asked. */
+async function cosignTrust(values: VerifyValues) {
+  const given = IDENTITY_FLAGS.filter((f) => values[f] !== undefined);
+  if (!values['cosign-key'] && given.length === 0) {
+    if (values['trusted-root']) throw new UsageError('--trusted-root is for cosign signatures: give --cosign-key F or --certificate-identity and --certificate-oidc-issuer');
+    return undefined;
+  }
+  const limits = await import('../sigstore/limits');
+  const { readBoundedFile } = await import('../provenance/boundedRead');
+  const readNamed = (file: string, limit: number, what: string) => {
+    const read = readBoundedFile(file, limit);
+    if (!read.ok) throw new UsageError(`${what} ${escapeUntrusted(read.message, 2000)}`);
+    return read.bytes;
+  };
+  let trust: import('../sigstore/verifyBundle').Trust;
+  if (values['cosign-key']) {
+    if (given.length) throw new UsageError(`--cosign-key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
+    const { parsePublicKeyFile } = await import('../sigstore/cosignFiles');
+    const key = parsePublicKeyFile(readNamed(values['cosign-key'], limits.MAX_SMALL_FILE_BYTES, '--cosign-key'), values['cosign-key']);
+    if (!key.ok) throw new UsageError(key.error.message);
+    trust = { kind: 'key', key: key.value };
+  } else {
+    // The same rules as verify-blob: an exact value or a whole-value regexp, both required.
+    const { exactMatcher, regexpMatcher } = await import('../sigstore/policy');
+    const matcher = (flag: 'certificate-identity' | 'certificate-oidc-issuer') => {
+      const exact = values[flag];
+      const regexp = values[`${flag}-regexp`];
+      if ((exact === undefined) === (regexp === undefined)) throw new UsageError(`give one of --${flag} or --${flag}-regexp: a keyless signature verifies only against the signer you expect`);
+      if (exact !== undefined) return exactMatcher(exact);
+      const m = regexpMatcher(regexp!);
+      if (typeof m === 'string') throw new UsageError(`--${flag}-regexp: ${m}`);
+      return m;
+    };
+    trust = { kind: 'identity', policy: { identity: matcher('certificate-identity'), issuer: matcher('certificate-oidc-issuer') } };
+  }
+  const { trustedRootForVerify } = await import('../sigstore/rootSelection');
+  const root = await trustedRootForVerify({ file: values['trusted-root'], staging: false, read: (f) => readNamed(f, limits.MAX_TRUSTED_ROOT_BYTES, '--trusted-root') });
+  if (!root.ok) throw new UsageError(`--trusted-root: ${root.error.message}`);
+  return { trust, trustedRoot: root.value.trustedRoot, warnings: root.value.warnings };
+}
 
 interface ConnectionValues { 'plain-http'?: boolean; 'ca-file'?: string; 'registry-config'?: string[]; timeout?: string }
 
@@ -94,17 +146,34 @@ async function clientFor(registry: string, values: ConnectionValues, io: Io) {
   return new RegistryClient(registry, { plainHttp, transport, ...(credentials.value ? { credentials: credentials.value } : {}) });
 }
 
+type CosignOutcome = import('../oci/cosignSignatures').CosignOutcome;
+
 /** What both remote verifications report, printed one way. */
 interface RemoteOutcome {
   reference: string; verdict: 'verified' | 'rejected'; code: string; message: string;
-  warnings: { code: string; message: string }[]; openpgp?: import('../provenance/verify').Outcome;
+  warnings: { code: string; message: string }[]; openpgp?: import('../provenance/verify').Outcome; cosign?: CosignOutcome;
+}
+
+function cosignSigner(c: CosignOutcome): Record<string, string> | null {
+  return !c.signer ? null : c.signer.kind === 'key' ? { key: c.signer.fingerprint } : { identity: c.signer.identity, issuer: c.signer.issuer };
+}
+
+function cosignJson(c: CosignOutcome | undefined) {
+  if (!c) return null;
+  return { verdict: c.verdict, code: c.code, signer: cosignSigner(c), tlog: c.tlog ? { logIndex: Number(c.tlog.logIndex), integratedTime: c.tlog.integratedTime ?? null } : null, message: c.message };
+}
+
+function cosignLine(c: CosignOutcome): string {
+  const who = cosignSigner(c);
+  if (c.verdict === 'verified') return `Cosign: verified, signed by ${who?.key ? `key ${who.key}` : `${escapeUntrusted(who?.identity ?? '', 500)} (issuer ${escapeUntrusted(who?.issuer ?? '', 500)})`}${c.tlog ? `, Rekor log index ${c.tlog.logIndex}` : ''}`;
+  return `Cosign: rejected (${c.code})\n  ${escapeUntrusted(c.message, 4000)}`;
 }
 
 async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, verifyOptions);
   const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
   const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
-  let run: (keys: LoadedKey[]) => Promise<{ outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov: Buffer } } | undefined>;
+  let run: (keys: LoadedKey[]) => Promise<{ outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer } } | undefined>;
   if (values.repo !== undefined) {
     if (positionals.length !== 1 || values.version === undefined) throw new UsageError('verify --repo URL takes one chart name and --version V');
     const url = repoUrl(values.repo, values['plain-http'] ?? false);
@@ -121,12 +190,17 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
     const { parseOciReference } = await import('../oci/reference');
     const ref = parseOciReference(positionals[0], true);
     if (!ref.ok) throw new UsageError(ref.error.message);
+    const cosign = await cosignTrust(values);
     const client = await clientFor(ref.value.registry, values, io);
     if (!client) return 1;
     run = async (keys) => {
-      const { verifyOciChart } = await import('../oci/verifyOciChart');
-      const o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
-      return { outcome: o, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(o.pulled?.prov ? { save: { name: o.pulled.archiveName, chart: o.pulled.chart.bytes, prov: o.pulled.prov.bytes } } : {}) };
+      const { verifyOciChart, withCosign } = await import('../oci/verifyOciChart');
+      let o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+      if (cosign && o.manifestDigest) {
+        const { verifyCosignSignatures } = await import('../oci/cosignSignatures');
+        o = withCosign(o, await verifyCosignSignatures(client, ref.value.repository, o.manifestDigest, cosign));
+      }
+      return { outcome: o, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(o.pulled ? { save: { name: o.pulled.archiveName, chart: o.pulled.chart.bytes, ...(o.pulled.prov ? { prov: o.pulled.prov.bytes } : {}) } } : {}) };
     };
   }
   const keys = await loadKeys(values.keyring, io);
@@ -138,7 +212,8 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
   if (o.verdict === 'verified' && values.destination && result.save) {
     const { writeFileAtomic } = await import('../provenance/atomicWrite');
     const target = path.join(values.destination, path.basename(result.save.name));
-    for (const [file, bytes] of [[target, result.save.chart], [`${target}.prov`, result.save.prov]] as const) {
+    const files: [string, Buffer][] = [[target, result.save.chart], ...(result.save.prov ? [[`${target}.prov`, result.save.prov] as [string, Buffer]] : [])];
+    for (const [file, bytes] of files) {
       const written = await writeFileAtomic(file, bytes);
       if (!written.ok) { io.err(`Error: ${escapeUntrusted(written.error.message, 2000)}`); return 1; }
     }
@@ -149,19 +224,21 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
       reference: o.reference, verdict: o.verdict, code: o.code,
       manifestDigest: (o as { manifestDigest?: string }).manifestDigest ?? null, archiveUrl: (o as { archiveUrl?: string }).archiveUrl ?? null,
       chartDigest: (o as { chartDigest?: string }).chartDigest ?? null,
-      warnings: o.warnings.map((w) => w.code), openpgp: o.openpgp ? outcomeJson(o.openpgp) : null, saved: saved ?? null, message: o.message,
+      warnings: o.warnings.map((w) => w.code), openpgp: o.openpgp ? outcomeJson(o.openpgp) : null, cosign: cosignJson(o.cosign), saved: saved ?? null, message: o.message,
     }));
   } else {
-    if (o.openpgp && o.verdict === 'verified') {
+    if (o.verdict === 'verified') {
       io.out(`${escapeUntrusted(o.reference, 2000)}: verified`);
-      io.out(formatOutcome(o.openpgp, false));
+      if (o.openpgp?.verdict === 'verified') io.out(formatOutcome(o.openpgp, false));
+      else if (o.openpgp) io.out(`OpenPGP: ${o.openpgp.code} (no .prov layer; the cosign signature is what verified it)`);
     } else {
       io.out(`${escapeUntrusted(o.reference, 2000)}: rejected (${o.code})`);
       io.out(`  ${escapeUntrusted(o.message, 4000)}`);
     }
     for (const w of o.warnings.filter((w) => w.code === 'legacy-media-type')) io.out(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
+    if (o.cosign) io.out(cosignLine(o.cosign));
     for (const line of result.digests) io.out(line);
-    if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)} and its .prov`);
+    if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)}${result.save?.prov ? ' and its .prov' : ''}`);
   }
   return o.verdict === 'verified' ? 0 : 1;
 }

@@ -31,7 +31,9 @@ export type RegistryErrorCode =
   /** A classic repository's index.yaml that cannot be read (size, YAML, structure) or lacks the chart. */
   | 'repo-index-invalid'
   /** The archive downloaded from a classic repository does not have the digest its index.yaml entry says. */
-  | 'repo-digest-mismatch';
+  | 'repo-digest-mismatch'
+  /** No cosign signature beside the manifest (no `sha256-<hex>.sig` tag, or no simple-signing layer in it). */
+  | 'cosign-signature-missing';
 
 /** Warnings that leave the verdict alone. */
 export type RegistryWarningCode = 'legacy-media-type';

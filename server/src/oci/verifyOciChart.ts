@@ -7,6 +7,7 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 import type { Outcome, VerifyOptions } from '../provenance/verify';
 import { pullChart, type PulledChart } from './pullChart';
 import { referenceText, type OciReference } from './reference';
+import type { CosignOutcome } from './cosignSignatures';
 import type { RegistryClient } from './registryClient';
 import { verifyFetchedChart } from './verifyFetched';
 
@@ -20,6 +21,8 @@ export interface OciVerifyOutcome {
   chartDigest?: string;
   warnings: Problem[];
   openpgp?: Outcome;
+  /** The cosign verdict, when cosign trust was given. */
+  cosign?: CosignOutcome;
   /** What was pulled and the file name it would be saved as (for --destination). */
   pulled?: PulledChart & { archiveName: string };
 }
@@ -51,4 +54,16 @@ export async function verifyOciChart(ref: OciReference, client: RegistryClient, 
     };
   }
   return { ...base, verdict: 'verified', code: 'verified', message: openpgp.message, warnings, openpgp, pulled: pulledWithName };
+}
+
+/**
+ * Both verdicts when cosign trust is given: verified when the cosign signature verifies and the OpenPGP
+ * check verifies or finds no `.prov` at all (a chart signed with cosign only); a `.prov` that fails
+ * rejects the chart, as does any cosign failure. A chart that could not be pulled intact stays rejected.
+ */
+export function withCosign(o: OciVerifyOutcome, cosign: CosignOutcome): OciVerifyOutcome {
+  if (!o.openpgp) return { ...o, cosign };
+  if (cosign.verdict !== 'verified') return { ...o, verdict: 'rejected', code: cosign.code, message: `cosign: ${cosign.message}`, cosign };
+  if (o.verdict === 'verified' || o.code === 'missing-prov') return { ...o, verdict: 'verified', code: 'verified', message: o.verdict === 'verified' ? o.message : cosign.message, cosign };
+  return { ...o, cosign };
 }
