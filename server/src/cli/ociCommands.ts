@@ -8,6 +8,7 @@ import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { parseCommandArgs, UsageError } from './args';
 import { formatOutcome, outcomeJson } from './format';
 import type { Io } from './io';
+import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor, type KeyLoader } from './registryOptions';
 
 export const OCI_USAGE = `  verify oci://host/repo/chart:version [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
               [--plain-http] [--ca-file F] [--registry-config F]... [--max-layer-bytes N] [--timeout S]
@@ -16,20 +17,15 @@ export const OCI_USAGE = `  verify oci://host/repo/chart:version [--keyring F]..
                           (written to DIR only when verified) and, when asked, its cosign signature
   verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--ca-file F]
                           the same for a classic chart repository: index.yaml's digest, then <archive URL>.prov
+  deps <chart-dir> [--keyring F]... [--trust FPR]... [--json] [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
+                          verify every dependency in Chart.yaml (OCI or repository) at its Chart.lock version,
+                          and that Chart.lock's digest still matches Chart.yaml
   push <chart.tgz> oci://host/repo [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
                           push a chart and its .prov (beside it) as helm push does`;
 
 type Command = (args: string[], io: Io) => Promise<number>;
-type KeyLoader = (files: string[] | undefined, io: Io) => Promise<LoadedKey[] | undefined>;
 
-const connectionOptions = {
-  'plain-http': { type: 'boolean' },
-  'ca-file': { type: 'string' },
-  'registry-config': { type: 'string', multiple: true },
-  timeout: { type: 'string' },
-} as const;
-
-const verifyOptions = {
+export const verifyOptions = {
   ...connectionOptions,
   keyring: { type: 'string', multiple: true },
   trust: { type: 'string', multiple: true },
@@ -91,65 +87,10 @@ async function cosignTrust(values: VerifyValues) {
   return { trust, trustedRoot: root.value.trustedRoot, warnings: root.value.warnings };
 }
 
-interface ConnectionValues { 'plain-http'?: boolean; 'ca-file'?: string; 'registry-config'?: string[]; timeout?: string }
-
-function positiveNumber(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[0-9]+$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text))) throw new UsageError(`--${flag} takes a positive whole number, not "${escapeUntrusted(text, 40)}"`);
-  return Number(text);
-}
-
-/** Plain HTTP only to this machine: anywhere else credentials and charts would cross the network unencrypted. */
-async function refuseRemotePlainHttp(registry: string): Promise<void> {
-  const { isLoopbackRegistry } = await import('../oci/reference');
-  if (!isLoopbackRegistry(registry)) {
-    throw new UsageError(`plain HTTP is only for a registry or repository on this machine (localhost, 127.0.0.1, ::1), not ${escapeUntrusted(registry, 200)}: credentials and charts would cross the network unencrypted`);
-  }
-}
-
-/** A repository URL: https, or http:// on this machine (as --plain-http allows for registries). */
-function repoUrl(text: string, plainHttp: boolean): string {
-  let url: URL;
-  try { url = new URL(text); } catch { throw new UsageError(`--repo ${escapeUntrusted(text, 300)} is not a URL`); }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--repo takes an https:// URL, not ${escapeUntrusted(url.protocol, 20)}`);
-  if (url.username || url.password) throw new UsageError('--repo: put no credentials in the URL (they would be shown and logged)');
-  if (url.protocol === 'http:' && !plainHttp) throw new UsageError('--repo with http:// needs --plain-http (allowed for a repository on this machine only)');
-  return url.toString();
-}
-
-/** The HTTP transport: TLS with the system CAs plus --ca-file, the idle timeout from --timeout. */
-async function transportFor(values: ConnectionValues) {
-  let ca: Buffer | undefined;
-  if (values['ca-file']) {
-    const { readBoundedFile } = await import('../provenance/boundedRead');
-    const read = readBoundedFile(values['ca-file'], 1024 * 1024);
-    if (!read.ok) throw new UsageError(`--ca-file ${escapeUntrusted(read.message, 2000)}`);
-    ca = read.bytes;
-  }
-  const timeout = positiveNumber(values.timeout, 'timeout');
-  const { makeTransport } = await import('../oci/transport');
-  return makeTransport({ ...(ca ? { ca } : {}), ...(timeout ? { idleTimeoutMs: timeout * 1000 } : {}) });
-}
-
-/** A client for the registry: TLS or --plain-http on this machine, and the user's credentials. */
-async function clientFor(registry: string, values: ConnectionValues, io: Io) {
-  const plainHttp = values['plain-http'] ?? false;
-  if (plainHttp) await refuseRemotePlainHttp(registry);
-  const transport = await transportFor(values);
-  const { credentialsFor } = await import('../oci/credentialStore');
-  const { RegistryClient } = await import('../oci/registryClient');
-  const credentials = await credentialsFor(registry, values['registry-config'] ? { files: values['registry-config'] } : {});
-  if (!credentials.ok) {
-    io.err(`Error: ${escapeUntrusted(credentials.error.message, 2000)} [${credentials.error.code}]`);
-    return undefined;
-  }
-  return new RegistryClient(registry, { plainHttp, transport, ...(credentials.value ? { credentials: credentials.value } : {}) });
-}
-
 type CosignOutcome = import('../oci/cosignSignatures').CosignOutcome;
 
 /** What both remote verifications report, printed one way. */
-interface RemoteOutcome {
+export interface RemoteOutcome {
   reference: string; verdict: 'verified' | 'rejected'; code: string; message: string;
   warnings: { code: string; message: string }[]; openpgp?: import('../provenance/verify').Outcome; cosign?: CosignOutcome;
 }
@@ -297,5 +238,6 @@ export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<s
   return {
     verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
     push: withUsage(pushCommand),
+    deps: withUsage(async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
   };
 }

@@ -33,9 +33,15 @@ export type RegistryErrorCode =
   /** The archive downloaded from a classic repository does not have the digest its index.yaml entry says. */
   | 'repo-digest-mismatch'
   /** No cosign signature beside the manifest (no `sha256-<hex>.sig` tag, or no simple-signing layer in it). */
-  | 'cosign-signature-missing';
+  | 'cosign-signature-missing'
+  /** Chart.lock's digest is not Helm's hash of Chart.yaml's and Chart.lock's dependencies: the lock is stale. */
+  | 'lock-digest-mismatch'
+  /** A dependency whose version or repository cannot be fetched as given (a range without Chart.lock, a `@repo` alias). */
+  | 'dependency-unresolved';
 
 /** Warnings that leave the verdict alone. */
-export type RegistryWarningCode = 'legacy-media-type';
+export type RegistryWarningCode = 'legacy-media-type'
+  /** A `file://` dependency: part of the chart's own source, nothing to fetch or verify. */
+  | 'dependency-local';
 
 export type RegistryCode = RegistryErrorCode | RegistryWarningCode;

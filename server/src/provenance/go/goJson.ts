@@ -1,7 +1,7 @@
 // Go's encoding/json Marshal, byte for byte, for what Helm marshals into a registry: chart.Metadata
 // (the config blob of `helm push`) and string maps (manifest annotations). Struct fields in declaration
 // order with omitempty, map keys sorted, and Go's string escaping (HTML characters as \u003c…).
-import { METADATA_FIELDS, isEmpty, type ChartMetadata, type Field, type JsonValue, type Raw } from '../chartMetadata';
+import { DEPENDENCY_FIELDS, METADATA_FIELDS, isEmpty, type ChartDependency, type ChartMetadata, type Field, type JsonValue, type Raw } from '../chartMetadata';
 
 /** A JSON string as Go writes it: <, >, & and U+2028/9 escaped; \b \f \n \r \t short; other controls \u00xx. */
 export function goJsonString(s: string): string {
@@ -75,4 +75,9 @@ function goJsonStruct(raw: Raw, fields: Field[]): string {
 /** json.Marshal(chart.Metadata): the config blob `helm push` stores. */
 export function helmMetadataJson(meta: ChartMetadata): string {
   return goJsonStruct(meta as unknown as Raw, METADATA_FIELDS);
+}
+
+/** json.Marshal([]*chart.Dependency): `null` for a nil list, as Go writes it. */
+export function helmDependenciesJson(deps: ChartDependency[] | null | undefined): string {
+  return deps ? `[${deps.map((d) => goJsonStruct(d as unknown as Raw, DEPENDENCY_FIELDS)).join(',')}]` : 'null';
 }
