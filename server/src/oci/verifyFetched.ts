@@ -1,6 +1,7 @@
 // The OpenPGP verdict on a chart held in memory (fetched from a registry or a chart repository) and its
 // `.prov` bytes: the engine's own verifyProvenance with the archive's facts taken from the bytes, so the
 // codes are the ones `helm-prov verify` gives for the same files on disk.
+import { createHash } from 'node:crypto';
 import type { Outcome, VerifyOptions } from '../provenance/verify';
 import { escapeUntrusted } from '../provenance/untrustedText';
 
@@ -18,7 +19,6 @@ export async function verifyFetchedChart(chart: FetchedChart, options: VerifyOpt
   const { parseProvenance } = await import('../provenance/provDocument');
   const { verifyProvenance } = await import('../provenance/verify');
   const read = readChartArchiveBytes(chart.bytes, chart.archiveName);
-  const { createHash } = await import('node:crypto');
   const sha256 = read.ok ? read.value.sha256 : createHash('sha256').update(chart.bytes).digest('hex');
   const facts = read.ok
     ? { sha256, chart: { name: read.value.metadata.name, version: read.value.metadata.version } }
