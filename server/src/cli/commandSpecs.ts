@@ -4,6 +4,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { SIGSTORE_USAGE } from './sigstoreCommands';
 import { KEY_COMMAND_SPECS } from './keyCommandSpecs';
+import { OCI_USAGE } from './ociCommands';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -117,6 +118,7 @@ Commands:
 ${Object.entries(COMMAND_SPECS as Record<string, CommandSpec>).map(([name, spec]) =>
   `  ${synopsis(name, spec)}\n${spec.summary.split('\n').map((l) => INDENT + l).join('\n')}`).join('\n')}
 ${SIGSTORE_USAGE}
+${OCI_USAGE}
   help [command]            this text, or one command's (also: helm-prov <command> --help)
   version                   the version of helm-prov (also: --version)
 
@@ -126,15 +128,14 @@ Exit status: 0 all verified or done, 1 anything rejected or failed, 2 a usage er
 /** `helm-prov <command> --help`: the synopsis, what it does and each option; undefined for an unknown command. */
 export function commandHelp(name: string): string | undefined {
   const spec = (COMMAND_SPECS as Record<string, CommandSpec>)[name];
-  if (!spec) {
-    // The Sigstore commands' own usage entries (a line at two spaces starts one).
-    const entries = SIGSTORE_USAGE.split(/\n(?=  \S)/);
-    const entry = entries.filter((e) => e.trimStart().startsWith(`${name} `));
-    return entry.length > 0 ? `Usage: helm-prov\n${entry.join('\n')}` : undefined;
-  }
+  // The Sigstore and registry commands' own usage entries (a line at two spaces starts one).
+  const entries = `${SIGSTORE_USAGE}\n${OCI_USAGE}`.split(/\n(?=  \S)/);
+  const entry = entries.filter((e) => e.trimStart().startsWith(`${name} `));
+  if (!spec) return entry.length > 0 ? `Usage: helm-prov\n${entry.join('\n')}` : undefined;
   const options = Object.entries(spec.options).map(([n, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${n}${o.arg ? ` ${o.arg}` : ''}`;
     return `  ${flag.padEnd(24)}${o.help}`;
   });
-  return [`Usage: helm-prov ${synopsis(name, spec)}`, '', spec.summary, ...(options.length ? ['', 'Options:', ...options] : [])].join('\n');
+  const also = entry.length > 0 ? ['', 'Also:', ...entry] : [];
+  return [`Usage: helm-prov ${synopsis(name, spec)}`, '', spec.summary, ...(options.length ? ['', 'Options:', ...options] : []), ...also].join('\n');
 }

@@ -8,6 +8,7 @@ import { countOf, formatKey, formatOutcome, formatProblem, outcomeJson } from '.
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { SIGSTORE_COMMANDS } from './sigstoreCommands';
 import { fetchKeysFor, isKeysFind, KEY_COMMANDS, keysFind } from './keyCommands';
+import { ociCommands } from './ociCommands';
 import { parseCommandArgs, UsageError } from './args';
 import { COMMAND_SPECS, commandHelp, parseOptionsOf, synopsis, USAGE } from './commandSpecs';
 import { defaultIo, type Io } from './io';
@@ -161,6 +162,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   keys: keysCommand,
   ...SIGSTORE_COMMANDS,
   ...KEY_COMMANDS,
+  ...ociCommands(verifyCommand, loadKeys),
 };
 
 /**

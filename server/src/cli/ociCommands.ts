@@ -1,0 +1,243 @@
+// `helm-prov verify oci://…`, `helm-prov verify --repo URL chart --version V` and
+// `helm-prov push x.tgz oci://…`: charts in OCI registries and classic chart repositories. Thin:
+// options, credentials lookup and printing; the registry client and the checks are in server/src/oci/.
+// Exit codes as `verify`: 0 verified or pushed, 1 rejected or failed, 2 usage error.
+import * as path from 'node:path';
+import type { LoadedKey } from '../provenance/keyTypes';
+import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
+import { parseCommandArgs, UsageError } from './args';
+import { formatOutcome, outcomeJson } from './format';
+import type { Io } from './io';
+import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor, type KeyLoader } from './registryOptions';
+
+export const OCI_USAGE = `  verify oci://host/repo/chart:version [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
+              [--plain-http] [--ca-file F] [--registry-config F]... [--max-layer-bytes N] [--timeout S]
+              [--cosign-key F | --certificate-identity[-regexp] S --certificate-oidc-issuer[-regexp] S] [--trusted-root F]
+                          pull a chart from an OCI registry into memory and verify its .prov layer
+                          (written to DIR only when verified) and, when asked, its cosign signature
+  verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--ca-file F]
+                          the same for a classic chart repository: index.yaml's digest, then <archive URL>.prov
+  deps <chart-dir> [--keyring F]... [--trust FPR]... [--json] [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
+                          verify every dependency in Chart.yaml (OCI or repository) at its Chart.lock version,
+                          and that Chart.lock's digest still matches Chart.yaml
+  push <chart.tgz> oci://host/repo [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
+                          push a chart and its .prov (beside it) as helm push does`;
+
+type Command = (args: string[], io: Io) => Promise<number>;
+
+export const verifyOptions = {
+  ...connectionOptions,
+  keyring: { type: 'string', multiple: true },
+  trust: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  destination: { type: 'string', short: 'd' },
+  'max-layer-bytes': { type: 'string' },
+  repo: { type: 'string' },
+  version: { type: 'string' },
+  'cosign-key': { type: 'string' },
+  'certificate-identity': { type: 'string' },
+  'certificate-identity-regexp': { type: 'string' },
+  'certificate-oidc-issuer': { type: 'string' },
+  'certificate-oidc-issuer-regexp': { type: 'string' },
+  'trusted-root': { type: 'string' },
+} as const;
+
+type VerifyValues = { [K in keyof typeof verifyOptions]?: (typeof verifyOptions)[K] extends { multiple: true } ? string[] : (typeof verifyOptions)[K]['type'] extends 'boolean' ? boolean : string };
+
+const IDENTITY_FLAGS = ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp'] as const;
+
+/** The cosign trust the flags ask for (a key, or an identity and issuer), with the trusted root; undefined when none is asked. */
+async function cosignTrust(values: VerifyValues) {
+  const given = IDENTITY_FLAGS.filter((f) => values[f] !== undefined);
+  if (!values['cosign-key'] && given.length === 0) {
+    if (values['trusted-root']) throw new UsageError('--trusted-root is for cosign signatures: give --cosign-key F or --certificate-identity and --certificate-oidc-issuer');
+    return undefined;
+  }
+  const limits = await import('../sigstore/limits');
+  const { readBoundedFile } = await import('../provenance/boundedRead');
+  const readNamed = (file: string, limit: number, what: string) => {
+    const read = readBoundedFile(file, limit);
+    if (!read.ok) throw new UsageError(`${what} ${escapeUntrusted(read.message, 2000)}`);
+    return read.bytes;
+  };
+  let trust: import('../sigstore/verifyBundle').Trust;
+  if (values['cosign-key']) {
+    if (given.length) throw new UsageError(`--cosign-key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
+    const { parsePublicKeyFile } = await import('../sigstore/cosignFiles');
+    const key = parsePublicKeyFile(readNamed(values['cosign-key'], limits.MAX_SMALL_FILE_BYTES, '--cosign-key'), values['cosign-key']);
+    if (!key.ok) throw new UsageError(key.error.message);
+    trust = { kind: 'key', key: key.value };
+  } else {
+    // The same rules as verify-blob: an exact value or a whole-value regexp, both required.
+    const { exactMatcher, regexpMatcher } = await import('../sigstore/policy');
+    const matcher = (flag: 'certificate-identity' | 'certificate-oidc-issuer') => {
+      const exact = values[flag];
+      const regexp = values[`${flag}-regexp`];
+      if ((exact === undefined) === (regexp === undefined)) throw new UsageError(`give one of --${flag} or --${flag}-regexp: a keyless signature verifies only against the signer you expect`);
+      if (exact !== undefined) return exactMatcher(exact);
+      const m = regexpMatcher(regexp!);
+      if (typeof m === 'string') throw new UsageError(`--${flag}-regexp: ${m}`);
+      return m;
+    };
+    trust = { kind: 'identity', policy: { identity: matcher('certificate-identity'), issuer: matcher('certificate-oidc-issuer') } };
+  }
+  const { trustedRootForVerify } = await import('../sigstore/rootSelection');
+  const root = await trustedRootForVerify({ file: values['trusted-root'], staging: false, read: (f) => readNamed(f, limits.MAX_TRUSTED_ROOT_BYTES, '--trusted-root') });
+  if (!root.ok) throw new UsageError(`--trusted-root: ${root.error.message}`);
+  return { trust, trustedRoot: root.value.trustedRoot, warnings: root.value.warnings };
+}
+
+type CosignOutcome = import('../oci/cosignSignatures').CosignOutcome;
+
+/** What both remote verifications report, printed one way. */
+export interface RemoteOutcome {
+  reference: string; verdict: 'verified' | 'rejected'; code: string; message: string;
+  warnings: { code: string; message: string }[]; openpgp?: import('../provenance/verify').Outcome; cosign?: CosignOutcome;
+}
+
+function cosignSigner(c: CosignOutcome): Record<string, string> | null {
+  return !c.signer ? null : c.signer.kind === 'key' ? { key: c.signer.fingerprint } : { identity: c.signer.identity, issuer: c.signer.issuer };
+}
+
+function cosignJson(c: CosignOutcome | undefined) {
+  if (!c) return null;
+  return { verdict: c.verdict, code: c.code, signer: cosignSigner(c), tlog: c.tlog ? { logIndex: Number(c.tlog.logIndex), integratedTime: c.tlog.integratedTime ?? null } : null, message: c.message };
+}
+
+function cosignLine(c: CosignOutcome): string {
+  const who = cosignSigner(c);
+  if (c.verdict === 'verified') return `Cosign: verified, signed by ${who?.key ? `key ${who.key}` : `${escapeUntrusted(who?.identity ?? '', 500)} (issuer ${escapeUntrusted(who?.issuer ?? '', 500)})`}${c.tlog ? `, Rekor log index ${c.tlog.logIndex}` : ''}`;
+  return `Cosign: rejected (${c.code})\n  ${escapeUntrusted(c.message, 4000)}`;
+}
+
+async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, verifyOptions);
+  const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
+  const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
+  let run: (keys: LoadedKey[]) => Promise<{ outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer } } | undefined>;
+  if (values.repo !== undefined) {
+    if (positionals.length !== 1 || values.version === undefined) throw new UsageError('verify --repo URL takes one chart name and --version V');
+    const url = repoUrl(values.repo, values['plain-http'] ?? false);
+    if (url.startsWith('http:')) await refuseRemotePlainHttp(new URL(url).host);
+    const transport = await transportFor(values);
+    run = async (keys) => {
+      const { verifyRepoChart } = await import('../oci/verifyRepoChart');
+      const o = await verifyRepoChart(url, positionals[0], values.version!, transport, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+      return { outcome: o, digests: o.archiveUrl ? [`Archive URL: ${escapeUntrusted(o.archiveUrl, 2000)}`] : [], ...(o.fetched ? { save: { name: o.fetched.archiveName, chart: o.fetched.chart, prov: o.fetched.prov } } : {}) };
+    };
+  } else {
+    if (values.version !== undefined) throw new UsageError('--version is for --repo; an oci:// reference names its version after ":"');
+    if (positionals.length !== 1) throw new UsageError('verify takes one oci:// reference at a time');
+    const { parseOciReference } = await import('../oci/reference');
+    const ref = parseOciReference(positionals[0], true);
+    if (!ref.ok) throw new UsageError(ref.error.message);
+    const cosign = await cosignTrust(values);
+    const client = await clientFor(ref.value.registry, values, io);
+    if (!client) return 1;
+    run = async (keys) => {
+      const { verifyOciChart, withCosign } = await import('../oci/verifyOciChart');
+      let o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+      if (cosign && o.manifestDigest) {
+        const { verifyCosignSignatures } = await import('../oci/cosignSignatures');
+        o = withCosign(o, await verifyCosignSignatures(client, ref.value.repository, o.manifestDigest, cosign));
+      }
+      return { outcome: o, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(o.pulled ? { save: { name: o.pulled.archiveName, chart: o.pulled.chart.bytes, ...(o.pulled.prov ? { prov: o.pulled.prov.bytes } : {}) } } : {}) };
+    };
+  }
+  const keys = await loadKeys(values.keyring, io);
+  if (!keys) return 1;
+  const result = await run(keys);
+  if (!result) return 1;
+  const o = result.outcome;
+  let saved: string | undefined;
+  if (o.verdict === 'verified' && values.destination && result.save) {
+    const { writeFileAtomic } = await import('../provenance/atomicWrite');
+    const target = path.join(values.destination, path.basename(result.save.name));
+    const files: [string, Buffer][] = [[target, result.save.chart], ...(result.save.prov ? [[`${target}.prov`, result.save.prov] as [string, Buffer]] : [])];
+    for (const [file, bytes] of files) {
+      const written = await writeFileAtomic(file, bytes);
+      if (!written.ok) { io.err(`Error: ${escapeUntrusted(written.error.message, 2000)}`); return 1; }
+    }
+    saved = target;
+  }
+  if (values.json) {
+    io.out(jsonLine({
+      reference: o.reference, verdict: o.verdict, code: o.code,
+      manifestDigest: (o as { manifestDigest?: string }).manifestDigest ?? null, archiveUrl: (o as { archiveUrl?: string }).archiveUrl ?? null,
+      chartDigest: (o as { chartDigest?: string }).chartDigest ?? null,
+      warnings: o.warnings.map((w) => w.code), openpgp: o.openpgp ? outcomeJson(o.openpgp) : null, cosign: cosignJson(o.cosign), saved: saved ?? null, message: o.message,
+    }));
+  } else {
+    if (o.verdict === 'verified') {
+      io.out(`${escapeUntrusted(o.reference, 2000)}: verified`);
+      if (o.openpgp?.verdict === 'verified') io.out(formatOutcome(o.openpgp, false));
+      else if (o.openpgp) io.out(`OpenPGP: ${o.openpgp.code} (no .prov layer; the cosign signature is what verified it)`);
+    } else {
+      io.out(`${escapeUntrusted(o.reference, 2000)}: rejected (${o.code})`);
+      io.out(`  ${escapeUntrusted(o.message, 4000)}`);
+    }
+    for (const w of o.warnings.filter((w) => w.code === 'legacy-media-type')) io.out(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
+    if (o.cosign) io.out(cosignLine(o.cosign));
+    for (const line of result.digests) io.out(line);
+    if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)}${result.save?.prov ? ' and its .prov' : ''}`);
+  }
+  return o.verdict === 'verified' ? 0 : 1;
+}
+
+async function pushCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, connectionOptions);
+  if (positionals.length !== 2) throw new UsageError('push takes a chart archive and an oci://host/repository');
+  const [archive, repository] = positionals;
+  const { readBoundedFile } = await import('../provenance/boundedRead');
+  const { MAX_COMPRESSED_BYTES } = await import('../provenance/archiveLimits');
+  const chartRead = readBoundedFile(archive, MAX_COMPRESSED_BYTES);
+  if (!chartRead.ok) throw new UsageError(`${escapeUntrusted(chartRead.message, 2000)}`);
+  const { readChartArchiveBytes } = await import('../provenance/archive');
+  const chart = readChartArchiveBytes(chartRead.bytes, archive);
+  if (!chart.ok) { io.err(`Error: ${escapeUntrusted(chart.error.message, 2000)} [${chart.error.code}]`); return 1; }
+  // As helm push: the .prov beside the archive goes along when there is one.
+  const { MAX_PROV_BYTES } = await import('../provenance/provDocument');
+  const provRead = readBoundedFile(`${archive}.prov`, MAX_PROV_BYTES);
+  if (!provRead.ok && provRead.reason !== 'missing') { io.err(`Error: ${escapeUntrusted(provRead.message, 2000)}`); return 1; }
+  const { pushTarget, pushChart } = await import('../oci/pushChart');
+  const target = pushTarget(repository, chart.value.metadata);
+  if (!target.ok) throw new UsageError(target.error.message);
+  const client = await clientFor(target.value.registry, values, io);
+  if (!client) return 1;
+  const pushed = await pushChart(client, target.value, chart.value.metadata, chartRead.bytes, provRead.ok ? provRead.bytes : undefined, new Date());
+  if (!pushed.ok) { io.err(`Error: ${escapeUntrusted(pushed.error.message, 4000)} [${pushed.error.code}]`); return 1; }
+  const { referenceText } = await import('../oci/reference');
+  io.out(`Pushed: ${escapeUntrusted(referenceText(pushed.value.reference), 2000)}`);
+  io.out(`Digest: ${pushed.value.manifestDigest}`);
+  if (!pushed.value.provDigest) io.out(`Note: no ${escapeUntrusted(path.basename(archive), 2000)}.prov beside the archive: the chart was pushed unsigned.`);
+  return 0;
+}
+
+/** Usage errors print this file's usage and exit 2, as sigstoreCommands.ts does for its own. */
+function withUsage(run: Command): Command {
+  return async (args, io) => {
+    try {
+      return await run(args, io);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${OCI_USAGE}`);
+      return 2;
+    }
+  };
+}
+
+/** A registry reference or a repository among the arguments (before a `--`). */
+function namesRegistry(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a.startsWith('oci://') || a === '--repo' || a.startsWith('--repo='));
+}
+
+/** The registry commands; `verify` of an oci:// reference is ours, any other goes to the local `verify`. */
+export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<string, Command> {
+  const remoteVerify = withUsage((args, io) => verifyRemote(args, io, loadKeys));
+  return {
+    verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
+    push: withUsage(pushCommand),
+    deps: withUsage(async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
+  };
+}

@@ -1,0 +1,54 @@
+// `helm-prov verify --repo URL chart --version V`: what `helm pull --verify` fetches from a classic chart
+// repository — index.yaml, the archive its entry names (checked against the entry's digest while it
+// streams) and `<archive URL>.prov` beside it — then the OpenPGP verdict on them, in memory.
+import * as path from 'node:path';
+import type { Code, Problem } from '../provenance/codes';
+import { MAX_PROV_BYTES } from '../provenance/provDocument';
+import { escapeUntrusted } from '../provenance/untrustedText';
+import type { Outcome, VerifyOptions } from '../provenance/verify';
+import { MAX_INDEX_BYTES } from './limits';
+import { findIndexEntry } from './repoIndex';
+import type { Transport } from './transport';
+import { verifyFetchedChart } from './verifyFetched';
+
+export interface RepoVerifyOutcome {
+  reference: string;
+  verdict: 'verified' | 'rejected';
+  code: Code;
+  message: string;
+  archiveUrl?: string;
+  chartDigest?: string;
+  warnings: Problem[];
+  openpgp?: Outcome;
+  fetched?: { archiveName: string; chart: Buffer; prov: Buffer };
+}
+
+export async function verifyRepoChart(repoUrl: string, chart: string, version: string, transport: Transport, options: VerifyOptions & { maxLayerBytes: number }): Promise<RepoVerifyOutcome> {
+  const reference = `${repoUrl.replace(/\/+$/, '')} ${chart} ${version}`;
+  const rejected = (code: Code, message: string, extra: Partial<RepoVerifyOutcome> = {}): RepoVerifyOutcome => ({ reference, verdict: 'rejected', code, message, warnings: [], ...extra });
+  const base = repoUrl.endsWith('/') ? repoUrl : `${repoUrl}/`;
+  const index = await transport({ method: 'GET', url: new URL('index.yaml', base).toString(), maxBytes: MAX_INDEX_BYTES, tooLarge: 'repo-index-invalid', what: 'the repository\'s index.yaml' });
+  if (!index.ok) return rejected(index.error.code, index.error.message);
+  if (index.value.status !== 200) return rejected(index.value.status === 404 ? 'registry-not-found' : 'registry-error', `${escapeUntrusted(repoUrl, 300)} answered HTTP ${index.value.status} for index.yaml.`);
+  const entry = findIndexEntry(index.value.body, base, chart, version);
+  if (!entry.ok) return rejected(entry.error.code, entry.error.message);
+  const archiveUrl = entry.value.url;
+  const shown = escapeUntrusted(archiveUrl, 300);
+  if (!entry.value.digest) return rejected('repo-index-invalid', `The index.yaml entry for ${escapeUntrusted(chart)} ${escapeUntrusted(version, 80)} has no digest, so the download cannot be checked against it.`, { archiveUrl });
+  const archive = await transport({ method: 'GET', url: archiveUrl, maxBytes: options.maxLayerBytes, tooLarge: 'blob-too-large', expectDigest: `sha256:${entry.value.digest}`, what: `the archive ${shown}` });
+  if (!archive.ok) {
+    const code = archive.error.code === 'blob-digest-mismatch' ? 'repo-digest-mismatch' : archive.error.code;
+    return rejected(code, code === 'repo-digest-mismatch' ? `${archive.error.message} (the digest is the one index.yaml lists for ${escapeUntrusted(chart)} ${escapeUntrusted(version, 80)}).` : archive.error.message, { archiveUrl });
+  }
+  if (archive.value.status !== 200) return rejected(archive.value.status === 404 ? 'registry-not-found' : 'registry-error', `${shown} answered HTTP ${archive.value.status}.`, { archiveUrl });
+  const chartDigest = `sha256:${entry.value.digest}`;
+  const provReply = await transport({ method: 'GET', url: `${archiveUrl}.prov`, maxBytes: MAX_PROV_BYTES, tooLarge: 'blob-too-large', what: `${shown}.prov` });
+  if (!provReply.ok) return rejected(provReply.error.code, provReply.error.message, { archiveUrl, chartDigest });
+  if (provReply.value.status !== 200 && provReply.value.status !== 404) return rejected('registry-error', `${shown}.prov answered HTTP ${provReply.value.status}.`, { archiveUrl, chartDigest });
+  const prov = provReply.value.status === 200 ? provReply.value.body : undefined;
+  // Helm saves the download under the URL's file name; that is the name the .prov signs.
+  const archiveName = decodeURIComponent(path.posix.basename(new URL(archiveUrl).pathname)) || `${chart}-${version}.tgz`;
+  const openpgp = await verifyFetchedChart({ bytes: archive.value.body, prov, archiveName, origin: archiveUrl }, options);
+  const fetched = prov ? { fetched: { archiveName, chart: archive.value.body, prov } } : {};
+  return { reference, verdict: openpgp.verdict, code: openpgp.code, message: openpgp.message, archiveUrl, chartDigest, warnings: openpgp.warnings, openpgp, ...fetched };
+}

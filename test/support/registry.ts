@@ -1,0 +1,87 @@
+// A real OCI registry for the tests: Debian's docker-registry (the CNCF distribution registry 2.8) on
+// a free loopback port, with its own storage folder and config file, optionally behind htpasswd basic
+// auth (a bcrypt hash made with python3's crypt module: apache2-utils' htpasswd is not installed).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { tempDir } from './tools';
+
+export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+
+export interface RunningRegistry {
+  /** `127.0.0.1:<port>` */
+  host: string;
+  storage: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A bcrypt htpasswd line, the only hash the distribution registry's htpasswd auth accepts. */
+export function htpasswdLine(user: string, password: string): string {
+  const r = spawnSync('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))', password], { encoding: 'utf8' });
+  if (r.status !== 0 || !r.stdout.startsWith('$2b$')) throw new Error(`python3 crypt could not make a bcrypt hash: ${r.stderr}`);
+  return `${user}:${r.stdout.trim()}\n`;
+}
+
+function answers(host: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(`http://${host}/v2/`, (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('error', () => resolve(undefined));
+    req.setTimeout(1000, () => { req.destroy(); resolve(undefined); });
+  });
+}
+
+/** Starts a registry; `auth` puts it behind basic auth with that one user. */
+export async function startRegistry(auth?: { user: string; password: string }): Promise<RunningRegistry> {
+  const dir = tempDir('oci-registry-');
+  const storage = path.join(dir, 'storage');
+  fs.mkdirSync(storage);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const host = `127.0.0.1:${port}`;
+    const lines = [
+      'version: 0.1',
+      'log:', '  level: error', '  accesslog:', '    disabled: true',
+      'storage:', '  filesystem:', `    rootdirectory: ${storage}`, '  delete:', '    enabled: true',
+      'http:', `  addr: ${host}`,
+    ];
+    if (auth) {
+      fs.writeFileSync(path.join(dir, 'htpasswd'), htpasswdLine(auth.user, auth.password));
+      lines.push('auth:', '  htpasswd:', '    realm: test-registry', `    path: ${path.join(dir, 'htpasswd')}`);
+    }
+    fs.writeFileSync(path.join(dir, 'config.yml'), lines.join('\n') + '\n');
+    const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let exited = false;
+    child.on('exit', () => { exited = true; });
+    child.stderr!.resume();
+    // Polled by count, not by time: up to 100 tries 100 ms apart.
+    for (let i = 0; i < 100 && !exited; i++) {
+      const status = await answers(host);
+      if (status === 200 || status === 401) {
+        return {
+          host, storage,
+          stop: () => new Promise<void>((resolve) => {
+            if (exited) { fs.rmSync(dir, { recursive: true, force: true }); resolve(); return; }
+            child.on('exit', () => { fs.rmSync(dir, { recursive: true, force: true }); resolve(); });
+            child.kill('SIGTERM');
+          }),
+        };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+  }
+  throw new Error('docker-registry did not start');
+}

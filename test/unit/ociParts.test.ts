@@ -1,0 +1,62 @@
+// The pure parts of the registry client: references, the WWW-Authenticate challenge, where credentials
+// come from, and Go's JSON as Helm writes it into a registry.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseOciReference, isLoopbackRegistry } from '../../server/src/oci/reference';
+import { parseChallenge, tokenFromReply } from '../../server/src/oci/challenge';
+import { chooseCredentials, parseHelperAnswer } from '../../server/src/oci/credentials';
+import { goJsonString, goJsonStringMap } from '../../server/src/provenance/go/goJson';
+
+test('references: Helm\'s + becomes _, digests pin, bad ones say why', () => {
+  const r = parseOciReference('oci://localhost:5000/a/b-c/chart:1.0.0+build.1', true);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value, { registry: 'localhost:5000', repository: 'a/b-c/chart', tag: '1.0.0_build.1' });
+  const pinned = parseOciReference(`oci://reg.example/x@sha256:${'a'.repeat(64)}`, true);
+  assert.ok(pinned.ok && pinned.value.digest === `sha256:${'a'.repeat(64)}` && pinned.value.tag === undefined);
+  for (const bad of ['https://reg/x:1', 'oci://reg:1', 'oci://reg/UPPER:1', 'oci://reg/x', 'oci://reg/x@sha256:zz', 'oci://reg/x:a\nb', `oci://reg/${'a/'.repeat(2000)}x:1`]) {
+    const p = parseOciReference(bad, true);
+    assert.ok(!p.ok && p.error.code === 'reference-invalid', bad);
+  }
+  assert.ok(isLoopbackRegistry('127.0.0.1:5000') && isLoopbackRegistry('localhost') && isLoopbackRegistry('[::1]:80'));
+  assert.ok(!isLoopbackRegistry('127.0.0.1.evil.example') && !isLoopbackRegistry('registry.example.com'));
+});
+
+test('challenges: Bearer with realm, service and scope; Bearer preferred to Basic; quoted commas', () => {
+  assert.deepEqual(parseChallenge('Bearer realm="https://auth.example/token",service="reg.example",scope="repository:a/b:pull,push"'),
+    { scheme: 'bearer', realm: 'https://auth.example/token', service: 'reg.example', scope: 'repository:a/b:pull,push' });
+  assert.deepEqual(parseChallenge('Basic realm="x", Bearer realm="https://t"'), { scheme: 'bearer', realm: 'https://t' });
+  assert.deepEqual(parseChallenge('Basic realm="Registry Realm"'), { scheme: 'basic' });
+  assert.equal(parseChallenge(undefined), undefined);
+  // A long header is scanned in linear time, never backtracked.
+  assert.equal(parseChallenge('x='.repeat(100_000))?.scheme, 'other');
+  assert.equal(tokenFromReply(Buffer.from('{"token":"abc"}')), 'abc');
+  assert.equal(tokenFromReply(Buffer.from('{"access_token":"def"}')), 'def');
+  assert.equal(tokenFromReply(Buffer.from('{"token":"a\\r\\nX-Injected: 1"}')), undefined);
+});
+
+test('credentials: credHelpers, then credsStore, then auths, per file in order; secrets never in messages', () => {
+  const file = (path: string, o: unknown) => ({ path, bytes: Buffer.from(JSON.stringify(o)) });
+  const auth = Buffer.from('u:p:with:colons').toString('base64');
+  const helm = file('/h/registry/config.json', { auths: { 'reg.example': { auth } } });
+  const docker = file('/d/config.json', { credHelpers: { 'reg.example': 'pass' }, credsStore: 'desktop' });
+  assert.deepEqual(chooseCredentials([helm, docker], 'reg.example'), { ok: true, value: { kind: 'basic', credentials: { username: 'u', password: 'p:with:colons' }, source: '/h/registry/config.json' } });
+  const helper = chooseCredentials([docker], 'reg.example');
+  assert.ok(helper.ok && helper.value.kind === 'helper' && helper.value.helper === 'pass');
+  const store = chooseCredentials([docker], 'other.example');
+  assert.ok(store.ok && store.value.kind === 'helper' && store.value.helper === 'desktop');
+  const keyed = chooseCredentials([file('/d', { auths: { 'https://reg.example/v1/': { username: 'a', password: 'b' } } })], 'reg.example');
+  assert.ok(keyed.ok && keyed.value.kind === 'basic');
+  assert.deepEqual(chooseCredentials([file('/d', { auths: {} })], 'reg.example'), { ok: true, value: { kind: 'none' } });
+  const evil = chooseCredentials([file('/d', { credsStore: '../../bin/sh' })], 'reg.example');
+  assert.ok(!evil.ok && evil.error.code === 'registry-credentials-failed');
+  const broken = chooseCredentials([{ path: '/d', bytes: Buffer.from('{"auths": {"reg": {"auth": "c2VjcmV0"}') }], 'reg');
+  assert.ok(!broken.ok && !broken.error.message.includes('c2VjcmV0'));
+  assert.deepEqual(parseHelperAnswer(Buffer.from('{"ServerURL":"r","Username":"u","Secret":"s"}'), 'x'), { ok: true, value: { username: 'u', password: 's' } });
+  const garbage = parseHelperAnswer(Buffer.from('secret-value'), 'x');
+  assert.ok(!garbage.ok && !garbage.error.message.includes('secret-value'));
+});
+
+test("Go's JSON: HTML characters, U+2028/9 and controls escaped as encoding/json does; map keys sorted by bytes", () => {
+  assert.equal(goJsonString('a<b>&c\u2028\u2029"\\\n\t\b\f\u0001é😀'), '"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\"\\\\\\n\\t\\b\\f\\u0001é😀"');
+  assert.equal(goJsonStringMap({ b: '1', a: '2', B: '3', 'é': '4' }), '{"B":"3","a":"2","b":"1","é":"4"}');
+});
