@@ -1,6 +1,7 @@
 // Stable outcome and problem codes. They appear in diagnostics, CLI --json output and docs/codes.md;
 // never rename one without a CHANGELOG entry.
 import type { SigstoreCode } from '../sigstore/codes';
+import type { PolicyCode } from '../policy/codes';
 
 /** The primary outcome of verifying one chart archive. */
 export type OutcomeCode =
@@ -49,8 +50,8 @@ export type EngineErrorCode =
   | 'gpg-failed'
   | 'io-error';
 
-/** Sigstore outcomes (server/src/sigstore/codes.ts owns them). */
-export type Code = OutcomeCode | WarningCode | KeyProblemCode | EngineErrorCode | SigstoreCode;
+/** Sigstore outcomes (server/src/sigstore/codes.ts owns them); container policy codes (server/src/policy/codes.ts). */
+export type Code = OutcomeCode | WarningCode | KeyProblemCode | EngineErrorCode | SigstoreCode | PolicyCode;
 
 export type Severity = 'error' | 'warning' | 'information';
 
