@@ -3,6 +3,7 @@
 // test) cannot drift from what the parser accepts.
 import type { ParseArgsConfig } from 'node:util';
 import { SIGSTORE_USAGE } from './sigstoreCommands';
+import { POLICY_USAGE } from './policyCommands';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -112,6 +113,7 @@ Commands:
 ${Object.entries(COMMAND_SPECS as Record<string, CommandSpec>).map(([name, spec]) =>
   `  ${synopsis(name, spec)}\n${spec.summary.split('\n').map((l) => INDENT + l).join('\n')}`).join('\n')}
 ${SIGSTORE_USAGE}
+${POLICY_USAGE}
   help [command]            this text, or one command's (also: helm-prov <command> --help)
   version                   the version of helm-prov (also: --version)
 
@@ -123,7 +125,7 @@ export function commandHelp(name: string): string | undefined {
   const spec = (COMMAND_SPECS as Record<string, CommandSpec>)[name];
   if (!spec) {
     // The Sigstore commands' own usage entries (a line at two spaces starts one).
-    const entries = SIGSTORE_USAGE.split(/\n(?=  \S)/);
+    const entries = `${SIGSTORE_USAGE}\n${POLICY_USAGE}`.split(/\n(?=  \S)/);
     const entry = entries.filter((e) => e.trimStart().startsWith(`${name} `));
     return entry.length > 0 ? `Usage: helm-prov\n${entry.join('\n')}` : undefined;
   }

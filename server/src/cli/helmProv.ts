@@ -7,6 +7,7 @@ import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import { countOf, formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { SIGSTORE_COMMANDS } from './sigstoreCommands';
+import { POLICY_COMMANDS } from './policyCommands';
 import { parseCommandArgs, UsageError } from './args';
 import { COMMAND_SPECS, commandHelp, parseOptionsOf, synopsis, USAGE } from './commandSpecs';
 import { defaultIo, type Io } from './io';
@@ -157,6 +158,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   'verify-file': verifyFileCommand,
   keys: keysCommand,
   ...SIGSTORE_COMMANDS,
+  ...POLICY_COMMANDS,
 };
 
 /**

@@ -167,6 +167,8 @@ function candidates(config: RegistriesConfig, ref: DockerReference): { key: stri
 }
 
 export interface SignatureLocation {
+  /** The configured lookaside base URL (without the repository path). */
+  base: string;
   /** The lookaside base URL with the repository path appended: signatures are `<url>@sha256=<hex>/signature-<n>`. */
   url: string;
   /** Which configuration chose it: a scope, "default-docker", or the runtime's built-in default. */
@@ -192,6 +194,7 @@ export function signatureLocation(config: RegistriesConfig, ref: DockerReference
   const attachments = found.find((c) => c.ns.useSigstoreAttachments !== undefined);
   const useSigstoreAttachments = attachments?.ns.useSigstoreAttachments ?? config.defaultDocker?.useSigstoreAttachments ?? false;
   return {
+    base,
     url: `${base.replace(/\/+$/, '')}/${ref.path}`,
     from,
     file: withLookaside?.ns.file ?? fromDefault?.file,
