@@ -1,5 +1,5 @@
 // A policy.json or registries.d text parsed into yaml nodes that keep their offsets, so every finding
-// has an exact range. JSON is checked by JSON.parse first (Go's encoding/json is as strict: no comments,
+// has an exact range. JSON is checked by a strict scanner first (Go's encoding/json is as strict: no comments,
 // no trailing commas, no byte order mark), then read by the yaml library, which parses JSON as YAML 1.2
 // and keeps ranges. Both are bounded before parsing as every YAML text of the engine is.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
@@ -9,6 +9,7 @@ import { duplicateKeys } from '../provenance/yamlKeys';
 import { countWork } from '../provenance/work';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { PolicyLintCode } from './codes';
+import { jsonSyntaxError } from './jsonSyntax';
 
 /** policy.json and registries.d files are a few KiB; far larger is no configuration. */
 export const MAX_POLICY_BYTES = 1024 * 1024;
@@ -63,13 +64,10 @@ export function parseJsonText(text: string): SourceText {
   const source = sourceOf(text, counter);
   const bounds = boundsProblem(text, deepestFlow(text), 'policy-json-invalid', source);
   if (bounds) return { ...source, problems: [bounds] };
-  try {
-    JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const offset = at ? Number(at[1]) : text.length;
-    return { ...source, problems: [problem('policy-json-invalid', 'error', `Not valid JSON: ${escapeUntrusted(message, 300)}.`, source.rangeAt(offset, offset + 1))] };
+  const syntax = jsonSyntaxError(text);
+  if (syntax) {
+    const near = escapeUntrusted(text.slice(syntax.offset, syntax.offset + 1) || 'end of file', 20);
+    return { ...source, problems: [problem('policy-json-invalid', 'error', `Not valid JSON: ${syntax.message} at "${near}".`, source.rangeAt(syntax.offset, syntax.offset + 1))] };
   }
   countWork('yaml-bytes', text.length);
   const doc = parseDocument(text, { version: '1.2', uniqueKeys: false, keepSourceTokens: false });
