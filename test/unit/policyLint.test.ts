@@ -206,3 +206,18 @@ test('signedIdentity rules decide as containers/image does', () => {
   assert.equal(identityMatches({ type: 'remapIdentity', prefix: 'mirror.io/a', signedPrefix: 'quay.io/a', range: r }, img('mirror.io/a/b:1'), 'quay.io/a/b:1'), true);
   assert.equal(identityMatches({ type: 'remapIdentity', prefix: 'mirror.io/a', signedPrefix: 'quay.io/a', range: r }, img('mirror.io/ab:1'), 'quay.io/ab:1'), false, 'the prefix ends at a slash');
 });
+
+test('the contributed JSON schema names the same requirement types, fields and identity rules as the engine', async () => {
+  const { FIELDS, IDENTITY_TYPES, KEY_TYPES, REQUIREMENT_TYPES } = await import('../../server/src/policy/requirements');
+  const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'syntaxes', 'containers-policy.schema.json'), 'utf8'));
+  const defs = schema.definitions;
+  assert.deepEqual([...defs.requirement.properties.type.enum].sort(), [...REQUIREMENT_TYPES].sort());
+  assert.deepEqual([...defs.identity.properties.type.enum].sort(), [...IDENTITY_TYPES].sort());
+  for (const variant of [...defs.requirement.oneOf, ...defs.identity.oneOf]) {
+    const type = variant.properties.type.const as keyof typeof FIELDS;
+    assert.deepEqual(Object.keys(variant.properties).sort(), [...FIELDS[type]].sort(), type);
+  }
+  const signedBy = defs.requirement.oneOf.find((v: { properties: { type: { const: string } } }) => v.properties.type.const === 'signedBy');
+  assert.deepEqual(signedBy.properties.keyType.enum, [...KEY_TYPES]);
+  assert.deepEqual(Object.keys(signedBy.properties.signedIdentity), ['$ref']);
+});

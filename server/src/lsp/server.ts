@@ -3,7 +3,7 @@
 // reaches the client only through the ServiceHost below.
 import * as path from 'node:path';
 import {
-  CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
+  CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
   MessageType, ProposedFeatures, ShowDocumentRequest, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
   type FileSystemWatcher, type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -17,6 +17,7 @@ import {
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
 import { ProvenanceService } from './service';
+import { PolicyLanguage } from './policyLanguage';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -47,6 +48,14 @@ const service = new ProvenanceService({
   createProgress: () => connection.window.createWorkDoneProgress(),
 });
 
+// Container policies and registries.d files (server/src/policy/), beside the chart checks.
+const policyLanguage = new PolicyLanguage({
+  publish: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, diagnostics, version }),
+  isTrusted: () => service.isTrusted,
+  docsBaseUrl: () => service.docsBaseUrl,
+  log: (message) => connection.console.log(escapeLines(message)),
+});
+
 /** window/showMessage: a notification, so a client that shows no messages cannot fail it. */
 function showMessage(type: MessageType, message: string): void {
   void connection.sendNotification(ShowMessageNotification.type, { type, message: `Helm Provenance: ${messageText(message, 2000)}` });
@@ -71,6 +80,8 @@ connection.onInitialize((params): InitializeResult => {
       documentSymbolProvider: true,
       documentLinkProvider: { resolveProvider: false },
       codeLensProvider: { resolveProvider: false },
+      completionProvider: { triggerCharacters: ['"'] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       ...(init.clientHandlesCommands ? {} : { executeCommandProvider: { commands: Object.values(COMMANDS) } }),
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
@@ -125,7 +136,10 @@ connection.onDidChangeConfiguration(async (params) => {
   await loadSettings(pushed);
 });
 
-connection.onNotification(WorkspaceTrustedNotification.type, () => service.trustGranted());
+connection.onNotification(WorkspaceTrustedNotification.type, async () => {
+  await service.trustGranted();
+  policyLanguage.recheckAll();
+});
 
 connection.onDidChangeWatchedFiles(async (params) => {
   for (const change of params.changes) {
@@ -137,9 +151,14 @@ connection.onDidChangeWatchedFiles(async (params) => {
 documents.onDidOpen((e) => service.opened(e.document));
 documents.onDidChangeContent((e) => service.changed(e.document));
 documents.onDidClose((e) => service.closed(e.document));
+documents.onDidOpen((e) => policyLanguage.opened(e.document));
+documents.onDidChangeContent((e) => policyLanguage.changed(e.document));
+documents.onDidClose((e) => policyLanguage.closed(e.document));
 
-connection.onHover((params, token) => service.hover(params.textDocument.uri, params.position, token));
-connection.onDocumentSymbol((params) => service.symbols(params.textDocument.uri));
+connection.onHover((params, token) => (policyLanguage.handles(params.textDocument.uri) ? policyLanguage.hover(params.textDocument.uri, params.position) : service.hover(params.textDocument.uri, params.position, token)));
+connection.onDocumentSymbol((params) => (policyLanguage.handles(params.textDocument.uri) ? policyLanguage.symbols(params.textDocument.uri) : service.symbols(params.textDocument.uri)));
+connection.onCompletion((params) => policyLanguage.completion(params.textDocument.uri, params.position));
+connection.onCodeAction((params) => policyLanguage.codeActions(params.textDocument.uri, params.context.diagnostics));
 connection.onDocumentLinks((params) => service.links(params.textDocument.uri));
 connection.onCodeLens((params) => service.codeLenses(params.textDocument.uri));
 
@@ -244,7 +263,10 @@ connection.onExecuteCommand(async (params) => {
   }
 });
 
-connection.onShutdown(() => service.dispose());
+connection.onShutdown(() => {
+  service.dispose();
+  policyLanguage.dispose();
+});
 
 // A failed notification or request to the client must not take the server down with it.
 process.on('unhandledRejection', (reason) => connection.console.error(escapeLines(`unhandled: ${String(reason)}`)));

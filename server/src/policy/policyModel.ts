@@ -39,6 +39,8 @@ export interface Policy {
   default?: Requirement[];
   defaultRange?: Range;
   transportsRange?: Range;
+  /** Each transport key as written (for the outline), with the range of its scopes object. */
+  transports: { name: string; keyRange: Range; range: Range }[];
   scopes: Scope[];
   problems: PolicyProblem[];
 }

@@ -8,7 +8,7 @@ import { parseRequirements } from './requirements';
 import { scopeProblem, transportProblem } from './scopes';
 import { keyText, kindOf, pairsOf, parseJsonText, problem, type SourceText } from './sourceText';
 
-function parseTransports(src: SourceText, node: Node, out: PolicyProblem[]): Scope[] {
+function parseTransports(src: SourceText, node: Node, policy: Policy, out: PolicyProblem[]): Scope[] {
   if (!isMap(node)) {
     out.push(problem('policy-wrong-type', 'error', `"transports" must be a JSON object (transport name → scopes), not ${kindOf(node)}.`, src.rangeOf(node)));
     return [];
@@ -20,6 +20,7 @@ function parseTransports(src: SourceText, node: Node, out: PolicyProblem[]): Sco
     const unknown = transportProblem(transport, transportRange);
     if (unknown) out.push(unknown);
     const value = transportPair.value as Node;
+    policy.transports.push({ name: transport, keyRange: transportRange, range: src.rangeOf(value) });
     if (!isMap(value)) {
       out.push(problem('policy-wrong-type', 'error', `The scopes of "${escapeUntrusted(transport)}" must be a JSON object (scope → requirements), not ${kindOf(value)}.`, src.rangeOf(value)));
       continue;
@@ -40,7 +41,7 @@ function parseTransports(src: SourceText, node: Node, out: PolicyProblem[]): Sco
 export function parsePolicy(text: string): Policy {
   const src = parseJsonText(text);
   const problems: PolicyProblem[] = [...src.problems];
-  const policy: Policy = { scopes: [], problems };
+  const policy: Policy = { transports: [], scopes: [], problems };
   if (!src.root) return policy;
   if (!isMap(src.root)) {
     problems.push(problem('policy-wrong-type', 'error', `A policy is a JSON object with "default" and "transports", not ${kindOf(src.root)}.`, src.rangeOf(src.root)));
@@ -56,7 +57,7 @@ export function parsePolicy(text: string): Policy {
       policy.default = parseRequirements(src, pair.value as Node, {}, problems);
     } else if (name === 'transports') {
       policy.transportsRange = src.rangeOf(pair.key);
-      policy.scopes.push(...parseTransports(src, pair.value as Node, problems));
+      policy.scopes.push(...parseTransports(src, pair.value as Node, policy, problems));
     } else {
       problems.push(problem('policy-unknown-field', 'error', `"${escapeUntrusted(name)}" is not a field of a policy (it has "default" and "transports"); containers/image refuses the whole policy.`, src.rangeOf(pair.key)));
     }
