@@ -4,6 +4,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { SIGSTORE_USAGE } from './sigstoreCommands';
 import { POLICY_USAGE } from './policyCommands';
+import { DOCTOR_USAGE } from './doctorCommand';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -114,6 +115,7 @@ ${Object.entries(COMMAND_SPECS as Record<string, CommandSpec>).map(([name, spec]
   `  ${synopsis(name, spec)}\n${spec.summary.split('\n').map((l) => INDENT + l).join('\n')}`).join('\n')}
 ${SIGSTORE_USAGE}
 ${POLICY_USAGE}
+${DOCTOR_USAGE}
   help [command]            this text, or one command's (also: helm-prov <command> --help)
   version                   the version of helm-prov (also: --version)
 
@@ -125,7 +127,7 @@ export function commandHelp(name: string): string | undefined {
   const spec = (COMMAND_SPECS as Record<string, CommandSpec>)[name];
   if (!spec) {
     // The Sigstore commands' own usage entries (a line at two spaces starts one).
-    const entries = `${SIGSTORE_USAGE}\n${POLICY_USAGE}`.split(/\n(?=  \S)/);
+    const entries = `${SIGSTORE_USAGE}\n${POLICY_USAGE}\n${DOCTOR_USAGE}`.split(/\n(?=  \S)/);
     const entry = entries.filter((e) => e.trimStart().startsWith(`${name} `));
     return entry.length > 0 ? `Usage: helm-prov\n${entry.join('\n')}` : undefined;
   }

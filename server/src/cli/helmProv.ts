@@ -8,6 +8,7 @@ import { countOf, formatKey, formatOutcome, formatProblem, outcomeJson } from '.
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { SIGSTORE_COMMANDS } from './sigstoreCommands';
 import { POLICY_COMMANDS } from './policyCommands';
+import { DOCTOR_COMMANDS } from './doctorCommand';
 import { parseCommandArgs, UsageError } from './args';
 import { COMMAND_SPECS, commandHelp, parseOptionsOf, synopsis, USAGE } from './commandSpecs';
 import { defaultIo, type Io } from './io';
@@ -159,6 +160,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   keys: keysCommand,
   ...SIGSTORE_COMMANDS,
   ...POLICY_COMMANDS,
+  ...DOCTOR_COMMANDS,
 };
 
 /**
