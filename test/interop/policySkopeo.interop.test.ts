@@ -222,6 +222,16 @@ describe('policies decided by Skopeo 1.9 and by helm-prov alike', { concurrency:
     });
   }
 
+  test('newer than this runtime: a field current containers/image reads is a warning, and Skopeo 1.9 refuses it', () => {
+    const file = path.join(dir, 'newer.json');
+    fs.writeFileSync(file, JSON.stringify({ default: [{ type: 'sigstoreSigned', keyDatas: ['AAAA'], signedIdentity: { type: 'matchRepository' } }] }));
+    const lint = helmProv(['policy', 'lint', file, '--json']);
+    assert.equal(lint.status, 0, lint.stdout);
+    assert.match(lint.stdout, /"code":"policy-newer-field","severity":"warning"/);
+    const skopeo = run('skopeo', ['--policy', file, 'copy', `oci:${path.join(dir, 'oci-img')}:v1`, `dir:${path.join(dir, 'never')}`]);
+    assert.match(skopeo.stderr, /Unknown key \\?"keyDatas\\?"/, skopeo.stderr);
+  });
+
   test('stricter than the runtime, and why: a scope that is not fully expanded loads but never matches', () => {
     const file = path.join(dir, 'unexpanded.json');
     // The scope for "test/img" without the registry host never applies; Skopeo loads the policy and uses the default.

@@ -221,3 +221,12 @@ test('the contributed JSON schema names the same requirement types, fields and i
   assert.deepEqual(signedBy.properties.keyType.enum, [...KEY_TYPES]);
   assert.deepEqual(Object.keys(signedBy.properties.signedIdentity), ['$ref']);
 });
+
+test('every policy code is documented in docs/codes.md', () => {
+  const root = path.join(__dirname, '..', '..', '..');
+  const source = fs.readFileSync(path.join(root, 'server', 'src', 'policy', 'codes.ts'), 'utf8');
+  const codes = [...source.matchAll(/\| '([a-z-]+)'/g)].map((m) => m[1]);
+  assert.ok(codes.length > 30);
+  const docs = fs.readFileSync(path.join(root, 'docs', 'codes.md'), 'utf8');
+  assert.deepEqual(codes.filter((c) => !docs.includes(`\`${c}\``)), []);
+});

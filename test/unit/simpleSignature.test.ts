@@ -47,7 +47,7 @@ test('a signature by the policy key, for the digest and identity, is accepted (p
   const keys = await publicKeys('ed25519');
   const message = await signed(payload(), [await secret('ed25519')]);
   for (const bytes of [message, compressed(message)]) {
-    const v = await checkSimpleSignature(bytes, keys, digest, acceptsApp, now);
+    const v = await checkSimpleSignature(bytes, keys, digest, acceptsApp, new Date());
     assert.equal(v.code, 'image-accepted', v.message);
     assert.equal(v.signer?.fingerprint, fs.readFileSync(path.join(signedKeys, 'ed25519.fpr'), 'utf8').trim());
   }
@@ -56,18 +56,18 @@ test('a signature by the policy key, for the digest and identity, is accepted (p
 test('wrong digest, other identity, other key: each its own code', async () => {
   const keys = await publicKeys('ed25519');
   const message = await signed(payload(), [await secret('ed25519')]);
-  assert.equal((await checkSimpleSignature(message, keys, `sha256:${'d'.repeat(64)}`, acceptsApp, now)).code, 'image-digest-mismatch');
-  assert.equal((await checkSimpleSignature(message, keys, digest, () => false, now)).code, 'image-identity-mismatch');
-  assert.equal((await checkSimpleSignature(message, await publicKeys('rsa2048'), digest, acceptsApp, now)).code, 'image-signature-untrusted');
+  assert.equal((await checkSimpleSignature(message, keys, `sha256:${'d'.repeat(64)}`, acceptsApp, new Date())).code, 'image-digest-mismatch');
+  assert.equal((await checkSimpleSignature(message, keys, digest, () => false, new Date())).code, 'image-identity-mismatch');
+  assert.equal((await checkSimpleSignature(message, await publicKeys('rsa2048'), digest, acceptsApp, new Date())).code, 'image-signature-untrusted');
 });
 
 test('tampered content and a revoked key are refused', async () => {
   const message = Buffer.from(await signed(payload(), [await secret('ed25519')]));
   const at = message.indexOf(Buffer.from(reference));
   message[at] ^= 1;
-  assert.equal((await checkSimpleSignature(message, await publicKeys('ed25519'), digest, () => true, now)).code, 'image-signature-invalid');
+  assert.equal((await checkSimpleSignature(message, await publicKeys('ed25519'), digest, () => true, new Date())).code, 'image-signature-invalid');
   const byRevoked = await signed(payload(), [await secret('revoked')]);
-  const v = await checkSimpleSignature(byRevoked, await publicKeys('revoked'), digest, acceptsApp, now);
+  const v = await checkSimpleSignature(byRevoked, await publicKeys('revoked'), digest, acceptsApp, new Date());
   assert.equal(v.code, 'image-signature-invalid');
   assert.match(v.message, /key-revoked/);
 });
@@ -86,7 +86,7 @@ test('a compression bomb is refused after a bounded inflate', async () => {
   const bomb = compressed(inner);
   assert.ok(bomb.length < 128 * 1024, `the bomb is small: ${bomb.length}`);
   resetWork();
-  const v = await checkSimpleSignature(bomb, await publicKeys('ed25519'), digest, acceptsApp, now);
+  const v = await checkSimpleSignature(bomb, await publicKeys('ed25519'), digest, acceptsApp, new Date());
   assert.equal(v.code, 'image-signature-invalid');
   assert.match(v.message, /inflates to more than/);
   assert.ok((workDone()['bytes-inflated'] ?? 0) <= MAX_INFLATED_BYTES);
@@ -95,12 +95,12 @@ test('a compression bomb is refused after a bounded inflate', async () => {
 test('nested compression, several signatures, no signature, garbage: refused with a reason', async () => {
   const keys = await publicKeys('ed25519');
   const message = await signed(payload(), [await secret('ed25519')]);
-  const nested = await checkSimpleSignature(compressed(compressed(message)), keys, digest, acceptsApp, now);
+  const nested = await checkSimpleSignature(compressed(compressed(message)), keys, digest, acceptsApp, new Date());
   assert.match(nested.message, /packet of type 8/);
   const twice = await signed(payload(), [await secret('ed25519'), await secret('rsa2048')]);
-  assert.match((await checkSimpleSignature(twice, keys, digest, acceptsApp, now)).message, /exactly one/);
+  assert.match((await checkSimpleSignature(twice, keys, digest, acceptsApp, new Date())).message, /exactly one/);
   const unsigned = (await openpgp.createMessage({ binary: Buffer.from(payload()) })).write() as Uint8Array;
-  assert.match((await checkSimpleSignature(unsigned, keys, digest, acceptsApp, now)).message, /not signed/);
-  assert.equal((await checkSimpleSignature(Buffer.from('not a signature'), keys, digest, acceptsApp, now)).code, 'image-signature-invalid');
-  assert.equal((await checkSimpleSignature(new Uint8Array(0), keys, digest, acceptsApp, now)).code, 'image-signature-invalid');
+  assert.match((await checkSimpleSignature(unsigned, keys, digest, acceptsApp, new Date())).message, /not signed/);
+  assert.equal((await checkSimpleSignature(Buffer.from('not a signature'), keys, digest, acceptsApp, new Date())).code, 'image-signature-invalid');
+  assert.equal((await checkSimpleSignature(new Uint8Array(0), keys, digest, acceptsApp, new Date())).code, 'image-signature-invalid');
 });

@@ -5,10 +5,10 @@
 
 /** Findings of `policy lint`: errors are what the runtime refuses to load, fails on, or never matches. */
 export type PolicyLintCode =
-  | 'policy-unreadable'
   | 'policy-json-invalid'
   | 'policy-duplicate-key'
   | 'policy-unknown-field'
+  | 'policy-newer-field'
   | 'policy-missing-field'
   | 'policy-wrong-type'
   | 'policy-unknown-transport'
@@ -44,7 +44,6 @@ export type ImageSignatureCode =
   | 'image-signature-untrusted'
   | 'image-digest-mismatch'
   | 'image-identity-mismatch'
-  | 'image-requirement-unsupported'
-  | 'image-reference-invalid';
+  | 'image-requirement-unsupported';
 
 export type PolicyCode = PolicyLintCode | ImageSignatureCode;

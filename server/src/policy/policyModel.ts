@@ -53,7 +53,7 @@ export interface Policy {
 export const LOADS_DESPITE: ReadonlySet<string> = new Set([
   'policy-unknown-transport', 'policy-scope-not-expanded', 'policy-scope-wildcard', 'policy-identity-misfit',
   'policy-never-accepts', 'policy-key-file', 'policy-key-private', 'policy-key-expired', 'policy-key-revoked',
-  'policy-no-attachments',
+  'policy-no-attachments', 'policy-newer-field',
 ]);
 
 /** Whether containers/image would refuse to load a policy with these findings. */

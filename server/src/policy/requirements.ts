@@ -32,6 +32,14 @@ export const FIELDS = {
   remapIdentity: ['type', 'prefix', 'signedPrefix'],
 } as const;
 
+/**
+ * Fields of current containers/image that older runtimes refuse as "Unknown key" with the whole policy
+ * (measured with Skopeo 1.9.3, whose signedBy already has keyPaths but whose sigstoreSigned has not).
+ */
+const NEWER_FIELDS: Partial<Record<keyof typeof FIELDS, readonly string[]>> = {
+  sigstoreSigned: ['keyPaths', 'keyDatas', 'rekorPublicKeyPaths', 'rekorPublicKeyDatas', 'pki'],
+};
+
 /** What the requirement is read in: the transport of its scope (undefined for `default`). */
 export interface RequirementContext { transport?: string }
 
@@ -267,6 +275,10 @@ export function parseRequirement(src: SourceText, node: Node, ctx: RequirementCo
   const t = type as (typeof REQUIREMENT_TYPES)[number];
   const fields = objectFields(src, node, FIELDS[t], `a ${t} requirement`, out);
   if (!fields) return undefined;
+  for (const name of NEWER_FIELDS[t] ?? []) {
+    const field = fields.get(name);
+    if (field) out.push(problem('policy-newer-field', 'warning', `"${name}" is newer than some runtimes: older ones (Skopeo 1.9, measured) refuse the whole policy with "Unknown key \"${name}\"". Check the containers/image version of every runtime that reads this file.`, field.keyRange));
+  }
   switch (t) {
     case 'insecureAcceptAnything': case 'reject': return { type: t, range };
     case 'signedBaseLayer': {
