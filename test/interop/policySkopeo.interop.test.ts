@@ -139,6 +139,8 @@ describe('policies decided by Skopeo 1.9 and by helm-prov alike', { concurrency:
     signatures: () => Buffer[];
     image?: string;
     accepted: boolean;
+    /** Our code for the decision (verify-image-signature --json). */
+    code: string;
   }
   const key = (k: 'signer' | 'other') => path.join(dir, `${k}.gpg`);
   const signedBy = (k: 'signer' | 'other', signedIdentity?: unknown) => ({ type: 'signedBy', keyType: 'GPGKeys', keyPath: key(k), ...(signedIdentity ? { signedIdentity } : {}) });
@@ -146,23 +148,23 @@ describe('policies decided by Skopeo 1.9 and by helm-prov alike', { concurrency:
   const imgSig = (k: 'signer' | 'other', ref = () => `${host}/test/img:1`) => () => sign(path.join(dir, 'img.manifest.json'), ref(), fpr[k]);
 
   const cases: Case[] = [
-    { name: 'reject-all default, one allowed scope, signed by the trusted key', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer')()], accepted: true },
-    { name: 'reject-all default: an image outside the allowed scope', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer')()], image: 'other', accepted: false },
-    { name: 'signedBy with a key that did not sign', policy: scoped([signedBy('other')]), signatures: () => [imgSig('signer')()], accepted: false },
-    { name: 'signedBy with no signature at all', policy: scoped([signedBy('signer')]), signatures: () => [], accepted: false },
-    { name: 'matchRepository accepts a signature for another tag', policy: scoped([signedBy('signer', { type: 'matchRepository' })]), signatures: () => [imgSig('signer', () => `${host}/test/img:other-tag`)()], accepted: true },
-    { name: 'the default identity rule refuses a signature for another tag', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer', () => `${host}/test/img:other-tag`)()], accepted: false },
-    { name: 'exactReference names another tag', policy: () => scoped([signedBy('signer', { type: 'exactReference', dockerReference: `${host}/test/img:9` })])(), signatures: () => [imgSig('signer')()], accepted: false },
-    { name: 'exactReference names the signed reference', policy: () => scoped([signedBy('signer', { type: 'exactReference', dockerReference: `${host}/test/img:1` })])(), signatures: () => [imgSig('signer')()], accepted: true },
-    { name: 'remapIdentity: a mirror signed under its upstream name', policy: () => scoped([signedBy('signer', { type: 'remapIdentity', prefix: `${host}/test`, signedPrefix: 'upstream.example.com/test' })])(), signatures: () => [imgSig('signer', () => 'upstream.example.com/test/img:1')()], accepted: true },
-    { name: 'without remapIdentity the upstream name is refused', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer', () => 'upstream.example.com/test/img:1')()], accepted: false },
-    { name: 'insecureAcceptAnything without signatures', policy: scoped([{ type: 'insecureAcceptAnything' }]), signatures: () => [], accepted: true },
-    { name: 'reject, even when signed', policy: scoped([{ type: 'reject' }]), signatures: () => [imgSig('signer')()], accepted: false },
-    { name: 'a signature for the wrong manifest digest', policy: scoped([signedBy('signer')]), signatures: () => [sign(path.join(dir, 'other.manifest.json'), `${host}/test/img:1`, fpr.signer)], accepted: false },
-    { name: 'a signature for another image', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer', () => `${host}/test/other:1`)()], accepted: false },
-    { name: 'two requirements ANDed, only one satisfied', policy: scoped([signedBy('signer'), signedBy('other')]), signatures: () => [imgSig('signer')()], accepted: false },
-    { name: 'two requirements ANDed, both satisfied', policy: scoped([signedBy('signer'), signedBy('other')]), signatures: () => [imgSig('signer')(), imgSig('other')()], accepted: true },
-    { name: 'a namespace scope (the registry host) applies when no more specific one does', policy: scoped([signedBy('signer')], () => host), signatures: () => [imgSig('signer')()], accepted: true },
+    { name: 'reject-all default, one allowed scope, signed by the trusted key', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer')()], accepted: true, code: 'image-accepted' },
+    { name: 'reject-all default: an image outside the allowed scope', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer')()], image: 'other', accepted: false, code: 'image-rejected-by-policy' },
+    { name: 'signedBy with a key that did not sign', policy: scoped([signedBy('other')]), signatures: () => [imgSig('signer')()], accepted: false, code: 'image-signature-untrusted' },
+    { name: 'signedBy with no signature at all', policy: scoped([signedBy('signer')]), signatures: () => [], accepted: false, code: 'image-no-signature' },
+    { name: 'matchRepository accepts a signature for another tag', policy: scoped([signedBy('signer', { type: 'matchRepository' })]), signatures: () => [imgSig('signer', () => `${host}/test/img:other-tag`)()], accepted: true, code: 'image-accepted' },
+    { name: 'the default identity rule refuses a signature for another tag', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer', () => `${host}/test/img:other-tag`)()], accepted: false, code: 'image-identity-mismatch' },
+    { name: 'exactReference names another tag', policy: () => scoped([signedBy('signer', { type: 'exactReference', dockerReference: `${host}/test/img:9` })])(), signatures: () => [imgSig('signer')()], accepted: false, code: 'image-identity-mismatch' },
+    { name: 'exactReference names the signed reference', policy: () => scoped([signedBy('signer', { type: 'exactReference', dockerReference: `${host}/test/img:1` })])(), signatures: () => [imgSig('signer')()], accepted: true, code: 'image-accepted' },
+    { name: 'remapIdentity: a mirror signed under its upstream name', policy: () => scoped([signedBy('signer', { type: 'remapIdentity', prefix: `${host}/test`, signedPrefix: 'upstream.example.com/test' })])(), signatures: () => [imgSig('signer', () => 'upstream.example.com/test/img:1')()], accepted: true, code: 'image-accepted' },
+    { name: 'without remapIdentity the upstream name is refused', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer', () => 'upstream.example.com/test/img:1')()], accepted: false, code: 'image-identity-mismatch' },
+    { name: 'insecureAcceptAnything without signatures', policy: scoped([{ type: 'insecureAcceptAnything' }]), signatures: () => [], accepted: true, code: 'image-accepted' },
+    { name: 'reject, even when signed', policy: scoped([{ type: 'reject' }]), signatures: () => [imgSig('signer')()], accepted: false, code: 'image-rejected-by-policy' },
+    { name: 'a signature for the wrong manifest digest', policy: scoped([signedBy('signer')]), signatures: () => [sign(path.join(dir, 'other.manifest.json'), `${host}/test/img:1`, fpr.signer)], accepted: false, code: 'image-digest-mismatch' },
+    { name: 'a signature for another image', policy: scoped([signedBy('signer')]), signatures: () => [imgSig('signer', () => `${host}/test/other:1`)()], accepted: false, code: 'image-identity-mismatch' },
+    { name: 'two requirements ANDed, only one satisfied', policy: scoped([signedBy('signer'), signedBy('other')]), signatures: () => [imgSig('signer')()], accepted: false, code: 'image-signature-untrusted' },
+    { name: 'two requirements ANDed, both satisfied', policy: scoped([signedBy('signer'), signedBy('other')]), signatures: () => [imgSig('signer')(), imgSig('other')()], accepted: true, code: 'image-accepted' },
+    { name: 'a namespace scope (the registry host) applies when no more specific one does', policy: scoped([signedBy('signer')], () => host), signatures: () => [imgSig('signer')()], accepted: true, code: 'image-accepted' },
   ];
 
   for (const c of cases) {
@@ -187,8 +189,10 @@ describe('policies decided by Skopeo 1.9 and by helm-prov alike', { concurrency:
         const explained = helmProv(['policy', 'explain', policyFile, `docker://${ref}`, '--registries-d', registriesD]);
         assert.equal(explained.status, 0, explained.stderr);
         assert.match(explained.stdout, new RegExp(`read from: file://${lookaside}/test/${image}@`), explained.stdout);
-        const ours = helmProv(['verify-image-signature', '--policy', policyFile, '--registries-d', registriesD, `docker://${ref}`, '--manifest-digest', image === 'img' ? digest : otherDigest]);
+        const ours = helmProv(['verify-image-signature', '--policy', policyFile, '--registries-d', registriesD, `docker://${ref}`, '--manifest-digest', image === 'img' ? digest : otherDigest, '--json']);
         assert.equal(ours.status, c.accepted ? 0 : 1, `helm-prov: ${ours.stdout}${ours.stderr}\nSkopeo: ${skopeo.stderr}`);
+        const verdict = JSON.parse(ours.stdout) as { accepted: boolean; code: string };
+        assert.deepEqual([verdict.accepted, verdict.code], [c.accepted, c.code], ours.stdout);
       } finally {
         fs.rmSync(caseDir, { recursive: true, force: true });
       }

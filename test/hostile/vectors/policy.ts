@@ -30,7 +30,7 @@ const keyPathPolicy = (keyPath: string) => JSON.stringify({ default: [{ type: 's
 export const policyCases: HostileCase[] = [
   policyCase('policy-json-deep-nesting_fail', () => `{"default": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`),
   policyCase('policy-json-many-nodes_fail', () => `{"default": [${Array.from({ length: 60_000 }, () => '{"type":"reject"}').join(',')}]}`),
-  policyCase('policy-scope-backtracking_fail', () => JSON.stringify({ default: [{ type: 'reject' }], transports: { docker: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`quay.io/${'a-'.repeat(400)}${i}!`, [{ type: 'reject' }]])) } })),
+  policyCase('policy-scope-backtracking_fail', () => JSON.stringify({ default: [{ type: 'reject' }], transports: { docker: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`quay.io/${'a'.repeat(400)}${i}!`, [{ type: 'reject' }]])) } })),
   policyCase('policy-many-scopes', () => JSON.stringify({ default: [{ type: 'reject' }], transports: { docker: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`quay.io/org/app${i}`, [{ type: 'insecureAcceptAnything' }]])) } })),
   {
     name: 'policy-keypath-dev-zero_fail',
