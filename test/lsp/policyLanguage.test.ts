@@ -93,6 +93,9 @@ describe('container policies over LSP', () => {
     assert.match(onType, /simple-signing \(GPG\) signature/);
     const onPath = hoverText(await session.hover(uri, { line, character: lines[line].indexOf('ed25519.pub.gpg') }));
     assert.ok(onPath.includes(fingerprint), onPath);
+    const pemLine = lines.findIndex((l) => l.includes('cosign.pub'));
+    const onPem = hoverText(await session.hover(uri, { line: pemLine, character: lines[pemLine].indexOf('cosign.pub') }));
+    assert.match(onPem, /public key \(ec, prime256v1\)/);
     const onScope = hoverText(await session.hover(uri, { line: lines.findIndex((l) => l.includes('quay.io/org/app')), character: 8 }));
     assert.match(onScope, /most specific scope wins/);
   });
@@ -170,5 +173,26 @@ describe('container policies over LSP', () => {
     const items = await session.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 1 } }) as CompletionItem[];
     assert.deepEqual(items, []);
     assert.equal(session.diagnostics.get(uri), undefined);
+  });
+});
+
+describe('container policies in Restricted Mode', () => {
+  test('the structure is checked, but no key file the policy names is read', async () => {
+    const workspace = tempDir('lsp-policy-untrusted-');
+    const file = path.join(workspace, 'containers', 'policy.json');
+    fs.mkdirSync(path.dirname(file));
+    const text = `{"default": [], "transports": {"docker": {"quay.io/a": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": ${JSON.stringify(path.join(workspace, 'missing.gpg'))}}]}}}`;
+    fs.writeFileSync(file, text);
+    const session = await LspSession.start({ workspace, initializationOptions: { workspaceTrusted: false } });
+    try {
+      const uri = await session.open(file, 'json');
+      const codes = (await session.waitForDiagnostics(uri)).map((d) => d.code);
+      assert.deepEqual(codes, ['policy-empty-requirements']);
+      const hover = hoverText(await session.hover(uri, { line: 0, character: text.indexOf('missing.gpg') }));
+      assert.match(hover, /not read in Restricted Mode/);
+    } finally {
+      await session.stop();
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });

@@ -121,6 +121,22 @@ test('sigstoreSigned key files: a PEM public key passes, a private key is refuse
   assert.deepEqual((await lintPolicy(policyWith('cosign.key'))).problems.map((p) => p.code), ['policy-key-private']);
 });
 
+test('keys of the wrong kind: a PEM key for signedBy, an OpenPGP keyring for sigstoreSigned', async () => {
+  const dir = scratch('policy-kinds-');
+  const { generateKeyPairSync } = await import('node:crypto');
+  const pem = path.join(dir, 'cosign.pub');
+  fs.writeFileSync(pem, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+  const openpgpRing = path.join(signedKeys, 'ed25519.pub.gpg');
+  const signedBy = `{"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": ${JSON.stringify(pem)}}]}`;
+  const sigstore = `{"default": [{"type": "sigstoreSigned", "keyPath": ${JSON.stringify(openpgpRing)}, "signedIdentity": {"type": "matchRepository"}}]}`;
+  const one = (await lintPolicy(signedBy)).problems;
+  assert.deepEqual(one.map((p) => p.code), ['policy-key-file']);
+  assert.match(one[0].message, /holds no OpenPGP public key/);
+  const two = (await lintPolicy(sigstore)).problems;
+  assert.deepEqual(two.map((p) => p.code), ['policy-key-file']);
+  assert.match(two[0].message, /not a PEM public key or certificate/);
+});
+
 test('registries.d: duplicate scopes across files, a lookaside that is not a URL, unknown keys, the lookup order', () => {
   const config = emptyRegistries();
   addRegistriesFile(config, 'a.yaml', 'docker:\n  quay.io/org:\n    lookaside: https://sigs.example.com/sigs\n    use-sigstore-attachments: true\ndefault-docker:\n  lookaside: file:///var/sigs\n');

@@ -93,7 +93,15 @@ async function explain(args: string[], io: PolicyIo): Promise<number> {
     ? `scope: default (no "docker" scope matches; tried ${choice.tried.map((t) => JSON.stringify(t)).join(', ')})`
     : `scope: transports.docker[${JSON.stringify(choice.scope)}] (most specific of ${choice.tried.map((t) => JSON.stringify(t)).join(', ')})`);
   io.out(`requirements (all must hold):`);
-  choice.requirements.forEach((r, i) => io.out(`  ${i + 1}. ${r.type}: ${requirementInWords(r)}`));
+  const { loadOpenPgpKeys, keyLines } = await import('../policy/policyKeys');
+  for (const [i, r] of choice.requirements.entries()) {
+    io.out(`  ${i + 1}. ${r.type}: ${requirementInWords(r)}`);
+    if (r.type !== 'signedBy' || !r.keys) continue;
+    // Relative key paths as the runtime opens them: from its working directory.
+    const { keys, findings } = await loadOpenPgpKeys(r.keys, process.cwd(), new Date());
+    for (const line of keyLines(keys, new Date())) io.out(`     key: ${line}`);
+    for (const f of findings) io.out(`     ${f.severity} ${f.code}: ${escapeUntrusted(f.message, 2000)}`);
+  }
   const location = signatureLocation(registries ?? emptyRegistries(), image.ref);
   io.out(`simple signatures are read from: ${escapeUntrusted(location.url)}@<algorithm>=<hex>/signature-<n> (${escapeUntrusted(location.from)}${registries ? '' : '; no --registries-d given'})`);
   io.out(`sigstore attachments: ${location.useSigstoreAttachments ? 'read' : 'not read'}${location.attachmentsFrom ? ` (${escapeUntrusted(location.attachmentsFrom)})` : ' (use-sigstore-attachments is not set)'}`);

@@ -33,18 +33,18 @@ export function policySymbols(policy: Policy): DocumentSymbol[] {
   return out;
 }
 
-/** Key lines of a keyPath, provided by the caller (it reads the file). */
-export type KeysOf = (path: string) => Promise<string[] | string>;
+/** Lines about the keys of a keyPath (an OpenPGP keyring, or a PEM file), provided by the caller (it reads the file). */
+export type KeysOf = (path: string, kind: 'openpgp' | 'pem') => Promise<string[] | string>;
 
 /** On a key path: the keys in it; on a requirement: what it demands; on a scope: which images it covers. */
 export async function policyHover(policy: Policy, pos: Position, keysOf: KeysOf): Promise<Hover | undefined> {
   const requirements = [...(policy.default ?? []), ...policy.scopes.flatMap((s) => s.requirements)];
   for (const req of requirements) {
     if (!contains(req.range, pos)) continue;
-    if (req.type === 'signedBy' && req.keys?.kind === 'paths') {
+    if ((req.type === 'signedBy' || req.type === 'sigstoreSigned') && req.keys?.kind === 'paths') {
       const p = req.keys.paths.find((k) => contains(k.range, pos));
       if (p) {
-        const keys = await keysOf(p.value);
+        const keys = await keysOf(p.value, req.type === 'signedBy' ? 'openpgp' : 'pem');
         const lines = typeof keys === 'string' ? [markdownText(keys, 2000)] : keys.length ? keys.map((k) => `- ${markdownText(k, 300)}`) : ['(no keys)'];
         return markdown([`**Keys in ${markdownText(p.value, 300)}**`, lines.join('\n')], p.range);
       }

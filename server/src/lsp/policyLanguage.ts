@@ -9,7 +9,7 @@ import { CodeActionKind } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadKeyringFile } from '../provenance/keyring';
 import { lintPolicy } from '../policy/policyLint';
-import { keyLines, resolveKeyPath } from '../policy/policyKeys';
+import { keyLines, pemSummary, resolveKeyPath } from '../policy/policyKeys';
 import type { Policy, PolicyProblem } from '../policy/policyModel';
 import { addRegistriesFile, emptyRegistries, loadRegistriesDir, type RegistriesConfig } from '../policy/registriesD';
 import { toDiagnostic } from './diagnostics';
@@ -157,8 +157,9 @@ export class PolicyLanguage {
     if (!found?.checked.policy) return undefined;
     const file = uriToPath(uri);
     const base = file ? path.dirname(file) : process.cwd();
-    return policyHover(found.checked.policy, pos, async (p) => {
+    return policyHover(found.checked.policy, pos, async (p, kind) => {
       if (!this.host.isTrusted()) return 'Keys are not read in Restricted Mode: trust the workspace to see them.';
+      if (kind === 'pem') return [pemSummary(p, base)];
       const ring = await loadKeyringFile(resolveKeyPath(p, base));
       return ring.ok ? keyLines(ring.value.keys, new Date()) : ring.error.message;
     });

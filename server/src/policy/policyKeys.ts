@@ -30,7 +30,7 @@ export function keyLines(keys: LoadedKey[], now: Date): string[] {
   return keys.map((k) => {
     const info = k.info;
     const state = info.revoked ? 'revoked' : info.expires && info.expires.getTime() <= now.getTime() ? `expired ${day(info.expires)}` : info.expires ? `expires ${day(info.expires)}` : 'does not expire';
-    return `${info.fingerprint} ${escapeUntrusted(info.primaryUserId ?? info.userIds[0] ?? '(no user id)')} (${info.algorithm}${info.bits ? ` ${info.bits}` : ''}, ${state}${info.secret ? ', PRIVATE' : ''})`;
+    return `${info.fingerprint} ${escapeUntrusted(info.primaryUserId ?? info.userIds[0] ?? '(no user id)')} (${info.algorithm}${info.bits && /^(rsa|dsa|elgamal)/.test(info.algorithm) ? ` ${info.bits}` : ''}, ${state}${info.secret ? ', PRIVATE' : ''})`;
   });
 }
 
@@ -94,6 +94,23 @@ export function checkPemFile(p: string, range: Range, base: string, what: string
     return undefined;
   } catch {
     return problem('policy-key-file', 'error', `${what} ${escapeUntrusted(p)} is not a PEM public key or certificate.`, range);
+  }
+}
+
+/** What a PEM file holds, in one line (for hovers): the key's type and curve or size, or certificates. */
+export function pemSummary(p: string, base: string): string {
+  const read = readBoundedFile(resolveKeyPath(p, base), MAX_PEM_BYTES);
+  if (!read.ok) return read.message;
+  const text = read.bytes.toString('latin1');
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return 'a PRIVATE key: give the public key instead';
+  const certificates = text.split('-----BEGIN CERTIFICATE-----').length - 1;
+  if (certificates) return `${certificates} certificate(s)`;
+  try {
+    const key = createPublicKey(read.bytes);
+    const d = key.asymmetricKeyDetails;
+    return `public key (${key.asymmetricKeyType}${d?.namedCurve ? `, ${d.namedCurve}` : d?.modulusLength ? `, ${d.modulusLength} bits` : ''})`;
+  } catch {
+    return 'not a PEM public key or certificate';
   }
 }
 
