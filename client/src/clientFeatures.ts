@@ -10,6 +10,7 @@ import type { Log } from './output';
 import { PassphraseBroker } from './passphrase';
 import { ServerConnection } from './serverConnection';
 import { StatusBadges } from './statusBadge';
+import { registerPolicyLanguage } from './policyLanguage';
 
 /** What extension.ts gets from this bundle. */
 export interface ClientFeatures {
@@ -30,6 +31,7 @@ export function start(context: vscode.ExtensionContext, log: Log): ClientFeature
   context.subscriptions.push(
     server, chartContextKeys, badges,
     server.onRequest(PassphraseRequest.type, (params, token) => passphrases.answer(params, token)),
+    registerPolicyLanguage(),
   );
   return {
     serverReady: server.ready,

@@ -11,6 +11,7 @@ import {
   DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, WorkspaceTrustedNotification, type InitializationOptions,
 } from '../../server/src/lsp/protocol';
 import { CHART_YAML_GLOB, WATCHED_GLOB } from '../../server/src/lsp/fileRoles';
+import { POLICY_LANGUAGE_ID, REGISTRIES_D_PATTERN } from '../../server/src/lsp/policyFiles';
 import { currentPathContext } from '../../server/src/provenance/userPaths';
 import type { Log } from './output';
 import { affectsSettings, readSettings, workspaceFolderPaths } from './settings';
@@ -20,6 +21,8 @@ export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: LANGUAGE_IDS.provenance },
   { scheme: 'file', language: LANGUAGE_IDS.keys },
   { scheme: 'file', language: LANGUAGE_IDS.chartYaml, pattern: CHART_YAML_GLOB },
+  { scheme: 'file', language: POLICY_LANGUAGE_ID },
+  { scheme: 'file', language: 'yaml', pattern: REGISTRIES_D_PATTERN },
 ];
 
 function createClient(context: vscode.ExtensionContext, log: Log): LanguageClient {

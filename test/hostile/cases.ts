@@ -10,8 +10,9 @@ import { pathCases } from './vectors/paths';
 import { provCases } from './vectors/prov';
 import { signSourceCases } from './vectors/signSource';
 import { yamlCases } from './vectors/yaml';
+import { policyCases } from './vectors/policy';
 
-export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases, ...detachedCases, ...signSourceCases];
+export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases, ...detachedCases, ...signSourceCases, ...policyCases];
 
 export function findCase(name: string): HostileCase | undefined {
   return allCases.find((c) => c.name === name);

@@ -5,6 +5,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { SIGSTORE_USAGE } from './sigstoreCommands';
 import { KEY_COMMAND_SPECS } from './keyCommandSpecs';
 import { OCI_USAGE } from './ociCommands';
+import { POLICY_USAGE } from './policyCommands';
+import { DOCTOR_USAGE } from './doctorCommand';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -112,13 +114,15 @@ export function synopsis(name: string, spec: CommandSpec): string {
 
 const INDENT = ' '.repeat(26);
 
+/** The usage entries of the command families that live in files of their own. */
+const FAMILY_USAGES = [SIGSTORE_USAGE, OCI_USAGE, POLICY_USAGE, DOCTOR_USAGE];
+
 export const USAGE = `Usage: helm-prov <command> [options]
 
 Commands:
 ${Object.entries(COMMAND_SPECS as Record<string, CommandSpec>).map(([name, spec]) =>
   `  ${synopsis(name, spec)}\n${spec.summary.split('\n').map((l) => INDENT + l).join('\n')}`).join('\n')}
-${SIGSTORE_USAGE}
-${OCI_USAGE}
+${FAMILY_USAGES.join('\n')}
   help [command]            this text, or one command's (also: helm-prov <command> --help)
   version                   the version of helm-prov (also: --version)
 
@@ -128,8 +132,8 @@ Exit status: 0 all verified or done, 1 anything rejected or failed, 2 a usage er
 /** `helm-prov <command> --help`: the synopsis, what it does and each option; undefined for an unknown command. */
 export function commandHelp(name: string): string | undefined {
   const spec = (COMMAND_SPECS as Record<string, CommandSpec>)[name];
-  // The Sigstore and registry commands' own usage entries (a line at two spaces starts one).
-  const entries = `${SIGSTORE_USAGE}\n${OCI_USAGE}`.split(/\n(?=  \S)/);
+  // The other command families' own usage entries (a line at two spaces starts one).
+  const entries = FAMILY_USAGES.join('\n').split(/\n(?=  \S)/);
   const entry = entries.filter((e) => e.trimStart().startsWith(`${name} `));
   if (!spec) return entry.length > 0 ? `Usage: helm-prov\n${entry.join('\n')}` : undefined;
   const options = Object.entries(spec.options).map(([n, o]) => {

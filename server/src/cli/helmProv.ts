@@ -9,6 +9,8 @@ import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedT
 import { SIGSTORE_COMMANDS } from './sigstoreCommands';
 import { fetchKeysFor, isKeysFind, KEY_COMMANDS, keysFind } from './keyCommands';
 import { ociCommands } from './ociCommands';
+import { POLICY_COMMANDS } from './policyCommands';
+import { DOCTOR_COMMANDS } from './doctorCommand';
 import { parseCommandArgs, UsageError } from './args';
 import { COMMAND_SPECS, commandHelp, parseOptionsOf, synopsis, USAGE } from './commandSpecs';
 import { defaultIo, type Io } from './io';
@@ -163,6 +165,8 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   ...SIGSTORE_COMMANDS,
   ...KEY_COMMANDS,
   ...ociCommands(verifyCommand, loadKeys),
+  ...POLICY_COMMANDS,
+  ...DOCTOR_COMMANDS,
 };
 
 /**

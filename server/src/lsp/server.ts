@@ -20,6 +20,7 @@ import { ProvenanceService } from './service';
 import { findKeyRequest, importKeyRequest, signerKeyCodeActions, type KeyLookupEnv } from './keyLookupActions';
 import { FindKeyRequest, ImportKeyRequest, ReleaseReadinessRequest } from './keyLookupProtocol';
 import { releaseReadinessRequest } from './releaseReadiness';
+import { PolicyLanguage } from './policyLanguage';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -50,6 +51,14 @@ const service = new ProvenanceService({
   createProgress: () => connection.window.createWorkDoneProgress(),
 });
 
+// Container policies and registries.d files (server/src/policy/), beside the chart checks.
+const policyLanguage = new PolicyLanguage({
+  publish: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, diagnostics, version }),
+  isTrusted: () => service.isTrusted,
+  docsBaseUrl: () => service.docsBaseUrl,
+  log: (message) => connection.console.log(escapeLines(message)),
+});
+
 /** window/showMessage: a notification, so a client that shows no messages cannot fail it. */
 function showMessage(type: MessageType, message: string): void {
   void connection.sendNotification(ShowMessageNotification.type, { type, message: `Helm Provenance: ${messageText(message, 2000)}` });
@@ -74,6 +83,7 @@ connection.onInitialize((params): InitializeResult => {
       documentSymbolProvider: true,
       documentLinkProvider: { resolveProvider: false },
       codeLensProvider: { resolveProvider: false },
+      completionProvider: { triggerCharacters: ['"'] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       ...(init.clientHandlesCommands ? {} : { executeCommandProvider: { commands: Object.values(COMMANDS) } }),
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -129,7 +139,10 @@ connection.onDidChangeConfiguration(async (params) => {
   await loadSettings(pushed);
 });
 
-connection.onNotification(WorkspaceTrustedNotification.type, () => service.trustGranted());
+connection.onNotification(WorkspaceTrustedNotification.type, async () => {
+  await service.trustGranted();
+  policyLanguage.recheckAll();
+});
 
 connection.onDidChangeWatchedFiles(async (params) => {
   for (const change of params.changes) {
@@ -141,9 +154,13 @@ connection.onDidChangeWatchedFiles(async (params) => {
 documents.onDidOpen((e) => service.opened(e.document));
 documents.onDidChangeContent((e) => service.changed(e.document));
 documents.onDidClose((e) => service.closed(e.document));
+documents.onDidOpen((e) => policyLanguage.opened(e.document));
+documents.onDidChangeContent((e) => policyLanguage.changed(e.document));
+documents.onDidClose((e) => policyLanguage.closed(e.document));
 
-connection.onHover((params, token) => service.hover(params.textDocument.uri, params.position, token));
-connection.onDocumentSymbol((params) => service.symbols(params.textDocument.uri));
+connection.onHover((params, token) => (policyLanguage.handles(params.textDocument.uri) ? policyLanguage.hover(params.textDocument.uri, params.position) : service.hover(params.textDocument.uri, params.position, token)));
+connection.onDocumentSymbol((params) => (policyLanguage.handles(params.textDocument.uri) ? policyLanguage.symbols(params.textDocument.uri) : service.symbols(params.textDocument.uri)));
+connection.onCompletion((params) => policyLanguage.completion(params.textDocument.uri, params.position));
 connection.onDocumentLinks((params) => service.links(params.textDocument.uri));
 connection.onCodeLens((params) => service.codeLenses(params.textDocument.uri));
 
@@ -260,7 +277,11 @@ function keyLookupEnv(): KeyLookupEnv {
     keyringWritten: (file) => service.fileChanged(file, false),
   };
 }
-connection.onCodeAction(async (params) => { await service.whenSettingsLoaded(); return signerKeyCodeActions(params, keyLookupEnv()); });
+connection.onCodeAction(async (params) => {
+  if (policyLanguage.handles(params.textDocument.uri)) return policyLanguage.codeActions(params.textDocument.uri, params.context.diagnostics);
+  await service.whenSettingsLoaded();
+  return signerKeyCodeActions(params, keyLookupEnv());
+});
 connection.onRequest(FindKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return findKeyRequest(params, keyLookupEnv()); });
 connection.onRequest(ImportKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return importKeyRequest(params, keyLookupEnv()); });
 connection.onRequest(ReleaseReadinessRequest.type, async (params) => {
@@ -269,6 +290,10 @@ connection.onRequest(ReleaseReadinessRequest.type, async (params) => {
 });
 
 connection.onShutdown(() => service.dispose());
+connection.onShutdown(() => {
+  service.dispose();
+  policyLanguage.dispose();
+});
 
 // A failed notification or request to the client must not take the server down with it.
 process.on('unhandledRejection', (reason) => connection.console.error(escapeLines(`unhandled: ${String(reason)}`)));

@@ -85,6 +85,10 @@ export class ProvenanceService {
     return this.config.settings;
   }
 
+  get docsBaseUrl(): string {
+    return this.config.docsBaseUrl;
+  }
+
   get workspaceFolderPaths(): string[] {
     return this.config.workspaceFolders;
   }

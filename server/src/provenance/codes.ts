@@ -2,6 +2,7 @@
 // never rename one without a CHANGELOG entry.
 import type { SigstoreCode } from '../sigstore/codes';
 import type { RegistryCode } from '../oci/codes';
+import type { PolicyCode } from '../policy/codes';
 
 /** The primary outcome of verifying one chart archive. */
 export type OutcomeCode =
@@ -50,8 +51,9 @@ export type EngineErrorCode =
   | 'gpg-failed'
   | 'io-error';
 
-/** Sigstore outcomes (server/src/sigstore/codes.ts owns them), registry outcomes (server/src/oci/codes.ts). */
-export type Code = OutcomeCode | WarningCode | KeyProblemCode | EngineErrorCode | SigstoreCode | RegistryCode;
+/** Sigstore outcomes (server/src/sigstore/codes.ts owns them), registry outcomes (server/src/oci/codes.ts),
+ * container policy codes (server/src/policy/codes.ts). */
+export type Code = OutcomeCode | WarningCode | KeyProblemCode | EngineErrorCode | SigstoreCode | RegistryCode | PolicyCode;
 
 export type Severity = 'error' | 'warning' | 'information';
 
