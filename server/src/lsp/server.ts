@@ -163,6 +163,8 @@ function actionContext(progress: (message: string) => void): ActionContext {
     },
     progress,
     statusOf: (uri) => service.verifyNow(uri),
+    wrote: (file) => service.serverWrote(file),
+    log: (message) => connection.console.log(escapeLines(message)),
     chartArchive: (chartYaml) => service.chartArchive(chartYaml),
   };
 }
@@ -204,17 +206,20 @@ function refusal(action: 'Package Chart' | 'Sign Chart' | 'Select Signing Key'):
     };
   }
   if (action === 'Package Chart') return undefined;
-  const refused = service.resolvedPaths().signingRefusal[service.currentSettings.signingBackend];
+  const setting = service.currentSettings.signingBackend;
+  const refusals = service.resolvedPaths().signingRefusal;
+  // `auto` is refused only when both backends are: it signs with the one whose settings hold.
+  const refused = setting === 'auto' ? (refusals.openpgp && refusals.gpg ? refusals.openpgp : undefined) : refusals[setting];
   return refused ? { ok: false, error: { code: 'setting-refused', message: `${action}: ${refusalMessage(refused)}` } } : undefined;
 }
 
 connection.onRequest(PackageRequest.type, async (params) => {
   await service.whenSettingsLoaded();
-  return refusal('Package Chart') ?? withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx));
+  return refusal('Package Chart') ?? service.whileWriting(() => withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx)));
 });
 connection.onRequest(SignRequest.type, async (params) => {
   await service.whenSettingsLoaded();
-  return refusal('Sign Chart') ?? withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx));
+  return refusal('Sign Chart') ?? service.whileWriting(() => withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx)));
 });
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
 connection.onRequest(ListSigningKeysRequest.type, async () => {
@@ -238,7 +243,7 @@ connection.onExecuteCommand(async (params) => {
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {
     await service.whenSettingsLoaded();
     const packageFirst = params.command === COMMANDS.packageAndSignChart;
-    const signed = refusal('Sign Chart') ?? await signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined));
+    const signed = refusal('Sign Chart') ?? await service.whileWriting(() => signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined)));
     if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov}: ${signed.origin.message}`);
     else showMessage(MessageType.Error, `${signed.error.message} [${signed.error.code}]`);
   }

@@ -47,6 +47,7 @@ export type EngineErrorCode =
   | 'passphrase-required'
   | 'passphrase-wrong'
   | 'gpg-failed'
+  | 'pinentry-loopback-refused'
   | 'io-error';
 
 /** Sigstore outcomes (server/src/sigstore/codes.ts owns them). */
