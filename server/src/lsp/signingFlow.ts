@@ -33,10 +33,11 @@ export interface SigningContext {
 
 /** The backends the setting allows whose settings were not refused. */
 export function signingSources(settings: HelmProvenanceSettings, paths: ResolvedPaths): SigningSources {
-  const wanted: SigningBackend[] = settings.signingBackend === 'auto' ? ['openpgp', 'gpg'] : [settings.signingBackend];
+  const auto = settings.signingBackend === 'auto';
+  // GnuPG ≥ 2.1 has no secring.gpg: with `auto`, a default one that is absent is no keyring to read (nor an error).
+  const secretKeyrings = settings.secretKeyring || !auto ? paths.secretKeyrings : paths.secretKeyrings.filter((f) => fs.existsSync(f));
+  const wanted: SigningBackend[] = !auto ? [settings.signingBackend as SigningBackend] : secretKeyrings.length ? ['openpgp', 'gpg'] : ['gpg'];
   const allowed = wanted.filter((b) => !paths.signingRefusal[b]);
-  // GnuPG ≥ 2.1 has no secring.gpg: a default one that is absent is no keyring to read (nor an error).
-  const secretKeyrings = settings.secretKeyring ? paths.secretKeyrings : paths.secretKeyrings.filter((f) => fs.existsSync(f));
   return {
     backends: allowed.length > 0 ? allowed : wanted,
     secretKeyrings,
@@ -48,7 +49,7 @@ export function signingSources(settings: HelmProvenanceSettings, paths: Resolved
 export function triedText(sources: SigningSources, keyQuery: string | undefined, settings: HelmProvenanceSettings, paths: ResolvedPaths): string {
   const parts = [`backend ${settings.signingBackend}${settings.signingBackend === 'auto' ? ` (tried ${sources.backends.join(', then ')})` : ''}`];
   parts.push(`key ${keyQuery ? escapeUntrusted(keyQuery) : '(none chosen)'}`);
-  if (sources.backends.includes('openpgp')) {
+  if (settings.signingBackend !== 'gpg') {
     const searched = sources.secretKeyrings.length ? sources.secretKeyrings : paths.secretKeyrings;
     parts.push(`keyring files ${searched.map((f) => `${escapeUntrusted(f)}${fs.existsSync(f) ? '' : ' (absent)'}`).join(', ') || '(none)'}`);
   }

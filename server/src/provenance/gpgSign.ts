@@ -162,7 +162,9 @@ function parseSecretListing(colons: string): { primaries: string[]; usableSecret
 }
 
 /** gpg's secret keys, described from the public keys gpg exports (so the same rules apply as for keyrings). */
-async function loadGpgSecretKeys(options: GpgOptions): Promise<Result<GpgSecretKeys>> {
+async function loadGpgSecretKeys(given: GpgOptions & { passphrase?: string }): Promise<Result<GpgSecretKeys>> {
+  // Listing never needs a passphrase: given one, gpg would ask for loopback pinentry, which some gpg-agents refuse.
+  const { passphrase: _unused, ...options } = given;
   const timeoutMs = options.timeoutMs ?? LIST_TIMEOUT_MS;
   const listed = await runGpg(['--with-colons', '--fixed-list-mode', '--with-keygrip', '--list-secret-keys'], { ...options, timeoutMs });
   if (listed.exitCode !== 0) return { ok: false, error: runFailure(listed, 'listing secret keys', options, timeoutMs) };
