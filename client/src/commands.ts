@@ -4,9 +4,9 @@
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
-import { groupedFingerprint } from '../../server/src/lsp/keyText';
+import { keyIdOf } from '../../server/src/lsp/keyText';
 import { COMMAND_IDS } from './commandIds';
-import { pickSigningKey } from './keyPicker';
+import { backendWords, pickSigningKey } from './keyPicker';
 import type { Log } from './output';
 import { packageChart } from './packageChart';
 import type { PassphraseBroker } from './passphrase';
@@ -25,7 +25,7 @@ async function selectSigningKey(deps: CommandDeps): Promise<string | null | unde
   if (picked === undefined) return undefined;
   await saveDefaultSigningKey(picked?.fingerprint ?? '');
   const message = picked
-    ? `Sign Chart will use ${messageText(picked.uid ?? picked.keyId)} (${groupedFingerprint(picked.fingerprint)}).`
+    ? `Sign Chart will use ${messageText(picked.uid ?? picked.keyId)} (key ${keyIdOf(picked.fingerprint)}, ${backendWords(picked.backend)}).`
     : 'Sign Chart will ask which key to use each time.';
   deps.log.channel.info(picked ? `Default signing key set to ${picked.fingerprint}` : 'Default signing key cleared');
   void vscode.window.showInformationMessage(message);

@@ -2,6 +2,7 @@
 // output folder, else next to the chart folder) and offers to sign it.
 import * as vscode from 'vscode';
 import { PackageRequest, type PackageResult } from '../../server/src/lsp/protocol';
+import { notificationText } from '../../server/src/lsp/keyText';
 import { displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { Log } from './output';
@@ -21,7 +22,7 @@ export async function packageChart(deps: PackageDeps, arg: unknown): Promise<Pac
   );
   if (!result.ok) {
     deps.log.channel.error(`Package ${target.fsPath}: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot package ${messageText(displayName(target))}: ${messageText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot package ${messageText(displayName(target))}: ${messageText(notificationText(result.error.message))}`);
     return undefined;
   }
   const archive = vscode.Uri.parse(result.archive);
