@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileChangeType } from 'vscode-languageserver-protocol/node';
 import { shortFingerprint } from '../../server/src/lsp/keyText';
-import { PackageRequest, SignRequest } from '../../server/src/lsp/protocol';
-import { fixtureFingerprint, signedKeyrings, signedKeys, tempDir, unpackSignedChart } from '../support/tools';
+import { PackageRequest, SignRequest, VerifyRequest } from '../../server/src/lsp/protocol';
+import { fixtureFingerprint, signedCases, signedKeyrings, signedKeys, tempDir, unpackSignedChart } from '../support/tools';
 import { LspSession, uriOf } from './lspSession';
 
 const pubring = path.join(signedKeyrings, 'pubring.gpg');
@@ -114,7 +114,7 @@ describe('watcher events while the server writes', () => {
   });
 });
 
-describe('a failed Sign or Package says what it tried', () => {
+describe('a failed Sign, Package or Verify says what it tried', () => {
   let workspace: string;
   let session: LspSession;
   let gnupgHome: string;
@@ -157,5 +157,19 @@ describe('a failed Sign or Package says what it tried', () => {
     assert.ok(line.includes(`[${result.error.code}]`), line);
     assert.ok(line.includes(`output folder ${path.join(blocked, 'out')}`), line);
     assert.ok(line.includes(`chart folder ${chartDir}`), line);
+  });
+
+  test('Verify that does not verify: the log names the archive, the .prov and the keyrings it read', async () => {
+    const dir = path.join(workspace, 'downloaded');
+    fs.cpSync(path.join(signedCases, 'unknown-signer'), dir, { recursive: true });
+    const archive = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
+    const result = await session.connection.sendRequest(VerifyRequest.type, { uri: uriOf(archive) });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.status.code, 'unknown-signer');
+    const line = await session.waitFor('the verdict logged', () => session.logs.find((l) => l.includes(`Verify ${archive}`)));
+    assert.match(line, /\[unknown-signer\]/);
+    assert.ok(line.includes(`provenance ${archive}.prov`), line);
+    assert.ok(line.includes(`keyrings ${pubring} (`), line);
+    assert.match(line, /trusted fingerprints any key in the keyrings/);
   });
 });

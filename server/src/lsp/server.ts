@@ -17,6 +17,7 @@ import {
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
 import { ProvenanceService } from './service';
+import { verifyFailureLine } from './verifyLog';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -175,6 +176,10 @@ connection.onRequest(ChartsRequest.type, () => service.charts());
 connection.onRequest(VerifyRequest.type, async (params, token) => {
   const status = await service.verifyNow(params.uri, token);
   if (!status) throw requestCancelled('Verification');
+  if ('error' in status || status.state !== 'verified') {
+    const line = 'error' in status ? `Verify ${params.uri} failed: ${status.error}` : verifyFailureLine(params.uri, status, await service.keys(), service.resolvedPaths(), service.currentSettings);
+    connection.console.log(escapeLines(line));
+  }
   return 'error' in status ? { ok: false, error: { code: 'io-error', message: escapeUntrusted(status.error, 2000) } } : { ok: true, status };
 });
 
