@@ -39,6 +39,14 @@ async function forgetPassphrases(deps: CommandDeps): Promise<number> {
   return count;
 }
 
+/** The palette's entry in Restricted Mode, where Sign Chart, Package Chart and Select Signing Key are hidden: says why. */
+function explainRestrictedMode(): void {
+  const manage = 'Manage Workspace Trust';
+  void vscode.window
+    .showInformationMessage('Signing, packaging and choosing a signing key are off in Restricted Mode: they write files from this repository\'s content and may run gpg. Verifying charts works as usual. Trust the workspace to sign and package.', manage)
+    .then((choice) => { if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage'); });
+}
+
 async function openProvenance(arg: unknown): Promise<void> {
   const prov = arg instanceof vscode.Uri ? arg : (arg as ChartCommandArgs | undefined)?.prov;
   if (prov) await vscode.window.showTextDocument(typeof prov === 'string' ? vscode.Uri.parse(prov) : prov);
@@ -57,6 +65,7 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.selectSigningKey]: (deps) => selectSigningKey(deps),
   [COMMAND_IDS.forgetPassphrases]: (deps) => forgetPassphrases(deps),
   [COMMAND_IDS.showOutput]: (deps) => deps.log.show(),
+  [COMMAND_IDS.restrictedModeWhy]: () => explainRestrictedMode(),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */
