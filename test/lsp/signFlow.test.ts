@@ -67,6 +67,21 @@ describe('re-signing while the .prov is open in a tab', () => {
     const edited = await session.waitForStatus('the chart re-judged from the edited buffer', (s) => s.uri === uriOf(chartYaml) && s.state !== 'verified', before);
     assert.equal(edited.state, 'rejected');
   });
+
+  test('Package Chart does not replace a signed archive unless asked: archive-has-signature, nothing written', async () => {
+    const chartYaml = path.join(workspace, 'charts', 'devlocked', 'Chart.yaml');
+    const archive = path.join(workspace, 'charts', 'devlocked-0.1.0.tgz');
+    fs.appendFileSync(path.join(workspace, 'charts', 'devlocked', 'values.yaml'), '\nextra: 1\n');
+    const before = fs.readFileSync(archive);
+    const refused = await session.connection.sendRequest(PackageRequest.type, { uri: uriOf(chartYaml) });
+    assert.ok(!refused.ok);
+    assert.equal(refused.error.code, 'archive-has-signature');
+    assert.ok(refused.error.message.includes(archive), refused.error.message);
+    assert.ok(fs.readFileSync(archive).equals(before), 'the signed archive was not touched');
+    const replaced = await session.connection.sendRequest(PackageRequest.type, { uri: uriOf(chartYaml), replaceSigned: true });
+    assert.ok(replaced.ok, JSON.stringify(replaced));
+    assert.ok(!fs.readFileSync(archive).equals(before), 'replaced when asked');
+  });
 });
 
 describe('watcher events while the server writes', () => {

@@ -97,12 +97,26 @@ async function packageInto(chartYaml: string, outDir: string, ctx: ActionContext
   return packaged;
 }
 
+/** The archive packaging would replace, when a `.prov` beside it signs it; undefined otherwise (or when planning fails: packaging says why). */
+async function signedArchiveAt(chartYaml: string, outDir: string): Promise<string | undefined> {
+  const plan = await (await import('../provenance/package')).planPackage(path.dirname(chartYaml), outDir);
+  if (!plan.ok) return undefined;
+  const prov = await fs.stat(`${plan.value.archivePath}.prov`).catch(() => undefined);
+  return prov?.isFile() ? plan.value.archivePath : undefined;
+}
+
 export async function packageRequest(params: PackageParams, ctx: ActionContext): Promise<RequestResult<PackageResult>> {
   const file = uriToPath(params.uri);
   const chartYaml = file ? await chartYamlOf(file) : undefined;
   if (!chartYaml) return failure('chart-invalid', `${params.uri} is not a chart folder or a Chart.yaml.`);
   const outDir = packageFolder(ctx, path.dirname(chartYaml), params.outDir);
   if (!outDir) return failure('io-error', `The output folder ${escapeUntrusted(params.outDir ?? '')} is neither a file uri nor an absolute path.`);
+  if (!params.replaceSigned) {
+    const signed = await signedArchiveAt(chartYaml, outDir);
+    if (signed) {
+      return failure('archive-has-signature', `${signed} has a .prov next to it: packaging again replaces the archive, and that signature would no longer match it. Package and Sign replaces both.`);
+    }
+  }
   const packaged = await packageInto(chartYaml, outDir, ctx);
   if (!packaged.ok) {
     ctx.log(`Package Chart failed for ${escapeUntrusted(chartYaml)}: [${packaged.error.code}] ${escapeUntrusted(packaged.error.message, 2000)} Tried: chart folder ${escapeUntrusted(path.dirname(chartYaml))}, output folder ${escapeUntrusted(outDir)}`);

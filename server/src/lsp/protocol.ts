@@ -239,6 +239,11 @@ export namespace VerifyRequest {
 export interface PackageParams extends ChartTargetParams {
   /** Folder for the archive; default: the first chartOutputFolders entry, else the chart's parent folder. */
   outDir?: string;
+  /**
+   * Replace an archive that has a `.prov` next to it (the user said so). Without it such a request
+   * fails with `archive-has-signature` and writes nothing.
+   */
+  replaceSigned?: boolean;
 }
 
 export interface PackageResult { archive: string; chart: { name: string; version: string } }
