@@ -22,6 +22,19 @@ function makeKey(gpg: GpgHome, uid: string, passphrase: string): string {
   return /^fpr:+([0-9A-F]{40}):/m.exec(listed.stdout)![1];
 }
 
+/**
+ * Makes gpg-agent's own pinentry a script speaking its Assuan protocol, answering GETPIN with the
+ * passphrase and noting each time in `<script>.log`; restarts the agent with `extra` in its conf.
+ */
+function useScriptedPinentry(gpg: GpgHome, extra = ''): string {
+  const pinentry = path.join(gpg.dir, 'scripted-pinentry.sh');
+  fs.writeFileSync(pinentry, `#!/bin/sh\necho "OK ready"\nwhile read -r cmd rest; do\n  case "$cmd" in\n    GETPIN) echo asked >> "$0.log"; echo "D ${PASSPHRASE}"; echo OK;;\n    BYE) echo OK; exit 0;;\n    *) echo OK;;\n  esac\ndone\n`, { mode: 0o755 });
+  fs.rmSync(`${pinentry}.log`, { force: true });
+  fs.writeFileSync(path.join(gpg.dir, 'gpg-agent.conf'), `${extra}\npinentry-program ${pinentry}\n`);
+  stopAgent(gpg);
+  return pinentry;
+}
+
 /** Stops the home's gpg-agent (it forgets cached passphrases and re-reads gpg-agent.conf on its next start). */
 function stopAgent(gpg: GpgHome): void {
   spawnSync('gpg-connect-agent', ['--homedir', gpg.dir, 'KILLAGENT', '/bye'], { encoding: 'utf8' });
@@ -86,11 +99,7 @@ describe('signing with the keys a fresh GnuPG 2 home holds', () => {
   });
 
   test('a gpg-agent that refuses loopback: its own pinentry asks, and the chart is signed', async () => {
-    const pinentry = path.join(gpg.dir, 'scripted-pinentry.sh');
-    // A pinentry speaking gpg-agent's Assuan protocol, answering GETPIN with the passphrase.
-    fs.writeFileSync(pinentry, `#!/bin/sh\necho "OK ready"\nwhile read -r cmd rest; do\n  case "$cmd" in\n    GETPIN) echo asked >> "$0.log"; echo "D ${PASSPHRASE}"; echo OK;;\n    BYE) echo OK; exit 0;;\n    *) echo OK;;\n  esac\ndone\n`, { mode: 0o755 });
-    fs.writeFileSync(path.join(gpg.dir, 'gpg-agent.conf'), `no-allow-loopback-pinentry\npinentry-program ${pinentry}\n`);
-    stopAgent(gpg);
+    const pinentry = useScriptedPinentry(gpg, 'no-allow-loopback-pinentry');
     const asked = session.passphraseRequests.length;
     const chartDir = unpackSignedChart('valid-locked', path.join(workspace, 'agent-prompt'));
     const result = await session.connection.sendRequest(SignRequest.type, { uri: uriOf(chartDir), key: locked, packageFirst: true });
@@ -99,5 +108,19 @@ describe('signing with the keys a fresh GnuPG 2 home holds', () => {
     assert.equal(result.status.state, 'verified', result.status.message);
     assert.equal(session.passphraseRequests.length, asked + 1, 'asked once in the editor before gpg-agent refused loopback');
     assert.equal(fs.readFileSync(`${pinentry}.log`, 'utf8'), 'asked\n', 'gpg-agent\'s own pinentry asked, once');
+  });
+
+  test('an editor without a passphrase prompt: gpg-agent\'s own pinentry asks, and the chart is signed', async () => {
+    const pinentry = useScriptedPinentry(gpg);
+    const other = await LspSession.start({ workspace, settings: { gnupgHome: gpg.dir }, answersPassphrase: false });
+    try {
+      const chartDir = unpackSignedChart('valid-locked', path.join(workspace, 'other-editor'));
+      const result = await other.connection.sendRequest(SignRequest.type, { uri: uriOf(chartDir), key: locked, packageFirst: true });
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual([result.signedBy.backend, result.status.state], ['gpg', 'verified']);
+      assert.equal(fs.readFileSync(`${pinentry}.log`, 'utf8'), 'asked\n', 'gpg-agent\'s own pinentry asked, once');
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -20,7 +20,7 @@ import type {
   SignOrigin, SignParams, SignResult, SigningKeyItem, StatusParams, VerifyFileParams, VerifyFileResult,
 } from './protocol';
 import type { ResolvedPaths } from './pathSettings';
-import { listSigningCandidates, signingSources, signWithChosenBackend, triedText, type SigningCandidate, type SigningSources } from './signingFlow';
+import { listSigningCandidates, signingSources, signWithChosenBackend, triedText, type PassphraseAnswer, type SigningCandidate, type SigningSources } from './signingFlow';
 import { signerSummary } from './status';
 import { isoDate } from './keyText';
 import { pathToUri, uriToPath } from './uris';
@@ -35,7 +35,7 @@ export interface ActionContext {
   keys(): Promise<KeySet>;
   keysListing(ids: string[]): string[];
   /** Asks the client; undefined when the user cancelled or the client cannot ask. */
-  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<string | undefined>;
+  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<PassphraseAnswer>;
   progress(message: string): void;
   /** Re-evaluates whatever `uri` belongs to after a write, and answers its status; undefined when cancelled (the server stops). */
   statusOf(uri: string): Promise<StatusParams | { error: string } | undefined>;

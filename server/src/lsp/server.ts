@@ -16,6 +16,7 @@ import {
   VerifyFileRequest, VerifyRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
+import { keyIdOf } from './keyText';
 import { ProvenanceService } from './service';
 import { verifyFailureLine } from './verifyLog';
 import { pathToUri, uriToPath } from './uris';
@@ -157,9 +158,10 @@ function actionContext(progress: (message: string) => void): ActionContext {
       const recipient = passphraseRecipient();
       try {
         const answer = await connection.sendRequest(PassphraseRequest.type, { ...params, recipientKey: recipient.publicKey });
-        return answer ? recipient.open(answer.sealed) : undefined;
+        const passphrase = answer ? recipient.open(answer.sealed) : undefined;
+        return passphrase === undefined ? { none: 'cancelled' } : { passphrase };
       } catch {
-        return undefined; // a client without the request cannot ask
+        return { none: 'unsupported' }; // a client without the request cannot ask
       }
     },
     progress,
@@ -249,7 +251,8 @@ connection.onExecuteCommand(async (params) => {
     await service.whenSettingsLoaded();
     const packageFirst = params.command === COMMANDS.packageAndSignChart;
     const signed = refusal('Sign Chart') ?? await service.whileWriting(() => signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined)));
-    if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov}: ${signed.origin.message}`);
+    const by = signed.ok ? `${signed.signedBy.uid ?? 'the key'} (key ${keyIdOf(signed.signedBy.fingerprint)}) through ${signed.signedBy.backend === 'gpg' ? 'gpg' : 'the keyring file'}` : '';
+    if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov} with ${by}: ${signed.origin.message}`);
     else showMessage(MessageType.Error, `${signed.error.message} [${signed.error.code}]`);
   }
 });

@@ -24,10 +24,14 @@ export interface SigningSources {
 
 export interface SigningCandidate extends SigningKeyCandidate { backend: SigningBackend }
 
+/** The client's answer to a passphrase prompt: the passphrase, or why there is none. */
+export type PassphraseAnswer = { passphrase: string } | { none: 'cancelled' | 'unsupported' };
+
 export interface SigningContext {
   settings: HelmProvenanceSettings;
   paths: ResolvedPaths;
-  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<string | undefined>;
+  /** `unsupported`: the client has no passphrase prompt (an editor other than VS Code). */
+  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<PassphraseAnswer>;
   progress(message: string): void;
 }
 
@@ -110,10 +114,18 @@ export async function signWithChosenBackend(
     if ((code !== 'passphrase-required' && code !== 'passphrase-wrong') || asked >= MAX_PASSPHRASE_ATTEMPTS) return signed;
     const info = chosen.ok ? chosen.value.info : candidate?.info;
     const uid = info?.primaryUserId ?? info?.userIds[0];
-    passphrase = await ctx.askPassphrase({
+    const answer = await ctx.askPassphrase({
       fingerprint: info?.fingerprint ?? keyQuery, ...(uid ? { uid: escapeUntrusted(uid) } : {}), attempt: asked + 1, previousWrong: code === 'passphrase-wrong',
     });
-    if (passphrase === undefined) return { ok: false, error: { code: 'passphrase-required', severity: 'error', message: 'Signing cancelled: no passphrase was given.' } };
-    ctx.progress('Signing…');
+    if ('passphrase' in answer) {
+      passphrase = answer.passphrase;
+      ctx.progress('Signing…');
+      continue;
+    }
+    // An editor without a passphrase prompt: gpg-agent's own pinentry asks (openpgp.js has no prompt of its own).
+    if (answer.none === 'unsupported' && chosen.ok && chosen.value.backend === 'gpg') return (await attempt(undefined, false, 'gpg')).signed;
+    const why = answer.none === 'cancelled' ? 'Signing cancelled: no passphrase was given.'
+      : `${signed.error.message} This editor cannot ask for a passphrase: sign with a key gpg holds (gpg-agent's own prompt asks), or with helm-prov sign on a terminal.`;
+    return { ok: false, error: { code: 'passphrase-required', severity: 'error', message: why } };
   }
 }
