@@ -12,4 +12,5 @@ export const COMMAND_IDS = {
   showOutput: 'helmProvenance.showOutput',
   ...KEY_LOOKUP_COMMANDS,
   checkReleaseReadiness: RELEASE_READINESS_COMMAND,
+  restrictedModeWhy: 'helmProvenance.restrictedModeWhy',
 } as const;

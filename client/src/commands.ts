@@ -4,9 +4,9 @@
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
-import { groupedFingerprint } from '../../server/src/lsp/keyText';
+import { keyIdOf } from '../../server/src/lsp/keyText';
 import { COMMAND_IDS } from './commandIds';
-import { pickSigningKey } from './keyPicker';
+import { backendWords, pickSigningKey } from './keyPicker';
 import type { Log } from './output';
 import { packageChart } from './packageChart';
 import type { PassphraseBroker } from './passphrase';
@@ -27,7 +27,7 @@ async function selectSigningKey(deps: CommandDeps): Promise<string | null | unde
   if (picked === undefined) return undefined;
   await saveDefaultSigningKey(picked?.fingerprint ?? '');
   const message = picked
-    ? `Sign Chart will use ${messageText(picked.uid ?? picked.keyId)} (${groupedFingerprint(picked.fingerprint)}).`
+    ? `Sign Chart will use ${messageText(picked.uid ?? picked.keyId)} (key ${keyIdOf(picked.fingerprint)}, ${backendWords(picked.backend)}).`
     : 'Sign Chart will ask which key to use each time.';
   deps.log.channel.info(picked ? `Default signing key set to ${picked.fingerprint}` : 'Default signing key cleared');
   void vscode.window.showInformationMessage(message);
@@ -39,6 +39,14 @@ async function forgetPassphrases(deps: CommandDeps): Promise<number> {
   deps.log.channel.info(`Forgot ${count} saved passphrase(s).`);
   void vscode.window.showInformationMessage(count === 0 ? 'No passphrases were saved.' : `Forgot ${count} saved passphrase${count === 1 ? '' : 's'}.`);
   return count;
+}
+
+/** The palette's entry in Restricted Mode, where Sign Chart, Package Chart and Select Signing Key are hidden: says why. */
+function explainRestrictedMode(): void {
+  const manage = 'Manage Workspace Trust';
+  void vscode.window
+    .showInformationMessage('Signing, packaging and choosing a signing key are off in Restricted Mode: they write files from this repository\'s content and may run gpg. Verifying charts works as usual. Trust the workspace to sign and package.', manage)
+    .then((choice) => { if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage'); });
 }
 
 async function openProvenance(arg: unknown): Promise<void> {
@@ -62,6 +70,7 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.lookUpSignerKey]: (deps, arg) => findSignerKey(deps, arg, 'network'),
   [COMMAND_IDS.importSignerKeyFromKeys]: (deps, arg) => findSignerKey(deps, arg, 'keys-file'),
   [COMMAND_IDS.checkReleaseReadiness]: (deps, arg) => checkReleaseReadiness(deps, arg),
+  [COMMAND_IDS.restrictedModeWhy]: () => explainRestrictedMode(),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */

@@ -1,25 +1,37 @@
-// The QuickPick of signing keys: user id, fingerprint, algorithm, expiry. Keys that cannot sign are
-// listed under their own separator with the reason, and accepting one does nothing but say why.
+// The QuickPick of signing keys from every backend the setting allows: the user id as the label, the
+// key id and the backend that signs with it ("GnuPG agent" or "keyring file") beside it, and algorithm,
+// expiry and whether a passphrase is needed on a line of its own (a detail line is not cut off as a
+// description is). Keys that cannot sign are listed under their own separator with the reason, and
+// accepting one does nothing but say why.
 import * as vscode from 'vscode';
-import { ListSigningKeysRequest, type SigningKeyItem } from '../../server/src/lsp/protocol';
-import { groupedFingerprint, shortFingerprint } from '../../server/src/lsp/keyText';
+import { ListSigningKeysRequest, type SigningBackend, type SigningKeyItem } from '../../server/src/lsp/protocol';
+import { algorithmText, keyIdOf } from '../../server/src/lsp/keyText';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
 import { labelText, messageText } from './uiText';
 
 interface KeyPickItem extends vscode.QuickPickItem { key?: SigningKeyItem }
 
+/** Which program signs with a key, in words. */
+export function backendWords(backend: SigningBackend): string {
+  return backend === 'gpg' ? 'GnuPG agent' : 'keyring file';
+}
+
 function describe(key: SigningKeyItem): string {
-  const algorithm = key.bits ? `${key.algorithm} ${key.bits}` : key.algorithm;
+  return [keyIdOf(key.fingerprint), backendWords(key.backend), key.isDefault ? 'default' : ''].filter(Boolean).join(' · ');
+}
+
+function details(key: SigningKeyItem): string {
+  const algorithm = algorithmText(key.algorithm, key.bits);
   const expiry = key.expires ? `expires ${key.expires.slice(0, 10)}` : 'no expiry';
-  return [shortFingerprint(key.fingerprint), labelText(algorithm), expiry, key.protected ? 'passphrase' : '', key.isDefault ? 'default' : '']
-    .filter(Boolean).join(' · ');
+  const passphrase = key.protected ? 'passphrase needed' : 'no passphrase needed';
+  return [labelText(algorithm), expiry, passphrase].join(' · ');
 }
 
 function toItem(key: SigningKeyItem): KeyPickItem {
   const name = labelText(key.uid ?? key.uids[0] ?? `Key ${key.keyId}`);
   return key.usable
-    ? { label: `$(${key.protected ? 'lock' : 'key'}) ${name}`, description: describe(key), detail: groupedFingerprint(key.fingerprint), key }
+    ? { label: `$(${key.protected ? 'lock' : 'key'}) ${name}`, description: describe(key), detail: details(key), key }
     : { label: `$(circle-slash) ${name}`, description: describe(key), detail: `Cannot sign: ${labelText(key.reason ?? 'unusable')}`, key };
 }
 
@@ -34,8 +46,11 @@ async function listKeys(server: ServerConnection, log: Log): Promise<SigningKeyI
   for (const warning of result.warnings) log.channel.warn(`Signing keys: ${warning.code}: ${warning.message}`);
   if (result.keys.length === 0) {
     const open = 'Open Settings';
+    const where = `gpg --list-secret-keys shows none in the GnuPG home ${result.searched.gnupgHome}` +
+      (result.backend === 'gpg' ? '' : `, and no keyring file holds one (${result.searched.keyrings.join(', ') || 'none set'})`);
+    log.channel.error(`No secret keys found (${result.backend} backend): ${where}.`);
     void vscode.window
-      .showErrorMessage(`No secret keys found for the ${result.backend} backend. Set "helmProvenance.secretKeyring" (or "helmProvenance.gnupgHome") in your user settings (in a remote window: the Remote settings).`, open)
+      .showErrorMessage(`No signing keys found: ${messageText(where)}. Make a key (gpg --quick-gen-key), or set "helmProvenance.gnupgHome" to the GnuPG home that holds yours.`, open)
       .then((choice) => { if (choice === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'helmProvenance'); });
     return undefined;
   }

@@ -1,7 +1,9 @@
 // Package Chart: writes `<name>-<version>.tgz` the way `helm package` does (to the first configured
-// output folder, else next to the chart folder) and offers to sign it.
+// output folder, else next to the chart folder) and offers to sign it. An archive with a `.prov` next
+// to it is replaced only after asking (Package and Sign replaces both).
 import * as vscode from 'vscode';
 import { PackageRequest, type PackageResult } from '../../server/src/lsp/protocol';
+import { notificationText } from '../../server/src/lsp/keyText';
 import { displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { Log } from './output';
@@ -15,13 +17,26 @@ export async function packageChart(deps: PackageDeps, arg: unknown): Promise<Pac
   if (!requireTrust('Package Chart', "writes files from this repository's content")) return undefined;
   const target = await resolveChartTarget(arg, 'package', deps.server);
   if (!target) return undefined;
-  const result = await vscode.window.withProgress(
+  const send = (replaceSigned: boolean) => vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Packaging ${labelText(displayName(target))}`, cancellable: true },
-    (_progress, token) => deps.server.send(PackageRequest.type, { uri: target.toString() }, token),
+    (_progress, token) => deps.server.send(PackageRequest.type, { uri: target.toString(), ...(replaceSigned ? { replaceSigned } : {}) }, token),
   );
+  let result = await send(false);
+  if (!result.ok && result.error.code === 'archive-has-signature') {
+    deps.log.channel.info(`Package ${target.fsPath}: ${result.error.message}`);
+    const packageAndSign = 'Package and Sign';
+    const replace = 'Replace Archive';
+    const choice = await vscode.window.showWarningMessage(
+      `Replace the signed archive of ${messageText(displayName(target))}?`,
+      { modal: true, detail: messageText(notificationText(result.error.message)) }, packageAndSign, replace,
+    );
+    if (choice === packageAndSign) return void vscode.commands.executeCommand(COMMAND_IDS.packageAndSignChart, target);
+    if (choice !== replace) return undefined;
+    result = await send(true);
+  }
   if (!result.ok) {
     deps.log.channel.error(`Package ${target.fsPath}: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot package ${messageText(displayName(target))}: ${messageText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot package ${messageText(displayName(target))}: ${messageText(notificationText(result.error.message))}`);
     return undefined;
   }
   const archive = vscode.Uri.parse(result.archive);

@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { archiveNamedBy } from '../../server/src/lsp/fileRoles';
 import { SignRequest, type SignResult } from '../../server/src/lsp/protocol';
-import { groupedFingerprint } from '../../server/src/lsp/keyText';
+import { keyIdOf, notificationText } from '../../server/src/lsp/keyText';
 import { displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
-import { pickSigningKey } from './keyPicker';
+import { backendWords, pickSigningKey } from './keyPicker';
 import type { Log } from './output';
 import type { PassphraseBroker } from './passphrase';
 import type { ServerConnection } from './serverConnection';
@@ -36,15 +36,17 @@ function isArchiveTarget(target: vscode.Uri): boolean {
   return archiveNamedBy(target.fsPath) !== undefined;
 }
 
+/** "Signed x-1.0.0.tgz with Jane (key 3B255F9CBB150E24) through the GnuPG agent.": the key just used, from the signing itself. */
 function showSigned(result: SignResult, target: vscode.Uri): void {
-  const signer = result.status.signer;
-  const by = signer ? ` with ${messageText(signer.uid ?? signer.uids[0] ?? 'the key')} (${groupedFingerprint(signer.fingerprint)})` : '';
+  const { signedBy } = result;
+  const by = ` with ${messageText(signedBy.uid ?? 'the key')} (key ${keyIdOf(signedBy.fingerprint)}) through the ${backendWords(signedBy.backend)}`;
   const packaged = result.packaged ? ' (packaged first)' : '';
   const archive = vscode.Uri.parse(result.archive);
   // An archive signed as named: say which one, and whether it is what a chart folder next to it builds.
-  const origin = isArchiveTarget(target) ? ` ${messageText(result.origin.message)}` : '';
+  const origin = isArchiveTarget(target) ? ` ${messageText(notificationText(result.origin.message))}` : '';
   const name = isArchiveTarget(target) ? vscode.workspace.asRelativePath(archive) : path.basename(archive.fsPath);
-  const text = `Signed ${messageText(name)}${packaged}${by}.${origin}`;
+  const unused = signedBy.passphraseUnused ? ' gpg-agent had the key unlocked already, so the passphrase given was not checked.' : '';
+  const text = `Signed ${messageText(name)}${packaged}${by}.${origin}${unused}`;
   const openProv = 'Open .prov';
   const verify = 'Verify';
   const shown = result.origin.kind === 'differs-from-source'
@@ -64,7 +66,7 @@ function showSignFailure(code: string, message: string, target: vscode.Uri): voi
   // The chart's archive is not what its source builds: rebuilding it is the way forward.
   const actions = code === 'archive-differs-from-source' ? [packageAndSign, packageOnly, output]
     : KEY_PROBLEMS.has(code) ? [selectKey, output] : [output];
-  void vscode.window.showErrorMessage(`Cannot sign ${messageText(displayName(target))}: ${messageText(message)}`, ...actions).then((choice) => {
+  void vscode.window.showErrorMessage(`Cannot sign ${messageText(displayName(target))}: ${messageText(notificationText(message))}`, ...actions).then((choice) => {
     if (choice === selectKey) void vscode.commands.executeCommand(COMMAND_IDS.selectSigningKey);
     if (choice === packageAndSign) void vscode.commands.executeCommand(COMMAND_IDS.packageAndSignChart, target);
     if (choice === packageOnly) void vscode.commands.executeCommand(COMMAND_IDS.packageChart, target);
@@ -83,7 +85,7 @@ export async function signChart(deps: SignDeps, arg: unknown, packageFirst = fal
   const key = await chooseKey(deps, labelText(displayName(target)));
   if (!key) return undefined;
 
-  deps.log.channel.info(`Sign ${target.fsPath} with key ${key} (${readSettings().signingBackend} backend)`);
+  deps.log.channel.info(`Sign ${target.fsPath} with key ${key} (signingBackend ${readSettings().signingBackend})`);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Signing ${labelText(displayName(target))}`, cancellable: true },
     (progress, token) => {
@@ -98,7 +100,9 @@ export async function signChart(deps: SignDeps, arg: unknown, packageFirst = fal
     return undefined;
   }
   await deps.passphrases.commitPending();
-  deps.log.channel.info(`Signed ${vscode.Uri.parse(result.archive).fsPath}${result.packaged ? ' (packaged first)' : ''} → ${vscode.Uri.parse(result.prov).fsPath}. ${result.origin.message}`);
+  const { signedBy } = result;
+  deps.log.channel.info(`Signed ${vscode.Uri.parse(result.archive).fsPath}${result.packaged ? ' (packaged first)' : ''} → ${vscode.Uri.parse(result.prov).fsPath} ` +
+    `by ${signedBy.uid ?? '(no user id)'} ${signedBy.fingerprint}${signedBy.signingKey !== signedBy.fingerprint ? ` (subkey ${signedBy.signingKey})` : ''} through ${signedBy.backend}. ${result.origin.message}`);
   deps.log.channel.info(`Verify ${logLine(target, result.status)}`);
   showSigned(result, target);
   return result;

@@ -62,7 +62,9 @@ function tooltip(status: StatusParams): string {
     status.message,
     status.signer ? `Signer: ${status.signer.uid ?? ''} ${shortFingerprint(status.signer.fingerprint)}` : undefined,
     ...(status.warnings ?? []).map((w) => `Warning: ${w.message}`),
-    status.state === 'keys' ? undefined : 'Click to verify again.',
+    status.state === 'keys' ? undefined
+      : status.state === 'not-packaged' || status.state === 'stale' ? 'No archive of this version to verify yet: click to check again, with Package and Sign offered.'
+        : 'Click to verify again.',
   ];
   return lines.filter((l): l is string => Boolean(l)).map(labelText).join('\n');
 }

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { VerifyRequest, type SignerSummary, type StatusParams } from '../../server/src/lsp/protocol';
-import { groupedFingerprint } from '../../server/src/lsp/keyText';
+import { keyIdOf, notificationText } from '../../server/src/lsp/keyText';
 import { chartCommandArgs, displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { Log } from './output';
@@ -14,7 +14,7 @@ import { labelText, messageText } from './uiText';
 export interface VerifyDeps { server: ServerConnection; log: Log }
 
 export function signerText(signer: SignerSummary): string {
-  return `${messageText(signer.uid ?? signer.uids[0] ?? 'an unnamed key')} (${groupedFingerprint(signer.fingerprint)})`;
+  return `${messageText(signer.uid ?? signer.uids[0] ?? 'an unnamed key')} (key ${keyIdOf(signer.fingerprint)})`;
 }
 
 function chartLabel(status: StatusParams, fallback: vscode.Uri): string {
@@ -46,11 +46,11 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
   };
   const provActions = status.prov ? [openProv] : [];
   const signActions = vscode.workspace.isTrusted ? [sign] : [];
-  const warnings = (status.warnings ?? []).map((w) => ` Warning: ${messageText(w.message)}`).join('');
+  const warnings = (status.warnings ?? []).map((w) => ` Warning: ${messageText(notificationText(w.message))}`).join('');
   switch (status.state) {
     case 'verified': {
       const by = status.signer ? ` Signed by ${signerText(status.signer)}.` : '';
-      void vscode.window.showInformationMessage(`✓ ${chart} verified.${by}${warnings}`, ...provActions).then(run);
+      void vscode.window.showInformationMessage(`${chart} verified.${by}${warnings}`, ...provActions).then(run);
       return;
     }
     case 'unsigned':
@@ -61,7 +61,7 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
       void vscode.window.showWarningMessage(`${chart}: ${messageText(status.message)}`, ...(vscode.workspace.isTrusted ? [packageAndSign] : [])).then(run);
       return;
     default:
-      void vscode.window.showErrorMessage(`✗ ${chart}: ${messageText(status.message)}${warnings}`, ...provActions, output).then(run);
+      void vscode.window.showErrorMessage(`${chart}: ${messageText(notificationText(status.message))}${warnings}`, ...provActions, output).then(run);
   }
 }
 
@@ -75,7 +75,7 @@ export async function verifyChart(deps: VerifyDeps, arg: unknown): Promise<Statu
   );
   if (!result.ok) {
     deps.log.channel.error(`Verify ${target.fsPath}: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot verify ${messageText(displayName(target))}: ${messageText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot verify ${messageText(displayName(target))}: ${messageText(notificationText(result.error.message))}`);
     return undefined;
   }
   deps.log.channel.info(`Verify ${logLine(target, result.status)}`);

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { notificationText } from '../../server/src/lsp/keyText';
 import { VerifyFileRequest, type VerifyFileResult } from '../../server/src/lsp/protocol';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
@@ -59,15 +60,15 @@ export async function verifyFileSignature(deps: VerifyFileDeps, arg: unknown): P
   );
   if (!result.ok) {
     deps.log.channel.error(`Verify ${pair.file.fsPath} with ${pair.signature.fsPath}: ${result.error.code}: ${result.error.message}`);
-    void vscode.window.showErrorMessage(`Cannot verify ${messageText(name)}: ${messageText(result.error.message)}`);
+    void vscode.window.showErrorMessage(`Cannot verify ${messageText(name)}: ${messageText(notificationText(result.error.message))}`);
     return undefined;
   }
   const signer = result.signer ? ` Signed by ${signerText(result.signer)}.` : '';
   deps.log.channel.info(`Verify ${pair.file.fsPath} with ${pair.signature.fsPath}${keyring ? ` against ${vscode.Uri.parse(keyring).fsPath}` : ''}: ${result.verdict} (${result.code}) — ${result.message}${result.signer ? `; signer ${result.signer.fingerprint}` : ''}`);
   for (const warning of result.warnings) deps.log.channel.warn(`${pair.file.fsPath}: ${warning.code}: ${warning.message}`);
   // Keys from a file inside the workspace prove only that the file matches the repository's own list.
-  if (result.verdict === 'verified' && result.keysFromWorkspace) void vscode.window.showWarningMessage(`${messageText(name)}: ${messageText(result.message)}${signer}`);
-  else if (result.verdict === 'verified') void vscode.window.showInformationMessage(`✓ ${messageText(name)} verified.${signer}`);
-  else void vscode.window.showErrorMessage(`✗ ${messageText(name)}: ${messageText(result.message)}`);
+  if (result.verdict === 'verified' && result.keysFromWorkspace) void vscode.window.showWarningMessage(`${messageText(name)}: ${messageText(notificationText(result.message))}${signer}`);
+  else if (result.verdict === 'verified') void vscode.window.showInformationMessage(`${messageText(name)} verified.${signer}`);
+  else void vscode.window.showErrorMessage(`${messageText(name)}: ${messageText(notificationText(result.message))}`);
   return result;
 }

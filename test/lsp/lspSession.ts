@@ -46,7 +46,10 @@ export interface SessionOptions {
   configuration?: boolean;
   /** Answer `workspace/configuration` only once this resolves (the server's checks wait for their settings). */
   configurationAnswered?: Promise<void>;
-  passphrase?: (params: PassphraseParams) => string | null;
+  /** False: the client has no passphrase prompt (the request is unknown to it, as in editors other than VS Code). */
+  answersPassphrase?: boolean;
+  /** The answer to a passphrase request (a promise: the test may act while the server waits for it). */
+  passphrase?: (params: PassphraseParams) => string | null | Promise<string | null>;
   env?: NodeJS.ProcessEnv;
   /** The server's working directory (an editor may start it in the workspace folder); default: the test's. */
   cwd?: string;
@@ -111,9 +114,9 @@ export class LspSession {
       });
     });
     connection.onRequest(CodeLensRefreshRequest.type, () => { this.codeLensRefreshes++; this.events.emit('event'); });
-    connection.onRequest(PassphraseRequest.type, (p) => {
+    if (options.answersPassphrase !== false) connection.onRequest(PassphraseRequest.type, async (p) => {
       this.passphraseRequests.push(p);
-      const answer = options.passphrase?.(p) ?? null;
+      const answer = (await options.passphrase?.(p)) ?? null;
       return answer === null ? null : { sealed: sealPassphrase(answer, p.recipientKey) };
     });
   }

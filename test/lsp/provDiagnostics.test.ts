@@ -146,6 +146,8 @@ describe('.prov diagnostics over LSP', () => {
     assert.ok(signatureText.includes('dev Rsa Signer \\<rsa2048\\@dev\\.example\\>'), `user id escaped for Markdown: ${signatureText}`);
     assert.match(signatureText, /verified/);
     assert.match(signatureText, /RSA 2048/);
+    assert.equal(signatureText.split('dev Rsa Signer').length - 1, 1, `the signer is named once, the sentence not repeated: ${signatureText}`);
+    assert.ok(signatureText.includes('`sha256:9bf7d7059795e1d403b6dcefb5e773c4d222be91aee5e0d7ab175f5bc2ec4da8` — matches'), signatureText);
 
     const onDigest = await session.hover(uri, { line: at.entryLine, character: at.digest!.start + 3 });
     const digestText = (onDigest?.contents as { value: string }).value;

@@ -3,26 +3,16 @@
 // `helm verify`, not only by the server that signed it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListSigningKeysRequest, PackageRequest, SignRequest, VerifyFileRequest } from '../../server/src/lsp/protocol';
-import { GpgHome, helm, signedCases, signedKeyrings, signedKeys, tempDir } from '../support/tools';
+import { GpgHome, helm, signedKeyrings, signedKeys, tempDir, unpackSignedChart as unpackChart } from '../support/tools';
 import { LspSession, uriOf } from './lspSession';
 
 const pubring = path.join(signedKeyrings, 'pubring.gpg');
 const lockedFingerprint = fs.readFileSync(path.join(signedKeys, 'locked.fpr'), 'utf8').trim();
 const passphrase = fs.readFileSync(path.join(signedKeys, 'locked.passphrase'), 'utf8').trim();
-
-/** A whole chart folder, unpacked from a corpus archive. */
-function unpackChart(caseName: string, into: string): string {
-  const dir = path.join(signedCases, caseName);
-  const archive = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
-  fs.mkdirSync(into, { recursive: true });
-  execFileSync('tar', ['xzf', archive, '-C', into]);
-  return path.join(into, fs.readdirSync(into)[0]);
-}
 
 describe('package and sign over LSP', () => {
   let workspace: string;
@@ -48,9 +38,10 @@ describe('package and sign over LSP', () => {
   test('listSigningKeys: the protected default key, usable', async () => {
     const list = await session.connection.sendRequest(ListSigningKeysRequest.type, {});
     assert.ok(list.ok, JSON.stringify(list));
-    assert.equal(list.backend, 'openpgp');
+    assert.equal(list.backend, 'auto');
     const key = list.keys.find((k) => k.fingerprint === lockedFingerprint);
     assert.ok(key, JSON.stringify(list.keys));
+    assert.equal(key.backend, 'openpgp', 'a key in the exported keyring is signed by openpgp.js');
     assert.equal(key.protected, true);
     assert.equal(key.usable, true);
     assert.equal(key.isDefault, true);

@@ -93,3 +93,12 @@ export function scratch(prefix = 'helm-prov-test-'): string {
 export function fixtureFingerprint(id: string): string {
   return fs.readFileSync(path.join(signedKeys, `${id}.fpr`), 'utf8').trim();
 }
+
+/** A whole chart folder, unpacked from a corpus archive into `into`; answers the chart folder. */
+export function unpackSignedChart(caseName: string, into: string): string {
+  const dir = path.join(signedCases, caseName);
+  const archive = path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
+  fs.mkdirSync(into, { recursive: true });
+  execFileSync('tar', ['xzf', archive, '-C', into]);
+  return path.join(into, fs.readdirSync(into)[0]);
+}

@@ -11,9 +11,8 @@ import { verifyDetached } from '../provenance/detached';
 import { loadKeyringFile } from '../provenance/keyring';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { PackageResult as EnginePackageResult } from '../provenance/package';
-import type { SigningKeyCandidate, SigningKeyList, SignResult as EngineSignResult } from '../provenance/sign';
 import type { ArchiveToSign } from '../provenance/signSource';
-import { folderHolding, isFullyQualified } from '../provenance/userPaths';
+import { folderHolding, gnupgHomeOf, isFullyQualified } from '../provenance/userPaths';
 import { archiveNamedBy, CHART_YAML, fileRole } from './fileRoles';
 import type { KeySet } from './keyStore';
 import type {
@@ -21,6 +20,7 @@ import type {
   SignOrigin, SignParams, SignResult, SigningKeyItem, StatusParams, VerifyFileParams, VerifyFileResult,
 } from './protocol';
 import type { ResolvedPaths } from './pathSettings';
+import { listSigningCandidates, signingSources, signWithChosenBackend, triedText, type PassphraseAnswer, type SigningCandidate, type SigningSources } from './signingFlow';
 import { signerSummary } from './status';
 import { isoDate } from './keyText';
 import { pathToUri, uriToPath } from './uris';
@@ -35,15 +35,17 @@ export interface ActionContext {
   keys(): Promise<KeySet>;
   keysListing(ids: string[]): string[];
   /** Asks the client; undefined when the user cancelled or the client cannot ask. */
-  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<string | undefined>;
+  askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<PassphraseAnswer>;
   progress(message: string): void;
   /** Re-evaluates whatever `uri` belongs to after a write, and answers its status; undefined when cancelled (the server stops). */
   statusOf(uri: string): Promise<StatusParams | { error: string } | undefined>;
+  /** The server wrote `file` (an open buffer of it is stale until the editor catches up). */
+  wrote(file: string): void;
+  /** A line for the output channel (what a failed request tried). */
+  log(message: string): void;
   /** The chart evaluation for a Chart.yaml: does it need packaging, and where is its archive? */
   chartArchive(chartYaml: string): Promise<{ archive?: string; needsPackage: boolean }>;
 }
-
-const MAX_PASSPHRASE_ATTEMPTS = 3;
 
 /** The answer to a request that was cancelled: a JSON-RPC error the client ignores, never an error code of ours. */
 export function requestCancelled(what: string): ResponseError<void> {
@@ -90,7 +92,17 @@ async function packageInto(chartYaml: string, outDir: string, ctx: ActionContext
   ctx.progress(`Packaging ${path.basename(path.dirname(chartYaml))}…`);
   await fs.mkdir(outDir, { recursive: true }).catch(() => undefined);
   const { packageChart } = await import('../provenance/package');
-  return packageChart(path.dirname(chartYaml), { outDir });
+  const packaged = await packageChart(path.dirname(chartYaml), { outDir });
+  if (packaged.ok) ctx.wrote(packaged.value.archivePath);
+  return packaged;
+}
+
+/** The archive packaging would replace, when a `.prov` beside it signs it; undefined otherwise (or when planning fails: packaging says why). */
+async function signedArchiveAt(chartYaml: string, outDir: string): Promise<string | undefined> {
+  const plan = await (await import('../provenance/package')).planPackage(path.dirname(chartYaml), outDir);
+  if (!plan.ok) return undefined;
+  const prov = await fs.stat(`${plan.value.archivePath}.prov`).catch(() => undefined);
+  return prov?.isFile() ? plan.value.archivePath : undefined;
 }
 
 export async function packageRequest(params: PackageParams, ctx: ActionContext): Promise<RequestResult<PackageResult>> {
@@ -99,16 +111,26 @@ export async function packageRequest(params: PackageParams, ctx: ActionContext):
   if (!chartYaml) return failure('chart-invalid', `${params.uri} is not a chart folder or a Chart.yaml.`);
   const outDir = packageFolder(ctx, path.dirname(chartYaml), params.outDir);
   if (!outDir) return failure('io-error', `The output folder ${escapeUntrusted(params.outDir ?? '')} is neither a file uri nor an absolute path.`);
+  if (!params.replaceSigned) {
+    const signed = await signedArchiveAt(chartYaml, outDir);
+    if (signed) {
+      return failure('archive-has-signature', `${signed} has a .prov next to it: packaging again replaces the archive, and that signature would no longer match it. Package and Sign replaces both.`);
+    }
+  }
   const packaged = await packageInto(chartYaml, outDir, ctx);
-  if (!packaged.ok) return fromProblem(packaged.error);
+  if (!packaged.ok) {
+    ctx.log(`Package Chart failed for ${escapeUntrusted(chartYaml)}: [${packaged.error.code}] ${escapeUntrusted(packaged.error.message, 2000)} Tried: chart folder ${escapeUntrusted(path.dirname(chartYaml))}, output folder ${escapeUntrusted(outDir)}`);
+    return fromProblem(packaged.error);
+  }
   await ctx.statusOf(pathToUri(chartYaml));
   return { ok: true, archive: pathToUri(packaged.value.archivePath), chart: { name: escapeUntrusted(packaged.value.name), version: escapeUntrusted(packaged.value.version) } };
 }
 
-function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyItem {
+function toItem(candidate: SigningCandidate, defaultKey: string): SigningKeyItem {
   const info = candidate.info;
   const wanted = defaultKey.replace(/\s+/g, '').toUpperCase();
   return {
+    backend: candidate.backend,
     fingerprint: info.fingerprint,
     keyId: info.keyId,
     ...(info.primaryUserId ?? info.userIds[0] ? { uid: escapeUntrusted(info.primaryUserId ?? info.userIds[0]) } : {}),
@@ -125,27 +147,21 @@ function toItem(candidate: SigningKeyCandidate, defaultKey: string): SigningKeyI
   };
 }
 
-function gpgOptions(paths: ResolvedPaths): { gpgHome?: string; gpgPath?: string } {
-  return { ...(paths.gpgHome ? { gpgHome: paths.gpgHome } : {}), gpgPath: paths.gpgPath };
-}
-
-async function signingKeys(ctx: ActionContext): Promise<SigningKeyList> {
-  if (ctx.settings.signingBackend === 'gpg') return (await import('../provenance/gpgSign')).listGpgSigningKeys(gpgOptions(ctx.paths));
-  return (await import('../provenance/sign')).listSigningKeys(ctx.paths.secretKeyrings);
-}
-
 export async function listSigningKeysRequest(ctx: ActionContext): Promise<RequestResult<ListSigningKeysResult>> {
-  const list = await signingKeys(ctx);
+  const sources = signingSources(ctx.settings, ctx.paths);
+  const list = await listSigningCandidates(sources);
+  if (list.keys.length === 0) ctx.log(`Listing signing keys found none: ${triedText(sources, undefined, ctx.settings, ctx.paths)}`);
   return {
     ok: true,
     backend: ctx.settings.signingBackend,
     keys: list.keys.map((k) => toItem(k, ctx.settings.defaultSigningKey)),
     warnings: list.problems.map((p) => ({ code: p.code, message: escapeUntrusted(p.message, 2000) })),
+    searched: { keyrings: sources.secretKeyrings.length ? sources.secretKeyrings : ctx.paths.secretKeyrings, gnupgHome: sources.gpg.gpgHome ?? gnupgHomeOf() },
   };
 }
 
 /** The key to sign with: the request's, else the default setting, else the only usable key. */
-function chooseKey(requested: string | undefined, settings: HelmProvenanceSettings, list: SigningKeyList): Result<{ query: string; candidate?: SigningKeyCandidate }> {
+function chooseKey(requested: string | undefined, settings: HelmProvenanceSettings, list: { keys: SigningCandidate[] }): Result<{ query: string; candidate?: SigningCandidate }> {
   const query = requested?.trim() || settings.defaultSigningKey;
   if (query) {
     const compact = query.replace(/\s+/g, '').toUpperCase();
@@ -154,29 +170,9 @@ function chooseKey(requested: string | undefined, settings: HelmProvenanceSettin
   const usable = list.keys.filter((k) => k.usable);
   if (usable.length === 1) return { ok: true, value: { query: usable[0].info.fingerprint, candidate: usable[0] } };
   const error: Problem = usable.length === 0
-    ? { code: 'key-not-found', severity: 'error', message: `No usable signing key (${list.keys.length} secret keys found). Set helmProvenance.secretKeyring, or use the gpg backend.` }
+    ? { code: 'key-not-found', severity: 'error', message: `No usable signing key (${list.keys.length} secret keys found). Set helmProvenance.gnupgHome to the GnuPG home that holds your key, or helmProvenance.secretKeyring to an exported secret keyring.` }
     : { code: 'key-ambiguous', severity: 'error', message: `${usable.length} keys can sign: choose one (helmProvenance.defaultSigningKey, or Select Signing Key).` };
   return { ok: false, error };
-}
-
-async function signWithOpenpgp(
-  archivePath: string, query: string, candidate: SigningKeyCandidate | undefined, expectedSha256: string | undefined, ctx: ActionContext,
-): Promise<Result<EngineSignResult>> {
-  const { signArchive } = await import('../provenance/sign');
-  const keyrings = ctx.paths.secretKeyrings;
-  let result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings, expectedSha256 });
-  for (let attempt = 1; !result.ok && attempt <= MAX_PASSPHRASE_ATTEMPTS; attempt++) {
-    const code = result.error.code;
-    if (code !== 'passphrase-required' && code !== 'passphrase-wrong') break;
-    const uid = candidate?.info.primaryUserId ?? candidate?.info.userIds[0];
-    const passphrase = await ctx.askPassphrase({
-      fingerprint: candidate?.info.fingerprint ?? query, ...(uid ? { uid: escapeUntrusted(uid) } : {}), attempt, previousWrong: code === 'passphrase-wrong',
-    });
-    if (passphrase === undefined) return { ok: false, error: { code: 'passphrase-required', severity: 'error', message: 'Signing cancelled: no passphrase was given.' } };
-    ctx.progress('Signing…');
-    result = await signArchive({ archivePath, keyQuery: query, secretKeyrings: keyrings, passphrase, expectedSha256 });
-  }
-  return result;
 }
 
 /**
@@ -221,7 +217,8 @@ async function originOf(toSign: ArchiveToSign): Promise<SignOrigin> {
   return { kind: origin.kind, ...('chartDir' in origin ? { chartFolder: pathToUri(path.resolve(origin.chartDir)) } : {}), message: describeOrigin(toSign) };
 }
 
-export async function signRequest(params: SignParams, ctx: ActionContext): Promise<RequestResult<SignResult>> {
+/** Signs, then checks the new signature; `tried.key` records the key chosen, for the failure's log line. */
+async function signAndCheck(params: SignParams, ctx: ActionContext, sources: SigningSources, tried: { key?: string; archive?: string }): Promise<RequestResult<SignResult>> {
   const file = uriToPath(params.uri);
   if (!file) return failure('io-error', `${params.uri} is not a local file.`);
   const chartYaml = await chartYamlOf(file);
@@ -235,24 +232,39 @@ export async function signRequest(params: SignParams, ctx: ActionContext): Promi
   }
   if (!toSign) return failure('chart-invalid', `${params.uri} is not a chart folder, a Chart.yaml or a chart archive.`);
   const { archivePath, sha256: expectedSha256 } = toSign;
+  tried.archive = archivePath;
 
   ctx.progress('Looking up the signing key…');
-  const list = await signingKeys(ctx);
-  const chosen = chooseKey(params.key, ctx.settings, list);
+  // The keys are listed only to find the one to use when none is named (listing through gpg costs three runs).
+  const named = params.key?.trim() || ctx.settings.defaultSigningKey;
+  const chosen = chooseKey(named, ctx.settings, named ? { keys: [] } : await listSigningCandidates(sources));
   if (!chosen.ok) return fromProblem(chosen.error);
   const { query, candidate } = chosen.value;
+  tried.key = query;
   ctx.progress(`Signing ${path.basename(archivePath)}…`);
-  const signed = ctx.settings.signingBackend === 'gpg'
-    ? await (await import('../provenance/gpgSign')).gpgSignArchive({ archivePath, keyQuery: query, expectedSha256, ...gpgOptions(ctx.paths) })
-    : await signWithOpenpgp(archivePath, query, candidate, expectedSha256, ctx);
+  const signed = await signWithChosenBackend(archivePath, query, candidate, expectedSha256, sources, ctx);
   if (!signed.ok) return fromProblem(signed.error);
+  ctx.wrote(signed.value.provPath);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
   if (!status) throw requestCancelled('Checking the new signature');
   if ('error' in status) return failure('io-error', status.error);
+  const { backend, fingerprint, signingKey, uid, passphraseUnused } = signed.value;
   return {
     ok: true, archive: pathToUri(signed.value.archivePath), prov: pathToUri(signed.value.provPath),
     packaged: toSign.origin.kind === 'packaged', origin: await originOf(toSign), status,
+    signedBy: { backend, fingerprint, signingKey, ...(uid !== undefined ? { uid: escapeUntrusted(uid) } : {}), ...(passphraseUnused ? { passphraseUnused } : {}) },
   };
+}
+
+export async function signRequest(params: SignParams, ctx: ActionContext): Promise<RequestResult<SignResult>> {
+  const sources = signingSources(ctx.settings, ctx.paths);
+  const tried: { key?: string; archive?: string } = {};
+  const result = await signAndCheck(params, ctx, sources, tried);
+  if (!result.ok) {
+    const archive = tried.archive ? `archive ${escapeUntrusted(tried.archive)}; ` : '';
+    ctx.log(`Sign Chart failed for ${escapeUntrusted(params.uri)}: [${result.error.code}] ${result.error.message} Tried: ${archive}${triedText(sources, tried.key, ctx.settings, ctx.paths)}`);
+  }
+  return result;
 }
 
 /** The verdict's words when the keys came from the repository itself: a match with its own list, no more. */

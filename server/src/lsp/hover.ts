@@ -48,7 +48,12 @@ function signatureHover(check: ProvCheck, range: Range): Hover {
   const lines = [`**Signature** — ${verdict}`];
   if (outcome.signer) lines.push(...signerLines(outcome.signer));
   else if (check.issuers.length) lines.push(`Issuer: ${check.issuers.map(fingerprintSpan).join(', ')} (as the signature names it; not in your keyrings)`);
-  lines.push(markdownText(outcome.message, 2000));
+  // A verified signature's message says again who signed and when (the lines above): its one new fact is the digest.
+  if (outcome.verdict === 'verified' && outcome.signer) {
+    if (check.archiveSha256) lines.push(`Archive digest: \`sha256:${check.archiveSha256}\` — matches the signed one`);
+  } else {
+    lines.push(markdownText(outcome.message, 2000));
+  }
   if (check.listedInWorkspaceKeys.length) {
     lines.push(`${markdownText(check.listedInWorkspaceKeys.join(', '))}: ${NOT_TRUST}.`);
   }

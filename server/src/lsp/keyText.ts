@@ -30,3 +30,31 @@ export function humanDate(d: Date): string {
 export function algorithmText(algorithm: string, bits?: number): string {
   return bits && /^(rsa|dsa|elgamal)/i.test(algorithm) ? `${algorithm.toUpperCase()} ${bits}` : algorithm;
 }
+
+/** `3B255F9CBB150E24`: the last 16 hex of a fingerprint (gpg's long key id), what a notification shows. */
+export function keyIdOf(fingerprint: string): string {
+  return normalized(fingerprint).slice(-16);
+}
+
+/** `9f2c61d0e4b7…`: the first 12 hex of a digest, what a notification shows (the whole one is in the log and hover). */
+export function shortDigest(hex: string): string {
+  return hex.length > 12 ? `${hex.slice(0, 12)}…` : hex;
+}
+
+/**
+ * A message for a notification, with every SHA-256 digest (64 hex) and fingerprint (40 or 64 hex)
+ * shortened and a fingerprint that appears twice (also as its key id) named once. Not an escaper: the
+ * text is escaped by untrustedText.ts before it is shown.
+ */
+export function notificationText(message: string): string {
+  const seen = new Set<string>();
+  return message
+    .replace(/\b(?:sha256:)?([0-9a-f]{64})\b/g, (_m, hex: string) => shortDigest(hex))
+    .replace(/\b([0-9A-F]{40}|[0-9A-F]{64})\b/g, (hex: string) => {
+      const id = keyIdOf(hex);
+      if (seen.has(id)) return 'this key';
+      seen.add(id);
+      return id;
+    })
+    .replace(/ \(this key\)/g, '');
+}

@@ -22,6 +22,8 @@ import type { Signer } from '../provenance/signatureCheck';
 export const SETTINGS_SECTION = 'helmProvenance';
 
 export type SigningBackend = 'openpgp' | 'gpg';
+/** `auto`: the backend that holds the key (an exported keyring file first, then gpg's own keys); the others force one. */
+export type SigningBackendSetting = 'auto' | SigningBackend;
 
 export interface HelmProvenanceSettings {
   /** Public keyrings to verify with (binary `pubring.gpg`, armored, `.kbx`, or a KEYS file). Empty = GnuPG's default keyrings. */
@@ -34,7 +36,7 @@ export interface HelmProvenanceSettings {
   gpgPath: string;
   /** When non-empty, only keys with these primary fingerprints count as signers. */
   trustedFingerprints: string[];
-  signingBackend: SigningBackend;
+  signingBackend: SigningBackendSetting;
   /** Fingerprint of the key Sign Chart uses without asking. Empty = ask (or the only usable key). */
   defaultSigningKey: string;
   /** Folders (absolute, or relative to a workspace folder) where packaged archives are looked for and written. */
@@ -53,7 +55,7 @@ export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze(
   gnupgHome: '',
   gpgPath: 'gpg',
   trustedFingerprints: [],
-  signingBackend: 'openpgp',
+  signingBackend: 'auto',
   defaultSigningKey: '',
   chartOutputFolders: [],
   rememberPassphrases: false,
@@ -243,6 +245,11 @@ export namespace VerifyRequest {
 export interface PackageParams extends ChartTargetParams {
   /** Folder for the archive; default: the first chartOutputFolders entry, else the chart's parent folder. */
   outDir?: string;
+  /**
+   * Replace an archive that has a `.prov` next to it (the user said so). Without it such a request
+   * fails with `archive-has-signature` and writes nothing.
+   */
+  replaceSigned?: boolean;
 }
 
 export interface PackageResult { archive: string; chart: { name: string; version: string } }
@@ -283,18 +290,34 @@ export interface SignOrigin {
   message: string;
 }
 
-export interface SignResult { archive: string; prov: string; packaged: boolean; origin: SignOrigin; status: StatusParams }
+/** Who made the signature just written, from the signing itself (never read back from a `.prov` an editor may hold open). */
+export interface SignedBy {
+  backend: SigningBackend;
+  /** Primary fingerprint of the key. */
+  fingerprint: string;
+  /** The (sub)key that made the signature. */
+  signingKey: string;
+  /** Escaped. */
+  uid?: string;
+  /** gpg only: a passphrase was given but gpg-agent had the key unlocked already, so it was not checked. */
+  passphraseUnused?: boolean;
+}
+
+export interface SignResult { archive: string; prov: string; packaged: boolean; origin: SignOrigin; status: StatusParams; signedBy: SignedBy }
 
 export namespace SignRequest {
   export const method = 'helmProvenance/sign';
   /**
-   * Signs with the configured backend. With `openpgp` and a protected key the server asks the client
-   * for the passphrase (PassphraseRequest); with `gpg`, gpg's own pinentry asks.
+   * Signs with the backend the setting names, or (`auto`) the one that holds the key. When a protected
+   * key needs its passphrase the server asks the client (PassphraseRequest) and gives it to openpgp.js,
+   * or to gpg through loopback pinentry; a gpg-agent that refuses loopback asks through its own pinentry.
    */
   export const type = new RequestType<SignParams, RequestResult<SignResult>, void>(method);
 }
 
 export interface SigningKeyItem {
+  /** Which backend signs with it: a keyring file (openpgp.js) or gpg (gpg-agent, smartcard). */
+  backend: SigningBackend;
   fingerprint: string;
   keyId: string;
   /** Escaped. */
@@ -306,7 +329,7 @@ export interface SigningKeyItem {
   expires?: string;
   /** The (sub)key that would make the signature. */
   signingKey?: string;
-  /** A passphrase is needed to sign. */
+  /** A passphrase is needed to sign (gpg: protected and not unlocked in gpg-agent's cache now). */
   protected: boolean;
   usable: boolean;
   /** Why the key cannot sign (expired, revoked, weak, no signing part); set when `usable` is false. */
@@ -314,7 +337,13 @@ export interface SigningKeyItem {
   isDefault: boolean;
 }
 
-export interface ListSigningKeysResult { backend: SigningBackend; keys: SigningKeyItem[]; warnings: RequestError[] }
+export interface ListSigningKeysResult {
+  backend: SigningBackendSetting;
+  keys: SigningKeyItem[];
+  warnings: RequestError[];
+  /** Where the keys were looked for, for a message when none is found. */
+  searched: { keyrings: string[]; gnupgHome: string };
+}
 
 export namespace ListSigningKeysRequest {
   export const method = 'helmProvenance/listSigningKeys';

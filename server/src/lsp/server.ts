@@ -16,11 +16,13 @@ import {
   VerifyFileRequest, VerifyRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
+import { keyIdOf } from './keyText';
 import { ProvenanceService } from './service';
 import { findKeyRequest, importKeyRequest, signerKeyCodeActions, type KeyLookupEnv } from './keyLookupActions';
 import { FindKeyRequest, ImportKeyRequest, ReleaseReadinessRequest } from './keyLookupProtocol';
 import { releaseReadinessRequest } from './releaseReadiness';
 import { PolicyLanguage } from './policyLanguage';
+import { verifyFailureLine } from './verifyLog';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -177,13 +179,16 @@ function actionContext(progress: (message: string) => void): ActionContext {
       const recipient = passphraseRecipient();
       try {
         const answer = await connection.sendRequest(PassphraseRequest.type, { ...params, recipientKey: recipient.publicKey });
-        return answer ? recipient.open(answer.sealed) : undefined;
+        const passphrase = answer ? recipient.open(answer.sealed) : undefined;
+        return passphrase === undefined ? { none: 'cancelled' } : { passphrase };
       } catch {
-        return undefined; // a client without the request cannot ask
+        return { none: 'unsupported' }; // a client without the request cannot ask
       }
     },
     progress,
     statusOf: (uri) => service.verifyNow(uri),
+    wrote: (file) => service.serverWrote(file),
+    log: (message) => connection.console.log(escapeLines(message)),
     chartArchive: (chartYaml) => service.chartArchive(chartYaml),
   };
 }
@@ -194,6 +199,10 @@ connection.onRequest(ChartsRequest.type, () => service.charts());
 connection.onRequest(VerifyRequest.type, async (params, token) => {
   const status = await service.verifyNow(params.uri, token);
   if (!status) throw requestCancelled('Verification');
+  if ('error' in status || status.state !== 'verified') {
+    const line = 'error' in status ? `Verify ${params.uri} failed: ${status.error}` : verifyFailureLine(params.uri, status, await service.keys(), service.resolvedPaths(), service.currentSettings);
+    connection.console.log(escapeLines(line));
+  }
   return 'error' in status ? { ok: false, error: { code: 'io-error', message: escapeUntrusted(status.error, 2000) } } : { ok: true, status };
 });
 
@@ -225,17 +234,20 @@ function refusal(action: 'Package Chart' | 'Sign Chart' | 'Select Signing Key'):
     };
   }
   if (action === 'Package Chart') return undefined;
-  const refused = service.resolvedPaths().signingRefusal[service.currentSettings.signingBackend];
+  const setting = service.currentSettings.signingBackend;
+  const refusals = service.resolvedPaths().signingRefusal;
+  // `auto` is refused only when both backends are: it signs with the one whose settings hold.
+  const refused = setting === 'auto' ? (refusals.openpgp && refusals.gpg ? refusals.openpgp : undefined) : refusals[setting];
   return refused ? { ok: false, error: { code: 'setting-refused', message: `${action}: ${refusalMessage(refused)}` } } : undefined;
 }
 
 connection.onRequest(PackageRequest.type, async (params) => {
   await service.whenSettingsLoaded();
-  return refusal('Package Chart') ?? withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx));
+  return refusal('Package Chart') ?? service.whileWriting(() => withProgress(params, 'Package Chart', (ctx) => packageRequest(params, ctx)));
 });
 connection.onRequest(SignRequest.type, async (params) => {
   await service.whenSettingsLoaded();
-  return refusal('Sign Chart') ?? withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx));
+  return refusal('Sign Chart') ?? service.whileWriting(() => withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx)));
 });
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
 connection.onRequest(ListSigningKeysRequest.type, async () => {
@@ -259,8 +271,9 @@ connection.onExecuteCommand(async (params) => {
   if (params.command === COMMANDS.signChart || params.command === COMMANDS.packageAndSignChart) {
     await service.whenSettingsLoaded();
     const packageFirst = params.command === COMMANDS.packageAndSignChart;
-    const signed = refusal('Sign Chart') ?? await signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined));
-    if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov}: ${signed.origin.message}`);
+    const signed = refusal('Sign Chart') ?? await service.whileWriting(() => signRequest({ uri: args.chartYaml, packageFirst }, actionContext(() => undefined)));
+    const by = signed.ok ? `${signed.signedBy.uid ?? 'the key'} (key ${keyIdOf(signed.signedBy.fingerprint)}) through ${signed.signedBy.backend === 'gpg' ? 'gpg' : 'the keyring file'}` : '';
+    if (signed.ok) showMessage(MessageType.Info, `signed ${uriToPath(signed.prov) ?? signed.prov} with ${by}: ${signed.origin.message}`);
     else showMessage(MessageType.Error, `${signed.error.message} [${signed.error.code}]`);
   }
 });

@@ -15,6 +15,7 @@ import { documentPath, OpenDocuments } from './openDocuments';
 import { Outbox, type ServiceHost } from './outbox';
 import type { ResolvedPaths } from './pathSettings';
 import { ProvenanceChecks } from './provenanceChecks';
+import { ServerWrites } from './serverWrites';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
 import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
@@ -30,6 +31,7 @@ export class ProvenanceService {
   private readonly documents = new OpenDocuments();
   private readonly index: WorkspaceIndex;
   private readonly sync: DocumentSync;
+  private readonly writes: ServerWrites;
 
   constructor(host: ServiceHost) {
     this.out = new Outbox(host);
@@ -40,6 +42,7 @@ export class ProvenanceService {
     this.checks = new ProvenanceChecks(this.config, this.out);
     this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out);
     this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
+    this.writes = new ServerWrites(this.documents, this.out, (file, deleted) => this.index.fileChanged(file, deleted));
   }
 
   // ---- configuration ------------------------------------------------------------------------------
@@ -146,9 +149,19 @@ export class ProvenanceService {
     this.sync.closed(doc);
   }
 
-  /** A watched file was created, changed or deleted. */
+  /** A watched file was created, changed or deleted (held while the server itself writes: serverWrites.ts). */
   fileChanged(file: string, deleted: boolean): Promise<void> {
-    return this.index.fileChanged(file, deleted);
+    return this.writes.fileChanged(file, deleted);
+  }
+
+  /** Runs a package or sign request: the watcher's events about what it writes wait until it answered. */
+  whileWriting<T>(request: () => Promise<T>): Promise<T> {
+    return this.writes.during(request);
+  }
+
+  /** The server wrote `file`: an open buffer of it is stale until the editor updates it. */
+  serverWrote(file: string): void {
+    this.writes.wrote(file);
   }
 
   /** Finds every Chart.yaml, `.prov` and KEYS file in the workspace and checks them, with progress. */

@@ -19,7 +19,7 @@ export function normalizeSettings(raw: unknown): HelmProvenanceSettings {
     gnupgHome: text(r.gnupgHome, d.gnupgHome),
     gpgPath: text(r.gpgPath, d.gpgPath) || d.gpgPath,
     trustedFingerprints: strings(r.trustedFingerprints, d.trustedFingerprints).map((f) => f.replace(/\s+/g, '').replace(/^0x/i, '').toUpperCase()),
-    signingBackend: r.signingBackend === 'gpg' ? 'gpg' : 'openpgp',
+    signingBackend: r.signingBackend === 'gpg' || r.signingBackend === 'openpgp' ? r.signingBackend : 'auto',
     defaultSigningKey: text(r.defaultSigningKey, d.defaultSigningKey),
     chartOutputFolders: strings(r.chartOutputFolders, d.chartOutputFolders),
     rememberPassphrases: r.rememberPassphrases === true,

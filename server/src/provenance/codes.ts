@@ -49,6 +49,7 @@ export type EngineErrorCode =
   | 'passphrase-required'
   | 'passphrase-wrong'
   | 'gpg-failed'
+  | 'pinentry-loopback-refused'
   | 'io-error';
 
 /** Sigstore outcomes (server/src/sigstore/codes.ts owns them), registry outcomes (server/src/oci/codes.ts),

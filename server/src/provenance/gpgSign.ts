@@ -11,6 +11,7 @@ import {
   type PreparedSigner, type SigningKeyList, type SignResult,
 } from './sign';
 import { escapeUntrusted } from './untrustedText';
+import { lockedKeygrips } from './gpgAgentKeys';
 import { neutralWorkingDirectory } from './userPaths';
 
 export interface GpgOptions {
@@ -20,6 +21,11 @@ export interface GpgOptions {
   gpgPath?: string;
   /** gpg is killed after this long. Signing may wait for a person at a pinentry or a card reader. */
   timeoutMs?: number;
+  /**
+   * gpg-agent must not show a prompt of its own (`--pinentry-mode error`): a key that needs its
+   * passphrase fails with passphrase-required, so an editor can ask for it and give it through loopback.
+   */
+  neverPrompt?: boolean;
 }
 
 export interface GpgSignOptions extends GpgOptions {
@@ -59,7 +65,7 @@ interface GpgRun {
 function runGpg(args: string[], options: GpgOptions & { input?: string; passphrase?: string; timeoutMs: number }): Promise<GpgRun> {
   const base = ['--batch', '--no-tty', '--status-fd', '2', ...(options.gpgHome ? ['--homedir', options.gpgHome] : [])];
   const withPassphrase = options.passphrase !== undefined;
-  const passphraseArgs = withPassphrase ? ['--pinentry-mode', 'loopback', '--command-fd', '3'] : [];
+  const passphraseArgs = withPassphrase ? ['--pinentry-mode', 'loopback', '--command-fd', '3'] : options.neverPrompt ? ['--pinentry-mode', 'error'] : [];
   return new Promise((resolve) => {
     // Never in the folder the caller runs in (an editor's may be the repository): gpg resolves relative
     // names in its configuration (`agent-program ./x`) against it.
@@ -124,50 +130,66 @@ interface GpgSecretKeys {
   problems: Problem[];
   /** Fingerprints of parts whose secret gpg can use (on disk or on a card), not mere stubs. */
   usableSecrets: Set<string>;
+  /** Fingerprints of parts whose secret gpg-agent would have to unlock with a passphrase now. */
+  locked: Set<string>;
 }
 
-/** Fingerprints of the primary keys with secrets, and of every part whose secret is usable. */
-function parseSecretListing(colons: string): { primaries: string[]; usableSecrets: Set<string> } {
+/** Fingerprints of the primary keys with secrets, of every part whose secret is usable, and each part's keygrip. */
+function parseSecretListing(colons: string): { primaries: string[]; usableSecrets: Set<string>; keygrips: Map<string, string> } {
   const primaries: string[] = [];
   const usableSecrets = new Set<string>();
+  const keygrips = new Map<string, string>();
   let pending: { primary: boolean; usable: boolean } | undefined;
+  let last: string | undefined;
   for (const line of colons.split(/\r?\n/)) {
     const fields = line.split(':');
     if (fields[0] === 'sec' || fields[0] === 'ssb') {
       // Field 15: '+' secret here, '#' only a stub, else the serial number of the card holding it.
       pending = { primary: fields[0] === 'sec', usable: fields[14] !== '#' };
+      last = undefined;
     } else if (fields[0] === 'fpr' && pending) {
       const fingerprint = fields[9].toUpperCase();
       if (pending.primary) primaries.push(fingerprint);
       if (pending.usable) usableSecrets.add(fingerprint);
       pending = undefined;
+      last = fingerprint;
+    } else if (fields[0] === 'grp' && last) {
+      keygrips.set(last, fields[9].toUpperCase());
+      last = undefined;
     }
   }
-  return { primaries, usableSecrets };
+  return { primaries, usableSecrets, keygrips };
 }
 
 /** gpg's secret keys, described from the public keys gpg exports (so the same rules apply as for keyrings). */
-async function loadGpgSecretKeys(options: GpgOptions): Promise<Result<GpgSecretKeys>> {
+async function loadGpgSecretKeys(given: GpgOptions & { passphrase?: string }): Promise<Result<GpgSecretKeys>> {
+  // Listing never needs a passphrase: given one, gpg would ask for loopback pinentry, which some gpg-agents refuse.
+  const { passphrase: _unused, ...options } = given;
   const timeoutMs = options.timeoutMs ?? LIST_TIMEOUT_MS;
-  const listed = await runGpg(['--with-colons', '--fixed-list-mode', '--list-secret-keys'], { ...options, timeoutMs });
+  const listed = await runGpg(['--with-colons', '--fixed-list-mode', '--with-keygrip', '--list-secret-keys'], { ...options, timeoutMs });
   if (listed.exitCode !== 0) return { ok: false, error: runFailure(listed, 'listing secret keys', options, timeoutMs) };
-  const { primaries, usableSecrets } = parseSecretListing(listed.stdout.toString('utf8'));
-  if (primaries.length === 0) return ok({ keys: [], problems: [], usableSecrets });
+  const { primaries, usableSecrets, keygrips } = parseSecretListing(listed.stdout.toString('utf8'));
+  if (primaries.length === 0) return ok({ keys: [], problems: [], usableSecrets, locked: new Set() });
   const exported = await runGpg(['--export', ...primaries], { ...options, timeoutMs });
   if (exported.exitCode !== 0) return { ok: false, error: runFailure(exported, 'exporting public keys', options, timeoutMs) };
   const keyring = await parseKeyring(new Uint8Array(exported.stdout), gpgName(options));
-  return ok({ keys: keyring.keys, problems: keyring.problems, usableSecrets });
+  const locked = await lockedKeygrips(options, new Set(keygrips.values()));
+  return ok({ keys: keyring.keys, problems: keyring.problems, usableSecrets, locked: new Set([...keygrips].filter(([, grip]) => locked.has(grip)).map(([fpr]) => fpr)) });
 }
 
-const GPG_ERR = { BAD_PASSPHRASE: 11, NO_SECKEY: 17, UNUSABLE_SECKEY: 54, NO_PIN_ENTRY: 85, PIN_ENTRY: 86, BAD_PIN: 87, CANCELED: 99, FULLY_CANCELED: 177 };
+const GPG_ERR = { NOT_SUPPORTED: 60, BAD_PASSPHRASE: 11, NO_SECKEY: 17, UNUSABLE_SECKEY: 54, NO_PIN_ENTRY: 85, PIN_ENTRY: 86, BAD_PIN: 87, CANCELED: 99, FULLY_CANCELED: 177 };
 
 /** Maps gpg's status lines of a failed signing to our codes. */
-function signFailure(run: GpgRun, who: string, options: GpgOptions, timeoutMs: number): Problem {
+function signFailure(run: GpgRun, who: string, options: GpgOptions & { passphrase?: string }, timeoutMs: number): Problem {
   const has = (keyword: string): boolean => run.status.some((s) => s === keyword || s.startsWith(`${keyword} `));
   const failure = run.status.find((s) => s.startsWith('FAILURE '));
   // The low 16 bits of a gpg error are its code; the high bits name the component that raised it.
   const errorCode = failure ? Number(failure.split(' ')[2]) & 0xffff : undefined;
   if (run.spawnError || run.timedOut) return runFailure(run, 'signing', options, timeoutMs);
+  // gpg-agent started with no-allow-loopback-pinentry refuses a passphrase given by the caller (and gpg then reports INV_SGNR too).
+  if (options.passphrase !== undefined && errorCode === GPG_ERR.NOT_SUPPORTED) {
+    return fail('pinentry-loopback-refused', `gpg-agent does not accept a passphrase from ${gpgName(options)}'s caller for key ${who} (loopback pinentry is off in its gpg-agent.conf); its own passphrase prompt has to ask.`).error;
+  }
   if (has('BAD_PASSPHRASE') || errorCode === GPG_ERR.BAD_PASSPHRASE || errorCode === GPG_ERR.BAD_PIN) {
     return fail('passphrase-wrong', `gpg reports a wrong passphrase or PIN for key ${who}.`).error;
   }
@@ -234,7 +256,7 @@ export async function listGpgSigningKeys(options: GpgOptions = {}): Promise<Sign
   if (!secrets.ok) return { keys: [], problems: [secrets.error] };
   const now = new Date();
   const hasSecret = (part: KeyPart): boolean => secrets.value.usableSecrets.has(part.fingerprint);
-  // gpg-agent asks for passphrases and PINs itself: the caller never has to.
-  const keys = secrets.value.keys.map((loaded) => signingCandidate(loaded, now, hasSecret, () => false));
+  // Locked: gpg-agent would ask for the passphrase now (not cached); a card asks for its PIN itself.
+  const keys = secrets.value.keys.map((loaded) => signingCandidate(loaded, now, hasSecret, (part) => secrets.value.locked.has(part.fingerprint)));
   return { keys, problems: secrets.value.problems };
 }
