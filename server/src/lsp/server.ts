@@ -9,7 +9,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { listSigningKeysRequest, packageRequest, requestCancelled, signRequest, verifyFileRequest, type ActionContext } from './actions';
-import { WATCHED_GLOBS } from './fileRoles';
+import { WATCHED_GLOB } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
   ChartsChangedNotification, ChartsRequest, ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
@@ -99,7 +99,7 @@ async function registerWatchers(): Promise<void> {
   const keyrings: FileSystemWatcher[] = service.keyringFiles().map((file) => ({
     globPattern: support.relativePatternSupport ? { baseUri: pathToUri(path.dirname(file)), pattern: path.basename(file) } : file,
   }));
-  const watchers: FileSystemWatcher[] = [...WATCHED_GLOBS.map((globPattern) => ({ globPattern })), ...keyrings];
+  const watchers: FileSystemWatcher[] = [{ globPattern: WATCHED_GLOB }, ...keyrings];
   const previous = watcherRegistration;
   watcherRegistration = await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers });
   previous?.dispose();

@@ -9,6 +9,7 @@ import { archiveName, fileRole } from './fileRoles';
 import { isoDate } from './keyText';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
+import { outOfDateText, type OutOfDate } from './sourceFreshness';
 
 export interface ChartRef {
   chartYaml: string;
@@ -24,10 +25,24 @@ export type ChartEvaluation =
   | { kind: 'invalid'; chart: ChartRef }
   | { kind: 'not-packaged'; chart: ChartRef; looked: string[] }
   | { kind: 'stale'; chart: ChartRef; archive: string; holds: { name: string; version: string } }
-  | { kind: 'unsigned'; chart: ChartRef; archive: string }
+  | { kind: 'unsigned'; chart: ChartRef; archive: string; outOfDate?: OutOfDate }
   /** The archive or its `.prov` exists but is no regular file (`what` says what it is); it is never read. */
   | { kind: 'irregular'; chart: ChartRef; file: string; what: string; archive?: string }
-  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck };
+  /** `outOfDate`: the chart folder changed since the archive was packaged (only looked at when the signature verified). */
+  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck; outOfDate?: OutOfDate };
+
+/** "archive out of date: values.yaml changed since packaging" (file names escaped). */
+export function outOfDateSentence(outOfDate: OutOfDate): string {
+  return `Archive out of date: ${outOfDateText(outOfDate, (name) => escapeUntrusted(name, 120))}`;
+}
+
+/** The fields of a chart whose archive is older than its folder: signing it as it is can only sign the old content. */
+function outOfDateFields(outOfDate: OutOfDate, signature: string): Pick<StatusParams, 'state' | 'severity' | 'code' | 'summary' | 'message'> {
+  return {
+    state: 'stale', severity: 'warning', code: 'archive-differs-from-source', summary: 'Out of date',
+    message: `${outOfDateSentence(outOfDate)}. ${signature} Package and Sign to sign the chart as it is now.`,
+  };
+}
 
 /** A few words per code, and the reason shown after a dash in a CodeLens. */
 const OUTCOME_WORDS: Record<string, { summary: string; reason: string }> = {
@@ -167,8 +182,12 @@ function chartFields(evaluation: ChartEvaluation): StatusParams {
       };
     }
     case 'unsigned':
+      if (evaluation.outOfDate) return { ...base, archive: pathToUri(evaluation.archive), ...outOfDateFields(evaluation.outOfDate, `${evaluation.archive} is not signed.`) };
       return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive: pathToUri(evaluation.archive), summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };
-    case 'checked':
-      return { ...base, ...checkFields(evaluation.check) };
+    case 'checked': {
+      const checked = checkFields(evaluation.check);
+      if (!evaluation.outOfDate) return { ...base, ...checked };
+      return { ...base, ...checked, ...outOfDateFields(evaluation.outOfDate, 'Its signature holds for the archive as it is, not for the chart folder.') };
+    }
   }
 }

@@ -18,12 +18,15 @@ import type { StatusParams } from './protocol';
 import type { ProvCheck } from './provCheck';
 import { MAX_KEYS_TEXT, type ProvenanceChecks } from './provenanceChecks';
 import { retrySuperseded, type Priority } from './scheduler';
+import type { OutOfDate } from './sourceFreshness';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { pathToUri, uriToPath } from './uris';
 import { scanWorkspace } from './workspaceScan';
 
 /** Charts evaluated at once while indexing; twice the scheduler's slots, so a slot never waits for a file. */
 const INDEX_CONCURRENCY = 8;
+/** How long a chart folder must be quiet after a change before its chart is evaluated again. */
+const SOURCE_CHANGE_SETTLE_MS = 200;
 /** The most of a Chart.yaml that is read. */
 const MAX_CHART_YAML = 1024 * 1024;
 
@@ -52,6 +55,8 @@ export class WorkspaceIndex {
   private readonly diskKeys = new Set<string>();
   /** The last check of each `.prov`, by the uri it was published for: the outline names the signer. */
   private readonly provChecks = new Map<string, ProvCheck>();
+  /** Charts waiting for their folder's changes to settle before they are evaluated again. */
+  private readonly sourceTimers = new Map<string, NodeJS.Timeout>();
   private firstScanDone!: () => void;
   private readonly firstScan = new Promise<void>((resolve) => { this.firstScanDone = resolve; });
 
@@ -90,7 +95,7 @@ export class WorkspaceIndex {
   /** The CodeLens of a Chart.yaml: its chart's state, or "checking" while it is evaluated the first time. */
   lenses(chartYaml: string): CodeLens[] {
     const entry = this.charts.get(chartYaml);
-    if (entry?.evaluation) return chartLenses(entry.evaluation);
+    if (entry?.evaluation) return chartLenses(entry.evaluation, this.config.isTrusted);
     if (!entry) void this.refreshChart(chartYaml, 'interactive');
     return checkingLenses();
   }
@@ -148,10 +153,49 @@ export class WorkspaceIndex {
     const text = this.documents.textOf(prov, MAX_PROV_BYTES);
     if (text === undefined) {
       const what = irregularFile(prov);
-      return what ? { kind: 'irregular', chart, file: prov, what, archive } : { kind: 'unsigned', chart, archive };
+      if (what) return { kind: 'irregular', chart, file: prov, what, archive };
+      const outOfDate = await this.outOfDate(chart, archive);
+      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, ...(outOfDate ? { outOfDate } : {}) };
     }
     const check = await this.checks.checkProv(prov, text, token);
-    return check ? { kind: 'checked', chart, archive, prov, check } : undefined;
+    if (!check) return undefined;
+    // A rejected signature says what matters; only a verified one can hide an archive older than its folder.
+    const outOfDate = check.outcome.verdict === 'verified' ? await this.outOfDate(chart, archive) : undefined;
+    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, ...(outOfDate ? { outOfDate } : {}) };
+  }
+
+  /** What changed in the chart folder since `archive` was packaged; undefined when nothing did or it was not compared (logged). */
+  private async outOfDate(chart: ChartRef, archive: string): Promise<OutOfDate | undefined> {
+    const freshness = await this.checks.freshness.check(chart.folder, archive);
+    if (freshness.current === false) return freshness.outOfDate;
+    if (freshness.current === undefined) this.out.log(`${chart.folder}: not compared with ${archive}: ${freshness.notCompared}`);
+    return undefined;
+  }
+
+  /** Every chart whose folder holds `file` (a subchart's file is in its parent chart too). */
+  private chartsHolding(file: string): string[] {
+    const found: string[] = [];
+    for (let dir = file; ; dir = path.dirname(dir)) {
+      const chartYaml = path.join(dir, CHART_YAML);
+      if (this.charts.has(chartYaml)) found.push(chartYaml);
+      if (path.dirname(dir) === dir) return found;
+    }
+  }
+
+  /**
+   * A file in chart folders changed: their archives may no longer be what the folders package to. The
+   * charts are evaluated again once the changes settle (a checkout touches many files at once).
+   */
+  private sourceChanged(file: string): void {
+    const charts = this.chartsHolding(file);
+    for (const chartYaml of charts) {
+      this.checks.freshness.sourceChanged(path.dirname(chartYaml));
+      clearTimeout(this.sourceTimers.get(chartYaml));
+      this.sourceTimers.set(chartYaml, setTimeout(() => {
+        this.sourceTimers.delete(chartYaml);
+        void this.refreshChart(chartYaml, 'interactive');
+      }, SOURCE_CHANGE_SETTLE_MS));
+    }
   }
 
   /** Charts whose archive could be in `file`'s folder: the only ones a change there can affect. */
@@ -280,6 +324,8 @@ export class WorkspaceIndex {
       return;
     }
     const role = fileRole(file);
+    this.sourceChanged(file);
+    if (role === undefined) return; // a file of a chart folder (handled above) or of no interest
     if (role === 'archive') {
       this.checks.facts.invalidate(file);
       const openProvs = this.documents.provUris().filter((u) => { const p = uriToPath(u); return p !== undefined && archiveOf(p) === file; });
@@ -350,6 +396,8 @@ export class WorkspaceIndex {
     const chartYaml = this.chartYamlFor(file);
     if (chartYaml) {
       this.track(chartYaml);
+      // Verify reads the chart folder again: a change no watcher reported counts too.
+      this.checks.freshness.sourceChanged(path.dirname(chartYaml));
       const evaluation = await retrySuperseded(() => this.refreshChart(chartYaml, 'interactive', token), token);
       return evaluation && chartStatus(evaluation);
     }
