@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import { codiconText } from '../provenance/untrustedText';
 import { COMMANDS, type ChartCommandArgs } from './protocol';
-import { outcomeWords, type ChartEvaluation } from './status';
+import { outcomeWords, outOfDateOf, type ChartEvaluation } from './status';
 import { outOfDateText, type OutOfDate } from './sourceFreshness';
 import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
@@ -52,14 +52,16 @@ export function chartLenses(evaluation: ChartEvaluation, trusted = true): CodeLe
       return [lens(codiconText(`✗ Not a regular file — ${path.basename(evaluation.file)} is ${evaluation.what}`, 160), COMMANDS.verifyChart, { chartYaml })];
     case 'unsigned': {
       const args = { chartYaml, archive: pathToUri(evaluation.archive) };
-      if (evaluation.outOfDate) return [outOfDateLens(evaluation.outOfDate, args, trusted)];
+      const outOfDate = outOfDateOf(evaluation);
+      if (outOfDate) return [outOfDateLens(outOfDate, args, trusted)];
       return [writeLens('⚠ Unsigned', 'Sign Chart', COMMANDS.signChart, args, trusted)];
     }
     case 'checked': {
       const { outcome, issuers } = evaluation.check;
       const args = { chartYaml, archive: pathToUri(evaluation.archive), prov: pathToUri(evaluation.prov) };
       const open = lens('Open .prov', COMMANDS.openProvenance, args);
-      if (evaluation.outOfDate) return [outOfDateLens(evaluation.outOfDate, args, trusted), open];
+      const outOfDate = outOfDateOf(evaluation);
+      if (outOfDate) return [outOfDateLens(outOfDate, args, trusted), open];
       if (outcome.verdict === 'verified' && outcome.signer) {
         const who = outcome.signer.uid ? `${codiconText(outcome.signer.uid, 80)} · ` : '';
         return [lens(`✓ Signed by ${who}${shortFingerprint(outcome.signer.fingerprint)} · verified`, COMMANDS.verifyChart, args), open];

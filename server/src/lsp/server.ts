@@ -3,7 +3,7 @@
 // reaches the client only through the ServiceHost below.
 import * as path from 'node:path';
 import {
-  CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
+  CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
   MessageType, ProposedFeatures, ShowDocumentRequest, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
   type FileSystemWatcher, type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -62,7 +62,7 @@ connection.onInitialize((params): InitializeResult => {
   init = (params.initializationOptions ?? {}) as InitializationOptions;
   service.configure({
     docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri), trusted: init.workspaceTrusted !== false,
-    indexWorkspace: init.indexWorkspace !== false,
+    indexWorkspace: init.indexWorkspace !== false, clientCommands: init.clientHandlesCommands === true,
   });
   return {
     capabilities: {
@@ -71,6 +71,7 @@ connection.onInitialize((params): InitializeResult => {
       documentSymbolProvider: true,
       documentLinkProvider: { resolveProvider: false },
       codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       ...(init.clientHandlesCommands ? {} : { executeCommandProvider: { commands: Object.values(COMMANDS) } }),
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
@@ -142,6 +143,7 @@ connection.onHover((params, token) => service.hover(params.textDocument.uri, par
 connection.onDocumentSymbol((params) => service.symbols(params.textDocument.uri));
 connection.onDocumentLinks((params) => service.links(params.textDocument.uri));
 connection.onCodeLens((params) => service.codeLenses(params.textDocument.uri));
+connection.onCodeAction((params) => service.codeActions(params.textDocument.uri, params.context.diagnostics));
 
 function actionContext(progress: (message: string) => void): ActionContext {
   return {

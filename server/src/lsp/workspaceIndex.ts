@@ -8,17 +8,18 @@ import { CancellationToken, CancellationTokenSource, type CodeLens } from 'vscod
 import { MAX_PROV_BYTES } from '../provenance/provDocument';
 import { labelText } from '../provenance/untrustedText';
 import { archiveFolders, irregularFile, locateArchive, readChartRef } from './chartLocator';
+import { chartFixes, provFixes, withFixes, type FixContext } from './codeActions';
 import { chartLenses, checkingLenses } from './codeLens';
 import type { ServerConfiguration } from './configuration';
 import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { archiveOf, CHART_YAML, fileRole, provOf, type DocumentKind } from './fileRoles';
 import { documentPath, readTextBounded, type OpenDocuments } from './openDocuments';
 import type { Outbox } from './outbox';
-import type { StatusParams } from './protocol';
+import type { StatusFix, StatusParams } from './protocol';
 import type { ProvCheck } from './provCheck';
 import { MAX_KEYS_TEXT, type ProvenanceChecks } from './provenanceChecks';
 import { retrySuperseded, type Priority } from './scheduler';
-import type { OutOfDate } from './sourceFreshness';
+import type { Freshness } from './sourceFreshness';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { pathToUri, uriToPath } from './uris';
 import { scanWorkspace } from './workspaceScan';
@@ -55,6 +56,8 @@ export class WorkspaceIndex {
   private readonly diskKeys = new Set<string>();
   /** The last check of each `.prov`, by the uri it was published for: the outline names the signer. */
   private readonly provChecks = new Map<string, ProvCheck>();
+  /** Why a chart folder was last not compared with its archive, as logged. */
+  private readonly notCompared = new Map<string, string>();
   /** Charts waiting for their folder's changes to settle before they are evaluated again. */
   private readonly sourceTimers = new Map<string, NodeJS.Timeout>();
   private firstScanDone!: () => void;
@@ -100,6 +103,30 @@ export class WorkspaceIndex {
     return checkingLenses();
   }
 
+  private get fixContext(): FixContext {
+    return { trusted: this.config.isTrusted, clientCommands: this.config.clientCommands };
+  }
+
+  /** A chart's status with the fixes that can work now (the Verify notification's buttons). */
+  chartStatusOf(evaluation: ChartEvaluation): StatusParams {
+    return withFixes(chartStatus(evaluation), chartFixes(evaluation, this.fixContext));
+  }
+
+  /**
+   * The fixes for `file`: a Chart.yaml's chart state; a `.prov` its chart checks (signing needs the
+   * chart), else its own last check (published for `uri`).
+   */
+  fixesFor(file: string, uri: string): StatusFix[] {
+    if (fileRole(file) === 'chart') {
+      const evaluation = this.charts.get(file)?.evaluation;
+      return evaluation ? chartFixes(evaluation, this.fixContext) : [];
+    }
+    const covering = this.chartOf(file)?.evaluation;
+    if (covering?.kind === 'checked' && covering.prov === file) return chartFixes(covering, this.fixContext);
+    const check = this.provChecks.get(uri);
+    return check ? provFixes(check, this.fixContext) : [];
+  }
+
   /** Where a chart's archive is, and whether it must be packaged (first) before signing. */
   async chartArchive(chartYaml: string): Promise<{ archive?: string; needsPackage: boolean }> {
     this.track(chartYaml);
@@ -138,7 +165,7 @@ export class WorkspaceIndex {
     const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t), token);
     if (!evaluation || this.charts.get(chartYaml) !== entry) return undefined;
     entry.evaluation = evaluation;
-    this.out.sendStatus(chartStatus(evaluation));
+    this.out.sendStatus(this.chartStatusOf(evaluation));
     if (evaluation.kind === 'checked') this.publishDiskProv(evaluation.prov, evaluation.check);
     this.out.refreshCodeLenses();
     return evaluation;
@@ -154,22 +181,25 @@ export class WorkspaceIndex {
     if (text === undefined) {
       const what = irregularFile(prov);
       if (what) return { kind: 'irregular', chart, file: prov, what, archive };
-      const outOfDate = await this.outOfDate(chart, archive);
-      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, ...(outOfDate ? { outOfDate } : {}) };
+      const freshness = await this.freshness(chart, archive);
+      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, freshness };
     }
     const check = await this.checks.checkProv(prov, text, token);
     if (!check) return undefined;
-    // A rejected signature says what matters; only a verified one can hide an archive older than its folder.
-    const outOfDate = check.outcome.verdict === 'verified' ? await this.outOfDate(chart, archive) : undefined;
-    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, ...(outOfDate ? { outOfDate } : {}) };
+    // Whatever the verdict: a verified archive may be out of date, and the quick fixes of the others
+    // (sign again, another key) depend on whether the archive is what the folder packages to.
+    const freshness = await this.freshness(chart, archive);
+    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, freshness };
   }
 
-  /** What changed in the chart folder since `archive` was packaged; undefined when nothing did or it was not compared (logged). */
-  private async outOfDate(chart: ChartRef, archive: string): Promise<OutOfDate | undefined> {
+  /** Whether `archive` is what packaging the chart folder writes now (cached); "not compared" is logged. */
+  private async freshness(chart: ChartRef, archive: string): Promise<Freshness> {
     const freshness = await this.checks.freshness.check(chart.folder, archive);
-    if (freshness.current === false) return freshness.outOfDate;
-    if (freshness.current === undefined) this.out.log(`${chart.folder}: not compared with ${archive}: ${freshness.notCompared}`);
-    return undefined;
+    // Logged when it changes, not on every evaluation (each keystroke in Chart.yaml is one).
+    const said = freshness.current === undefined ? freshness.notCompared : undefined;
+    if (said !== undefined && this.notCompared.get(chart.folder) !== said) this.out.log(`${chart.folder}: not compared with ${archive}: ${said}`);
+    if (said === undefined) this.notCompared.delete(chart.folder); else this.notCompared.set(chart.folder, said);
+    return freshness;
   }
 
   /** Every chart whose folder holds `file` (a subchart's file is in its parent chart too). */
@@ -230,7 +260,7 @@ export class WorkspaceIndex {
     if (!check || this.documents.get(uri)?.doc.version !== version) return;
     this.provChecks.set(uri, check);
     this.out.publishDiagnostics(uri, provDiagnostics(check, this.config.docsBaseUrl), version);
-    this.out.sendStatus(provStatus(uri, check));
+    this.out.sendStatus(withFixes(provStatus(uri, check), this.fixesFor(file, uri)));
   }
 
   /** Diagnostics of a `.prov` on disk that is not open (the open buffer has its own). */
@@ -399,7 +429,7 @@ export class WorkspaceIndex {
       // Verify reads the chart folder again: a change no watcher reported counts too.
       this.checks.freshness.sourceChanged(path.dirname(chartYaml));
       const evaluation = await retrySuperseded(() => this.refreshChart(chartYaml, 'interactive', token), token);
-      return evaluation && chartStatus(evaluation);
+      return evaluation && this.chartStatusOf(evaluation);
     }
     const prov = fileRole(file) === 'prov' ? file : provOf(file);
     const text = this.documents.textOf(prov, MAX_PROV_BYTES);
@@ -412,7 +442,7 @@ export class WorkspaceIndex {
     if (!check) return undefined;
     const openUri = this.documents.uriOf(prov);
     if (!openUri) this.publishDiskProv(prov, check);
-    return provStatus(openUri ?? pathToUri(prov), check);
+    return withFixes(provStatus(openUri ?? pathToUri(prov), check), this.fixesFor(prov, openUri ?? pathToUri(prov)));
   }
 
   /** A Chart.yaml named by `file`: itself, the one in a folder, or the chart whose archive/.prov it is. */
