@@ -163,12 +163,14 @@ describe('the installed extension in a real VS Code', () => {
         assert.ok(rows.some((row) => row.includes(actual)), `no Problems row names the archive's digest ${actual}:\n${rows.join('\n')}`);
         await workbench.screenshot('problems-hash-mismatch');
 
-        // The language status badge of the .prov: error severity, the verdict, a Verify action.
+        // The language status badge of the .prov: error severity, the verdict in a few words, the short
+        // detail, and the next step as its action (the quick fix; the full message is the link's tooltip).
         await workbench.statusBarItem('status.languageStatus').click();
         const badge = workbench.page.locator('.hover-language-status', { hasText: 'Hash mismatch' });
         await badge.waitFor();
         assert.equal(await badge.locator('.severity.sev3').count(), 1, 'the badge is not shown as an error');
-        assert.match(await badge.innerText(), /The archive changed after signing[\s\S]*Verify/);
+        assert.match(await badge.innerText(), /Hash mismatch[\s\S]*The archive changed after signing[\s\S]*Re-package and sign/);
+        assert.doesNotMatch(await badge.innerText(), /sha256 is/, 'the whole message is not the detail');
         await workbench.screenshot('language-status-hash-mismatch');
         await workbench.page.keyboard.press('Escape');
       });
