@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { ListSigningKeysRequest, type SigningKeyItem } from '../../server/src/lsp/protocol';
 import { groupedFingerprint, shortFingerprint } from '../../server/src/lsp/keyText';
 import type { Log } from './output';
+import { openMachineSettings } from './settingsPlacement';
 import type { ServerConnection } from './serverConnection';
 import { labelText, messageText } from './uiText';
 
@@ -36,7 +37,7 @@ async function listKeys(server: ServerConnection, log: Log): Promise<SigningKeyI
     const open = 'Open Settings';
     void vscode.window
       .showErrorMessage(`No secret keys found for the ${result.backend} backend. Set "helmProvenance.secretKeyring" (or "helmProvenance.gnupgHome") in your user settings (in a remote window: the Remote settings).`, open)
-      .then((choice) => { if (choice === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'helmProvenance'); });
+      .then((choice) => { if (choice === open) void openMachineSettings(); });
     return undefined;
   }
   return result.keys;
