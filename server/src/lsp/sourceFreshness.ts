@@ -26,7 +26,7 @@ export type Freshness = { current: true } | { current: false; outOfDate: OutOfDa
 
 export class SourceFreshness {
   private readonly manifests = new BoundedMap<string, { stamp: string; manifest: Result<ArchiveManifest> }>(100);
-  private readonly answers = new BoundedMap<string, Promise<Freshness>>(2000);
+  private readonly answers = new BoundedMap<string, { answer: Promise<Freshness>; settled?: Freshness }>(2000);
   /** Bumped for a chart folder when a file in it changed: its answers are then computed again. */
   private readonly generations = new Map<string, number>();
 
@@ -37,15 +37,27 @@ export class SourceFreshness {
 
   /** Compares `archive` with what packaging `chartFolder` next to it would write now (cached, see above). */
   async check(chartFolder: string, archive: string): Promise<Freshness> {
-    const stamp = await fileStamp(archive);
-    if (!stamp) return { notCompared: `${path.basename(archive)} is gone` };
-    const key = `${archive}\0${stamp}\0${chartFolder}\0${this.generations.get(chartFolder) ?? 0}`;
-    let answer = this.answers.get(key);
-    if (!answer) {
-      answer = this.compare(chartFolder, archive, stamp);
-      this.answers.set(key, answer);
+    const key = await this.keyOf(chartFolder, archive);
+    if (!key) return { notCompared: `${path.basename(archive)} is gone` };
+    let entry = this.answers.get(key.key);
+    if (!entry) {
+      const created: { answer: Promise<Freshness>; settled?: Freshness } = { answer: this.compare(chartFolder, archive, key.stamp) };
+      void created.answer.then((settled) => { created.settled = settled; });
+      entry = created;
+      this.answers.set(key.key, entry);
     }
-    return answer;
+    return entry.answer;
+  }
+
+  /** The answer when it is known already (nothing is read); undefined when it would have to be computed. */
+  async known(chartFolder: string, archive: string): Promise<Freshness | undefined> {
+    const key = await this.keyOf(chartFolder, archive);
+    return key ? this.answers.get(key.key)?.settled : undefined;
+  }
+
+  private async keyOf(chartFolder: string, archive: string): Promise<{ key: string; stamp: string } | undefined> {
+    const stamp = await fileStamp(archive);
+    return stamp ? { key: `${archive}\0${stamp}\0${chartFolder}\0${this.generations.get(chartFolder) ?? 0}`, stamp } : undefined;
   }
 
   private manifestOf(archive: string, stamp: string): Result<ArchiveManifest> {

@@ -162,7 +162,7 @@ export class WorkspaceIndex {
     const entry: ChartEntry = { ref: readChartRef(chartYaml, text), evaluation: previous?.evaluation, inWorkspace: previous?.inWorkspace ?? this.config.isInWorkspace(chartYaml) };
     this.charts.set(chartYaml, entry);
     if (!previous && entry.inWorkspace) this.out.chartsChanged();
-    const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t), token);
+    const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t, priority), token);
     if (!evaluation || this.charts.get(chartYaml) !== entry) return undefined;
     entry.evaluation = evaluation;
     this.out.sendStatus(this.chartStatusOf(evaluation));
@@ -171,8 +171,12 @@ export class WorkspaceIndex {
     return evaluation;
   }
 
-  /** The chart's state: its archive, then the archive's `.prov` (the buffer when it is open) checked; undefined when cancelled. */
-  private async evaluate(chart: ChartRef, token: CancellationToken): Promise<ChartEvaluation | undefined> {
+  /**
+   * The chart's state: its archive, then the archive's `.prov` (the buffer when it is open) checked, and
+   * whether the archive is what the folder packages to (`background`: only when known; see
+   * freshness()); undefined when cancelled.
+   */
+  private async evaluate(chart: ChartRef, token: CancellationToken, priority: Priority): Promise<ChartEvaluation | undefined> {
     const found = await locateArchive(chart, archiveFolders(chart, this.config.outputFolders()), this.checks.facts, token);
     if (found?.kind !== 'found') return found;
     const { archive } = found;
@@ -181,21 +185,40 @@ export class WorkspaceIndex {
     if (text === undefined) {
       const what = irregularFile(prov);
       if (what) return { kind: 'irregular', chart, file: prov, what, archive };
-      const freshness = await this.freshness(chart, archive);
-      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, freshness };
+      const freshness = await this.freshness(chart, archive, priority);
+      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, ...(freshness ? { freshness } : {}) };
     }
     const check = await this.checks.checkProv(prov, text, token);
     if (!check) return undefined;
     // Whatever the verdict: a verified archive may be out of date, and the quick fixes of the others
     // (sign again, another key) depend on whether the archive is what the folder packages to.
-    const freshness = await this.freshness(chart, archive);
-    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, freshness };
+    const freshness = await this.freshness(chart, archive, priority);
+    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, ...(freshness ? { freshness } : {}) };
   }
 
-  /** Whether `archive` is what packaging the chart folder writes now (cached); "not compared" is logged. */
-  private async freshness(chart: ChartRef, archive: string): Promise<Freshness> {
-    const freshness = await this.checks.freshness.check(chart.folder, archive);
-    // Logged when it changes, not on every evaluation (each keystroke in Chart.yaml is one).
+  /**
+   * Whether `archive` is what packaging the chart folder writes now (cached). Interactive evaluations
+   * (an open Chart.yaml, a file change, Verify) wait for it. Background ones (indexing, re-checks) use it
+   * only when it is known: comparing reads the whole folder and costs more than the verdict, so a
+   * workspace's statuses come first and each chart is evaluated again once its comparison is done.
+   */
+  private async freshness(chart: ChartRef, archive: string, priority: Priority): Promise<Freshness | undefined> {
+    if (priority === 'background') {
+      const known = await this.checks.freshness.known(chart.folder, archive);
+      if (!known) this.compareLater(chart, archive);
+      return known && this.logNotCompared(chart, archive, known);
+    }
+    return this.logNotCompared(chart, archive, await this.checks.freshness.check(chart.folder, archive));
+  }
+
+  private compareLater(chart: ChartRef, archive: string): void {
+    void this.checks.run(`compare:${chart.chartYaml}`, 'background', () => this.checks.freshness.check(chart.folder, archive))
+      // Evaluated again only when the answer is now known (the evaluation will use it): never a loop.
+      .then(async (answer) => (answer && await this.checks.freshness.known(chart.folder, archive) ? this.refreshChart(chart.chartYaml, 'background') : undefined));
+  }
+
+  /** "Not compared" is logged when it changes, not on every evaluation (each keystroke in Chart.yaml is one). */
+  private logNotCompared(chart: ChartRef, archive: string, freshness: Freshness): Freshness {
     const said = freshness.current === undefined ? freshness.notCompared : undefined;
     if (said !== undefined && this.notCompared.get(chart.folder) !== said) this.out.log(`${chart.folder}: not compared with ${archive}: ${said}`);
     if (said === undefined) this.notCompared.delete(chart.folder); else this.notCompared.set(chart.folder, said);
