@@ -8,6 +8,7 @@ import { ChartContextKeys } from './chartContextKeys';
 import { commandRunner } from './commands';
 import type { Log } from './output';
 import { PassphraseBroker } from './passphrase';
+import { IgnoredSettingsWarning } from './settingsPlacement';
 import { ServerConnection } from './serverConnection';
 import { StatusBadges } from './statusBadge';
 import { registerPolicyLanguage } from './policyLanguage';
@@ -29,7 +30,7 @@ export function start(context: vscode.ExtensionContext, log: Log): ClientFeature
   const badges = new StatusBadges(server);
   const chartContextKeys = new ChartContextKeys(server);
   context.subscriptions.push(
-    server, chartContextKeys, badges,
+    server, chartContextKeys, badges, new IgnoredSettingsWarning(context, log),
     server.onRequest(PassphraseRequest.type, (params, token) => passphrases.answer(params, token)),
     registerPolicyLanguage(),
   );

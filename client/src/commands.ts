@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import type { ChartCommandArgs } from '../../server/src/lsp/protocol';
-import { keyIdOf } from '../../server/src/lsp/keyText';
+import { groupedFingerprint, keyIdOf } from '../../server/src/lsp/keyText';
 import { COMMAND_IDS } from './commandIds';
 import { backendWords, pickSigningKey } from './keyPicker';
 import type { Log } from './output';
@@ -54,6 +54,15 @@ async function openProvenance(arg: unknown): Promise<void> {
   if (prov) await vscode.window.showTextDocument(typeof prov === 'string' ? vscode.Uri.parse(prov) : prov);
 }
 
+/** The quick fix on an unknown signer: the key the signature names, to look up or ask its owner about. */
+async function copyFingerprint(deps: CommandDeps, arg: unknown): Promise<string | undefined> {
+  if (typeof arg !== 'string' || !/^[0-9A-F]{16}([0-9A-F]{24})?$/.test(arg)) return undefined;
+  await vscode.env.clipboard.writeText(arg);
+  deps.log.channel.info(`Copied ${arg} to the clipboard.`);
+  void vscode.window.showInformationMessage(`Copied ${arg.length === 40 ? groupedFingerprint(arg) : arg} to the clipboard.`);
+  return arg;
+}
+
 type Handler = (deps: CommandDeps, arg: unknown) => unknown;
 type CommandId = (typeof COMMAND_IDS)[keyof typeof COMMAND_IDS];
 
@@ -71,6 +80,7 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.importSignerKeyFromKeys]: (deps, arg) => findSignerKey(deps, arg, 'keys-file'),
   [COMMAND_IDS.checkReleaseReadiness]: (deps, arg) => checkReleaseReadiness(deps, arg),
   [COMMAND_IDS.restrictedModeWhy]: () => explainRestrictedMode(),
+  [COMMAND_IDS.copyFingerprint]: (deps, arg) => copyFingerprint(deps, arg),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */

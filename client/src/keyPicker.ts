@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { ListSigningKeysRequest, type SigningBackend, type SigningKeyItem } from '../../server/src/lsp/protocol';
 import { algorithmText, keyIdOf } from '../../server/src/lsp/keyText';
 import type { Log } from './output';
+import { openMachineSettings } from './settingsPlacement';
 import type { ServerConnection } from './serverConnection';
 import { labelText, messageText } from './uiText';
 
@@ -50,8 +51,8 @@ async function listKeys(server: ServerConnection, log: Log): Promise<SigningKeyI
       (result.backend === 'gpg' ? '' : `, and no keyring file holds one (${result.searched.keyrings.join(', ') || 'none set'})`);
     log.channel.error(`No secret keys found (${result.backend} backend): ${where}.`);
     void vscode.window
-      .showErrorMessage(`No signing keys found: ${messageText(where)}. Make a key (gpg --quick-gen-key), or set "helmProvenance.gnupgHome" to the GnuPG home that holds yours.`, open)
-      .then((choice) => { if (choice === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'helmProvenance'); });
+      .showErrorMessage(`No signing keys found: ${messageText(where)}. Make a key (gpg --quick-gen-key), or set "helmProvenance.gnupgHome" to the GnuPG home that holds yours (in your user settings; in a remote window, the Remote settings).`, open)
+      .then((choice) => { if (choice === open) void openMachineSettings(); });
     return undefined;
   }
   return result.keys;

@@ -44,7 +44,7 @@ function createClient(context: vscode.ExtensionContext, log: Log): LanguageClien
     initializationOptions,
     synchronize: {
       configurationSection: SETTINGS_SECTION,
-      // The workspace files whose changes can change a verdict.
+      // The workspace files whose changes can change a verdict or make an archive out of date: all of them.
       fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED_GLOB),
     },
     outputChannel: log.channel,

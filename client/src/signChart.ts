@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { archiveNamedBy } from '../../server/src/lsp/fileRoles';
-import { SignRequest, type SignResult } from '../../server/src/lsp/protocol';
+import { SignRequest, type ChartCommandArgs, type SignResult } from '../../server/src/lsp/protocol';
 import { keyIdOf, notificationText } from '../../server/src/lsp/keyText';
 import { displayName, resolveChartTarget } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
@@ -24,9 +24,9 @@ export interface SignDeps { server: ServerConnection; log: Log; passphrases: Pas
 const KEY_PROBLEMS = new Set(['key-not-found', 'key-ambiguous', 'key-unusable']);
 
 /** The key to sign with: the configured default, else the user's pick. Undefined when cancelled. */
-async function chooseKey(deps: SignDeps, chartName: string): Promise<string | undefined> {
+async function chooseKey(deps: SignDeps, chartName: string, pickKey = false): Promise<string | undefined> {
   const configured = readSettings().defaultSigningKey.trim();
-  if (configured) return configured;
+  if (configured && !pickKey) return configured;
   const picked = await pickSigningKey(deps.server, deps.log, { title: `Sign ${chartName} with` });
   return picked?.fingerprint;
 }
@@ -82,7 +82,8 @@ export async function signChart(deps: SignDeps, arg: unknown, packageFirst = fal
   if (!requireTrust('Sign Chart', "writes files from this repository's content and may run gpg")) return undefined;
   const target = await resolveChartTarget(arg, packageFirst ? 'package' : 'sign', deps.server);
   if (!target) return undefined;
-  const key = await chooseKey(deps, labelText(displayName(target)));
+  // "Select another key and sign" (a quick fix) asks even when a default key is set.
+  const key = await chooseKey(deps, labelText(displayName(target)), (arg as ChartCommandArgs | undefined)?.pickKey === true);
   if (!key) return undefined;
 
   deps.log.channel.info(`Sign ${target.fsPath} with key ${key} (signingBackend ${readSettings().signingBackend})`);

@@ -1,29 +1,19 @@
 // The badges: a LanguageStatusItem on .prov, KEYS and Chart.yaml editors (severity follows the verdict)
 // and one status-bar item for the chart of the active editor. Both show what the server's status
-// notifications say; clicking runs Verify Chart for that chart.
+// notifications say. The language status item's words and action are languageStatus.ts's; clicking the
+// status bar item runs Verify Chart for that chart.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  ChartStatusRequest, LANGUAGE_IDS, StatusNotification, type StatusParams, type StatusState,
+  ChartStatusRequest, LANGUAGE_IDS, StatusNotification, type StatusParams,
 } from '../../server/src/lsp/protocol';
 import { CHART_YAML_GLOB, fileRole } from '../../server/src/lsp/fileRoles';
 import { shortFingerprint } from '../../server/src/lsp/keyText';
 import { chartCommandArgs } from './chartTarget';
 import { COMMAND_IDS } from './commandIds';
 import type { ServerConnection } from './serverConnection';
+import { badgeText, languageStatusView } from './languageStatus';
 import { labelText } from './uiText';
-
-const STATE_ICONS: Record<StatusState, string> = {
-  verified: '$(verified-filled)',
-  rejected: '$(error)',
-  unsigned: '$(unverified)',
-  'not-packaged': '$(package)',
-  stale: '$(warning)',
-  'missing-archive': '$(warning)',
-  keys: '$(key)',
-  checking: '$(loading~spin)',
-  removed: '',
-};
 
 const LANGUAGE_SEVERITY = {
   ok: vscode.LanguageStatusSeverity.Information,
@@ -49,10 +39,6 @@ function uriKey(uri: string | vscode.Uri): string {
 
 function isInsideChart(file: vscode.Uri, status: StatusParams): boolean {
   return status.chartFolder !== undefined && file.fsPath.startsWith(vscode.Uri.parse(status.chartFolder).fsPath + path.sep);
-}
-
-export function badgeText(status: StatusParams): string {
-  return `${STATE_ICONS[status.state]} ${labelText(status.summary)}`.trim();
 }
 
 /** Plain-text tooltip (never Markdown: it quotes user ids and file names). */
@@ -133,13 +119,13 @@ export class StatusBadges implements vscode.Disposable {
       return;
     }
     item.busy = status.state === 'checking';
-    item.text = badgeText(status);
-    item.detail = labelText(status.message);
+    // Short text and detail; the whole message is the action's tooltip (languageStatus.ts).
+    const view = languageStatusView(status, vscode.workspace.isTrusted, chartCommandArgs(status) ?? vscode.Uri.parse(status.uri));
+    item.text = view.text;
+    item.detail = view.detail;
     item.severity = LANGUAGE_SEVERITY[status.severity];
-    item.accessibilityInformation = { label: `Helm provenance: ${labelText(status.summary)}` };
-    item.command = status.state === 'keys'
-      ? { title: 'Show Problems', command: 'workbench.actions.view.problems' }
-      : verifyCommand(status);
+    item.accessibilityInformation = { label: view.label };
+    item.command = view.command;
   }
 
   private showStatusBar(): void {

@@ -37,7 +37,12 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
   const sign = 'Sign Chart';
   const packageAndSign = 'Package and Sign';
   const output = 'Show Output';
+  // The server's quick fixes for this state (codeActions.ts): only those that can work now.
+  const fixes = status.fixes ?? [];
+  const fixTitles = fixes.map((f) => f.title);
   const run = (choice: string | undefined) => {
+    const fix = fixes.find((f) => f.title === choice);
+    if (fix) void vscode.commands.executeCommand(fix.command, ...fix.arguments);
     const args = chartCommandArgs(status);
     if (choice === openProv && status.prov) void vscode.window.showTextDocument(vscode.Uri.parse(status.prov));
     if (choice === sign) void vscode.commands.executeCommand(COMMAND_IDS.signChart, args ?? target);
@@ -57,11 +62,13 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
       void vscode.window.showWarningMessage(`${chart}: ${messageText(status.message)}`, ...signActions).then(run);
       return;
     case 'not-packaged':
-    case 'stale':
       void vscode.window.showWarningMessage(`${chart}: ${messageText(status.message)}`, ...(vscode.workspace.isTrusted ? [packageAndSign] : [])).then(run);
       return;
+    case 'stale':
+      void vscode.window.showWarningMessage(`${chart}: ${messageText(status.message)}`, ...fixTitles).then(run);
+      return;
     default:
-      void vscode.window.showErrorMessage(`${chart}: ${messageText(notificationText(status.message))}${warnings}`, ...provActions, output).then(run);
+      void vscode.window.showErrorMessage(`${chart}: ${messageText(notificationText(status.message))}${warnings}`, ...fixTitles, ...provActions, output).then(run);
   }
 }
 

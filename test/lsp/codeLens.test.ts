@@ -13,7 +13,7 @@ import { LspSession, uriOf } from './lspSession';
 
 const keyring = path.join(signedKeyrings, 'pubring.gpg');
 
-/** Copies a corpus case's archive (and .prov) into `dir`, and unpacks its Chart.yaml into `chartDir`. */
+/** Copies a corpus case's archive (and .prov) into `dir`, and unpacks its chart (the archive's source) into `chartDir`. */
 function placeChart(caseName: string, dir: string, chartDir: string, options: { prov?: boolean; chartFrom?: string } = {}): void {
   const from = path.join(signedCases, caseName);
   fs.mkdirSync(dir, { recursive: true });
@@ -23,9 +23,9 @@ function placeChart(caseName: string, dir: string, chartDir: string, options: { 
   const archive = path.join(signedCases, options.chartFrom ?? caseName, fs.readdirSync(path.join(signedCases, options.chartFrom ?? caseName)).find((f) => f.endsWith('.tgz'))!);
   const name = path.basename(chartDir);
   const unpack = tempDir('lsp-unpack-');
-  execFileSync('tar', ['xzf', archive, '-C', unpack, `${name}/Chart.yaml`]);
+  execFileSync('tar', ['xzf', archive, '-C', unpack]);
   fs.mkdirSync(chartDir, { recursive: true });
-  fs.copyFileSync(path.join(unpack, name, 'Chart.yaml'), path.join(chartDir, 'Chart.yaml'));
+  fs.cpSync(path.join(unpack, name), chartDir, { recursive: true });
   fs.rmSync(unpack, { recursive: true, force: true });
 }
 
@@ -80,7 +80,7 @@ describe('CodeLens on Chart.yaml over LSP', () => {
     assert.deepEqual(await settledLens(chart('tampered', 'devapp')), ['✗ Hash mismatch — archive changed after signing', 'Open .prov']);
     assert.deepEqual(await settledLens(chart('plain', 'devlists')), ['⚠ Unsigned — Sign Chart']);
     assert.deepEqual(await settledLens(chart('fresh', 'newchart')), ['Not packaged — Package and Sign']);
-    assert.deepEqual(await settledLens(chart('moved', 'devapp')), ['Stale: archive holds 1.2.3, Chart.yaml says 1.3.0']);
+    assert.deepEqual(await settledLens(chart('moved', 'devapp')), ['Stale: archive holds 1.2.3, Chart.yaml says 1.3.0 — Package and Sign']);
     const subkey = await settledLens(chart('src', 'devsub'));
     assert.match(subkey[0], /^✓ Signed by .* · verified$/);
     assert.match((await settledLens(chart('inside', 'devlists')))[0], /^✓ Signed by .* · verified$/);
@@ -155,7 +155,7 @@ describe('CodeLens on Chart.yaml over LSP', () => {
     let seen = session.statuses.length;
     await session.change(uri, text.replace('version: 1.2.3', 'version: 2.0.0'));
     await session.waitForStatus('stale after bump', (s) => s.uri === uri && s.state === 'stale', seen);
-    assert.deepEqual((await session.codeLens(uri)).map((l) => l.command!.title), ['Stale: archive holds 1.2.3, Chart.yaml says 2.0.0']);
+    assert.deepEqual((await session.codeLens(uri)).map((l) => l.command!.title), ['Stale: archive holds 1.2.3, Chart.yaml says 2.0.0 — Package and Sign']);
     seen = session.statuses.length;
     await session.change(uri, text);
     await session.waitForStatus('verified after undo', (s) => s.uri === uri && s.state === 'verified', seen);
@@ -205,7 +205,7 @@ describe('CodeLens on Chart.yaml over LSP', () => {
       const original = fs.readFileSync(target);
       const code = changed === 'archive' ? 'hash-mismatch' : 'signature-invalid';
       const isBroken = (d: { code?: number | string }[]) => d.some((x) => x.code === code);
-      const isVerified = (d: { code?: number | string }[]) => d.some((x) => x.code === 'verified');
+      const isVerified = (d: { code?: number | string }[]) => d.length === 0; // a verified .prov has no diagnostics
       await session.waitForDiagnostics(provUri, { where: isVerified });
       const before = session.diagnostics.get(provUri)!.length;
 

@@ -4,6 +4,7 @@
 // escaped and cannot act. A chart folder named like a VS Code icon reaches the progress messages escaped.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
@@ -29,8 +30,8 @@ async function signedWorkspace(name: string): Promise<{ workspace: string; finge
   const body = helmProv.slice(helmProv.indexOf('\n\n') + 2, helmProv.indexOf('-----BEGIN PGP SIGNATURE-----')).replace(/\n$/, '');
   const signed = await openpgp.sign({ message: await openpgp.createCleartextMessage({ text: body }), signingKeys: privateKey });
   fs.writeFileSync(path.join(workspace, 'devapp-1.2.3.tgz.prov'), (signed as string).replace(/\r\n/g, '\n'));
-  fs.mkdirSync(path.join(workspace, 'devapp'));
-  fs.writeFileSync(path.join(workspace, 'devapp', 'Chart.yaml'), 'apiVersion: v2\nname: devapp\nversion: 1.2.3\n');
+  // The chart folder is the archive's source (else the archive would be out of date with it).
+  execFileSync('tar', ['xzf', path.join(workspace, 'devapp-1.2.3.tgz'), '-C', workspace]);
   return { workspace, fingerprint: publicKey.getFingerprint().toUpperCase() };
 }
 

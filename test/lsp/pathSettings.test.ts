@@ -36,11 +36,15 @@ function emptyHome(): string {
   return dir;
 }
 
+/** The .prov's verdict: its status's code (a verified document has no diagnostic; any other has it as the first). */
 async function verdict(session: LspSession, repo: string): Promise<string> {
+  const statuses = session.statuses.length;
   const uri = await session.open(path.join(repo, 'devapp-1.2.3.tgz.prov'), 'helm-provenance');
-  const [first] = await session.waitForDiagnostics(uri, { version: 1 });
+  const diagnostics = await session.waitForDiagnostics(uri, { version: 1 });
+  const status = await session.waitForStatus(`the status of ${uri}`, (s) => s.scope === 'document' && s.uri === uri && s.state !== 'removed', statuses);
   await session.close(uri);
-  return String(first.code);
+  assert.equal(diagnostics[0]?.code ?? 'verified', status.code, 'the first diagnostic is the verdict; none when verified');
+  return String(status.code);
 }
 
 /** Runs `body` with a server started in `repo` (its working directory and workspace folder). */

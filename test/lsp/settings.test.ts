@@ -11,12 +11,19 @@ import { LspSession, messageOf } from './lspSession';
 
 const validProv = path.join(signedCases, 'valid-rsa2048', 'devapp-1.2.3.tgz.prov');
 
-async function verdictOf(session: LspSession, file = validProv): Promise<string[]> {
+/** The verdict on an open .prov as the editor shows it: the document status's code, and the diagnostics' codes. */
+async function verdictOf(session: LspSession, file = validProv): Promise<{ code?: string; diagnostics: string[] }> {
+  const statuses = session.statuses.length;
   const uri = await session.open(file, 'helm-provenance');
   const diagnostics = await session.waitForDiagnostics(uri, { version: 1 });
+  const status = await session.waitForStatus(`the status of ${uri}`, (s) => s.scope === 'document' && s.uri === uri && s.state !== 'removed', statuses);
   await session.close(uri);
-  return diagnostics.map((d) => String(d.code));
+  return { code: status.code, diagnostics: diagnostics.map((d) => String(d.code)) };
 }
+
+/** A verified document has no diagnostics at all: success is shown by the status, lens and hover. */
+const VERIFIED = { code: 'verified', diagnostics: [] };
+const UNKNOWN_SIGNER = { code: 'unknown-signer', diagnostics: ['unknown-signer'] };
 
 /** A GnuPG home holding `files` (copied), as GNUPGHOME for the server. */
 function gnupgHome(files: string[]): string {
@@ -31,7 +38,7 @@ describe('settings over LSP', () => {
     const home = gnupgHome([path.join(signedKeyrings, 'pubring.gpg')]);
     const session = await LspSession.start({ configuration: false, env: { GNUPGHOME: home } });
     try {
-      assert.deepEqual(await verdictOf(session), ['verified']);
+      assert.deepEqual(await verdictOf(session), VERIFIED);
     } finally {
       await session.stop();
       fs.rmSync(home, { recursive: true, force: true });
@@ -44,8 +51,8 @@ describe('settings over LSP', () => {
     const withKbx = await LspSession.start({ env: { GNUPGHOME: kbx } });
     const without = await LspSession.start({ env: { GNUPGHOME: empty } });
     try {
-      assert.deepEqual(await verdictOf(withKbx), ['verified']);
-      assert.deepEqual(await verdictOf(without), ['unknown-signer']);
+      assert.deepEqual(await verdictOf(withKbx), VERIFIED);
+      assert.deepEqual(await verdictOf(without), UNKNOWN_SIGNER);
     } finally {
       await Promise.all([withKbx.stop(), without.stop()]);
       fs.rmSync(kbx, { recursive: true, force: true });
@@ -56,8 +63,8 @@ describe('settings over LSP', () => {
   test('trusted fingerprints: a key in the keyring but not in the list is not a signer', async () => {
     const session = await LspSession.start({ settings: { keyrings: [path.join(signedKeyrings, 'pubring.gpg')], trustedFingerprints: ['58E1 9B6A 33FD 57CD C9AE F11E 12F8 2253 65AE 8490'] } });
     try {
-      assert.deepEqual(await verdictOf(session), ['unknown-signer']);
-      assert.deepEqual(await verdictOf(session, path.join(signedCases, 'valid-ed25519', 'devapp-1.2.3.tgz.prov')), ['verified']);
+      assert.deepEqual(await verdictOf(session), UNKNOWN_SIGNER);
+      assert.deepEqual(await verdictOf(session, path.join(signedCases, 'valid-ed25519', 'devapp-1.2.3.tgz.prov')), VERIFIED);
     } finally {
       await session.stop();
     }
@@ -71,10 +78,12 @@ describe('settings over LSP', () => {
       const first = await session.waitForDiagnostics(uri, { version: 1 });
       assert.deepEqual(first.map((d) => d.code), ['unknown-signer']);
       const published = session.diagnostics.get(uri)!.length;
+      const statuses = session.statuses.length;
       session.settings = { keyrings: [path.join(signedKeyrings, 'pubring.asc')] };
       await session.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
       const next = await session.waitForDiagnostics(uri, { after: published });
-      assert.deepEqual(next.map((d) => d.code), ['verified']);
+      assert.deepEqual(next.map((d) => d.code), [], 'a verified document has no diagnostics');
+      await session.waitForStatus('verified', (s) => s.uri === uri && s.state === 'verified', statuses);
       await session.close(uri);
     } finally {
       await session.stop();

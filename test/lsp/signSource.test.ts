@@ -1,14 +1,13 @@
 // The repository of issue 11.1 over JSON-RPC: `charts/prebuilt/` (clean source) next to
-// `charts/prebuilt-0.1.0.tgz` packaged from a modified copy (a `curl … | sh` template). Signing the chart
-// — the sign request on its Chart.yaml or folder, or the "Sign Chart" lens command run by the server —
-// is refused with the difference and writes nothing; the archive named explicitly is still signed and
+// `charts/prebuilt-0.1.0.tgz` packaged from a modified copy (a `curl … | sh` template). The chart is
+// "out of date" and its lens offers Package and Sign; the sign request on its Chart.yaml or folder is
+// refused with the difference and writes nothing; the archive named explicitly is still signed and
 // said to differ; Package and Sign rebuilds it from the source, and signing again then signs that.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExecuteCommandRequest } from 'vscode-languageserver-protocol/node';
 import { packageChart } from '../../server/src/provenance/package';
 import { COMMANDS, SignRequest } from '../../server/src/lsp/protocol';
 import { fixtureFingerprint, helm, signedKeys, tempDir } from '../support/tools';
@@ -59,7 +58,9 @@ describe('Sign Chart signs the archive of the source as it is now', () => {
   };
 
   test('the sign request on the chart (Chart.yaml or folder) is refused with the difference and the next step', async () => {
-    await session.waitForStatus('the chart is unsigned', (s) => s.uri === uriOf(chartYaml) && s.state === 'unsigned');
+    const status = await session.waitForStatus('the chart is out of date', (s) => s.uri === uriOf(chartYaml) && s.state === 'stale');
+    assert.equal(status.code, 'archive-differs-from-source');
+    assert.match(status.message, /^Archive out of date: templates\/job\.yaml changed since packaging\./);
     for (const uri of [uriOf(chartYaml), uriOf(chartDir)]) {
       const result = await session.connection.sendRequest(SignRequest.type, { uri });
       assert.ok(!result.ok, JSON.stringify(result));
@@ -70,12 +71,10 @@ describe('Sign Chart signs the archive of the source as it is now', () => {
     }
   });
 
-  test('the "Unsigned — Sign Chart" lens, run by the server, signs nothing and says why', async () => {
+  test('the lens offers Package and Sign, never a Sign Chart that can only be refused', async () => {
     const [lens] = await session.codeLens(uriOf(chartYaml));
-    assert.equal(lens.command!.command, COMMANDS.signChart);
-    await session.connection.sendRequest(ExecuteCommandRequest.type, { command: lens.command!.command, arguments: lens.command!.arguments });
-    const message = await session.waitFor('the refusal', () => session.messages.find((m) => m.includes('archive-differs-from-source')));
-    assert.match(message, /templates\/job\.yaml/);
+    assert.equal(lens.command!.title, '⚠ Archive out of date: templates/job.yaml changed since packaging — Package and Sign');
+    assert.equal(lens.command!.command, COMMANDS.packageAndSignChart);
     nothingWritten();
   });
 

@@ -163,12 +163,14 @@ describe('the installed extension in a real VS Code', () => {
         assert.ok(rows.some((row) => row.includes(actual)), `no Problems row names the archive's digest ${actual}:\n${rows.join('\n')}`);
         await workbench.screenshot('problems-hash-mismatch');
 
-        // The language status badge of the .prov: error severity, the verdict, a Verify action.
+        // The language status badge of the .prov: error severity, the verdict in a few words, the short
+        // detail, and the next step as its action (the quick fix; the full message is the link's tooltip).
         await workbench.statusBarItem('status.languageStatus').click();
         const badge = workbench.page.locator('.hover-language-status', { hasText: 'Hash mismatch' });
         await badge.waitFor();
         assert.equal(await badge.locator('.severity.sev3').count(), 1, 'the badge is not shown as an error');
-        assert.match(await badge.innerText(), /The archive changed after signing[\s\S]*Verify/);
+        assert.match(await badge.innerText(), /Hash mismatch[\s\S]*The archive changed after signing[\s\S]*Re-package and sign/);
+        assert.doesNotMatch(await badge.innerText(), /sha256 is/, 'the whole message is not the detail');
         await workbench.screenshot('language-status-hash-mismatch');
         await workbench.page.keyboard.press('Escape');
       });
@@ -273,10 +275,9 @@ describe('the installed extension in a real VS Code', () => {
       const menu = await explorerMenu(workbench, 'signed/devapp/Chart.yaml');
       assert.ok(menu.includes('Verify Chart'), menu.join(' | '));
       assert.deepEqual(menu.filter((e) => /Sign Chart|Package Chart/.test(e)), []);
-      // The lens on a never-packaged chart still offers Package and Sign; running it is refused.
+      // The lens on a never-packaged chart offers nothing that can only fail: it says what is off and why.
       await workbench.openFile('fresh/devlists/Chart.yaml');
-      await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Package and Sign' }).click();
-      await workbench.waitForNotification(/Sign Chart is not available in Restricted Mode/);
+      await workbench.page.locator('.monaco-editor .codelens-decoration', { hasText: 'Not packaged — Package and Sign is off in Restricted Mode (it writes files)' }).waitFor();
       assert.equal(fs.existsSync(path.join(folder, 'fresh', 'devlists-0.1.0.tgz')), false);
       const offered = await workbench.paletteEntries('Helm Provenance:');
       assert.ok(offered.some((row) => row.includes('Verify Chart')), offered.join('\n'));

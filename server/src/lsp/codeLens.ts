@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import { codiconText } from '../provenance/untrustedText';
 import { COMMANDS, type ChartCommandArgs } from './protocol';
-import { outcomeWords, type ChartEvaluation } from './status';
+import { outcomeWords, outOfDateOf, type ChartEvaluation } from './status';
+import { outOfDateText, type OutOfDate } from './sourceFreshness';
 import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
 
@@ -22,25 +23,45 @@ export function checkingLenses(): CodeLens[] {
   return [lens(CHECKING_LENS_TITLE, '')];
 }
 
-export function chartLenses(evaluation: ChartEvaluation): CodeLens[] {
+/**
+ * A lens that packages or signs. In Restricted Mode it could only fail, so it runs nothing and says
+ * what is off and why instead.
+ */
+function writeLens(what: string, action: 'Package and Sign' | 'Sign Chart', command: string, args: ChartCommandArgs, trusted: boolean): CodeLens {
+  return trusted ? lens(`${what} — ${action}`, command, args) : lens(`${what} — ${action} is off in Restricted Mode (it writes files)`, '');
+}
+
+function outOfDateLens(outOfDate: OutOfDate, args: ChartCommandArgs, trusted: boolean): CodeLens {
+  const what = `⚠ Archive out of date: ${outOfDateText(outOfDate, (name) => codiconText(name, 80))}`;
+  return writeLens(what, 'Package and Sign', COMMANDS.packageAndSignChart, args, trusted);
+}
+
+/** The lenses of a chart; `trusted` is false in Restricted Mode (nothing may be written). */
+export function chartLenses(evaluation: ChartEvaluation, trusted = true): CodeLens[] {
   const chartYaml = pathToUri(evaluation.chart.chartYaml);
   switch (evaluation.kind) {
     case 'invalid':
       return [lens(codiconText(`Chart.yaml: ${evaluation.chart.error ?? 'no name or version'}`, 120), '')];
     case 'not-packaged':
-      return [lens('Not packaged — Package and Sign', COMMANDS.packageAndSignChart, { chartYaml })];
+      return [writeLens('Not packaged', 'Package and Sign', COMMANDS.packageAndSignChart, { chartYaml }, trusted)];
     case 'stale': {
-      const title = `Stale: archive holds ${evaluation.holds.version}, Chart.yaml says ${evaluation.chart.version ?? ''}`;
-      return [lens(codiconText(title, 160), COMMANDS.packageAndSignChart, { chartYaml, archive: pathToUri(evaluation.archive) })];
+      const what = codiconText(`Stale: archive holds ${evaluation.holds.version}, Chart.yaml says ${evaluation.chart.version ?? ''}`, 160);
+      return [writeLens(what, 'Package and Sign', COMMANDS.packageAndSignChart, { chartYaml, archive: pathToUri(evaluation.archive) }, trusted)];
     }
     case 'irregular':
       return [lens(codiconText(`✗ Not a regular file — ${path.basename(evaluation.file)} is ${evaluation.what}`, 160), COMMANDS.verifyChart, { chartYaml })];
-    case 'unsigned':
-      return [lens('⚠ Unsigned — Sign Chart', COMMANDS.signChart, { chartYaml, archive: pathToUri(evaluation.archive) })];
+    case 'unsigned': {
+      const args = { chartYaml, archive: pathToUri(evaluation.archive) };
+      const outOfDate = outOfDateOf(evaluation);
+      if (outOfDate) return [outOfDateLens(outOfDate, args, trusted)];
+      return [writeLens('⚠ Unsigned', 'Sign Chart', COMMANDS.signChart, args, trusted)];
+    }
     case 'checked': {
       const { outcome, issuers } = evaluation.check;
       const args = { chartYaml, archive: pathToUri(evaluation.archive), prov: pathToUri(evaluation.prov) };
       const open = lens('Open .prov', COMMANDS.openProvenance, args);
+      const outOfDate = outOfDateOf(evaluation);
+      if (outOfDate) return [outOfDateLens(outOfDate, args, trusted), open];
       if (outcome.verdict === 'verified' && outcome.signer) {
         const who = outcome.signer.uid ? `${codiconText(outcome.signer.uid, 80)} · ` : '';
         return [lens(`✓ Signed by ${who}${shortFingerprint(outcome.signer.fingerprint)} · verified`, COMMANDS.verifyChart, args), open];

@@ -10,6 +10,8 @@ import { normalizeSettings } from './settings';
 export class ServerConfiguration {
   private current: HelmProvenanceSettings = normalizeSettings(undefined);
   private docsBase = DEFAULT_DOCS_BASE_URL;
+  /** The client registers the commands itself (initializationOptions.clientHandlesCommands): quick fixes may use its own. */
+  clientCommands = false;
   private folders: string[] = [];
   /** Trust and the path settings; a refused setting is reported once. */
   private readonly pathResolver: PathResolver;

@@ -41,7 +41,8 @@ function fallbackRange(doc: ProvDocument): Range {
 /**
  * Every structural problem of the document, the verdict's primary problem at its range (hash-mismatch
  * on the digest token, signature codes on the signature block, …), the warnings, and one information
- * diagnostic for a verified document or a missing archive.
+ * diagnostic for a missing archive. A verified document gets none: success is not a problem, and the
+ * CodeLens, hover and badges say it (a Problems count that grew with every verified chart hid real ones).
  */
 export function provDiagnostics(check: ProvCheck, docsBaseUrl: string): Diagnostic[] {
   const { doc, outcome } = check;
@@ -51,8 +52,6 @@ export function provDiagnostics(check: ProvCheck, docsBaseUrl: string): Diagnost
   for (const w of outcome.warnings) add(w);
   if (outcome.problem) {
     add(outcome.code === 'missing-archive' ? { ...outcome.problem, severity: 'information' } : outcome.problem);
-  } else if (outcome.verdict === 'verified') {
-    add({ code: 'verified', severity: 'information', message: outcome.message, range: doc.signature?.range });
   }
   if (check.listedInWorkspaceKeys.length && outcome.code === 'unknown-signer') {
     add({

@@ -1,6 +1,6 @@
 // Which files the extension cares about, by name: a chart's Chart.yaml, its packaged archive, the
-// archive's `.prov`, and KEYS files. The one table the watchers (client and server), the workspace
-// scan and the routing of open documents and file changes read. The client imports this module too,
+// archive's `.prov`, and KEYS files. The one table the workspace scan and the routing of open documents
+// and file changes read (the watchers report every file: any file of a chart folder counts). The client imports this module too,
 // so it depends on nothing but `protocol.ts`.
 import * as path from 'node:path';
 import { LANGUAGE_IDS } from './protocol';
@@ -29,11 +29,12 @@ export function fileRole(file: string): FileRole | undefined {
   return roleOfName(path.basename(file));
 }
 
-/** Globs for every file with a role, one per row: `**\/Chart.yaml`, `**\/*.tgz`, … */
-export const WATCHED_GLOBS: readonly string[] = ROLES.map((r) => `**/${r.name ?? `*${r.suffix}`}`);
-
-/** The same as one glob, for watchers that take a single pattern. */
-export const WATCHED_GLOB = `**/{${ROLES.map((r) => r.name ?? `*${r.suffix}`).join(',')}}`;
+/**
+ * What the watchers (client and server) report: every file, not only those with a role. Any file of a
+ * chart folder (values.yaml, a template, .helmignore) makes its archive out of date when it changes;
+ * the server drops changes to files that have no role and lie in no chart folder.
+ */
+export const WATCHED_GLOB = '**/*';
 
 /** The `.prov` of an archive: its own path plus `.prov`. */
 export function provOf(archive: string): string {

@@ -123,6 +123,27 @@ export interface ChartCommandArgs {
   archive?: string;
   /** The provenance file, when there is one. */
   prov?: string;
+  /** Sign Chart / Package and Sign: ask which key even when a default signing key is set ("Select another key and sign"). */
+  pickKey?: boolean;
+}
+
+/** Client-only commands a quick fix may carry (the VS Code client registers them; other editors never get them). */
+export const CLIENT_COMMANDS = {
+  /** Copies its one argument, a fingerprint or key id, to the clipboard. */
+  copyFingerprint: 'helmProvenance.copyFingerprint',
+} as const;
+
+/**
+ * A next step for a status that can work now (a write only in a trusted workspace, a client command
+ * only for a client that registers it): a quick fix (textDocument/codeAction) on the diagnostic with
+ * `code` (or, for a chart's own state, on its Chart.yaml) and a button on the Verify notification.
+ */
+export interface StatusFix {
+  title: string;
+  command: string;
+  arguments: unknown[];
+  /** The diagnostic code (or the chart state's code) it fixes. */
+  code: string;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -182,6 +203,8 @@ export interface StatusParams {
   digest?: { expected?: string; actual?: string };
   /** Warnings that leave the verdict alone (unsigned-content, unknown-signature). */
   warnings?: { code: string; message: string }[];
+  /** What can be done about it now (codeActions.ts); the same as the quick fixes on its diagnostics. */
+  fixes?: StatusFix[];
 }
 
 export namespace StatusNotification {

@@ -10,6 +10,7 @@ import { KeyStore, WorkspaceKeys, type KeySet } from './keyStore';
 import type { Outbox } from './outbox';
 import { ProvChecker, type ProvCheck } from './provCheck';
 import { Scheduler, type Priority } from './scheduler';
+import { SourceFreshness } from './sourceFreshness';
 
 /** The most of a KEYS text that is linted. */
 export const MAX_KEYS_TEXT = 16 * 1024 * 1024;
@@ -21,6 +22,8 @@ export class ProvenanceChecks {
   /** Digest and Chart name/version of each archive, by its size, mtime and inode. */
   readonly facts = new ArchiveFactsCache();
   private readonly checker = new ProvChecker();
+  /** Whether an archive is still what its chart folder packages to, by archive stamp and folder changes. */
+  readonly freshness = new SourceFreshness();
   private readonly keyStore = new KeyStore();
   private keySet?: Promise<KeySet>;
   /** KEYS files in the workspace, by path: which of them list a key. */

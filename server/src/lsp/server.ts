@@ -9,7 +9,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { listSigningKeysRequest, packageRequest, requestCancelled, signRequest, verifyFileRequest, type ActionContext } from './actions';
-import { WATCHED_GLOBS } from './fileRoles';
+import { WATCHED_GLOB } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
   ChartsChangedNotification, ChartsRequest, ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
@@ -76,7 +76,7 @@ connection.onInitialize((params): InitializeResult => {
   init = (params.initializationOptions ?? {}) as InitializationOptions;
   service.configure({
     docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri), trusted: init.workspaceTrusted !== false,
-    indexWorkspace: init.indexWorkspace !== false,
+    indexWorkspace: init.indexWorkspace !== false, clientCommands: init.clientHandlesCommands === true,
   });
   return {
     capabilities: {
@@ -115,7 +115,7 @@ async function registerWatchers(): Promise<void> {
   const keyrings: FileSystemWatcher[] = service.keyringFiles().map((file) => ({
     globPattern: support.relativePatternSupport ? { baseUri: pathToUri(path.dirname(file)), pattern: path.basename(file) } : file,
   }));
-  const watchers: FileSystemWatcher[] = [...WATCHED_GLOBS.map((globPattern) => ({ globPattern })), ...keyrings];
+  const watchers: FileSystemWatcher[] = [{ globPattern: WATCHED_GLOB }, ...keyrings];
   const previous = watcherRegistration;
   watcherRegistration = await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers });
   previous?.dispose();
@@ -293,7 +293,7 @@ function keyLookupEnv(): KeyLookupEnv {
 connection.onCodeAction(async (params) => {
   if (policyLanguage.handles(params.textDocument.uri)) return policyLanguage.codeActions(params.textDocument.uri, params.context.diagnostics);
   await service.whenSettingsLoaded();
-  return signerKeyCodeActions(params, keyLookupEnv());
+  return [...service.codeActions(params.textDocument.uri, params.context.diagnostics), ...signerKeyCodeActions(params, keyLookupEnv())];
 });
 connection.onRequest(FindKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return findKeyRequest(params, keyLookupEnv()); });
 connection.onRequest(ImportKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return importKeyRequest(params, keyLookupEnv()); });

@@ -1,10 +1,11 @@
 // The language server's requests, each answered by the part that owns what it asks about: the
 // configuration, the open documents (documentSync.ts), the workspace index (workspaceIndex.ts) and
 // the checks (provenanceChecks.ts). server.ts hands every LSP message to this facade.
-import { CancellationToken, type CodeLens, type DocumentLink, type DocumentSymbol, type Hover, type Position } from 'vscode-languageserver/node';
+import { CancellationToken, type CodeAction, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol, type Hover, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseProvenance } from '../provenance/provDocument';
 import { escapeUntrusted } from '../provenance/untrustedText';
+import { quickFixes } from './codeActions';
 import { ServerConfiguration } from './configuration';
 import { DocumentSync } from './documentSync';
 import { fileRole } from './fileRoles';
@@ -17,7 +18,6 @@ import type { ResolvedPaths } from './pathSettings';
 import { ProvenanceChecks } from './provenanceChecks';
 import { ServerWrites } from './serverWrites';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
-import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
@@ -47,8 +47,9 @@ export class ProvenanceService {
 
   // ---- configuration ------------------------------------------------------------------------------
 
-  configure(options: { docsBaseUrl?: string; workspaceFolders?: string[]; trusted?: boolean; indexWorkspace?: boolean }): void {
+  configure(options: { docsBaseUrl?: string; workspaceFolders?: string[]; trusted?: boolean; indexWorkspace?: boolean; clientCommands?: boolean }): void {
     if (options.docsBaseUrl) this.config.docsBaseUrl = options.docsBaseUrl;
+    if (options.clientCommands !== undefined) this.config.clientCommands = options.clientCommands;
     if (options.trusted !== undefined) this.config.isTrusted = options.trusted;
     if (options.indexWorkspace === false) this.index.indexingDisabled();
     if (options.workspaceFolders) {
@@ -176,6 +177,12 @@ export class ProvenanceService {
     return file && fileRole(file) === 'chart' ? this.index.lenses(file) : [];
   }
 
+  /** Quick fixes for the diagnostics of a `.prov` (or a chart's state, on its Chart.yaml): codeActions.ts. */
+  codeActions(uri: string, diagnostics: Diagnostic[]): CodeAction[] {
+    const file = uriToPath(uri);
+    return file ? quickFixes(this.index.fixesFor(file, uri), diagnostics, fileRole(file) === 'chart') : [];
+  }
+
   async hover(uri: string, position: Position, token: CancellationToken): Promise<Hover | undefined> {
     const open = this.documents.get(uri);
     if (open?.kind === 'prov') {
@@ -204,7 +211,7 @@ export class ProvenanceService {
   chartStatus(uri: string): StatusParams | null {
     const file = uriToPath(uri);
     const entry = file ? this.index.chartOf(file) : undefined;
-    return entry?.evaluation ? chartStatus(entry.evaluation) : null;
+    return entry?.evaluation ? this.index.chartStatusOf(entry.evaluation) : null;
   }
 
   /** The charts found in the workspace (after its first scan), by Chart.yaml path. */

@@ -9,6 +9,7 @@ import { archiveName, fileRole } from './fileRoles';
 import { isoDate } from './keyText';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
+import { outOfDateText, type Freshness, type OutOfDate } from './sourceFreshness';
 
 export interface ChartRef {
   chartYaml: string;
@@ -24,10 +25,33 @@ export type ChartEvaluation =
   | { kind: 'invalid'; chart: ChartRef }
   | { kind: 'not-packaged'; chart: ChartRef; looked: string[] }
   | { kind: 'stale'; chart: ChartRef; archive: string; holds: { name: string; version: string } }
-  | { kind: 'unsigned'; chart: ChartRef; archive: string }
+  | { kind: 'unsigned'; chart: ChartRef; archive: string; freshness?: Freshness }
   /** The archive or its `.prov` exists but is no regular file (`what` says what it is); it is never read. */
   | { kind: 'irregular'; chart: ChartRef; file: string; what: string; archive?: string }
-  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck };
+  /** `freshness`: is the archive what the chart folder packages to now (sourceFreshness.ts)? */
+  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck; freshness?: Freshness };
+
+/**
+ * What changed in the chart folder since packaging, when that is the chart's state: for an unsigned
+ * archive, or a verified one. A rejected signature says what matters more.
+ */
+export function outOfDateOf(evaluation: ChartEvaluation): OutOfDate | undefined {
+  if (evaluation.kind !== 'unsigned' && !(evaluation.kind === 'checked' && evaluation.check.outcome.verdict === 'verified')) return undefined;
+  return evaluation.freshness?.current === false ? evaluation.freshness.outOfDate : undefined;
+}
+
+/** "archive out of date: values.yaml changed since packaging" (file names escaped). */
+export function outOfDateSentence(outOfDate: OutOfDate): string {
+  return `Archive out of date: ${outOfDateText(outOfDate, (name) => escapeUntrusted(name, 120))}`;
+}
+
+/** The fields of a chart whose archive is older than its folder: signing it as it is can only sign the old content. */
+function outOfDateFields(outOfDate: OutOfDate, signature: string): Pick<StatusParams, 'state' | 'severity' | 'code' | 'summary' | 'message'> {
+  return {
+    state: 'stale', severity: 'warning', code: 'archive-differs-from-source', summary: 'Out of date',
+    message: `${outOfDateSentence(outOfDate)}. ${signature} Package and Sign to sign the chart as it is now.`,
+  };
+}
 
 /** A few words per code, and the reason shown after a dash in a CodeLens. */
 const OUTCOME_WORDS: Record<string, { summary: string; reason: string }> = {
@@ -167,8 +191,13 @@ function chartFields(evaluation: ChartEvaluation): StatusParams {
       };
     }
     case 'unsigned':
+      if (outOfDateOf(evaluation)) return { ...base, archive: pathToUri(evaluation.archive), ...outOfDateFields(outOfDateOf(evaluation)!, `${evaluation.archive} is not signed.`) };
       return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive: pathToUri(evaluation.archive), summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };
-    case 'checked':
-      return { ...base, ...checkFields(evaluation.check) };
+    case 'checked': {
+      const checked = checkFields(evaluation.check);
+      const outOfDate = outOfDateOf(evaluation);
+      if (!outOfDate) return { ...base, ...checked };
+      return { ...base, ...checked, ...outOfDateFields(outOfDate, 'Its signature holds for the archive as it is, not for the chart folder.') };
+    }
   }
 }

@@ -8,22 +8,26 @@ import { CancellationToken, CancellationTokenSource, type CodeLens } from 'vscod
 import { MAX_PROV_BYTES } from '../provenance/provDocument';
 import { labelText } from '../provenance/untrustedText';
 import { archiveFolders, irregularFile, locateArchive, readChartRef } from './chartLocator';
+import { chartFixes, provFixes, withFixes, type FixContext } from './codeActions';
 import { chartLenses, checkingLenses } from './codeLens';
 import type { ServerConfiguration } from './configuration';
 import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { archiveOf, CHART_YAML, fileRole, provOf, type DocumentKind } from './fileRoles';
 import { documentPath, readTextBounded, type OpenDocuments } from './openDocuments';
 import type { Outbox } from './outbox';
-import type { StatusParams } from './protocol';
+import type { StatusFix, StatusParams } from './protocol';
 import type { ProvCheck } from './provCheck';
 import { MAX_KEYS_TEXT, type ProvenanceChecks } from './provenanceChecks';
 import { retrySuperseded, type Priority } from './scheduler';
+import type { Freshness } from './sourceFreshness';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { pathToUri, uriToPath } from './uris';
 import { scanWorkspace } from './workspaceScan';
 
 /** Charts evaluated at once while indexing; twice the scheduler's slots, so a slot never waits for a file. */
 const INDEX_CONCURRENCY = 8;
+/** How long a chart folder must be quiet after a change before its chart is evaluated again. */
+const SOURCE_CHANGE_SETTLE_MS = 200;
 /** The most of a Chart.yaml that is read. */
 const MAX_CHART_YAML = 1024 * 1024;
 
@@ -52,6 +56,10 @@ export class WorkspaceIndex {
   private readonly diskKeys = new Set<string>();
   /** The last check of each `.prov`, by the uri it was published for: the outline names the signer. */
   private readonly provChecks = new Map<string, ProvCheck>();
+  /** Why a chart folder was last not compared with its archive, as logged. */
+  private readonly notCompared = new Map<string, string>();
+  /** Charts waiting for their folder's changes to settle before they are evaluated again. */
+  private readonly sourceTimers = new Map<string, NodeJS.Timeout>();
   private firstScanDone!: () => void;
   private readonly firstScan = new Promise<void>((resolve) => { this.firstScanDone = resolve; });
 
@@ -90,9 +98,33 @@ export class WorkspaceIndex {
   /** The CodeLens of a Chart.yaml: its chart's state, or "checking" while it is evaluated the first time. */
   lenses(chartYaml: string): CodeLens[] {
     const entry = this.charts.get(chartYaml);
-    if (entry?.evaluation) return chartLenses(entry.evaluation);
+    if (entry?.evaluation) return chartLenses(entry.evaluation, this.config.isTrusted);
     if (!entry) void this.refreshChart(chartYaml, 'interactive');
     return checkingLenses();
+  }
+
+  private get fixContext(): FixContext {
+    return { trusted: this.config.isTrusted, clientCommands: this.config.clientCommands };
+  }
+
+  /** A chart's status with the fixes that can work now (the Verify notification's buttons). */
+  chartStatusOf(evaluation: ChartEvaluation): StatusParams {
+    return withFixes(chartStatus(evaluation), chartFixes(evaluation, this.fixContext));
+  }
+
+  /**
+   * The fixes for `file`: a Chart.yaml's chart state; a `.prov` its chart checks (signing needs the
+   * chart), else its own last check (published for `uri`).
+   */
+  fixesFor(file: string, uri: string): StatusFix[] {
+    if (fileRole(file) === 'chart') {
+      const evaluation = this.charts.get(file)?.evaluation;
+      return evaluation ? chartFixes(evaluation, this.fixContext) : [];
+    }
+    const covering = this.chartOf(file)?.evaluation;
+    if (covering?.kind === 'checked' && covering.prov === file) return chartFixes(covering, this.fixContext);
+    const check = this.provChecks.get(uri);
+    return check ? provFixes(check, this.fixContext) : [];
   }
 
   /** Where a chart's archive is, and whether it must be packaged (first) before signing. */
@@ -130,17 +162,21 @@ export class WorkspaceIndex {
     const entry: ChartEntry = { ref: readChartRef(chartYaml, text), evaluation: previous?.evaluation, inWorkspace: previous?.inWorkspace ?? this.config.isInWorkspace(chartYaml) };
     this.charts.set(chartYaml, entry);
     if (!previous && entry.inWorkspace) this.out.chartsChanged();
-    const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t), token);
+    const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t, priority), token);
     if (!evaluation || this.charts.get(chartYaml) !== entry) return undefined;
     entry.evaluation = evaluation;
-    this.out.sendStatus(chartStatus(evaluation));
+    this.out.sendStatus(this.chartStatusOf(evaluation));
     if (evaluation.kind === 'checked') this.publishDiskProv(evaluation.prov, evaluation.check);
     this.out.refreshCodeLenses();
     return evaluation;
   }
 
-  /** The chart's state: its archive, then the archive's `.prov` (the buffer when it is open) checked; undefined when cancelled. */
-  private async evaluate(chart: ChartRef, token: CancellationToken): Promise<ChartEvaluation | undefined> {
+  /**
+   * The chart's state: its archive, then the archive's `.prov` (the buffer when it is open) checked, and
+   * whether the archive is what the folder packages to (`background`: only when known; see
+   * freshness()); undefined when cancelled.
+   */
+  private async evaluate(chart: ChartRef, token: CancellationToken, priority: Priority): Promise<ChartEvaluation | undefined> {
     const found = await locateArchive(chart, archiveFolders(chart, this.config.outputFolders()), this.checks.facts, token);
     if (found?.kind !== 'found') return found;
     const { archive } = found;
@@ -148,10 +184,71 @@ export class WorkspaceIndex {
     const text = this.documents.textOf(prov, MAX_PROV_BYTES);
     if (text === undefined) {
       const what = irregularFile(prov);
-      return what ? { kind: 'irregular', chart, file: prov, what, archive } : { kind: 'unsigned', chart, archive };
+      if (what) return { kind: 'irregular', chart, file: prov, what, archive };
+      const freshness = await this.freshness(chart, archive, priority);
+      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, ...(freshness ? { freshness } : {}) };
     }
     const check = await this.checks.checkProv(prov, text, token);
-    return check ? { kind: 'checked', chart, archive, prov, check } : undefined;
+    if (!check) return undefined;
+    // Whatever the verdict: a verified archive may be out of date, and the quick fixes of the others
+    // (sign again, another key) depend on whether the archive is what the folder packages to.
+    const freshness = await this.freshness(chart, archive, priority);
+    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, ...(freshness ? { freshness } : {}) };
+  }
+
+  /**
+   * Whether `archive` is what packaging the chart folder writes now (cached). Interactive evaluations
+   * (an open Chart.yaml, a file change, Verify) wait for it. Background ones (indexing, re-checks) use it
+   * only when it is known: comparing reads the whole folder and costs more than the verdict, so a
+   * workspace's statuses come first and each chart is evaluated again once its comparison is done.
+   */
+  private async freshness(chart: ChartRef, archive: string, priority: Priority): Promise<Freshness | undefined> {
+    if (priority === 'background') {
+      const known = await this.checks.freshness.known(chart.folder, archive);
+      if (!known) this.compareLater(chart, archive);
+      return known && this.logNotCompared(chart, archive, known);
+    }
+    return this.logNotCompared(chart, archive, await this.checks.freshness.check(chart.folder, archive));
+  }
+
+  private compareLater(chart: ChartRef, archive: string): void {
+    void this.checks.run(`compare:${chart.chartYaml}`, 'background', () => this.checks.freshness.check(chart.folder, archive))
+      // Evaluated again only when the answer is now known (the evaluation will use it): never a loop.
+      .then(async (answer) => (answer && await this.checks.freshness.known(chart.folder, archive) ? this.refreshChart(chart.chartYaml, 'background') : undefined));
+  }
+
+  /** "Not compared" is logged when it changes, not on every evaluation (each keystroke in Chart.yaml is one). */
+  private logNotCompared(chart: ChartRef, archive: string, freshness: Freshness): Freshness {
+    const said = freshness.current === undefined ? freshness.notCompared : undefined;
+    if (said !== undefined && this.notCompared.get(chart.folder) !== said) this.out.log(`${chart.folder}: not compared with ${archive}: ${said}`);
+    if (said === undefined) this.notCompared.delete(chart.folder); else this.notCompared.set(chart.folder, said);
+    return freshness;
+  }
+
+  /** Every chart whose folder holds `file` (a subchart's file is in its parent chart too). */
+  private chartsHolding(file: string): string[] {
+    const found: string[] = [];
+    for (let dir = file; ; dir = path.dirname(dir)) {
+      const chartYaml = path.join(dir, CHART_YAML);
+      if (this.charts.has(chartYaml)) found.push(chartYaml);
+      if (path.dirname(dir) === dir) return found;
+    }
+  }
+
+  /**
+   * A file in chart folders changed: their archives may no longer be what the folders package to. The
+   * charts are evaluated again once the changes settle (a checkout touches many files at once).
+   */
+  private sourceChanged(file: string): void {
+    const charts = this.chartsHolding(file);
+    for (const chartYaml of charts) {
+      this.checks.freshness.sourceChanged(path.dirname(chartYaml));
+      clearTimeout(this.sourceTimers.get(chartYaml));
+      this.sourceTimers.set(chartYaml, setTimeout(() => {
+        this.sourceTimers.delete(chartYaml);
+        void this.refreshChart(chartYaml, 'interactive');
+      }, SOURCE_CHANGE_SETTLE_MS));
+    }
   }
 
   /** Charts whose archive could be in `file`'s folder: the only ones a change there can affect. */
@@ -186,7 +283,7 @@ export class WorkspaceIndex {
     if (!check || this.documents.get(uri)?.doc.version !== version) return;
     this.provChecks.set(uri, check);
     this.out.publishDiagnostics(uri, provDiagnostics(check, this.config.docsBaseUrl), version);
-    this.out.sendStatus(provStatus(uri, check));
+    this.out.sendStatus(withFixes(provStatus(uri, check), this.fixesFor(file, uri)));
   }
 
   /** Diagnostics of a `.prov` on disk that is not open (the open buffer has its own). */
@@ -280,6 +377,8 @@ export class WorkspaceIndex {
       return;
     }
     const role = fileRole(file);
+    this.sourceChanged(file);
+    if (role === undefined) return; // a file of a chart folder (handled above) or of no interest
     if (role === 'archive') {
       this.checks.facts.invalidate(file);
       const openProvs = this.documents.provUris().filter((u) => { const p = uriToPath(u); return p !== undefined && archiveOf(p) === file; });
@@ -350,8 +449,10 @@ export class WorkspaceIndex {
     const chartYaml = this.chartYamlFor(file);
     if (chartYaml) {
       this.track(chartYaml);
+      // Verify reads the chart folder again: a change no watcher reported counts too.
+      this.checks.freshness.sourceChanged(path.dirname(chartYaml));
       const evaluation = await retrySuperseded(() => this.refreshChart(chartYaml, 'interactive', token), token);
-      return evaluation && chartStatus(evaluation);
+      return evaluation && this.chartStatusOf(evaluation);
     }
     const prov = fileRole(file) === 'prov' ? file : provOf(file);
     const text = this.documents.textOf(prov, MAX_PROV_BYTES);
@@ -364,7 +465,7 @@ export class WorkspaceIndex {
     if (!check) return undefined;
     const openUri = this.documents.uriOf(prov);
     if (!openUri) this.publishDiskProv(prov, check);
-    return provStatus(openUri ?? pathToUri(prov), check);
+    return withFixes(provStatus(openUri ?? pathToUri(prov), check), this.fixesFor(prov, openUri ?? pathToUri(prov)));
   }
 
   /** A Chart.yaml named by `file`: itself, the one in a folder, or the chart whose archive/.prov it is. */

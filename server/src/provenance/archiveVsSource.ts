@@ -2,11 +2,13 @@
 // contents Helm loads — never on the tar bytes, which also carry times and header layout:
 // - the source side is the packager's own plan (package.ts: the same walk, .helmignore, loading and
 //   subchart unpacking), so "what an archive of this directory holds" has one owner;
-// - the archive side is every file the archive holds, read with the archive reader's checks and limits;
+// - the archive side is every file the archive holds, read with the archive reader's checks and limits,
+//   kept as a manifest of sizes and digests (a caller may cache it per archive: the editor does);
 // - Chart.yaml and Chart.lock, which packaging rewrites from what they say (keys sorted, empty fields
 //   dropped), are equal when the archive's copy, rewritten the same way, is equal;
 // - entry order, times, modes, directory entries and a leading UTF-8 BOM (Helm's loader drops it) do
 //   not count; any other byte, and any file on one side only, does.
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { readChartArchiveBytes } from './archive';
 import { MAX_COMPRESSED_BYTES } from './archiveLimits';
@@ -17,6 +19,7 @@ import { fail, ok, type Problem, type Result } from './codes';
 import { planPackage, type PackagePlan } from './package';
 import type { PackagedFile } from './chartLoader';
 import { escapeUntrusted } from './untrustedText';
+import { countWork } from './work';
 
 /** Differences kept for messages; the count of all of them is kept too. */
 export const MAX_LISTED_DIFFERENCES = 50;
@@ -53,6 +56,48 @@ export async function compareArchiveWithSource(archivePath: string, chartDir: st
 
 /** Compares `archivePath` with a packaging plan of `chartDir`. */
 export function compareArchiveWithPlan(archivePath: string, plan: PackagePlan, chartDir: string): Result<ArchiveComparison> {
+  const manifest = readArchiveManifest(archivePath);
+  if (!manifest.ok) return manifest;
+  return ok(compareManifestWithPlan(manifest.value, plan, chartDir, archivePath));
+}
+
+/** One file of an archive, by digest: what a comparison needs, without keeping the bytes. */
+export interface ManifestEntry {
+  size: number;
+  /** SHA-256 of the bytes, hex. */
+  sha256: string;
+  /** For a Chart.yaml or Chart.lock: SHA-256 of the file as packaging rewrites it (undefined when it cannot be read). */
+  rewrittenSha256?: string;
+}
+
+/** What an archive holds, file by file (paths relative to the chart): small enough to cache per archive. */
+export interface ArchiveManifest {
+  /** SHA-256 of the archive bytes, hex. */
+  sha256: string;
+  files: Map<string, ManifestEntry>;
+}
+
+function sha256Hex(data: Buffer | string): string {
+  countWork('bytes-hashed', typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Chart.yaml and Chart.lock as packaging writes them from what they say; undefined for other files or unreadable ones. */
+function rewrittenText(name: string, data: Buffer): string | undefined {
+  const base = path.posix.basename(name);
+  if (base === 'Chart.yaml') {
+    const meta = parseChartYaml(data);
+    return meta.ok ? archiveChartYaml(meta.value) : undefined;
+  }
+  if (base === 'Chart.lock') {
+    const lock = parseChartLock(data);
+    return lock.ok ? archiveChartLock(lock.value) : undefined;
+  }
+  return undefined;
+}
+
+/** Reads an archive (with the archive reader's checks and limits) into its manifest. */
+export function readArchiveManifest(archivePath: string): Result<ArchiveManifest> {
   const read = readBoundedFile(archivePath, MAX_COMPRESSED_BYTES);
   if (!read.ok) {
     if (read.reason === 'not-a-file') return fail('archive-invalid', `${archivePath} is not a regular file`);
@@ -61,10 +106,19 @@ export function compareArchiveWithPlan(archivePath: string, plan: PackagePlan, c
   }
   const archive = readChartArchiveBytes(read.bytes, archivePath, undefined, true);
   if (!archive.ok) return archive;
+  const files = new Map<string, ManifestEntry>();
+  for (const f of archive.value.files) {
+    const rewritten = rewrittenText(f.name, f.data);
+    files.set(f.name, { size: f.data.length, sha256: sha256Hex(f.data), ...(rewritten !== undefined ? { rewrittenSha256: sha256Hex(rewritten) } : {}) });
+  }
+  return ok({ sha256: archive.value.sha256, files });
+}
 
+/** Compares an archive's manifest with a packaging plan of `chartDir`: sizes first, a source file is hashed only when its size matches. */
+export function compareManifestWithPlan(manifest: ArchiveManifest, plan: PackagePlan, chartDir: string, archivePath = ''): ArchiveComparison {
   const prefix = `${plan.name}/`;
   const expected = new Map<string, PackagedFile>(plan.files.map((f) => [f.path.slice(prefix.length), f]));
-  const actual = new Map<string, Buffer>(archive.value.files.map((f) => [f.name, f.data]));
+  const actual = manifest.files;
   const paths = [...new Set([...expected.keys(), ...actual.keys()])].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const differences: ArchiveDifference[] = [];
   let total = 0;
@@ -78,23 +132,16 @@ export function compareArchiveWithPlan(archivePath: string, plan: PackagePlan, c
     total++;
     if (differences.length < MAX_LISTED_DIFFERENCES) differences.push({ path: p, kind });
   }
-  return ok({
-    archivePath, chartDir, sha256: archive.value.sha256, files: paths.length, differences, total, warnings: plan.warnings,
-  });
+  return { archivePath, chartDir, sha256: manifest.sha256, files: paths.length, differences, total, warnings: plan.warnings };
 }
 
 /** Byte-equal, or — for a file packaging rewrites — equal once the archive's copy is rewritten the same way. */
-function sameContent(want: PackagedFile, have: Buffer): boolean {
-  if (want.data.equals(have)) return true;
-  if (want.rewritten === 'chart-yaml') {
-    const meta = parseChartYaml(have);
-    return meta.ok && archiveChartYaml(meta.value) === want.data.toString('utf8');
+function sameContent(want: PackagedFile, have: ManifestEntry): boolean {
+  if (want.rewritten) {
+    const digest = sha256Hex(want.data);
+    return digest === have.sha256 || digest === have.rewrittenSha256;
   }
-  if (want.rewritten === 'chart-lock') {
-    const lock = parseChartLock(have);
-    return lock.ok && archiveChartLock(lock.value) === want.data.toString('utf8');
-  }
-  return false;
+  return want.data.length === have.size && sha256Hex(want.data) === have.sha256;
 }
 
 const KIND_WORDS: Record<DifferenceKind, string> = {

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PackageResult, SignResult, StatusParams, VerifyFileResult } from '../../../server/src/lsp/protocol';
 import { COMMAND_IDS } from '../../../client/src/commandIds';
+import { findSettings, openMachineSettings } from '../../../client/src/settingsPlacement';
+import { ignoredSettings, ignoredSettingsMessage, machineSettingsScope } from '../../../client/src/settingsScope';
 import { helm, repoRoot } from '../../support/tools';
 import { chartPaths, extensionId, publicKeyring, rsa2048Fingerprint } from '../fixtureWorkspace';
 import { waitFor } from './waitFor';
@@ -197,5 +199,19 @@ describe('Helm Provenance in a real VS Code', function () {
     assert.equal(await answeringQuickPicks<string | null>('helmProvenance.selectSigningKey', [], 1), rsa2048Fingerprint);
     assert.equal(defaultKey(), rsa2048Fingerprint);
     assert.equal(vscode.workspace.getConfiguration(section).inspect('defaultSigningKey')?.workspaceValue, undefined);
+  });
+
+  it('finds the keyring settings the repository sets (VS Code ignores them), and opens the Remote settings in this remote window', async () => {
+    // code-server is a remote window: machine-scoped settings apply from the Remote settings only.
+    assert.ok(vscode.env.remoteName, 'this VS Code is expected to be a remote window');
+    assert.equal(machineSettingsScope(vscode.env.remoteName), 'remote');
+    // inspect() hides a machine-scoped value in a workspace's settings.json; the file is read instead.
+    const found = findSettings(vscode.Uri.file(path.join(workspaceRoot, 'no-global-storage')));
+    assert.deepEqual(found.filter((f) => f.place === 'workspace').map((f) => f.key).sort(), ['helmProvenance.keyrings', 'helmProvenance.trustedFingerprints']);
+    const message = ignoredSettingsMessage(ignoredSettings(found, 'remote'), 'remote');
+    assert.match(message ?? '', /^helmProvenance\.keyrings, helmProvenance\.trustedFingerprints are set in this workspace's settings, where they are ignored: .* Set them in the Remote settings\.$/);
+    // The command exists in this VS Code and takes the query (an unknown command id would reject).
+    await openMachineSettings();
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
