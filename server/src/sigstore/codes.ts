@@ -22,7 +22,8 @@ export type SigstoreOutcomeCode =
   | 'root-expired'
   | 'root-rotation-invalid'
   | 'mirror-unreachable'
-  | 'artifact-unreadable';
+  | 'artifact-unreadable'
+  | 'identity-required';
 
 /** Warnings that never change the verdict. */
 export type SigstoreWarningCode = 'tlog-ignored' | 'root-stale' | 'root-from-cache';
