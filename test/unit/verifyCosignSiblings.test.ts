@@ -94,8 +94,7 @@ test('no signature at all is still missing-prov, exit 1; a lone .sig (gpg\'s bin
   const r = await verify(archive, ...identityFlags, '--json');
   assert.equal(r.status, 1, r.out);
   assert.equal(r.json!.code, 'missing-prov');
-  assert.deepEqual(r.json!.sigstore, []);
-  assert.equal(r.json!.overall, 'rejected');
+  assert.deepEqual(Object.keys(r.json!), ['archive', 'verdict', 'code', 'warnings', 'signer', 'issuers', 'digest', 'message'], 'the object charts without cosign signatures always had');
 });
 
 test('a cosign signature that fails fails the chart even when the .prov verifies: wrong identity, other artifact', async () => {

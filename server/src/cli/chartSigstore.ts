@@ -57,7 +57,8 @@ export function chartReport(openpgp: Outcome, cosign: SiblingOutcome[], named: b
   return {
     ok,
     text: lines.join('\n'),
-    json: {
+    // Charts without a cosign signature keep the object they always had.
+    json: cosign.length === 0 ? outcomeJson(openpgp) : {
       ...outcomeJson(openpgp),
       sigstore: cosign.map((c) => ({ file: c.files.kind === 'bundle' ? c.files.bundle : c.files.signature, ...sigstoreOutcomeJson(c.outcome) })),
       overall: ok ? 'verified' : 'rejected',
