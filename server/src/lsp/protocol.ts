@@ -41,6 +41,19 @@ export interface HelmProvenanceSettings {
   chartOutputFolders: string[];
   /** Client-side only: whether passphrases may be kept in SecretStorage. The server never stores one. */
   rememberPassphrases: boolean;
+  /** Sigstore/cosign: whose keyless signatures count, the trusted root file, the TUF mirror (lsp/sigstoreSettings.ts). */
+  sigstore: SigstoreSettings;
+}
+
+/** One signer whose keyless (certificate) signatures count: exact or whole-value regexp, for identity and issuer each. */
+export interface SigstoreTrustedIdentity { identity?: string; identityRegexp?: string; issuer?: string; issuerRegexp?: string }
+
+export interface SigstoreSettings {
+  trustedIdentities: SigstoreTrustedIdentity[];
+  /** A trusted_root.json to use instead of the refreshed or shipped one (an absolute path). */
+  trustedRoot: string;
+  /** The TUF mirror whose cached trusted root is used (as `helm-prov sigstore init` sets it); empty: that one, else public-good. */
+  tufMirror: string;
 }
 
 export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze({
@@ -53,6 +66,7 @@ export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze(
   defaultSigningKey: '',
   chartOutputFolders: [],
   rememberPassphrases: false,
+  sigstore: { trustedIdentities: [], trustedRoot: '', tufMirror: '' },
 });
 
 /** Optional `initializationOptions` a client may send in `initialize`. */

@@ -16,6 +16,7 @@ import { Outbox, type ServiceHost } from './outbox';
 import type { ResolvedPaths } from './pathSettings';
 import { ProvenanceChecks } from './provenanceChecks';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
+import { SigstoreDocuments } from './sigstoreDocuments';
 import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
@@ -30,6 +31,7 @@ export class ProvenanceService {
   private readonly documents = new OpenDocuments();
   private readonly index: WorkspaceIndex;
   private readonly sync: DocumentSync;
+  readonly sigstore: SigstoreDocuments;
 
   constructor(host: ServiceHost) {
     this.out = new Outbox(host);
@@ -40,6 +42,7 @@ export class ProvenanceService {
     this.checks = new ProvenanceChecks(this.config, this.out);
     this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out);
     this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
+    this.sigstore = new SigstoreDocuments(this.config, this.out);
   }
 
   // ---- configuration ------------------------------------------------------------------------------
@@ -72,6 +75,7 @@ export class ProvenanceService {
   /** New settings: keys and output folders may differ, so every result is recomputed (from cache where possible). */
   async applySettings(raw: unknown): Promise<void> {
     if (!this.config.apply(raw)) return;
+    this.sigstore.recheckAll();
     this.checks.forgetKeys();
     await this.index.recheckAll();
   }
@@ -116,6 +120,7 @@ export class ProvenanceService {
 
   opened(doc: TextDocument): void {
     if (isUnmappableFileUri(doc.uri)) this.reportUnmappableUri(doc.uri);
+    if (this.sigstore.opened(doc)) return;
     this.sync.opened(doc);
   }
 
@@ -130,10 +135,12 @@ export class ProvenanceService {
   }
 
   changed(doc: TextDocument): void {
+    if (this.sigstore.changed(doc)) return;
     this.sync.changed(doc);
   }
 
   closed(doc: TextDocument): void {
+    if (this.sigstore.closed(doc)) return;
     this.sync.closed(doc);
   }
 
@@ -155,6 +162,7 @@ export class ProvenanceService {
   }
 
   async hover(uri: string, position: Position, token: CancellationToken): Promise<Hover | undefined> {
+    if (this.sigstore.owns(uri)) return this.sigstore.hover(uri, position);
     const open = this.documents.get(uri);
     if (open?.kind === 'prov') {
       const check = await this.checks.checkProv(documentPath(uri), open.doc.getText(), token);
@@ -165,6 +173,7 @@ export class ProvenanceService {
   }
 
   async symbols(uri: string): Promise<DocumentSymbol[]> {
+    if (this.sigstore.owns(uri)) return this.sigstore.symbols(uri);
     const open = this.documents.get(uri);
     if (open?.kind === 'prov') return provSymbols(parseProvenance(open.doc.getText()), this.index.lastCheck(uri)?.outcome.signer?.uid);
     if (open?.kind === 'keys') return keysSymbols(await this.checks.lint(open.doc.getText(), documentPath(uri)));
@@ -209,5 +218,6 @@ export class ProvenanceService {
   dispose(): void {
     this.checks.cancelAll();
     this.sync.dispose();
+    this.sigstore.dispose();
   }
 }

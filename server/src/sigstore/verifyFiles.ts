@@ -11,6 +11,7 @@ import type { SigstoreOutcome, SigstoreOutcomeCode, SigstoreSigner, SigstoreWarn
 import { parseCertificateFile, parseRekorEntryFile, parseSignatureFile, type CertificateFile } from './cosignFiles';
 import { verifyDetachedSignature } from './detachedSignature';
 import { MAX_BUNDLE_BYTES } from './limits';
+import { matches, type IdentityPolicy } from './policy';
 import { certificateIdentity, claimedSigner, describeSigner } from './signer';
 import type { LoadedTrustedRoot } from './trustedRoot';
 import { verifyBundle, type Trust } from './verifyBundle';
@@ -25,10 +26,13 @@ export interface SignatureFiles {
   rekorEntry?: NamedBytes;
 }
 
+/** A key or one identity policy, or several signers any of whom is trusted (the editor's list). */
+export type FilesTrust = Trust | { kind: 'any-of'; policies: IdentityPolicy[] };
+
 export interface FilesVerifyOptions {
   trustedRoot: LoadedTrustedRoot;
-  /** Absent: no identity or key was given; nothing can verify, the outcome says what would be needed. */
-  trust?: Trust;
+  /** Absent (or no policies): no identity or key was given; nothing can verify, the outcome says what would be needed. */
+  trust?: FilesTrust;
   warnings?: SigstoreWarning[];
   insecureIgnoreTlog?: boolean;
   /** How the person gives an identity here (CLI flags, a setting), for the identity-required message. */
@@ -42,6 +46,18 @@ export function isOldCosignBundle(bytes: Buffer): boolean {
   return /"rekorBundle"\s*:/.test(bytes.subarray(0, 65536).toString('latin1')) && !/"mediaType"\s*:/.test(bytes.subarray(0, MAX_BUNDLE_BYTES).toString('latin1'));
 }
 
+/**
+ * The one policy a signature is checked against: from several, the first that accepts the identity the
+ * certificate claims (the check itself is then made on the verified certificate), else the first, whose
+ * mismatch names what was expected.
+ */
+function chooseTrust(trust: FilesTrust | undefined, claimed: SigstoreSigner | undefined): Trust | undefined {
+  if (!trust || trust.kind !== 'any-of') return trust;
+  if (trust.policies.length === 0) return undefined;
+  const fits = claimed?.kind === 'certificate' ? trust.policies.find((p) => matches(p.identity, claimed.identity) && matches(p.issuer, claimed.issuer)) : undefined;
+  return { kind: 'identity', policy: fits ?? trust.policies[0] };
+}
+
 export function verifySignatureFiles(files: SignatureFiles, artifact: Artifact, options: FilesVerifyOptions): SigstoreOutcome {
   const warnings = options.warnings ?? [];
   const rejected = (code: SigstoreOutcomeCode, message: string): SigstoreOutcome => ({ verdict: 'rejected', code, message, warnings });
@@ -52,13 +68,17 @@ export function verifySignatureFiles(files: SignatureFiles, artifact: Artifact, 
     if (isOldCosignBundle(bytes)) {
       const entry = parseRekorEntryFile(bytes, name);
       if (!entry.ok) return rejected('bundle-malformed', entry.error.message);
-      if (!options.trust) return untrusted(!entry.value.certificate, entry.value.certificate ? certificateSigner(entry.value.certificate) : undefined);
-      return verifyDetachedSignature({ signature: Buffer.alloc(0), entry: entry.value }, artifact, { trustedRoot: options.trustedRoot, trust: options.trust, warnings });
+      const claimed = entry.value.certificate ? certificateSigner(entry.value.certificate) : undefined;
+      const trust = chooseTrust(options.trust, claimed);
+      if (!trust) return untrusted(!entry.value.certificate, claimed);
+      return verifyDetachedSignature({ signature: Buffer.alloc(0), entry: entry.value }, artifact, { trustedRoot: options.trustedRoot, trust, warnings });
     }
     const parsed = parseBundle(bytes);
     if (!parsed.ok) return rejected(parsed.error.code as SigstoreOutcomeCode, parsed.error.message);
-    if (!options.trust) return untrusted(parsed.value.bundle.verificationMaterial.content.$case === 'publicKey', claimedSigner(parsed.value.bundle));
-    return verifyBundle(parsed.value, artifact, { trustedRoot: options.trustedRoot, trust: options.trust, warnings, insecureIgnoreTlog: options.insecureIgnoreTlog ?? false });
+    const claimed = claimedSigner(parsed.value.bundle);
+    const trust = chooseTrust(options.trust, claimed);
+    if (!trust) return untrusted(parsed.value.bundle.verificationMaterial.content.$case === 'publicKey', claimed);
+    return verifyBundle(parsed.value, artifact, { trustedRoot: options.trustedRoot, trust, warnings, insecureIgnoreTlog: options.insecureIgnoreTlog ?? false });
   }
 
   if (!files.signature) return rejected('bundle-malformed', 'There is no signature: give a bundle, or a .sig file.');
@@ -76,9 +96,11 @@ export function verifySignatureFiles(files: SignatureFiles, artifact: Artifact, 
     if (!parsed.ok) return rejected('bundle-malformed', parsed.error.message);
     entry = parsed.value;
   }
-  if (!options.trust) return untrusted(!certificate, certificate ? certificateSigner(certificate) : undefined);
+  const claimed = certificate ? certificateSigner(certificate) : undefined;
+  const trust = chooseTrust(options.trust, claimed);
+  if (!trust) return untrusted(!certificate, claimed);
   return verifyDetachedSignature({ signature: signature.value, certificate, entry }, artifact,
-    { trustedRoot: options.trustedRoot, trust: options.trust, warnings, insecureIgnoreTlog: options.insecureIgnoreTlog ?? false });
+    { trustedRoot: options.trustedRoot, trust, warnings, insecureIgnoreTlog: options.insecureIgnoreTlog ?? false });
 }
 
 function certificateSigner(certificate: CertificateFile): SigstoreSigner {

@@ -7,16 +7,15 @@ import { readArtifact } from './artifact';
 import type { SigstoreOutcome, SigstoreWarning } from './codes';
 import { MAX_BUNDLE_BYTES, MAX_SMALL_FILE_BYTES } from './limits';
 import type { RootChoice } from './rootSelection';
-import type { Trust } from './verifyBundle';
 import type { SiblingFiles } from './siblingFiles';
-import { verifySignatureFiles, type NamedBytes, type SignatureFiles } from './verifyFiles';
+import { verifySignatureFiles, type FilesTrust, type NamedBytes, type SignatureFiles } from './verifyFiles';
 
 export interface SiblingOutcome { files: SiblingFiles; outcome: SigstoreOutcome }
 
 export interface SiblingVerifyOptions {
   /** Where the trusted root comes from; called once, only when there is a sibling. */
   trustedRoot: () => Promise<Result<RootChoice>>;
-  trust?: Trust;
+  trust?: FilesTrust;
   howToTrust?: string;
 }
 
