@@ -9,4 +9,5 @@ export const COMMAND_IDS = {
   selectSigningKey: 'helmProvenance.selectSigningKey',
   forgetPassphrases: 'helmProvenance.forgetPassphrases',
   showOutput: 'helmProvenance.showOutput',
+  verifySigstoreSignature: 'helmProvenance.verifySigstoreSignature',
 } as const;

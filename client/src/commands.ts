@@ -16,6 +16,7 @@ import { signChart } from './signChart';
 import { messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
+import { verifySigstoreSignature } from './verifySigstore';
 
 export interface CommandDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }
 
@@ -57,6 +58,7 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.selectSigningKey]: (deps) => selectSigningKey(deps),
   [COMMAND_IDS.forgetPassphrases]: (deps) => forgetPassphrases(deps),
   [COMMAND_IDS.showOutput]: (deps) => deps.log.show(),
+  [COMMAND_IDS.verifySigstoreSignature]: (deps, arg) => verifySigstoreSignature(deps, arg),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */

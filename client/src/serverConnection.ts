@@ -11,6 +11,7 @@ import {
   DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, WorkspaceTrustedNotification, type InitializationOptions,
 } from '../../server/src/lsp/protocol';
 import { CHART_YAML_GLOB, WATCHED_GLOB } from '../../server/src/lsp/fileRoles';
+import { SIGSTORE_DOCUMENT_SELECTOR } from '../../server/src/lsp/sigstoreRoles';
 import { currentPathContext } from '../../server/src/provenance/userPaths';
 import type { Log } from './output';
 import { affectsSettings, readSettings, workspaceFolderPaths } from './settings';
@@ -20,6 +21,7 @@ export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: LANGUAGE_IDS.provenance },
   { scheme: 'file', language: LANGUAGE_IDS.keys },
   { scheme: 'file', language: LANGUAGE_IDS.chartYaml, pattern: CHART_YAML_GLOB },
+  ...SIGSTORE_DOCUMENT_SELECTOR,
 ];
 
 function createClient(context: vscode.ExtensionContext, log: Log): LanguageClient {

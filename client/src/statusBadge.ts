@@ -62,6 +62,7 @@ function tooltip(status: StatusParams): string {
     status.message,
     status.signer ? `Signer: ${status.signer.uid ?? ''} ${shortFingerprint(status.signer.fingerprint)}` : undefined,
     ...(status.warnings ?? []).map((w) => `Warning: ${w.message}`),
+    status.cosign,
     status.state === 'keys' ? undefined : 'Click to verify again.',
   ];
   return lines.filter((l): l is string => Boolean(l)).map(labelText).join('\n');

@@ -7,6 +7,7 @@ import { COMMANDS, type ChartCommandArgs } from './protocol';
 import { outcomeWords, type ChartEvaluation } from './status';
 import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
+import { cosignLenses } from './cosignLine';
 
 const FIRST_LINE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -23,6 +24,10 @@ export function checkingLenses(): CodeLens[] {
 }
 
 export function chartLenses(evaluation: ChartEvaluation): CodeLens[] {
+  return [...provenanceLenses(evaluation), ...cosignLenses('cosign' in evaluation ? evaluation.cosign : undefined)];
+}
+
+function provenanceLenses(evaluation: ChartEvaluation): CodeLens[] {
   const chartYaml = pathToUri(evaluation.chart.chartYaml);
   switch (evaluation.kind) {
     case 'invalid':

@@ -188,6 +188,8 @@ export interface StatusParams {
   digest?: { expected?: string; actual?: string };
   /** Warnings that leave the verdict alone (unsigned-content, unknown-signature). */
   warnings?: { code: string; message: string }[];
+  /** Chart scope: the verdicts of the cosign signatures beside the archive, as one line (lsp/cosignLine.ts). */
+  cosign?: string;
 }
 
 export namespace StatusNotification {
@@ -384,4 +386,34 @@ export namespace PassphraseRequest {
   export const method = 'helmProvenance/passphrase';
   /** `null` when the user cancelled; the sign request then answers `passphrase-required`. */
   export const type = new RequestType<PassphraseParams, { sealed: SealedPassphrase } | null, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sigstore: the cosign signatures beside a file (server/src/lsp/sigstoreRequest.ts answers)
+
+export interface VerifySigstoreParams extends WorkDoneProgressParams {
+  /** Any file: its cosign signatures beside it are verified; a bundle, `.sig` or `.cert` stands for its artifact. */
+  uri: string;
+  /** A signer to verify against instead of the configured ones (the person just named it). */
+  identity?: SigstoreTrustedIdentity;
+}
+
+export interface SigstoreSignatureResult {
+  /** The bundle, or the `.sig` (read with its `.cert`), as a uri. */
+  file: string;
+  verdict: 'verified' | 'rejected';
+  code: string;
+  message: string;
+  /** On `verified`, who was checked; else who the signature claims to be from. */
+  signer?: { identity: string; issuer: string } | { key: string };
+  /** The log entry: its index, and its integrated time as an ISO date. */
+  tlog?: { logIndex: string; integratedTime?: string };
+  warnings: RequestError[];
+}
+
+export interface VerifySigstoreResult { artifact: string; signatures: SigstoreSignatureResult[] }
+
+export namespace VerifySigstoreRequest {
+  export const method = 'helmProvenance/verifySigstore';
+  export const type = new RequestType<VerifySigstoreParams, RequestResult<VerifySigstoreResult>, void>(method);
 }

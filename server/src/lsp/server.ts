@@ -13,10 +13,11 @@ import { WATCHED_GLOBS } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
   ChartsChangedNotification, ChartsRequest, ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
-  VerifyFileRequest, VerifyRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
+  VerifyFileRequest, VerifyRequest, VerifySigstoreRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
 import { ProvenanceService } from './service';
+import { verifySigstoreRequest } from './sigstoreRequest';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -217,6 +218,7 @@ connection.onRequest(SignRequest.type, async (params) => {
   return refusal('Sign Chart') ?? withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx));
 });
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
+connection.onRequest(VerifySigstoreRequest.type, (params) => withProgress(params, 'Verify Sigstore Signature', (ctx) => verifySigstoreRequest(params, service.sigstore.verification, ctx.progress)));
 connection.onRequest(ListSigningKeysRequest.type, async () => {
   await service.whenSettingsLoaded();
   return refusal('Select Signing Key') ?? listSigningKeysRequest(actionContext(() => undefined));

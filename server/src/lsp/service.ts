@@ -16,6 +16,7 @@ import { Outbox, type ServiceHost } from './outbox';
 import type { ResolvedPaths } from './pathSettings';
 import { ProvenanceChecks } from './provenanceChecks';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
+import { cosignFacts } from './cosignLine';
 import { SigstoreDocuments } from './sigstoreDocuments';
 import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
@@ -40,9 +41,9 @@ export class ProvenanceService {
       this.out.warnOnce(message);
     });
     this.checks = new ProvenanceChecks(this.config, this.out);
-    this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out);
-    this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
     this.sigstore = new SigstoreDocuments(this.config, this.out);
+    this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out, (archive) => cosignFacts(archive, this.sigstore.verification));
+    this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
   }
 
   // ---- configuration ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { archiveName, fileRole } from './fileRoles';
 import { isoDate } from './keyText';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
+import { cosignStatusLine, type CosignFacts } from './cosignLine';
 
 export interface ChartRef {
   chartYaml: string;
@@ -24,10 +25,10 @@ export type ChartEvaluation =
   | { kind: 'invalid'; chart: ChartRef }
   | { kind: 'not-packaged'; chart: ChartRef; looked: string[] }
   | { kind: 'stale'; chart: ChartRef; archive: string; holds: { name: string; version: string } }
-  | { kind: 'unsigned'; chart: ChartRef; archive: string }
+  | { kind: 'unsigned'; chart: ChartRef; archive: string; cosign?: CosignFacts }
   /** The archive or its `.prov` exists but is no regular file (`what` says what it is); it is never read. */
   | { kind: 'irregular'; chart: ChartRef; file: string; what: string; archive?: string }
-  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck };
+  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck; cosign?: CosignFacts };
 
 /** A few words per code, and the reason shown after a dash in a CodeLens. */
 const OUTCOME_WORDS: Record<string, { summary: string; reason: string }> = {
@@ -136,7 +137,7 @@ function chartNameVersion(chart: ChartRef): { name: string; version: string } | 
 }
 
 export function chartStatus(evaluation: ChartEvaluation): StatusParams {
-  return escapedStatus(chartFields(evaluation));
+  return escapedStatus({ ...chartFields(evaluation), ...cosignStatusLine('cosign' in evaluation ? evaluation.cosign : undefined) });
 }
 
 function chartFields(evaluation: ChartEvaluation): StatusParams {

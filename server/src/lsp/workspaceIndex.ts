@@ -9,6 +9,7 @@ import { MAX_PROV_BYTES } from '../provenance/provDocument';
 import { labelText } from '../provenance/untrustedText';
 import { archiveFolders, irregularFile, locateArchive, readChartRef } from './chartLocator';
 import { chartLenses, checkingLenses } from './codeLens';
+import type { CosignFacts } from './cosignLine';
 import type { ServerConfiguration } from './configuration';
 import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { archiveOf, CHART_YAML, fileRole, provOf, type DocumentKind } from './fileRoles';
@@ -60,6 +61,8 @@ export class WorkspaceIndex {
     private readonly checks: ProvenanceChecks,
     private readonly documents: OpenDocuments,
     private readonly out: Outbox,
+    /** The verdicts of the cosign signatures beside an archive (lsp/cosignLine.ts). */
+    private readonly cosign?: (archive: string) => Promise<CosignFacts | undefined>,
   ) {}
 
   // ---- charts ---------------------------------------------------------------------------------------
@@ -146,12 +149,13 @@ export class WorkspaceIndex {
     const { archive } = found;
     const prov = provOf(archive);
     const text = this.documents.textOf(prov, MAX_PROV_BYTES);
+    const cosign = await this.cosign?.(archive);
     if (text === undefined) {
       const what = irregularFile(prov);
-      return what ? { kind: 'irregular', chart, file: prov, what, archive } : { kind: 'unsigned', chart, archive };
+      return what ? { kind: 'irregular', chart, file: prov, what, archive } : { kind: 'unsigned', chart, archive, cosign };
     }
     const check = await this.checks.checkProv(prov, text, token);
-    return check ? { kind: 'checked', chart, archive, prov, check } : undefined;
+    return check ? { kind: 'checked', chart, archive, prov, check, cosign } : undefined;
   }
 
   /** Charts whose archive could be in `file`'s folder: the only ones a change there can affect. */
