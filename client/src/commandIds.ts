@@ -15,4 +15,5 @@ export const COMMAND_IDS = {
   ...KEY_LOOKUP_COMMANDS,
   checkReleaseReadiness: RELEASE_READINESS_COMMAND,
   restrictedModeWhy: 'helmProvenance.restrictedModeWhy',
+  verifySigstoreSignature: 'helmProvenance.verifySigstoreSignature',
 } as const;

@@ -18,6 +18,7 @@ import { checkReleaseReadiness } from './releaseReadiness';
 import { messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
+import { verifySigstoreSignature } from './verifySigstore';
 
 export interface CommandDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }
 
@@ -81,6 +82,7 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.checkReleaseReadiness]: (deps, arg) => checkReleaseReadiness(deps, arg),
   [COMMAND_IDS.restrictedModeWhy]: () => explainRestrictedMode(),
   [COMMAND_IDS.copyFingerprint]: (deps, arg) => copyFingerprint(deps, arg),
+  [COMMAND_IDS.verifySigstoreSignature]: (deps, arg) => verifySigstoreSignature(deps, arg),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */

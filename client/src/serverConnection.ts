@@ -12,6 +12,7 @@ import {
 } from '../../server/src/lsp/protocol';
 import { CHART_YAML_GLOB, WATCHED_GLOB } from '../../server/src/lsp/fileRoles';
 import { POLICY_LANGUAGE_ID, REGISTRIES_D_PATTERN } from '../../server/src/lsp/policyFiles';
+import { SIGSTORE_DOCUMENT_SELECTOR } from '../../server/src/lsp/sigstoreRoles';
 import { currentPathContext } from '../../server/src/provenance/userPaths';
 import type { Log } from './output';
 import { affectsSettings, readSettings, workspaceFolderPaths } from './settings';
@@ -23,6 +24,7 @@ export const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: LANGUAGE_IDS.chartYaml, pattern: CHART_YAML_GLOB },
   { scheme: 'file', language: POLICY_LANGUAGE_ID },
   { scheme: 'file', language: 'yaml', pattern: REGISTRIES_D_PATTERN },
+  ...SIGSTORE_DOCUMENT_SELECTOR,
 ];
 
 function createClient(context: vscode.ExtensionContext, log: Log): LanguageClient {

@@ -48,6 +48,7 @@ function tooltip(status: StatusParams): string {
     status.message,
     status.signer ? `Signer: ${status.signer.uid ?? ''} ${shortFingerprint(status.signer.fingerprint)}` : undefined,
     ...(status.warnings ?? []).map((w) => `Warning: ${w.message}`),
+    status.cosign,
     status.state === 'keys' ? undefined
       : status.state === 'not-packaged' || status.state === 'stale' ? 'No archive of this version to verify yet: click to check again, with Package and Sign offered.'
         : 'Click to verify again.',

@@ -31,6 +31,16 @@ const keyring = (help: string): OptionSpec => ({ type: 'string', multiple: true,
 const trust: OptionSpec = { type: 'string', multiple: true, arg: 'FPR', help: 'accept only signatures by this key (fingerprint); repeatable' };
 const json: OptionSpec = { type: 'boolean', help: 'one JSON object per result' };
 
+/** `verify`'s cosign siblings (<archive>.sigstore.json, .sig + .cert): the identity they must carry, as verify-blob names it. */
+const cosignSiblingOptions = {
+  'certificate-identity': { type: 'string', arg: 'S', help: 'cosign sibling: the certificate identity (SAN) it must carry, exactly' },
+  'certificate-identity-regexp': { type: 'string', arg: 'R', help: 'cosign sibling: ... or a regexp matching the whole identity' },
+  'certificate-oidc-issuer': { type: 'string', arg: 'S', help: 'cosign sibling: the OIDC issuer it must carry, exactly' },
+  'certificate-oidc-issuer-regexp': { type: 'string', arg: 'R', help: 'cosign sibling: ... or a regexp matching the whole issuer' },
+  'trusted-root': { type: 'string', arg: 'F', help: 'cosign sibling: the Sigstore trusted_root.json (default: refreshed, else shipped)' },
+  staging: { type: 'boolean', help: 'cosign sibling: trust Sigstore\'s staging instance' },
+} satisfies Record<string, OptionSpec>;
+
 const signingOptions = {
   key: { type: 'string', arg: '<fpr|uid>', required: true, help: 'the signing key: fingerprint, 16-hex key id, or a unique part of its user id' },
   keyring: keyring('secret keyring for openpgp.js (default: secring.gpg in the GnuPG home); repeatable'),
@@ -44,7 +54,8 @@ const signingOptions = {
 export const COMMAND_SPECS = {
   verify: {
     args: '<archive|prov|dir>...',
-    summary: 'verify chart archives against their .prov files (x.tgz.prov: x.tgz; dirs: every *.tgz)',
+    summary: 'verify chart archives against their .prov files (x.tgz.prov: x.tgz; dirs: every *.tgz)\n' +
+      'and their cosign signatures beside them (x.tgz.sigstore.json, x.tgz.sig + x.tgz.cert)',
     options: {
       keyring: keyring('public keyring or KEYS file (default: pubring.kbx and pubring.gpg in the GnuPG home); repeatable'),
       trust,
@@ -52,6 +63,7 @@ export const COMMAND_SPECS = {
       'fetch-keys': { type: 'boolean', help: 'look unknown signers up on the keyservers (network) and say what was found; still rejected until you import' },
       keyserver: { type: 'string', multiple: true, arg: 'URL', help: 'keyserver for --fetch-keys; repeatable (default https://keys.openpgp.org)' },
       wkd: { type: 'boolean', help: 'with --fetch-keys, also ask the Web Key Directory of the address the signature names' },
+      ...cosignSiblingOptions,
     },
   },
   sign: {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from '../provenance/codes';
 import type { Keyring, LoadedKey } from '../provenance/keyTypes';
-import { countOf, formatKey, formatOutcome, formatProblem, outcomeJson } from './format';
+import { countOf, formatKey, formatProblem } from './format';
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { SIGSTORE_COMMANDS } from './sigstoreCommands';
 import { fetchKeysFor, isKeysFind, KEY_COMMANDS, keysFind } from './keyCommands';
@@ -75,18 +75,21 @@ async function verifyCommand(args: string[], io: Io): Promise<number> {
   const keys = await loadKeys(values.keyring as string[] | undefined, io);
   if (!keys) return 1;
   const { verifyArchive } = await import('../provenance/verify');
+  const { chartReport, siblingCheckFromFlags } = await import('./chartSigstore');
+  const cosignSiblings = await siblingCheckFromFlags(values as Parameters<typeof siblingCheckFromFlags>[0]);
   const options = { keys, trustedFingerprints: values.trust as string[] | undefined };
   let failed = 0;
   // A window of a few at a time: file reads overlap with hashing and signature checks; output stays in order.
-  const pending: ReturnType<typeof verifyArchive>[] = [];
+  const pending: Promise<[Awaited<ReturnType<typeof verifyArchive>>, Awaited<ReturnType<typeof cosignSiblings>>]>[] = [];
   let next = 0;
-  const launch = () => { if (next < archives.length) pending.push(verifyArchive(archives[next++], options)); };
+  const launch = () => { if (next < archives.length) { const a = archives[next++]; pending.push(Promise.all([verifyArchive(a, options), cosignSiblings(a)])); } };
   for (let i = 0; i < VERIFY_WINDOW; i++) launch();
   while (pending.length > 0) {
-    const outcome = await pending.shift()!;
+    const [outcome, cosign] = await pending.shift()!;
     launch();
-    if (outcome.verdict !== 'verified') failed++;
-    io.out(values.json ? jsonLine(outcomeJson(outcome)) : formatOutcome(outcome, archives.length > 1));
+    const report = chartReport(outcome, cosign, archives.length > 1);
+    if (!report.ok) failed++;
+    io.out(values.json ? jsonLine(report.json) : report.text);
     if (values['fetch-keys']) await fetchKeysFor(outcome, { keyservers: values.keyserver as string[] | undefined, wkd: values.wkd as boolean | undefined }, values.json === true, io);
   }
   return failed ? 1 : 0;

@@ -6,6 +6,8 @@ import { parseCommandArgs, UsageError } from './args';
 import { readBoundedFile } from '../provenance/boundedRead';
 import type { SigstoreOutcome } from '../sigstore/codes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
+import { formatSigstoreOutcome, sigstoreOutcomeJson } from './sigstoreFormat';
+import { IDENTITY_FLAGS, identityPolicyFromFlags } from './sigstoreTrust';
 
 export interface SigstoreIo { out: (s: string) => void; err: (s: string) => void }
 
@@ -50,35 +52,22 @@ function readNamed(file: string, limit: number, what: string): Buffer {
 
 async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): Promise<number> {
   const limits = await import('../sigstore/limits');
-  const files = await import('../sigstore/cosignFiles');
+  const { parsePublicKeyFile } = await import('../sigstore/cosignFiles');
   const { readArtifact } = await import('../sigstore/artifact');
-  const { exactMatcher, regexpMatcher } = await import('../sigstore/policy');
   type Trust = import('../sigstore/verifyBundle').Trust;
 
   if (!values.bundle && !values.signature) throw new UsageError('give the signature: --bundle F, or --signature F.sig (with --certificate F.cert, or --key F.pub)');
   if (values.bundle && (values.signature || values.certificate || values['rekor-entry'])) throw new UsageError('--bundle holds the signature, certificate and log entry: do not combine it with --signature, --certificate or --rekor-entry');
-  const identityFlags = ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp'] as const;
   let trust: Trust;
   if (values.key) {
-    const given = identityFlags.filter((f) => values[f] !== undefined);
+    const given = IDENTITY_FLAGS.filter((f) => values[f] !== undefined);
     if (given.length) throw new UsageError(`--key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
-    const key = files.parsePublicKeyFile(readNamed(values.key, limits.MAX_SMALL_FILE_BYTES, '--key'), values.key);
+    const key = parsePublicKeyFile(readNamed(values.key, limits.MAX_SMALL_FILE_BYTES, '--key'), values.key);
     if (!key.ok) return print(io, values, target, { verdict: 'rejected', code: key.error.code as SigstoreOutcome['code'], message: key.error.message, warnings: [] });
     trust = { kind: 'key', key: key.value };
   } else {
-    const matcher = (exactFlag: 'certificate-identity' | 'certificate-oidc-issuer', what: string) => {
-      const exact = values[exactFlag];
-      const regexp = values[`${exactFlag}-regexp`];
-      if (exact !== undefined && regexp !== undefined) throw new UsageError(`give --${exactFlag} or --${exactFlag}-regexp, not both`);
-      if (exact === undefined && regexp === undefined) {
-        throw new UsageError(`no ${what} given: a certificate-signed artifact verifies only against the signer you expect (--${exactFlag} S or --${exactFlag}-regexp R); without it any Sigstore certificate would pass`);
-      }
-      if (exact !== undefined) return exactMatcher(exact);
-      const m = regexpMatcher(regexp!);
-      if (typeof m === 'string') throw new UsageError(`--${exactFlag}-regexp: ${m}`);
-      return m;
-    };
-    trust = { kind: 'identity', policy: { identity: matcher('certificate-identity', 'identity'), issuer: matcher('certificate-oidc-issuer', 'OIDC issuer') } };
+    if (values.signature && !values.certificate) throw new UsageError('--signature needs --certificate F.cert (keyless) or --key F.pub (keyed)');
+    trust = { kind: 'identity', policy: (await identityPolicyFromFlags(values, true))! };
   }
 
   const { trustedRootForVerify } = await import('../sigstore/rootSelection');
@@ -89,60 +78,20 @@ async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): 
   const artifact = await readArtifact(target);
   if (!artifact.ok) return print(io, values, target, { verdict: 'rejected', code: 'artifact-unreadable', message: artifact.error.message, warnings });
 
-  if (values.bundle) {
-    const bytes = readNamed(values.bundle, limits.MAX_BUNDLE_BYTES, '--bundle');
-    // cosign's older `--bundle` JSON has no mediaType: a signature with its log entry.
-    if (/"rekorBundle"\s*:/.test(bytes.subarray(0, 65536).toString('latin1')) && !/"mediaType"\s*:/.test(bytes.toString('latin1'))) {
-      const entry = files.parseRekorEntryFile(bytes, values.bundle);
-      if (!entry.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: entry.error.message, warnings });
-      const { verifyDetachedSignature } = await import('../sigstore/detachedSignature');
-      return print(io, values, target, verifyDetachedSignature({ signature: Buffer.alloc(0), entry: entry.value }, artifact.value, { trustedRoot, trust, warnings }));
-    }
-    const { parseBundle } = await import('../sigstore/bundle');
-    const parsed = parseBundle(bytes);
-    if (!parsed.ok) return print(io, values, target, { verdict: 'rejected', code: parsed.error.code as SigstoreOutcome['code'], message: parsed.error.message, warnings });
-    const { verifyBundle } = await import('../sigstore/verifyBundle');
-    return print(io, values, target, verifyBundle(parsed.value, artifact.value, { trustedRoot, trust, warnings, insecureIgnoreTlog: values['insecure-ignore-tlog'] ?? false }));
-  }
-
-  const signature = files.parseSignatureFile(readNamed(values.signature!, limits.MAX_SMALL_FILE_BYTES, '--signature'), values.signature!);
-  if (!signature.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: signature.error.message, warnings });
-  let certificate;
-  if (values.certificate) {
-    const cert = files.parseCertificateFile(readNamed(values.certificate, limits.MAX_SMALL_FILE_BYTES, '--certificate'), values.certificate);
-    if (!cert.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: cert.error.message, warnings });
-    certificate = cert.value;
-  } else if (trust.kind === 'identity') {
-    throw new UsageError('--signature needs --certificate F.cert (keyless) or --key F.pub (keyed)');
-  }
-  let entry;
-  if (values['rekor-entry']) {
-    const parsed = files.parseRekorEntryFile(readNamed(values['rekor-entry'], limits.MAX_REKOR_ENTRY_BYTES, '--rekor-entry'), values['rekor-entry']);
-    if (!parsed.ok) return print(io, values, target, { verdict: 'rejected', code: 'bundle-malformed', message: parsed.error.message, warnings });
-    entry = parsed.value;
-  }
-  const { verifyDetachedSignature } = await import('../sigstore/detachedSignature');
-  return print(io, values, target, verifyDetachedSignature({ signature: signature.value, certificate, entry }, artifact.value,
-    { trustedRoot, trust, warnings, insecureIgnoreTlog: values['insecure-ignore-tlog'] ?? false }));
+  const named = (file: string | undefined, limit: number, flag: string) => file === undefined ? undefined : { name: file, bytes: readNamed(file, limit, flag) };
+  const { verifySignatureFiles } = await import('../sigstore/verifyFiles');
+  return print(io, values, target, verifySignatureFiles({
+    bundle: named(values.bundle, limits.MAX_BUNDLE_BYTES, '--bundle'),
+    signature: named(values.signature, limits.MAX_SMALL_FILE_BYTES, '--signature'),
+    certificate: named(values.certificate, limits.MAX_SMALL_FILE_BYTES, '--certificate'),
+    rekorEntry: named(values['rekor-entry'], limits.MAX_REKOR_ENTRY_BYTES, '--rekor-entry'),
+  }, artifact.value, { trustedRoot, trust, warnings, insecureIgnoreTlog: values['insecure-ignore-tlog'] ?? false }));
 }
 
 /** The outcome as the issue's --json shape, or two human lines plus warnings. */
 function print(io: SigstoreIo, values: VerifyValues, artifact: string, o: SigstoreOutcome): number {
-  if (values.json) {
-    io.out(jsonLine({
-      artifact,
-      verdict: o.verdict,
-      code: o.code,
-      warnings: o.warnings.map((w) => w.code),
-      signer: !o.signer ? null : o.signer.kind === 'key' ? { key: o.signer.fingerprint } : { identity: o.signer.identity, issuer: o.signer.issuer },
-      tlog: o.tlog ? { logIndex: Number(o.tlog.logIndex), integratedTime: o.tlog.integratedTime ?? null } : null,
-      message: o.message,
-    }));
-  } else {
-    io.out(`${escapeUntrusted(artifact, 2000)}: ${o.verdict}${o.verdict === 'verified' ? '' : ` (${o.code})`}`);
-    io.out(`  ${escapeUntrusted(o.message, 4000)}`);
-    for (const w of o.warnings) io.out(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
-  }
+  if (values.json) io.out(jsonLine({ artifact, ...sigstoreOutcomeJson(o) }));
+  else io.out(`${escapeUntrusted(artifact, 2000)}: ${formatSigstoreOutcome(o)}`);
   return o.verdict === 'verified' ? 0 : 1;
 }
 

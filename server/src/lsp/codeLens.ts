@@ -8,6 +8,7 @@ import { outcomeWords, outOfDateOf, type ChartEvaluation } from './status';
 import { outOfDateText, type OutOfDate } from './sourceFreshness';
 import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
+import { cosignLenses } from './cosignLine';
 
 const FIRST_LINE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -38,6 +39,10 @@ function outOfDateLens(outOfDate: OutOfDate, args: ChartCommandArgs, trusted: bo
 
 /** The lenses of a chart; `trusted` is false in Restricted Mode (nothing may be written). */
 export function chartLenses(evaluation: ChartEvaluation, trusted = true): CodeLens[] {
+  return [...provenanceLenses(evaluation, trusted), ...cosignLenses('cosign' in evaluation ? evaluation.cosign : undefined)];
+}
+
+function provenanceLenses(evaluation: ChartEvaluation, trusted: boolean): CodeLens[] {
   const chartYaml = pathToUri(evaluation.chart.chartYaml);
   switch (evaluation.kind) {
     case 'invalid':

@@ -47,6 +47,19 @@ export interface HelmProvenanceSettings {
   keyservers: string[];
   /** Whether "Look up the key" may use the network at all (off by default; never in Restricted Mode). */
   keyLookups: boolean;
+  /** Sigstore/cosign: whose keyless signatures count, the trusted root file, the TUF mirror (lsp/sigstoreSettings.ts). */
+  sigstore: SigstoreSettings;
+}
+
+/** One signer whose keyless (certificate) signatures count: exact or whole-value regexp, for identity and issuer each. */
+export interface SigstoreTrustedIdentity { identity?: string; identityRegexp?: string; issuer?: string; issuerRegexp?: string }
+
+export interface SigstoreSettings {
+  trustedIdentities: SigstoreTrustedIdentity[];
+  /** A trusted_root.json to use instead of the refreshed or shipped one (an absolute path). */
+  trustedRoot: string;
+  /** The TUF mirror whose cached trusted root is used (as `helm-prov sigstore init` sets it); empty: that one, else public-good. */
+  tufMirror: string;
 }
 
 export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze({
@@ -61,6 +74,7 @@ export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze(
   rememberPassphrases: false,
   keyservers: ['https://keys.openpgp.org'],
   keyLookups: false,
+  sigstore: { trustedIdentities: [], trustedRoot: '', tufMirror: '' },
 });
 
 /** Optional `initializationOptions` a client may send in `initialize`. */
@@ -205,6 +219,8 @@ export interface StatusParams {
   warnings?: { code: string; message: string }[];
   /** What can be done about it now (codeActions.ts); the same as the quick fixes on its diagnostics. */
   fixes?: StatusFix[];
+  /** Chart scope: the verdicts of the cosign signatures beside the archive, as one line (lsp/cosignLine.ts). */
+  cosign?: string;
 }
 
 export namespace StatusNotification {
@@ -428,4 +444,34 @@ export namespace PassphraseRequest {
   export const method = 'helmProvenance/passphrase';
   /** `null` when the user cancelled; the sign request then answers `passphrase-required`. */
   export const type = new RequestType<PassphraseParams, { sealed: SealedPassphrase } | null, void>(method);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sigstore: the cosign signatures beside a file (server/src/lsp/sigstoreRequest.ts answers)
+
+export interface VerifySigstoreParams extends WorkDoneProgressParams {
+  /** Any file: its cosign signatures beside it are verified; a bundle, `.sig` or `.cert` stands for its artifact. */
+  uri: string;
+  /** A signer to verify against instead of the configured ones (the person just named it). */
+  identity?: SigstoreTrustedIdentity;
+}
+
+export interface SigstoreSignatureResult {
+  /** The bundle, or the `.sig` (read with its `.cert`), as a uri. */
+  file: string;
+  verdict: 'verified' | 'rejected';
+  code: string;
+  message: string;
+  /** On `verified`, who was checked; else who the signature claims to be from. */
+  signer?: { identity: string; issuer: string } | { key: string };
+  /** The log entry: its index, and its integrated time as an ISO date. */
+  tlog?: { logIndex: string; integratedTime?: string };
+  warnings: RequestError[];
+}
+
+export interface VerifySigstoreResult { artifact: string; signatures: SigstoreSignatureResult[] }
+
+export namespace VerifySigstoreRequest {
+  export const method = 'helmProvenance/verifySigstore';
+  export const type = new RequestType<VerifySigstoreParams, RequestResult<VerifySigstoreResult>, void>(method);
 }

@@ -13,7 +13,7 @@ import { WATCHED_GLOB } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
   ChartsChangedNotification, ChartsRequest, ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
-  VerifyFileRequest, VerifyRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
+  VerifyFileRequest, VerifyRequest, VerifySigstoreRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
 import { keyIdOf } from './keyText';
@@ -23,6 +23,7 @@ import { FindKeyRequest, ImportKeyRequest, ReleaseReadinessRequest } from './key
 import { releaseReadinessRequest } from './releaseReadiness';
 import { PolicyLanguage } from './policyLanguage';
 import { verifyFailureLine } from './verifyLog';
+import { verifySigstoreRequest } from './sigstoreRequest';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -250,6 +251,7 @@ connection.onRequest(SignRequest.type, async (params) => {
   return refusal('Sign Chart') ?? service.whileWriting(() => withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx)));
 });
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
+connection.onRequest(VerifySigstoreRequest.type, (params) => withProgress(params, 'Verify Sigstore Signature', (ctx) => verifySigstoreRequest(params, service.sigstore.verification, ctx.progress)));
 connection.onRequest(ListSigningKeysRequest.type, async () => {
   await service.whenSettingsLoaded();
   return refusal('Select Signing Key') ?? listSigningKeysRequest(actionContext(() => undefined));

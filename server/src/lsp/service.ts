@@ -18,6 +18,8 @@ import type { ResolvedPaths } from './pathSettings';
 import { ProvenanceChecks } from './provenanceChecks';
 import { ServerWrites } from './serverWrites';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
+import { cosignFacts } from './cosignLine';
+import { SigstoreDocuments } from './sigstoreDocuments';
 import { keysSymbols, provSymbols } from './symbols';
 import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
@@ -32,6 +34,7 @@ export class ProvenanceService {
   private readonly index: WorkspaceIndex;
   private readonly sync: DocumentSync;
   private readonly writes: ServerWrites;
+  readonly sigstore: SigstoreDocuments;
 
   constructor(host: ServiceHost) {
     this.out = new Outbox(host);
@@ -40,7 +43,8 @@ export class ProvenanceService {
       this.out.warnOnce(message);
     });
     this.checks = new ProvenanceChecks(this.config, this.out);
-    this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out);
+    this.sigstore = new SigstoreDocuments(this.config, this.out);
+    this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out, (archive) => cosignFacts(archive, this.sigstore.verification));
     this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
     this.writes = new ServerWrites(this.documents, this.out, (file, deleted) => this.index.fileChanged(file, deleted));
   }
@@ -76,6 +80,7 @@ export class ProvenanceService {
   /** New settings: keys and output folders may differ, so every result is recomputed (from cache where possible). */
   async applySettings(raw: unknown): Promise<void> {
     if (!this.config.apply(raw)) return;
+    this.sigstore.recheckAll();
     this.checks.forgetKeys();
     await this.index.recheckAll();
   }
@@ -129,6 +134,7 @@ export class ProvenanceService {
 
   opened(doc: TextDocument): void {
     if (isUnmappableFileUri(doc.uri)) this.reportUnmappableUri(doc.uri);
+    if (this.sigstore.opened(doc)) return;
     this.sync.opened(doc);
   }
 
@@ -143,10 +149,12 @@ export class ProvenanceService {
   }
 
   changed(doc: TextDocument): void {
+    if (this.sigstore.changed(doc)) return;
     this.sync.changed(doc);
   }
 
   closed(doc: TextDocument): void {
+    if (this.sigstore.closed(doc)) return;
     this.sync.closed(doc);
   }
 
@@ -184,6 +192,7 @@ export class ProvenanceService {
   }
 
   async hover(uri: string, position: Position, token: CancellationToken): Promise<Hover | undefined> {
+    if (this.sigstore.owns(uri)) return this.sigstore.hover(uri, position);
     const open = this.documents.get(uri);
     if (open?.kind === 'prov') {
       const check = await this.checks.checkProv(documentPath(uri), open.doc.getText(), token);
@@ -194,6 +203,7 @@ export class ProvenanceService {
   }
 
   async symbols(uri: string): Promise<DocumentSymbol[]> {
+    if (this.sigstore.owns(uri)) return this.sigstore.symbols(uri);
     const open = this.documents.get(uri);
     if (open?.kind === 'prov') return provSymbols(parseProvenance(open.doc.getText()), this.index.lastCheck(uri)?.outcome.signer?.uid);
     if (open?.kind === 'keys') return keysSymbols(await this.checks.lint(open.doc.getText(), documentPath(uri)));
@@ -238,5 +248,6 @@ export class ProvenanceService {
   dispose(): void {
     this.checks.cancelAll();
     this.sync.dispose();
+    this.sigstore.dispose();
   }
 }

@@ -1,6 +1,7 @@
 // Settings from `workspace/configuration`, checked field by field: a client may send nothing, null, or
 // values of the wrong type, and each falls back to its default alone.
 import { DEFAULT_SETTINGS, type HelmProvenanceSettings } from './protocol';
+import { normalizeSigstoreSettings } from './sigstoreSettings';
 
 function strings(value: unknown, fallback: string[]): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()) : fallback;
@@ -25,5 +26,6 @@ export function normalizeSettings(raw: unknown): HelmProvenanceSettings {
     rememberPassphrases: r.rememberPassphrases === true,
     keyservers: strings(r.keyservers, d.keyservers),
     keyLookups: r.keyLookups === true,
+    sigstore: normalizeSigstoreSettings(r.sigstore),
   };
 }

@@ -10,6 +10,7 @@ import { isoDate } from './keyText';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
 import { outOfDateText, type Freshness, type OutOfDate } from './sourceFreshness';
+import { cosignStatusLine, type CosignFacts } from './cosignLine';
 
 export interface ChartRef {
   chartYaml: string;
@@ -25,11 +26,11 @@ export type ChartEvaluation =
   | { kind: 'invalid'; chart: ChartRef }
   | { kind: 'not-packaged'; chart: ChartRef; looked: string[] }
   | { kind: 'stale'; chart: ChartRef; archive: string; holds: { name: string; version: string } }
-  | { kind: 'unsigned'; chart: ChartRef; archive: string; freshness?: Freshness }
+  | { kind: 'unsigned'; chart: ChartRef; archive: string; freshness?: Freshness; cosign?: CosignFacts }
   /** The archive or its `.prov` exists but is no regular file (`what` says what it is); it is never read. */
   | { kind: 'irregular'; chart: ChartRef; file: string; what: string; archive?: string }
   /** `freshness`: is the archive what the chart folder packages to now (sourceFreshness.ts)? */
-  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck; freshness?: Freshness };
+  | { kind: 'checked'; chart: ChartRef; archive: string; prov: string; check: ProvCheck; freshness?: Freshness; cosign?: CosignFacts };
 
 /**
  * What changed in the chart folder since packaging, when that is the chart's state: for an unsigned
@@ -160,7 +161,7 @@ function chartNameVersion(chart: ChartRef): { name: string; version: string } | 
 }
 
 export function chartStatus(evaluation: ChartEvaluation): StatusParams {
-  return escapedStatus(chartFields(evaluation));
+  return escapedStatus({ ...chartFields(evaluation), ...cosignStatusLine('cosign' in evaluation ? evaluation.cosign : undefined) });
 }
 
 function chartFields(evaluation: ChartEvaluation): StatusParams {

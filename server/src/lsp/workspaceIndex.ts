@@ -10,6 +10,7 @@ import { labelText } from '../provenance/untrustedText';
 import { archiveFolders, irregularFile, locateArchive, readChartRef } from './chartLocator';
 import { chartFixes, provFixes, withFixes, type FixContext } from './codeActions';
 import { chartLenses, checkingLenses } from './codeLens';
+import type { CosignFacts } from './cosignLine';
 import type { ServerConfiguration } from './configuration';
 import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { archiveOf, CHART_YAML, fileRole, provOf, type DocumentKind } from './fileRoles';
@@ -68,6 +69,8 @@ export class WorkspaceIndex {
     private readonly checks: ProvenanceChecks,
     private readonly documents: OpenDocuments,
     private readonly out: Outbox,
+    /** The verdicts of the cosign signatures beside an archive (lsp/cosignLine.ts). */
+    private readonly cosign?: (archive: string) => Promise<CosignFacts | undefined>,
   ) {}
 
   // ---- charts ---------------------------------------------------------------------------------------
@@ -182,18 +185,19 @@ export class WorkspaceIndex {
     const { archive } = found;
     const prov = provOf(archive);
     const text = this.documents.textOf(prov, MAX_PROV_BYTES);
+    const cosign = await this.cosign?.(archive);
     if (text === undefined) {
       const what = irregularFile(prov);
       if (what) return { kind: 'irregular', chart, file: prov, what, archive };
       const freshness = await this.freshness(chart, archive, priority);
-      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, ...(freshness ? { freshness } : {}) };
+      return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, cosign, ...(freshness ? { freshness } : {}) };
     }
     const check = await this.checks.checkProv(prov, text, token);
     if (!check) return undefined;
     // Whatever the verdict: a verified archive may be out of date, and the quick fixes of the others
     // (sign again, another key) depend on whether the archive is what the folder packages to.
     const freshness = await this.freshness(chart, archive, priority);
-    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, ...(freshness ? { freshness } : {}) };
+    return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, cosign, ...(freshness ? { freshness } : {}) };
   }
 
   /**

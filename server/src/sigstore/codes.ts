@@ -22,12 +22,16 @@ export type SigstoreOutcomeCode =
   | 'root-expired'
   | 'root-rotation-invalid'
   | 'mirror-unreachable'
-  | 'artifact-unreadable';
+  | 'artifact-unreadable'
+  | 'identity-required';
 
 /** Warnings that never change the verdict. */
 export type SigstoreWarningCode = 'tlog-ignored' | 'root-stale' | 'root-from-cache';
 
-export type SigstoreCode = SigstoreOutcomeCode | SigstoreWarningCode;
+/** What the editor flags in a trusted_root.json: keys past their validity, or not valid yet. */
+export type TrustedRootProblemCode = 'trust-key-expired' | 'trust-key-not-yet-valid';
+
+export type SigstoreCode = SigstoreOutcomeCode | SigstoreWarningCode | TrustedRootProblemCode;
 
 export interface SigstoreWarning { code: SigstoreWarningCode; message: string }
 

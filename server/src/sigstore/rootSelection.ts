@@ -23,6 +23,8 @@ export interface RootRequest {
   read: (file: string) => Buffer;
   now?: Date;
   cacheDir?: string;
+  /** The TUF mirror whose cached root is wanted (the editor's setting); default: mirrorFor(). */
+  mirror?: string;
 }
 
 export function refreshCommand(staging: boolean): string {
@@ -41,7 +43,7 @@ export async function trustedRootForVerify(request: RootRequest): Promise<Result
     return parsed.ok ? ok({ trustedRoot: parsed.value, warnings: [] }) : parsed;
   }
   const base = request.cacheDir ?? sigstoreCacheDir();
-  const mirror = mirrorFor(request.staging, base);
+  const mirror = request.mirror || mirrorFor(request.staging, base);
   const cached = readCachedRoot(base, mirror);
   const command = request.staging ? refreshCommand(true) : 'helm-prov sigstore update-root';
   if (cached?.trustedRootBytes) {

@@ -1,0 +1,67 @@
+// `helm-prov verify`'s second kind of signature: the cosign signatures beside each archive
+// (server/src/sigstore/siblingFiles.ts), each reported with its own code after the OpenPGP result.
+// A chart passes only when every signature present verifies and there is at least one: a missing
+// `.prov` is no failure when a cosign signature stands in for it, and a cosign signature that does not
+// verify fails the chart even when its `.prov` does. The identity a keyless signature must carry comes
+// from verify-blob's flags only; without them such a signature is `identity-required`, never verified.
+import { readBoundedFile } from '../provenance/boundedRead';
+import { escapeUntrusted } from '../provenance/untrustedText';
+import type { Outcome } from '../provenance/verify';
+import { siblingLabel, sigstoreSiblings } from '../sigstore/siblingFiles';
+import type { SiblingOutcome } from '../sigstore/verifySiblings';
+import { UsageError } from './args';
+import { formatOutcome, outcomeJson } from './format';
+import { formatSigstoreOutcome, sigstoreOutcomeJson } from './sigstoreFormat';
+import { identityPolicyFromFlags, type IdentityFlagValues } from './sigstoreTrust';
+
+export type SiblingCheck = (archive: string) => Promise<SiblingOutcome[]>;
+
+type VerifyFlags = IdentityFlagValues & { 'trusted-root'?: string; staging?: boolean };
+
+const HOW_TO_TRUST = '--certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp)';
+
+/** The check of one archive's cosign siblings under the flags given; flag mistakes are usage errors now, not per archive. */
+export async function siblingCheckFromFlags(values: VerifyFlags): Promise<SiblingCheck> {
+  const policy = await identityPolicyFromFlags(values, false);
+  let rootBytes: Buffer | undefined;
+  if (values['trusted-root'] !== undefined) {
+    const { MAX_TRUSTED_ROOT_BYTES } = await import('../sigstore/limits');
+    const read = readBoundedFile(values['trusted-root'], MAX_TRUSTED_ROOT_BYTES);
+    if (!read.ok) throw new UsageError(`--trusted-root ${escapeUntrusted(read.message, 2000)}`);
+    rootBytes = read.bytes;
+  }
+  let root: ReturnType<typeof import('../sigstore/rootSelection').trustedRootForVerify> | undefined;
+  return async (archive) => {
+    const siblings = sigstoreSiblings(archive);
+    if (siblings.length === 0) return [];
+    // The Sigstore libraries load only for a chart that has a cosign signature.
+    const { trustedRootForVerify } = await import('../sigstore/rootSelection');
+    const { verifySiblings } = await import('../sigstore/verifySiblings');
+    root ??= trustedRootForVerify({ file: values['trusted-root'], staging: values.staging ?? false, read: () => rootBytes! });
+    return verifySiblings(archive, siblings, {
+      trustedRoot: () => root!,
+      ...(policy ? { trust: { kind: 'identity' as const, policy } } : {}),
+      howToTrust: HOW_TO_TRUST,
+    });
+  };
+}
+
+export interface ChartReport { ok: boolean; text: string; json: Record<string, unknown> }
+
+/** The OpenPGP outcome and the cosign ones as one chart's report. */
+export function chartReport(openpgp: Outcome, cosign: SiblingOutcome[], named: boolean): ChartReport {
+  const pgpAbsent = openpgp.code === 'missing-prov' && cosign.length > 0;
+  const ok = (openpgp.verdict === 'verified' || pgpAbsent) && cosign.every((c) => c.outcome.verdict === 'verified');
+  const lines = pgpAbsent ? [`${escapeUntrusted(openpgp.archive, 2000)}: no OpenPGP signature (no .prov beside it); cosign only`] : [formatOutcome(openpgp, named || cosign.length > 0)];
+  for (const c of cosign) lines.push(`${escapeUntrusted(openpgp.archive, 2000)}: cosign ${escapeUntrusted(siblingLabel(c.files), 2000)}: ${formatSigstoreOutcome(c.outcome)}`);
+  return {
+    ok,
+    text: lines.join('\n'),
+    // Charts without a cosign signature keep the object they always had.
+    json: cosign.length === 0 ? outcomeJson(openpgp) : {
+      ...outcomeJson(openpgp),
+      sigstore: cosign.map((c) => ({ file: c.files.kind === 'bundle' ? c.files.bundle : c.files.signature, ...sigstoreOutcomeJson(c.outcome) })),
+      overall: ok ? 'verified' : 'rejected',
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// The cosign line of a chart: when its archive has Sigstore signatures beside it
+// (sigstore/siblingFiles.ts), their verdicts with the configured signers, as one line for the CodeLens
+// on Chart.yaml and the status badge's tooltip. What a line says comes from the verification; signer
+// names are the certificate's and are escaped for each place they are shown.
+import type { CodeLens } from 'vscode-languageserver/node';
+import { codiconText, escapeUntrusted } from '../provenance/untrustedText';
+import { siblingLabel, sigstoreSiblings } from '../sigstore/siblingFiles';
+import type { SigstoreVerification } from './sigstoreVerification';
+
+export interface CosignSignatureFacts {
+  label: string;
+  verdict: 'verified' | 'rejected';
+  code: string;
+  identity?: string;
+  issuer?: string;
+  /** The log's integrated time (ISO), for a verified signature that has one. */
+  loggedAt?: string;
+}
+
+/** Undefined when the archive has no cosign signature beside it (nothing to show). */
+export type CosignFacts = CosignSignatureFacts[];
+
+export async function cosignFacts(archive: string, verification: SigstoreVerification): Promise<CosignFacts | undefined> {
+  const siblings = sigstoreSiblings(archive);
+  if (siblings.length === 0) return undefined;
+  return (await verification.verify(archive, siblings)).map(({ files, outcome }) => ({
+    label: siblingLabel(files),
+    verdict: outcome.verdict,
+    code: outcome.code,
+    ...(outcome.signer?.kind === 'certificate' ? { identity: outcome.signer.identity, issuer: outcome.signer.issuer } : {}),
+    ...(outcome.verdict === 'verified' && outcome.tlog?.integratedTime !== undefined ? { loggedAt: new Date(outcome.tlog.integratedTime * 1000).toISOString() } : {}),
+  }));
+}
+
+/** `cosign ✓ <identity> (<issuer>) · logged <date>`, or `cosign ✗ <code>` per signature; plain text, unescaped. */
+export function cosignLineText(facts: CosignFacts): string {
+  return facts.map((f) => {
+    if (f.verdict === 'verified') return `cosign ✓ ${f.identity ?? 'key'}${f.issuer ? ` (${f.issuer})` : ''}${f.loggedAt ? ` · logged ${f.loggedAt.slice(0, 10)}` : ''}`;
+    const hint = f.code === 'identity-required' ? ' — no trusted signer set (helmProvenance.sigstore.trustedIdentities)' : '';
+    return `cosign ✗ ${f.code}${hint} (${f.label})`;
+  }).join('; ');
+}
+
+/** The CodeLens line: text only (the verdicts are in the tooltip and diagnostics; "Verify Sigstore Signature" checks again). */
+export function cosignLenses(facts: CosignFacts | undefined): CodeLens[] {
+  if (!facts) return [];
+  return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, command: { title: codiconText(cosignLineText(facts), 200), command: '' } }];
+}
+
+/** The status notification's `cosign` field. */
+export function cosignStatusLine(facts: CosignFacts | undefined): { cosign: string } | Record<string, never> {
+  return facts ? { cosign: escapeUntrusted(cosignLineText(facts), 2000) } : {};
+}

@@ -1,0 +1,86 @@
+// A chart whose archive has a cosign signature beside it, over real JSON-RPC: the CodeLens on Chart.yaml
+// and the chart's status add the cosign line (verdict, signer, log date; or the code and what is
+// missing), and `helmProvenance/verifySigstore` — what "Verify Sigstore Signature" asks — answers the
+// verdict for any file, with the configured signers or one named for this check.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { VerifySigstoreRequest, type SigstoreSettings } from '../../server/src/lsp/protocol';
+import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
+import { signedCases, signedKeyrings, tempDir } from '../support/tools';
+import { LspSession, uriOf } from './lspSession';
+
+const sigstore = new TestSigstore();
+const workspace = tempDir('lsp-cosign-');
+after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+const rootFile = path.join(tempDir('lsp-cosign-root-'), 'trusted_root.json');
+fs.writeFileSync(rootFile, JSON.stringify(sigstore.trustedRootJson()));
+const ISSUER = 'https://issuer.test';
+const IDENTITY = 'release@example.com';
+const trusted: SigstoreSettings = { trustedIdentities: [{ identity: IDENTITY, issuer: ISSUER }], trustedRoot: rootFile, tufMirror: '' };
+const keyrings = [path.join(signedKeyrings, 'pubring.gpg')];
+
+// The devapp chart beside its signed archive (.prov) and a cosign bundle of the archive.
+const archive = path.join(workspace, 'devapp-1.2.3.tgz');
+fs.copyFileSync(path.join(signedCases, 'gpg-clearsigned', 'devapp-1.2.3.tgz'), archive);
+fs.copyFileSync(path.join(signedCases, 'gpg-clearsigned', 'devapp-1.2.3.tgz.prov'), `${archive}.prov`);
+execFileSync('tar', ['xzf', archive, '-C', workspace, 'devapp/Chart.yaml']);
+const chartYaml = path.join(workspace, 'devapp', 'Chart.yaml');
+const blob = sigstore.signBlob(fs.readFileSync(archive), { identity: IDENTITY, issuer: ISSUER });
+fs.writeFileSync(`${archive}.sigstore.json`, JSON.stringify(bundleJsonOf(blob, fs.readFileSync(archive))));
+
+describe('the cosign line and Verify Sigstore Signature over LSP', () => {
+  test('the CodeLens and the chart status carry the cosign verdict beside the OpenPGP one', async () => {
+    const session = await LspSession.start({ workspace, settings: { keyrings, sigstore: trusted } });
+    try {
+      const uri = await session.open(chartYaml, 'yaml');
+      const status = await session.waitForStatus('the chart verified', (s) => s.scope === 'chart' && s.uri === uri && s.state === 'verified');
+      assert.equal(status.cosign, 'cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01');
+      const titles = (await session.codeLens(uri)).map((l) => l.command?.title ?? '');
+      assert.match(titles[0], /^✓ Signed by /);
+      assert.ok(titles.includes('cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01'), titles.join(' | '));
+    } finally {
+      await session.stop();
+    }
+  });
+
+  test('without a trusted signer the line says identity-required and what to set', async () => {
+    const session = await LspSession.start({ workspace, settings: { keyrings, sigstore: { ...trusted, trustedIdentities: [] } } });
+    try {
+      const uri = await session.open(chartYaml, 'yaml');
+      const status = await session.waitForStatus('the chart checked', (s) => s.scope === 'chart' && s.uri === uri && s.cosign !== undefined);
+      assert.equal(status.cosign, 'cosign ✗ identity-required — no trusted signer set (helmProvenance.sigstore.trustedIdentities) (devapp-1.2.3.tgz.sigstore.json)');
+      assert.equal(status.state, 'verified', 'the OpenPGP verdict is its own');
+    } finally {
+      await session.stop();
+    }
+  });
+
+  test('verifySigstore: identity-required without a signer, verified with the one named for this check (identity and log time), for the archive or its bundle', async () => {
+    const session = await LspSession.start({ settings: { keyrings, sigstore: { ...trusted, trustedIdentities: [] } } });
+    try {
+      const none = await session.connection.sendRequest(VerifySigstoreRequest.type, { uri: uriOf(archive) });
+      assert.ok(none.ok);
+      assert.deepEqual(none.signatures.map((s) => s.code), ['identity-required']);
+      assert.deepEqual(none.signatures[0].signer, { identity: IDENTITY, issuer: ISSUER }, 'what it claims, for the prompt\'s hint');
+      const named = await session.connection.sendRequest(VerifySigstoreRequest.type, { uri: uriOf(`${archive}.sigstore.json`), identity: { identity: IDENTITY, issuer: ISSUER } });
+      assert.ok(named.ok);
+      assert.equal(named.artifact, uriOf(archive));
+      const [s] = named.signatures;
+      assert.equal(s.verdict, 'verified', s.message);
+      assert.deepEqual(s.tlog, { logIndex: String(blob.logIndex), integratedTime: '2025-03-01T12:01:00.000Z' });
+      const wrong = await session.connection.sendRequest(VerifySigstoreRequest.type, { uri: uriOf(archive), identity: { identity: 'other@example.com', issuer: ISSUER } });
+      assert.ok(wrong.ok);
+      assert.equal(wrong.signatures[0].code, 'identity-mismatch');
+      const alone = path.join(workspace, 'alone.txt');
+      fs.writeFileSync(alone, 'no signature here');
+      const nothing = await session.connection.sendRequest(VerifySigstoreRequest.type, { uri: uriOf(alone) });
+      assert.ok(nothing.ok);
+      assert.deepEqual(nothing.signatures, []);
+    } finally {
+      await session.stop();
+    }
+  });
+});
