@@ -4,10 +4,10 @@
 // remote window the local User settings' are not either), so the settings files are read too: each
 // workspace folder's .vscode/settings.json, the .code-workspace file, and — in a remote window where the
 // User settings live on the same machine, as with code-server — the User settings.json.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_SETTINGS, SETTINGS_SECTION } from '../../server/src/lsp/protocol';
-import { readTextBounded } from '../../server/src/lsp/openDocuments';
 import type { Log } from './output';
 import {
   ignoredSettings, ignoredSettingsMessage, machineSettingsScope, openScopeButton, openSettingsCommand, settingsSetIn, type SettingFound,
@@ -28,8 +28,26 @@ export function openMachineSettings(): Thenable<unknown> {
   return vscode.commands.executeCommand(command, ...args);
 }
 
+/**
+ * A settings file's text, when it is a regular file (a repository's .vscode/settings.json may be a FIFO
+ * or a link to a device: never blocked on, never read past the limit).
+ */
+function readSettingsFile(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    if (!fs.fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(MAX_SETTINGS_FILE);
+    return buffer.subarray(0, fs.readSync(fd, buffer, 0, MAX_SETTINGS_FILE, 0)).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 function foundIn(file: string | undefined, place: SettingFound['place']): SettingFound[] {
-  const text = file ? readTextBounded(file, MAX_SETTINGS_FILE) : undefined;
+  const text = file ? readSettingsFile(file) : undefined;
   return text === undefined ? [] : settingsSetIn(text, KEYS).map((key) => ({ key, place }));
 }
 

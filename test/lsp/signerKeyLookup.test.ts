@@ -29,9 +29,12 @@ function setUp(): { repo: string; user: string; keyring: string; prov: string; k
   return { repo, user, keyring, prov: path.join(repo, 'devapp-1.2.3.tgz.prov'), keysFile };
 }
 
+/** The key look-up quick fixes offered (others, such as Copy fingerprint, are codeActions.test.ts's). */
 async function quickFixes(session: LspSession, uri: string, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
   const range = diagnostics[0].range;
-  return (await session.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics } })) as CodeAction[];
+  const actions = (await session.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics } })) as CodeAction[];
+  const lookUps: string[] = Object.values(KEY_LOOKUP_COMMANDS);
+  return actions.filter((a) => lookUps.includes(a.command?.command ?? ''));
 }
 
 describe('signer key look-up and import over LSP', () => {
@@ -111,7 +114,7 @@ describe('signer key look-up and import over LSP', () => {
 });
 
 describe('signer key look-up in Restricted Mode', () => {
-  test('no quick fix, the network request and the import are refused, no request reaches the keyserver, nothing is written', async () => {
+  test('no look-up quick fix, the network request and the import are refused, no request reaches the keyserver, nothing is written', async () => {
     const server = await new KeyServer().start();
     const files = setUp();
     const session = await LspSession.start({

@@ -156,7 +156,7 @@ export interface StatusFix {
   title: string;
   command: string;
   arguments: unknown[];
-  /** The diagnostic code (or the chart state's code) it fixes. */
+  /** The diagnostic code it fixes; for a chart's own state: `stale` (version bumped) or `archive-differs-from-source` (out of date). */
   code: string;
 }
 

@@ -294,10 +294,10 @@ function keyLookupEnv(): KeyLookupEnv {
 }
 connection.onCodeAction(async (params) => {
   if (policyLanguage.handles(params.textDocument.uri)) return policyLanguage.codeActions(params.textDocument.uri, params.context.diagnostics);
-  await service.whenSettingsLoaded();
+  await service.whenKeysKnown();
   return [...service.codeActions(params.textDocument.uri, params.context.diagnostics), ...signerKeyCodeActions(params, keyLookupEnv())];
 });
-connection.onRequest(FindKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return findKeyRequest(params, keyLookupEnv()); });
+connection.onRequest(FindKeyRequest.type, async (params) => { await service.whenKeysKnown(); return findKeyRequest(params, keyLookupEnv()); });
 connection.onRequest(ImportKeyRequest.type, async (params) => { await service.whenSettingsLoaded(); return importKeyRequest(params, keyLookupEnv()); });
 connection.onRequest(ReleaseReadinessRequest.type, async (params) => {
   await service.whenSettingsLoaded();

@@ -86,6 +86,12 @@ export class ProvenanceService {
   }
 
   /** Resolves once the first settings arrived (requests that use settings wait for it). */
+  /** The settings are loaded and the workspace's KEYS files read: what a KEYS look-up needs. */
+  async whenKeysKnown(): Promise<void> {
+    await this.whenSettingsLoaded();
+    await this.index.whenKeysRead();
+  }
+
   whenSettingsLoaded(): Promise<void> {
     return this.config.whenLoaded();
   }

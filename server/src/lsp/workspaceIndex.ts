@@ -20,15 +20,13 @@ import type { StatusFix, StatusParams } from './protocol';
 import type { ProvCheck } from './provCheck';
 import { MAX_KEYS_TEXT, type ProvenanceChecks } from './provenanceChecks';
 import { retrySuperseded, type Priority } from './scheduler';
-import type { Freshness } from './sourceFreshness';
+import { ChartSources } from './chartSources';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { pathToUri, uriToPath } from './uris';
 import { scanWorkspace } from './workspaceScan';
 
 /** Charts evaluated at once while indexing; twice the scheduler's slots, so a slot never waits for a file. */
 const INDEX_CONCURRENCY = 8;
-/** How long a chart folder must be quiet after a change before its chart is evaluated again. */
-const SOURCE_CHANGE_SETTLE_MS = 200;
 /** The most of a Chart.yaml that is read. */
 const MAX_CHART_YAML = 1024 * 1024;
 
@@ -57,12 +55,12 @@ export class WorkspaceIndex {
   private readonly diskKeys = new Set<string>();
   /** The last check of each `.prov`, by the uri it was published for: the outline names the signer. */
   private readonly provChecks = new Map<string, ProvCheck>();
-  /** Why a chart folder was last not compared with its archive, as logged. */
-  private readonly notCompared = new Map<string, string>();
-  /** Charts waiting for their folder's changes to settle before they are evaluated again. */
-  private readonly sourceTimers = new Map<string, NodeJS.Timeout>();
+  /** The chart folders as sources of their archives: what changed in them, and whether archives are current. */
+  private readonly sources: ChartSources;
   private firstScanDone!: () => void;
   private readonly firstScan = new Promise<void>((resolve) => { this.firstScanDone = resolve; });
+  private keysReadDone!: () => void;
+  private readonly keysRead = new Promise<void>((resolve) => { this.keysReadDone = resolve; });
 
   constructor(
     private readonly config: ServerConfiguration,
@@ -71,7 +69,9 @@ export class WorkspaceIndex {
     private readonly out: Outbox,
     /** The verdicts of the cosign signatures beside an archive (lsp/cosignLine.ts). */
     private readonly cosign?: (archive: string) => Promise<CosignFacts | undefined>,
-  ) {}
+  ) {
+    this.sources = new ChartSources(checks, out, (chartYaml) => this.charts.has(chartYaml), (chartYaml, priority) => this.refreshChart(chartYaml, priority));
+  }
 
   // ---- charts ---------------------------------------------------------------------------------------
 
@@ -81,9 +81,18 @@ export class WorkspaceIndex {
     return [...this.charts.values()].filter((c) => c.inWorkspace).sort((a, b) => a.ref.chartYaml.localeCompare(b.ref.chartYaml));
   }
 
+  /**
+   * Resolves once the KEYS files the first scan found are read (at once when there is no scan): what
+   * a quick fix or a look-up says of "this repository's KEYS" must not depend on how far indexing got.
+   */
+  whenKeysRead(): Promise<void> {
+    return this.keysRead;
+  }
+
   /** The workspace will not be scanned (the client turned indexing off): the charts known are all there are. */
   indexingDisabled(): void {
     this.firstScanDone();
+    this.keysReadDone();
   }
 
   /** The chart that holds `file` (a file or folder inside it, its archive or `.prov`). */
@@ -189,70 +198,15 @@ export class WorkspaceIndex {
     if (text === undefined) {
       const what = irregularFile(prov);
       if (what) return { kind: 'irregular', chart, file: prov, what, archive };
-      const freshness = await this.freshness(chart, archive, priority);
+      const freshness = await this.sources.freshness(chart, archive, priority);
       return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, cosign, ...(freshness ? { freshness } : {}) };
     }
     const check = await this.checks.checkProv(prov, text, token);
     if (!check) return undefined;
     // Whatever the verdict: a verified archive may be out of date, and the quick fixes of the others
     // (sign again, another key) depend on whether the archive is what the folder packages to.
-    const freshness = await this.freshness(chart, archive, priority);
+    const freshness = await this.sources.freshness(chart, archive, priority);
     return token.isCancellationRequested ? undefined : { kind: 'checked', chart, archive, prov, check, cosign, ...(freshness ? { freshness } : {}) };
-  }
-
-  /**
-   * Whether `archive` is what packaging the chart folder writes now (cached). Interactive evaluations
-   * (an open Chart.yaml, a file change, Verify) wait for it. Background ones (indexing, re-checks) use it
-   * only when it is known: comparing reads the whole folder and costs more than the verdict, so a
-   * workspace's statuses come first and each chart is evaluated again once its comparison is done.
-   */
-  private async freshness(chart: ChartRef, archive: string, priority: Priority): Promise<Freshness | undefined> {
-    if (priority === 'background') {
-      const known = await this.checks.freshness.known(chart.folder, archive);
-      if (!known) this.compareLater(chart, archive);
-      return known && this.logNotCompared(chart, archive, known);
-    }
-    return this.logNotCompared(chart, archive, await this.checks.freshness.check(chart.folder, archive));
-  }
-
-  private compareLater(chart: ChartRef, archive: string): void {
-    void this.checks.run(`compare:${chart.chartYaml}`, 'background', () => this.checks.freshness.check(chart.folder, archive))
-      // Evaluated again only when the answer is now known (the evaluation will use it): never a loop.
-      .then(async (answer) => (answer && await this.checks.freshness.known(chart.folder, archive) ? this.refreshChart(chart.chartYaml, 'background') : undefined));
-  }
-
-  /** "Not compared" is logged when it changes, not on every evaluation (each keystroke in Chart.yaml is one). */
-  private logNotCompared(chart: ChartRef, archive: string, freshness: Freshness): Freshness {
-    const said = freshness.current === undefined ? freshness.notCompared : undefined;
-    if (said !== undefined && this.notCompared.get(chart.folder) !== said) this.out.log(`${chart.folder}: not compared with ${archive}: ${said}`);
-    if (said === undefined) this.notCompared.delete(chart.folder); else this.notCompared.set(chart.folder, said);
-    return freshness;
-  }
-
-  /** Every chart whose folder holds `file` (a subchart's file is in its parent chart too). */
-  private chartsHolding(file: string): string[] {
-    const found: string[] = [];
-    for (let dir = file; ; dir = path.dirname(dir)) {
-      const chartYaml = path.join(dir, CHART_YAML);
-      if (this.charts.has(chartYaml)) found.push(chartYaml);
-      if (path.dirname(dir) === dir) return found;
-    }
-  }
-
-  /**
-   * A file in chart folders changed: their archives may no longer be what the folders package to. The
-   * charts are evaluated again once the changes settle (a checkout touches many files at once).
-   */
-  private sourceChanged(file: string): void {
-    const charts = this.chartsHolding(file);
-    for (const chartYaml of charts) {
-      this.checks.freshness.sourceChanged(path.dirname(chartYaml));
-      clearTimeout(this.sourceTimers.get(chartYaml));
-      this.sourceTimers.set(chartYaml, setTimeout(() => {
-        this.sourceTimers.delete(chartYaml);
-        void this.refreshChart(chartYaml, 'interactive');
-      }, SOURCE_CHANGE_SETTLE_MS));
-    }
   }
 
   /** Charts whose archive could be in `file`'s folder: the only ones a change there can affect. */
@@ -381,7 +335,7 @@ export class WorkspaceIndex {
       return;
     }
     const role = fileRole(file);
-    this.sourceChanged(file);
+    this.sources.fileChanged(file);
     if (role === undefined) return; // a file of a chart folder (handled above) or of no interest
     if (role === 'archive') {
       this.checks.facts.invalidate(file);
@@ -430,12 +384,14 @@ export class WorkspaceIndex {
       };
       // KEYS first: statuses name the workspace KEYS files that list a signer.
       for (const file of found.keysFiles) { await this.refreshDiskKeys(file); step(path.basename(file)); }
+      this.keysReadDone();
       if (found.keysFiles.length) await Promise.all(this.documents.provUris().map((uri) => this.refreshProvDocument(uri)));
       await forEachLimited(found.chartYamls, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
       await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskProv(file, 'background'); step(path.basename(file)); });
       this.out.log(`indexed ${found.chartYamls.length} charts, ${found.provFiles.length} provenance files, ${found.keysFiles.length} KEYS files${found.truncated ? ' (stopped at the entry limit)' : ''}`);
     } finally {
       this.firstScanDone();
+      this.keysReadDone();
       for (const link of links) link.dispose();
       source.dispose();
       progress.done();
@@ -454,7 +410,7 @@ export class WorkspaceIndex {
     if (chartYaml) {
       this.track(chartYaml);
       // Verify reads the chart folder again: a change no watcher reported counts too.
-      this.checks.freshness.sourceChanged(path.dirname(chartYaml));
+      this.sources.reread(chartYaml);
       const evaluation = await retrySuperseded(() => this.refreshChart(chartYaml, 'interactive', token), token);
       return evaluation && this.chartStatusOf(evaluation);
     }

@@ -132,6 +132,25 @@ describe('Helm Provenance in a real VS Code', function () {
     assert.equal(status.digest?.actual?.replace(/^sha256:/, ''), sha256(charts.tamperedProv.replace(/\.prov$/, '')));
   });
 
+  it('offers the next step for the tampered archive: a quick fix on its hash-mismatch diagnostic, the same button on the Verify notification', async () => {
+    const status = await vscode.commands.executeCommand<StatusParams>('helmProvenance.verifyChart', vscode.Uri.file(charts.tamperedChartYaml));
+    // The archive cannot be read as a chart, so signing it again cannot work: only Re-package and sign.
+    assert.deepEqual(status.fixes?.map((f) => [f.title, f.command]), [['Re-package and sign', COMMAND_IDS.packageAndSignChart]]);
+    const prov = vscode.Uri.file(charts.tamperedProv);
+    const diagnostic = await waitFor('the hash-mismatch diagnostic', () =>
+      vscode.languages.getDiagnostics(prov).find((d) => typeof d.code === 'object' && d.code.value === 'hash-mismatch'));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', prov, diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Re-package and sign');
+    assert.ok(fix, `no quick fix: ${actions.map((a) => a.title).join(', ')}`);
+    assert.equal(fix.command?.command, COMMAND_IDS.packageAndSignChart);
+    assert.equal(fix.kind?.value, vscode.CodeActionKind.QuickFix.value);
+    // No squiggle for success: the verified .prov has no diagnostic at all.
+    const signedProv = vscode.Uri.file(`${charts.signedArchive}.prov`);
+    await vscode.window.showTextDocument(signedProv);
+    await waitFor('the verified .prov checked', () => api.statusOf(signedProv, 'document')?.state === 'verified' || undefined);
+    assert.deepEqual(vscode.languages.getDiagnostics(signedProv), []);
+  });
+
   it('Verify Chart with no chart named offers the charts the language server found, by path', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // fresh/devlists, packaging/devapp, signed/devapp, tampered/devapp: two Down keys pick the signed chart.

@@ -1,0 +1,83 @@
+// Chart folders as the sources of their archives: which charts a changed file belongs to (their
+// archives may now be out of date: they are evaluated again once the changes settle), and whether an
+// archive is what its folder packages to (sourceFreshness.ts), waited for or compared later.
+import * as path from 'node:path';
+import { CHART_YAML } from './fileRoles';
+import type { Outbox } from './outbox';
+import type { ProvenanceChecks } from './provenanceChecks';
+import type { Priority } from './scheduler';
+import type { Freshness } from './sourceFreshness';
+import type { ChartRef } from './status';
+
+/** How long a chart folder must be quiet after a change before its chart is evaluated again. */
+const SOURCE_CHANGE_SETTLE_MS = 200;
+
+export class ChartSources {
+  /** Why a chart folder was last not compared with its archive, as logged. */
+  private readonly notCompared = new Map<string, string>();
+  /** Charts waiting for their folder's changes to settle before they are evaluated again. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly checks: ProvenanceChecks,
+    private readonly out: Outbox,
+    /** Whether the index knows this Chart.yaml. */
+    private readonly isChart: (chartYaml: string) => boolean,
+    private readonly refresh: (chartYaml: string, priority: Priority) => Promise<unknown>,
+  ) {}
+
+  /** The chart's folder is read again at its next comparison (Verify: a change no watcher reported counts too). */
+  reread(chartYaml: string): void {
+    this.checks.freshness.sourceChanged(path.dirname(chartYaml));
+  }
+
+  /**
+   * A file changed on disk. Every chart whose folder holds it (a subchart's file is in its parent chart
+   * too) is read again and evaluated once the changes settle (a checkout touches many files at once).
+   */
+  fileChanged(file: string): void {
+    for (let dir = file; ; dir = path.dirname(dir)) {
+      const chartYaml = path.join(dir, CHART_YAML);
+      if (this.isChart(chartYaml)) this.settle(chartYaml);
+      if (path.dirname(dir) === dir) return;
+    }
+  }
+
+  private settle(chartYaml: string): void {
+    this.reread(chartYaml);
+    clearTimeout(this.timers.get(chartYaml));
+    this.timers.set(chartYaml, setTimeout(() => {
+      this.timers.delete(chartYaml);
+      void this.refresh(chartYaml, 'interactive');
+    }, SOURCE_CHANGE_SETTLE_MS));
+  }
+
+  /**
+   * Whether `archive` is what packaging the chart folder writes now (cached). Interactive evaluations
+   * (an open Chart.yaml, a file change, Verify) wait for it. Background ones (indexing, re-checks) use it
+   * only when it is known: comparing reads the whole folder and costs about as much as the verdict, so
+   * a workspace's statuses come first and each chart is evaluated again once its comparison is done.
+   */
+  async freshness(chart: ChartRef, archive: string, priority: Priority): Promise<Freshness | undefined> {
+    if (priority === 'background') {
+      const known = await this.checks.freshness.known(chart.folder, archive);
+      if (!known) this.compareLater(chart, archive);
+      return known && this.logNotCompared(chart, archive, known);
+    }
+    return this.logNotCompared(chart, archive, await this.checks.freshness.check(chart.folder, archive));
+  }
+
+  private compareLater(chart: ChartRef, archive: string): void {
+    void this.checks.run(`compare:${chart.chartYaml}`, 'background', () => this.checks.freshness.check(chart.folder, archive))
+      // Evaluated again only when the answer is now known (the evaluation will use it): never a loop.
+      .then(async (answer) => (answer && await this.checks.freshness.known(chart.folder, archive) ? this.refresh(chart.chartYaml, 'background') : undefined));
+  }
+
+  /** "Not compared" is logged when it changes, not on every evaluation (each keystroke in Chart.yaml is one). */
+  private logNotCompared(chart: ChartRef, archive: string, freshness: Freshness): Freshness {
+    const said = freshness.current === undefined ? freshness.notCompared : undefined;
+    if (said !== undefined && this.notCompared.get(chart.folder) !== said) this.out.log(`${chart.folder}: not compared with ${archive}: ${said}`);
+    if (said === undefined) this.notCompared.delete(chart.folder); else this.notCompared.set(chart.folder, said);
+    return freshness;
+  }
+}
