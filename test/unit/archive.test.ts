@@ -350,3 +350,25 @@ describe('fuzzing: any bytes give a Result, never an exception', () => {
       }), { numRuns: 150 });
   });
 });
+
+describe('the inflate output size hint (the gzip trailer)', () => {
+  // The whole-read path sizes zlib's output buffer from the trailer's ISIZE. It only describes the last
+  // gzip member, so a multi-member archive gives a wrong hint: the result must not depend on it.
+  const chart = tarStream([tarEntry({ name: 'devapp/', type: '5' }), tarEntry({ name: 'devapp/Chart.yaml', data: 'apiVersion: v2\nname: devapp\nversion: 1.2.3\n' }), tarEntry({ name: 'devapp/values.yaml', data: 'x: 1\n'.repeat(20_000) })]);
+  const dir = tempDir('inflate-hint-');
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('an archive in two gzip members (the trailer names only the short last one) reads as the same archive in one', async () => {
+    const one = path.join(dir, 'one-devapp-1.2.3.tgz');
+    const two = path.join(dir, 'two-devapp-1.2.3.tgz');
+    fs.writeFileSync(one, zlib.gzipSync(chart));
+    fs.writeFileSync(two, Buffer.concat([zlib.gzipSync(chart.subarray(0, chart.length - 1024)), zlib.gzipSync(chart.subarray(chart.length - 1024))]));
+    const twoBytes = fs.readFileSync(two);
+    assert.equal(twoBytes.readUInt32LE(twoBytes.length - 4), 1024, 'the trailer announces 1 KiB');
+    const a = await readChartArchive(one);
+    const b = await readChartArchive(two);
+    assert.ok(a.ok && b.ok, `${!a.ok ? a.error.message : ''} ${!b.ok ? b.error.message : ''}`);
+    assert.deepEqual({ ...b.value, sha256: '', compressedSize: 0 }, { ...a.value, sha256: '', compressedSize: 0 });
+    assert.equal(b.value.uncompressedSize, chart.length);
+  });
+});

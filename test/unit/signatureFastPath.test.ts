@@ -14,6 +14,7 @@ import type { LoadedKey } from '../../server/src/provenance/keyTypes';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { rsaFastPath } from '../../server/src/provenance/rsaCheck';
 import { checkSignature } from '../../server/src/provenance/signatureCheck';
+import { plainSignaturePackets } from '../../server/src/provenance/signaturePackets';
 import { signedCases, signedKeyrings, signedManifest } from '../support/tools';
 
 function provOf(caseName: string): string | undefined {
@@ -85,6 +86,37 @@ describe('plain armor', () => {
     }
     assert.equal(plainArmorBytes(armored.replace(/\n([A-Za-z0-9+/]{8})/, '\n$1=='), 'SIGNATURE'), undefined);
     assert.equal(plainArmorBytes(armored, 'PUBLIC KEY BLOCK'), undefined);
+  });
+});
+
+describe('signature packets read without web streams', () => {
+  /** What a packet list says, for comparing two readings of it. */
+  const described = (packets: openpgp.SignaturePacket[]) => Array.from(packets, (p) => ({
+    bytes: Buffer.from(p.write()).toString('hex'), type: p.signatureType, hash: p.hashAlgorithm, created: p.created?.getTime(), issuer: p.issuerKeyID.toHex(),
+  }));
+
+  test('every byte string it takes gives the packets openpgp.js reads from it; the corpus is taken', async () => {
+    let taken = 0;
+    let tried = 0;
+    let plainLists = 0;
+    for (const [name, prov] of provs()) {
+      const armored = parseProvenance(prov).signature?.armored;
+      const bytes = armored && plainArmorBytes(armored, 'SIGNATURE');
+      if (!bytes) continue;
+      if (plainSignaturePackets(bytes)) plainLists++;
+      const edits = [bytes, bytes.subarray(0, bytes.length - 1), bytes.subarray(1), Buffer.concat([bytes, bytes]), Buffer.concat([bytes, Buffer.from([0])]),
+        ...[0, 1, 2, 3, 4, 5, 8].map((at) => { const b = Buffer.from(bytes); b[at] ^= 0x04; return b; })];
+      for (const edit of edits) {
+        tried++;
+        const fast = plainSignaturePackets(edit);
+        if (!fast) continue;
+        taken++;
+        const theirs = (await openpgp.readSignature({ binarySignature: edit })).packets.filterByTag(openpgp.enums.packet.signature) as unknown as openpgp.SignaturePacket[];
+        assert.deepEqual(described(fast), described(theirs), `${name}: ${Buffer.from(edit).toString('hex').slice(0, 40)}`);
+      }
+    }
+    assert.ok(plainLists >= 25, `${plainLists} signature blocks of the corpus read without streams`);
+    assert.ok(taken > 20 && taken < tried, `${taken} of ${tried} byte strings taken`);
   });
 });
 

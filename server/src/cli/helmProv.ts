@@ -6,6 +6,7 @@ import type { Problem } from '../provenance/codes';
 import type { Keyring, LoadedKey } from '../provenance/keyTypes';
 import { countOf, formatKey, formatProblem } from './format';
 import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
+import { byText } from '../provenance/textOrder';
 import { SIGSTORE_COMMANDS } from './sigstoreCommands';
 import { fetchKeysFor, isKeysFind, KEY_COMMANDS, keysFind } from './keyCommands';
 import { ociCommands } from './ociCommands';
@@ -53,7 +54,7 @@ function archiveNamed(target: string): string {
 function collectArchives(targets: string[]): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => byText(a.name, b.name))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== '.git') walk(full);
       else if (entry.isFile() && entry.name.endsWith('.tgz')) found.push(full);

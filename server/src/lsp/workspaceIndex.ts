@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { CancellationToken, CancellationTokenSource, type CodeLens } from 'vscode-languageserver/node';
 import { MAX_PROV_BYTES } from '../provenance/provDocument';
 import { labelText } from '../provenance/untrustedText';
+import { byText } from '../provenance/textOrder';
 import { archiveFolders, irregularFile, locateArchive, readChartRef } from './chartLocator';
 import { chartFixes, provFixes, withFixes, type FixContext } from './codeActions';
 import { chartLenses, checkingLenses } from './codeLens';
@@ -78,7 +79,7 @@ export class WorkspaceIndex {
   /** The charts found in the workspace, by Chart.yaml path; waits for the first scan of the workspace. */
   async workspaceCharts(): Promise<ChartEntry[]> {
     await this.firstScan;
-    return [...this.charts.values()].filter((c) => c.inWorkspace).sort((a, b) => a.ref.chartYaml.localeCompare(b.ref.chartYaml));
+    return [...this.charts.values()].filter((c) => c.inWorkspace).sort((a, b) => byText(a.ref.chartYaml, b.ref.chartYaml));
   }
 
   /**

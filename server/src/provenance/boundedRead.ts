@@ -14,7 +14,6 @@
 // look and the open (O_NOFOLLOW).
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { isatty } from 'node:tty';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
@@ -154,6 +153,9 @@ export async function readBoundedStdin(limit: number, totalMs: number): Promise<
   const label = 'standard input';
   try {
     const stat = fs.fstatSync(0);
+    // Required here, not with the module: node:tty loads the net and stream modules, which a verify never
+    // needs (a plain require: the bundle must hold no import(), bin/helm-prov.js's code cache refuses it).
+    const { isatty } = require('node:tty') as typeof import('node:tty');
     if ((stat.isCharacterDevice() && !isatty(0)) || stat.isBlockDevice() || stat.isDirectory()) {
       return failure('not-a-file', label, 'is a device, not a file, a pipe or a terminal');
     }

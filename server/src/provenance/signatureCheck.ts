@@ -11,6 +11,7 @@ import type { KeyPart, LoadedKey } from './keyTypes';
 import { countWork } from './work';
 import { checkRsaV4 } from './rsaCheck';
 import { plainArmorBytes } from './armor';
+import { plainSignaturePackets } from './signaturePackets';
 import type { ProvDocument } from './provDocument';
 import { escapeUntrusted } from './untrustedText';
 
@@ -280,6 +281,8 @@ async function readPackets(input: string | Uint8Array): Promise<openpgp.Signatur
   try {
     // Plain armor is decoded here: openpgp.js's streamed unarmor cost more than the rest of reading.
     const bytes = typeof input === 'string' ? plainArmorBytes(input, 'SIGNATURE') : input;
+    const plain = bytes && plainSignaturePackets(bytes);
+    if (plain) return plain;
     const parsed = bytes
       ? await openpgp.readSignature({ binarySignature: bytes })
       : await openpgp.readSignature({ armoredSignature: input as string });
