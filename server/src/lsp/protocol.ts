@@ -41,6 +41,8 @@ export interface HelmProvenanceSettings {
   chartOutputFolders: string[];
   /** Client-side only: whether passphrases may be kept in SecretStorage. The server never stores one. */
   rememberPassphrases: boolean;
+  /** Fetch and verify the dependencies of an open Chart.yaml (registries, chart repositories) for their CodeLens. Never in Restricted Mode. */
+  verifyDependencies: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze({
@@ -53,6 +55,7 @@ export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze(
   defaultSigningKey: '',
   chartOutputFolders: [],
   rememberPassphrases: false,
+  verifyDependencies: true,
 });
 
 /** Optional `initializationOptions` a client may send in `initialize`. */

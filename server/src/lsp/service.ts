@@ -20,6 +20,7 @@ import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
+import { DependencyLenses } from './dependencyLens';
 
 const UNMAPPABLE_URI_WARNING = 'the editor sent a file URI that names no local file (a broken percent-escape such as %ZZ?): such documents are checked as unsaved text, without their archive; see the log for the URIs.';
 
@@ -30,6 +31,7 @@ export class ProvenanceService {
   private readonly documents = new OpenDocuments();
   private readonly index: WorkspaceIndex;
   private readonly sync: DocumentSync;
+  private readonly dependencies: DependencyLenses;
 
   constructor(host: ServiceHost) {
     this.out = new Outbox(host);
@@ -40,6 +42,10 @@ export class ProvenanceService {
     this.checks = new ProvenanceChecks(this.config, this.out);
     this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out);
     this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
+    this.dependencies = new DependencyLenses({
+      ready: () => this.config.whenLoaded(), trusted: () => this.config.isTrusted, enabled: () => this.config.settings.verifyDependencies, keys: () => this.checks.keys(),
+      trustedFingerprints: () => this.config.settings.trustedFingerprints, refresh: () => this.out.refreshCodeLenses(), log: (m) => this.out.log(m),
+    });
   }
 
   // ---- configuration ------------------------------------------------------------------------------
@@ -73,6 +79,7 @@ export class ProvenanceService {
   async applySettings(raw: unknown): Promise<void> {
     if (!this.config.apply(raw)) return;
     this.checks.forgetKeys();
+    this.dependencies.clear();
     await this.index.recheckAll();
   }
 
@@ -149,9 +156,13 @@ export class ProvenanceService {
 
   // ---- requests -------------------------------------------------------------------------------------
 
-  codeLenses(uri: string): CodeLens[] {
+  async codeLenses(uri: string): Promise<CodeLens[]> {
     const file = uriToPath(uri);
-    return file && fileRole(file) === 'chart' ? this.index.lenses(file) : [];
+    if (!file || fileRole(file) !== 'chart') return [];
+    // Dependency lenses only on an open Chart.yaml: the background index never contacts registries.
+    const open = this.documents.get(uri);
+    const text = open?.kind === 'chart' ? open.doc.getText() : undefined;
+    return [...this.index.lenses(file), ...(text !== undefined ? await this.dependencies.lenses(file, text) : [])];
   }
 
   async hover(uri: string, position: Position, token: CancellationToken): Promise<Hover | undefined> {

@@ -23,5 +23,6 @@ export function normalizeSettings(raw: unknown): HelmProvenanceSettings {
     defaultSigningKey: text(r.defaultSigningKey, d.defaultSigningKey),
     chartOutputFolders: strings(r.chartOutputFolders, d.chartOutputFolders),
     rememberPassphrases: r.rememberPassphrases === true,
+    verifyDependencies: r.verifyDependencies !== false,
   };
 }
