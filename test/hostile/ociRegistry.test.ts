@@ -19,6 +19,7 @@ import { RegistryClient } from '../../server/src/oci/registryClient';
 import { makeTransport } from '../../server/src/oci/transport';
 import { verifyOciChart } from '../../server/src/oci/verifyOciChart';
 import { signedCases, signedKeyrings } from '../support/tools';
+import { DEFAULT_BUDGETS } from './budgets';
 
 const chartFile = path.join(signedCases, 'valid-ed25519', 'devapp-1.2.3.tgz');
 const chart = fs.readFileSync(chartFile);
@@ -85,7 +86,12 @@ async function verify(options: { idleTimeoutMs?: number; credentials?: { usernam
   const ref = parseOciReference(options.reference ?? `oci://${host}/charts/devapp:1.2.3`, true);
   assert.ok(ref.ok);
   const client = new RegistryClient(host, { plainHttp: true, transport: makeTransport({ idleTimeoutMs: options.idleTimeoutMs ?? 5000 }), ...(options.credentials ? { credentials: options.credentials } : {}) });
-  return verifyOciChart(ref.value, client, { keys, maxLayerBytes: 1024 * 1024 });
+  const outcome = await verifyOciChart(ref.value, client, { keys, maxLayerBytes: 1024 * 1024 });
+  // Whatever the registry sent, the work stays within what verifying one chart may cost.
+  for (const [kind, amount] of Object.entries(workDone())) {
+    assert.ok(amount <= DEFAULT_BUDGETS[kind as keyof typeof DEFAULT_BUDGETS], `${kind}: ${amount} over its budget`);
+  }
+  return outcome;
 }
 
 describe('hostile registry', () => {
