@@ -30,9 +30,9 @@ function parentChart(dir: string, registryHost: string): string {
   return file;
 }
 
-/** The lens titles once no dependency is being checked any more (asked again up to 200 times, 50 ms apart). */
+/** The lens titles once no dependency is being checked any more (asked again up to 1200 times, 50 ms apart). */
 async function settled(session: LspSession, uri: string): Promise<{ line: number; title: string }[]> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const lenses = (await session.codeLens(uri)).map((l) => ({ line: l.range.start.line, title: l.command!.title }));
     if (!lenses.some((l) => l.title === CHECKING_DEPENDENCY_TITLE)) return lenses;
     await new Promise((r) => setTimeout(r, 50));
