@@ -105,9 +105,10 @@ export class RegistryClient {
     return token ? ok(token) : fail('registry-error', `The token service of ${escapeUntrusted(this.registry)} sent no usable token.`);
   }
 
-  private statusFailure(reply: HttpResponse, what: string): { ok: false; error: { code: RegistryErrorCode; message: string; severity: 'error' } } {
-    if (reply.status === 404) return fail('registry-not-found', `${escapeUntrusted(this.registry)} has no ${what} (HTTP 404)${registrySays(reply.body)}.`) as never;
-    return fail('registry-error', `${escapeUntrusted(this.registry)} answered HTTP ${reply.status} for ${what}${registrySays(reply.body)}.`) as never;
+  private statusFailure(reply: HttpResponse, what: string) {
+    return reply.status === 404
+      ? fail<RegistryErrorCode>('registry-not-found', `${escapeUntrusted(this.registry)} has no ${what} (HTTP 404)${registrySays(reply.body)}.`)
+      : fail<RegistryErrorCode>('registry-error', `${escapeUntrusted(this.registry)} answered HTTP ${reply.status} for ${what}${registrySays(reply.body)}.`);
   }
 
   /** A manifest by tag or digest (both URL-safe by reference.ts's grammar); a pinned digest and the registry's Docker-Content-Digest must both match the bytes. */
