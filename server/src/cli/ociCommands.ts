@@ -243,14 +243,15 @@ async function pushCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** Usage errors print this file's usage and exit 2, as sigstoreCommands.ts does for its own. */
-function withUsage(run: Command): Command {
+/** Usage errors print the command's own usage entries (not every command's) and exit 2. */
+function withUsage(name: string, run: Command): Command {
+  const entries = OCI_USAGE.split(/\n(?=  \S)/).filter((e) => e.trimStart().startsWith(`${name} `)).join('\n');
   return async (args, io) => {
     try {
       return await run(args, io);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${OCI_USAGE}`);
+      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${entries}\nRun "helm-prov ${name} --help" for more.`);
       return 2;
     }
   };
@@ -264,10 +265,10 @@ function namesRegistry(args: string[]): boolean {
 
 /** The registry commands; `verify` of an oci:// reference is ours, any other goes to the local `verify`. */
 export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<string, Command> {
-  const remoteVerify = withUsage((args, io) => verifyRemote(args, io, loadKeys));
+  const remoteVerify = withUsage('verify', (args, io) => verifyRemote(args, io, loadKeys));
   return {
     verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
-    push: withUsage(pushCommand),
-    deps: withUsage(async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
+    push: withUsage('push', pushCommand),
+    deps: withUsage('deps', async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
   };
 }
