@@ -132,6 +132,22 @@ export class RegistryClient {
     return ok({ bytes, digest, ...(typeof contentType === 'string' ? { contentType } : {}) });
   }
 
+  /**
+   * The OCI 1.1 referrers index of a manifest: the referrers API, else (404, as registries without it
+   * answer) the referrers tag scheme's `sha256-<hex>` tag. Undefined when there is none.
+   */
+  async referrers(repository: string, digest: string): Promise<Result<Buffer | undefined, RegistryErrorCode>> {
+    const accept = { accept: 'application/vnd.oci.image.index.v1+json' };
+    const what = `the referrers of ${escapeUntrusted(`${repository}@${digest}`, 300)}`;
+    for (const url of [`${this.base}/v2/${repository}/referrers/${digest}`, `${this.base}/v2/${repository}/manifests/${digest.replace(':', '-')}`]) {
+      const reply = await this.send(repository, 'pull', { method: 'GET', url, headers: accept, maxBytes: MAX_MANIFEST_BYTES, tooLarge: 'manifest-too-large', what });
+      if (!reply.ok) return reply;
+      if (reply.value.status === 200) return ok(reply.value.body);
+      if (reply.value.status !== 404) return this.statusFailure(reply.value, what);
+    }
+    return ok(undefined);
+  }
+
   /** A blob, refused when larger than `limit` or than its descriptor says, or when its digest differs. */
   async blob(repository: string, d: Descriptor, limit: number, what: string): Promise<Result<Buffer, RegistryErrorCode>> {
     if (d.size > limit) return fail('blob-too-large', `${what} is ${d.size} bytes by the manifest, over the ${limit}-byte limit.`);
