@@ -19,6 +19,11 @@ import { RegistryClient } from '../../server/src/oci/registryClient';
 import { makeTransport } from '../../server/src/oci/transport';
 import { verifyOciChart } from '../../server/src/oci/verifyOciChart';
 import { signedCases, signedKeyrings } from '../support/tools';
+import { DEFAULT_BUDGETS } from './budgets';
+import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
+import { verifyCosignSignatures } from '../../server/src/oci/cosignSignatures';
+import { parseTrustedRoot } from '../../server/src/sigstore/trustedRoot';
+import { exactMatcher } from '../../server/src/sigstore/policy';
 
 const chartFile = path.join(signedCases, 'valid-ed25519', 'devapp-1.2.3.tgz');
 const chart = fs.readFileSync(chartFile);
@@ -85,7 +90,12 @@ async function verify(options: { idleTimeoutMs?: number; credentials?: { usernam
   const ref = parseOciReference(options.reference ?? `oci://${host}/charts/devapp:1.2.3`, true);
   assert.ok(ref.ok);
   const client = new RegistryClient(host, { plainHttp: true, transport: makeTransport({ idleTimeoutMs: options.idleTimeoutMs ?? 5000 }), ...(options.credentials ? { credentials: options.credentials } : {}) });
-  return verifyOciChart(ref.value, client, { keys, maxLayerBytes: 1024 * 1024 });
+  const outcome = await verifyOciChart(ref.value, client, { keys, maxLayerBytes: 1024 * 1024 });
+  // Whatever the registry sent, the work stays within what verifying one chart may cost.
+  for (const [kind, amount] of Object.entries(workDone())) {
+    assert.ok(amount <= DEFAULT_BUDGETS[kind as keyof typeof DEFAULT_BUDGETS], `${kind}: ${amount} over its budget`);
+  }
+  return outcome;
 }
 
 describe('hostile registry', () => {
@@ -268,5 +278,55 @@ describe('Bearer token flow and redirects', () => {
       storage.closeAllConnections();
       storage.close();
     }
+  });
+});
+
+describe('OCI 1.1 referrers API', () => {
+  const sigstore = new TestSigstore();
+  const identity = 'release@charts.example';
+  const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const bundleType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+
+  /** Serves the referrers API with one referring manifest whose bundle signs `signed` (default: the chart's manifest). */
+  function serveReferrer(signed: Buffer = artifact.manifest) {
+    const bundle = Buffer.from(JSON.stringify(bundleJsonOf(sigstore.signBlob(signed, { identity }), signed)));
+    const referring = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: bundleType,
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(Buffer.from('{}')), size: 2 },
+      layers: [{ mediaType: bundleType, digest: sha(bundle), size: bundle.length }],
+      subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: artifact.manifest.length },
+    }));
+    const index = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(referring), size: referring.length, artifactType: bundleType }] });
+    override = (req, res) => {
+      const url = req.url ?? '';
+      if (url === `/v2/charts/devapp/referrers/${manifestDigest}`) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' }); res.end(index); return true; }
+      if (url === `/v2/charts/devapp/manifests/${sha(referring)}`) { res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }); res.end(referring); return true; }
+      if (url === `/v2/charts/devapp/blobs/${sha(bundle)}`) { res.writeHead(200); res.end(bundle); return true; }
+      return false;
+    };
+  }
+
+  async function cosign() {
+    const root = parseTrustedRoot(Buffer.from(JSON.stringify(sigstore.trustedRootJson())), 'test root');
+    assert.ok(root.ok);
+    const client = new RegistryClient(host, { plainHttp: true, transport: makeTransport() });
+    return verifyCosignSignatures(client, 'charts/devapp', manifestDigest, { trustedRoot: root.value, trust: { kind: 'identity', policy: { identity: exactMatcher(identity), issuer: exactMatcher('https://issuer.test') } } });
+  }
+
+  test('stands for a registry with the referrers API: the bundle found through it verifies', async () => {
+    serveReferrer();
+    const o = await cosign();
+    assert.equal(o.code, 'verified', o.message);
+    assert.ok(requests.some((r) => r.url === `/v2/charts/devapp/referrers/${manifestDigest}`));
+    assert.ok(!requests.some((r) => r.url === `/v2/charts/devapp/manifests/${manifestDigest.replace(':', '-')}`), 'no tag-scheme fallback when the API answers');
+  });
+
+  test("a referring bundle that signs other bytes than the chart's manifest is digest-mismatch", async () => {
+    serveReferrer(Buffer.from('another manifest'));
+    assert.equal((await cosign()).code, 'digest-mismatch');
+  });
+
+  test('neither a .sig tag nor referrers: cosign-signature-missing', async () => {
+    assert.equal((await cosign()).code, 'cosign-signature-missing');
   });
 });

@@ -86,6 +86,15 @@ describe('helm push → helm-prov verify oci://', () => {
     assert.deepEqual(fs.readFileSync(path.join(dest, 'devapp-1.2.3.tgz')), fs.readFileSync(ed25519));
   });
 
+  test('several references in one run: one result each, in the order given; exit 1 when any is rejected', () => {
+    const good = `oci://${registry.host}/helm/devapp:1.2.3`;
+    const absent = `oci://${registry.host}/helm/devapp:9.9.9`;
+    const r = helmProv(['verify', good, absent, good, '--plain-http', '--keyring', pubring, '--json']);
+    assert.equal(r.status, 1);
+    assert.deepEqual(r.stdout.trim().split('\n').map((l) => { const o = JSON.parse(l); return [o.reference, o.code]; }),
+      [[good, 'verified'], [absent, 'registry-not-found'], [good, 'verified']]);
+  });
+
   test('a key outside the keyrings is unknown-signer, as for the files on disk', () => {
     const r = helmProv(['verify', `oci://${registry.host}/helm/devapp:1.2.3`, '--plain-http', '--json']);
     assert.equal(r.status, 1);

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, signedCases, signedKeyrings, tempDir } from '../support/tools';
 import { startRegistry, type RunningRegistry } from '../support/registry';
-import { ecKeyPair, TestSigstore, type KeyPair } from '../support/sigstorePki';
+import { bundleJsonOf, ecKeyPair, TestSigstore, type KeyPair } from '../support/sigstorePki';
 import { RegistryClient } from '../../server/src/oci/registryClient';
 import { makeTransport } from '../../server/src/oci/transport';
 import { pushChart, pushTarget } from '../../server/src/oci/pushChart';
@@ -100,18 +100,47 @@ function keylessLayer(repository: string, manifestDigest: string, signedDigest =
   };
 }
 
+/**
+ * Stands for cosign 3 attaching a Sigstore bundle as an OCI 1.1 referrer on a registry without the
+ * referrers API (cosign's BUNDLE_SPEC.md): the bundle blob, a manifest with artifactType and subject,
+ * and the referrers index under the `sha256-<hex>` tag. The bundle is a message signature over the
+ * manifest bytes of `signedDigest`'s chart.
+ */
+async function attachBundle(repository: string, manifestDigest: string, signedRepository = repository): Promise<void> {
+  const signed = await client.manifest(signedRepository, '1.2.3');
+  assert.ok(signed.ok);
+  const bundle = Buffer.from(JSON.stringify(bundleJsonOf(sigstore.signBlob(signed.value.bytes, { identity: IDENTITY, issuer: ISSUER }), signed.value.bytes)));
+  const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const empty = Buffer.from('{}');
+  for (const blob of [bundle, empty]) assert.ok((await client.pushBlob(repository, blob, sha(blob), 'blob')).ok);
+  const bundleType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+  const referring = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: bundleType,
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(empty), size: 2 },
+    layers: [{ mediaType: bundleType, digest: sha(bundle), size: bundle.length }],
+    subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: 1 },
+  }));
+  const pushed = await client.pushManifest(repository, 'bundle-1', referring, 'application/vnd.oci.image.manifest.v1+json');
+  assert.ok(pushed.ok, JSON.stringify(pushed));
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: pushed.value, size: referring.length, artifactType: bundleType }] }));
+  assert.ok((await client.pushManifest(repository, manifestDigest.replace(':', '-'), index, 'application/vnd.oci.image.index.v1+json')).ok);
+}
+
 before(async () => {
   registry = await startRegistry();
   client = new RegistryClient(registry.host, { plainHttp: true, transport: makeTransport() });
   fs.writeFileSync(trustedRoot, JSON.stringify(sigstore.trustedRootJson()));
   fs.writeFileSync(cosignPub, cosignKey.publicKey.export({ format: 'pem', type: 'spki' }));
-  for (const [i, repo] of ['keyed', 'keyless', 'copied', 'unsigned', 'cosignonly'].entries()) digests[repo] = await pushChartTo(repo, repo !== 'cosignonly', new Date(Date.UTC(2026, 0, 1 + i)));
-  assert.equal(new Set(Object.values(digests)).size, 5);
+  for (const [i, repo] of ['keyed', 'keyless', 'copied', 'unsigned', 'cosignonly', 'referred', 'referredother'].entries()) digests[repo] = await pushChartTo(repo, repo !== 'cosignonly', new Date(Date.UTC(2026, 0, 1 + i)));
+  assert.equal(new Set(Object.values(digests)).size, 7);
   await storeCosignSignature('keyed/devapp', digests.keyed, [keyedLayer('keyed/devapp', digests.keyed)]);
   await storeCosignSignature('keyless/devapp', digests.keyless, [keylessLayer('keyless/devapp', digests.keyless)]);
   // A valid signature of another artifact (the keyless chart), copied beside this one.
   await storeCosignSignature('copied/devapp', digests.copied, [keylessLayer('copied/devapp', digests.copied, digests.keyless)]);
   await storeCosignSignature('cosignonly/devapp', digests.cosignonly, [keylessLayer('cosignonly/devapp', digests.cosignonly)]);
+  await attachBundle('referred/devapp', digests.referred);
+  // A bundle over another chart's manifest, attached (subject and all) to this one.
+  await attachBundle('referredother/devapp', digests.referredother, 'referred/devapp');
 });
 after(async () => { await registry.stop(); });
 
@@ -176,5 +205,17 @@ describe('cosign signatures (sha256-<digest>.sig)', () => {
     assert.equal(out.cosign.code, 'verified');
     const without = await helmProv(['verify', `oci://${registry.host}/cosignonly/devapp:1.2.3`, '--plain-http', '--json']);
     assert.equal(JSON.parse(without.stdout).code, 'missing-prov');
+  });
+
+  test('OCI 1.1 referrers: a Sigstore bundle attached as cosign 3 attaches it (referrers tag scheme) verifies', async () => {
+    const r = await verify('referred', ...keyless);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).cosign.signer, { identity: IDENTITY, issuer: ISSUER });
+  });
+
+  test("OCI 1.1 referrers: a bundle over another chart's manifest is digest-mismatch", async () => {
+    const r = await verify('referredother', ...keyless);
+    assert.equal(r.status, 1);
+    assert.equal(JSON.parse(r.stdout).code, 'digest-mismatch');
   });
 });

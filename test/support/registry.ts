@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { tempDir } from './tools';
@@ -35,16 +36,26 @@ export function htpasswdLine(user: string, password: string): string {
   return `${user}:${r.stdout.trim()}\n`;
 }
 
-function answers(host: string): Promise<number | undefined> {
+/** A self-signed certificate for 127.0.0.1 (openssl, ECDSA P-256), for a registry that speaks TLS. */
+export function loopbackCertificate(dir: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl could not make a certificate: ${r.stderr}`);
+  return { cert, key };
+}
+
+function answers(host: string, tls: boolean): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = http.get(`http://${host}/v2/`, (res) => { res.resume(); resolve(res.statusCode); });
+    const req = (tls ? https : http).get(`${tls ? 'https' : 'http'}://${host}/v2/`, { rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode); });
     req.on('error', () => resolve(undefined));
     req.setTimeout(1000, () => { req.destroy(); resolve(undefined); });
   });
 }
 
-/** Starts a registry; `auth` puts it behind basic auth with that one user. */
-export async function startRegistry(auth?: { user: string; password: string }): Promise<RunningRegistry> {
+/** Starts a registry; `auth` puts it behind basic auth with that one user, `tls` makes it speak HTTPS only. */
+export async function startRegistry(auth?: { user: string; password: string }, tls?: { cert: string; key: string }): Promise<RunningRegistry> {
   const dir = tempDir('oci-registry-');
   const storage = path.join(dir, 'storage');
   fs.mkdirSync(storage);
@@ -56,6 +67,7 @@ export async function startRegistry(auth?: { user: string; password: string }): 
       'log:', '  level: error', '  accesslog:', '    disabled: true',
       'storage:', '  filesystem:', `    rootdirectory: ${storage}`, '  delete:', '    enabled: true',
       'http:', `  addr: ${host}`,
+      ...(tls ? ['  tls:', `    certificate: ${tls.cert}`, `    key: ${tls.key}`] : []),
     ];
     if (auth) {
       fs.writeFileSync(path.join(dir, 'htpasswd'), htpasswdLine(auth.user, auth.password));
@@ -68,7 +80,7 @@ export async function startRegistry(auth?: { user: string; password: string }): 
     child.stderr!.resume();
     // Polled by count, not by time: up to 100 tries 100 ms apart.
     for (let i = 0; i < 100 && !exited; i++) {
-      const status = await answers(host);
+      const status = await answers(host, tls !== undefined);
       if (status === 200 || status === 401) {
         return {
           host, storage,

@@ -60,3 +60,27 @@ test("Go's JSON: HTML characters, U+2028/9 and controls escaped as encoding/json
   assert.equal(goJsonString('a<b>&c\u2028\u2029"\\\n\t\b\f\u0001é😀'), '"a\\u003cb\\u003e\\u0026c\\u2028\\u2029\\"\\\\\\n\\t\\b\\f\\u0001é😀"');
   assert.equal(goJsonStringMap({ b: '1', a: '2', B: '3', 'é': '4' }), '{"B":"3","a":"2","b":"1","é":"4"}');
 });
+
+test('index.yaml: relative URLs resolve against the repository, bombs are refused before or while parsing', async () => {
+  const { findIndexEntry } = await import('../../server/src/oci/repoIndex');
+  const index = Buffer.from(`apiVersion: v1\nentries:\n  web:\n    - version: 1.0.0+build\n      urls: [charts/web-1.0.0+build.tgz]\n      digest: ${'a'.repeat(64)}\n`);
+  assert.deepEqual(findIndexEntry(index, 'https://repo.example/sub/', 'web', '1.0.0_build'),
+    { ok: true, value: { url: 'https://repo.example/sub/charts/web-1.0.0+build.tgz', digest: 'a'.repeat(64) } });
+  const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`), 'entries: {web: *i}'].join('\n');
+  for (const bomb of [laughs, `entries: ${'['.repeat(500)}${']'.repeat(500)}`, `entries:\n${'  - a: b\n'.repeat(2_000_000)}`]) {
+    const r = findIndexEntry(Buffer.from(bomb), 'https://r/', 'web', '1.0.0');
+    assert.ok(!r.ok && r.error.code === 'repo-index-invalid', bomb.slice(0, 40));
+    assert.doesNotMatch(r.error.message, /has no chart named/, 'refused for its size, not for a missing chart');
+  }
+  const noDigest = findIndexEntry(Buffer.from('entries:\n  web:\n    - version: 1.0.0\n      urls: [w.tgz]\n      digest: sha256:abc\n'), 'https://r/', 'web', '1.0.0');
+  assert.ok(!noDigest.ok && /64 lowercase hex/.test(noDigest.error.message));
+});
+
+test("Chart.lock's digest: json.Marshal([2][]*Dependency{req, lock}) with nil lists as null", async () => {
+  const { lockDigest } = await import('../../server/src/oci/dependencies');
+  const { createHash } = await import('node:crypto');
+  const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+  assert.equal(lockDigest(undefined, null), sha('[null,null]'));
+  assert.equal(lockDigest([{ name: 'a', repository: 'oci://r/c', version: '~1.0', importValues: [{ child: 'x', parent: 'y' }] }], [{ name: 'a', repository: 'oci://r/c', version: '1.0.3' }]),
+    sha('[[{"name":"a","version":"~1.0","repository":"oci://r/c","import-values":[{"child":"x","parent":"y"}]}],[{"name":"a","version":"1.0.3","repository":"oci://r/c"}]]'));
+});

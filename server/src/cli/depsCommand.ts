@@ -61,7 +61,6 @@ export async function depsCommand(args: string[], io: Io, loadKeys: KeyLoader): 
       const { verifyOciChart } = await import('../oci/verifyOciChart');
       o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
     } else {
-      if (plan.kind !== 'repo') continue;
       const url = repoUrl(plan.url, values['plain-http'] ?? false);
       if (url.startsWith('http:')) await refuseRemotePlainHttp(new URL(url).host);
       const { verifyRepoChart } = await import('../oci/verifyRepoChart');

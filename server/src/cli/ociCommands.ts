@@ -10,7 +10,7 @@ import { formatOutcome, outcomeJson } from './format';
 import type { Io } from './io';
 import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor, type KeyLoader } from './registryOptions';
 
-export const OCI_USAGE = `  verify oci://host/repo/chart:version [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
+export const OCI_USAGE = `  verify oci://host/repo/chart:version... [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
               [--plain-http] [--ca-file F] [--registry-config F]... [--max-layer-bytes N] [--timeout S]
               [--cosign-key F | --certificate-identity[-regexp] S --certificate-oidc-issuer[-regexp] S] [--trusted-root F]
                           pull a chart from an OCI registry into memory and verify its .prov layer
@@ -110,44 +110,74 @@ function cosignLine(c: CosignOutcome): string {
   return `Cosign: rejected (${c.code})\n  ${escapeUntrusted(c.message, 4000)}`;
 }
 
+interface RemoteResult { outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer } }
+
+/** References verified at once: their downloads overlap, their output stays in order. */
+const REMOTE_WINDOW = 8;
+
 async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, verifyOptions);
   const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
   const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
-  let run: (keys: LoadedKey[]) => Promise<{ outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer } } | undefined>;
+  const jobs: ((keys: LoadedKey[]) => Promise<RemoteResult>)[] = [];
   if (values.repo !== undefined) {
     if (positionals.length !== 1 || values.version === undefined) throw new UsageError('verify --repo URL takes one chart name and --version V');
     const url = repoUrl(values.repo, values['plain-http'] ?? false);
     if (url.startsWith('http:')) await refuseRemotePlainHttp(new URL(url).host);
     const transport = await transportFor(values);
-    run = async (keys) => {
+    jobs.push(async (keys) => {
       const { verifyRepoChart } = await import('../oci/verifyRepoChart');
       const o = await verifyRepoChart(url, positionals[0], values.version!, transport, { keys, trustedFingerprints: values.trust, maxLayerBytes });
       return { outcome: o, digests: o.archiveUrl ? [`Archive URL: ${escapeUntrusted(o.archiveUrl, 2000)}`] : [], ...(o.fetched ? { save: { name: o.fetched.archiveName, chart: o.fetched.chart, prov: o.fetched.prov } } : {}) };
-    };
+    });
   } else {
     if (values.version !== undefined) throw new UsageError('--version is for --repo; an oci:// reference names its version after ":"');
-    if (positionals.length !== 1) throw new UsageError('verify takes one oci:// reference at a time');
+    if (positionals.length === 0) throw new UsageError('verify needs an oci:// reference');
     const { parseOciReference } = await import('../oci/reference');
-    const ref = parseOciReference(positionals[0], true);
-    if (!ref.ok) throw new UsageError(ref.error.message);
+    const refs = positionals.map((p) => {
+      const ref = parseOciReference(p, true);
+      if (!ref.ok) throw new UsageError(ref.error.message);
+      return ref.value;
+    });
     const cosign = await cosignTrust(values);
-    const client = await clientFor(ref.value.registry, values, io);
-    if (!client) return 1;
-    run = async (keys) => {
-      const { verifyOciChart, withCosign } = await import('../oci/verifyOciChart');
-      let o = await verifyOciChart(ref.value, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
-      if (cosign && o.manifestDigest) {
-        const { verifyCosignSignatures } = await import('../oci/cosignSignatures');
-        o = withCosign(o, await verifyCosignSignatures(client, ref.value.repository, o.manifestDigest, cosign));
-      }
-      return { outcome: o, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(o.pulled ? { save: { name: o.pulled.archiveName, chart: o.pulled.chart.bytes, ...(o.pulled.prov ? { prov: o.pulled.prov.bytes } : {}) } } : {}) };
-    };
+    // One client per registry: its tokens serve every chart there.
+    const clients = new Map<string, import('../oci/registryClient').RegistryClient>();
+    for (const ref of refs) {
+      if (clients.has(ref.registry)) continue;
+      const client = await clientFor(ref.registry, values, io);
+      if (!client) return 1;
+      clients.set(ref.registry, client);
+    }
+    for (const ref of refs) {
+      const client = clients.get(ref.registry)!;
+      jobs.push(async (keys) => {
+        const { verifyOciChart, withCosign } = await import('../oci/verifyOciChart');
+        let o = await verifyOciChart(ref, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+        if (cosign && o.manifestDigest) {
+          const { verifyCosignSignatures } = await import('../oci/cosignSignatures');
+          o = withCosign(o, await verifyCosignSignatures(client, ref.repository, o.manifestDigest, cosign));
+        }
+        return { outcome: o, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(o.pulled ? { save: { name: o.pulled.archiveName, chart: o.pulled.chart.bytes, ...(o.pulled.prov ? { prov: o.pulled.prov.bytes } : {}) } } : {}) };
+      });
+    }
   }
   const keys = await loadKeys(values.keyring, io);
   if (!keys) return 1;
-  const result = await run(keys);
-  if (!result) return 1;
+  let failed = 0;
+  const pending: Promise<RemoteResult>[] = [];
+  let next = 0;
+  const launch = () => { if (next < jobs.length) pending.push(jobs[next++](keys)); };
+  for (let i = 0; i < REMOTE_WINDOW; i++) launch();
+  while (pending.length > 0) {
+    const result = await pending.shift()!;
+    launch();
+    if (!(await report(result, values, io))) failed++;
+  }
+  return failed ? 1 : 0;
+}
+
+/** Saves a verified chart when asked, and prints one result; true when it verified (and was saved if asked). */
+async function report(result: RemoteResult, values: VerifyValues, io: Io): Promise<boolean> {
   const o = result.outcome;
   let saved: string | undefined;
   if (o.verdict === 'verified' && values.destination && result.save) {
@@ -156,7 +186,7 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
     const files: [string, Buffer][] = [[target, result.save.chart], ...(result.save.prov ? [[`${target}.prov`, result.save.prov] as [string, Buffer]] : [])];
     for (const [file, bytes] of files) {
       const written = await writeFileAtomic(file, bytes);
-      if (!written.ok) { io.err(`Error: ${escapeUntrusted(written.error.message, 2000)}`); return 1; }
+      if (!written.ok) { io.err(`Error: ${escapeUntrusted(written.error.message, 2000)}`); return false; }
     }
     saved = target;
   }
@@ -181,7 +211,7 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
     for (const line of result.digests) io.out(line);
     if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)}${result.save?.prov ? ' and its .prov' : ''}`);
   }
-  return o.verdict === 'verified' ? 0 : 1;
+  return o.verdict === 'verified';
 }
 
 async function pushCommand(args: string[], io: Io): Promise<number> {
@@ -213,14 +243,15 @@ async function pushCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** Usage errors print this file's usage and exit 2, as sigstoreCommands.ts does for its own. */
-function withUsage(run: Command): Command {
+/** Usage errors print the command's own usage entries (not every command's) and exit 2. */
+function withUsage(name: string, run: Command): Command {
+  const entries = OCI_USAGE.split(/\n(?=  \S)/).filter((e) => e.trimStart().startsWith(`${name} `)).join('\n');
   return async (args, io) => {
     try {
       return await run(args, io);
     } catch (e) {
       if (!(e instanceof UsageError)) throw e;
-      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${OCI_USAGE}`);
+      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${entries}\nRun "helm-prov ${name} --help" for more.`);
       return 2;
     }
   };
@@ -234,10 +265,10 @@ function namesRegistry(args: string[]): boolean {
 
 /** The registry commands; `verify` of an oci:// reference is ours, any other goes to the local `verify`. */
 export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<string, Command> {
-  const remoteVerify = withUsage((args, io) => verifyRemote(args, io, loadKeys));
+  const remoteVerify = withUsage('verify', (args, io) => verifyRemote(args, io, loadKeys));
   return {
     verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
-    push: withUsage(pushCommand),
-    deps: withUsage(async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
+    push: withUsage('push', pushCommand),
+    deps: withUsage('deps', async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
   };
 }

@@ -49,6 +49,8 @@ export interface HelmProvenanceSettings {
   keyLookups: boolean;
   /** Sigstore/cosign: whose keyless signatures count, the trusted root file, the TUF mirror (lsp/sigstoreSettings.ts). */
   sigstore: SigstoreSettings;
+  /** Fetch and verify the dependencies of an open Chart.yaml (registries, chart repositories) for their CodeLens. Never in Restricted Mode. */
+  verifyDependencies: boolean;
 }
 
 /** One signer whose keyless (certificate) signatures count: exact or whole-value regexp, for identity and issuer each. */
@@ -75,6 +77,7 @@ export const DEFAULT_SETTINGS: Readonly<HelmProvenanceSettings> = Object.freeze(
   keyservers: ['https://keys.openpgp.org'],
   keyLookups: false,
   sigstore: { trustedIdentities: [], trustedRoot: '', tufMirror: '' },
+  verifyDependencies: true,
 });
 
 /** Optional `initializationOptions` a client may send in `initialize`. */

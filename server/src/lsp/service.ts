@@ -23,6 +23,7 @@ import { SigstoreDocuments } from './sigstoreDocuments';
 import { keysSymbols, provSymbols } from './symbols';
 import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
+import { DependencyLenses } from './dependencyLens';
 
 const UNMAPPABLE_URI_WARNING = 'the editor sent a file URI that names no local file (a broken percent-escape such as %ZZ?): such documents are checked as unsaved text, without their archive; see the log for the URIs.';
 
@@ -35,6 +36,7 @@ export class ProvenanceService {
   private readonly sync: DocumentSync;
   private readonly writes: ServerWrites;
   readonly sigstore: SigstoreDocuments;
+  private readonly dependencies: DependencyLenses;
 
   constructor(host: ServiceHost) {
     this.out = new Outbox(host);
@@ -47,6 +49,10 @@ export class ProvenanceService {
     this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out, (archive) => cosignFacts(archive, this.sigstore.verification));
     this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
     this.writes = new ServerWrites(this.documents, this.out, (file, deleted) => this.index.fileChanged(file, deleted));
+    this.dependencies = new DependencyLenses({
+      ready: () => this.config.whenLoaded(), trusted: () => this.config.isTrusted, enabled: () => this.config.settings.verifyDependencies, keys: () => this.checks.keys(),
+      trustedFingerprints: () => this.config.settings.trustedFingerprints, refresh: () => this.out.refreshCodeLenses(), log: (m) => this.out.log(m),
+    });
   }
 
   // ---- configuration ------------------------------------------------------------------------------
@@ -82,6 +88,7 @@ export class ProvenanceService {
     if (!this.config.apply(raw)) return;
     this.sigstore.recheckAll();
     this.checks.forgetKeys();
+    this.dependencies.clear();
     await this.index.recheckAll();
   }
 
@@ -186,9 +193,13 @@ export class ProvenanceService {
 
   // ---- requests -------------------------------------------------------------------------------------
 
-  codeLenses(uri: string): CodeLens[] {
+  async codeLenses(uri: string): Promise<CodeLens[]> {
     const file = uriToPath(uri);
-    return file && fileRole(file) === 'chart' ? this.index.lenses(file) : [];
+    if (!file || fileRole(file) !== 'chart') return [];
+    // Dependency lenses only on an open Chart.yaml: the background index never contacts registries.
+    const open = this.documents.get(uri);
+    const text = open?.kind === 'chart' ? open.doc.getText() : undefined;
+    return [...this.index.lenses(file), ...(text !== undefined ? await this.dependencies.lenses(file, text) : [])];
   }
 
   /** Quick fixes for the diagnostics of a `.prov` (or a chart's state, on its Chart.yaml): codeActions.ts. */

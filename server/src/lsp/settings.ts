@@ -27,5 +27,6 @@ export function normalizeSettings(raw: unknown): HelmProvenanceSettings {
     keyservers: strings(r.keyservers, d.keyservers),
     keyLookups: r.keyLookups === true,
     sigstore: normalizeSigstoreSettings(r.sigstore),
+    verifyDependencies: r.verifyDependencies !== false,
   };
 }

@@ -10,6 +10,7 @@ import type { SigstoreOutcome } from '../sigstore/codes';
 import { parseCertificateFile, rekorEntryFromJson } from '../sigstore/cosignFiles';
 import { verifyDetachedSignature, type DetachedOptions } from '../sigstore/detachedSignature';
 import { MAX_REKOR_ENTRY_BYTES, MAX_SMALL_FILE_BYTES } from '../sigstore/limits';
+import { verifyReferrerBundles } from './cosignReferrers';
 import { parseImageManifest, type Descriptor } from './manifest';
 import type { RegistryClient } from './registryClient';
 
@@ -88,8 +89,23 @@ export interface CosignOutcome {
   signatures: number;
 }
 
-/** The cosign verdict on the manifest `manifestDigest` of `repository`. */
+/**
+ * The cosign verdict on the manifest `manifestDigest` of `repository`: the `.sig` tag's signatures,
+ * else the Sigstore bundles referring to it (OCI 1.1); verified when one of them verifies.
+ */
 export async function verifyCosignSignatures(client: RegistryClient, repository: string, manifestDigest: string, options: DetachedOptions): Promise<CosignOutcome> {
+  const tagged = await verifySignatureTag(client, repository, manifestDigest, options);
+  if (tagged.verdict === 'verified') return tagged;
+  const referred = await verifyReferrerBundles(client, repository, manifestDigest, options);
+  if (referred.verdict === 'verified') return referred;
+  if (tagged.code === 'cosign-signature-missing' && referred.code === 'cosign-signature-missing') {
+    return { ...tagged, message: `${tagged.message} No Sigstore bundle refers to it either (OCI 1.1 referrers).` };
+  }
+  return tagged.code !== 'cosign-signature-missing' ? tagged : referred;
+}
+
+/** The signatures stored under the `sha256-<hex>.sig` tag. */
+async function verifySignatureTag(client: RegistryClient, repository: string, manifestDigest: string, options: DetachedOptions): Promise<CosignOutcome> {
   const tag = cosignSignatureTag(manifestDigest);
   const fetched = await client.manifest(repository, tag);
   if (!fetched.ok) {

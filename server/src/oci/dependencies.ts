@@ -11,7 +11,8 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 export type DependencyPlan =
   | { name: string; repository: string; kind: 'oci'; reference: string; version: string }
   | { name: string; repository: string; kind: 'repo'; url: string; version: string }
-  | { name: string; repository: string; kind: 'local' | 'unresolved'; version?: string; reason: string };
+  | { name: string; repository: string; kind: 'local'; version?: string; reason: string }
+  | { name: string; repository: string; kind: 'unresolved'; version?: string; reason: string };
 
 /** Helm's digest of the dependency lists, as Chart.lock's `digest` holds it. */
 export function lockDigest(req: ChartDependency[] | undefined, lock: ChartDependency[] | null): string {

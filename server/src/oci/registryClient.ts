@@ -105,9 +105,10 @@ export class RegistryClient {
     return token ? ok(token) : fail('registry-error', `The token service of ${escapeUntrusted(this.registry)} sent no usable token.`);
   }
 
-  private statusFailure(reply: HttpResponse, what: string): { ok: false; error: { code: RegistryErrorCode; message: string; severity: 'error' } } {
-    if (reply.status === 404) return fail('registry-not-found', `${escapeUntrusted(this.registry)} has no ${what} (HTTP 404)${registrySays(reply.body)}.`) as never;
-    return fail('registry-error', `${escapeUntrusted(this.registry)} answered HTTP ${reply.status} for ${what}${registrySays(reply.body)}.`) as never;
+  private statusFailure(reply: HttpResponse, what: string) {
+    return reply.status === 404
+      ? fail<RegistryErrorCode>('registry-not-found', `${escapeUntrusted(this.registry)} has no ${what} (HTTP 404)${registrySays(reply.body)}.`)
+      : fail<RegistryErrorCode>('registry-error', `${escapeUntrusted(this.registry)} answered HTTP ${reply.status} for ${what}${registrySays(reply.body)}.`);
   }
 
   /** A manifest by tag or digest (both URL-safe by reference.ts's grammar); a pinned digest and the registry's Docker-Content-Digest must both match the bytes. */
@@ -129,6 +130,22 @@ export class RegistryClient {
     }
     const contentType = reply.value.headers['content-type'];
     return ok({ bytes, digest, ...(typeof contentType === 'string' ? { contentType } : {}) });
+  }
+
+  /**
+   * The OCI 1.1 referrers index of a manifest: the referrers API, else (404, as registries without it
+   * answer) the referrers tag scheme's `sha256-<hex>` tag. Undefined when there is none.
+   */
+  async referrers(repository: string, digest: string): Promise<Result<Buffer | undefined, RegistryErrorCode>> {
+    const accept = { accept: 'application/vnd.oci.image.index.v1+json' };
+    const what = `the referrers of ${escapeUntrusted(`${repository}@${digest}`, 300)}`;
+    for (const url of [`${this.base}/v2/${repository}/referrers/${digest}`, `${this.base}/v2/${repository}/manifests/${digest.replace(':', '-')}`]) {
+      const reply = await this.send(repository, 'pull', { method: 'GET', url, headers: accept, maxBytes: MAX_MANIFEST_BYTES, tooLarge: 'manifest-too-large', what });
+      if (!reply.ok) return reply;
+      if (reply.value.status === 200) return ok(reply.value.body);
+      if (reply.value.status !== 404) return this.statusFailure(reply.value, what);
+    }
+    return ok(undefined);
   }
 
   /** A blob, refused when larger than `limit` or than its descriptor says, or when its digest differs. */

@@ -43,19 +43,17 @@ export interface TransportOptions {
 
 export type Transport = (request: HttpRequest) => Promise<Result<HttpResponse, RegistryErrorCode>>;
 
-type Failure = { ok: false; error: { code: RegistryErrorCode; message: string; severity: 'error' } };
-
 /** Node's connection errors named for a person: which ones mean TLS, which a timeout. */
-function connectionFailure(e: NodeJS.ErrnoException, url: URL, what: string): Failure {
+function connectionFailure(e: NodeJS.ErrnoException, url: URL, what: string) {
   const where = `${url.protocol}//${url.host}`;
   const code = e.code ?? '';
   if (/^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL)/.test(code) || /SSL routines|wrong version number/.test(e.message)) {
     const hint = /wrong version number|packet length too long/.test(e.message) ? ' (the registry speaks plain HTTP: give --plain-http for a registry on this machine)' : ' (give the registry\'s CA certificate with --ca-file)';
-    return fail('registry-tls-failed', `TLS with ${escapeUntrusted(where)} failed while fetching ${what}: ${escapeUntrusted(e.message, 300)}${hint}.`) as Failure;
+    return fail<RegistryErrorCode>('registry-tls-failed', `TLS with ${escapeUntrusted(where)} failed while fetching ${what}: ${escapeUntrusted(e.message, 300)}${hint}.`);
   }
-  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return fail('registry-timeout', `${escapeUntrusted(where)} did not answer in time while sending ${what}.`) as Failure;
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return fail<RegistryErrorCode>('registry-timeout', `${escapeUntrusted(where)} did not answer in time while sending ${what}.`);
   const hint = code === 'ECONNRESET' && url.protocol === 'http:' ? ' (does it speak HTTPS only? drop --plain-http)' : '';
-  return fail('registry-unreachable', `Cannot reach ${escapeUntrusted(where)} for ${what}: ${escapeUntrusted(code || e.message, 200)}${hint}.`) as Failure;
+  return fail<RegistryErrorCode>('registry-unreachable', `Cannot reach ${escapeUntrusted(where)} for ${what}: ${escapeUntrusted(code || e.message, 200)}${hint}.`);
 }
 
 export function makeTransport(options: TransportOptions = {}): Transport {

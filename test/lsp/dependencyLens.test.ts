@@ -1,0 +1,111 @@
+// The dependency CodeLens on an open Chart.yaml over a real LSP connection, against a real registry
+// (docker-registry 2.8 with charts the real Helm pushed): signed, unsigned, missing, local; and, against
+// a counting HTTP server of this test's own, that Restricted Mode and the setting turned off contact
+// no registry at all.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { CHECKING_DEPENDENCY_TITLE } from '../../server/src/lsp/dependencyLens';
+import { helm, signedCases, signedKeyrings, tempDir } from '../support/tools';
+import { startRegistry, type RunningRegistry } from '../support/registry';
+import { LspSession } from './lspSession';
+
+const keyring = path.join(signedKeyrings, 'pubring.gpg');
+
+function parentChart(dir: string, registryHost: string): string {
+  fs.mkdirSync(path.join(dir, 'parent'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'sub', 'Chart.yaml'), 'apiVersion: v2\nname: sub\nversion: 0.1.0\n');
+  const file = path.join(dir, 'parent', 'Chart.yaml');
+  fs.writeFileSync(file, [
+    'apiVersion: v2', 'name: parent', 'version: 1.0.0', 'dependencies:',
+    `  - name: devapp\n    version: 1.2.3\n    repository: oci://${registryHost}/charts`,
+    `  - name: plain\n    version: 0.1.0\n    repository: oci://${registryHost}/charts`,
+    `  - name: absent\n    version: 9.9.9\n    repository: oci://${registryHost}/charts`,
+    '  - name: sub\n    version: 0.1.0\n    repository: file://../sub', '',
+  ].join('\n'));
+  return file;
+}
+
+/** The lens titles once no dependency is being checked any more (asked again up to 1200 times, 50 ms apart). */
+async function settled(session: LspSession, uri: string): Promise<{ line: number; title: string }[]> {
+  for (let i = 0; i < 1200; i++) {
+    const lenses = (await session.codeLens(uri)).map((l) => ({ line: l.range.start.line, title: l.command!.title }));
+    if (!lenses.some((l) => l.title === CHECKING_DEPENDENCY_TITLE)) return lenses;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the dependency lenses never settled');
+}
+
+describe('dependency lenses against a real registry', () => {
+  let registry: RunningRegistry;
+  let session: LspSession;
+  let file: string;
+
+  before(async () => {
+    registry = await startRegistry();
+    const work = tempDir('lsp-deps-');
+    const signed = path.join(work, 'signed');
+    fs.mkdirSync(signed);
+    for (const f of fs.readdirSync(path.join(signedCases, 'valid-ed25519'))) fs.copyFileSync(path.join(signedCases, 'valid-ed25519', f), path.join(signed, f));
+    assert.equal(helm(['push', path.join(signed, 'devapp-1.2.3.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
+    fs.mkdirSync(path.join(work, 'plain', 'templates'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'plain', 'Chart.yaml'), 'apiVersion: v2\nname: plain\nversion: 0.1.0\n');
+    assert.equal(helm(['package', path.join(work, 'plain'), '-d', work]).status, 0);
+    assert.equal(helm(['push', path.join(work, 'plain-0.1.0.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
+    file = parentChart(path.join(work, 'ws'), registry.host);
+    session = await LspSession.start({ settings: { keyrings: [keyring] }, env: { HOME: tempDir(), DOCKER_CONFIG: tempDir(), HELM_REGISTRY_CONFIG: path.join(tempDir(), 'none.json') } });
+  });
+  after(async () => { await session.stop(); await registry.stop(); });
+
+  test('each entry: signed by whom, unsigned, not found, local — on the line of its entry', async () => {
+    const uri = await session.open(file, 'yaml');
+    const deps = (await settled(session, uri)).filter((l) => l.line > 0);
+    assert.deepEqual(deps, [
+      { line: 4, title: '✓ devapp 1.2.3 signed by dev Edwards <ed25519@dev.example> · 58E1…8490' },
+      { line: 7, title: '⚠ plain 0.1.0: unsigned (no .prov)' },
+      { line: 10, title: '✗ absent 9.9.9: registry-not-found' },
+      { line: 13, title: 'sub 0.1.0: local chart (file://), nothing to fetch' },
+    ]);
+  });
+});
+
+describe('no registry is contacted when it must not be', () => {
+  let server: http.Server;
+  let requests = 0;
+  let host: string;
+
+  before(async () => {
+    server = http.createServer((_req, res) => { requests++; res.writeHead(404); res.end(); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => { server.closeAllConnections(); server.close(); });
+
+  test('Restricted Mode: the lens says so and the registry sees no request', async () => {
+    const file = parentChart(tempDir('lsp-deps-restricted-'), host);
+    const session = await LspSession.start({ settings: { keyrings: [keyring] }, initializationOptions: { workspaceTrusted: false } });
+    try {
+      const lenses = await settled(session, await session.open(file, 'yaml'));
+      assert.ok(lenses.some((l) => l.title === 'devapp 1.2.3: not checked in Restricted Mode (no registry is contacted)'), JSON.stringify(lenses));
+      assert.equal(requests, 0);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  test('helmProvenance.verifyDependencies off: the lens says so and the registry sees no request', async () => {
+    const file = parentChart(tempDir('lsp-deps-off-'), host);
+    const session = await LspSession.start({ settings: { keyrings: [keyring], verifyDependencies: false } });
+    try {
+      const lenses = await settled(session, await session.open(file, 'yaml'));
+      assert.ok(lenses.some((l) => l.title === 'devapp 1.2.3: not checked (helmProvenance.verifyDependencies is off)'), JSON.stringify(lenses));
+      assert.equal(requests, 0);
+    } finally {
+      await session.stop();
+    }
+  });
+});
