@@ -3,7 +3,8 @@
 // no secring.gpg, no exported keyring — and no setting but helmProvenance.gnupgHome. Sign Chart lists
 // the key as a GnuPG agent key that needs a passphrase, asks it in VS Code, signs through gpg, says so,
 // and the CodeLens shows the chart verified by that key; the real `helm verify` agrees. Screenshots of
-// each step are kept in test-results/ui/first-run/.
+// each step are kept in test-results/ui/first-run/. The lens and the status bar never show "Unsigned"
+// on the way (the archive exists before its .prov does).
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +17,7 @@ import { withWorkbench } from '../e2e/session';
 import { launchChromium } from '../e2e/workbench';
 import { GpgHome, helm, tempDir, unpackSignedChart } from '../support/tools';
 import { packagedExtension } from './packagedExtension';
+import { renderWatch, watchRenders } from './renderWatch';
 
 const PASSPHRASE = 'first run passphrase';
 const UID = 'New Maintainer <new@example.test>';
@@ -59,6 +61,8 @@ describe('a new user\'s first Sign Chart, with nothing but a GnuPG 2 home', () =
     try {
       await withWorkbench(browser, {
         name: 'first-run', workspace: path.join(scratch, 'workspace'), vsix: [vsix], profile, workspaceTrust: false, env: { GNUPGHOME: emptyHome },
+        // Everything rendered with "Unsigned", however briefly: packaging then signing must never show it.
+        beforeLoad: (page) => watchRenders(page, 'Unsigned', 'codicon-zap'),
       }, async (workbench, folder) => {
         await workbench.openFile('devlocked/Chart.yaml');
         await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Not packaged' }).waitFor();
@@ -87,6 +91,8 @@ describe('a new user\'s first Sign Chart, with nothing but a GnuPG 2 home', () =
         const title = (await lens.innerText()).trim();
         assert.ok(title.startsWith('✓ Signed by New Maintainer <new@example.test>') && title.includes(shortFingerprint(fingerprint)), title);
         await workbench.screenshot('4-signed-verified');
+        const unsigned = (await renderWatch(workbench.page)).texts.filter((t) => t.where === 'codelens' || t.where === 'statusbar');
+        assert.deepEqual(unsigned, [], 'the archive was shown as Unsigned between packaging and its signature');
 
         assert.equal(fs.existsSync(path.join(gpg.dir, 'secring.gpg')), false, 'no secret keyring was exported');
         const pubring = path.join(scratch, 'maintainer.pub.gpg');
