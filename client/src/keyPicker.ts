@@ -47,7 +47,9 @@ async function listKeys(server: ServerConnection, log: Log): Promise<SigningKeyI
   for (const warning of result.warnings) log.channel.warn(`Signing keys: ${warning.code}: ${warning.message}`);
   if (result.keys.length === 0) {
     const open = 'Open Settings';
-    const where = `gpg --list-secret-keys shows none in the GnuPG home ${result.searched.gnupgHome}` +
+    // gpg that cannot run (not installed, a wrong gpgPath) is the reason, not an empty home.
+    const gpgFailed = result.warnings.find((w) => w.code === 'gpg-failed');
+    const where = (gpgFailed ? gpgFailed.message : `gpg --list-secret-keys shows none in the GnuPG home ${result.searched.gnupgHome}`) +
       (result.backend === 'gpg' ? '' : `, and no keyring file holds one (${result.searched.keyrings.join(', ') || 'none set'})`);
     log.channel.error(`No secret keys found (${result.backend} backend): ${where}.`);
     void vscode.window

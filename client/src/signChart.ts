@@ -46,7 +46,9 @@ function showSigned(result: SignResult, target: vscode.Uri): void {
   const origin = isArchiveTarget(target) ? ` ${messageText(notificationText(result.origin.message))}` : '';
   const name = isArchiveTarget(target) ? vscode.workspace.asRelativePath(archive) : path.basename(archive.fsPath);
   const unused = signedBy.passphraseUnused ? ' gpg-agent had the key unlocked already, so the passphrase given was not checked.' : '';
-  const text = `Signed ${messageText(name)}${packaged}${by}.${origin}${unused}`;
+  // Signed, but your own keyrings cannot verify it (the key's public half is not in them): say so now, not only in the lens.
+  const check = result.status.state === 'verified' ? '' : ` It does not verify with your keyrings: ${messageText(notificationText(result.status.message))}`;
+  const text = `Signed ${messageText(name)}${packaged}${by}.${origin}${unused}${check}`;
   const openProv = 'Open .prov';
   const verify = 'Verify';
   const shown = result.origin.kind === 'differs-from-source'

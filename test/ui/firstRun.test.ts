@@ -3,7 +3,9 @@
 // no secring.gpg, no exported keyring — and no setting but helmProvenance.gnupgHome. Sign Chart lists
 // the key as a GnuPG agent key that needs a passphrase, asks it in VS Code, signs through gpg, says so,
 // and the CodeLens shows the chart verified by that key; the real `helm verify` agrees. Screenshots of
-// each step are kept in test-results/ui/first-run/.
+// each step are kept in test-results/ui/first-run/. The lens and the status bar never show "Unsigned"
+// on the way (the archive exists before its .prov does); Package Chart then asks before replacing the
+// signed archive. In Restricted Mode the palette says why signing and packaging are off.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +18,7 @@ import { withWorkbench } from '../e2e/session';
 import { launchChromium } from '../e2e/workbench';
 import { GpgHome, helm, tempDir, unpackSignedChart } from '../support/tools';
 import { packagedExtension } from './packagedExtension';
+import { renderWatch, watchRenders } from './renderWatch';
 
 const PASSPHRASE = 'first run passphrase';
 const UID = 'New Maintainer <new@example.test>';
@@ -59,6 +62,8 @@ describe('a new user\'s first Sign Chart, with nothing but a GnuPG 2 home', () =
     try {
       await withWorkbench(browser, {
         name: 'first-run', workspace: path.join(scratch, 'workspace'), vsix: [vsix], profile, workspaceTrust: false, env: { GNUPGHOME: emptyHome },
+        // Everything rendered with "Unsigned", however briefly: packaging then signing must never show it.
+        beforeLoad: (page) => watchRenders(page, 'Unsigned', 'codicon-zap'),
       }, async (workbench, folder) => {
         await workbench.openFile('devlocked/Chart.yaml');
         await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Not packaged' }).waitFor();
@@ -87,12 +92,48 @@ describe('a new user\'s first Sign Chart, with nothing but a GnuPG 2 home', () =
         const title = (await lens.innerText()).trim();
         assert.ok(title.startsWith('✓ Signed by New Maintainer <new@example.test>') && title.includes(shortFingerprint(fingerprint)), title);
         await workbench.screenshot('4-signed-verified');
+        const unsigned = (await renderWatch(workbench.page)).texts.filter((t) => t.where === 'codelens' || t.where === 'statusbar');
+        assert.deepEqual(unsigned, [], 'the archive was shown as Unsigned between packaging and its signature');
+
+        // Package Chart now would replace the signed archive: it asks first, and Cancel leaves it as it is.
+        const archive = path.join(folder, 'devlocked-0.1.0.tgz');
+        const signedBytes = fs.readFileSync(archive);
+        await workbench.runCommand('Helm Provenance: Package Chart');
+        const dialog = workbench.page.locator('.monaco-dialog-box', { hasText: 'Replace the signed archive of' });
+        await dialog.waitFor();
+        await workbench.screenshot('5-package-asks');
+        const dialogText = await dialog.innerText();
+        for (const button of ['Package and Sign', 'Replace Archive']) assert.ok(dialogText.includes(button), dialogText);
+        await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+        await dialog.waitFor({ state: 'detached' });
+        assert.ok(fs.readFileSync(archive).equals(signedBytes), 'the signed archive was replaced without asking');
 
         assert.equal(fs.existsSync(path.join(gpg.dir, 'secring.gpg')), false, 'no secret keyring was exported');
         const pubring = path.join(scratch, 'maintainer.pub.gpg');
         assert.equal(gpg.run(['--output', pubring, '--export', fingerprint]).status, 0);
-        const verified = helm(['verify', '--keyring', pubring, path.join(folder, 'devlocked-0.1.0.tgz')]);
+        const verified = helm(['verify', '--keyring', pubring, archive]);
         assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+      });
+    } finally {
+      profile.remove();
+    }
+  });
+
+  test('the same user in Restricted Mode: the palette says why signing and packaging are off', { timeout: 6 * 60_000 }, async () => {
+    const profile = new CodeServerProfile();
+    profile.writeUserSettings({ ...quietUserSettings, 'security.workspace.trust.enabled': true });
+    try {
+      await withWorkbench(browser, { name: 'first-run-restricted', workspace: path.join(scratch, 'workspace'), vsix: [vsix], profile, workspaceTrust: true }, async (workbench) => {
+        await workbench.restrictedModeBanner().waitFor();
+        // The extension is up (it verifies in Restricted Mode too) once the lens is there.
+        await workbench.openFile('devlocked/Chart.yaml');
+        await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Not packaged' }).waitFor();
+        const offered = await workbench.paletteEntries('Helm Provenance:');
+        assert.ok(offered.some((row) => row.includes('Why Are Signing and Packaging Off? (Restricted Mode)')), offered.join('\n'));
+        await workbench.runCommand('Helm Provenance: Why Are Signing and Packaging Off? (Restricted Mode)');
+        const message = await workbench.waitForNotification(/off in Restricted Mode/);
+        assert.match(message, /write files from this repository's content and may run gpg/);
+        await workbench.screenshot('6-restricted-why');
       });
     } finally {
       profile.remove();

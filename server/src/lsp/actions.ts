@@ -34,7 +34,7 @@ export interface ActionContext {
   workspaceFolders: string[];
   keys(): Promise<KeySet>;
   keysListing(ids: string[]): string[];
-  /** Asks the client; undefined when the user cancelled or the client cannot ask. */
+  /** Asks the client: the passphrase, or whether the user cancelled or the client cannot ask. */
   askPassphrase(params: Omit<PassphraseParams, 'recipientKey'>): Promise<PassphraseAnswer>;
   progress(message: string): void;
   /** Re-evaluates whatever `uri` belongs to after a write, and answers its status; undefined when cancelled (the server stops). */

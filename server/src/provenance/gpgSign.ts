@@ -161,8 +161,11 @@ function parseSecretListing(colons: string): { primaries: string[]; usableSecret
   return { primaries, usableSecrets, keygrips };
 }
 
-/** gpg's secret keys, described from the public keys gpg exports (so the same rules apply as for keyrings). */
-async function loadGpgSecretKeys(given: GpgOptions & { passphrase?: string }): Promise<Result<GpgSecretKeys>> {
+/**
+ * gpg's secret keys, described from the public keys gpg exports (so the same rules apply as for
+ * keyrings); with `askAgent`, also which of them gpg-agent would need a passphrase for (a key picker's).
+ */
+async function loadGpgSecretKeys(given: GpgOptions & { passphrase?: string }, askAgent = false): Promise<Result<GpgSecretKeys>> {
   // Listing never needs a passphrase: given one, gpg would ask for loopback pinentry, which some gpg-agents refuse.
   const { passphrase: _unused, ...options } = given;
   const timeoutMs = options.timeoutMs ?? LIST_TIMEOUT_MS;
@@ -173,7 +176,7 @@ async function loadGpgSecretKeys(given: GpgOptions & { passphrase?: string }): P
   const exported = await runGpg(['--export', ...primaries], { ...options, timeoutMs });
   if (exported.exitCode !== 0) return { ok: false, error: runFailure(exported, 'exporting public keys', options, timeoutMs) };
   const keyring = await parseKeyring(new Uint8Array(exported.stdout), gpgName(options));
-  const locked = await lockedKeygrips(options, new Set(keygrips.values()));
+  const locked = askAgent ? await lockedKeygrips(options, new Set(keygrips.values())) : new Set<string>();
   return ok({ keys: keyring.keys, problems: keyring.problems, usableSecrets, locked: new Set([...keygrips].filter(([, grip]) => locked.has(grip)).map(([fpr]) => fpr)) });
 }
 
@@ -252,7 +255,7 @@ export async function gpgSignArchive(options: GpgSignOptions): Promise<Result<Si
 
 /** gpg's secret keys for a key picker, with the same usability rules as the openpgp.js backend. */
 export async function listGpgSigningKeys(options: GpgOptions = {}): Promise<SigningKeyList> {
-  const secrets = await loadGpgSecretKeys(options);
+  const secrets = await loadGpgSecretKeys(options, true);
   if (!secrets.ok) return { keys: [], problems: [secrets.error] };
   const now = new Date();
   const hasSecret = (part: KeyPart): boolean => secrets.value.usableSecrets.has(part.fingerprint);
