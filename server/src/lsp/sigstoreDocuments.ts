@@ -18,6 +18,7 @@ import type { Outbox } from './outbox';
 import { outcomeDiagnostics, problemDiagnostic, rangeOf, trustedRootDiagnostics } from './sigstoreDiagnostics';
 import { bundleHoverLines, certificateFileLines, markdownHover, signatureFileLines } from './sigstoreHover';
 import { bundleArtifact, sigstoreDocumentKind, type SigstoreDocumentKind } from './sigstoreRoles';
+import { OutcomeCache, outcomeKey } from './sigstoreOutcomeCache';
 import { bundleSymbols, trustedRootSymbols } from './sigstoreSymbols';
 import { HOW_TO_TRUST_IN_EDITOR, SigstoreVerification } from './sigstoreVerification';
 import { uriToPath } from './uris';
@@ -30,6 +31,7 @@ interface OpenSigstoreDocument { doc: TextDocument; kind: SigstoreDocumentKind; 
 export class SigstoreDocuments {
   private readonly docs = new Map<string, OpenSigstoreDocument>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly outcomes = new OutcomeCache();
   readonly verification: SigstoreVerification;
 
   constructor(private readonly config: ServerConfiguration, private readonly out: Outbox) {
@@ -120,8 +122,17 @@ export class SigstoreDocuments {
     if (!root.ok) return [problemDiagnostic(doc, tree.root, root.error.code, root.error.message, docs)];
     const artifact = await readArtifact(artifactPath);
     if (!artifact.ok) return [problemDiagnostic(doc, tree.root, artifact.error.code, artifact.error.message, docs)];
-    const outcome = verifySignatureFiles({ bundle: { name: file, bytes } }, artifact.value,
-      { trustedRoot: root.value.trustedRoot, trust: this.verification.trust(), warnings: root.value.warnings, howToTrust: HOW_TO_TRUST_IN_EDITOR });
+    const trust = this.verification.trust();
+    const key = outcomeKey({
+      bundle: bytes, artifactPath, artifactSha256: artifact.value.sha256, rootKey: root.value.key,
+      rootWarnings: root.value.warnings.map((w) => w.message), trust: this.config.settings.sigstore.trustedIdentities,
+    });
+    let outcome = this.outcomes.get(key);
+    if (!outcome) {
+      outcome = verifySignatureFiles({ bundle: { name: file, bytes } }, artifact.value,
+        { trustedRoot: root.value.trustedRoot, trust, warnings: root.value.warnings, howToTrust: HOW_TO_TRUST_IN_EDITOR });
+      this.outcomes.set(key, outcome);
+    }
     return outcomeDiagnostics(doc, tree.root, outcome, docs);
   }
 
