@@ -225,6 +225,11 @@ describe('Sigstore documents over LSP', () => {
       const certText = hoverText(await session.hover(await session.open(cert, 'plaintext'), { line: 0, character: 1 }));
       assert.match(certText, /Identity \(SAN\): release@example\.com/);
       assert.match(certText, /Valid: 2025-03-01T12:00:00\.000Z to 2025-03-01T12:10:00\.000Z/);
+      const gpgSig = path.join(dir, 'gpg-style.tgz.sig');
+      fs.writeFileSync(gpgSig, '-----BEGIN PGP SIGNATURE-----\n\niQEz\n-----END PGP SIGNATURE-----\n');
+      const ds = await session.waitForDiagnostics(await session.open(gpgSig, 'plaintext'), { version: 1 });
+      assert.deepEqual(codes(ds), ['bundle-malformed']);
+      assert.equal(ds[0].severity, 3, 'information: a .sig may be another tool\'s');
     } finally {
       await session.stop();
     }

@@ -3,7 +3,7 @@
 // and outline. Thin over the engine (server/src/sigstore/): which signers and root count is
 // sigstoreVerification.ts, where things are shown is sigstoreDiagnostics.ts / sigstoreHover.ts.
 import * as fs from 'node:fs';
-import type { Diagnostic, DocumentSymbol, Hover, Position } from 'vscode-languageserver/node';
+import { DiagnosticSeverity, type Diagnostic, type DocumentSymbol, type Hover, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { readArtifact } from '../sigstore/artifact';
 import { parseBundle } from '../sigstore/bundle';
@@ -102,7 +102,8 @@ export class SigstoreDocuments {
     const bytes = Buffer.from(text, 'utf8');
     if (kind === 'signature' || kind === 'certificate') {
       const parsed = kind === 'signature' ? parseSignatureFile(bytes, file) : parseCertificateFile(bytes, file);
-      return parsed.ok ? [] : [problemDiagnostic(doc, undefined, 'bundle-malformed', parsed.error.message, docs)];
+      // Information only: a `.sig` may as well be gpg's, a `.cert` some other tool's.
+      return parsed.ok ? [] : [problemDiagnostic(doc, undefined, 'bundle-malformed', parsed.error.message, docs, 0, DiagnosticSeverity.Information)];
     }
     const limit = kind === 'bundle' ? MAX_BUNDLE_BYTES : MAX_TRUSTED_ROOT_BYTES;
     if (bytes.length > limit) return [problemDiagnostic(doc, undefined, kind === 'bundle' ? 'bundle-malformed' : 'trusted-root-invalid', `The file is ${bytes.length} bytes, over the ${limit}-byte limit.`, docs)];
