@@ -11,7 +11,7 @@ import {
   DIAGNOSTIC_SOURCE, LANGUAGE_IDS, SETTINGS_SECTION, WorkspaceTrustedNotification, type InitializationOptions,
 } from '../../server/src/lsp/protocol';
 import { CHART_YAML_GLOB, WATCHED_GLOB } from '../../server/src/lsp/fileRoles';
-import { SIGSTORE_DOCUMENT_SELECTOR } from '../../server/src/lsp/sigstoreRoles';
+import { SIGSTORE_DOCUMENT_SELECTOR, SIGSTORE_WATCHED_GLOB } from '../../server/src/lsp/sigstoreRoles';
 import { currentPathContext } from '../../server/src/provenance/userPaths';
 import type { Log } from './output';
 import { affectsSettings, readSettings, workspaceFolderPaths } from './settings';
@@ -44,7 +44,7 @@ function createClient(context: vscode.ExtensionContext, log: Log): LanguageClien
     synchronize: {
       configurationSection: SETTINGS_SECTION,
       // The workspace files whose changes can change a verdict.
-      fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED_GLOB),
+      fileEvents: [vscode.workspace.createFileSystemWatcher(WATCHED_GLOB), vscode.workspace.createFileSystemWatcher(SIGSTORE_WATCHED_GLOB)],
     },
     outputChannel: log.channel,
     traceOutputChannel: log.channel,

@@ -18,6 +18,7 @@ import {
 import { refusalMessage } from '../provenance/userPaths';
 import { ProvenanceService } from './service';
 import { verifySigstoreRequest } from './sigstoreRequest';
+import { SIGSTORE_WATCHED_GLOB } from './sigstoreRoles';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -100,7 +101,7 @@ async function registerWatchers(): Promise<void> {
   const keyrings: FileSystemWatcher[] = service.keyringFiles().map((file) => ({
     globPattern: support.relativePatternSupport ? { baseUri: pathToUri(path.dirname(file)), pattern: path.basename(file) } : file,
   }));
-  const watchers: FileSystemWatcher[] = [...WATCHED_GLOBS.map((globPattern) => ({ globPattern })), ...keyrings];
+  const watchers: FileSystemWatcher[] = [...WATCHED_GLOBS.map((globPattern) => ({ globPattern })), { globPattern: SIGSTORE_WATCHED_GLOB }, ...keyrings];
   const previous = watcherRegistration;
   watcherRegistration = await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers });
   previous?.dispose();

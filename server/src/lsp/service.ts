@@ -18,6 +18,7 @@ import { ProvenanceChecks } from './provenanceChecks';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
 import { cosignFacts } from './cosignLine';
 import { SigstoreDocuments } from './sigstoreDocuments';
+import { sigstoreDocumentKind } from './sigstoreRoles';
 import { chartStatus } from './status';
 import { keysSymbols, provSymbols } from './symbols';
 import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
@@ -147,6 +148,9 @@ export class ProvenanceService {
 
   /** A watched file was created, changed or deleted. */
   fileChanged(file: string, deleted: boolean): Promise<void> {
+    this.sigstore.artifactChanged(file);
+    // A cosign signature beside an archive: the charts whose archive it signs show it.
+    if (sigstoreDocumentKind(file)) return this.index.refreshChartsNear(file);
     return this.index.fileChanged(file, deleted);
   }
 

@@ -71,6 +71,11 @@ export class SigstoreDocuments {
     return true;
   }
 
+  /** A file changed on disk: the open bundles it is the artifact of are checked again. */
+  artifactChanged(file: string): void {
+    for (const [uri, open] of this.docs) if (open.kind === 'bundle' && bundleArtifact(documentPath(uri)) === file) this.schedule(uri, 0);
+  }
+
   /** Settings changed (signers, root): every open Sigstore document is checked again. */
   recheckAll(): void {
     for (const uri of this.docs.keys()) this.schedule(uri, 0);

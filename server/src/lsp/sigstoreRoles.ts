@@ -24,6 +24,9 @@ export function bundleArtifact(file: string): string | undefined {
   return suffix ? file.slice(0, -suffix.length) : undefined;
 }
 
+/** The cosign signatures beside an archive (sigstore/siblingFiles.ts): their changes change a chart's cosign line. */
+export const SIGSTORE_WATCHED_GLOB = '**/*.{sigstore.json,sig,cert}';
+
 /** The editor's document selector for these files (any language id: JSON, plain text, none). */
 export const SIGSTORE_DOCUMENT_SELECTOR = [
   { scheme: 'file', pattern: '**/*.{sigstore.json,sigstore,sig,cert}' },
