@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FileChangeType } from 'vscode-languageserver-protocol/node';
 import { VerifySigstoreRequest, type SigstoreSettings } from '../../server/src/lsp/protocol';
 import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
 import { signedCases, signedKeyrings, tempDir } from '../support/tools';
@@ -43,6 +44,38 @@ describe('the cosign line and Verify Sigstore Signature over LSP', () => {
       assert.ok(titles.includes('cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01'), titles.join(' | '));
     } finally {
       await session.stop();
+    }
+  });
+
+  test('a bundle written beside the archive later shows up (watched files); a replaced archive re-checks its open bundle', async () => {
+    const later = tempDir('lsp-cosign-later-');
+    try {
+      const laterArchive = path.join(later, 'devapp-1.2.3.tgz');
+      fs.copyFileSync(archive, laterArchive);
+      fs.copyFileSync(`${archive}.prov`, `${laterArchive}.prov`);
+      execFileSync('tar', ['xzf', laterArchive, '-C', later, 'devapp/Chart.yaml']);
+      const session = await LspSession.start({ workspace: later, settings: { keyrings, sigstore: trusted } });
+      try {
+        const uri = await session.open(path.join(later, 'devapp', 'Chart.yaml'), 'yaml');
+        const first = await session.waitForStatus('the chart verified', (st) => st.scope === 'chart' && st.uri === uri && st.state === 'verified');
+        assert.equal(first.cosign, undefined, 'no cosign signature yet');
+        const seen = session.statuses.length;
+        fs.copyFileSync(`${archive}.sigstore.json`, `${laterArchive}.sigstore.json`);
+        await session.fileChanged(`${laterArchive}.sigstore.json`, FileChangeType.Created);
+        const next = await session.waitForStatus('the cosign line', (st) => st.scope === 'chart' && st.uri === uri && st.cosign !== undefined, seen);
+        assert.match(next.cosign!, /^cosign ✓ release@example\.com/);
+
+        const bundleUri = await session.open(`${laterArchive}.sigstore.json`, 'json');
+        assert.deepEqual((await session.waitForDiagnostics(bundleUri, { version: 1 })).map((d) => d.code), ['verified']);
+        const published = session.diagnostics.get(bundleUri)!.length;
+        fs.writeFileSync(laterArchive, 'replaced');
+        await session.fileChanged(laterArchive);
+        assert.deepEqual((await session.waitForDiagnostics(bundleUri, { after: published })).map((d) => d.code), ['digest-mismatch']);
+      } finally {
+        await session.stop();
+      }
+    } finally {
+      fs.rmSync(later, { recursive: true, force: true });
     }
   });
 

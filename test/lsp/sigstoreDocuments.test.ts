@@ -87,6 +87,32 @@ describe('Sigstore documents over LSP', () => {
     }
   });
 
+  test('a verdict is never reused for other inputs: an artifact replaced on disk, or another trusted root, is checked again', async () => {
+    const rootCopy = path.join(dir, 'root-copy', 'trusted_root.json');
+    fs.mkdirSync(path.dirname(rootCopy));
+    fs.copyFileSync(rootFile, rootCopy);
+    const session = await LspSession.start({ settings: { sigstore: { ...trusted, trustedRoot: rootCopy } } });
+    try {
+      const b = bundleBeside('replaced.tgz');
+      const reopen = async () => {
+        const uri = await session.open(b.file, 'json');
+        const ds = await session.waitForDiagnostics(uri, { version: 1 });
+        await session.close(uri);
+        return codes(ds);
+      };
+      assert.deepEqual(await reopen(), ['verified']);
+      assert.deepEqual(await reopen(), ['verified'], 'unchanged: the same verdict');
+      fs.writeFileSync(b.file.replace(/\.sigstore\.json$/, ''), 'another archive in its place');
+      assert.deepEqual(await reopen(), ['digest-mismatch']);
+      fs.writeFileSync(b.file.replace(/\.sigstore\.json$/, ''), `chart archive replaced.tgz\n`);
+      assert.deepEqual(await reopen(), ['verified']);
+      fs.writeFileSync(rootCopy, JSON.stringify(new TestSigstore().trustedRootJson()));
+      assert.deepEqual(await reopen(), ['certificate-invalid'], 'a root that does not trust this CA');
+    } finally {
+      await session.stop();
+    }
+  });
+
   test('no trusted identity: identity-required (information) on the certificate, naming the setting; the setting added re-verifies it', async () => {
     const session = await LspSession.start({ settings: { sigstore: { ...trusted, trustedIdentities: [] } } });
     try {
@@ -199,6 +225,11 @@ describe('Sigstore documents over LSP', () => {
       const certText = hoverText(await session.hover(await session.open(cert, 'plaintext'), { line: 0, character: 1 }));
       assert.match(certText, /Identity \(SAN\): release@example\.com/);
       assert.match(certText, /Valid: 2025-03-01T12:00:00\.000Z to 2025-03-01T12:10:00\.000Z/);
+      const gpgSig = path.join(dir, 'gpg-style.tgz.sig');
+      fs.writeFileSync(gpgSig, '-----BEGIN PGP SIGNATURE-----\n\niQEz\n-----END PGP SIGNATURE-----\n');
+      const ds = await session.waitForDiagnostics(await session.open(gpgSig, 'plaintext'), { version: 1 });
+      assert.deepEqual(codes(ds), ['bundle-malformed']);
+      assert.equal(ds[0].severity, 3, 'information: a .sig may be another tool\'s');
     } finally {
       await session.stop();
     }

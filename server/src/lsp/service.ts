@@ -20,6 +20,7 @@ import { ServerWrites } from './serverWrites';
 import type { ChartSummary, HelmProvenanceSettings, StatusParams } from './protocol';
 import { cosignFacts } from './cosignLine';
 import { SigstoreDocuments } from './sigstoreDocuments';
+import { sigstoreDocumentKind } from './sigstoreRoles';
 import { keysSymbols, provSymbols } from './symbols';
 import { isUnmappableFileUri, pathToUri, uriToPath } from './uris';
 import { WorkspaceIndex } from './workspaceIndex';
@@ -48,7 +49,7 @@ export class ProvenanceService {
     this.sigstore = new SigstoreDocuments(this.config, this.out);
     this.index = new WorkspaceIndex(this.config, this.checks, this.documents, this.out, (archive) => cosignFacts(archive, this.sigstore.verification));
     this.sync = new DocumentSync(this.documents, this.index, this.checks, this.config, this.out);
-    this.writes = new ServerWrites(this.documents, this.out, (file, deleted) => this.index.fileChanged(file, deleted));
+    this.writes = new ServerWrites(this.documents, this.out, (file, deleted) => this.changedOnDisk(file, deleted));
     this.dependencies = new DependencyLenses({
       ready: () => this.config.whenLoaded(), trusted: () => this.config.isTrusted, enabled: () => this.config.settings.verifyDependencies, keys: () => this.checks.keys(),
       trustedFingerprints: () => this.config.settings.trustedFingerprints, refresh: () => this.out.refreshCodeLenses(), log: (m) => this.out.log(m),
@@ -174,6 +175,14 @@ export class ProvenanceService {
   /** A watched file was created, changed or deleted (held while the server itself writes: serverWrites.ts). */
   fileChanged(file: string, deleted: boolean): Promise<void> {
     return this.writes.fileChanged(file, deleted);
+  }
+
+  /** A file change once no write of the server's holds it back. */
+  private changedOnDisk(file: string, deleted: boolean): Promise<void> {
+    this.sigstore.artifactChanged(file);
+    // A cosign signature beside an archive: the charts whose archive it signs show it.
+    if (sigstoreDocumentKind(file)) return this.index.refreshChartsNear(file);
+    return this.index.fileChanged(file, deleted);
   }
 
   /** Runs a package or sign request: the watcher's events about what it writes wait until it answered. */

@@ -72,10 +72,10 @@ export function outcomeDiagnostics(doc: TextDocument, root: JsonNode | undefined
 }
 
 /** A problem found before verification (syntax, schema), on the value its message names. */
-export function problemDiagnostic(doc: TextDocument, root: JsonNode | undefined, code: Code, message: string, docsBaseUrl: string, offset?: number): Diagnostic {
+export function problemDiagnostic(doc: TextDocument, root: JsonNode | undefined, code: Code, message: string, docsBaseUrl: string, offset?: number, severity: DiagnosticSeverity = DiagnosticSeverity.Error): Diagnostic {
   if (!root) {
     const at = doc.positionAt(offset ?? 0);
-    return diagnostic({ start: at, end: doc.positionAt((offset ?? 0) + 1) }, DiagnosticSeverity.Error, code, message, docsBaseUrl);
+    return diagnostic({ start: at, end: doc.positionAt((offset ?? 0) + 1) }, severity, code, message, docsBaseUrl);
   }
   return diagnostic(rangeOf(doc, nearest(root, pathInMessage(message, root))), DiagnosticSeverity.Error, code, message, docsBaseUrl);
 }

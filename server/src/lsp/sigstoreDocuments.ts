@@ -3,7 +3,7 @@
 // and outline. Thin over the engine (server/src/sigstore/): which signers and root count is
 // sigstoreVerification.ts, where things are shown is sigstoreDiagnostics.ts / sigstoreHover.ts.
 import * as fs from 'node:fs';
-import type { Diagnostic, DocumentSymbol, Hover, Position } from 'vscode-languageserver/node';
+import { DiagnosticSeverity, type Diagnostic, type DocumentSymbol, type Hover, type Position } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { readArtifact } from '../sigstore/artifact';
 import { parseBundle } from '../sigstore/bundle';
@@ -18,6 +18,7 @@ import type { Outbox } from './outbox';
 import { outcomeDiagnostics, problemDiagnostic, rangeOf, trustedRootDiagnostics } from './sigstoreDiagnostics';
 import { bundleHoverLines, certificateFileLines, markdownHover, signatureFileLines } from './sigstoreHover';
 import { bundleArtifact, sigstoreDocumentKind, type SigstoreDocumentKind } from './sigstoreRoles';
+import { OutcomeCache, outcomeKey } from './sigstoreOutcomeCache';
 import { bundleSymbols, trustedRootSymbols } from './sigstoreSymbols';
 import { HOW_TO_TRUST_IN_EDITOR, SigstoreVerification } from './sigstoreVerification';
 import { uriToPath } from './uris';
@@ -30,6 +31,7 @@ interface OpenSigstoreDocument { doc: TextDocument; kind: SigstoreDocumentKind; 
 export class SigstoreDocuments {
   private readonly docs = new Map<string, OpenSigstoreDocument>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly outcomes = new OutcomeCache();
   readonly verification: SigstoreVerification;
 
   constructor(private readonly config: ServerConfiguration, private readonly out: Outbox) {
@@ -69,6 +71,11 @@ export class SigstoreDocuments {
     return true;
   }
 
+  /** A file changed on disk: the open bundles it is the artifact of are checked again. */
+  artifactChanged(file: string): void {
+    for (const [uri, open] of this.docs) if (open.kind === 'bundle' && bundleArtifact(documentPath(uri)) === file) this.schedule(uri, 0);
+  }
+
   /** Settings changed (signers, root): every open Sigstore document is checked again. */
   recheckAll(): void {
     for (const uri of this.docs.keys()) this.schedule(uri, 0);
@@ -100,7 +107,8 @@ export class SigstoreDocuments {
     const bytes = Buffer.from(text, 'utf8');
     if (kind === 'signature' || kind === 'certificate') {
       const parsed = kind === 'signature' ? parseSignatureFile(bytes, file) : parseCertificateFile(bytes, file);
-      return parsed.ok ? [] : [problemDiagnostic(doc, undefined, 'bundle-malformed', parsed.error.message, docs)];
+      // Information only: a `.sig` may as well be gpg's, a `.cert` some other tool's.
+      return parsed.ok ? [] : [problemDiagnostic(doc, undefined, 'bundle-malformed', parsed.error.message, docs, 0, DiagnosticSeverity.Information)];
     }
     const limit = kind === 'bundle' ? MAX_BUNDLE_BYTES : MAX_TRUSTED_ROOT_BYTES;
     if (bytes.length > limit) return [problemDiagnostic(doc, undefined, kind === 'bundle' ? 'bundle-malformed' : 'trusted-root-invalid', `The file is ${bytes.length} bytes, over the ${limit}-byte limit.`, docs)];
@@ -120,8 +128,17 @@ export class SigstoreDocuments {
     if (!root.ok) return [problemDiagnostic(doc, tree.root, root.error.code, root.error.message, docs)];
     const artifact = await readArtifact(artifactPath);
     if (!artifact.ok) return [problemDiagnostic(doc, tree.root, artifact.error.code, artifact.error.message, docs)];
-    const outcome = verifySignatureFiles({ bundle: { name: file, bytes } }, artifact.value,
-      { trustedRoot: root.value.trustedRoot, trust: this.verification.trust(), warnings: root.value.warnings, howToTrust: HOW_TO_TRUST_IN_EDITOR });
+    const trust = this.verification.trust();
+    const key = outcomeKey({
+      bundle: bytes, artifactPath, artifactSha256: artifact.value.sha256, rootKey: root.value.key,
+      rootWarnings: root.value.warnings.map((w) => w.message), trust: this.config.settings.sigstore.trustedIdentities,
+    });
+    let outcome = this.outcomes.get(key);
+    if (!outcome) {
+      outcome = verifySignatureFiles({ bundle: { name: file, bytes } }, artifact.value,
+        { trustedRoot: root.value.trustedRoot, trust, warnings: root.value.warnings, howToTrust: HOW_TO_TRUST_IN_EDITOR });
+      this.outcomes.set(key, outcome);
+    }
     return outcomeDiagnostics(doc, tree.root, outcome, docs);
   }
 

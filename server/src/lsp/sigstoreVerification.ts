@@ -3,7 +3,8 @@
 // checked like the keyrings: absolute, never inside an untrusted workspace) or the one refreshed for
 // `helmProvenance.sigstore.tufMirror`, else the shipped one. The checks themselves are the engine's.
 import { readBoundedFile } from '../provenance/boundedRead';
-import { fail, type Result } from '../provenance/codes';
+import { createHash } from 'node:crypto';
+import { fail, ok, type Result } from '../provenance/codes';
 import { currentPathContext, refusalMessage, resolveUserPath } from '../provenance/userPaths';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { MAX_TRUSTED_ROOT_BYTES } from '../sigstore/limits';
@@ -48,8 +49,14 @@ export class SigstoreVerification {
     return policies.length ? { kind: 'any-of', policies } : undefined;
   }
 
-  /** The trusted root as the settings choose it, read now (a refreshed cache or an edited file counts at once). */
-  async trustedRoot(): Promise<Result<RootChoice>> {
+  private fileRoot?: { key: string; choice: RootChoice };
+
+  /**
+   * The trusted root as the settings choose it, read now (a refreshed cache or an edited file counts at
+   * once), with a key that changes when its content does: the SHA-256 of the configured file, else the
+   * root's source (mirror, TUF version and fetch time) or the shipped one's name.
+   */
+  async trustedRoot(): Promise<Result<RootChoice & { key: string }>> {
     const { trustedRoot, tufMirror } = this.config.settings.sigstore;
     let file: string | undefined;
     if (trustedRoot) {
@@ -62,12 +69,19 @@ export class SigstoreVerification {
       file = resolved.path;
     }
     let bytes: Buffer | undefined;
+    let key: string | undefined;
     if (file) {
       const read = readBoundedFile(file, MAX_TRUSTED_ROOT_BYTES);
       if (!read.ok) return fail('trusted-root-invalid', `helmProvenance.sigstore.trustedRoot: ${escapeUntrusted(read.message, 2000)}`);
       bytes = read.bytes;
+      key = `file:${file}:${createHash('sha256').update(bytes).digest('hex')}`;
+      // The same file content parses to the same root: parse it once.
+      if (this.fileRoot?.key === key) return ok({ ...this.fileRoot.choice, key });
     }
-    return trustedRootForVerify({ file, staging: false, read: () => bytes!, ...(tufMirror ? { mirror: tufMirror } : {}) });
+    const choice = await trustedRootForVerify({ file, staging: false, read: () => bytes!, ...(tufMirror ? { mirror: tufMirror } : {}) });
+    if (!choice.ok) return choice;
+    if (key) this.fileRoot = { key, choice: choice.value };
+    return ok({ ...choice.value, key: key ?? `source:${choice.value.trustedRoot.source}` });
   }
 
   /**

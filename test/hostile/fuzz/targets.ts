@@ -20,6 +20,7 @@ import { fixtures, signedKeys, tempDir } from '../../support/tools';
 import { chartEntries, gzip, tar } from '../../support/tar';
 import { ARCHIVE, helmArchive, helmProv, keysOf, signerKeyring } from '../vectors/common';
 import { sigstoreTarget } from './sigstoreTarget';
+import { sigstoreDocumentTarget } from './sigstoreDocumentTarget';
 
 /** A fuzz target: a name and a property built once its real inputs are ready. */
 export interface FuzzTarget {
@@ -247,7 +248,7 @@ function toYaml(value: unknown, indent = ''): string {
   return typeof value === 'string' ? (value === '' ? '""' : value) : String(value);
 }
 
-export const fuzzTargets: FuzzTarget[] = [provTarget, keyringTarget, archiveTarget, chartYamlTarget, sigstoreTarget];
+export const fuzzTargets: FuzzTarget[] = [provTarget, keyringTarget, archiveTarget, chartYamlTarget, sigstoreTarget, sigstoreDocumentTarget];
 
 export interface FuzzFigures { target: string; executions: number; failures: number; seconds: number; seed: number; report?: string }
 
