@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DidChangeConfigurationNotification, type Diagnostic, type Hover, type Range } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { SigstoreSettings } from '../../server/src/lsp/protocol';
+import { WorkspaceTrustedNotification, type SigstoreSettings } from '../../server/src/lsp/protocol';
 import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
 import { fixtures, tempDir } from '../support/tools';
 import { LspSession, messageOf } from './lspSession';
@@ -110,6 +110,33 @@ describe('Sigstore documents over LSP', () => {
       assert.deepEqual(await reopen(), ['certificate-invalid'], 'a root that does not trust this CA');
     } finally {
       await session.stop();
+    }
+  });
+
+  test('a trusted root configured inside an untrusted workspace is refused, with a message, until the workspace is trusted', async () => {
+    const repo = tempDir('lsp-sigstore-untrusted-');
+    try {
+      const inside = path.join(repo, 'trusted_root.json');
+      fs.copyFileSync(rootFile, inside);
+      const artifact = path.join(repo, 'x.tgz');
+      const bytes = Buffer.from('an archive in the repository');
+      fs.writeFileSync(artifact, bytes);
+      fs.writeFileSync(`${artifact}.sigstore.json`, JSON.stringify(bundleJsonOf(sigstore.signBlob(bytes, { identity: IDENTITY, issuer: ISSUER }), bytes)));
+      const session = await LspSession.start({ workspace: repo, initializationOptions: { workspaceTrusted: false }, settings: { sigstore: { ...trusted, trustedRoot: inside } } });
+      try {
+        const uri = await session.open(`${artifact}.sigstore.json`, 'json');
+        const ds = await session.waitForDiagnostics(uri, { version: 1 });
+        assert.deepEqual(codes(ds), ['trusted-root-invalid']);
+        assert.match(messageOf(ds[0]), /helmProvenance\.sigstore\.trustedRoot: .* is not used: .*not trusted \(Restricted Mode\)/);
+        await session.waitFor('the refusal', () => session.messages.find((m) => m.includes('helmProvenance.sigstore.trustedRoot')));
+        const published = session.diagnostics.get(uri)!.length;
+        await session.connection.sendNotification(WorkspaceTrustedNotification.type, {});
+        assert.deepEqual(codes(await session.waitForDiagnostics(uri, { after: published })), ['verified']);
+      } finally {
+        await session.stop();
+      }
+    } finally {
+      fs.rmSync(repo, { recursive: true, force: true });
     }
   });
 

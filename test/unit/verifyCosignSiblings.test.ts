@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../server/src/cli/helmProv';
 import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
-import { signedCases, signedKeyrings } from '../support/tools';
+import { fixtures, signedCases, signedKeyrings } from '../support/tools';
 
 const sigstore = new TestSigstore();
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-cosign-'));
@@ -135,4 +135,21 @@ test('the shipped public-good root does not trust the test instance: certificate
   const json = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!);
   assert.notEqual(json.sigstore[0].verdict, 'verified');
   assert.match(json.sigstore[0].code, /certificate-invalid|tlog-invalid/);
+});
+
+test('a real public-good bundle (the conformance suite\'s happy path) beside an archive verifies with the shipped root', async () => {
+  const cases = path.join(fixtures, 'sigstore-conformance', 'test', 'assets', 'bundle-verify');
+  const dir = path.join(base, 'public-good');
+  fs.mkdirSync(dir);
+  const archive = path.join(dir, 'a-1.0.0.tgz');
+  fs.copyFileSync(path.join(cases, 'a.txt'), archive);
+  fs.copyFileSync(path.join(cases, 'happy-path-v0.3', 'bundle.sigstore.json'), `${archive}.sigstore.json`);
+  let out = '';
+  const io = { out: (s: string) => { out += s + '\n'; }, err: (s: string) => { out += s + '\n'; }, stdin: () => '' };
+  const beacon = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+  const status = await main(['verify', dir, '--keyring', keyring, '--certificate-identity', beacon, '--certificate-oidc-issuer', 'https://token.actions.githubusercontent.com', '--json'], io);
+  assert.equal(status, 0, out);
+  const json = JSON.parse(out.split('\n').find((l) => l.startsWith('{'))!);
+  assert.equal(json.sigstore[0].code, 'verified');
+  assert.equal(json.sigstore[0].signer.identity, beacon);
 });

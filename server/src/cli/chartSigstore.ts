@@ -18,8 +18,6 @@ export type SiblingCheck = (archive: string) => Promise<SiblingOutcome[]>;
 
 type VerifyFlags = IdentityFlagValues & { 'trusted-root'?: string; staging?: boolean };
 
-const HOW_TO_TRUST = '--certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp)';
-
 /** The check of one archive's cosign siblings under the flags given; flag mistakes are usage errors now, not per archive. */
 export async function siblingCheckFromFlags(values: VerifyFlags): Promise<SiblingCheck> {
   const policy = await identityPolicyFromFlags(values, false);
@@ -41,7 +39,6 @@ export async function siblingCheckFromFlags(values: VerifyFlags): Promise<Siblin
     return verifySiblings(archive, siblings, {
       trustedRoot: () => root!,
       ...(policy ? { trust: { kind: 'identity' as const, policy } } : {}),
-      howToTrust: HOW_TO_TRUST,
     });
   };
 }

@@ -80,6 +80,7 @@ export class ProvenanceService {
   async trustGranted(): Promise<void> {
     if (this.config.isTrusted) return;
     this.config.isTrusted = true;
+    this.sigstore.recheckAll();
     this.checks.forgetKeys();
     await this.index.recheckAll();
   }

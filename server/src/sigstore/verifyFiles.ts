@@ -35,11 +35,11 @@ export interface FilesVerifyOptions {
   trust?: FilesTrust;
   warnings?: SigstoreWarning[];
   insecureIgnoreTlog?: boolean;
-  /** How the person gives an identity here (CLI flags, a setting), for the identity-required message. */
+  /** How the person gives an identity here, for the identity-required message; default: the CLI's flags. */
   howToTrust?: string;
 }
 
-const DEFAULT_HOW_TO_TRUST = '--certificate-identity (or -regexp) and --certificate-oidc-issuer (or -regexp)';
+const DEFAULT_HOW_TO_TRUST = '--certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer (or --certificate-oidc-issuer-regexp)';
 
 /** cosign's older `--bundle` JSON has no mediaType: a signature with its log entry. */
 export function isOldCosignBundle(bytes: Buffer): boolean {
