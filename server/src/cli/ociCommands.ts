@@ -15,7 +15,7 @@ export const OCI_USAGE = `  verify oci://host/repo/chart:version... [--keyring F
               [--cosign-key F | --certificate-identity[-regexp] S --certificate-oidc-issuer[-regexp] S] [--trusted-root F]
                           pull a chart from an OCI registry into memory and verify its .prov layer
                           (written to DIR only when verified) and, when asked, its cosign signature
-  verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--ca-file F]
+  verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--plain-http] [--ca-file F]
                           the same for a classic chart repository: index.yaml's digest, then <archive URL>.prov
   deps <chart-dir> [--keyring F]... [--trust FPR]... [--json] [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
                           verify every dependency in Chart.yaml (OCI or repository) at its Chart.lock version,
