@@ -78,7 +78,8 @@ export class DependencyLenses {
     await this.host.ready();
     const lock = readBoundedFile(path.join(path.dirname(chartYaml), 'Chart.lock'), MAX_CHART_YAML_BYTES);
     const parsedLock = lock.ok ? parseChartLock(lock.bytes) : undefined;
-    const plans = planDependencies(entries.map((e) => e.dependency), parsedLock?.ok ? parsedLock.value : undefined);
+    const { readRepositoryAliases } = await import('../oci/repositoryAliases');
+    const plans = planDependencies(entries.map((e) => e.dependency), parsedLock?.ok ? parsedLock.value : undefined, readRepositoryAliases());
     const keySet = this.host.trusted() && this.host.enabled() ? await this.host.keys() : undefined;
     return plans.map((plan, i) => {
       const range = { start: { line: entries[i].line, character: 0 }, end: { line: entries[i].line, character: 0 } };
