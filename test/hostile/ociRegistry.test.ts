@@ -18,6 +18,7 @@ import { parseOciReference } from '../../server/src/oci/reference';
 import { RegistryClient } from '../../server/src/oci/registryClient';
 import { makeTransport } from '../../server/src/oci/transport';
 import { verifyOciChart } from '../../server/src/oci/verifyOciChart';
+import { ByteBudget } from '../../server/src/oci/byteBudget';
 import { signedCases, signedKeyrings } from '../support/tools';
 import { DEFAULT_BUDGETS } from './budgets';
 import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
@@ -216,6 +217,32 @@ describe('hostile registry', () => {
     const o = await verify({ reference: `oci://${host}/charts/devapp:9.9.9` });
     assert.equal(o.code, 'registry-not-found');
     assert.ok(!o.message.includes('\u001b'), o.message);
+  });
+});
+
+describe('memory across several pulls at once', () => {
+  test('chart layers held at once stay within the run\'s byte budget (one layer here: the pulls take turns)', async () => {
+    let inFlight = 0;
+    let most = 0;
+    override = (req, res) => {
+      if (req.url !== `/v2/charts/devapp/blobs/${artifact.chart.descriptor.digest}`) return false;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => { inFlight--; res.writeHead(200); res.end(chart); }, 20);
+      return true;
+    };
+    const ref = parseOciReference(`oci://${host}/charts/devapp:1.2.3`, true);
+    assert.ok(ref.ok);
+    const client = new RegistryClient(host, { plainHttp: true, transport: makeTransport() });
+    const budget = new ByteBudget(chart.length);
+    const outcomes = await Promise.all(Array.from({ length: 4 }, async () => {
+      const o = await verifyOciChart(ref.value, client, { keys, maxLayerBytes: 1024 * 1024, budget });
+      o.pulled?.release();
+      return o.code;
+    }));
+    assert.deepEqual(outcomes, ['verified', 'verified', 'verified', 'verified']);
+    assert.equal(most, 1, 'a second chart layer was fetched while the budget was spent');
+    assert.equal(budget.inUse, 0);
   });
 });
 

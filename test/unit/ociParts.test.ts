@@ -84,3 +84,18 @@ test("Chart.lock's digest: json.Marshal([2][]*Dependency{req, lock}) with nil li
   assert.equal(lockDigest([{ name: 'a', repository: 'oci://r/c', version: '~1.0', importValues: [{ child: 'x', parent: 'y' }] }], [{ name: 'a', repository: 'oci://r/c', version: '1.0.3' }]),
     sha('[[{"name":"a","version":"~1.0","repository":"oci://r/c","import-values":[{"child":"x","parent":"y"}]}],[{"name":"a","version":"1.0.3","repository":"oci://r/c"}]]'));
 });
+
+test("dependencies: @name and alias:name resolve through Helm's repositories.yaml; unknown names stay unresolved", async () => {
+  const { parseRepositoryAliases } = await import('../../server/src/oci/repositoryAliases');
+  const { planDependencies } = await import('../../server/src/oci/dependencies');
+  // What `helm repo add` writes.
+  const aliases = parseRepositoryAliases('apiVersion: ""\ngenerated: "2026-01-01T00:00:00Z"\nrepositories:\n- caFile: ""\n  name: stable\n  url: https://charts.example/stable\n  username: ""\n- name: odd\n  url: file:///etc\n');
+  assert.deepEqual([...aliases], [['stable', 'https://charts.example/stable']]);
+  const plans = planDependencies([
+    { name: 'web', version: '1.2.3', repository: '@stable' },
+    { name: 'db', version: '2.0.0', repository: 'alias:stable' },
+    { name: 'x', version: '1.0.0', repository: '@odd' },
+  ], undefined, aliases);
+  assert.deepEqual(plans.map((p) => [p.kind, p.repository]), [['repo', 'https://charts.example/stable'], ['repo', 'https://charts.example/stable'], ['unresolved', '@odd']]);
+  assert.equal(parseRepositoryAliases(`repositories: ${'['.repeat(500)}`).size, 0);
+});

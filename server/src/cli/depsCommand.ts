@@ -42,7 +42,8 @@ export async function depsCommand(args: string[], io: Io, loadKeys: KeyLoader): 
         : `Chart.lock's digest is ${escapeUntrusted(lock.value.digest, 200)}, but Chart.yaml's and Chart.lock's dependencies hash to ${expected}: Chart.yaml changed after helm dependency update (Helm says the lock file is out of sync). Run helm dependency update.` }, 'Chart.lock', same ? 'verified' : 'rejected');
   }
   const clients = new Map<string, import('../oci/registryClient').RegistryClient | undefined>();
-  for (const plan of planDependencies(meta.value.dependencies ?? [], lock?.ok ? lock.value : undefined)) {
+  const { readRepositoryAliases } = await import('../oci/repositoryAliases');
+  for (const plan of planDependencies(meta.value.dependencies ?? [], lock?.ok ? lock.value : undefined, readRepositoryAliases())) {
     const head = `${escapeUntrusted(plan.name)} ${escapeUntrusted(plan.version ?? '?')} (${escapeUntrusted(plan.repository || 'no repository')})`;
     const base = { dependency: plan.name, version: plan.version ?? null, repository: plan.repository };
     if (plan.kind === 'local' || plan.kind === 'unresolved') {

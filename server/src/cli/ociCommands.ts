@@ -15,7 +15,7 @@ export const OCI_USAGE = `  verify oci://host/repo/chart:version... [--keyring F
               [--cosign-key F | --certificate-identity[-regexp] S --certificate-oidc-issuer[-regexp] S] [--trusted-root F]
                           pull a chart from an OCI registry into memory and verify its .prov layer
                           (written to DIR only when verified) and, when asked, its cosign signature
-  verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--ca-file F]
+  verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--plain-http] [--ca-file F]
                           the same for a classic chart repository: index.yaml's digest, then <archive URL>.prov
   deps <chart-dir> [--keyring F]... [--trust FPR]... [--json] [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
                           verify every dependency in Chart.yaml (OCI or repository) at its Chart.lock version,
@@ -110,7 +110,9 @@ function cosignLine(c: CosignOutcome): string {
   return `Cosign: rejected (${c.code})\n  ${escapeUntrusted(c.message, 4000)}`;
 }
 
-interface RemoteResult { outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer } }
+interface Fetched { outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer }; release?: () => void }
+/** What is printed for one reference: the chart's bytes are saved (or dropped) before, so the window holds none. */
+interface RemoteResult { outcome: RemoteOutcome; digests: string[]; saved?: string; savedProv?: boolean; error?: string }
 
 /** References verified at once: their downloads overlap, their output stays in order. */
 const REMOTE_WINDOW = 8;
@@ -119,7 +121,7 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
   const { values, positionals } = parseCommandArgs(args, verifyOptions);
   const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
   const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
-  const jobs: ((keys: LoadedKey[]) => Promise<RemoteResult>)[] = [];
+  const jobs: ((keys: LoadedKey[]) => Promise<Fetched>)[] = [];
   if (values.repo !== undefined) {
     if (positionals.length !== 1 || values.version === undefined) throw new UsageError('verify --repo URL takes one chart name and --version V');
     const url = repoUrl(values.repo, values['plain-http'] ?? false);
@@ -140,6 +142,8 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
       return ref.value;
     });
     const cosign = await cosignTrust(values);
+    const { ByteBudget } = await import('../oci/byteBudget');
+    const budget = new ByteBudget(maxLayerBytes);
     // One client per registry: its tokens serve every chart there.
     const clients = new Map<string, import('../oci/registryClient').RegistryClient>();
     for (const ref of refs) {
@@ -152,12 +156,13 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
       const client = clients.get(ref.registry)!;
       jobs.push(async (keys) => {
         const { verifyOciChart, withCosign } = await import('../oci/verifyOciChart');
-        let o = await verifyOciChart(ref, client, { keys, trustedFingerprints: values.trust, maxLayerBytes });
+        let o = await verifyOciChart(ref, client, { keys, trustedFingerprints: values.trust, maxLayerBytes, budget });
         if (cosign && o.manifestDigest) {
           const { verifyCosignSignatures } = await import('../oci/cosignSignatures');
           o = withCosign(o, await verifyCosignSignatures(client, ref.repository, o.manifestDigest, cosign));
         }
-        return { outcome: o, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(o.pulled ? { save: { name: o.pulled.archiveName, chart: o.pulled.chart.bytes, ...(o.pulled.prov ? { prov: o.pulled.prov.bytes } : {}) } } : {}) };
+        const { pulled, ...printed } = o;
+        return { outcome: printed, digests: o.manifestDigest ? [`Manifest Digest: ${o.manifestDigest}`] : [], ...(pulled ? { save: { name: pulled.archiveName, chart: pulled.chart.bytes, ...(pulled.prov ? { prov: pulled.prov.bytes } : {}) }, release: pulled.release } : {}) };
       });
     }
   }
@@ -166,30 +171,41 @@ async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promis
   let failed = 0;
   const pending: Promise<RemoteResult>[] = [];
   let next = 0;
-  const launch = () => { if (next < jobs.length) pending.push(jobs[next++](keys)); };
+  const launch = () => { if (next < jobs.length) pending.push(jobs[next++](keys).then((f) => saveAndRelease(f, values))); };
   for (let i = 0; i < REMOTE_WINDOW; i++) launch();
   while (pending.length > 0) {
     const result = await pending.shift()!;
     launch();
-    if (!(await report(result, values, io))) failed++;
+    if (!report(result, values, io)) failed++;
   }
   return failed ? 1 : 0;
 }
 
-/** Saves a verified chart when asked, and prints one result; true when it verified (and was saved if asked). */
-async function report(result: RemoteResult, values: VerifyValues, io: Io): Promise<boolean> {
-  const o = result.outcome;
-  let saved: string | undefined;
-  if (o.verdict === 'verified' && values.destination && result.save) {
-    const { writeFileAtomic } = await import('../provenance/atomicWrite');
-    const target = path.join(values.destination, path.basename(result.save.name));
-    const files: [string, Buffer][] = [[target, result.save.chart], ...(result.save.prov ? [[`${target}.prov`, result.save.prov] as [string, Buffer]] : [])];
-    for (const [file, bytes] of files) {
-      const written = await writeFileAtomic(file, bytes);
-      if (!written.ok) { io.err(`Error: ${escapeUntrusted(written.error.message, 2000)}`); return false; }
+/** Writes a verified chart to --destination when asked, then gives its bytes back to the run's budget. */
+async function saveAndRelease(f: Fetched, values: VerifyValues): Promise<RemoteResult> {
+  const result: RemoteResult = { outcome: f.outcome, digests: f.digests };
+  try {
+    if (f.outcome.verdict === 'verified' && values.destination && f.save) {
+      const { writeFileAtomic } = await import('../provenance/atomicWrite');
+      const target = path.join(values.destination, path.basename(f.save.name));
+      const files: [string, Buffer][] = [[target, f.save.chart], ...(f.save.prov ? [[`${target}.prov`, f.save.prov] as [string, Buffer]] : [])];
+      for (const [file, bytes] of files) {
+        const written = await writeFileAtomic(file, bytes);
+        if (!written.ok) return { ...result, error: written.error.message };
+      }
+      return { ...result, saved: target, savedProv: f.save.prov !== undefined };
     }
-    saved = target;
+    return result;
+  } finally {
+    f.release?.();
   }
+}
+
+/** Prints one result; true when it verified (and was saved if asked). */
+function report(result: RemoteResult, values: VerifyValues, io: Io): boolean {
+  const o = result.outcome;
+  const saved = result.saved;
+  if (result.error) { io.err(`Error: ${escapeUntrusted(result.error, 2000)}`); return false; }
   if (values.json) {
     io.out(jsonLine({
       reference: o.reference, verdict: o.verdict, code: o.code,
@@ -209,7 +225,7 @@ async function report(result: RemoteResult, values: VerifyValues, io: Io): Promi
     for (const w of o.warnings.filter((w) => w.code === 'legacy-media-type')) io.out(`  warning (${w.code}): ${escapeUntrusted(w.message, 2000)}`);
     if (o.cosign) io.out(cosignLine(o.cosign));
     for (const line of result.digests) io.out(line);
-    if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)}${result.save?.prov ? ' and its .prov' : ''}`);
+    if (saved) io.out(`Saved: ${escapeUntrusted(saved, 2000)}${result.savedProv ? ' and its .prov' : ''}`);
   }
   return o.verdict === 'verified';
 }

@@ -13,6 +13,7 @@ import { parseChartLock } from '../provenance/chartYaml';
 import { codiconText } from '../provenance/untrustedText';
 import { MAX_YAML_DEPTH, MAX_YAML_NODES, nestingBound, yamlNodeEstimate } from '../provenance/yamlBounds';
 import { planDependencies, type DependencyPlan } from '../oci/dependencies';
+import { ByteBudget } from '../oci/byteBudget';
 import { DEFAULT_MAX_LAYER_BYTES } from '../oci/limits';
 import { shortFingerprint } from './keyText';
 import type { KeySet } from './keyStore';
@@ -61,6 +62,8 @@ export class DependencyLenses {
   private readonly answers = new Map<string, Answer>();
   private readonly queue: (() => Promise<void>)[] = [];
   private running = 0;
+  /** Chart bytes the server holds at once across its fetches (a workspace may list hostile registries). */
+  private readonly budget = new ByteBudget(DEFAULT_MAX_LAYER_BYTES);
 
   constructor(private readonly host: DependencyLensHost) {}
 
@@ -75,7 +78,8 @@ export class DependencyLenses {
     await this.host.ready();
     const lock = readBoundedFile(path.join(path.dirname(chartYaml), 'Chart.lock'), MAX_CHART_YAML_BYTES);
     const parsedLock = lock.ok ? parseChartLock(lock.bytes) : undefined;
-    const plans = planDependencies(entries.map((e) => e.dependency), parsedLock?.ok ? parsedLock.value : undefined);
+    const { readRepositoryAliases } = await import('../oci/repositoryAliases');
+    const plans = planDependencies(entries.map((e) => e.dependency), parsedLock?.ok ? parsedLock.value : undefined, readRepositoryAliases());
     const keySet = this.host.trusted() && this.host.enabled() ? await this.host.keys() : undefined;
     return plans.map((plan, i) => {
       const range = { start: { line: entries[i].line, character: 0 }, end: { line: entries[i].line, character: 0 } };
@@ -120,7 +124,7 @@ export class DependencyLenses {
   private async check(plan: DependencyPlan & { kind: 'oci' | 'repo' }, keySet: KeySet): Promise<{ title: string; transient: boolean }> {
     const who = `${plan.name} ${plan.version}`;
     const { makeTransport } = await import('../oci/transport');
-    const options = { keys: keySet.keys, trustedFingerprints: this.host.trustedFingerprints(), maxLayerBytes: DEFAULT_MAX_LAYER_BYTES };
+    const options = { keys: keySet.keys, trustedFingerprints: this.host.trustedFingerprints(), maxLayerBytes: DEFAULT_MAX_LAYER_BYTES, budget: this.budget };
     let outcome: { verdict: string; code: string; message: string; openpgp?: { signer?: { uid?: string; fingerprint: string } } };
     if (plan.kind === 'oci') {
       const { parseOciReference, isLoopbackRegistry } = await import('../oci/reference');
@@ -133,7 +137,9 @@ export class DependencyLenses {
       // The editor cannot ask: a registry on this machine is spoken to in plain HTTP, any other over TLS.
       const client = new RegistryClient(ref.value.registry, { plainHttp: isLoopbackRegistry(ref.value.registry), transport: makeTransport(), ...(credentials.value ? { credentials: credentials.value } : {}) });
       const { verifyOciChart } = await import('../oci/verifyOciChart');
-      outcome = await verifyOciChart(ref.value, client, options);
+      const pulled = await verifyOciChart(ref.value, client, options);
+      pulled.pulled?.release();
+      outcome = pulled;
     } else {
       const { verifyRepoChart } = await import('../oci/verifyRepoChart');
       outcome = await verifyRepoChart(plan.url, plan.name, plan.version, makeTransport(), options);

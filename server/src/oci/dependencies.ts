@@ -20,17 +20,19 @@ export function lockDigest(req: ChartDependency[] | undefined, lock: ChartDepend
   return `sha256:${createHash('sha256').update(json, 'utf8').digest('hex')}`;
 }
 
-/** Where each Chart.yaml dependency comes from, and the version to check. */
-export function planDependencies(deps: ChartDependency[], lock: ChartLock | undefined): DependencyPlan[] {
+/** Where each Chart.yaml dependency comes from, and the version to check; `aliases` are repositories.yaml's names. */
+export function planDependencies(deps: ChartDependency[], lock: ChartLock | undefined, aliases: Map<string, string> = new Map()): DependencyPlan[] {
   return deps.map((d): DependencyPlan => {
-    const repository = d.repository ?? '';
-    const locked = lock?.dependencies?.find((l) => l.name === d.name && l.repository === d.repository);
+    const named = /^(?:@|alias:)(.*)$/.exec(d.repository ?? '');
+    const repository = named && aliases.has(named[1]) ? aliases.get(named[1])! : d.repository ?? '';
+    // Chart.lock records the repository as Chart.yaml wrote it, or (helm dependency update) as its URL.
+    const locked = lock?.dependencies?.find((l) => l.name === d.name && (l.repository === d.repository || l.repository === repository));
     const version = locked?.version ?? (d.version && isHelmSemver(d.version) ? d.version : undefined);
     if (repository === '' || repository.startsWith('file://')) {
       return { name: d.name, repository, kind: 'local', ...(d.version ? { version: d.version } : {}), reason: 'a chart folder of this source (file://): nothing to fetch' };
     }
     if (repository.startsWith('@') || repository.startsWith('alias:')) {
-      return { name: d.name, repository, kind: 'unresolved', reason: `${escapeUntrusted(repository)} names a repository added with helm repo add; give its URL in Chart.yaml to verify it here` };
+      return { name: d.name, repository, kind: 'unresolved', reason: `${escapeUntrusted(repository)} names a repository that is not in your Helm repositories.yaml (helm repo add NAME URL)` };
     }
     if (version === undefined) {
       return { name: d.name, repository, kind: 'unresolved', reason: `version ${escapeUntrusted(d.version ?? '(none)')} is a range and Chart.lock does not pin it: run helm dependency update` };

@@ -9,6 +9,7 @@ import { MAX_CONFIG_BYTES } from './limits';
 import { parseChartManifest, type Descriptor } from './manifest';
 import { referenceText, type OciReference } from './reference';
 import type { RegistryClient } from './registryClient';
+import type { ByteBudget } from './byteBudget';
 
 export interface PulledChart {
   manifestDigest: string;
@@ -18,11 +19,15 @@ export interface PulledChart {
   config: { name?: string; version?: string };
   annotations: Record<string, string>;
   warnings: Problem[];
+  /** Gives the chart layer's bytes back to the run's budget: call it once the result is reported. */
+  release: () => void;
 }
 
 export interface PullOptions {
   /** The chart layer's limit (bytes). */
   maxLayerBytes: number;
+  /** The bytes of chart layers the whole run may hold at once (several pulls at a time). */
+  budget?: ByteBudget;
 }
 
 function configFacts(bytes: Buffer): Result<{ name?: string; version?: string }, 'manifest-invalid'> {
@@ -46,12 +51,14 @@ export async function pullChart(client: RegistryClient, ref: OciReference, optio
   if (!config.ok) return config;
   const facts = configFacts(config.value);
   if (!facts.ok) return facts;
+  // Reserved before the download: a layer over the limit is refused by its declared size first.
+  const release = m.chart.size <= options.maxLayerBytes && options.budget ? await options.budget.take(m.chart.size) : () => undefined;
   const chart = await client.blob(ref.repository, m.chart, options.maxLayerBytes, `the chart layer of ${shown}`);
-  if (!chart.ok) return chart;
+  if (!chart.ok) { release(); return chart; }
   let prov: PulledChart['prov'];
   if (m.prov) {
     const bytes = await client.blob(ref.repository, m.prov, MAX_PROV_BYTES, `the .prov layer of ${shown}`);
-    if (!bytes.ok) return bytes;
+    if (!bytes.ok) { release(); return bytes; }
     prov = { descriptor: m.prov, bytes: bytes.value };
   }
   return ok({
@@ -61,5 +68,6 @@ export async function pullChart(client: RegistryClient, ref: OciReference, optio
     config: facts.value,
     annotations: m.manifest.annotations,
     warnings: m.warnings,
+    release,
   });
 }

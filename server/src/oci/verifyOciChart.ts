@@ -5,7 +5,7 @@
 import type { Code, Problem } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { Outcome, VerifyOptions } from '../provenance/verify';
-import { pullChart, type PulledChart } from './pullChart';
+import { pullChart, type PullOptions, type PulledChart } from './pullChart';
 import { referenceText, type OciReference } from './reference';
 import type { CosignOutcome } from './cosignSignatures';
 import type { RegistryClient } from './registryClient';
@@ -27,9 +27,9 @@ export interface OciVerifyOutcome {
   pulled?: PulledChart & { archiveName: string };
 }
 
-export async function verifyOciChart(ref: OciReference, client: RegistryClient, options: VerifyOptions & { maxLayerBytes: number }): Promise<OciVerifyOutcome> {
+export async function verifyOciChart(ref: OciReference, client: RegistryClient, options: VerifyOptions & PullOptions): Promise<OciVerifyOutcome> {
   const reference = `oci://${referenceText(ref)}`;
-  const pulled = await pullChart(client, ref, { maxLayerBytes: options.maxLayerBytes });
+  const pulled = await pullChart(client, ref, options);
   if (!pulled.ok) return { reference, verdict: 'rejected', code: pulled.error.code, message: pulled.error.message, warnings: [] };
   const p = pulled.value;
   const base = { reference, manifestDigest: p.manifestDigest, chartDigest: p.chart.descriptor.digest };
