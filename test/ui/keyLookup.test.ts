@@ -167,4 +167,52 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
       });
     });
   });
+
+  test('no keyring configured: the user picks a keyring file, imports, adds it to helmProvenance.keyrings where VS Code reads it; verified', { timeout: 8 * 60_000 }, async (t) => {
+    const profile = new CodeServerProfile();
+    const machineSettings = path.join(profile.userDataDir, 'Machine', 'settings.json');
+    fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
+    fs.writeFileSync(machineSettings, JSON.stringify({ 'helmProvenance.keyLookups': true, 'helmProvenance.keyservers': [keyServer.url] }, null, 2));
+    profile.writeUserSettings({ ...quietUserSettings, 'security.workspace.trust.enabled': false });
+    // The save dialog starts in ~/.gnupg: a private home keeps the user's own out of the test.
+    const home = path.join(scratch, 'home');
+    const picked = path.join(home, 'picked.gpg');
+    fs.mkdirSync(home);
+    t.after(() => {
+      saveExtensionLogs(profile.root, path.join(testResultsDir, 'ui', 'key-lookup-pick-keyring'));
+      profile.remove();
+    });
+
+    await withWorkbench(browser, {
+      name: 'key-lookup-pick-keyring', workspace, vsix: [vsix], profile, workspaceTrust: false, env: { GNUPGHOME: gnupgHome, HOME: home },
+    }, async (workbench, folder) => {
+      await workbench.openFile('from-keyserver/devapp/Chart.yaml');
+      await lens(workbench, 'Unknown signer').waitFor();
+      await quickFix(workbench, folder, 'from-keyserver/devapp-1.2.3.tgz.prov', `Look up the key ${groupedFingerprint(RSA2048)}`, '1-quick-fix-look-up');
+
+      // VS Code's own save dialog (a path in the quick input in a browser window).
+      const dialogPath = workbench.quickInput.locator('input.input');
+      await dialogPath.waitFor();
+      await workbench.screenshot('2-pick-keyring');
+      await dialogPath.fill(picked);
+      await dialogPath.press('Enter');
+      const shown = await confirmImport(workbench, '3-key-shown');
+      assert.ok(shown.includes(`Import this key into ${picked}?`), shown);
+      assert.ok(shown.includes(`Fingerprint: ${groupedFingerprint(RSA2048)}`), shown);
+
+      await workbench.waitForNotification(`Key ${groupedFingerprint(RSA2048)} imported in ${picked}.`);
+      assert.deepEqual(await keyringFingerprints(picked), [RSA2048]);
+      const offer = workbench.page.locator('.notifications-toasts .notification-list-item', { hasText: 'is not among the keyrings Helm Provenance verifies with' }).first();
+      await offer.waitFor();
+      await workbench.screenshot('4-offer-to-use');
+      await offer.locator('.monaco-button', { hasText: 'Add to helmProvenance.keyrings' }).click();
+
+      await workbench.openFile('from-keyserver/devapp/Chart.yaml');
+      await lens(workbench, 'verified').waitFor();
+      await workbench.screenshot('5-verified');
+      // Machine-scoped: in a remote window VS Code reads it from the Remote settings, so it must be there.
+      const remote = JSON.parse(fs.readFileSync(machineSettings, 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(remote['helmProvenance.keyrings'], [picked]);
+    });
+  });
 });
