@@ -2,9 +2,11 @@
 // key that no keyring of the user holds shows the unknown-signer state; the "Look up the key" quick fix
 // asks the keyserver of the machine settings, shows the key it found (fingerprint, user id) and imports
 // it only when the user confirms, after which the lens says verified. The same for "Import from this
-// repository's KEYS", which asks no keyserver. The keyserver is test/support/keyServer.ts on loopback: a
-// protocol-level stand-in (VKS/HKP wire protocol only), since no real keyserver software is packaged here.
-// Screenshots of each step are kept in test-results/ui/key-lookup/.
+// repository's KEYS", which asks no keyserver; and, with no keyring configured, the user picks the
+// keyring file and adds it to helmProvenance.keyrings, which must land in the Remote settings. The
+// keyserver is test/support/keyServer.ts on loopback: a protocol-level stand-in (VKS/HKP wire protocol
+// only), since no real keyserver software is packaged here. Screenshots of each step are kept in
+// test-results/ui/key-lookup/ and test-results/ui/key-lookup-pick-keyring/.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -50,7 +52,10 @@ async function quickFix(workbench: Workbench, folder: string, prov: string, titl
   await moveCursor(workbench, { line: lines.indexOf('-----BEGIN PGP SIGNATURE-----'), character: 0 });
   await workbench.page.keyboard.press('Control+.');
   const row = workbench.page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor();
+  await row.waitFor().catch(async (err: unknown) => {
+    await workbench.screenshot(`${screenshot}-not-offered`);
+    throw err;
+  });
   await workbench.screenshot(screenshot);
   await row.click();
 }
@@ -174,10 +179,10 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
     fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
     fs.writeFileSync(machineSettings, JSON.stringify({ 'helmProvenance.keyLookups': true, 'helmProvenance.keyservers': [keyServer.url] }, null, 2));
     profile.writeUserSettings({ ...quietUserSettings, 'security.workspace.trust.enabled': false });
-    // The save dialog starts in ~/.gnupg: a private home keeps the user's own out of the test.
+    // The save dialog offers ~/.gnupg/helm-provenance.gpg: a private home keeps the user's own out of the test.
     const home = path.join(scratch, 'home');
-    const picked = path.join(home, 'picked.gpg');
-    fs.mkdirSync(home);
+    const picked = path.join(home, '.gnupg', 'helm-provenance.gpg');
+    fs.mkdirSync(path.dirname(picked), { recursive: true, mode: 0o700 });
     t.after(() => {
       saveExtensionLogs(profile.root, path.join(testResultsDir, 'ui', 'key-lookup-pick-keyring'));
       profile.remove();
@@ -190,12 +195,18 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
       await lens(workbench, 'Unknown signer').waitFor();
       await quickFix(workbench, folder, 'from-keyserver/devapp-1.2.3.tgz.prov', `Look up the key ${groupedFingerprint(RSA2048)}`, '1-quick-fix-look-up');
 
-      // VS Code's own save dialog (a path in the quick input in a browser window).
+      // VS Code's own save dialog (a path in the quick input in a browser window): the user takes the
+      // file it offers. It ignores Enter while it lists the folder, so Enter again while it stays open.
       const dialogPath = workbench.quickInput.locator('input.input');
       await dialogPath.waitFor();
+      await workbench.page.waitForFunction(({ input, want }) => (input as unknown as { value: string }).value === want, { input: await dialogPath.elementHandle(), want: picked });
       await workbench.screenshot('2-pick-keyring');
-      await dialogPath.fill(picked);
-      await dialogPath.press('Enter');
+      for (let attempt = 1; ; attempt++) {
+        await dialogPath.press('Enter');
+        const closed = await workbench.quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false);
+        if (closed) break;
+        assert.ok(attempt < 6, 'the save dialog did not take the offered file');
+      }
       const shown = await confirmImport(workbench, '3-key-shown');
       assert.ok(shown.includes(`Import this key into ${picked}?`), shown);
       assert.ok(shown.includes(`Fingerprint: ${groupedFingerprint(RSA2048)}`), shown);
