@@ -60,12 +60,21 @@ async function quickFix(workbench: Workbench, folder: string, prov: string, titl
   await row.click();
 }
 
-/** The modal that asks before importing: its text (message and detail), then the user's Import. */
-async function confirmImport(workbench: Workbench, screenshot: string): Promise<string> {
+/** The keyring file's bytes now (undefined while it does not exist). */
+function snapshot(keyring: string): Buffer | undefined {
+  return fs.existsSync(keyring) ? fs.readFileSync(keyring) : undefined;
+}
+
+/**
+ * The modal that asks before importing: its text (message and detail), then the user's Import. Until
+ * the user answers, the keyring is as it was before the look-up (`untouched`): importing is the user's act.
+ */
+async function confirmImport(workbench: Workbench, screenshot: string, keyring: string, untouched: Buffer | undefined): Promise<string> {
   const dialog = workbench.page.locator('.monaco-dialog-box', { hasText: 'Import this key into' });
   await dialog.waitFor();
   const text = await dialog.innerText();
   await workbench.screenshot(screenshot);
+  assert.deepEqual(snapshot(keyring), untouched, 'the keyring was written before the user chose Import');
   await dialog.locator('.monaco-button', { hasText: /^Import$/ }).click();
   await dialog.waitFor({ state: 'detached' });
   return text;
@@ -138,8 +147,9 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
       });
 
       await t.test('Look up the key: the keyserver\'s key is shown (fingerprint, user id) and imported on Import; the lens turns verified', async () => {
+        const untouched = snapshot(userKeyring);
         await quickFix(workbench, folder, 'from-keyserver/devapp-1.2.3.tgz.prov', `Look up the key ${groupedFingerprint(RSA2048)}`, '3-quick-fix-look-up');
-        const shown = await confirmImport(workbench, '4-key-shown');
+        const shown = await confirmImport(workbench, '4-key-shown', userKeyring, untouched);
         assert.ok(shown.includes(`Import this key into ${userKeyring}?`), shown);
         assert.ok(shown.includes(`Fingerprint: ${groupedFingerprint(RSA2048)}`), shown);
         assert.ok(shown.includes('User id: dev Rsa Signer <rsa2048@dev.example>'), shown);
@@ -157,8 +167,9 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
       await t.test('Import from this repository\'s KEYS: the KEYS file\'s key is shown and imported on Import, no keyserver asked; verified', async () => {
         await workbench.openFile('from-keys/devapp/Chart.yaml');
         await lens(workbench, `key ${ED25519} is not in your keyrings`).waitFor();
+        const untouched = snapshot(userKeyring);
         await quickFix(workbench, folder, 'from-keys/devapp-1.2.3.tgz.prov', `Import ${groupedFingerprint(ED25519)} from this repository's KEYS`, '6-quick-fix-keys');
-        const shown = await confirmImport(workbench, '7-keys-key-shown');
+        const shown = await confirmImport(workbench, '7-keys-key-shown', userKeyring, untouched);
         assert.ok(shown.includes(`Fingerprint: ${groupedFingerprint(ED25519)}`), shown);
         assert.ok(shown.includes(`Found at: ${path.join(folder, 'KEYS')} (keys-file)`), shown);
 
@@ -207,7 +218,7 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
         if (closed) break;
         assert.ok(attempt < 6, 'the save dialog did not take the offered file');
       }
-      const shown = await confirmImport(workbench, '3-key-shown');
+      const shown = await confirmImport(workbench, '3-key-shown', picked, undefined);
       assert.ok(shown.includes(`Import this key into ${picked}?`), shown);
       assert.ok(shown.includes(`Fingerprint: ${groupedFingerprint(RSA2048)}`), shown);
 
