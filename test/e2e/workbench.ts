@@ -77,11 +77,23 @@ export class Workbench {
     await this.pickQuickInputRow(title);
   }
 
-  /** Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor tab. */
+  /**
+   * Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor tab. The row is the one
+   * with exactly that name and folder: several files share a name (Chart.yaml, devapp-1.2.3.tgz.prov),
+   * and Quick Open ranks recently opened ones first.
+   */
   async openFile(relativePath: string): Promise<void> {
+    const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const name = path.basename(relativePath);
+    const folder = path.dirname(relativePath);
     await this.openQuickInput('Control+P', relativePath);
-    await this.pickQuickInputRow(path.basename(relativePath));
-    await this.page.locator('.tabs-container .tab.active', { hasText: path.basename(relativePath) }).waitFor();
+    await this.quickInput.locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exactly(name) }) })
+      .filter(folder === '.'
+        ? { hasNot: this.page.locator('.label-description', { hasText: /\S/ }) }
+        : { has: this.page.locator('.label-description', { hasText: exactly(folder) }) })
+      .first().click();
+    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
   }
 
   /** The quick input (palette, quick pick or input box) while it is shown. */
