@@ -159,7 +159,9 @@ describe('a failed Sign, Package or Verify says what it tried', () => {
     assert.match(line, /key nobody@example\.invalid/);
     assert.ok(line.includes(`GnuPG home ${gnupgHome}`), line);
     assert.ok(line.includes(`${path.join(gnupgHome, 'secring.gpg')} (absent)`), `the keyring file looked for: ${line}`);
-    assert.ok(line.includes('devlocked-0.1.0.tgz'), `the archive: ${line}`);
+    assert.ok(line.includes(uriOf(chartYaml)), `the chart: ${line}`);
+    // The key is looked up before anything is packaged, as the CLI does.
+    assert.equal(fs.existsSync(path.join(workspace, 'charts', 'devlocked-0.1.0.tgz')), false, 'nothing packaged for a key no backend holds');
   });
 
   test('Package Chart into an output folder that cannot be written: the log names the chart and the folder', async () => {
@@ -186,5 +188,30 @@ describe('a failed Sign, Package or Verify says what it tried', () => {
     assert.ok(line.includes(`provenance ${archive}.prov`), line);
     assert.ok(line.includes(`keyrings ${pubring} (`), line);
     assert.match(line, /trusted fingerprints any key in the keyrings/);
+  });
+});
+
+describe('a Sign Chart that packaged the chart and then did not sign it', () => {
+  test('the archive it packaged is removed: no unsigned archive is left behind (the passphrase prompt cancelled)', async () => {
+    const workspace = tempDir('lsp-sign-cleanup-');
+    unpackSignedChart('valid-locked', path.join(workspace, 'charts'));
+    let asked = 0;
+    const session = await LspSession.start({
+      workspace,
+      settings: { keyrings: [pubring], secretKeyring: path.join(signedKeys, 'locked.sec.gpg'), signingBackend: 'openpgp' },
+      passphrase: () => { asked++; return null; },
+    });
+    try {
+      const chartYaml = path.join(workspace, 'charts', 'devlocked', 'Chart.yaml');
+      const archive = path.join(workspace, 'charts', 'devlocked-0.1.0.tgz');
+      const answer = await session.connection.sendRequest(SignRequest.type, { uri: uriOf(chartYaml), key: lockedFingerprint }).then((r) => r, (e: unknown) => e);
+      assert.ok(asked > 0, `the passphrase was asked for: ${JSON.stringify(answer)}`);
+      assert.equal(fs.existsSync(archive), false, 'the archive this Sign Chart packaged is removed when no signature follows');
+      assert.equal(fs.existsSync(`${archive}.prov`), false);
+      assert.ok(session.logs.some((l) => l.includes(`Removed the unsigned ${archive}`)), session.logs.join('\n'));
+    } finally {
+      await session.stop();
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });

@@ -31,7 +31,7 @@ const prebuiltArchive = path.join('charts', 'prebuilt-0.1.0.tgz');
 
 /** The KEYS file's hover (the attacker's key), as a user gets it: cursor in the key block, Show Hover. */
 async function keysHover(workbench: Workbench): Promise<string> {
-  await openFile(workbench, 'KEYS');
+  await workbench.openFile('KEYS');
   await workbench.runCommand('Show or Focus Hover');
   const hover = workbench.page.locator('.monaco-hover:visible', { hasText: 'information only' }).first();
   await hover.waitFor();
@@ -46,28 +46,6 @@ async function waitForStatus(workbench: Workbench, expected: string): Promise<st
     const shown = await workbench.statusBarText(statusItem).catch(() => '(no item)');
     throw new Error(`the status bar shows "${shown}", not "${expected}": ${(err as Error).message}`);
   }
-}
-
-/**
- * Opens a workspace file with Quick Open, picking the row whose name and folder are exactly the file's:
- * the first row merely containing the name may be another Chart.yaml or KEYS file.
- */
-async function openFile(workbench: Workbench, relativePath: string): Promise<void> {
-  const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const { page } = workbench;
-  const name = path.basename(relativePath);
-  const folder = path.dirname(relativePath);
-  await workbench.page.locator('.monaco-workbench .part.statusbar').click({ position: { x: 600, y: 5 } });
-  await page.keyboard.press('Control+P');
-  await workbench.quickInput.locator('input.input').fill(relativePath);
-  const row = workbench.quickInput.locator('.quick-input-list .monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: exactly(name) }) })
-    .filter(folder === '.'
-      ? { hasNot: page.locator('.label-description', { hasText: /\S/ }) }
-      : { has: page.locator('.label-description', { hasText: exactly(folder) }) })
-    .first();
-  await row.click();
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
 }
 
 /**
@@ -175,10 +153,10 @@ describe('a hostile repository opened in a real VS Code with the installed exten
   /** The charts every window must show the same way: the maintainer's verified, the attacker's not. */
   async function assertVerdicts(workbench: Workbench): Promise<void> {
     // `$HOME/.gnupg/pubring.gpg` is the victim's: the maintainer's chart is verified...
-    await openFile(workbench, 'charts/devapp/Chart.yaml');
+    await workbench.openFile('charts/devapp/Chart.yaml');
     assert.equal(await waitForStatus(workbench, 'Verified'), 'Verified');
     // ...and the archive the attacker signed is not, though the repository's own `$HOME/.gnupg/pubring.gpg` holds their key.
-    await openFile(workbench, 'charts/prebuilt/Chart.yaml');
+    await workbench.openFile('charts/prebuilt/Chart.yaml');
     assert.equal(await waitForStatus(workbench, 'Unknown signer'), 'Unknown signer');
     await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Unknown signer' }).waitFor();
     const lenses = await workbench.codeLensTexts();

@@ -221,6 +221,15 @@ async function originOf(toSign: ArchiveToSign): Promise<SignOrigin> {
 async function signAndCheck(params: SignParams, ctx: ActionContext, sources: SigningSources, tried: { key?: string; archive?: string }): Promise<RequestResult<SignResult>> {
   const file = uriToPath(params.uri);
   if (!file) return failure('io-error', `${params.uri} is not a local file.`);
+  // The key first, as the CLI does: a key that cannot be found leaves no freshly packaged archive behind.
+  ctx.progress('Looking up the signing key…');
+  // The keys are listed only to find the one to use when none is named (listing through gpg costs three runs).
+  const named = params.key?.trim() || ctx.settings.defaultSigningKey;
+  const chosen = chooseKey(named, ctx.settings, named ? { keys: [] } : await listSigningCandidates(sources));
+  if (!chosen.ok) return fromProblem(chosen.error);
+  const { query, candidate } = chosen.value;
+  tried.key = query;
+
   const chartYaml = await chartYamlOf(file);
   let toSign: ArchiveToSign | undefined;
   if (chartYaml) {
@@ -234,15 +243,14 @@ async function signAndCheck(params: SignParams, ctx: ActionContext, sources: Sig
   const { archivePath, sha256: expectedSha256 } = toSign;
   tried.archive = archivePath;
 
-  ctx.progress('Looking up the signing key…');
-  // The keys are listed only to find the one to use when none is named (listing through gpg costs three runs).
-  const named = params.key?.trim() || ctx.settings.defaultSigningKey;
-  const chosen = chooseKey(named, ctx.settings, named ? { keys: [] } : await listSigningCandidates(sources));
-  if (!chosen.ok) return fromProblem(chosen.error);
-  const { query, candidate } = chosen.value;
-  tried.key = query;
   ctx.progress(`Signing ${path.basename(archivePath)}…`);
-  const signed = await signWithChosenBackend(archivePath, query, candidate, expectedSha256, sources, ctx);
+  let signed: Awaited<ReturnType<typeof signWithChosenBackend>> | undefined;
+  try {
+    signed = await signWithChosenBackend(archivePath, query, candidate, expectedSha256, sources, ctx);
+  } finally {
+    // Failed or cancelled (the passphrase prompt): an archive this request packaged is not left unsigned.
+    if (!signed?.ok && toSign.origin.kind === 'packaged') await removePackaged(archivePath, ctx);
+  }
   if (!signed.ok) return fromProblem(signed.error);
   ctx.wrote(signed.value.provPath);
   const status = await ctx.statusOf(pathToUri(chartYaml ?? signed.value.archivePath));
@@ -254,6 +262,12 @@ async function signAndCheck(params: SignParams, ctx: ActionContext, sources: Sig
     packaged: toSign.origin.kind === 'packaged', origin: await originOf(toSign), status,
     signedBy: { backend, fingerprint, signingKey, ...(uid !== undefined ? { uid: escapeUntrusted(uid) } : {}), ...(passphraseUnused ? { passphraseUnused } : {}) },
   };
+}
+
+async function removePackaged(archivePath: string, ctx: ActionContext): Promise<void> {
+  await fs.rm(archivePath, { force: true });
+  ctx.wrote(archivePath);
+  ctx.log(`Removed the unsigned ${escapeUntrusted(archivePath)} that this Sign Chart packaged.`);
 }
 
 export async function signRequest(params: SignParams, ctx: ActionContext): Promise<RequestResult<SignResult>> {
