@@ -11,8 +11,9 @@ import { provCases } from './vectors/prov';
 import { signSourceCases } from './vectors/signSource';
 import { yamlCases } from './vectors/yaml';
 import { policyCases } from './vectors/policy';
+import { registryCases } from './vectors/registry';
 
-export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases, ...detachedCases, ...signSourceCases, ...policyCases];
+export const allCases: HostileCase[] = [...provCases, ...pathCases, ...keyCases, ...displayCases, ...archiveCases, ...packagingCases, ...yamlCases, ...detachedCases, ...signSourceCases, ...policyCases, ...registryCases];
 
 export function findCase(name: string): HostileCase | undefined {
   return allCases.find((c) => c.name === name);

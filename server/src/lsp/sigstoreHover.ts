@@ -11,6 +11,7 @@ import { parseCertificateFile, parseSignatureFile } from '../sigstore/cosignFile
 import { certificateIdentity } from '../sigstore/signer';
 import type { LoadedTrustedRoot } from '../sigstore/trustedRoot';
 import { nodeAt, type JsonNode, type JsonPath } from './jsonTree';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 const CLAIMED = '_As the file states it; the diagnostics say what verified._';
 
@@ -78,7 +79,7 @@ export function dsseLines(envelope: JsonNode): string[] {
   const payload = Buffer.from(text(nodeAt(envelope, ['payload'])) ?? '', 'base64');
   const lines = ['**DSSE envelope**', `Payload type: ${markdownText(payloadType, 200)}`];
   let statement: unknown;
-  try { statement = JSON.parse(payload.toString('utf8')); } catch { statement = undefined; }
+  try { statement = parseUntrustedJson(payload.toString('utf8')); } catch { statement = undefined; }
   const s = statement && typeof statement === 'object' ? statement as Record<string, unknown> : undefined;
   if (!s || !Array.isArray(s.subject)) return [...lines, `Payload: ${payload.length} bytes, not an in-toto statement`];
   lines.push(`Predicate type: ${markdownText(String(s.predicateType ?? '(none)'), 300)}`);

@@ -1,5 +1,6 @@
 // The registry's `WWW-Authenticate` challenge (RFC 7235) and the token reply of the distribution
 // spec's token flow (docs/spec/auth/token.md). Pure.
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export type Challenge =
   | { scheme: 'basic' }
@@ -51,7 +52,7 @@ export function parseChallenge(header: string | string[] | undefined): Challenge
 /** The token from a token endpoint's JSON reply (`token`, or OAuth2's `access_token`). */
 export function tokenFromReply(body: Buffer): string | undefined {
   try {
-    const reply = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const reply = parseUntrustedJson(body.toString('utf8')) as Record<string, unknown>;
     const token = typeof reply.token === 'string' && reply.token ? reply.token : reply.access_token;
     // A token goes into a header: no line breaks or control characters.
     return typeof token === 'string' && /^[\x21-\x7e]{1,16384}$/.test(token) ? token : undefined;

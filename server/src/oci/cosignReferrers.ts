@@ -14,6 +14,7 @@ import type { CosignOutcome } from './cosignSignatures';
 import { MAX_LAYERS } from './limits';
 import { parseImageManifest } from './manifest';
 import type { RegistryClient } from './registryClient';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 /** The bundle media types a referring manifest may carry (v0.3, and the older parameterised form). */
 const BUNDLE_TYPES = /^application\/vnd\.dev\.sigstore\.bundle(?:\.v0\.[1-3]\+json|\+json;\s*version=0\.[1-3])$/;
@@ -22,7 +23,7 @@ interface IndexEntry { digest: string; artifactType?: string }
 
 function indexEntries(bytes: Buffer): IndexEntry[] | undefined {
   try {
-    const index = JSON.parse(bytes.toString('utf8')) as { manifests?: unknown };
+    const index = parseUntrustedJson(bytes.toString('utf8')) as { manifests?: unknown };
     if (!Array.isArray(index.manifests)) return undefined;
     return index.manifests.slice(0, MAX_LAYERS).filter((m): m is IndexEntry =>
       typeof m === 'object' && m !== null && typeof (m as IndexEntry).digest === 'string' && /^sha256:[0-9a-f]{64}$/.test((m as IndexEntry).digest));
@@ -49,7 +50,7 @@ export async function verifyReferrerBundles(client: RegistryClient, repository: 
     if (!fetched.ok) { first ??= { verdict: 'rejected', code: fetched.error.code, message: fetched.error.message, signatures: 0 }; continue; }
     let subject: unknown;
     let artifactType: unknown;
-    try { ({ subject, artifactType } = JSON.parse(fetched.value.bytes.toString('utf8')) as { subject?: unknown; artifactType?: unknown }); } catch { /* parseImageManifest says why */ }
+    try { ({ subject, artifactType } = parseUntrustedJson(fetched.value.bytes.toString('utf8')) as { subject?: unknown; artifactType?: unknown }); } catch { /* parseImageManifest says why */ }
     const parsed = parseImageManifest(fetched.value.bytes, fetched.value.contentType);
     const layer = parsed.ok ? parsed.value.layers.find((l) => BUNDLE_TYPES.test(l.mediaType)) : undefined;
     if (!parsed.ok || !layer || typeof artifactType !== 'string' || !BUNDLE_TYPES.test(artifactType)) continue;

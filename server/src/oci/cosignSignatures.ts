@@ -13,6 +13,7 @@ import { MAX_REKOR_ENTRY_BYTES, MAX_SMALL_FILE_BYTES } from '../sigstore/limits'
 import { verifyReferrerBundles } from './cosignReferrers';
 import { parseImageManifest, type Descriptor } from './manifest';
 import type { RegistryClient } from './registryClient';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
@@ -37,7 +38,7 @@ export function simpleSigningPayload(dockerReference: string, manifestDigest: st
 export function checkPayload(payload: Buffer, manifestDigest: string): Result<void, 'digest-mismatch' | 'bundle-malformed'> {
   let critical: Record<string, unknown> | undefined;
   try {
-    critical = (JSON.parse(payload.toString('utf8')) as { critical?: Record<string, unknown> }).critical;
+    critical = (parseUntrustedJson(payload.toString('utf8')) as { critical?: Record<string, unknown> }).critical;
   } catch { /* below */ }
   if (typeof critical !== 'object' || critical === null) return fail('bundle-malformed', 'The signed payload is not a cosign simple-signing document (no "critical" object).');
   if (critical.type !== SIGNATURE_TYPE) return fail('bundle-malformed', `The signed payload's type is ${escapeUntrusted(JSON.stringify(critical.type) ?? 'missing', 80)}, not "${SIGNATURE_TYPE}".`);
@@ -70,7 +71,7 @@ function verifyLayer(layer: Descriptor, payload: Buffer, manifestDigest: string,
   if (bundle) {
     if (bundle.length > MAX_REKOR_ENTRY_BYTES) return rejected('bundle-malformed', `The ${BUNDLE_ANNOTATION} annotation is over ${MAX_REKOR_ENTRY_BYTES} bytes.`);
     let rekorBundle: unknown;
-    try { rekorBundle = JSON.parse(bundle); } catch { return rejected('bundle-malformed', `The ${BUNDLE_ANNOTATION} annotation is not JSON.`); }
+    try { rekorBundle = parseUntrustedJson(bundle); } catch { return rejected('bundle-malformed', `The ${BUNDLE_ANNOTATION} annotation is not JSON.`); }
     // The annotation is what cosign's older `--bundle` file carries as `rekorBundle`.
     const parsed = rekorEntryFromJson({ rekorBundle, base64Signature: signatureText, ...(a[CERTIFICATE_ANNOTATION] ? { cert: a[CERTIFICATE_ANNOTATION] } : {}) }, BUNDLE_ANNOTATION);
     if (!parsed.ok) return rejected('bundle-malformed', parsed.error.message);

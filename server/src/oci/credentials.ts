@@ -4,6 +4,7 @@
 // returned value and are never put into a message.
 import { fail, ok, type Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export interface BasicCredentials { username: string; password: string }
 
@@ -57,7 +58,7 @@ export function chooseCredentials(files: CredentialsFile[], registry: string): R
   for (const file of files) {
     let config: Record<string, unknown>;
     try {
-      const parsed: unknown = JSON.parse(file.bytes.toString('utf8'));
+      const parsed: unknown = parseUntrustedJson(file.bytes.toString('utf8'));
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
       config = parsed as Record<string, unknown>;
     } catch {
@@ -84,7 +85,7 @@ export function chooseCredentials(files: CredentialsFile[], registry: string): R
 /** A credential helper's `get` answer (`{"ServerURL","Username","Secret"}`) as basic credentials. */
 export function parseHelperAnswer(stdout: Buffer, helper: string): Result<BasicCredentials, 'registry-credentials-failed'> {
   try {
-    const answer = JSON.parse(stdout.toString('utf8')) as Record<string, unknown>;
+    const answer = parseUntrustedJson(stdout.toString('utf8')) as Record<string, unknown>;
     if (typeof answer.Username === 'string' && typeof answer.Secret === 'string') {
       if (answer.Username === '<token>') {
         return fail('registry-credentials-failed', `docker-credential-${helper} gave an OAuth identity token; helm-prov does not use identity tokens.`);

@@ -4,6 +4,7 @@
 import { fail, ok, type Problem, type Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { MAX_LAYERS } from './limits';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 export const DOCKER_MANIFEST_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -69,7 +70,7 @@ function descriptor(value: unknown, where: string): Descriptor | string {
 /** Any OCI or Docker v2 image manifest (a chart's, or a cosign signature's). */
 export function parseImageManifest(bytes: Buffer, contentType?: string): Result<ImageManifest, 'manifest-invalid'> {
   let json: unknown;
-  try { json = JSON.parse(bytes.toString('utf8')); } catch { return invalid('it is not JSON'); }
+  try { json = parseUntrustedJson(bytes.toString('utf8')); } catch { return invalid('it is not JSON'); }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return invalid('it is not a JSON object');
   const m = json as Record<string, unknown>;
   if (m.schemaVersion !== 2) return invalid(`schemaVersion is ${escapeUntrusted(JSON.stringify(m.schemaVersion) ?? 'missing', 40)}, not 2`);

@@ -10,6 +10,7 @@ import { parseChartManifest, type Descriptor } from './manifest';
 import { referenceText, type OciReference } from './reference';
 import type { RegistryClient } from './registryClient';
 import type { ByteBudget } from './byteBudget';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export interface PulledChart {
   manifestDigest: string;
@@ -32,7 +33,7 @@ export interface PullOptions {
 
 function configFacts(bytes: Buffer): Result<{ name?: string; version?: string }, 'manifest-invalid'> {
   try {
-    const c = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    const c = parseUntrustedJson(bytes.toString('utf8')) as Record<string, unknown>;
     if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new Error('not an object');
     return ok({ ...(typeof c.name === 'string' ? { name: c.name } : {}), ...(typeof c.version === 'string' ? { version: c.version } : {}) });
   } catch {

@@ -12,6 +12,7 @@ import type { BasicCredentials } from './credentials';
 import { MANIFEST_ACCEPT, type Descriptor } from './manifest';
 import { MAX_MANIFEST_BYTES, MAX_SMALL_REPLY_BYTES } from './limits';
 import type { HttpRequest, HttpResponse, Transport } from './transport';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export interface RegistryClientOptions {
   plainHttp: boolean;
@@ -32,7 +33,7 @@ type Reply = Result<HttpResponse, RegistryErrorCode>;
 /** The registry's own error text (`{"errors":[{"code","message"}]}`), escaped, for a message. */
 function registrySays(body: Buffer): string {
   try {
-    const errors = (JSON.parse(body.toString('utf8')) as { errors?: { code?: unknown; message?: unknown }[] }).errors;
+    const errors = (parseUntrustedJson(body.toString('utf8')) as { errors?: { code?: unknown; message?: unknown }[] }).errors;
     if (Array.isArray(errors) && errors.length > 0) {
       return `: ${errors.slice(0, 3).map((e) => escapeUntrusted(`${String(e.code ?? '')} ${String(e.message ?? '')}`.trim(), 200)).join('; ')}`;
     }

@@ -56,6 +56,8 @@ function connectionFailure(e: NodeJS.ErrnoException, url: URL, what: string) {
   return fail<RegistryErrorCode>('registry-unreachable', `Cannot reach ${escapeUntrusted(where)} for ${what}: ${escapeUntrusted(code || e.message, 200)}${hint}.`);
 }
 
+const HTTP_SCHEMES = new Set(['http:', 'https:']);
+
 export function makeTransport(options: TransportOptions = {}): Transport {
   const ca = options.ca ? [...tls.rootCertificates, options.ca.toString('latin1')] : undefined;
   const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -122,6 +124,8 @@ export function makeTransport(options: TransportOptions = {}): Transport {
   return async (request) => {
     let url: URL;
     try { url = new URL(request.url); } catch { return fail('reference-invalid', `${escapeUntrusted(request.url, 300)} is not a URL.`); }
+    // node:http throws on any other scheme; an index.yaml's URL or a token realm may name file: or ftp:.
+    if (!HTTP_SCHEMES.has(url.protocol)) return fail('reference-invalid', `${request.what}: ${escapeUntrusted(request.url, 300)} is not an http(s) URL; refused.`);
     let headers = { ...request.headers };
     for (let hop = 0; ; hop++) {
       const answer = await once(request, url, headers);
@@ -131,6 +135,7 @@ export function makeTransport(options: TransportOptions = {}): Transport {
       if (hop >= MAX_REDIRECTS) return fail('registry-error', `${request.what}: more than ${MAX_REDIRECTS} redirects.`);
       let next: URL;
       try { next = new URL(String(got.location ?? ''), url); } catch { return fail('registry-error', `${request.what}: a redirect to an invalid location.`); }
+      if (!HTTP_SCHEMES.has(next.protocol)) return fail('registry-error', `${request.what}: the registry redirected to a ${escapeUntrusted(next.protocol, 20)} URL; refused.`);
       if (url.protocol === 'https:' && next.protocol !== 'https:') return fail('registry-error', `${request.what}: the registry redirected from HTTPS to ${escapeUntrusted(next.protocol, 20)}; refused.`);
       // Credentials are for the registry: a storage back end on another host never sees them.
       if (next.host !== url.host) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));

@@ -8,6 +8,7 @@ import { fail, ok, type Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { countWork } from '../provenance/work';
 import { MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_PROOF_HASHES, MAX_RFC3161_TIMESTAMPS, MAX_TLOG_ENTRIES } from './limits';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export type BundleVersion = '0.1' | '0.2' | '0.3';
 
@@ -36,7 +37,7 @@ export function parseBundle(bytes: Uint8Array): Result<ParsedBundle> {
   countWork('bytes-read', bytes.length);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    json = parseUntrustedJson(Buffer.from(bytes).toString('utf8'));
   } catch (e) {
     return malformed(`it is not JSON (${escapeUntrusted((e as Error).message)})`);
   }

@@ -8,6 +8,7 @@ import { X509Certificate } from '@sigstore/core';
 import { fail, ok, type Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { MAX_PROOF_HASHES, MAX_REKOR_ENTRY_BYTES, MAX_SMALL_FILE_BYTES } from './limits';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -81,7 +82,7 @@ export function parseRekorEntryFile(bytes: Uint8Array, name: string): Result<Rek
   if (bytes.length > MAX_REKOR_ENTRY_BYTES) return bad(name, `${bytes.length} bytes, over the ${MAX_REKOR_ENTRY_BYTES}-byte limit`);
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    json = parseUntrustedJson(Buffer.from(bytes).toString('utf8'));
   } catch (e) {
     return bad(name, `not JSON (${escapeUntrusted((e as Error).message)})`);
   }
@@ -129,7 +130,7 @@ function toTlogEntry(name: string, raw: RawEntry): Result<RekorEntry> {
   const bodyBytes = Buffer.from(raw.body, 'base64');
   let body: unknown;
   try {
-    body = JSON.parse(bodyBytes.toString('utf8'));
+    body = parseUntrustedJson(bodyBytes.toString('utf8'));
   } catch {
     return bad(name, 'its body is not JSON');
   }

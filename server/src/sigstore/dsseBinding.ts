@@ -11,6 +11,7 @@ import { countWork } from '../provenance/work';
 import type { Artifact } from './artifact';
 import { MAX_INTOTO_SUBJECTS } from './limits';
 import { artifactDigest, type MessageHash } from './messageSignature';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const COMPARABLE: MessageHash[] = ['sha256', 'sha384', 'sha512'];
@@ -28,7 +29,7 @@ export function checkDsseBinding(envelope: Envelope, artifact: Artifact): Result
   }
   let statement: unknown;
   try {
-    statement = JSON.parse(payload.toString('utf8'));
+    statement = parseUntrustedJson(payload.toString('utf8'));
   } catch {
     return fail('bundle-malformed', 'The DSSE envelope says it holds an in-toto statement, but its payload is not JSON.');
   }

@@ -4,6 +4,7 @@
 // and cosign test it unanchored). Expressions run on JavaScript's backtracking engine, so one whose
 // quantified group holds another quantifier (`(a+)+`, catastrophic on a crafted identity) is refused
 // when it is given, and values are compared only up to MAX_IDENTITY_CHARS.
+import * as v8 from 'node:v8';
 import { fail, ok, type Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { MAX_IDENTITY_CHARS } from './limits';
@@ -27,9 +28,30 @@ export function regexpMatcher(source: string): Matcher | string {
     return `the regular expression ${JSON.stringify(escapeUntrusted(source))} repeats a group that itself repeats (like (a+)+): that can take exponential time; write it without the nesting`;
   }
   try {
-    return { kind: 'regexp', source, pattern: new RegExp(`^(?:${source})$`) };
+    return { kind: 'regexp', source, pattern: linearRegExp(`^(?:${source})$`) };
   } catch (e) {
+    if (/linear time/.test((e as Error).message)) {
+      return `the regular expression ${JSON.stringify(escapeUntrusted(source))} uses a backreference or lookaround, which cannot run in linear time (cosign's RE2 refuses them too); write it without`;
+    }
     return `${JSON.stringify(escapeUntrusted(source))} is not a regular expression: ${escapeUntrusted((e as Error).message)}`;
+  }
+}
+
+/**
+ * A regular expression run by V8's linear-time engine (the `l` flag), as cosign runs RE2: the
+ * nested-repetition check above misses ambiguous alternations, and `(a|a)*b` took 87 s on 28
+ * characters of a crafted identity with the backtracking engine (test/hostile/identityRegexp.test.ts).
+ * Backreferences and lookaround are refused, as RE2 refuses them. The backtracking engine, with the
+ * check above, is used only where the linear one is missing or declines a counted repetition over 16
+ * (`[a-z]{1,64}`: it unrolls them).
+ */
+function linearRegExp(source: string): RegExp {
+  try {
+    v8.setFlagsFromString('--enable-experimental-regexp-engine');
+    return new RegExp(source, 'l');
+  } catch (e) {
+    if (/linear time/.test((e as Error).message) && /\\[1-9]|\\k<|\(\?<?[=!]/.test(source)) throw e;
+    return new RegExp(source);
   }
 }
 

@@ -10,6 +10,7 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 import { MAX_TRUST_INSTANCES, MAX_TRUSTED_ROOT_BYTES } from './limits';
 import publicGood from './data/public-good.trusted_root.json';
 import staging from './data/staging.trusted_root.json';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export type SigstoreInstance = 'public-good' | 'staging';
 
@@ -36,7 +37,7 @@ export function parseTrustedRoot(bytes: Uint8Array, source: string): Result<Load
   }
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    json = parseUntrustedJson(Buffer.from(bytes).toString('utf8'));
   } catch (e) {
     return fail('trusted-root-invalid', `The trusted root ${escapeUntrusted(source)} is not JSON: ${escapeUntrusted((e as Error).message)}.`);
   }

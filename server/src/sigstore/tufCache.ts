@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../provenance/atomicWrite';
 import { readBoundedFile } from '../provenance/boundedRead';
 import type { Result } from '../provenance/codes';
 import { MAX_TRUSTED_ROOT_BYTES } from './limits';
+import { parseUntrustedJson } from '../provenance/untrustedJson';
 
 export const PUBLIC_GOOD_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
 export const STAGING_MIRROR = 'https://tuf-repo-cdn.sigstage.dev';
@@ -48,7 +49,7 @@ export function configuredMirror(base: string): string | undefined {
   const read = readBoundedFile(configFile(base), 64 * 1024);
   if (!read.ok) return undefined;
   try {
-    const mirror = (JSON.parse(read.bytes.toString('utf8')) as { mirror?: unknown }).mirror;
+    const mirror = (parseUntrustedJson(read.bytes.toString('utf8')) as { mirror?: unknown }).mirror;
     return typeof mirror === 'string' ? mirror : undefined;
   } catch {
     return undefined;
@@ -63,7 +64,7 @@ export async function writeConfiguredMirror(base: string, mirror: string): Promi
 /** TUF root metadata's version and expiry from its bytes; undefined when it is not a root. */
 export function rootFacts(bytes: Buffer): { version: number; expires: Date } | undefined {
   try {
-    const signed = (JSON.parse(bytes.toString('utf8')) as { signed?: { _type?: unknown; version?: unknown; expires?: unknown } }).signed;
+    const signed = (parseUntrustedJson(bytes.toString('utf8')) as { signed?: { _type?: unknown; version?: unknown; expires?: unknown } }).signed;
     if (signed?._type !== 'root' || typeof signed.version !== 'number' || typeof signed.expires !== 'string') return undefined;
     const expires = new Date(signed.expires);
     return Number.isNaN(expires.getTime()) ? undefined : { version: signed.version, expires };
