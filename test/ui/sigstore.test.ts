@@ -26,6 +26,7 @@ const ISSUER = 'https://issuer.test';
 const ARCHIVE = 'devapp-1.2.3.tgz';
 const BUNDLE = `${ARCHIVE}.sigstore.json`;
 const IDENTITIES_SETTING = 'helmProvenance.sigstore.trustedIdentities';
+const HALF_ENTRY = { identity: 'half@example.com' };
 const testTimeout = { timeout: 6 * 60_000 };
 /** The first wait of a session also waits for the extension to start, slow on a loaded machine. */
 const extensionStartMs = 4 * uiTimeoutMs;
@@ -46,14 +47,14 @@ async function problemRow(workbench: Workbench, text: string, timeout = uiTimeou
 /** A Problems row's source and code, shown `helm-provenance(<code>)` (the parentheses are CSS: not in the row's text). */
 const diagnosticCode = (code: string) => new RegExp(`\\nhelm-provenance\\s*\\(?${code}\\)?\\s*\\[Ln \\d+`);
 
-/** Waits (polling the file, bounded as the UI waits are) until a settings file holds `key`, and answers it parsed. */
-async function settingsWith(file: string, key: string): Promise<Record<string, unknown>> {
+/** Waits (polling the file, bounded as the UI waits are) until a settings file's `key` mentions `text`, and answers the file parsed. */
+async function settingsWith(file: string, key: string, text: string): Promise<Record<string, unknown>> {
   let waiting = true;
   const poll = async () => {
     while (waiting) {
       try {
         const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-        if (key in parsed) return parsed;
+        if (JSON.stringify(parsed[key] ?? null).includes(text)) return parsed;
       } catch {
         // not written yet, or being written
       }
@@ -124,18 +125,19 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  /** A profile whose machine settings (where a remote window reads them) name only the test's trusted root. */
-  function sigstoreProfile(): { profile: CodeServerProfile; machineSettings: string } {
+  /** A profile whose machine settings (where a remote window reads them) name the test's trusted root and no usable signer. */
+  function sigstoreProfile(extraMachineSettings: Record<string, unknown> = {}): { profile: CodeServerProfile; machineSettings: string } {
     const profile = new CodeServerProfile();
     const machineSettings = path.join(profile.userDataDir, 'Machine', 'settings.json');
     fs.mkdirSync(path.dirname(machineSettings), { recursive: true });
-    fs.writeFileSync(machineSettings, JSON.stringify({ 'helmProvenance.sigstore.trustedRoot': rootFile }, null, 2));
+    fs.writeFileSync(machineSettings, JSON.stringify({ 'helmProvenance.sigstore.trustedRoot': rootFile, ...extraMachineSettings }, null, 2));
     profile.writeUserSettings({ ...quietUserSettings, 'security.workspace.trust.enabled': false });
     return { profile, machineSettings };
   }
 
   test('no trusted signer: the command asks, verifies with identity and log time, remembers the signer in the machine settings; hover; a tampered archive', testTimeout, async (t) => {
-    const { profile, machineSettings } = sigstoreProfile();
+    // Half an entry (no issuer) trusts no one, and remembering a signer must not drop what the user wrote.
+    const { profile, machineSettings } = sigstoreProfile({ [IDENTITIES_SETTING]: [HALF_ENTRY] });
     t.after(() => {
       saveExtensionLogs(profile.root, path.join(testResultsDir, 'ui', 'sigstore'));
       profile.remove();
@@ -174,8 +176,8 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       await offer.locator('.monaco-button', { hasText: 'Remember this signer' }).click();
 
       // Written where a remote window keeps machine-scoped settings; neither the user's nor the workspace's file.
-      const written = await settingsWith(machineSettings, IDENTITIES_SETTING);
-      assert.deepEqual(written[IDENTITIES_SETTING], [{ identity: IDENTITY, issuer: ISSUER }]);
+      const written = await settingsWith(machineSettings, IDENTITIES_SETTING, IDENTITY);
+      assert.deepEqual(written[IDENTITIES_SETTING], [HALF_ENTRY, { identity: IDENTITY, issuer: ISSUER }]);
       assert.equal(written['helmProvenance.sigstore.trustedRoot'], rootFile, 'the other machine settings are kept');
       assert.ok(!fs.readFileSync(profile.userSettingsFile, 'utf8').includes(IDENTITY), 'written to the local user settings');
       assert.equal(fs.existsSync(path.join(folder, '.vscode', 'settings.json')), false, 'written to the workspace');
