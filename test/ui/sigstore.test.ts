@@ -1,8 +1,9 @@
 // Verify Sigstore Signature (issue 14) on the installed .vsix in a real VS Code: a chart archive with a
 // cosign bundle beside it, signed in setup by the test Sigstore instance (test/support/sigstorePki.ts)
-// whose trusted_root.json is the one machine setting. With no trusted signer the command asks whom to
-// expect, says the verdict with the identity and the log time, and remembers the signer in the machine
-// settings (never the workspace's); the Chart.yaml lens then carries the cosign line. The bundle's hover
+// whose trusted_root.json is the machine setting (with half an identity entry, which trusts no one). With
+// no trusted signer the command asks whom to expect, says the verdict with the identity and the log time,
+// and remembers the signer in the machine settings (never the workspace's), keeping the entries the user
+// wrote; the Chart.yaml lens then carries the cosign line. The bundle's hover
 // names the certificate's identity; a tampered archive turns the bundle's diagnostic and the lens line
 // into digest-mismatch. A workspace's own settings.json cannot add a trusted signer. Screenshots of
 // each step are kept in test-results/ui/sigstore*/.
