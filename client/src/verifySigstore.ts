@@ -9,7 +9,6 @@ import * as vscode from 'vscode';
 import { SETTINGS_SECTION, VerifySigstoreRequest, type SigstoreSignatureResult, type SigstoreTrustedIdentity, type VerifySigstoreResult } from '../../server/src/lsp/protocol';
 import type { Log } from './output';
 import type { ServerConnection } from './serverConnection';
-import { readSettings } from './settings';
 import { labelText, messageText } from './uiText';
 
 export interface VerifySigstoreDeps { server: ServerConnection; log: Log }
@@ -45,8 +44,10 @@ async function askIdentity(claimed: SigstoreSignatureResult['signer']): Promise<
 }
 
 async function rememberIdentity(identity: SigstoreTrustedIdentity): Promise<void> {
-  const current = readSettings().sigstore.trustedIdentities;
-  await vscode.workspace.getConfiguration(SETTINGS_SECTION).update(TRUSTED_IDENTITIES, [...current, identity], vscode.ConfigurationTarget.Global);
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  // The entries as the user wrote them, those the extension ignores included: remembering adds one and rewrites none.
+  const written = config.get<unknown>(TRUSTED_IDENTITIES);
+  await config.update(TRUSTED_IDENTITIES, [...(Array.isArray(written) ? written : []), identity], vscode.ConfigurationTarget.Global);
 }
 
 function run(deps: VerifySigstoreDeps, uri: vscode.Uri, identity?: SigstoreTrustedIdentity) {
