@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { Browser, BrowserContext, Locator, Page, chromium } from 'playwright-core';
 import { repoRoot } from '../support/tools';
 
+const LENS_ITEMS = '.monaco-editor .codelens-decoration > a, .monaco-editor .codelens-decoration > span';
+
 /** Screenshots, logs and other artifacts of the e2e tests. */
 export const testResultsDir = path.join(repoRoot, 'test-results');
 
@@ -141,9 +143,17 @@ export class Workbench {
     return (await label.innerText()).trim();
   }
 
+  /**
+   * The first CodeLens in the visible editors whose text matches: a link, or a span for a lens without
+   * a command (the cosign line; a lens that says what Restricted Mode turns off).
+   */
+  codeLens(text: string | RegExp): Locator {
+    return this.page.locator(LENS_ITEMS, { hasText: text }).first();
+  }
+
   /** CodeLens texts in the visible editors, waiting for at least one. */
   async codeLensTexts(): Promise<string[]> {
-    const lenses = this.page.locator('.monaco-editor .codelens-decoration a');
+    const lenses = this.page.locator(LENS_ITEMS);
     await lenses.first().waitFor();
     return (await lenses.allInnerTexts()).map((t) => t.trim());
   }

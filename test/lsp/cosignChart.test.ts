@@ -107,6 +107,11 @@ describe('the cosign line and Verify Sigstore Signature over LSP', () => {
       const wrong = await session.connection.sendRequest(VerifySigstoreRequest.type, { uri: uriOf(archive), identity: { identity: 'other@example.com', issuer: ISSUER } });
       assert.ok(wrong.ok);
       assert.equal(wrong.signatures[0].code, 'identity-mismatch');
+      // Run from the chart's Chart.yaml (the open editor), it checks the chart's archive.
+      const fromChart = await session.connection.sendRequest(VerifySigstoreRequest.type, { uri: uriOf(chartYaml), identity: { identity: IDENTITY, issuer: ISSUER } });
+      assert.ok(fromChart.ok);
+      assert.equal(fromChart.artifact, uriOf(archive));
+      assert.deepEqual(fromChart.signatures.map((sig) => sig.verdict), ['verified']);
       const alone = path.join(workspace, 'alone.txt');
       fs.writeFileSync(alone, 'no signature here');
       const nothing = await session.connection.sendRequest(VerifySigstoreRequest.type, { uri: uriOf(alone) });

@@ -66,7 +66,7 @@ describe('a new user\'s first Sign Chart, with nothing but a GnuPG 2 home', () =
         beforeLoad: (page) => watchRenders(page, 'Unsigned', 'codicon-zap'),
       }, async (workbench, folder) => {
         await workbench.openFile('devlocked/Chart.yaml');
-        await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Not packaged' }).waitFor();
+        await workbench.codeLens('Not packaged').waitFor();
         await workbench.screenshot('1-not-packaged');
 
         await workbench.runCommand('Helm Provenance: Sign Chart');
@@ -87,7 +87,7 @@ describe('a new user\'s first Sign Chart, with nothing but a GnuPG 2 home', () =
 
         const message = await workbench.waitForNotification(/Signed devlocked-0\.1\.0\.tgz/);
         assert.match(message, /with New Maintainer <new@example\.test> \(key [0-9A-F]{16}\) through the GnuPG agent/);
-        const lens = workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'verified' }).first();
+        const lens = workbench.codeLens('verified');
         await lens.waitFor();
         const title = (await lens.innerText()).trim();
         assert.ok(title.startsWith('✓ Signed by New Maintainer <new@example.test>') && title.includes(shortFingerprint(fingerprint)), title);
@@ -127,7 +127,7 @@ describe('a new user\'s first Sign Chart, with nothing but a GnuPG 2 home', () =
         await workbench.restrictedModeBanner().waitFor();
         // The extension is up (it verifies in Restricted Mode too) once the lens is there.
         await workbench.openFile('devlocked/Chart.yaml');
-        await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Not packaged' }).waitFor();
+        await workbench.codeLens('Not packaged').waitFor();
         const offered = await workbench.paletteEntries('Helm Provenance:');
         assert.ok(offered.some((row) => row.includes('Why Are Signing and Packaging Off? (Restricted Mode)')), offered.join('\n'));
         await workbench.runCommand('Helm Provenance: Why Are Signing and Packaging Off? (Restricted Mode)');

@@ -158,7 +158,7 @@ describe('a hostile repository opened in a real VS Code with the installed exten
     // ...and the archive the attacker signed is not, though the repository's own `$HOME/.gnupg/pubring.gpg` holds their key.
     await workbench.openFile('charts/prebuilt/Chart.yaml');
     assert.equal(await waitForStatus(workbench, 'Unknown signer'), 'Unknown signer');
-    await workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Unknown signer' }).waitFor();
+    await workbench.codeLens('Unknown signer').waitFor();
     const lenses = await workbench.codeLensTexts();
     assert.ok(lenses.some((l) => /^✗ Unknown signer — key .* is not in your keyrings$/.test(l)), lenses.join(' | '));
     assert.equal(lenses.some((l) => /verified/i.test(l)), false, lenses.join(' | '));

@@ -38,10 +38,6 @@ function addSignedChart(root: string, folder: string, caseName: string): void {
   unpackChart(path.join(into, 'devapp-1.2.3.tgz'), into);
 }
 
-function lens(workbench: Workbench, text: string) {
-  return workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: text }).first();
-}
-
 /**
  * Opens a `.prov`, puts the cursor in its signature block (where the unknown-signer diagnostic is) and
  * picks the quick fix whose title starts with `title` from Ctrl+. — as a user does.
@@ -136,8 +132,8 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
     }, async (workbench, folder) => {
       await t.test('the unknown-signer state: the lens names the key that is not in the user\'s keyrings', async () => {
         await workbench.openFile('from-keyserver/devapp/Chart.yaml');
-        await lens(workbench, 'Unknown signer').waitFor();
-        const title = (await lens(workbench, 'Unknown signer').innerText()).trim();
+        await workbench.codeLens('Unknown signer').waitFor();
+        const title = (await workbench.codeLens('Unknown signer').innerText()).trim();
         assert.equal(title, `✗ Unknown signer — key ${RSA2048} is not in your keyrings`);
         await workbench.screenshot('1-unknown-signer-lens');
         const rows = (await workbench.problems()).join('\n');
@@ -159,14 +155,14 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
         await workbench.waitForNotification(`Key ${groupedFingerprint(RSA2048)} imported in ${userKeyring}.`);
         assert.deepEqual(await keyringFingerprints(userKeyring), [RSA2048, STRANGER].sort());
         await workbench.openFile('from-keyserver/devapp/Chart.yaml');
-        await lens(workbench, 'verified').waitFor();
-        assert.equal((await lens(workbench, 'verified').innerText()).trim(), `✓ Signed by dev Rsa Signer <rsa2048@dev.example> · ${shortFingerprint(RSA2048)} · verified`);
+        await workbench.codeLens('verified').waitFor();
+        assert.equal((await workbench.codeLens('verified').innerText()).trim(), `✓ Signed by dev Rsa Signer <rsa2048@dev.example> · ${shortFingerprint(RSA2048)} · verified`);
         await workbench.screenshot('5-verified-after-look-up');
       });
 
       await t.test('Import from this repository\'s KEYS: the KEYS file\'s key is shown and imported on Import, no keyserver asked; verified', async () => {
         await workbench.openFile('from-keys/devapp/Chart.yaml');
-        await lens(workbench, `key ${ED25519} is not in your keyrings`).waitFor();
+        await workbench.codeLens(`key ${ED25519} is not in your keyrings`).waitFor();
         const untouched = snapshot(userKeyring);
         await quickFix(workbench, folder, 'from-keys/devapp-1.2.3.tgz.prov', `Import ${groupedFingerprint(ED25519)} from this repository's KEYS`, '6-quick-fix-keys');
         const shown = await confirmImport(workbench, '7-keys-key-shown', userKeyring, untouched);
@@ -177,8 +173,8 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
         assert.deepEqual(await keyringFingerprints(userKeyring), [ED25519, RSA2048, STRANGER].sort());
         assert.deepEqual(keyServer.requests, [`/vks/v1/by-fingerprint/${RSA2048}`], 'the KEYS path asked a keyserver');
         await workbench.openFile('from-keys/devapp/Chart.yaml');
-        await lens(workbench, 'verified').waitFor();
-        assert.match((await lens(workbench, 'verified').innerText()).trim(), new RegExp(`^✓ Signed by .* · ${shortFingerprint(ED25519)} · verified$`));
+        await workbench.codeLens('verified').waitFor();
+        assert.match((await workbench.codeLens('verified').innerText()).trim(), new RegExp(`^✓ Signed by .* · ${shortFingerprint(ED25519)} · verified$`));
         await workbench.screenshot('8-verified-after-keys');
       });
     });
@@ -203,7 +199,7 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
       name: 'key-lookup-pick-keyring', workspace, vsix: [vsix], profile, workspaceTrust: false, env: { GNUPGHOME: gnupgHome, HOME: home },
     }, async (workbench, folder) => {
       await workbench.openFile('from-keyserver/devapp/Chart.yaml');
-      await lens(workbench, 'Unknown signer').waitFor();
+      await workbench.codeLens('Unknown signer').waitFor();
       await quickFix(workbench, folder, 'from-keyserver/devapp-1.2.3.tgz.prov', `Look up the key ${groupedFingerprint(RSA2048)}`, '1-quick-fix-look-up');
 
       // VS Code's own save dialog (a path in the quick input in a browser window): the user takes the
@@ -230,7 +226,7 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
       await offer.locator('.monaco-button', { hasText: 'Add to helmProvenance.keyrings' }).click();
 
       await workbench.openFile('from-keyserver/devapp/Chart.yaml');
-      await lens(workbench, 'verified').waitFor();
+      await workbench.codeLens('verified').waitFor();
       await workbench.screenshot('5-verified');
       // Machine-scoped: in a remote window VS Code reads it from the Remote settings, so it must be there.
       const remote = JSON.parse(fs.readFileSync(machineSettings, 'utf8')) as Record<string, unknown>;

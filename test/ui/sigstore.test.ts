@@ -32,11 +32,6 @@ const testTimeout = { timeout: 6 * 60_000 };
 /** The first wait of a session also waits for the extension to start, slow on a loaded machine. */
 const extensionStartMs = 4 * uiTimeoutMs;
 
-/** The lens on the open Chart.yaml whose text matches: a link, or a span for a lens without a command (the cosign line). */
-function lens(workbench: Workbench, text: string | RegExp) {
-  return workbench.page.locator('.monaco-editor .codelens-decoration > a, .monaco-editor .codelens-decoration > span', { hasText: text }).first();
-}
-
 /** A Problems row (its visible text carries the source and code) once it shows `text`. */
 async function problemRow(workbench: Workbench, text: string, timeout = uiTimeoutMs): Promise<string> {
   await workbench.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
@@ -145,7 +140,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
     });
     await withWorkbench(browser, { name: 'sigstore', workspace, vsix: [vsix], profile, workspaceTrust: false }, async (workbench, folder) => {
       await workbench.openFile('devapp/Chart.yaml');
-      await lens(workbench, 'cosign ✗ identity-required').waitFor({ timeout: extensionStartMs });
+      await workbench.codeLens('cosign ✗ identity-required').waitFor({ timeout: extensionStartMs });
       await workbench.screenshot('1-identity-required-lens');
 
       // From the palette with no file open: the command asks which file, then whom to expect.
@@ -184,7 +179,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       assert.equal(fs.existsSync(path.join(folder, '.vscode', 'settings.json')), false, 'written to the workspace');
 
       await workbench.openFile('devapp/Chart.yaml');
-      const verified = lens(workbench, 'cosign ✓');
+      const verified = workbench.codeLens('cosign ✓');
       await verified.waitFor();
       assert.equal((await verified.innerText()).trim(), `cosign ✓ ${IDENTITY} (${ISSUER}) · logged 2025-03-01`);
       await workbench.screenshot('6-cosign-verified-lens');
@@ -212,7 +207,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       await workbench.screenshot('8-bundle-digest-mismatch');
       await workbench.openFile('devapp/Chart.yaml');
       await workbench.page.mouse.move(700, 400); // the tab's tooltip would cover the lens in the screenshot
-      const rejected = lens(workbench, 'cosign ✗');
+      const rejected = workbench.codeLens('cosign ✗');
       await rejected.waitFor();
       assert.match((await rejected.innerText()).trim(), /^cosign ✗ digest-mismatch \(devapp-1\.2\.3\.tgz\.sigstore\.json\)$/);
       await workbench.screenshot('9-cosign-rejected-lens');
@@ -237,7 +232,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       await workbench.screenshot('1-bundle-identity-required');
 
       await workbench.openFile('devapp/Chart.yaml');
-      await lens(workbench, 'cosign ✗ identity-required').waitFor();
+      await workbench.codeLens('cosign ✗ identity-required').waitFor();
       await workbench.screenshot('2-lens-identity-required');
 
       // The command on the bundle asks whom to expect: the workspace's signer counted for nothing.

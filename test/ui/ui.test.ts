@@ -58,7 +58,7 @@ async function explorerMenu(workbench: Workbench, relativePath: string, parent =
 }
 
 function verifiedLens(workbench: Workbench) {
-  return workbench.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'verified' }).first();
+  return workbench.codeLens('verified');
 }
 
 describeVsixContents();

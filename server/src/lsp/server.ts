@@ -251,7 +251,7 @@ connection.onRequest(SignRequest.type, async (params) => {
   return refusal('Sign Chart') ?? service.whileWriting(() => withProgress(params, 'Sign Chart', (ctx) => signRequest(params, ctx)));
 });
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
-connection.onRequest(VerifySigstoreRequest.type, (params) => withProgress(params, 'Verify Sigstore Signature', (ctx) => verifySigstoreRequest(params, service.sigstore.verification, ctx.progress)));
+connection.onRequest(VerifySigstoreRequest.type, (params) => withProgress(params, 'Verify Sigstore Signature', (ctx) => verifySigstoreRequest(params, service.sigstore.verification, ctx)));
 connection.onRequest(ListSigningKeysRequest.type, async () => {
   await service.whenSettingsLoaded();
   return refusal('Select Signing Key') ?? listSigningKeysRequest(actionContext(() => undefined));

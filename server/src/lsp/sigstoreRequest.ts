@@ -7,6 +7,7 @@ import type { SigstoreOutcome } from '../sigstore/codes';
 import { siblingLabel } from '../sigstore/siblingFiles';
 import type { RequestResult, SigstoreSignatureResult, VerifySigstoreParams, VerifySigstoreResult } from './protocol';
 import type { SigstoreVerification } from './sigstoreVerification';
+import { fileRole } from './fileRoles';
 import { pathToUri, uriToPath } from './uris';
 
 export function signatureResult(file: string, o: SigstoreOutcome): SigstoreSignatureResult {
@@ -21,10 +22,18 @@ export function signatureResult(file: string, o: SigstoreOutcome): SigstoreSigna
   };
 }
 
-export async function verifySigstoreRequest(params: VerifySigstoreParams, verification: SigstoreVerification, progress: (message: string) => void): Promise<RequestResult<VerifySigstoreResult>> {
-  const file = uriToPath(params.uri);
-  if (!file) return { ok: false, error: { code: 'io-error', message: `${escapeUntrusted(params.uri, 500)} is not a local file.` } };
-  progress(`Verifying the cosign signatures of ${path.basename(file)}…`);
+export interface SigstoreRequestContext {
+  progress(message: string): void;
+  /** The archive a Chart.yaml's chart packages to, when there is one. */
+  chartArchive(chartYaml: string): Promise<{ archive?: string }>;
+}
+
+export async function verifySigstoreRequest(params: VerifySigstoreParams, verification: SigstoreVerification, ctx: SigstoreRequestContext): Promise<RequestResult<VerifySigstoreResult>> {
+  const given = uriToPath(params.uri);
+  if (!given) return { ok: false, error: { code: 'io-error', message: `${escapeUntrusted(params.uri, 500)} is not a local file.` } };
+  // Run on a Chart.yaml (the editor a person has open), the command means the chart: its archive, beside which cosign signs.
+  const file = fileRole(given) === 'chart' ? (await ctx.chartArchive(given)).archive ?? given : given;
+  ctx.progress(`Verifying the cosign signatures of ${path.basename(file)}…`);
   const { artifact, results } = await verification.verifyFile(file, params.identity);
   return {
     ok: true,
