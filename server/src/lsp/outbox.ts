@@ -21,10 +21,23 @@ export class Outbox {
   /** The last status sent per scope and uri, as JSON: an unchanged status is not sent again. */
   private readonly lastStatus = new Map<string, string>();
   private readonly warned = new Set<string>();
+  /**
+   * The last diagnostics published without a version (files on disk), as JSON: the same list again is
+   * not sent (a chart evaluated again after its comparison with its folder re-publishes its `.prov`'s).
+   */
+  private readonly lastDiskDiagnostics = new Map<string, string>();
 
   constructor(readonly host: ServiceHost) {}
 
   publishDiagnostics(uri: string, diagnostics: Diagnostic[], version?: number): void {
+    // An open document's publications (with its version) always go out, and leave the next one unknown.
+    if (version !== undefined) {
+      this.lastDiskDiagnostics.delete(uri);
+    } else {
+      const text = JSON.stringify(diagnostics);
+      if (this.lastDiskDiagnostics.get(uri) === text) return;
+      this.lastDiskDiagnostics.set(uri, text);
+    }
     this.host.publishDiagnostics(uri, diagnostics, version);
   }
 

@@ -387,8 +387,13 @@ export class WorkspaceIndex {
       for (const file of found.keysFiles) { await this.refreshDiskKeys(file); step(path.basename(file)); }
       this.keysReadDone();
       if (found.keysFiles.length) await Promise.all(this.documents.provUris().map((uri) => this.refreshProvDocument(uri)));
-      await forEachLimited(found.chartYamls, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
-      await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskProv(file, 'background'); step(path.basename(file)); });
+      this.sources.holdComparisons();
+      try {
+        await forEachLimited(found.chartYamls, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
+        await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskProv(file, 'background'); step(path.basename(file)); });
+      } finally {
+        this.sources.releaseComparisons();
+      }
       this.out.log(`indexed ${found.chartYamls.length} charts, ${found.provFiles.length} provenance files, ${found.keysFiles.length} KEYS files${found.truncated ? ' (stopped at the entry limit)' : ''}`);
     } finally {
       this.firstScanDone();
