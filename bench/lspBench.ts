@@ -37,7 +37,8 @@ function startSession(options: SessionOptions, profileDir?: string): Promise<Lsp
   const env = profileDir
     ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpuProfilePreload.js')}`.trim(), BENCH_CPU_PROFILE_DIR: profileDir }
     : undefined;
-  return LspSession.start({ ...options, env });
+  // As the VS Code client does (client/src/serverConnection.ts): statuses come batched.
+  return LspSession.start({ ...options, initializationOptions: { statusBatches: true, ...options.initializationOptions }, env });
 }
 
 function serverPid(): number {

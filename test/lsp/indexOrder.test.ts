@@ -1,7 +1,8 @@
 // Indexing a workspace sends every chart's status before it compares any archive with its chart folder
 // (issue 18: a comparison costs about a verdict, and ran between the verdicts of the charts after it).
 // Counted in order of notifications, never time: the first chart's archive is out of date, and its
-// "Out of date" status arrives only after every chart has its first status.
+// "Out of date" status arrives only after every chart has its first status. Statuses come batched
+// (StatusBatchNotification) to a client that says it takes them, one per notification to any other.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -36,7 +37,7 @@ describe('indexing a workspace', () => {
   after(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
   test('every chart has its status before any archive is compared with its folder', async () => {
-    const session = await LspSession.start({ workspace });
+    const session = await LspSession.start({ workspace, initializationOptions: { statusBatches: true } });
     try {
       const first = uriOf(chartYamls[0]);
       const stale = await session.waitForStatus('the first chart found out of date', (s) => s.scope === 'chart' && s.uri === first && s.state === 'stale');
@@ -48,6 +49,20 @@ describe('indexing a workspace', () => {
         assert.ok(at >= 0 && at < staleAt, `${path.basename(path.dirname(chartYaml))} had its status (at ${at}) before the first comparison (at ${staleAt})`);
       }
       assert.equal(session.statuses[firstStatusAt(first)].state, 'unsigned', 'its first status is sent without waiting for the comparison');
+      assert.equal(session.statusMessages.single, 0, 'a client that takes batches gets batches only');
+      assert.ok(session.statusMessages.batches > 0 && session.statusMessages.batches <= session.statuses.length);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  test('a client that does not take status batches (other editors) gets one status notification each', async () => {
+    const session = await LspSession.start({ workspace, });
+    try {
+      const first = uriOf(chartYamls[0]);
+      await session.waitForStatus('the first chart found out of date', (s) => s.scope === 'chart' && s.uri === first && s.state === 'stale');
+      assert.equal(session.statusMessages.batches, 0);
+      assert.equal(session.statusMessages.single, session.statuses.length);
     } finally {
       await session.stop();
     }

@@ -45,7 +45,12 @@ export interface ChartEntry {
 async function forEachLimited<T>(items: T[], limit: number, token: CancellationToken, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length && !token.isCancellationRequested) await fn(items[next++]);
+    while (next < items.length && !token.isCancellationRequested) {
+      await fn(items[next++]);
+      // A chart's evaluation can finish without leaving the microtask queue (synchronous reads, cached
+      // verdicts): without this turn, requests and edits would wait for the whole index.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
