@@ -37,7 +37,8 @@ function startSession(options: SessionOptions, profileDir?: string): Promise<Lsp
   const env = profileDir
     ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpuProfilePreload.js')}`.trim(), BENCH_CPU_PROFILE_DIR: profileDir }
     : undefined;
-  return LspSession.start({ ...options, env });
+  // As the VS Code client does (client/src/serverConnection.ts): statuses come batched.
+  return LspSession.start({ ...options, initializationOptions: { statusBatches: true, ...options.initializationOptions }, env });
 }
 
 function serverPid(): number {
@@ -104,7 +105,7 @@ export async function lspLatency(ctx: BenchContext): Promise<Section> {
     `The server (${path.relative(ctx.repoRoot, serverPath)}) over stdio, driven by the tests' LSP client (test/lsp/lspSession.ts), keyring = the signer's key.`,
     `A chart with a ${BLOB_MIB} MiB file of random bytes, packaged and signed by \`helm package --sign\` (archive ≈ 1 MiB).`,
     `didOpen of its \`.prov\` → publishDiagnostics, ${n} opens after ${WARMUP_OPENS} warm-up opens, each followed by didClose.`,
-    `Before each open the archive's mtime is moved, so the server's caches (keyed by size, mtime and inode) miss and every open pays`,
+    `Before each open the archive's mtime is moved, so the server's caches (keyed by device, inode, size, mtime and ctime) miss and every open pays`,
     `a signature check and a hash of the archive; "unchanged" re-opens the same files as they are (cache hits).`,
     `CodeLens: ${n} codeLens requests on the chart's open Chart.yaml once its status has arrived.`,
     `Loaded: the same ${n} opens (after ${WARMUP_OPENS} more warm-up opens) in the same server while the bench keeps the machine loaded itself:`,

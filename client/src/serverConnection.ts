@@ -38,7 +38,7 @@ function createClient(context: vscode.ExtensionContext, log: Log): LanguageClien
   };
   // The client watches the workspace and the keyrings itself, so the server registers no watchers (each change once).
   const initializationOptions: InitializationOptions = {
-    clientHandlesCommands: true, clientWatchesFiles: true, workspaceTrusted: vscode.workspace.isTrusted,
+    clientHandlesCommands: true, clientWatchesFiles: true, workspaceTrusted: vscode.workspace.isTrusted, statusBatches: true,
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,

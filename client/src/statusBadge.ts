@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  ChartStatusRequest, LANGUAGE_IDS, StatusNotification, type StatusParams,
+  ChartStatusRequest, LANGUAGE_IDS, StatusBatchNotification, StatusNotification, type StatusParams,
 } from '../../server/src/lsp/protocol';
 import { CHART_YAML_GLOB, fileRole } from '../../server/src/lsp/fileRoles';
 import { shortFingerprint } from '../../server/src/lsp/keyText';
@@ -83,6 +83,7 @@ export class StatusBadges implements vscode.Disposable {
       this.languageItem,
       this.statusBarItem,
       server.onNotification(StatusNotification.type, (status) => this.update(status)),
+      server.onNotification(StatusBatchNotification.type, ({ statuses }) => { for (const status of statuses) this.update(status); }),
       vscode.window.onDidChangeActiveTextEditor(() => this.followActiveEditor()),
     ];
     this.showLanguageStatus();

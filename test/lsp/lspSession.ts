@@ -17,7 +17,7 @@ import {
   type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
 } from 'vscode-languageserver-protocol/node';
 import { sealPassphrase } from '../../server/src/lsp/passphraseSeal';
-import { ChartsChangedNotification, PassphraseRequest, SETTINGS_SECTION, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
+import { ChartsChangedNotification, PassphraseRequest, SETTINGS_SECTION, StatusBatchNotification, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
 
 /**
  * The built server, next to this file's build output (out/test/lsp → out/server/src/lsp/server.js),
@@ -58,6 +58,8 @@ export interface SessionOptions {
 export class LspSession {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   readonly statuses: StatusParams[] = [];
+  /** Status messages received: one status each, and batches of many (StatusBatchNotification). */
+  readonly statusMessages = { single: 0, batches: 0 };
   readonly registrations: Registration[] = [];
   readonly passphraseRequests: PassphraseParams[] = [];
   /** Server-created progress tokens and the kinds (begin, report, end) reported on each. */
@@ -91,7 +93,8 @@ export class LspSession {
       this.diagnostics.set(p.uri, list);
       this.events.emit('event');
     });
-    connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.events.emit('event'); });
+    connection.onNotification(StatusNotification.type, (s) => { this.statuses.push(s); this.statusMessages.single++; this.events.emit('event'); });
+    connection.onNotification(StatusBatchNotification.type, ({ statuses }) => { this.statuses.push(...statuses); this.statusMessages.batches++; this.events.emit('event'); });
     connection.onNotification(ChartsChangedNotification.type, () => { this.chartListChanges++; this.events.emit('event'); });
     connection.onNotification(ShowMessageNotification.type, (m) => { this.messages.push(`${m.type} ${m.message}`); this.events.emit('event'); });
     connection.onNotification(LogMessageNotification.type, (m) => { this.logs.push(`${m.type} ${m.message}`); this.events.emit('event'); });

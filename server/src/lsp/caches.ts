@@ -1,6 +1,6 @@
 // Caches that keep the server from hashing archives and checking signatures again when nothing changed.
-// Archive facts are keyed by the file's size, mtime and inode; verdicts by the archive's stamp and
-// digest, the `.prov` text, the keyring contents and the trust settings.
+// Archive facts are keyed by the file's identity and times (fileStamp); verdicts by the archive's stamp
+// and digest, the `.prov` text, the keyring contents and the trust settings (provCheck.ts).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { archiveFacts, type ArchiveFacts } from '../provenance/archiveFacts';
@@ -35,12 +35,16 @@ export function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** `size:mtime:inode` of a file, or undefined when it does not exist (or is not a regular file). */
+/**
+ * `dev:inode:size:mtime:ctime` of a file (times in nanoseconds), or undefined when it does not exist
+ * (or is not a regular file). A file rewritten in place keeps its inode, and its size and mtime can be
+ * put back (`touch -r`, utimes); its ctime cannot be set, so a write always changes the stamp.
+ */
 export async function fileStamp(file: string): Promise<string | undefined> {
   try {
     // Synchronous: a stat costs a few µs, a promise stat 15–45 µs of CPU (boundedRead.ts).
-    const stat = fs.statSync(file);
-    return stat.isFile() ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : undefined;
+    const stat = fs.statSync(file, { bigint: true });
+    return stat.isFile() ? `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}` : undefined;
   } catch {
     return undefined;
   }

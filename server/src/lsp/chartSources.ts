@@ -17,6 +17,9 @@ export class ChartSources {
   private readonly notCompared = new Map<string, string>();
   /** Charts waiting for their folder's changes to settle before they are evaluated again. */
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** While a workspace is indexed (a count: indexing may overlap), background comparisons wait here. */
+  private holding = 0;
+  private held: (() => void)[] = [];
 
   constructor(
     private readonly checks: ProvenanceChecks,
@@ -67,7 +70,23 @@ export class ChartSources {
     return this.logNotCompared(chart, archive, await this.checks.freshness.check(chart.folder, archive));
   }
 
+  /**
+   * Background comparisons wait until the workspace's charts all have their status: queued beside the
+   * evaluations they took a slot from every other chart (a comparison costs about a verdict).
+   */
+  holdComparisons(): void {
+    this.holding++;
+  }
+
+  releaseComparisons(): void {
+    if (--this.holding > 0) return;
+    const held = this.held;
+    this.held = [];
+    for (const start of held) start();
+  }
+
   private compareLater(chart: ChartRef, archive: string): void {
+    if (this.holding > 0) { this.held.push(() => this.compareLater(chart, archive)); return; }
     void this.checks.run(`compare:${chart.chartYaml}`, 'background', () => this.checks.freshness.check(chart.folder, archive))
       // Evaluated again only when the answer is now known (the evaluation will use it): never a loop.
       .then(async (answer) => (answer && await this.checks.freshness.known(chart.folder, archive) ? this.refresh(chart.chartYaml, 'background') : undefined));

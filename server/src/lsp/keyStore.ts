@@ -22,7 +22,7 @@ interface LoadedFile { stamp: string; keys: LoadedKey[]; revocations: Uint8Array
 export class KeyStore {
   private readonly files = new Map<string, LoadedFile>();
 
-  /** Loads `paths` (re-reading only files whose size/mtime/inode changed). Missing default keyrings are skipped silently. */
+  /** Loads `paths` (re-reading only files whose stamp changed: caches.ts fileStamp). Missing default keyrings are skipped silently. */
   async load(paths: string[], explicit: boolean, now: Date): Promise<KeySet> {
     const set: KeySet = { keys: [], digest: '', files: [], problems: [] };
     const digest = createHash('sha256');

@@ -104,6 +104,8 @@ export interface InitializationOptions {
    * editors without workspace trust.
    */
   workspaceTrusted?: boolean;
+  /** True when the client handles StatusBatchNotification: statuses then come batched. Default false. */
+  statusBatches?: boolean;
 }
 
 export namespace WorkspaceTrustedNotification {
@@ -229,6 +231,18 @@ export interface StatusParams {
 export namespace StatusNotification {
   export const method = 'helmProvenance/status';
   export const type = new NotificationType<StatusParams>(method);
+}
+
+/** Several statuses in one message, in the order they were made (a workspace's charts finish together). */
+export interface StatusBatchParams { statuses: StatusParams[] }
+
+/**
+ * Sent instead of StatusNotification to a client whose InitializationOptions set `statusBatches`:
+ * the statuses made in one turn of the server's event loop. Other clients get one StatusNotification each.
+ */
+export namespace StatusBatchNotification {
+  export const method = 'helmProvenance/statuses';
+  export const type = new NotificationType<StatusBatchParams>(method);
 }
 
 /** Asks for the current chart status of whatever chart contains `uri` (any file or folder inside a chart). */

@@ -1,5 +1,7 @@
 // The check of one `.prov` text (as the editor has it) against its sibling archive and the user's keys.
-// Results are cached by everything they depend on, so re-checking an unchanged document is free.
+// Results are cached by everything they depend on (the archive's stamp and digest, the text, the keys,
+// the trust settings, and the time only until a key or signature changes validity: verdictTimes.ts), so
+// re-checking an unchanged document is free.
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import type { CancellationToken } from 'vscode-languageserver/node';
@@ -9,6 +11,7 @@ import { verifyProvenance, type Outcome } from '../provenance/verify';
 import { BoundedMap, sha256Text, type ArchiveFactsCache } from './caches';
 import { archiveOf } from './fileRoles';
 import type { KeySet } from './keyStore';
+import { verdictHolds, verdictValidUntil } from './verdictTimes';
 
 export interface ProvCheck {
   provPath: string;
@@ -48,26 +51,38 @@ async function signatureIssuers(doc: ProvDocument): Promise<string[]> {
 
 type CachedCheck = Omit<ProvCheck, 'listedInWorkspaceKeys'>;
 
+/** A verdict and the span of time it holds for (verdictTimes.ts); `until` is known once it is settled. */
+interface CachedVerdict { result: Promise<CachedCheck>; judgedAt: number; until?: number }
+
 export class ProvChecker {
-  private readonly results = new BoundedMap<string, Promise<CachedCheck>>(500);
+  private readonly results = new BoundedMap<string, CachedVerdict>(500);
 
   /** Checks `text` as the `.prov` at `provPath`; undefined when cancelled. */
   async check(provPath: string, text: string, ctx: CheckContext, token?: CancellationToken): Promise<ProvCheck | undefined> {
     const archivePath = archiveOf(provPath);
     const snapshot = await ctx.facts.get(archivePath);
     if (token?.isCancellationRequested) return undefined;
-    // Verdicts depend on time (expiry): an hour is the finest grain a key expiry is shown at.
-    const hour = Math.floor(ctx.now.getTime() / 3_600_000);
-    const key = [archivePath, snapshot?.stamp ?? 'none', snapshot?.facts.sha256 ?? '', sha256Text(text), ctx.keys.digest, ctx.trustedFingerprints.join(','), hour].join('|');
-    let pending = this.results.get(key);
-    if (!pending) {
-      pending = this.compute(provPath, archivePath, text, snapshot?.facts, ctx);
-      this.results.set(key, pending);
-    }
-    const result = await pending;
+    // The archive's stamp changes with any write to it (caches.ts fileStamp); time is handled by `until`.
+    const key = [archivePath, snapshot?.stamp ?? 'none', snapshot?.facts.sha256 ?? '', sha256Text(text), ctx.keys.digest, ctx.trustedFingerprints.join(',')].join('|');
+    const now = ctx.now.getTime();
+    const cached = this.results.get(key);
+    const reused = cached !== undefined && (cached.until === undefined || verdictHolds(cached.judgedAt, cached.until, now));
+    const entry = reused ? cached : this.judge(key, provPath, archivePath, text, snapshot?.facts, ctx);
+    let result = await entry.result;
+    // A check still running when this one asked was judged a little earlier: it counts only if it holds now.
+    if (reused && !verdictHolds(entry.judgedAt, entry.until!, now)) result = await this.judge(key, provPath, archivePath, text, snapshot?.facts, ctx).result;
     if (token?.isCancellationRequested) return undefined;
     const ids = [...result.issuers, ...(result.outcome.signer ? [result.outcome.signer.fingerprint, result.outcome.signer.signingKey] : [])];
     return { ...result, listedInWorkspaceKeys: ctx.keysListing(ids) };
+  }
+
+  private judge(key: string, provPath: string, archivePath: string, text: string, facts: ArchiveFacts | undefined, ctx: CheckContext): CachedVerdict {
+    const judgedAt = ctx.now.getTime();
+    const entry: CachedVerdict = { result: this.compute(provPath, archivePath, text, facts, ctx), judgedAt };
+    // Registered before any caller awaits the result: `until` is known when they resume.
+    void entry.result.then((r) => { entry.until = verdictValidUntil(r.doc, ctx.keys.keys, judgedAt); }, () => undefined);
+    this.results.set(key, entry);
+    return entry;
   }
 
   private async compute(provPath: string, archivePath: string, text: string, facts: ArchiveFacts | undefined, ctx: CheckContext): Promise<CachedCheck> {

@@ -19,7 +19,7 @@ export class ProvenanceChecks {
   // Four checks at a time: each waits on the thread pool for its signature's crypto, so with two the
   // thread sat idle (1 000 charts: 4.5 -> 3.6 s with four; eight gained nothing more).
   private readonly scheduler = new Scheduler(4);
-  /** Digest and Chart name/version of each archive, by its size, mtime and inode. */
+  /** Digest and Chart name/version of each archive, by its stamp (device, inode, size, mtime and ctime: caches.ts fileStamp). */
   readonly facts = new ArchiveFactsCache();
   private readonly checker = new ProvChecker();
   /** Whether an archive is still what its chart folder packages to, by archive stamp and folder changes. */

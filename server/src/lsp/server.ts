@@ -15,6 +15,7 @@ import {
   ChartsChangedNotification, ChartsRequest, ChartStatusRequest, COMMANDS, ListSigningKeysRequest, PackageRequest, PassphraseRequest, SETTINGS_SECTION, SignRequest, StatusNotification,
   VerifyFileRequest, VerifyRequest, VerifySigstoreRequest, WorkspaceTrustedNotification, type ChartCommandArgs, type InitializationOptions, type RequestError,
 } from './protocol';
+import { StatusBatchNotification, type StatusParams } from './protocol';
 import { refusalMessage } from '../provenance/userPaths';
 import { keyIdOf } from './keyText';
 import { ProvenanceService } from './service';
@@ -34,10 +35,29 @@ let init: InitializationOptions = {};
 let watcherRegistration: Disposable | undefined;
 let lensRefresh: NodeJS.Timeout | undefined;
 let chartsRefresh: NodeJS.Timeout | undefined;
+/** The most statuses in one batch: a long turn still shows its first results. */
+const MAX_STATUS_BATCH = 100;
+/** Statuses waiting for the end of this turn of the event loop (a client that takes batches). */
+let statusBatch: StatusParams[] | undefined;
+
+/** One message per turn of the event loop instead of one per status: 1 000 charts made 1 000 writes. */
+function sendStatusBatched(status: StatusParams): void {
+  if (statusBatch && statusBatch.length < MAX_STATUS_BATCH) { statusBatch.push(status); return; }
+  if (statusBatch) flushStatuses();
+  const batch = [status];
+  statusBatch = batch;
+  setImmediate(() => { if (statusBatch === batch) flushStatuses(); });
+}
+
+function flushStatuses(): void {
+  const statuses = statusBatch!;
+  statusBatch = undefined;
+  void connection.sendNotification(StatusBatchNotification.type, { statuses });
+}
 
 const service = new ProvenanceService({
   publishDiagnostics: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) }),
-  sendStatus: (status) => void connection.sendNotification(StatusNotification.type, status),
+  sendStatus: (status) => (init.statusBatches ? sendStatusBatched(status) : void connection.sendNotification(StatusNotification.type, status)),
   refreshCodeLenses: () => {
     if (!capabilities.workspace?.codeLens?.refreshSupport) return;
     // Many charts finish together: one refresh for the lot.

@@ -1,6 +1,6 @@
 // Is a chart's archive still what packaging its folder would write? The editor asks on every evaluation
 // of a chart (each keystroke in Chart.yaml is one), so the answer is cached: an archive's manifest (its
-// files' sizes and digests, archiveVsSource.ts) by the archive's size, mtime and inode, and the answer by
+// files' sizes and digests, archiveVsSource.ts) by the archive's stamp (caches.ts fileStamp), and the answer by
 // that stamp plus the chart folder's generation, which a file change inside the folder (or Verify) bumps.
 // The chart folder is read again only after such a change; the archive only when it changed.
 import * as path from 'node:path';

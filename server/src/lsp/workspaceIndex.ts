@@ -45,7 +45,12 @@ export interface ChartEntry {
 async function forEachLimited<T>(items: T[], limit: number, token: CancellationToken, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length && !token.isCancellationRequested) await fn(items[next++]);
+    while (next < items.length && !token.isCancellationRequested) {
+      await fn(items[next++]);
+      // A chart's evaluation can finish without leaving the microtask queue (synchronous reads, cached
+      // verdicts): without this turn, requests and edits would wait for the whole index.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
@@ -387,8 +392,13 @@ export class WorkspaceIndex {
       for (const file of found.keysFiles) { await this.refreshDiskKeys(file); step(path.basename(file)); }
       this.keysReadDone();
       if (found.keysFiles.length) await Promise.all(this.documents.provUris().map((uri) => this.refreshProvDocument(uri)));
-      await forEachLimited(found.chartYamls, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
-      await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskProv(file, 'background'); step(path.basename(file)); });
+      this.sources.holdComparisons();
+      try {
+        await forEachLimited(found.chartYamls, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
+        await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskProv(file, 'background'); step(path.basename(file)); });
+      } finally {
+        this.sources.releaseComparisons();
+      }
       this.out.log(`indexed ${found.chartYamls.length} charts, ${found.provFiles.length} provenance files, ${found.keysFiles.length} KEYS files${found.truncated ? ' (stopped at the entry limit)' : ''}`);
     } finally {
       this.firstScanDone();

@@ -1,0 +1,51 @@
+// Until when a verdict stays what a check would give: a check depends on the time only through the
+// instants at which a key or a signature starts or stops being valid (a key part's creation and expiry,
+// a signature's creation and expiry). A verdict judged at `t` is the verdict at any later time before
+// the next such instant; from that instant on it must be judged again.
+import type { LoadedKey } from '../provenance/keyTypes';
+import { plainArmorBytes } from '../provenance/armor';
+import type { ProvDocument } from '../provenance/provDocument';
+import { plainSignaturePackets } from '../provenance/signaturePackets';
+
+function keyInstants(keys: LoadedKey[]): number[] {
+  const times: number[] = [];
+  for (const { info } of keys) {
+    for (const part of [info, ...info.subkeys, ...info.signingParts]) {
+      times.push(part.created.getTime());
+      if (part.expires) times.push(part.expires.getTime());
+    }
+  }
+  return times;
+}
+
+/** The signature packets' creation and expiry times; undefined when they cannot be read without openpgp.js's streams. */
+function signatureInstants(doc: ProvDocument): number[] | undefined {
+  if (!doc.signature) return [];
+  const bytes = plainArmorBytes(doc.signature.armored, 'SIGNATURE');
+  const packets = bytes && plainSignaturePackets(bytes);
+  if (!packets) return undefined;
+  const times: number[] = [];
+  for (const packet of packets) {
+    if (packet.created) times.push(packet.created.getTime());
+    const expiry = packet.getExpirationTime();
+    if (expiry instanceof Date) times.push(expiry.getTime());
+  }
+  return times;
+}
+
+/**
+ * The first instant after `judgedAt` (ms) at which the verdict on `doc` with `keys` may change;
+ * `judgedAt` itself when the signature's times cannot be read cheaply (the verdict is then not reused).
+ */
+export function verdictValidUntil(doc: ProvDocument, keys: LoadedKey[], judgedAt: number): number {
+  const signature = signatureInstants(doc);
+  if (!signature) return judgedAt;
+  let until = Infinity;
+  for (const t of [...signature, ...keyInstants(keys)]) if (t > judgedAt && t < until) until = t;
+  return until;
+}
+
+/** Whether a verdict judged at `judgedAt` and valid until `until` is the verdict at `now` (a clock set back judges again). */
+export function verdictHolds(judgedAt: number, until: number, now: number): boolean {
+  return now >= judgedAt && now < until;
+}
