@@ -1,0 +1,144 @@
+// "Verify Chart Reference…" over a real LSP connection, against a real registry (docker-registry 2.8
+// with charts the real Helm pushed in setup): a signed chart by oci:// and by repo/chart@version through
+// repositories.yaml, an unsigned one; and, against a counting HTTP server of this test's own, that
+// Restricted Mode refuses with no request made and that a URL's password never reaches a message.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WorkDoneProgress } from 'vscode-languageserver-protocol';
+import * as path from 'node:path';
+import { VerifyReferenceRequest, type VerifyReferenceResult } from '../../server/src/lsp/verifyReferenceProtocol';
+import type { RequestResult } from '../../server/src/lsp/protocol';
+import { helm, signedCases, signedKeyrings, tempDir } from '../support/tools';
+import { startRegistry, type RunningRegistry } from '../support/registry';
+import { serve } from '../support/tufRepo';
+import { LspSession } from './lspSession';
+
+const keyring = path.join(signedKeyrings, 'pubring.gpg');
+
+/** The request, with a progress token of the client's: what the server reported on it is pushed to `progress`. */
+function verify(session: LspSession, reference: string, progress: string[] = []): Promise<RequestResult<VerifyReferenceResult>> {
+  const token = `ref-${Math.random()}`;
+  session.connection.onProgress(WorkDoneProgress.type, token, (v) => { progress.push(v.kind === 'begin' ? v.title : v.kind === 'report' ? v.message ?? '' : 'end'); });
+  return session.connection.sendRequest(VerifyReferenceRequest.type, { reference, workDoneToken: token });
+}
+
+function repositoriesYaml(entries: Record<string, string>): string {
+  const file = path.join(tempDir('lsp-ref-repos-'), 'repositories.yaml');
+  fs.writeFileSync(file, `apiVersion: ""\ngenerated: "0001-01-01T00:00:00Z"\nrepositories:\n${Object.entries(entries).map(([name, url]) => `- name: ${name}\n  url: ${url}\n`).join('')}`);
+  return file;
+}
+
+describe('Verify Chart Reference against a real registry', () => {
+  let registry: RunningRegistry;
+  let session: LspSession;
+  let repo: Awaited<ReturnType<typeof serve>>;
+
+  before(async () => {
+    registry = await startRegistry();
+    const work = tempDir('lsp-ref-');
+    const signed = path.join(work, 'signed');
+    fs.mkdirSync(signed);
+    for (const f of fs.readdirSync(path.join(signedCases, 'valid-ed25519'))) fs.copyFileSync(path.join(signedCases, 'valid-ed25519', f), path.join(signed, f));
+    assert.equal(helm(['push', path.join(signed, 'devapp-1.2.3.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
+    fs.mkdirSync(path.join(work, 'plain', 'templates'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'plain', 'Chart.yaml'), 'apiVersion: v2\nname: plain\nversion: 0.1.0\n');
+    assert.equal(helm(['package', path.join(work, 'plain'), '-d', work]).status, 0);
+    assert.equal(helm(['push', path.join(work, 'plain-0.1.0.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
+    // A classic chart repository (helm repo index output) on loopback, named "local" in repositories.yaml.
+    const repoDir = path.join(work, 'repo');
+    fs.cpSync(signed, repoDir, { recursive: true });
+    repo = await serve(repoDir);
+    assert.equal(helm(['repo', 'index', repoDir, '--url', repo.url]).status, 0);
+    session = await LspSession.start({
+      settings: { keyrings: [keyring] },
+      env: { HOME: tempDir(), DOCKER_CONFIG: tempDir(), HELM_REGISTRY_CONFIG: path.join(tempDir(), 'none.json'), HELM_REPOSITORY_CONFIG: repositoriesYaml({ local: `${repo.url}/` }) },
+    });
+  });
+  after(async () => { await session.stop(); await registry.stop(); await repo.close(); });
+
+  test('oci:// of a signed chart: verified, with the signer, the manifest digest and the cosign code', async () => {
+    const progress: string[] = [];
+    const r = await verify(session, `oci://${registry.host}/charts/devapp:1.2.3`, progress);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.verdict, 'verified');
+    assert.equal(r.openpgp?.code, 'verified');
+    assert.equal(r.openpgp?.signer, 'dev Edwards <ed25519@dev.example> · 58E1…8490');
+    assert.match(r.manifestDigest ?? '', /^sha256:[0-9a-f]{64}$/);
+    // No signer configured in helmProvenance.sigstore.trustedIdentities: cosign is said to be unchecked, with its code.
+    assert.equal(r.cosign?.code, 'identity-required');
+    assert.deepEqual(progress, ['Verify Chart Reference', `Fetching oci://${registry.host}/charts/devapp:1.2.3…`, 'Checking the cosign signatures…', 'end']);
+  });
+
+  test('oci:// of an unsigned chart: rejected as missing-prov, never verified', async () => {
+    const r = await verify(session, `oci://${registry.host}/charts/plain:0.1.0`);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.verdict, 'rejected');
+    assert.equal(r.code, 'missing-prov');
+    assert.equal(r.openpgp?.code, 'missing-prov');
+    assert.match(r.manifestDigest ?? '', /^sha256:[0-9a-f]{64}$/);
+  });
+
+  test('repo/chart@version through repositories.yaml: the archive and its .prov from the repository, verified; no cosign part', async () => {
+    const r = await verify(session, 'local/devapp@1.2.3');
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.verdict, 'verified');
+    assert.equal(r.openpgp?.code, 'verified');
+    assert.equal(r.reference, `${repo.url}/devapp-1.2.3.tgz`);
+    assert.equal(r.cosign, undefined);
+    assert.ok(repo.requests.includes('/devapp-1.2.3.tgz.prov'), JSON.stringify(repo.requests));
+  });
+
+  test('repo/chart@version names a repositories.yaml entry; an unknown name or a bad form is reference-invalid', async () => {
+    const unknown = await verify(session, 'nosuch/devapp@1.2.3');
+    assert.ok(!unknown.ok);
+    assert.equal(unknown.error.code, 'reference-invalid');
+    assert.match(unknown.error.message, /repositories\.yaml/);
+    const bad = await verify(session, 'just-a-name');
+    assert.ok(!bad.ok);
+    assert.equal(bad.error.code, 'reference-invalid');
+  });
+});
+
+describe('Verify Chart Reference contacts no registry when it must not, and keeps passwords out', () => {
+  let server: http.Server;
+  let requests = 0;
+  let host: string;
+
+  before(async () => {
+    server = http.createServer((_req, res) => { requests++; res.writeHead(404); res.end(); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => { server.closeAllConnections(); server.close(); });
+
+  test('Restricted Mode: refused as workspace-untrusted, and the registry sees no request', async () => {
+    const session = await LspSession.start({ settings: { keyrings: [keyring] }, initializationOptions: { workspaceTrusted: false }, env: { HELM_REPOSITORY_CONFIG: repositoriesYaml({ here: `http://${host}/` }) } });
+    try {
+      for (const reference of [`oci://${host}/charts/devapp:1.2.3`, 'here/devapp@1.2.3']) {
+        const r = await verify(session, reference);
+        assert.ok(!r.ok, JSON.stringify(r));
+        assert.equal(r.error.code, 'workspace-untrusted');
+      }
+      assert.equal(requests, 0);
+    } finally {
+      await session.stop();
+    }
+  });
+
+  test('a repositories.yaml URL with user:password@: the answer and the log never hold the password', async () => {
+    const session = await LspSession.start({ settings: { keyrings: [keyring] }, env: { HELM_REPOSITORY_CONFIG: repositoriesYaml({ secret: `http://helmuser:s3cr3t-pw@${host}/` }) } });
+    try {
+      const r = await verify(session, 'secret/devapp@1.2.3');
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal(r.verdict, 'rejected');
+      assert.ok(requests > 0, 'the repository was asked');
+      const said = JSON.stringify(r) + session.logs.join('\n') + session.messages.join('\n') + session.progressTexts.join('\n');
+      assert.ok(!said.includes('s3cr3t-pw'), said);
+    } finally {
+      await session.stop();
+    }
+  });
+});
