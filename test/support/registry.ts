@@ -74,10 +74,10 @@ export async function startRegistry(auth?: { user: string; password: string }, t
       lines.push('auth:', '  htpasswd:', '    realm: test-registry', `    path: ${path.join(dir, 'htpasswd')}`);
     }
     fs.writeFileSync(path.join(dir, 'config.yml'), lines.join('\n') + '\n');
-    const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // No pipe to this process: a caller blocked in spawnSync (helm push in a loop) would leave it full and the registry stalled.
+    const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
     let exited = false;
     child.on('exit', () => { exited = true; });
-    child.stderr!.resume();
     // Polled by count, not by time: up to 100 tries 100 ms apart.
     for (let i = 0; i < 100 && !exited; i++) {
       const status = await answers(host, tls !== undefined);
