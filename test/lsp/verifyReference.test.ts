@@ -5,14 +5,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WorkDoneProgress } from 'vscode-languageserver-protocol';
 import * as path from 'node:path';
 import { VerifyReferenceRequest, type VerifyReferenceResult } from '../../server/src/lsp/verifyReferenceProtocol';
 import type { RequestResult } from '../../server/src/lsp/protocol';
-import { helm, signedCases, signedKeyrings, tempDir } from '../support/tools';
-import { startRegistry, type RunningRegistry } from '../support/registry';
+import { helm, signedKeyrings, tempDir } from '../support/tools';
+import { countingServer, pushSignedAndUnsigned, startRegistry, type RunningRegistry } from '../support/registry';
 import { serve } from '../support/tufRepo';
 import { LspSession } from './lspSession';
 
@@ -39,14 +37,7 @@ describe('Verify Chart Reference against a real registry', () => {
   before(async () => {
     registry = await startRegistry();
     const work = tempDir('lsp-ref-');
-    const signed = path.join(work, 'signed');
-    fs.mkdirSync(signed);
-    for (const f of fs.readdirSync(path.join(signedCases, 'valid-ed25519'))) fs.copyFileSync(path.join(signedCases, 'valid-ed25519', f), path.join(signed, f));
-    assert.equal(helm(['push', path.join(signed, 'devapp-1.2.3.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
-    fs.mkdirSync(path.join(work, 'plain', 'templates'), { recursive: true });
-    fs.writeFileSync(path.join(work, 'plain', 'Chart.yaml'), 'apiVersion: v2\nname: plain\nversion: 0.1.0\n');
-    assert.equal(helm(['package', path.join(work, 'plain'), '-d', work]).status, 0);
-    assert.equal(helm(['push', path.join(work, 'plain-0.1.0.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
+    const signed = pushSignedAndUnsigned(registry, work);
     // A classic chart repository (helm repo index output) on loopback, named "local" in repositories.yaml.
     const repoDir = path.join(work, 'repo');
     fs.cpSync(signed, repoDir, { recursive: true });
@@ -103,16 +94,11 @@ describe('Verify Chart Reference against a real registry', () => {
 });
 
 describe('Verify Chart Reference contacts no registry when it must not, and keeps passwords out', () => {
-  let server: http.Server;
-  let requests = 0;
+  let server: Awaited<ReturnType<typeof countingServer>>;
   let host: string;
 
-  before(async () => {
-    server = http.createServer((_req, res) => { requests++; res.writeHead(404); res.end(); });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => { server.closeAllConnections(); server.close(); });
+  before(async () => { server = await countingServer(); host = server.host; });
+  after(() => server.close());
 
   test('Restricted Mode: refused as workspace-untrusted, and the registry sees no request', async () => {
     const session = await LspSession.start({ settings: { keyrings: [keyring] }, initializationOptions: { workspaceTrusted: false }, env: { HELM_REPOSITORY_CONFIG: repositoriesYaml({ here: `http://${host}/` }) } });
@@ -122,7 +108,7 @@ describe('Verify Chart Reference contacts no registry when it must not, and keep
         assert.ok(!r.ok, JSON.stringify(r));
         assert.equal(r.error.code, 'workspace-untrusted');
       }
-      assert.equal(requests, 0);
+      assert.equal(server.requests(), 0);
     } finally {
       await session.stop();
     }
@@ -134,7 +120,7 @@ describe('Verify Chart Reference contacts no registry when it must not, and keep
       const r = await verify(session, 'secret/devapp@1.2.3');
       assert.ok(r.ok, JSON.stringify(r));
       assert.equal(r.verdict, 'rejected');
-      assert.ok(requests > 0, 'the repository was asked');
+      assert.ok(server.requests() > 0, 'the repository was asked');
       const said = JSON.stringify(r) + session.logs.join('\n') + session.messages.join('\n') + session.progressTexts.join('\n');
       assert.ok(!said.includes('s3cr3t-pw'), said);
     } finally {
