@@ -124,14 +124,14 @@ export class DependencyLenses {
   private async check(plan: DependencyPlan & { kind: 'oci' | 'repo' }, keySet: KeySet): Promise<{ title: string; transient: boolean }> {
     const who = `${plan.name} ${plan.version}`;
     const options = { keys: keySet.keys, trustedFingerprints: this.host.trustedFingerprints(), maxLayerBytes: DEFAULT_MAX_LAYER_BYTES, budget: this.budget };
-    const { verifyPlanned } = await import('./editorRegistry');
+    const { verifyPlanned, withoutUserinfo } = await import('./editorRegistry');
     const checked = await verifyPlanned(plan, options);
     if (checked.kind === 'failed') {
       if (checked.outcome.code === 'reference-invalid') return { title: `? ${who}: ${checked.outcome.message}`, transient: false };
       return { title: `✗ ${who}: ${checked.outcome.message}`, transient: checked.transient };
     }
     const outcome = checked.outcome;
-    this.host.log(`dependency ${who} (${plan.repository}): ${outcome.code}`);
+    this.host.log(`dependency ${who} (${withoutUserinfo(plan.repository)}): ${outcome.code}`);
     return { title: dependencyTitle(who, outcome), transient: TRANSIENT.has(outcome.code) };
   }
 }

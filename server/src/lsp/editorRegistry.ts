@@ -11,6 +11,11 @@ import type { RepoVerifyOutcome } from '../oci/verifyRepoChart';
 import type { VerifyOptions } from '../provenance/verify';
 import type { PullOptions } from '../oci/pullChart';
 
+/** A URL's `user:password@` never reaches a message (a repositories.yaml URL may carry one). */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/(:\/\/)[^/@\s]*@/g, '$1');
+}
+
 export type PlanOutcome =
   | { kind: 'oci'; outcome: OciVerifyOutcome; client: RegistryClient; ref: OciReference }
   | { kind: 'repo'; outcome: RepoVerifyOutcome }

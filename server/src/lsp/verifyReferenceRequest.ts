@@ -14,6 +14,7 @@ import { shortFingerprint } from './keyText';
 import type { KeySet } from './keyStore';
 import type { RequestError, RequestResult } from './protocol';
 import type { SigstoreVerification } from './sigstoreVerification';
+import { withoutUserinfo } from './editorRegistry';
 import type { ReferenceSignatureOutcome, VerifyReferenceParams, VerifyReferenceResult } from './verifyReferenceProtocol';
 
 /** Longer than any real reference: Helm's own limit on a repository path is 255 per part. */
@@ -28,11 +29,6 @@ export interface VerifyReferenceHost {
   trustedFingerprints: string[];
   sigstore: SigstoreVerification;
   progress: (message: string) => void;
-}
-
-/** A URL's `user:password@` never reaches a message (a repositories.yaml URL may carry one). */
-export function withoutUserinfo(text: string): string {
-  return text.replace(/(:\/\/)[^/@\s]*@/g, '$1');
 }
 
 const clean = (text: string, max = 4000) => escapeUntrusted(withoutUserinfo(text), max);
