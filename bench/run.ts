@@ -4,7 +4,7 @@
 // Usage: node out/bench/run.js [--quick] [--charts=<n>] [--only=<name>,...] [--out=<file>]
 //   --quick   fewer repetitions (to try the bench out; the report says so)
 //   --charts  n charts in the repository and 5 × n in the workspace instead of 200 and 1 000 (the report says so)
-//   --only    sections to run: repository, cold, hashing, sign, lsp, workspace, activation, sigstore
+//   --only    sections to run: repository, cold, hashing, sign, lsp, workspace, activation, sigstore, oci
 //   --out     where to write the report (default docs/benchmarks.md)
 import './useShippedServer';
 import * as fs from 'node:fs';
@@ -20,8 +20,9 @@ import { describeMachine, loadAverage } from './machine';
 import { parseFindings, renderReport, section, type Section } from './report';
 import { findTools, whatIsMissing, type Tool } from './requirements';
 import { sigstoreVerify } from './sigstoreBench';
+import { ociVerify } from './ociBench';
 
-const SECTIONS = ['repository', 'cold', 'hashing', 'sign', 'lsp', 'workspace', 'activation', 'sigstore'] as const;
+const SECTIONS = ['repository', 'cold', 'hashing', 'sign', 'lsp', 'workspace', 'activation', 'sigstore', 'oci'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 function log(message: string): void {
@@ -83,6 +84,7 @@ async function main(): Promise<number> {
     // Installs code-server, Node 24 and Chromium itself when they are missing, and says so when it cannot.
     await measure('activation', 'Extension activation', [], () => activation(ctx));
     await measure('sigstore', 'Sigstore verify', [], () => sigstoreVerify(ctx));
+    await measure('oci', 'OCI registry', ['helm'], () => ociVerify(ctx));
   } finally {
     fixtures.dispose();
   }

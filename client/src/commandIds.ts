@@ -3,6 +3,7 @@
 // and client cannot drift apart.
 import { CLIENT_COMMANDS, COMMANDS } from '../../server/src/lsp/protocol';
 import { KEY_LOOKUP_COMMANDS, RELEASE_READINESS_COMMAND } from '../../server/src/lsp/keyLookupProtocol';
+import { VERIFY_REFERENCE_COMMAND } from '../../server/src/lsp/verifyReferenceProtocol';
 
 export const COMMAND_IDS = {
   ...COMMANDS,
@@ -16,4 +17,5 @@ export const COMMAND_IDS = {
   checkReleaseReadiness: RELEASE_READINESS_COMMAND,
   restrictedModeWhy: 'helmProvenance.restrictedModeWhy',
   verifySigstoreSignature: 'helmProvenance.verifySigstoreSignature',
+  verifyChartReference: VERIFY_REFERENCE_COMMAND,
 } as const;

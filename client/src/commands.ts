@@ -19,6 +19,7 @@ import { messageText } from './uiText';
 import { verifyChart } from './verifyChart';
 import { verifyFileSignature } from './verifyFile';
 import { verifySigstoreSignature } from './verifySigstore';
+import { verifyChartReference } from './verifyReference';
 
 export interface CommandDeps { server: ServerConnection; log: Log; passphrases: PassphraseBroker }
 
@@ -83,6 +84,7 @@ const COMMAND_TABLE: Record<CommandId, Handler> = {
   [COMMAND_IDS.restrictedModeWhy]: () => explainRestrictedMode(),
   [COMMAND_IDS.copyFingerprint]: (deps, arg) => copyFingerprint(deps, arg),
   [COMMAND_IDS.verifySigstoreSignature]: (deps, arg) => verifySigstoreSignature(deps, arg),
+  [COMMAND_IDS.verifyChartReference]: (deps, arg) => verifyChartReference(deps, arg),
 };
 
 /** A request the client or the server cancelled: nothing went wrong, so nothing to tell. */

@@ -5,12 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { CHECKING_DEPENDENCY_TITLE } from '../../server/src/lsp/dependencyLens';
-import { helm, signedCases, signedKeyrings, tempDir } from '../support/tools';
-import { startRegistry, type RunningRegistry } from '../support/registry';
+import { signedKeyrings, tempDir } from '../support/tools';
+import { countingServer, pushSignedAndUnsigned, startRegistry, type RunningRegistry } from '../support/registry';
 import { LspSession } from './lspSession';
 
 const keyring = path.join(signedKeyrings, 'pubring.gpg');
@@ -48,14 +46,7 @@ describe('dependency lenses against a real registry', () => {
   before(async () => {
     registry = await startRegistry();
     const work = tempDir('lsp-deps-');
-    const signed = path.join(work, 'signed');
-    fs.mkdirSync(signed);
-    for (const f of fs.readdirSync(path.join(signedCases, 'valid-ed25519'))) fs.copyFileSync(path.join(signedCases, 'valid-ed25519', f), path.join(signed, f));
-    assert.equal(helm(['push', path.join(signed, 'devapp-1.2.3.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
-    fs.mkdirSync(path.join(work, 'plain', 'templates'), { recursive: true });
-    fs.writeFileSync(path.join(work, 'plain', 'Chart.yaml'), 'apiVersion: v2\nname: plain\nversion: 0.1.0\n');
-    assert.equal(helm(['package', path.join(work, 'plain'), '-d', work]).status, 0);
-    assert.equal(helm(['push', path.join(work, 'plain-0.1.0.tgz'), `oci://${registry.host}/charts`, '--plain-http']).status, 0);
+    pushSignedAndUnsigned(registry, work);
     file = parentChart(path.join(work, 'ws'), registry.host);
     session = await LspSession.start({ settings: { keyrings: [keyring] }, env: { HOME: tempDir(), DOCKER_CONFIG: tempDir(), HELM_REGISTRY_CONFIG: path.join(tempDir(), 'none.json') } });
   });
@@ -74,16 +65,11 @@ describe('dependency lenses against a real registry', () => {
 });
 
 describe('no registry is contacted when it must not be', () => {
-  let server: http.Server;
-  let requests = 0;
+  let server: Awaited<ReturnType<typeof countingServer>>;
   let host: string;
 
-  before(async () => {
-    server = http.createServer((_req, res) => { requests++; res.writeHead(404); res.end(); });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => { server.closeAllConnections(); server.close(); });
+  before(async () => { server = await countingServer(); host = server.host; });
+  after(() => server.close());
 
   test('Restricted Mode: the lens says so and the registry sees no request', async () => {
     const file = parentChart(tempDir('lsp-deps-restricted-'), host);
@@ -91,7 +77,7 @@ describe('no registry is contacted when it must not be', () => {
     try {
       const lenses = await settled(session, await session.open(file, 'yaml'));
       assert.ok(lenses.some((l) => l.title === 'devapp 1.2.3: not checked in Restricted Mode (no registry is contacted)'), JSON.stringify(lenses));
-      assert.equal(requests, 0);
+      assert.equal(server.requests(), 0);
     } finally {
       await session.stop();
     }
@@ -103,7 +89,7 @@ describe('no registry is contacted when it must not be', () => {
     try {
       const lenses = await settled(session, await session.open(file, 'yaml'));
       assert.ok(lenses.some((l) => l.title === 'devapp 1.2.3: not checked (helmProvenance.verifyDependencies is off)'), JSON.stringify(lenses));
-      assert.equal(requests, 0);
+      assert.equal(server.requests(), 0);
     } finally {
       await session.stop();
     }

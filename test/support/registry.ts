@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { tempDir } from './tools';
+import { helm, signedCases, tempDir } from './tools';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
@@ -74,10 +74,10 @@ export async function startRegistry(auth?: { user: string; password: string }, t
       lines.push('auth:', '  htpasswd:', '    realm: test-registry', `    path: ${path.join(dir, 'htpasswd')}`);
     }
     fs.writeFileSync(path.join(dir, 'config.yml'), lines.join('\n') + '\n');
-    const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // No pipe to this process: a caller blocked in spawnSync (helm push in a loop) would leave it full and the registry stalled.
+    const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
     let exited = false;
     child.on('exit', () => { exited = true; });
-    child.stderr!.resume();
     // Polled by count, not by time: up to 100 tries 100 ms apart.
     for (let i = 0; i < 100 && !exited; i++) {
       const status = await answers(host, tls !== undefined);
@@ -96,4 +96,29 @@ export async function startRegistry(auth?: { user: string; password: string }, t
     child.kill('SIGKILL');
   }
   throw new Error('docker-registry did not start');
+}
+
+/** An HTTP server on loopback that answers 404 to everything and counts what it was asked: a registry that must not be contacted. */
+export async function countingServer(): Promise<{ host: string; requests: () => number; close: () => void }> {
+  let requests = 0;
+  const server = http.createServer((_req, res) => { requests++; res.writeHead(404); res.end(); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { host: `127.0.0.1:${(server.address() as net.AddressInfo).port}`, requests: () => requests, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+/**
+ * Pushes, with the real Helm, `charts/devapp:1.2.3` signed (the valid-ed25519 case, with its `.prov`) and
+ * `charts/plain:0.1.0` unsigned. Answers the folder holding `signed/` (the signed archive and `.prov`).
+ */
+export function pushSignedAndUnsigned(registry: RunningRegistry, work: string): string {
+  const signed = path.join(work, 'signed');
+  fs.mkdirSync(signed);
+  for (const f of fs.readdirSync(path.join(signedCases, 'valid-ed25519'))) fs.copyFileSync(path.join(signedCases, 'valid-ed25519', f), path.join(signed, f));
+  const pushed = (archive: string) => { if (helm(['push', archive, `oci://${registry.host}/charts`, '--plain-http']).status !== 0) throw new Error(`helm push ${archive} failed`); };
+  pushed(path.join(signed, 'devapp-1.2.3.tgz'));
+  fs.mkdirSync(path.join(work, 'plain', 'templates'), { recursive: true });
+  fs.writeFileSync(path.join(work, 'plain', 'Chart.yaml'), 'apiVersion: v2\nname: plain\nversion: 0.1.0\n');
+  if (helm(['package', path.join(work, 'plain'), '-d', work]).status !== 0) throw new Error('helm package plain failed');
+  pushed(path.join(work, 'plain-0.1.0.tgz'));
+  return signed;
 }

@@ -4,15 +4,13 @@
 // `.prov` is no failure when a cosign signature stands in for it, and a cosign signature that does not
 // verify fails the chart even when its `.prov` does. The identity a keyless signature must carry comes
 // from verify-blob's flags only; without them such a signature is `identity-required`, never verified.
-import { readBoundedFile } from '../provenance/boundedRead';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { Outcome } from '../provenance/verify';
 import { siblingLabel, sigstoreSiblings } from '../sigstore/siblingFiles';
 import type { SiblingOutcome } from '../sigstore/verifySiblings';
-import { UsageError } from './args';
 import { formatOutcome, outcomeJson } from './format';
 import { formatSigstoreOutcome, sigstoreOutcomeJson } from './sigstoreFormat';
-import { identityPolicyFromFlags, type IdentityFlagValues } from './sigstoreTrust';
+import { identityPolicyFromFlags, trustedRootReader, type IdentityFlagValues } from './sigstoreTrust';
 
 export type SiblingCheck = (archive: string) => Promise<SiblingOutcome[]>;
 
@@ -20,14 +18,9 @@ type VerifyFlags = IdentityFlagValues & { 'trusted-root'?: string; staging?: boo
 
 /** The check of one archive's cosign siblings under the flags given; flag mistakes are usage errors now, not per archive. */
 export async function siblingCheckFromFlags(values: VerifyFlags): Promise<SiblingCheck> {
+  // `verify` of local charts has no key flag: only the identity a keyless sibling must carry.
   const policy = await identityPolicyFromFlags(values, false);
-  let rootBytes: Buffer | undefined;
-  if (values['trusted-root'] !== undefined) {
-    const { MAX_TRUSTED_ROOT_BYTES } = await import('../sigstore/limits');
-    const read = readBoundedFile(values['trusted-root'], MAX_TRUSTED_ROOT_BYTES);
-    if (!read.ok) throw new UsageError(`--trusted-root ${escapeUntrusted(read.message, 2000)}`);
-    rootBytes = read.bytes;
-  }
+  const rootBytes = values['trusted-root'] === undefined ? undefined : (await trustedRootReader())(values['trusted-root']);
   let root: ReturnType<typeof import('../sigstore/rootSelection').trustedRootForVerify> | undefined;
   return async (archive) => {
     const siblings = sigstoreSiblings(archive);

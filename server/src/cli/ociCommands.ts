@@ -8,6 +8,7 @@ import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { parseCommandArgs, UsageError } from './args';
 import { formatOutcome, outcomeJson } from './format';
 import type { Io } from './io';
+import { identityOptions } from './sigstoreTrust';
 import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor, type KeyLoader } from './registryOptions';
 
 export const OCI_USAGE = `  verify oci://host/repo/chart:version... [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
@@ -35,54 +36,22 @@ export const verifyOptions = {
   repo: { type: 'string' },
   version: { type: 'string' },
   'cosign-key': { type: 'string' },
-  'certificate-identity': { type: 'string' },
-  'certificate-identity-regexp': { type: 'string' },
-  'certificate-oidc-issuer': { type: 'string' },
-  'certificate-oidc-issuer-regexp': { type: 'string' },
-  'trusted-root': { type: 'string' },
+  ...identityOptions,
 } as const;
 
 type VerifyValues = { [K in keyof typeof verifyOptions]?: (typeof verifyOptions)[K] extends { multiple: true } ? string[] : (typeof verifyOptions)[K]['type'] extends 'boolean' ? boolean : string };
 
-const IDENTITY_FLAGS = ['certificate-identity', 'certificate-identity-regexp', 'certificate-oidc-issuer', 'certificate-oidc-issuer-regexp'] as const;
-
 /** The cosign trust the flags ask for (a key, or an identity and issuer), with the trusted root; undefined when none is asked. */
 async function cosignTrust(values: VerifyValues) {
-  const given = IDENTITY_FLAGS.filter((f) => values[f] !== undefined);
-  if (!values['cosign-key'] && given.length === 0) {
+  const { trustFromFlags, trustedRootReader } = await import('./sigstoreTrust');
+  const trust = await trustFromFlags(values, 'cosign-key', false);
+  if (!trust) {
     if (values['trusted-root']) throw new UsageError('--trusted-root is for cosign signatures: give --cosign-key F or --certificate-identity and --certificate-oidc-issuer');
     return undefined;
   }
-  const limits = await import('../sigstore/limits');
-  const { readBoundedFile } = await import('../provenance/boundedRead');
-  const readNamed = (file: string, limit: number, what: string) => {
-    const read = readBoundedFile(file, limit);
-    if (!read.ok) throw new UsageError(`${what} ${escapeUntrusted(read.message, 2000)}`);
-    return read.bytes;
-  };
-  let trust: import('../sigstore/verifyBundle').Trust;
-  if (values['cosign-key']) {
-    if (given.length) throw new UsageError(`--cosign-key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
-    const { parsePublicKeyFile } = await import('../sigstore/cosignFiles');
-    const key = parsePublicKeyFile(readNamed(values['cosign-key'], limits.MAX_SMALL_FILE_BYTES, '--cosign-key'), values['cosign-key']);
-    if (!key.ok) throw new UsageError(key.error.message);
-    trust = { kind: 'key', key: key.value };
-  } else {
-    // The same rules as verify-blob: an exact value or a whole-value regexp, both required.
-    const { exactMatcher, regexpMatcher } = await import('../sigstore/policy');
-    const matcher = (flag: 'certificate-identity' | 'certificate-oidc-issuer') => {
-      const exact = values[flag];
-      const regexp = values[`${flag}-regexp`];
-      if ((exact === undefined) === (regexp === undefined)) throw new UsageError(`give one of --${flag} or --${flag}-regexp: a keyless signature verifies only against the signer you expect`);
-      if (exact !== undefined) return exactMatcher(exact);
-      const m = regexpMatcher(regexp!);
-      if (typeof m === 'string') throw new UsageError(`--${flag}-regexp: ${m}`);
-      return m;
-    };
-    trust = { kind: 'identity', policy: { identity: matcher('certificate-identity'), issuer: matcher('certificate-oidc-issuer') } };
-  }
+  if (trust.kind === 'key-error') throw new UsageError(trust.message);
   const { trustedRootForVerify } = await import('../sigstore/rootSelection');
-  const root = await trustedRootForVerify({ file: values['trusted-root'], staging: false, read: (f) => readNamed(f, limits.MAX_TRUSTED_ROOT_BYTES, '--trusted-root') });
+  const root = await trustedRootForVerify({ file: values['trusted-root'], staging: false, read: await trustedRootReader() });
   if (!root.ok) throw new UsageError(`--trusted-root: ${root.error.message}`);
   return { trust, trustedRoot: root.value.trustedRoot, warnings: root.value.warnings };
 }

@@ -3,11 +3,10 @@
 // Thin: reading the named files (bounded) and printing; the checks are in server/src/sigstore/.
 // Exit codes as `verify`: 0 verified, 1 rejected or failed, 2 usage error.
 import { parseCommandArgs, UsageError } from './args';
-import { readBoundedFile } from '../provenance/boundedRead';
 import type { SigstoreOutcome } from '../sigstore/codes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { formatSigstoreOutcome, sigstoreOutcomeJson } from './sigstoreFormat';
-import { IDENTITY_FLAGS, identityPolicyFromFlags } from './sigstoreTrust';
+import { identityOptions, readNamedFile as readNamed, trustedRootReader, trustFromFlags } from './sigstoreTrust';
 
 export interface SigstoreIo { out: (s: string) => void; err: (s: string) => void }
 
@@ -31,11 +30,7 @@ const verifyOptions = {
   certificate: { type: 'string' },
   'rekor-entry': { type: 'string' },
   key: { type: 'string' },
-  'certificate-identity': { type: 'string' },
-  'certificate-identity-regexp': { type: 'string' },
-  'certificate-oidc-issuer': { type: 'string' },
-  'certificate-oidc-issuer-regexp': { type: 'string' },
-  'trusted-root': { type: 'string' },
+  ...identityOptions,
   staging: { type: 'boolean' },
   'insecure-ignore-tlog': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -43,35 +38,18 @@ const verifyOptions = {
 
 type VerifyValues = { [K in keyof typeof verifyOptions]?: (typeof verifyOptions)[K]['type'] extends 'boolean' ? boolean : string };
 
-/** Reads a file named on the command line, bounded; a missing or unreadable one is a usage error. */
-function readNamed(file: string, limit: number, what: string): Buffer {
-  const read = readBoundedFile(file, limit);
-  if (!read.ok) throw new UsageError(`${what} ${escapeUntrusted(read.message, 2000)}`);
-  return read.bytes;
-}
-
 async function runVerify(values: VerifyValues, target: string, io: SigstoreIo): Promise<number> {
   const limits = await import('../sigstore/limits');
-  const { parsePublicKeyFile } = await import('../sigstore/cosignFiles');
   const { readArtifact } = await import('../sigstore/artifact');
-  type Trust = import('../sigstore/verifyBundle').Trust;
 
   if (!values.bundle && !values.signature) throw new UsageError('give the signature: --bundle F, or --signature F.sig (with --certificate F.cert, or --key F.pub)');
   if (values.bundle && (values.signature || values.certificate || values['rekor-entry'])) throw new UsageError('--bundle holds the signature, certificate and log entry: do not combine it with --signature, --certificate or --rekor-entry');
-  let trust: Trust;
-  if (values.key) {
-    const given = IDENTITY_FLAGS.filter((f) => values[f] !== undefined);
-    if (given.length) throw new UsageError(`--key trusts a key, not a certificate identity: drop --${given.join(', --')}`);
-    const key = parsePublicKeyFile(readNamed(values.key, limits.MAX_SMALL_FILE_BYTES, '--key'), values.key);
-    if (!key.ok) return print(io, values, target, { verdict: 'rejected', code: key.error.code as SigstoreOutcome['code'], message: key.error.message, warnings: [] });
-    trust = { kind: 'key', key: key.value };
-  } else {
-    if (values.signature && !values.certificate) throw new UsageError('--signature needs --certificate F.cert (keyless) or --key F.pub (keyed)');
-    trust = { kind: 'identity', policy: (await identityPolicyFromFlags(values, true))! };
-  }
+  if (!values.key && values.signature && !values.certificate) throw new UsageError('--signature needs --certificate F.cert (keyless) or --key F.pub (keyed)');
+  const trust = (await trustFromFlags(values, 'key', true))!;
+  if (trust.kind === 'key-error') return print(io, values, target, { verdict: 'rejected', code: trust.code as SigstoreOutcome['code'], message: trust.message, warnings: [] });
 
   const { trustedRootForVerify } = await import('../sigstore/rootSelection');
-  const root = await trustedRootForVerify({ file: values['trusted-root'], staging: values.staging ?? false, read: (f) => readNamed(f, limits.MAX_TRUSTED_ROOT_BYTES, '--trusted-root') });
+  const root = await trustedRootForVerify({ file: values['trusted-root'], staging: values.staging ?? false, read: await trustedRootReader() });
   if (!root.ok) return print(io, values, target, { verdict: 'rejected', code: root.error.code as SigstoreOutcome['code'], message: root.error.message, warnings: [] });
   const { trustedRoot, warnings } = root.value;
 

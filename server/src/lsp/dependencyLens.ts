@@ -123,28 +123,15 @@ export class DependencyLenses {
   /** Fetches and verifies one dependency; the lens text for its outcome. */
   private async check(plan: DependencyPlan & { kind: 'oci' | 'repo' }, keySet: KeySet): Promise<{ title: string; transient: boolean }> {
     const who = `${plan.name} ${plan.version}`;
-    const { makeTransport } = await import('../oci/transport');
     const options = { keys: keySet.keys, trustedFingerprints: this.host.trustedFingerprints(), maxLayerBytes: DEFAULT_MAX_LAYER_BYTES, budget: this.budget };
-    let outcome: { verdict: string; code: string; message: string; openpgp?: { signer?: { uid?: string; fingerprint: string } } };
-    if (plan.kind === 'oci') {
-      const { parseOciReference, isLoopbackRegistry } = await import('../oci/reference');
-      const ref = parseOciReference(plan.reference, true);
-      if (!ref.ok) return { title: `? ${who}: ${ref.error.message}`, transient: false };
-      const { credentialsFor } = await import('../oci/credentialStore');
-      const credentials = await credentialsFor(ref.value.registry);
-      if (!credentials.ok) return { title: `✗ ${who}: credentials — ${credentials.error.message}`, transient: true };
-      const { RegistryClient } = await import('../oci/registryClient');
-      // The editor cannot ask: a registry on this machine is spoken to in plain HTTP, any other over TLS.
-      const client = new RegistryClient(ref.value.registry, { plainHttp: isLoopbackRegistry(ref.value.registry), transport: makeTransport(), ...(credentials.value ? { credentials: credentials.value } : {}) });
-      const { verifyOciChart } = await import('../oci/verifyOciChart');
-      const pulled = await verifyOciChart(ref.value, client, options);
-      pulled.pulled?.release();
-      outcome = pulled;
-    } else {
-      const { verifyRepoChart } = await import('../oci/verifyRepoChart');
-      outcome = await verifyRepoChart(plan.url, plan.name, plan.version, makeTransport(), options);
+    const { verifyPlanned, withoutUserinfo } = await import('./editorRegistry');
+    const checked = await verifyPlanned(plan, options);
+    if (checked.kind === 'failed') {
+      if (checked.outcome.code === 'reference-invalid') return { title: `? ${who}: ${checked.outcome.message}`, transient: false };
+      return { title: `✗ ${who}: ${checked.outcome.message}`, transient: checked.transient };
     }
-    this.host.log(`dependency ${who} (${plan.repository}): ${outcome.code}`);
+    const outcome = checked.outcome;
+    this.host.log(`dependency ${who} (${withoutUserinfo(plan.repository)}): ${outcome.code}`);
     return { title: dependencyTitle(who, outcome), transient: TRANSIENT.has(outcome.code) };
   }
 }

@@ -25,6 +25,8 @@ import { releaseReadinessRequest } from './releaseReadiness';
 import { PolicyLanguage } from './policyLanguage';
 import { verifyFailureLine } from './verifyLog';
 import { verifySigstoreRequest } from './sigstoreRequest';
+import { VerifyReferenceRequest } from './verifyReferenceProtocol';
+import { verifyReferenceRequest } from './verifyReferenceRequest';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
@@ -272,6 +274,9 @@ connection.onRequest(SignRequest.type, async (params) => {
 });
 connection.onRequest(VerifyFileRequest.type, (params) => withProgress(params, 'Verify File Signature', (ctx) => verifyFileRequest(params, ctx)));
 connection.onRequest(VerifySigstoreRequest.type, (params) => withProgress(params, 'Verify Sigstore Signature', (ctx) => verifySigstoreRequest(params, service.sigstore.verification, ctx)));
+connection.onRequest(VerifyReferenceRequest.type, (params) => withProgress(params, 'Verify Chart Reference', (ctx) => verifyReferenceRequest(params, {
+  trusted: service.isTrusted, keys: () => service.keys(), trustedFingerprints: service.currentSettings.trustedFingerprints, sigstore: service.sigstore.verification, progress: ctx.progress,
+})));
 connection.onRequest(ListSigningKeysRequest.type, async () => {
   await service.whenSettingsLoaded();
   return refusal('Select Signing Key') ?? listSigningKeysRequest(actionContext(() => undefined));
