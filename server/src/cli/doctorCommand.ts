@@ -3,7 +3,7 @@
 // Exit 1 when what the settings select cannot work (the gpg backend without gpg), else 0; 2 usage.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseCommandArgs, UsageError } from './args';
+import { parseCommandArgs, UsageError, withUsage } from './args';
 import { readBoundedFile } from '../provenance/boundedRead';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 
@@ -101,13 +101,5 @@ async function doctor(args: string[], io: DoctorIo): Promise<number> {
 }
 
 export const DOCTOR_COMMANDS = {
-  doctor: async (args: string[], io: DoctorIo): Promise<number> => {
-    try {
-      return await doctor(args, io);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${DOCTOR_USAGE}`);
-      return 2;
-    }
-  },
+  doctor: withUsage(DOCTOR_USAGE, (args: string[], io: DoctorIo) => doctor(args, io)),
 };

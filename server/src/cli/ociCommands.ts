@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { LoadedKey } from '../provenance/keyTypes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
-import { parseCommandArgs, UsageError } from './args';
+import { parseCommandArgs, UsageError, withUsage } from './args';
 import { formatOutcome, outcomeJson } from './format';
 import type { Io } from './io';
 import { identityOptions } from './sigstoreTrust';
@@ -229,17 +229,9 @@ async function pushCommand(args: string[], io: Io): Promise<number> {
 }
 
 /** Usage errors print the command's own usage entries (not every command's) and exit 2. */
-function withUsage(name: string, run: Command): Command {
+function withOwnUsage(name: string, run: Command): Command {
   const entries = OCI_USAGE.split(/\n(?=  \S)/).filter((e) => e.trimStart().startsWith(`${name} `)).join('\n');
-  return async (args, io) => {
-    try {
-      return await run(args, io);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${entries}\nRun "helm-prov ${name} --help" for more.`);
-      return 2;
-    }
-  };
+  return withUsage(entries, run, `\nRun "helm-prov ${name} --help" for more.`);
 }
 
 /** A registry reference or a repository among the arguments (before a `--`). */
@@ -250,10 +242,10 @@ function namesRegistry(args: string[]): boolean {
 
 /** The registry commands; `verify` of an oci:// reference is ours, any other goes to the local `verify`. */
 export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<string, Command> {
-  const remoteVerify = withUsage('verify', (args, io) => verifyRemote(args, io, loadKeys));
+  const remoteVerify = withOwnUsage('verify', (args, io) => verifyRemote(args, io, loadKeys));
   return {
     verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
-    push: withUsage('push', pushCommand),
-    deps: withUsage('deps', async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
+    push: withOwnUsage('push', pushCommand),
+    deps: withOwnUsage('deps', async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
   };
 }

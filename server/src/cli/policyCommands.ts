@@ -4,7 +4,7 @@
 // Exit codes: lint 1 on any error, 0 with warnings only; verify 0 accepted, 1 rejected; 2 usage.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseCommandArgs, UsageError } from './args';
+import { parseCommandArgs, UsageError, withUsage } from './args';
 import { formatProblem } from './format';
 import { readBoundedFile } from '../provenance/boundedRead';
 import { strictUtf8 } from '../provenance/utf8';
@@ -197,20 +197,7 @@ async function policyCommand(args: string[], io: PolicyIo): Promise<number> {
   throw new UsageError(`policy takes lint or explain${sub ? `, not "${escapeUntrusted(sub)}"` : ''}`);
 }
 
-/** Usage errors print this file's usage and exit 2, as sigstoreCommands.ts does. */
-function withUsage(run: (args: string[], io: PolicyIo) => Promise<number>) {
-  return async (args: string[], io: PolicyIo): Promise<number> => {
-    try {
-      return await run(args, io);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${POLICY_USAGE}`);
-      return 2;
-    }
-  };
-}
-
 export const POLICY_COMMANDS = {
-  policy: withUsage(policyCommand),
-  'verify-image-signature': withUsage(verifyImageSignature),
+  policy: withUsage(POLICY_USAGE, policyCommand),
+  'verify-image-signature': withUsage(POLICY_USAGE, verifyImageSignature),
 };

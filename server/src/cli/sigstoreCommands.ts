@@ -2,7 +2,7 @@
 // protocol, docs/cli_protocol.md of that suite) and `helm-prov sigstore …` (the trusted root).
 // Thin: reading the named files (bounded) and printing; the checks are in server/src/sigstore/.
 // Exit codes as `verify`: 0 verified, 1 rejected or failed, 2 usage error.
-import { parseCommandArgs, UsageError } from './args';
+import { parseCommandArgs, UsageError, withUsage } from './args';
 import type { SigstoreOutcome } from '../sigstore/codes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { formatSigstoreOutcome, sigstoreOutcomeJson } from './sigstoreFormat';
@@ -97,21 +97,8 @@ async function sigstoreCommand(args: string[], io: SigstoreIo): Promise<number> 
   throw new UsageError(`sigstore takes init, update-root or root${sub ? `, not "${escapeUntrusted(sub)}"` : ''}`);
 }
 
-/** Wraps a command so that its usage errors print this file's usage and exit 2, as helmProv.ts does for its own. */
-function withUsage(run: (args: string[], io: SigstoreIo) => Promise<number>) {
-  return async (args: string[], io: SigstoreIo): Promise<number> => {
-    try {
-      return await run(args, io);
-    } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      io.err(`Error: ${escapeUntrusted(e.message, 4000)}\n\nUsage:\n${SIGSTORE_USAGE}`);
-      return 2;
-    }
-  };
-}
-
 export const SIGSTORE_COMMANDS = {
-  'verify-blob': withUsage(verifyBlobCommand),
-  'verify-bundle': withUsage(verifyBundleCommand),
-  sigstore: withUsage(sigstoreCommand),
+  'verify-blob': withUsage(SIGSTORE_USAGE, verifyBlobCommand),
+  'verify-bundle': withUsage(SIGSTORE_USAGE, verifyBundleCommand),
+  sigstore: withUsage(SIGSTORE_USAGE, sigstoreCommand),
 };
