@@ -191,27 +191,3 @@ describe('a failed Sign, Package or Verify says what it tried', () => {
   });
 });
 
-describe('a Sign Chart that packaged the chart and then did not sign it', () => {
-  test('the archive it packaged is removed: no unsigned archive is left behind (the passphrase prompt cancelled)', async () => {
-    const workspace = tempDir('lsp-sign-cleanup-');
-    unpackSignedChart('valid-locked', path.join(workspace, 'charts'));
-    let asked = 0;
-    const session = await LspSession.start({
-      workspace,
-      settings: { keyrings: [pubring], secretKeyring: path.join(signedKeys, 'locked.sec.gpg'), signingBackend: 'openpgp' },
-      passphrase: () => { asked++; return null; },
-    });
-    try {
-      const chartYaml = path.join(workspace, 'charts', 'devlocked', 'Chart.yaml');
-      const archive = path.join(workspace, 'charts', 'devlocked-0.1.0.tgz');
-      const answer = await session.connection.sendRequest(SignRequest.type, { uri: uriOf(chartYaml), key: lockedFingerprint }).then((r) => r, (e: unknown) => e);
-      assert.ok(asked > 0, `the passphrase was asked for: ${JSON.stringify(answer)}`);
-      assert.equal(fs.existsSync(archive), false, 'the archive this Sign Chart packaged is removed when no signature follows');
-      assert.equal(fs.existsSync(`${archive}.prov`), false);
-      assert.ok(session.logs.some((l) => l.includes(`Removed the unsigned ${archive}`)), session.logs.join('\n'));
-    } finally {
-      await session.stop();
-      fs.rmSync(workspace, { recursive: true, force: true });
-    }
-  });
-});

@@ -82,7 +82,9 @@ describe('package and sign over LSP', () => {
     assert.equal(result.error.code, 'passphrase-required');
     assert.equal(session.passphraseRequests.length, asked + 1);
     const archive = path.join(workspace, 'again', 'devlocked-0.1.0.tgz');
-    assert.ok(fs.existsSync(archive), 'the chart was packaged');
+    // The archive this Sign Chart packaged is removed again: no unsigned archive is left behind (issue 13).
+    assert.ok(!fs.existsSync(archive), 'the archive packaged for this signing is removed');
+    assert.ok(session.logs.some((l) => l.includes(`Removed the unsigned ${archive}`)), session.logs.join('\n'));
     assert.ok(!fs.existsSync(`${archive}.prov`), 'no .prov was written');
   });
 
