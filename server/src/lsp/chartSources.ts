@@ -8,6 +8,7 @@ import type { ProvenanceChecks } from './provenanceChecks';
 import type { Priority } from './scheduler';
 import type { Freshness } from './sourceFreshness';
 import type { ChartRef } from './status';
+import { KeyedDebounce } from './debounce';
 
 /** How long a chart folder must be quiet after a change before its chart is evaluated again. */
 const SOURCE_CHANGE_SETTLE_MS = 200;
@@ -16,7 +17,7 @@ export class ChartSources {
   /** Why a chart folder was last not compared with its archive, as logged. */
   private readonly notCompared = new Map<string, string>();
   /** Charts waiting for their folder's changes to settle before they are evaluated again. */
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new KeyedDebounce();
   /** While a workspace is indexed (a count: indexing may overlap), background comparisons wait here. */
   private holding = 0;
   private held: (() => void)[] = [];
@@ -48,11 +49,7 @@ export class ChartSources {
 
   private settle(chartYaml: string): void {
     this.reread(chartYaml);
-    clearTimeout(this.timers.get(chartYaml));
-    this.timers.set(chartYaml, setTimeout(() => {
-      this.timers.delete(chartYaml);
-      void this.refresh(chartYaml, 'interactive');
-    }, SOURCE_CHANGE_SETTLE_MS));
+    this.pending.schedule(chartYaml, SOURCE_CHANGE_SETTLE_MS, () => void this.refresh(chartYaml, 'interactive'));
   }
 
   /**

@@ -10,11 +10,12 @@ import type { ProvenanceChecks } from './provenanceChecks';
 import { keysStatus } from './status';
 import { uriToPath } from './uris';
 import type { WorkspaceIndex } from './workspaceIndex';
+import { KeyedDebounce } from './debounce';
 
 const CHANGE_DEBOUNCE_MS = 120;
 
 export class DocumentSync {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new KeyedDebounce();
 
   constructor(
     private readonly documents: OpenDocuments,
@@ -37,7 +38,7 @@ export class DocumentSync {
   closed(doc: TextDocument): void {
     const open = this.documents.closed(doc);
     if (!open) return;
-    clearTimeout(this.timers.get(doc.uri));
+    this.pending.cancel(doc.uri);
     // A Chart.yaml has the chart's status (scope `chart`), which outlives its editor.
     if (open.kind !== 'chart') this.out.sendRemoved('document', doc.uri);
     void this.index.documentClosed(doc.uri, open.kind);
@@ -45,11 +46,7 @@ export class DocumentSync {
 
   private schedule(open: OpenDocument, delay: number): void {
     const { uri } = open.doc;
-    clearTimeout(this.timers.get(uri));
-    this.timers.set(uri, setTimeout(() => {
-      this.timers.delete(uri);
-      void this.check(open).catch((e) => this.out.log(`check of ${uri} failed: ${String(e)}`));
-    }, delay));
+    this.pending.schedule(uri, delay, () => void this.check(open).catch((e) => this.out.log(`check of ${uri} failed: ${String(e)}`)));
   }
 
   private async check({ doc, kind }: OpenDocument): Promise<void> {
@@ -78,6 +75,6 @@ export class DocumentSync {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.pending.dispose();
   }
 }

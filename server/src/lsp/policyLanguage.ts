@@ -16,6 +16,7 @@ import { toDiagnostic } from './diagnostics';
 import { policyCodeActions, policyCompletion, policyHover, policySymbols, registriesCompletion, registriesSymbols } from './policyFeatures';
 import { policyDocumentKind, registriesDirBeside, type PolicyDocumentKind } from './policyFiles';
 import { pathToUri, uriToPath } from './uris';
+import { KeyedDebounce } from './debounce';
 
 const CHANGE_DEBOUNCE_MS = 120;
 
@@ -65,7 +66,7 @@ function attachmentsFix(p: PolicyProblem, policy: Policy, registries: Registries
 
 export class PolicyLanguage {
   private readonly open = new Map<string, Open>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new KeyedDebounce();
 
   constructor(private readonly host: PolicyHost) {}
 
@@ -90,16 +91,12 @@ export class PolicyLanguage {
 
   closed(doc: TextDocument): void {
     if (!this.open.delete(doc.uri)) return;
-    clearTimeout(this.timers.get(doc.uri));
+    this.pending.cancel(doc.uri);
     this.host.publish(doc.uri, [], doc.version);
   }
 
   private schedule(uri: string, delay: number): void {
-    clearTimeout(this.timers.get(uri));
-    this.timers.set(uri, setTimeout(() => {
-      this.timers.delete(uri);
-      void this.check(uri).catch((e) => this.host.log(`check of ${uri} failed: ${String(e)}`));
-    }, delay));
+    this.pending.schedule(uri, delay, () => void this.check(uri).catch((e) => this.host.log(`check of ${uri} failed: ${String(e)}`)));
   }
 
   /** The document checked now (and remembered for hover and code actions). */
@@ -196,6 +193,6 @@ export class PolicyLanguage {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.pending.dispose();
   }
 }

@@ -22,6 +22,7 @@ import { OutcomeCache, outcomeKey } from './sigstoreOutcomeCache';
 import { bundleSymbols, trustedRootSymbols } from './sigstoreSymbols';
 import { HOW_TO_TRUST_IN_EDITOR, SigstoreVerification } from './sigstoreVerification';
 import { uriToPath } from './uris';
+import { KeyedDebounce } from './debounce';
 
 const CHANGE_DEBOUNCE_MS = 120;
 
@@ -30,7 +31,7 @@ interface OpenSigstoreDocument { doc: TextDocument; kind: SigstoreDocumentKind; 
 
 export class SigstoreDocuments {
   private readonly docs = new Map<string, OpenSigstoreDocument>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new KeyedDebounce();
   private readonly outcomes = new OutcomeCache();
   readonly verification: SigstoreVerification;
 
@@ -65,8 +66,7 @@ export class SigstoreDocuments {
 
   closed(doc: TextDocument): boolean {
     if (!this.docs.delete(doc.uri)) return false;
-    clearTimeout(this.timers.get(doc.uri));
-    this.timers.delete(doc.uri);
+    this.pending.cancel(doc.uri);
     this.out.publishDiagnostics(doc.uri, []);
     return true;
   }
@@ -82,11 +82,7 @@ export class SigstoreDocuments {
   }
 
   private schedule(uri: string, delay: number): void {
-    clearTimeout(this.timers.get(uri));
-    this.timers.set(uri, setTimeout(() => {
-      this.timers.delete(uri);
-      void this.publish(uri).catch((e) => this.out.log(`check of ${uri} failed: ${String(e)}`));
-    }, delay));
+    this.pending.schedule(uri, delay, () => void this.publish(uri).catch((e) => this.out.log(`check of ${uri} failed: ${String(e)}`)));
   }
 
   private async publish(uri: string): Promise<void> {
@@ -177,6 +173,6 @@ export class SigstoreDocuments {
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.pending.dispose();
   }
 }
