@@ -1,8 +1,7 @@
-// The only module of the key look-ups that touches the network: one GET, bounded in time (a deadline
-// for the whole exchange, connection to last byte) and in size (a byte cap checked while the body
-// streams, so a 50 MB answer costs at most the cap). No redirect is followed, no cookie or proxy used.
-import * as http from 'node:http';
-import * as https from 'node:https';
+// How the key look-ups use the network: one GET through the product's one bounded HTTP client
+// (net/boundedHttp.ts) with a deadline for the whole exchange and a byte cap, no redirect followed
+// (a 3xx is an answer: lookup-http-error), and this machine only where the user named it.
+import { makeHttpClient, type NetCode } from '../net/boundedHttp';
 import { escapeUntrusted } from '../provenance/untrustedText';
 
 export interface HttpLimits {
@@ -21,41 +20,23 @@ export type HttpResult =
   | { ok: true; status: number; bytes: Buffer; bytesRead: number }
   | { ok: false; code: HttpFailure; message: string; bytesRead: number };
 
-/** A GET of one URL; the engine is given one of these, so everything above it is plain functions. */
-export type Transport = (url: URL, limits: HttpLimits) => Promise<HttpResult>;
+/**
+ * A GET of one URL; the engine is given one of these, so everything above it is plain functions.
+ * `allowLoopback`: a keyserver the user named may be this machine; a WKD host, which comes from a
+ * signer's address (repository text), may not unless a test says so.
+ */
+export type Transport = (url: URL, limits: HttpLimits, allowLoopback: boolean) => Promise<HttpResult>;
 
-/** GET over node:http / node:https. Never rejects: every failure is a value with its code. */
-export const httpGet: Transport = (url, limits) => new Promise<HttpResult>((resolve) => {
-  let bytesRead = 0;
-  let settled = false;
-  const where = escapeUntrusted(url.href, 400);
-  const finish = (result: HttpResult) => {
-    if (settled) return;
-    settled = true;
-    clearTimeout(timer);
-    request.destroy();
-    resolve(result);
-  };
-  const get = url.protocol === 'https:' ? https.get : http.get;
-  const request = get(url, { agent: false, headers: { accept: 'application/pgp-keys, application/octet-stream, */*' } }, (response) => {
-    const status = response.statusCode ?? 0;
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limits.maxBytes) {
-      finish({ ok: false, code: 'lookup-too-large', message: `${where} announced ${declared} bytes, over the ${limits.maxBytes}-byte limit: not read`, bytesRead });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => {
-      bytesRead += chunk.length;
-      if (bytesRead > limits.maxBytes) {
-        finish({ ok: false, code: 'lookup-too-large', message: `${where} sent more than the ${limits.maxBytes}-byte limit: cut off after ${bytesRead} bytes`, bytesRead });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    response.on('end', () => finish({ ok: true, status, bytes: Buffer.concat(chunks), bytesRead }));
-    response.on('error', (e) => finish({ ok: false, code: 'lookup-unreachable', message: `${where}: ${escapeUntrusted(e.message)}`, bytesRead }));
-  });
-  request.on('error', (e) => finish({ ok: false, code: 'lookup-unreachable', message: `${where}: ${escapeUntrusted(e.message)}`, bytesRead }));
-  const timer = setTimeout(() => finish({ ok: false, code: 'lookup-timeout', message: `${where} gave no complete answer within ${limits.timeoutMs} ms`, bytesRead }), limits.timeoutMs);
-});
+const CODES: Record<NetCode, HttpFailure> = {
+  'too-large': 'lookup-too-large', deadline: 'lookup-timeout', idle: 'lookup-timeout',
+  'url-refused': 'lookup-unreachable', 'loopback-refused': 'lookup-unreachable', unreachable: 'lookup-unreachable',
+  'tls-failed': 'lookup-unreachable', 'redirect-refused': 'lookup-unreachable', 'too-many-redirects': 'lookup-unreachable', 'digest-mismatch': 'lookup-unreachable',
+};
+
+/** Never rejects: every failure is a value with its code. */
+export const httpGet: Transport = async (url, limits, allowLoopback) => {
+  const get = makeHttpClient({ deadlineMs: limits.timeoutMs, maxRedirects: 0, crossHostRedirects: false, allowLoopback });
+  const answer = await get({ method: 'GET', url: url.href, headers: { accept: 'application/pgp-keys, application/octet-stream, */*' }, maxBytes: limits.maxBytes, what: `the key at ${escapeUntrusted(url.href, 400)}` });
+  if (!answer.ok) return { ok: false, code: CODES[answer.error.code], message: answer.error.message, bytesRead: answer.error.bytesRead };
+  return { ok: true, status: answer.value.status, bytes: answer.value.body, bytesRead: answer.value.bytesRead };
+};

@@ -39,6 +39,8 @@ export interface LookupOptions {
   limits?: HttpLimits;
   now?: Date;
   wkdOrigins?: WkdOrigins;
+  /** Tests only: lets WKD ask this machine (a WKD host comes from a signer's address, never trusted to be local). */
+  wkdOnLoopback?: boolean;
 }
 
 export interface LookupReport {
@@ -68,9 +70,9 @@ async function lookInKeysFile(file: string, target: LookupTarget, now: Date): Pr
   return { source: 'keys-file', where, code: 'lookup-found', message: `${escapeUntrusted(file, 400)} holds ${describeTarget(target)} (information only: the repository's own list of keys)`, key: found[0] };
 }
 
-async function ask(source: LookupSource, url: URL, target: LookupTarget, transport: Transport, limits: HttpLimits, now: Date): Promise<LookupAttempt> {
+async function ask(source: LookupSource, url: URL, target: LookupTarget, transport: Transport, limits: HttpLimits, now: Date, allowLoopback: boolean): Promise<LookupAttempt> {
   const where = url.href;
-  const answer = await transport(url, limits);
+  const answer = await transport(url, limits, allowLoopback);
   if (!answer.ok) return { source, where, code: answer.code, message: answer.message, bytesRead: answer.bytesRead };
   const at = escapeUntrusted(where, 400);
   if (answer.status === 404 || answer.status === 410) {
@@ -87,18 +89,19 @@ async function ask(source: LookupSource, url: URL, target: LookupTarget, transpo
 async function askKeyserver(given: string, target: LookupTarget, transport: Transport, limits: HttpLimits, now: Date): Promise<LookupAttempt[]> {
   const base = keyserverBase(given);
   if (!base) return [{ source: 'vks', where: given, code: 'lookup-unreachable', message: `${escapeUntrusted(given, 400)} is not a keyserver URL (https://, http://, hkps:// or hkp://)` }];
-  const vks = await ask('vks', vksUrl(base, target), target, transport, limits, now);
+  // The user named this keyserver: it may be on this machine.
+  const vks = await ask('vks', vksUrl(base, target), target, transport, limits, now, true);
   if (vks.code !== 'lookup-not-found' && vks.code !== 'lookup-http-error') return [vks];
-  return [vks, await ask('hkp', hkpUrl(base, target), target, transport, limits, now)];
+  return [vks, await ask('hkp', hkpUrl(base, target), target, transport, limits, now, true)];
 }
 
 /** Advanced method first; the direct one when the advanced one found nothing usable. */
-async function askWkd(email: string, target: LookupTarget, transport: Transport, limits: HttpLimits, now: Date, origins: WkdOrigins): Promise<LookupAttempt[]> {
+async function askWkd(email: string, target: LookupTarget, transport: Transport, limits: HttpLimits, now: Date, origins: WkdOrigins, onLoopback: boolean): Promise<LookupAttempt[]> {
   const urls = wkdUrls(email, origins);
   if (!urls) return [{ source: 'wkd-advanced', where: email, code: 'lookup-not-found', message: `${escapeUntrusted(email)} is not an address WKD can look up` }];
-  const advanced = await ask('wkd-advanced', urls.advanced, target, transport, limits, now);
+  const advanced = await ask('wkd-advanced', urls.advanced, target, transport, limits, now, onLoopback);
   if (advanced.code === 'lookup-found') return [advanced];
-  return [advanced, await ask('wkd-direct', urls.direct, target, transport, limits, now)];
+  return [advanced, await ask('wkd-direct', urls.direct, target, transport, limits, now, onLoopback)];
 }
 
 /** Looks the target up in every place given, in order: KEYS files, WKD, keyservers. */
@@ -113,7 +116,7 @@ export async function lookUpKey(target: LookupTarget, places: LookupPlaces, opti
     const emails = new Set<string>([...(places.emails ?? []), ...(target.email ? [target.email] : [])].map((e) => e.toLowerCase()));
     for (const a of attempts) for (const u of a.key?.info.userIds ?? []) { const e = emailOf(u); if (e) emails.add(e); }
     if (emails.size === 0) attempts.push({ source: 'wkd-advanced', where: '', code: 'lookup-not-found', message: `no e-mail address is known for ${describeTarget(target)}: WKD needs one (look up by address, or give a KEYS file that lists the key)` });
-    for (const email of emails) attempts.push(...await askWkd(email, target, transport, limits, now, options.wkdOrigins ?? PUBLIC_WKD_ORIGINS));
+    for (const email of emails) attempts.push(...await askWkd(email, target, transport, limits, now, options.wkdOrigins ?? PUBLIC_WKD_ORIGINS, options.wkdOnLoopback === true));
   }
   for (const server of places.keyservers ?? []) attempts.push(...await askKeyserver(server, target, transport, limits, now));
   return { target, attempts };

@@ -2,14 +2,17 @@
 // from the trusted TUF root in the cache, each newer root N+1, N+2, … must be signed by a threshold of
 // the keys of the root before it and of its own; the final one must be unexpired; then timestamp,
 // snapshot and targets, and the `trusted_root.json` target with the length and hashes they sign.
-// Network only here, and bounded: http(s) only, each request 10 s, the whole refresh 60 s, each file
-// at most the updater's per-role size, at most 32 root rotations per refresh. A failed refresh keeps
-// the cached root in use and says so, with its age.
+// Network only here, and through the product's one bounded HTTP client (net/boundedHttp.ts): http(s)
+// only, each request 10 s, the whole refresh 60 s, each file at most the updater's per-role size
+// (refused on its Content-Length, cut while it streams), at most 32 root rotations per refresh. A
+// failed refresh keeps the cached root in use and says so, with its age.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { BaseFetcher, Updater } from 'tuf-js';
-import { DownloadHTTPError, ExpiredMetadataError, RepositoryError } from 'tuf-js/dist/error';
+import { Updater, type Fetcher } from 'tuf-js';
+import { DownloadError, DownloadHTTPError, DownloadLengthMismatchError, ExpiredMetadataError, RepositoryError } from 'tuf-js/dist/error';
 import { UnsignedMetadataError } from '@tufjs/models/dist/error';
+import { makeHttpClient } from '../net/boundedHttp';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { SigstoreOutcomeCode, SigstoreWarning } from './codes';
 import { MAX_TRUSTED_ROOT_BYTES } from './limits';
@@ -25,6 +28,8 @@ import stagingTufRoot from './data/staging.root.json';
 export const FETCH_TIMEOUT_MS = 10_000;
 export const REFRESH_TIMEOUT_MS = 60_000;
 export const MAX_ROOT_ROTATIONS = 32;
+/** Redirects followed per request: a mirror behind a CDN may send one or two. */
+const MAX_REDIRECTS = 5;
 
 export interface RefreshRequest {
   base: string;
@@ -41,20 +46,38 @@ export type RefreshResult =
   | { ok: true; message: string; warnings: SigstoreWarning[]; mirror: string; rootVersion: number }
   | { ok: false; code: SigstoreOutcomeCode; message: string; warnings: SigstoreWarning[] };
 
-/** Fetches with a deadline for the whole refresh and one per request; only http(s), no redirects elsewhere. */
-class BoundedFetcher extends BaseFetcher {
+/**
+ * tuf-js's Fetcher, given the size each role may have (maxLength), over the bounded client: a deadline
+ * per request, cut to what is left of the whole refresh's. tuf-js's own BaseFetcher is not used: its
+ * fetch(url) is not told maxLength, so it could only cut a body after reading it from a stream.
+ * Redirects may go to another host (metadata and targets are signed and their lengths bound, wherever
+ * they come from), never from HTTPS to HTTP; the mirror may be this machine because the user named it.
+ */
+class BoundedFetcher implements Fetcher {
   lastUrl = '';
-  constructor(private readonly deadline: AbortSignal, private readonly timeoutMs: number) { super(); }
+  constructor(private readonly refreshEnds: number, private readonly timeoutMs: number) {}
 
-  async fetch(url: string): Promise<ReadableStream<Uint8Array<ArrayBuffer>>> {
+  async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
     this.lastUrl = url;
-    if (!/^https?:\/\//i.test(url)) throw new Error(`refusing to fetch ${url}: only http(s) mirrors are used`);
-    const response = await fetch(url, { signal: AbortSignal.any([this.deadline, AbortSignal.timeout(this.timeoutMs)]) });
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw new DownloadHTTPError('Failed to download', response.status);
+    const left = this.refreshEnds - Date.now();
+    if (left <= 0) throw new DownloadError('the refresh took too long');
+    const get = makeHttpClient({ deadlineMs: Math.min(this.timeoutMs, left), maxRedirects: MAX_REDIRECTS, crossHostRedirects: true, allowLoopback: true });
+    const answer = await get({ method: 'GET', url, maxBytes: maxLength, what: escapeUntrusted(url, 300) });
+    if (!answer.ok) throw answer.error.code === 'too-large' ? new DownloadLengthMismatchError(answer.error.message) : new DownloadError(answer.error.message);
+    if (answer.value.status < 200 || answer.value.status >= 300) throw new DownloadHTTPError('Failed to download', answer.value.status);
+    return answer.value.body;
+  }
+
+  async downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>): Promise<T> {
+    const bytes = await this.downloadBytes(url, maxLength);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-prov-tuf-'));
+    try {
+      const file = path.join(dir, 'download');
+      fs.writeFileSync(file, bytes, { mode: 0o600 });
+      return await handler(file);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    return response.body as ReadableStream<Uint8Array<ArrayBuffer>>;
   }
 }
 
@@ -81,9 +104,7 @@ export async function refreshTrustedRoot(request: RefreshRequest): Promise<Refre
   }
   const before = readCachedRoot(request.base, mirror);
 
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error('the refresh took too long')), request.refreshTimeoutMs ?? REFRESH_TIMEOUT_MS);
-  const fetcher = new BoundedFetcher(deadline.signal, request.fetchTimeoutMs ?? FETCH_TIMEOUT_MS);
+  const fetcher = new BoundedFetcher(Date.now() + (request.refreshTimeoutMs ?? REFRESH_TIMEOUT_MS), request.fetchTimeoutMs ?? FETCH_TIMEOUT_MS);
   try {
     const updater = new Updater({
       metadataDir: metadata, metadataBaseUrl: mirror, targetDir: targetsDir(dir), targetBaseUrl: `${mirror}/targets`, fetcher,
@@ -114,8 +135,6 @@ export async function refreshTrustedRoot(request: RefreshRequest): Promise<Refre
     };
   } catch (e) {
     return classify(e, fetcher.lastUrl, request.base, before, mirror);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

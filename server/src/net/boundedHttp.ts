@@ -1,0 +1,234 @@
+// The one HTTP client of the product: registries, key look-ups and the TUF refresh all go through it.
+// One request, bounded in time (a deadline for the whole exchange, redirects included, and an idle
+// timeout) and in size (a byte cap checked while the body streams, a lying Content-Length costs
+// nothing); redirects only as the caller's policy allows, never from HTTPS to HTTP nor from another
+// host onto this machine; http(s) only; no compression asked for or inflated; no proxy, cookie or
+// connection reuse. It never rejects: every failure is a value with its code and the bytes read.
+import { createHash } from 'node:crypto';
+import * as dns from 'node:dns';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { escapeUntrusted } from '../provenance/untrustedText';
+import { countWork } from '../provenance/work';
+
+export type NetCode =
+  | 'url-refused' // not a URL, or a scheme the policy does not allow
+  | 'loopback-refused' // the host is this machine and the policy (or a redirect from elsewhere) does not allow it
+  | 'too-large' // a 2xx body announced or sent more than maxBytes
+  | 'deadline' // the whole exchange took longer than deadlineMs
+  | 'idle' // nothing came for idleTimeoutMs
+  | 'unreachable' // no connection, or the connection broke
+  | 'tls-failed' // the TLS handshake failed (certificate, or a server that speaks plain HTTP)
+  | 'redirect-refused' // a redirect the policy does not follow: invalid, another scheme, HTTPS to HTTP, another host
+  | 'too-many-redirects'
+  | 'digest-mismatch'; // the 2xx body does not hash to expectDigest
+
+export interface NetPolicy {
+  /** The whole request, connection to last byte, every redirect included. */
+  deadlineMs: number;
+  /** With no byte received for this long the request is given up (default: the deadline). */
+  idleTimeoutMs?: number;
+  /** Redirects followed; with 0 a 3xx is the answer. POST and PUT never follow one. */
+  maxRedirects: number;
+  /** Whether a redirect may lead to another host (which then never sees an authorization header). */
+  crossHostRedirects: boolean;
+  /** Default: http: and https:. */
+  schemes?: readonly string[];
+  /**
+   * Whether the first URL may be this machine (loopback names, literals and DNS answers). A redirect
+   * from another host onto this machine is refused either way.
+   */
+  allowLoopback: boolean;
+  /** Extra PEM certificates trusted besides the system's. */
+  ca?: Buffer;
+}
+
+export interface NetRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT';
+  url: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** A 2xx body larger than this is refused (too-large). */
+  maxBytes: number;
+  /** Any other status's body is cut (not refused) at this many bytes: what a message can quote. */
+  errorBodyBytes?: number;
+  /** `sha256:<hex>` (or sha512): the 2xx body must hash to it, checked as it streams. */
+  expectDigest?: string;
+  /** What is fetched, for messages (`the manifest of charts/x:1.0`). */
+  what: string;
+}
+
+export interface NetResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  /** The URL that answered (after redirects). */
+  url: string;
+  /** Body bytes taken from the network, every hop included. */
+  bytesRead: number;
+}
+
+export interface NetFailure {
+  code: NetCode;
+  message: string;
+  /** The URL of the hop that failed. */
+  url: string;
+  bytesRead: number;
+  /** tls-failed: the server seems to speak plain HTTP. */
+  plainHttp?: boolean;
+  /** unreachable: Node's error code (ECONNREFUSED, ECONNRESET, ENOTFOUND…). */
+  errno?: string;
+}
+
+export type NetResult = { ok: true; value: NetResponse } | { ok: false; error: NetFailure };
+
+export type HttpClient = (request: NetRequest) => Promise<NetResult>;
+
+export const DEFAULT_ERROR_BODY_BYTES = 64 * 1024;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** This machine: localhost names, 127/8, ::1, the unspecified addresses (which connect here) and their IPv4-mapped forms. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const v4 = h.replace(/^::ffff:/, '');
+  if (net.isIPv4(v4)) return v4.startsWith('127.') || v4 === '0.0.0.0';
+  return net.isIPv6(h) && (h === '::1' || h === '::' || /^(0+:){7}0*1$/.test(h));
+}
+
+const size = (n: number) => (n >= 1024 * 1024 ? `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB` : `${n} bytes`);
+
+/** A DNS look-up that fails when an answer is this machine and the hop may not go there. */
+function guardedLookup(allow: boolean, onLoopback: () => void): net.LookupFunction {
+  return (hostname, options, callback) => dns.lookup(hostname, options, ((err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => {
+    const answers = Array.isArray(address) ? address.map((a) => a.address) : [address];
+    if (!err && answers.some((a) => a && isLoopbackHost(a))) {
+      onLoopback();
+      if (!allow) {
+        callback(Object.assign(new Error(`${hostname} is this machine`), { code: 'ELOOPBACK' }), '', 4);
+        return;
+      }
+    }
+    (callback as (e: NodeJS.ErrnoException | null, a: string | dns.LookupAddress[], f?: number) => void)(err, address, family);
+  }) as never);
+}
+
+export function makeHttpClient(policy: NetPolicy): HttpClient {
+  const ca = policy.ca ? [...tls.rootCertificates, policy.ca.toString('latin1')] : undefined;
+  const schemes = new Set(policy.schemes ?? ['http:', 'https:']);
+  const idle = policy.idleTimeoutMs ?? policy.deadlineMs;
+
+  return async (request) => {
+    let bytesRead = 0;
+    const failure = (code: NetCode, url: string, message: string, extra: Partial<NetFailure> = {}): NetResult => ({ ok: false, error: { code, message, url, bytesRead, ...extra } });
+    let url: URL;
+    try { url = new URL(request.url); } catch { return failure('url-refused', request.url, `${escapeUntrusted(request.url, 300)} is not a URL.`); }
+    // node:http throws on any other scheme; an index.yaml's URL or a token realm may name file: or ftp:.
+    if (!schemes.has(url.protocol)) return failure('url-refused', request.url, `${request.what}: ${escapeUntrusted(request.url, 300)} is not ${[...schemes].map((s) => s.slice(0, -1)).join(' or ')}; refused.`);
+    const started = Date.now();
+    let headers = { ...request.headers };
+    let originLoopback: boolean | undefined;
+
+    const once = (hop: number): Promise<NetResult> => new Promise((resolve) => {
+      const where = escapeUntrusted(`${url.protocol}//${url.host}`, 300);
+      const allow = policy.allowLoopback && (hop === 0 || originLoopback === true);
+      let loopback = isLoopbackHost(url.hostname);
+      if (loopback && !allow) {
+        resolve(failure('loopback-refused', url.href, hop === 0
+          ? `${request.what}: ${where} is this machine; refused.`
+          : `${request.what}: a redirect from another host to ${where} (this machine); refused.`));
+        return;
+      }
+      let settled = false;
+      const settle = (r: NetResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        resolve(r);
+      };
+      const left = policy.deadlineMs - (Date.now() - started);
+      const lib = url.protocol === 'https:' ? https : http;
+      const req = lib.request(url, {
+        method: request.method,
+        headers: { 'user-agent': 'helm-prov', 'accept-encoding': 'identity', ...headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) },
+        ...(url.protocol === 'https:' && ca ? { ca } : {}),
+        agent: false,
+        lookup: guardedLookup(allow, () => { loopback = true; }),
+      }, (res) => {
+        if (hop === 0) originLoopback = loopback;
+        const status = res.statusCode ?? 0;
+        const success = status >= 200 && status < 300;
+        const limit = success ? request.maxBytes : request.errorBodyBytes ?? DEFAULT_ERROR_BODY_BYTES;
+        const declared = Number(res.headers['content-length']);
+        if (request.method !== 'HEAD' && success && Number.isFinite(declared) && declared > limit) {
+          settle(failure('too-large', url.href, `${request.what} is ${size(declared)} by ${where}'s Content-Length, over its limit of ${size(limit)}: not read.`));
+          return;
+        }
+        const algorithm = request.expectDigest?.slice(0, request.expectDigest.indexOf(':'));
+        const hash = success && algorithm ? createHash(algorithm) : undefined;
+        const chunks: Buffer[] = [];
+        let taken = 0;
+        const finish = () => {
+          const body = Buffer.concat(chunks);
+          if (hash) {
+            const actual = `${algorithm}:${hash.digest('hex')}`;
+            if (actual !== request.expectDigest) {
+              settle(failure('digest-mismatch', url.href, `${request.what} does not have the digest it was asked for: expected ${request.expectDigest}, received ${taken} bytes with ${actual}.`));
+              return;
+            }
+          }
+          settle({ ok: true, value: { status, headers: res.headers, body, url: url.toString(), bytesRead } });
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          taken += chunk.length;
+          bytesRead += chunk.length;
+          if (taken > limit) {
+            if (success) settle(failure('too-large', url.href, `${request.what} grew past its limit of ${size(limit)} while it was read (from ${where}).`));
+            else { chunks.push(chunk.subarray(0, chunk.length - (taken - limit))); finish(); }
+            return;
+          }
+          if (hash) { hash.update(chunk); countWork('bytes-hashed', chunk.length); }
+          chunks.push(chunk);
+        });
+        res.on('end', finish);
+        res.on('error', (e) => settle(connectionFailure(e)));
+        res.on('aborted', () => settle(failure('unreachable', url.href, `${where} closed the connection in the middle of ${request.what}.`)));
+      });
+      const connectionFailure = (e: NodeJS.ErrnoException): NetResult => {
+        const code = e.code ?? '';
+        if (code === 'ELOOPBACK') return failure('loopback-refused', url.href, hop === 0 ? `${request.what}: ${where} is this machine; refused.` : `${request.what}: a redirect from another host to ${where} (this machine); refused.`);
+        if (/^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL)/.test(code) || /SSL routines|wrong version number/.test(e.message)) {
+          return failure('tls-failed', url.href, `TLS with ${where} failed while fetching ${request.what}: ${escapeUntrusted(e.message, 300)}.`, { plainHttp: /wrong version number|packet length too long/.test(e.message) });
+        }
+        if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return failure('idle', url.href, `${where} did not answer in time while sending ${request.what}.`);
+        return failure('unreachable', url.href, `Cannot reach ${where} for ${request.what}: ${escapeUntrusted(code || e.message, 200)}.`, { errno: code });
+      };
+      const timer = setTimeout(() => settle(failure('deadline', url.href, `${request.what} took longer than ${policy.deadlineMs / 1000} s from ${where}; given up.`)), Math.max(0, left));
+      req.setTimeout(idle, () => settle(failure('idle', url.href, `${where} sent nothing for ${idle / 1000} s during ${request.what}; given up.`)));
+      req.on('error', (e) => settle(connectionFailure(e)));
+      req.end(request.body);
+    });
+
+    for (let hop = 0; ; hop++) {
+      const answer = await once(hop);
+      if (!answer.ok) return answer;
+      const { status, headers: got } = answer.value;
+      if (!REDIRECTS.has(status) || policy.maxRedirects === 0 || request.method === 'PUT' || request.method === 'POST') return answer;
+      if (hop >= policy.maxRedirects) return failure('too-many-redirects', url.href, `${request.what}: more than ${policy.maxRedirects} redirects.`);
+      let next: URL;
+      try { next = new URL(String(got.location ?? ''), url); } catch { return failure('redirect-refused', url.href, `${request.what}: a redirect to an invalid location.`); }
+      if (!schemes.has(next.protocol)) return failure('redirect-refused', next.href, `${request.what}: ${escapeUntrusted(url.host)} redirected to a ${escapeUntrusted(next.protocol, 20)} URL; refused.`);
+      if (url.protocol === 'https:' && next.protocol !== 'https:') return failure('redirect-refused', next.href, `${request.what}: ${escapeUntrusted(url.host)} redirected from HTTPS to ${escapeUntrusted(next.protocol, 20)}; refused.`);
+      if (next.host !== url.host) {
+        if (!policy.crossHostRedirects) return failure('redirect-refused', next.href, `${request.what}: ${escapeUntrusted(url.host)} redirected to another host (${escapeUntrusted(next.host, 200)}); refused.`);
+        // Credentials are for the host they were given for: another host never sees them.
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+      }
+      url = next;
+    }
+  };
+}
