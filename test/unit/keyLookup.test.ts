@@ -245,6 +245,22 @@ describe('look-ups on a loopback keyserver and WKD host', () => {
     }
   });
 
+  test('WKD never asks this machine (its host comes from a signer\'s address) unless a test says so; a keyserver the user names may be here', async () => {
+    const host = await new KeyServer(['wkd']).start();
+    try {
+      host.answers.set(wkdHash('rsa2048'), { kind: 'bytes', bytes: armored('rsa2048') });
+      const origins = { advanced: () => host.url, direct: () => 'http://localhost:1' };
+      const report = await lookUpKey({ email: 'rsa2048@dev.example' }, { wkd: true }, { wkdOrigins: origins });
+      assert.deepEqual(report.attempts.map((a) => [a.source, a.code, a.bytesRead]), [['wkd-advanced', 'lookup-unreachable', 0], ['wkd-direct', 'lookup-unreachable', 0]]);
+      assert.match(report.attempts[0].message, /is this machine; refused/);
+      assert.equal(host.requests.length, 0);
+    } finally {
+      await host.stop();
+    }
+    const named = await lookUpKey({ fingerprint: fpr('rsa2048') }, { keyservers: [server.url] });
+    assert.equal(named.attempts[0].code, 'lookup-found');
+  });
+
   test('no network unless a keyserver or WKD is named: a KEYS-file look-up makes no request', async () => {
     const dir = tempDir();
     const keysFile = path.join(dir, 'KEYS');

@@ -177,6 +177,20 @@ test('TUF: the network is bounded: a mirror that never answers is cut at the req
     await flood.close();
   }
   assert.ok(sent < 64 * 1024 * 1024, `the client stopped reading early (${sent} bytes sent)`);
+  // A timestamp.json announcing more than the role's 16 KiB is refused on its Content-Length.
+  const liar = await serve(repo.dir, (url, res) => {
+    if (url !== '/timestamp.json') return false;
+    res.writeHead(200, { 'content-length': String(1024 ** 3) });
+    res.write(Buffer.alloc(1024));
+    return true;
+  });
+  try {
+    const result = await refreshTrustedRoot({ base: tmp('tuf-cache-'), mirror: liar.url, initialRoot: v1, now: new Date() });
+    assert.ok(!result.ok && result.code === 'mirror-unreachable', !result.ok ? result.message : '');
+    assert.match(result.message, /timestamp\.json is 1024 MiB by .*Content-Length, over its limit of 16384 bytes: not read/);
+  } finally {
+    await liar.close();
+  }
 });
 
 test('TUF: no root is trusted for an unknown mirror without sigstore init, and only http(s) mirrors are used', async () => {

@@ -89,13 +89,19 @@ export type HttpClient = (request: NetRequest) => Promise<NetResult>;
 export const DEFAULT_ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** This machine: localhost names, 127/8, ::1, the unspecified addresses (which connect here) and their IPv4-mapped forms. */
+// The unspecified addresses connect to this machine too; BlockList also matches IPv4-mapped IPv6 (::ffff:7f00:1).
+const THIS_MACHINE = new net.BlockList();
+THIS_MACHINE.addSubnet('127.0.0.0', 8, 'ipv4');
+THIS_MACHINE.addAddress('0.0.0.0', 'ipv4');
+THIS_MACHINE.addAddress('::1', 'ipv6');
+THIS_MACHINE.addAddress('::', 'ipv6');
+
+/** This machine: localhost names (RFC 6761), 127/8, ::1, the unspecified addresses, in any spelling. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  const v4 = h.replace(/^::ffff:/, '');
-  if (net.isIPv4(v4)) return v4.startsWith('127.') || v4 === '0.0.0.0';
-  return net.isIPv6(h) && (h === '::1' || h === '::' || /^(0+:){7}0*1$/.test(h));
+  const family = net.isIP(h);
+  return family !== 0 && THIS_MACHINE.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 const size = (n: number) => (n >= 1024 * 1024 ? `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB` : `${n} bytes`);
@@ -142,6 +148,7 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
         return;
       }
       let settled = false;
+      let response: http.IncomingMessage | undefined;
       const settle = (r: NetResult) => {
         if (settled) return;
         settled = true;
@@ -158,6 +165,7 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
         agent: false,
         lookup: guardedLookup(allow, () => { loopback = true; }),
       }, (res) => {
+        response = res;
         if (hop === 0) originLoopback = loopback;
         const status = res.statusCode ?? 0;
         const success = status >= 200 && status < 300;
@@ -209,7 +217,8 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
       };
       const timer = setTimeout(() => settle(failure('deadline', url.href, `${request.what} took longer than ${policy.deadlineMs / 1000} s from ${where}; given up.`)), Math.max(0, left));
       req.setTimeout(idle, () => settle(failure('idle', url.href, `${where} sent nothing for ${idle / 1000} s during ${request.what}; given up.`)));
-      req.on('error', (e) => settle(connectionFailure(e)));
+      // Bytes after a complete answer (a Content-Length that understated) break the parser: what was announced is the answer.
+      req.on('error', (e) => { if (!response?.complete) settle(connectionFailure(e)); });
       req.end(request.body);
     });
 

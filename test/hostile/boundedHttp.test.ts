@@ -1,0 +1,271 @@
+// The one HTTP client (server/src/net/boundedHttp.ts) against hostile servers of this test's own: raw
+// sockets on 127.0.0.1, so every lie is exact (endless or huge bodies, a Content-Length that lies either
+// way, silence, a drip, redirect loops, other hosts, HTTPS to HTTP, a gzip bomb). Outcomes are asserted
+// by their code and the bytes read; deadlines are small and only the code says they fired.
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as dns from 'node:dns';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { isLoopbackHost, makeHttpClient, type NetPolicy, type NetRequest } from '../../server/src/net/boundedHttp';
+import { loopbackCertificate } from '../support/registry';
+import { tempDir } from '../support/tools';
+
+type Script = (socket: net.Socket, head: string) => void;
+
+/** A server that reads one request head per connection and hands the socket to the current script. */
+class RawServer {
+  script: Script = (s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+  heads: string[] = [];
+  /** Body bytes the scripts handed to sockets. */
+  written = 0;
+  private readonly server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      this.heads.push(head);
+      this.script(socket, head);
+    };
+    socket.on('data', onData);
+  });
+
+  async start(address = '127.0.0.1'): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, address, r));
+    return this;
+  }
+  get url(): string {
+    const a = this.server.address() as net.AddressInfo;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+  close(): void { this.server.close(); }
+
+  /** Writes `chunk` until the client hangs up (or 1 GiB, which no passing test reaches). */
+  pump(socket: net.Socket, chunk: Buffer | (() => Buffer)): void {
+    const next = typeof chunk === 'function' ? chunk : () => chunk;
+    const go = () => {
+      while (!socket.destroyed && this.written < 1024 ** 3) {
+        const c = next();
+        this.written += c.length;
+        if (!socket.write(c)) { socket.once('drain', go); return; }
+      }
+    };
+    go();
+  }
+}
+
+const CHUNK = Buffer.alloc(64 * 1024, 0x41);
+const MAX = 256 * 1024;
+const policy = (p: Partial<NetPolicy> = {}): NetPolicy => ({ deadlineMs: 30_000, maxRedirects: 0, crossHostRedirects: false, allowLoopback: true, ...p });
+const get = (url: string, p: Partial<NetPolicy> = {}, r: Partial<NetRequest> = {}) => makeHttpClient(policy(p))({ method: 'GET', url, maxBytes: MAX, what: 'the test file', ...r });
+const failed = <T extends { ok: boolean }>(r: T) => (r.ok ? 'ok' : (r as unknown as { error: { code: string } }).error.code);
+const read = (r: { ok: true; value: { bytesRead: number } } | { ok: false; error: { bytesRead: number } }) => (r.ok ? r.value.bytesRead : r.error.bytesRead);
+
+let a: RawServer;
+let b: RawServer;
+before(async () => { a = await new RawServer().start(); b = await new RawServer().start(); });
+after(() => { a.close(); b.close(); });
+beforeEach(() => { for (const s of [a, b]) { s.heads = []; s.written = 0; s.script = new RawServer().script; } });
+
+describe('bodies', () => {
+  test('an endless body without Content-Length stops at the limit: too-large, at most one chunk read past it', async () => {
+    a.script = (s) => { s.write('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n'); a.pump(s, CHUNK); };
+    const r = await get(a.url);
+    assert.equal(failed(r), 'too-large');
+    assert.ok(read(r) > MAX && read(r) <= MAX + CHUNK.length, `read ${read(r)}`);
+    await new Promise((done) => setTimeout(done, 50));
+    assert.ok(a.written < 64 * 1024 * 1024, `the server wrote ${a.written} bytes: the connection was not cut`);
+  });
+
+  test('an endless chunked body stops at the limit the same way', async () => {
+    const piece = Buffer.concat([Buffer.from(`${CHUNK.length.toString(16)}\r\n`), CHUNK, Buffer.from('\r\n')]);
+    a.script = (s) => { s.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n'); a.pump(s, piece); };
+    const r = await get(a.url);
+    assert.equal(failed(r), 'too-large');
+    assert.ok(read(r) > MAX && read(r) <= MAX + CHUNK.length, `read ${read(r)}`);
+  });
+
+  test('a Content-Length over the limit is refused before a byte of the body is read', async () => {
+    a.script = (s) => { s.write('HTTP/1.1 200 OK\r\ncontent-length: 10737418240\r\n\r\n'); a.pump(s, CHUNK); };
+    const r = await get(a.url);
+    assert.equal(failed(r), 'too-large');
+    assert.equal(read(r), 0);
+    assert.match(!r.ok ? r.error.message : '', /Content-Length, over its limit of 256 KiB|Content-Length, over its limit of 262144 bytes/);
+  });
+
+  test('a Content-Length under the limit with a larger body behind it: only the announced bytes are taken', async () => {
+    a.script = (s) => { s.write('HTTP/1.1 200 OK\r\ncontent-length: 16\r\n\r\n'); a.pump(s, CHUNK); };
+    const r = await get(a.url);
+    assert.ok(r.ok, failed(r));
+    assert.equal(r.value.body.length, 16);
+    assert.equal(r.value.bytesRead, 16);
+  });
+
+  test('a gzip bomb is never inflated: identity is asked for, the compressed bytes are the body', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    assert.ok(bomb.length < MAX);
+    a.script = (s) => s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: ${bomb.length}\r\n\r\n`), bomb]));
+    const r = await get(a.url);
+    assert.ok(r.ok, failed(r));
+    assert.equal(r.value.bytesRead, bomb.length);
+    assert.ok(r.value.body.equals(bomb));
+    assert.match(a.heads[0], /\r\naccept-encoding: identity\r\n/i);
+  });
+
+  test("an error status's endless body is cut at errorBodyBytes and handed back, not refused", async () => {
+    a.script = (s) => { s.write('HTTP/1.1 500 Oops\r\nconnection: close\r\n\r\n'); a.pump(s, CHUNK); };
+    const r = await get(a.url, {}, { errorBodyBytes: 1000 });
+    assert.ok(r.ok, failed(r));
+    assert.equal(r.value.status, 500);
+    assert.equal(r.value.body.length, 1000);
+    assert.ok(r.value.bytesRead <= 1000 + CHUNK.length);
+  });
+
+  test('a body that does not hash to the digest asked for is digest-mismatch; the right one passes', async () => {
+    a.script = (s) => s.end('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello');
+    const right = `sha256:${createHash('sha256').update('hello').digest('hex')}`;
+    assert.equal(failed(await get(a.url, {}, { expectDigest: `sha256:${'0'.repeat(64)}` })), 'digest-mismatch');
+    assert.equal(failed(await get(a.url, {}, { expectDigest: right })), 'ok');
+  });
+});
+
+describe('time', () => {
+  test('no answer at all: deadline, nothing read', async () => {
+    a.script = () => undefined;
+    const r = await get(a.url, { deadlineMs: 150 });
+    assert.equal(failed(r), 'deadline');
+    assert.equal(read(r), 0);
+  });
+
+  test('no byte for the idle time: idle', async () => {
+    a.script = (s) => s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc');
+    const r = await get(a.url, { idleTimeoutMs: 150 });
+    assert.equal(failed(r), 'idle');
+    assert.equal(read(r), 3);
+  });
+
+  test('a slow drip, one byte at a time, never idle: the deadline ends it with what was read so far', async () => {
+    a.script = (s) => {
+      s.write('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n');
+      const t = setInterval(() => { if (s.destroyed) clearInterval(t); else { a.written++; s.write('x'); } }, 10);
+    };
+    const r = await get(a.url, { deadlineMs: 300, idleTimeoutMs: 10_000 });
+    assert.equal(failed(r), 'deadline');
+    assert.ok(read(r) <= a.written && read(r) < MAX, `read ${read(r)} of ${a.written}`);
+  });
+});
+
+describe('redirects', () => {
+  const redirect = (server: RawServer, to: (head: string) => string, status = 302) => {
+    server.script = (s, head) => s.end(`HTTP/1.1 ${status} Moved\r\nlocation: ${to(head)}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+  };
+
+  test('a redirect loop stops after maxRedirects: too-many-redirects, maxRedirects + 1 requests', async () => {
+    redirect(a, (head) => head.split(' ')[1], 307);
+    assert.equal(failed(await get(`${a.url}/loop`, { maxRedirects: 3 })), 'too-many-redirects');
+    assert.equal(a.heads.length, 4);
+  });
+
+  test('with no redirects allowed the 3xx is the answer, its Location not asked', async () => {
+    redirect(a, () => `${b.url}/x`);
+    const r = await get(a.url);
+    assert.ok(r.ok && r.value.status === 302);
+    assert.equal(b.heads.length, 0);
+  });
+
+  test('a redirect to another host: refused when the policy says so; followed without the credentials when it allows', async () => {
+    redirect(a, () => `${b.url}/x`);
+    const refused = await get(a.url, { maxRedirects: 5 }, { headers: { authorization: 'Bearer secret' } });
+    assert.equal(failed(refused), 'redirect-refused');
+    assert.equal(b.heads.length, 0);
+    const followed = await get(a.url, { maxRedirects: 5, crossHostRedirects: true }, { headers: { authorization: 'Bearer secret' } });
+    assert.ok(followed.ok && followed.value.url === `${b.url}/x`, failed(followed));
+    assert.match(a.heads[1], /authorization: Bearer secret/i);
+    assert.doesNotMatch(b.heads[0], /authorization/i);
+  });
+
+  test('a redirect to file:, ftp: or an invalid location is redirect-refused, nothing thrown', async () => {
+    for (const to of ['file:///etc/passwd', 'ftp://127.0.0.1/x', 'http://[']) {
+      redirect(a, () => to);
+      assert.equal(failed(await get(a.url, { maxRedirects: 5, crossHostRedirects: true })), 'redirect-refused', to);
+    }
+  });
+
+  test('HTTPS to HTTP is refused, the HTTP host never asked; HTTPS without its CA is tls-failed; HTTPS to a plain-HTTP server says so', async () => {
+    const certs = loopbackCertificate(tempDir('net-tls-'));
+    const ca = fs.readFileSync(certs.cert);
+    const tlsServer = https.createServer({ cert: ca, key: fs.readFileSync(certs.key) }, (_req, res) => { res.writeHead(302, { location: `${b.url}/x` }).end(); });
+    await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(tlsServer.address() as net.AddressInfo).port}/`;
+    try {
+      assert.equal(failed(await get(url, { maxRedirects: 5, crossHostRedirects: true, ca })), 'redirect-refused');
+      assert.equal(b.heads.length, 0);
+      assert.equal(failed(await get(url, { maxRedirects: 5, crossHostRedirects: true })), 'tls-failed');
+      // A plain-HTTP server answers a TLS hello with 400: OpenSSL calls that a wrong version number.
+      const plainServer = http.createServer((_req, res) => res.end('ok'));
+      await new Promise<void>((r) => plainServer.listen(0, '127.0.0.1', r));
+      const plain = await get(`https://127.0.0.1:${(plainServer.address() as net.AddressInfo).port}/`);
+      plainServer.close();
+      assert.equal(failed(plain), 'tls-failed');
+      assert.equal(!plain.ok && plain.error.plainHttp, true);
+    } finally {
+      tlsServer.closeAllConnections();
+      tlsServer.close();
+    }
+  });
+});
+
+describe('schemes and this machine', () => {
+  test('only the allowed schemes: file:, ftp:, data: and an http: URL under an https-only policy are url-refused, no request made', async () => {
+    for (const url of ['file:///etc/passwd', 'ftp://127.0.0.1/x', 'data:,x', 'not a url']) assert.equal(failed(await get(url)), 'url-refused', url);
+    assert.equal(failed(await get(a.url, { schemes: ['https:'] })), 'url-refused');
+    assert.equal(a.heads.length, 0);
+  });
+
+  test('this machine in any spelling is loopback-refused unless the policy allows it', async () => {
+    const port = new URL(a.url).port;
+    for (const host of ['127.0.0.1', 'localhost', 'LOCALHOST.', 'x.localhost', '[::1]', '[::ffff:127.0.0.1]', '0x7f000001', '2130706433', '127.1', '0.0.0.0']) {
+      assert.equal(failed(await get(`http://${host}:${port}/`, { allowLoopback: false })), 'loopback-refused', host);
+    }
+    assert.equal(a.heads.length, 0);
+    assert.equal(failed(await get(a.url)), 'ok');
+    assert.equal(isLoopbackHost('192.0.2.1'), false);
+    assert.equal(isLoopbackHost('[fd00::2]'), false);
+  });
+
+  test('a name that resolves to this machine is refused at the DNS answer', async () => {
+    const name = os.hostname();
+    const answers = await dns.promises.lookup(name, { all: true }).catch(() => []);
+    const local = answers.length > 0 && answers.every((x) => isLoopbackHost(x.address));
+    const r = await get(`http://${name}:${new URL(a.url).port}/`, { allowLoopback: false });
+    // This machine's own name: loopback in /etc/hosts on most systems (Debian: 127.0.1.1).
+    if (local) {
+      assert.equal(failed(r), 'loopback-refused', `${name}: ${JSON.stringify(answers)}`);
+      assert.equal(a.heads.length, 0);
+    } else {
+      assert.notEqual(failed(r), 'loopback-refused', `${name}: ${JSON.stringify(answers)}`);
+    }
+  });
+
+  test('a redirect from another host onto this machine is refused even where this machine may be asked', async () => {
+    const outside = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    assert.ok(outside, 'this test needs an address of this machine that is not loopback');
+    const remote = await new RawServer().start(outside.address);
+    try {
+      remote.script = (s) => s.end(`HTTP/1.1 302 Moved\r\nlocation: ${a.url}/secret\r\ncontent-length: 0\r\n\r\n`);
+      const r = await get(remote.url, { maxRedirects: 5, crossHostRedirects: true, allowLoopback: true });
+      assert.equal(failed(r), 'loopback-refused');
+      assert.equal(remote.heads.length, 1);
+      assert.equal(a.heads.length, 0);
+    } finally {
+      remote.close();
+    }
+  });
+});
