@@ -11,10 +11,11 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isLoopbackHost, makeHttpClient, type NetPolicy, type NetRequest } from '../../server/src/net/boundedHttp';
 import { loopbackCertificate } from '../support/registry';
-import { tempDir } from '../support/tools';
+import { repoRoot, tempDir } from '../support/tools';
 
 type Script = (socket: net.Socket, head: string) => void;
 
@@ -268,4 +269,20 @@ describe('schemes and this machine', () => {
       remote.close();
     }
   });
+});
+
+test('one HTTP client: no other module of the server or the client opens a connection of its own', () => {
+  const offenders: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (file.endsWith('.ts') && !file.startsWith(path.join(repoRoot, 'server', 'src', 'net') + path.sep)) {
+        const code = fs.readFileSync(file, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+        if (/from 'node:(http|https|http2|tls|net)'|require\('(node:)?(http|https|undici)'\)|from 'undici'|\bfetch\(|new WebSocket\(/.test(code)) offenders.push(path.relative(repoRoot, file));
+      }
+    }
+  };
+  for (const dir of ['server/src', 'client/src']) walk(path.join(repoRoot, dir));
+  assert.deepEqual(offenders, []);
 });
