@@ -116,6 +116,29 @@ describe('a chart\'s verdict with cosign signatures over LSP, the same as helm-p
     assert.equal(titles[0], '✗ Sigstore: No trusted time — no log entry says when it was signed');
   });
 
+  test('cosign only, the archive changed after signing (as the UI test tampers with it): digest-mismatch, not out of date', async () => {
+    const files = chartCase({ bundle: { identity: IDENTITY } });
+    const bytes = fs.readFileSync(files.archive);
+    bytes[bytes.length - 1] ^= 0xff;
+    fs.writeFileSync(files.archive, bytes);
+    const { status, titles } = await chartState(files, trusted);
+    assert.deepEqual([status.state, status.code], ['rejected', 'digest-mismatch']);
+    assert.deepEqual(titles, ['✗ Sigstore: Digest mismatch — the archive changed after signing', 'cosign ✗ digest-mismatch (devapp-1.2.3.tgz.sigstore.json)']);
+  });
+
+  test('cosign only and verified, the folder changed since packaging: out of date, as a verified .prov is', async () => {
+    const files = chartCase({ bundle: { identity: IDENTITY } });
+    fs.appendFileSync(path.join(files.workspace, 'devapp', 'values.yaml'), '\nadded: true\n');
+    const session = await LspSession.start({ workspace: files.workspace, settings: { keyrings: [keyring], sigstore: trusted } });
+    try {
+      const uri = await session.open(files.chartYaml, 'yaml');
+      const status = await session.waitForStatus('out of date', (s) => s.scope === 'chart' && s.uri === uri && s.code === 'archive-differs-from-source');
+      assert.match(status.message, /values\.yaml.*Its signature holds for the archive as it is, not for the chart folder\./);
+    } finally {
+      await session.stop();
+    }
+  });
+
   test('naming a trusted signer in the settings turns identity-required into verified', async () => {
     const files = chartCase({ bundle: { identity: IDENTITY } });
     const session = await LspSession.start({ workspace: files.workspace, settings: { keyrings: [keyring], sigstore: untrusted } });

@@ -86,7 +86,7 @@ export function withCosignFields(openpgp: Outcome, cosign: CosignFacts | undefin
   if (!cosign?.length) return {};
   const verdict = chartVerdictOf(openpgp, cosign);
   // The `.prov`'s own state and severity (its warnings) stay.
-  if (verdict.verified) return { summary: `Verified (${signedWithText(verdict)})`, message: `${openpgp.message} ${verifiedSentence(cosign)}` };
+  if (verdict.verified) return { summary: `Verified (${signedWithText(verdict)})`, message: `${openpgp.message.trim()} ${verifiedSentence(cosign)}` };
   const failed = failedCosign(verdict, cosign);
   return failed ? failureFields(failed, true) : {};
 }
