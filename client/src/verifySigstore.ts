@@ -62,7 +62,9 @@ function run(deps: VerifySigstoreDeps, uri: vscode.Uri, identity?: SigstoreTrust
 }
 
 export async function verifySigstoreSignature(deps: VerifySigstoreDeps, arg: unknown): Promise<VerifySigstoreResult | undefined> {
-  const uri = arg instanceof vscode.Uri && arg.scheme === 'file' ? arg : vscode.window.activeTextEditor?.document.uri.scheme === 'file' ? vscode.window.activeTextEditor.document.uri
+  // A chart status's fix (codeActions.ts) names the archive as a uri string.
+  const given = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg;
+  const uri = given instanceof vscode.Uri && given.scheme === 'file' ? given : vscode.window.activeTextEditor?.document.uri.scheme === 'file' ? vscode.window.activeTextEditor.document.uri
     : (await vscode.window.showOpenDialog({ title: 'Select the file to verify', canSelectMany: false }))?.[0];
   if (!uri) return undefined;
   let result = await run(deps, uri);

@@ -11,10 +11,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DidChangeConfigurationNotification } from 'vscode-languageserver-protocol/node';
 import { main } from '../../server/src/cli/helmProv';
-import type { SigstoreSettings, StatusParams } from '../../server/src/lsp/protocol';
+import { CLIENT_COMMANDS, type SigstoreSettings, type StatusParams } from '../../server/src/lsp/protocol';
 import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
 import { signedCases, signedKeyrings, tempDir } from '../support/tools';
-import { LspSession } from './lspSession';
+import { LspSession, uriOf } from './lspSession';
 
 const sigstore = new TestSigstore();
 const scratch = tempDir('lsp-cosign-verdict-');
@@ -85,12 +85,16 @@ describe('a chart\'s verdict with cosign signatures over LSP, the same as helm-p
   });
 
   test('cosign only, no trusted signer: identity-required with the setting to set, neither verified nor unsigned', async () => {
-    const { status, titles, cli: byCli } = await chartState(chartCase({ bundle: { identity: IDENTITY } }), untrusted);
+    const files = chartCase({ bundle: { identity: IDENTITY } });
+    const { status, titles, cli: byCli } = await chartState(files, untrusted);
     assert.deepEqual([status.state, status.severity, status.code, status.summary], ['rejected', 'warning', 'identity-required', 'Identity required']);
     assert.match(status.message, /^devapp-1\.2\.3\.tgz\.sigstore\.json: .*nothing was checked\. It claims identity "release@example\.com", issuer "https:\/\/issuer\.test"\..*helmProvenance\.sigstore\.trustedIdentities/);
     assert.equal(titles[0], '✗ Sigstore: Identity required — no trusted signer: set helmProvenance.sigstore.trustedIdentities to trust an identity');
     assert.ok(!titles.some((t) => /Unsigned|Sign Chart/.test(t)), titles.join(' | '));
     assert.equal((byCli.json.sigstore as { code: string }[])[0].code, 'identity-required');
+    // The badge's action and the Verify notification's button: the client's Verify Sigstore Signature on the archive, which asks whom to trust.
+    assert.deepEqual(status.fixes, [{ title: 'Trust a Sigstore signer', command: CLIENT_COMMANDS.verifySigstoreSignature, arguments: [status.archive], code: 'identity-required' }]);
+    assert.equal(status.archive, uriOf(files.archive));
   });
 
   test('a .prov that verifies and a cosign signature by someone else: identity-mismatch decides, the .prov said to verify', async () => {
@@ -98,6 +102,7 @@ describe('a chart\'s verdict with cosign signatures over LSP, the same as helm-p
     assert.deepEqual([status.state, status.severity, status.code], ['rejected', 'error', 'identity-mismatch']);
     assert.match(status.message, /^The \.prov verifies, but the Sigstore signature does not: devapp-1\.2\.3\.tgz\.sigstore\.json: /);
     assert.equal(titles[0], '✗ Sigstore: Identity mismatch — signed by an identity you do not trust');
+    assert.deepEqual(status.fixes?.map((f) => [f.title, f.code]), [['Trust a Sigstore signer', 'identity-mismatch']]);
     assert.equal(byCli.json.overall, 'rejected');
   });
 
