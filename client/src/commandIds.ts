@@ -16,6 +16,5 @@ export const COMMAND_IDS = {
   ...KEY_LOOKUP_COMMANDS,
   checkReleaseReadiness: RELEASE_READINESS_COMMAND,
   restrictedModeWhy: 'helmProvenance.restrictedModeWhy',
-  verifySigstoreSignature: 'helmProvenance.verifySigstoreSignature',
   verifyChartReference: VERIFY_REFERENCE_COMMAND,
 } as const;

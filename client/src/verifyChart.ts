@@ -55,7 +55,9 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
   switch (status.state) {
     case 'verified': {
       const by = status.signer ? ` Signed by ${signerText(status.signer)}.` : '';
-      void vscode.window.showInformationMessage(`${chart} verified.${by}${warnings}`, ...provActions).then(run);
+      // With cosign signatures beside the archive, the server's message says who signed with Sigstore and when.
+      const text = status.cosign ? `${chart}: ${messageText(notificationText(status.message))}${by}` : `${chart} verified.${by}`;
+      void vscode.window.showInformationMessage(`${text}${warnings}`, ...provActions).then(run);
       return;
     }
     case 'unsigned':

@@ -15,13 +15,17 @@ export interface VerifySigstoreDeps { server: ServerConnection; log: Log }
 
 const TRUSTED_IDENTITIES = 'sigstore.trustedIdentities';
 
-/** The line a verdict is told in: who signed and when the log says it happened, or the code and why not. */
+/**
+ * The line a verdict is told in, in words as the other verify commands' (no ✓/✗ beside the
+ * notification's own icon): who signed and when the log says it happened, or the server's sentence,
+ * which names the signature file and says what failed and what to do (the code goes to the log).
+ */
 export function sigstoreVerdictText(r: SigstoreSignatureResult): string {
+  if (r.verdict !== 'verified') return messageText(r.message);
   const name = path.basename(vscode.Uri.parse(r.file).fsPath);
-  if (r.verdict !== 'verified') return `✗ ${messageText(name)} (${r.code}): ${messageText(r.message)}`;
   const who = r.signer && 'identity' in r.signer ? `${messageText(r.signer.identity)} (issuer ${messageText(r.signer.issuer)})` : r.signer ? `key ${r.signer.key}` : 'an unnamed signer';
   const when = r.tlog ? `, logged ${r.tlog.integratedTime ?? 'with a timestamp'} (log index ${r.tlog.logIndex})` : ', with no log entry';
-  return `✓ ${messageText(name)} verified: signed by ${who}${when}.`;
+  return `${messageText(name)} verified: signed by ${who}${when}.`;
 }
 
 async function askIdentity(claimed: SigstoreSignatureResult['signer']): Promise<SigstoreTrustedIdentity | undefined> {
@@ -58,7 +62,9 @@ function run(deps: VerifySigstoreDeps, uri: vscode.Uri, identity?: SigstoreTrust
 }
 
 export async function verifySigstoreSignature(deps: VerifySigstoreDeps, arg: unknown): Promise<VerifySigstoreResult | undefined> {
-  const uri = arg instanceof vscode.Uri && arg.scheme === 'file' ? arg : vscode.window.activeTextEditor?.document.uri.scheme === 'file' ? vscode.window.activeTextEditor.document.uri
+  // A chart status's fix (codeActions.ts) names the archive as a uri string.
+  const given = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg;
+  const uri = given instanceof vscode.Uri && given.scheme === 'file' ? given : vscode.window.activeTextEditor?.document.uri.scheme === 'file' ? vscode.window.activeTextEditor.document.uri
     : (await vscode.window.showOpenDialog({ title: 'Select the file to verify', canSelectMany: false }))?.[0];
   if (!uri) return undefined;
   let result = await run(deps, uri);

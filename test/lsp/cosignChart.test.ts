@@ -39,8 +39,10 @@ describe('the cosign line and Verify Sigstore Signature over LSP', () => {
       const uri = await session.open(chartYaml, 'yaml');
       const status = await session.waitForStatus('the chart verified', (s) => s.scope === 'chart' && s.uri === uri && s.state === 'verified');
       assert.equal(status.cosign, 'cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01');
+      assert.equal(status.summary, 'Verified (OpenPGP + Sigstore)');
+      assert.match(status.message, /Verified with Sigstore: devapp-1\.2\.3\.tgz\.sigstore\.json signed by release@example\.com \(issuer https:\/\/issuer\.test\), logged 2025-03-01T12:01:00\.000Z\.$/);
       const titles = (await session.codeLens(uri)).map((l) => l.command?.title ?? '');
-      assert.match(titles[0], /^✓ Signed by /);
+      assert.match(titles[0], /^✓ Signed by .* · verified \(OpenPGP \+ Sigstore\)$/);
       assert.ok(titles.includes('cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01'), titles.join(' | '));
     } finally {
       await session.stop();
@@ -79,13 +81,20 @@ describe('the cosign line and Verify Sigstore Signature over LSP', () => {
     }
   });
 
-  test('without a trusted signer the line says identity-required and what to set', async () => {
+  test('without a trusted signer the chart is identity-required, not verified though its .prov verifies, saying what to set', async () => {
     const session = await LspSession.start({ workspace, settings: { keyrings, sigstore: { ...trusted, trustedIdentities: [] } } });
     try {
       const uri = await session.open(chartYaml, 'yaml');
       const status = await session.waitForStatus('the chart checked', (s) => s.scope === 'chart' && s.uri === uri && s.cosign !== undefined);
-      assert.equal(status.cosign, 'cosign ✗ identity-required — no trusted signer set (helmProvenance.sigstore.trustedIdentities) (devapp-1.2.3.tgz.sigstore.json)');
-      assert.equal(status.state, 'verified', 'the OpenPGP verdict is its own');
+      assert.equal(status.cosign, 'cosign ✗ identity-required (devapp-1.2.3.tgz.sigstore.json)');
+      assert.deepEqual([status.state, status.severity, status.code, status.summary], ['rejected', 'warning', 'identity-required', 'Identity required']);
+      assert.match(status.message, /^The \.prov verifies, but the Sigstore signature does not: devapp-1\.2\.3\.tgz\.sigstore\.json: .*nothing was checked.*the setting helmProvenance\.sigstore\.trustedIdentities/);
+      const titles = (await session.codeLens(uri)).map((l) => l.command?.title ?? '');
+      assert.deepEqual(titles, [
+        '✗ Sigstore: Identity required — no trusted signer: set helmProvenance.sigstore.trustedIdentities to trust an identity',
+        'Open .prov',
+        'cosign ✗ identity-required (devapp-1.2.3.tgz.sigstore.json)',
+      ]);
     } finally {
       await session.stop();
     }

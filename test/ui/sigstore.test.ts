@@ -1,11 +1,13 @@
 // Verify Sigstore Signature (issue 14) on the installed .vsix in a real VS Code: a chart archive with a
 // cosign bundle beside it, signed in setup by the test Sigstore instance (test/support/sigstorePki.ts)
 // whose trusted_root.json is the machine setting (with half an identity entry, which trusts no one). With
-// no trusted signer the command asks whom to expect, says the verdict with the identity and the log time,
-// and remembers the signer in the machine settings (never the workspace's), keeping the entries the user
-// wrote; the Chart.yaml lens then carries the cosign line. The bundle's hover
-// names the certificate's identity; a tampered archive turns the bundle's diagnostic and the lens line
-// into digest-mismatch. A workspace's own settings.json cannot add a trusted signer. Screenshots of
+// no trusted signer the chart's lens says identity-required and which setting trusts an identity (never
+// "Unsigned": the chart is signed with cosign only); the command asks whom to expect, says the verdict in
+// words (no ✓/✗, as the other verify commands) with the identity and the log time, and remembers the
+// signer in the machine settings (never the workspace's), keeping the entries the user wrote; the
+// Chart.yaml lens then says verified (Sigstore) above the cosign line. The bundle's hover names the
+// certificate's identity; a tampered archive turns the bundle's diagnostic and the lenses into
+// digest-mismatch. A workspace's own settings.json cannot add a trusted signer. Screenshots of
 // each step are kept in test-results/ui/sigstore*/.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -141,6 +143,10 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
     await withWorkbench(browser, { name: 'sigstore', workspace, vsix: [vsix], profile, workspaceTrust: false }, async (workbench, folder) => {
       await workbench.openFile('devapp/Chart.yaml');
       await workbench.codeLens('cosign ✗ identity-required').waitFor({ timeout: extensionStartMs });
+      const verdictLens = workbench.codeLens('✗ Sigstore: Identity required');
+      await verdictLens.waitFor();
+      assert.equal((await verdictLens.innerText()).trim(), `✗ Sigstore: Identity required — no trusted signer: set ${IDENTITIES_SETTING} to trust an identity`);
+      assert.ok(!(await workbench.codeLensTexts()).some((t) => t.includes('Unsigned')), 'a chart signed with cosign is not unsigned');
       await workbench.screenshot('1-identity-required-lens');
 
       // From the palette with no file open: the command asks which file, then whom to expect.
@@ -162,7 +168,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       await workbench.quickInput.locator('input.input').press('Enter');
 
       const verdict = await workbench.waitForNotification(`${ARCHIVE}.sigstore.json verified`);
-      assert.match(verdict, /signed by release@example\.com \(issuer https:\/\/issuer\.test\), logged 2025-03-01T12:01:00\.000Z \(log index \d+\)/);
+      assert.match(verdict, /^devapp-1\.2\.3\.tgz\.sigstore\.json verified: signed by release@example\.com \(issuer https:\/\/issuer\.test\), logged 2025-03-01T12:01:00\.000Z \(log index \d+\)\.$/, 'in words, no ✓');
       // The offer's toast hides itself after a while (a loaded machine can be slower): it stays in the notification center.
       await workbench.runCommand('Notifications: Show Notifications');
       const offer = workbench.page.locator('.notifications-center .notification-list-item', { hasText: `Trust ${IDENTITY}` }).first();
@@ -182,6 +188,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       const verified = workbench.codeLens('cosign ✓');
       await verified.waitFor();
       assert.equal((await verified.innerText()).trim(), `cosign ✓ ${IDENTITY} (${ISSUER}) · logged 2025-03-01`);
+      await workbench.codeLens('✓ Verified (Sigstore)').waitFor();
       await workbench.screenshot('6-cosign-verified-lens');
 
       // Step 2: the bundle — hover on the certificate names the identity; then the archive is tampered with.
@@ -210,6 +217,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       const rejected = workbench.codeLens('cosign ✗');
       await rejected.waitFor();
       assert.match((await rejected.innerText()).trim(), /^cosign ✗ digest-mismatch \(devapp-1\.2\.3\.tgz\.sigstore\.json\)$/);
+      await workbench.codeLens('✗ Sigstore: Digest mismatch — the archive changed after signing').waitFor();
       await workbench.screenshot('9-cosign-rejected-lens');
     });
   });
@@ -233,6 +241,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
 
       await workbench.openFile('devapp/Chart.yaml');
       await workbench.codeLens('cosign ✗ identity-required').waitFor();
+      await workbench.codeLens('✗ Sigstore: Identity required').waitFor();
       await workbench.screenshot('2-lens-identity-required');
 
       // The command on the bundle asks whom to expect: the workspace's signer counted for nothing.
@@ -241,8 +250,10 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       await workbench.quickInput.locator('.quick-input-message', { hasText: 'The certificate identity you expect' }).waitFor();
       await workbench.screenshot('3-command-asks');
       await workbench.page.keyboard.press('Escape');
-      const refused = await workbench.waitForNotification('identity-required');
-      assert.match(refused, /✗ devapp-1\.2\.3\.tgz\.sigstore\.json \(identity-required\)/);
+      // In words, as the other verify commands: the file, that nothing was checked and which setting names a signer.
+      const refused = await workbench.waitForNotification('nothing was checked');
+      assert.match(refused, /^devapp-1\.2\.3\.tgz\.sigstore\.json: A keyless \(certificate\) signature .*nothing was checked\..*helmProvenance\.sigstore\.trustedIdentities/s);
+      assert.ok(!/[✓✗]/.test(refused), refused);
       await workbench.screenshot('4-not-verified');
     });
   });

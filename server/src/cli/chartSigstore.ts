@@ -1,11 +1,11 @@
 // `helm-prov verify`'s second kind of signature: the cosign signatures beside each archive
 // (server/src/sigstore/siblingFiles.ts), each reported with its own code after the OpenPGP result.
-// A chart passes only when every signature present verifies and there is at least one: a missing
-// `.prov` is no failure when a cosign signature stands in for it, and a cosign signature that does not
-// verify fails the chart even when its `.prov` does. The identity a keyless signature must carry comes
-// from verify-blob's flags only; without them such a signature is `identity-required`, never verified.
+// Whether the chart passes is sigstore/chartVerdict.ts's decision, the same the editor shows. The
+// identity a keyless signature must carry comes from verify-blob's flags only; without them such a
+// signature is `identity-required`, never verified.
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { Outcome } from '../provenance/verify';
+import { chartVerdict } from '../sigstore/chartVerdict';
 import { siblingLabel, sigstoreSiblings } from '../sigstore/siblingFiles';
 import type { SiblingOutcome } from '../sigstore/verifySiblings';
 import { formatOutcome, outcomeJson } from './format';
@@ -40,8 +40,9 @@ export interface ChartReport { ok: boolean; text: string; json: Record<string, u
 
 /** The OpenPGP outcome and the cosign ones as one chart's report. */
 export function chartReport(openpgp: Outcome, cosign: SiblingOutcome[], named: boolean): ChartReport {
-  const pgpAbsent = openpgp.code === 'missing-prov' && cosign.length > 0;
-  const ok = (openpgp.verdict === 'verified' || pgpAbsent) && cosign.every((c) => c.outcome.verdict === 'verified');
+  const verdict = chartVerdict(openpgp, cosign.map((c) => c.outcome));
+  const ok = verdict.verified;
+  const pgpAbsent = !verdict.signedWith.includes('OpenPGP') && cosign.length > 0;
   const lines = pgpAbsent ? [`${escapeUntrusted(openpgp.archive, 2000)}: no OpenPGP signature (no .prov beside it); cosign only`] : [formatOutcome(openpgp, named || cosign.length > 0)];
   for (const c of cosign) lines.push(`${escapeUntrusted(openpgp.archive, 2000)}: cosign ${escapeUntrusted(siblingLabel(c.files), 2000)}: ${formatSigstoreOutcome(c.outcome)}`);
   return {

@@ -7,11 +7,14 @@
 //   unknown-signer           Copy fingerprint (the key the signature names)
 //   key-expired, key-revoked Select another key and sign
 //   stale, out of date       Package and sign
+//   identity-required,       Trust a Sigstore signer (the client's Verify Sigstore Signature on the
+//   identity/issuer-mismatch archive: it asks whom to expect and offers to remember that signer)
 // Writes are offered only in a trusted workspace, client commands only to a client that has them.
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver/node';
 import { CLIENT_COMMANDS, COMMANDS, type ChartCommandArgs, type StatusFix, type StatusParams } from './protocol';
 import type { ProvCheck } from './provCheck';
 import { outOfDateOf, type ChartEvaluation } from './status';
+import { chartVerdictOf, failedCosign } from './statusSigstore';
 import { pathToUri } from './uris';
 
 export interface FixContext {
@@ -20,6 +23,9 @@ export interface FixContext {
   /** The client registers the commands itself (VS Code): client-only commands and the key picker exist. */
   clientCommands: boolean;
 }
+
+/** The cosign codes a trusted signer named now can change (reading only: allowed in Restricted Mode too). */
+const SIGNER_CODES = new Set(['identity-required', 'identity-mismatch', 'issuer-mismatch']);
 
 /** The code of the chart state "archive out of date" (docs/codes.md). */
 const OUT_OF_DATE = 'archive-differs-from-source';
@@ -64,6 +70,8 @@ export function chartFixes(evaluation: ChartEvaluation, ctx: FixContext): Status
     case 'checked': {
       const args: ChartCommandArgs = { chartYaml, archive: pathToUri(evaluation.archive), ...(evaluation.kind === 'checked' ? { prov: pathToUri(evaluation.prov) } : {}) };
       if (outOfDateOf(evaluation)) return ctx.trusted ? [fix('Package and sign', COMMANDS.packageAndSignChart, args, OUT_OF_DATE)] : [];
+      const cosign = failedCosign(chartVerdictOf(evaluation.kind === 'checked' ? evaluation.check.outcome : undefined, evaluation.cosign), evaluation.cosign);
+      if (cosign) return ctx.clientCommands && SIGNER_CODES.has(cosign.code) ? [fix('Trust a Sigstore signer', CLIENT_COMMANDS.verifySigstoreSignature, args.archive, cosign.code)] : [];
       if (evaluation.kind === 'unsigned') return [];
       return verdictFixes(evaluation.check, ctx, { args, archiveCurrent: evaluation.freshness?.current === true });
     }

@@ -8,7 +8,9 @@ import { outcomeWords, outOfDateOf, type ChartEvaluation } from './status';
 import { outOfDateText, type OutOfDate } from './sourceFreshness';
 import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
-import { cosignLenses } from './cosignLine';
+import { cosignLenses, type CosignFacts } from './cosignLine';
+import { signedWithText, type ChartVerdict } from '../sigstore/chartVerdict';
+import { chartVerdictOf, failedCosign, sigstoreWords } from './statusSigstore';
 
 const FIRST_LINE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -37,6 +39,17 @@ function outOfDateLens(outOfDate: OutOfDate, args: ChartCommandArgs, trusted: bo
   return writeLens(what, 'Package and Sign', COMMANDS.packageAndSignChart, args, trusted);
 }
 
+/**
+ * The verdict lens of a chart whose cosign signatures decide it: verified (cosign only), or the one that
+ * fails, its words and what to do (identity-required: which setting names a trusted signer).
+ */
+function cosignVerdictLens(verdict: ChartVerdict, cosign: CosignFacts | undefined, args: ChartCommandArgs): CodeLens {
+  const failed = failedCosign(verdict, cosign);
+  if (!failed) return lens(`✓ Verified (${signedWithText(verdict)})`, COMMANDS.verifyChart, args);
+  const words = sigstoreWords(failed.code);
+  return lens(`✗ Sigstore: ${words.summary} — ${words.reason}`, COMMANDS.verifyChart, args);
+}
+
 /** The lenses of a chart; `trusted` is false in Restricted Mode (nothing may be written). */
 export function chartLenses(evaluation: ChartEvaluation, trusted = true): CodeLens[] {
   return [...provenanceLenses(evaluation, trusted), ...cosignLenses('cosign' in evaluation ? evaluation.cosign : undefined)];
@@ -59,6 +72,8 @@ function provenanceLenses(evaluation: ChartEvaluation, trusted: boolean): CodeLe
       const args = { chartYaml, archive: pathToUri(evaluation.archive) };
       const outOfDate = outOfDateOf(evaluation);
       if (outOfDate) return [outOfDateLens(outOfDate, args, trusted)];
+      // Signed with cosign only: its verdict, never "Unsigned" (the cosign line below names the signer).
+      if (evaluation.cosign?.length) return [cosignVerdictLens(chartVerdictOf(undefined, evaluation.cosign), evaluation.cosign, args)];
       return [writeLens('⚠ Unsigned', 'Sign Chart', COMMANDS.signChart, args, trusted)];
     }
     case 'checked': {
@@ -67,9 +82,12 @@ function provenanceLenses(evaluation: ChartEvaluation, trusted: boolean): CodeLe
       const open = lens('Open .prov', COMMANDS.openProvenance, args);
       const outOfDate = outOfDateOf(evaluation);
       if (outOfDate) return [outOfDateLens(outOfDate, args, trusted), open];
+      const verdict = chartVerdictOf(outcome, evaluation.cosign);
+      if (verdict.failed?.kind === 'Sigstore') return [cosignVerdictLens(verdict, evaluation.cosign, args), open];
       if (outcome.verdict === 'verified' && outcome.signer) {
         const who = outcome.signer.uid ? `${codiconText(outcome.signer.uid, 80)} · ` : '';
-        return [lens(`✓ Signed by ${who}${shortFingerprint(outcome.signer.fingerprint)} · verified`, COMMANDS.verifyChart, args), open];
+        const how = verdict.signedWith.includes('Sigstore') ? ` (${signedWithText(verdict)})` : '';
+        return [lens(`✓ Signed by ${who}${shortFingerprint(outcome.signer.fingerprint)} · verified${how}`, COMMANDS.verifyChart, args), open];
       }
       const words = outcomeWords(outcome.code);
       const reason = outcome.code === 'unknown-signer' && issuers.length

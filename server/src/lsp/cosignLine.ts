@@ -11,6 +11,8 @@ export interface CosignSignatureFacts {
   label: string;
   verdict: 'verified' | 'rejected';
   code: string;
+  /** The verification's sentence (unescaped): what happened and what to do. */
+  message: string;
   identity?: string;
   issuer?: string;
   /** The log's integrated time (ISO), for a verified signature that has one. */
@@ -27,18 +29,18 @@ export async function cosignFacts(archive: string, verification: SigstoreVerific
     label: siblingLabel(files),
     verdict: outcome.verdict,
     code: outcome.code,
+    message: outcome.message,
     ...(outcome.signer?.kind === 'certificate' ? { identity: outcome.signer.identity, issuer: outcome.signer.issuer } : {}),
     ...(outcome.verdict === 'verified' && outcome.tlog?.integratedTime !== undefined ? { loggedAt: new Date(outcome.tlog.integratedTime * 1000).toISOString() } : {}),
   }));
 }
 
-/** `cosign ✓ <identity> (<issuer>) · logged <date>`, or `cosign ✗ <code>` per signature; plain text, unescaped. */
+/** `cosign ✓ <identity> (<issuer>) · logged <date>`, or `cosign ✗ <code> (<file>)` per signature; plain text, unescaped. */
 export function cosignLineText(facts: CosignFacts): string {
-  return facts.map((f) => {
-    if (f.verdict === 'verified') return `cosign ✓ ${f.identity ?? 'key'}${f.issuer ? ` (${f.issuer})` : ''}${f.loggedAt ? ` · logged ${f.loggedAt.slice(0, 10)}` : ''}`;
-    const hint = f.code === 'identity-required' ? ' — no trusted signer set (helmProvenance.sigstore.trustedIdentities)' : '';
-    return `cosign ✗ ${f.code}${hint} (${f.label})`;
-  }).join('; ');
+  // What to do about a failure is the chart's verdict's to say (statusSigstore.ts): here only which signature and its code.
+  return facts.map((f) => (f.verdict === 'verified'
+    ? `cosign ✓ ${f.identity ?? 'key'}${f.issuer ? ` (${f.issuer})` : ''}${f.loggedAt ? ` · logged ${f.loggedAt.slice(0, 10)}` : ''}`
+    : `cosign ✗ ${f.code} (${f.label})`)).join('; ');
 }
 
 /** The CodeLens line: text only (the verdicts are in the tooltip and diagnostics; "Verify Sigstore Signature" checks again). */

@@ -150,6 +150,8 @@ export interface ChartCommandArgs {
 export const CLIENT_COMMANDS = {
   /** Copies its one argument, a fingerprint or key id, to the clipboard. */
   copyFingerprint: 'helmProvenance.copyFingerprint',
+  /** Verify Sigstore Signature on its one argument, a file uri: asks whom to expect and offers to remember that signer. */
+  verifySigstoreSignature: 'helmProvenance.verifySigstoreSignature',
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import { escapeUntrusted } from '../provenance/untrustedText';
 import { pathToUri } from './uris';
 import { outOfDateText, type Freshness, type OutOfDate } from './sourceFreshness';
 import { cosignStatusLine, type CosignFacts } from './cosignLine';
+import { chartVerdictOf, cosignOnlyFields, withCosignFields } from './statusSigstore';
 
 export interface ChartRef {
   chartYaml: string;
@@ -34,10 +35,12 @@ export type ChartEvaluation =
 
 /**
  * What changed in the chart folder since packaging, when that is the chart's state: for an unsigned
- * archive, or a verified one. A rejected signature says what matters more.
+ * archive, or a verified one. A rejected signature (OpenPGP or cosign) says what matters more.
  */
 export function outOfDateOf(evaluation: ChartEvaluation): OutOfDate | undefined {
-  if (evaluation.kind !== 'unsigned' && !(evaluation.kind === 'checked' && evaluation.check.outcome.verdict === 'verified')) return undefined;
+  if (evaluation.kind !== 'unsigned' && evaluation.kind !== 'checked') return undefined;
+  const verdict = chartVerdictOf(evaluation.kind === 'checked' ? evaluation.check.outcome : undefined, evaluation.cosign);
+  if (!verdict.verified && verdict.signedWith.length > 0) return undefined;
   return evaluation.freshness?.current === false ? evaluation.freshness.outOfDate : undefined;
 }
 
@@ -45,6 +48,8 @@ export function outOfDateOf(evaluation: ChartEvaluation): OutOfDate | undefined 
 export function outOfDateSentence(outOfDate: OutOfDate): string {
   return `Archive out of date: ${outOfDateText(outOfDate, (name) => escapeUntrusted(name, 120))}`;
 }
+
+const HOLDS_FOR_ARCHIVE = 'Its signature holds for the archive as it is, not for the chart folder.';
 
 /** The fields of a chart whose archive is older than its folder: signing it as it is can only sign the old content. */
 function outOfDateFields(outOfDate: OutOfDate, signature: string): Pick<StatusParams, 'state' | 'severity' | 'code' | 'summary' | 'message'> {
@@ -191,14 +196,22 @@ function chartFields(evaluation: ChartEvaluation): StatusParams {
         message: `${escapeUntrusted(evaluation.file)} is not a regular file (it is ${evaluation.what}), so it is not read. Remove it, then ${isProv ? 'sign the chart again' : 'package and sign the chart again'}.`,
       };
     }
-    case 'unsigned':
-      if (outOfDateOf(evaluation)) return { ...base, archive: pathToUri(evaluation.archive), ...outOfDateFields(outOfDateOf(evaluation)!, `${evaluation.archive} is not signed.`) };
-      return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive: pathToUri(evaluation.archive), summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };
+    case 'unsigned': {
+      const outOfDate = outOfDateOf(evaluation);
+      const archive = pathToUri(evaluation.archive);
+      // Signed with cosign only: the verdict is the cosign signatures' (never "Unsigned").
+      if (evaluation.cosign?.length) {
+        const cosign = { ...base, archive, ...cosignOnlyFields(evaluation.cosign) };
+        return outOfDate ? { ...cosign, ...outOfDateFields(outOfDate, HOLDS_FOR_ARCHIVE) } : cosign;
+      }
+      if (outOfDate) return { ...base, archive, ...outOfDateFields(outOfDate, `${evaluation.archive} is not signed.`) };
+      return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive, summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };
+    }
     case 'checked': {
-      const checked = checkFields(evaluation.check);
+      const checked = { ...checkFields(evaluation.check), ...withCosignFields(evaluation.check.outcome, evaluation.cosign) };
       const outOfDate = outOfDateOf(evaluation);
       if (!outOfDate) return { ...base, ...checked };
-      return { ...base, ...checked, ...outOfDateFields(outOfDate, 'Its signature holds for the archive as it is, not for the chart folder.') };
+      return { ...base, ...checked, ...outOfDateFields(outOfDate, HOLDS_FOR_ARCHIVE) };
     }
   }
 }
