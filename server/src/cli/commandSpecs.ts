@@ -2,11 +2,8 @@
 // and the help text are both made from these specs, so `--help` (and README's copy of it, compared in a
 // test) cannot drift from what the parser accepts.
 import type { ParseArgsConfig } from 'node:util';
-import { SIGSTORE_USAGE } from './sigstoreCommands';
 import { KEY_COMMAND_SPECS } from './keyCommandSpecs';
-import { OCI_USAGE } from './ociCommands';
-import { POLICY_USAGE } from './policyCommands';
-import { DOCTOR_USAGE } from './doctorCommand';
+import { DOCTOR_USAGE, OCI_USAGE, POLICY_USAGE, SIGSTORE_USAGE } from './familyUsage';
 
 interface OptionSpec {
   type: 'string' | 'boolean';
@@ -141,9 +138,14 @@ ${FAMILY_USAGES.join('\n')}
 Keyrings default to $GNUPGHOME (or ~/.gnupg) pubring.kbx and pubring.gpg.
 Exit status: 0 all verified or done, 1 anything rejected or failed, 2 a usage error.`;
 
+/** The spec of a command in COMMAND_SPECS; undefined for any other name (`constructor` included). */
+export function specOf(name: string): CommandSpec | undefined {
+  return Object.hasOwn(COMMAND_SPECS, name) ? (COMMAND_SPECS as Record<string, CommandSpec>)[name] : undefined;
+}
+
 /** `helm-prov <command> --help`: the synopsis, what it does and each option; undefined for an unknown command. */
 export function commandHelp(name: string): string | undefined {
-  const spec = (COMMAND_SPECS as Record<string, CommandSpec>)[name];
+  const spec = specOf(name);
   // The other command families' own usage entries (a line at two spaces starts one).
   const entries = FAMILY_USAGES.join('\n').split(/\n(?=  \S)/);
   const entry = entries.filter((e) => e.trimStart().startsWith(`${name} `));

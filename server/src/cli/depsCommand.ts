@@ -6,9 +6,10 @@ import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { parseCommandArgs, UsageError } from './args';
 import type { Io } from './io';
 import { verifyOptions, type RemoteOutcome } from './ociCommands';
-import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor, type KeyLoader } from './registryOptions';
+import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor } from './registryOptions';
+import { loadKeys } from './loadKeys';
 
-export async function depsCommand(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
+export async function depsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { ...connectionOptions, keyring: verifyOptions.keyring, trust: verifyOptions.trust, json: verifyOptions.json, 'max-layer-bytes': verifyOptions['max-layer-bytes'] });
   if (positionals.length !== 1) throw new UsageError('deps takes one chart directory');
   const dir = positionals[0];

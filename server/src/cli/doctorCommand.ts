@@ -4,14 +4,11 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCommandArgs, UsageError, withUsage } from './args';
+import { DOCTOR_USAGE } from './familyUsage';
 import { readBoundedFile } from '../provenance/boundedRead';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 
 export interface DoctorIo { out: (s: string) => void; err: (s: string) => void }
-
-export const DOCTOR_USAGE = `  doctor [--gpg PATH] [--gpg-home DIR] [--vscode-settings F] [--json]
-                          what signing and verification here will use: gpg (path, version, agent),
-                          the GnuPG home and its keyrings, the backend the VS Code settings select`;
 
 const SETTINGS_BYTES = 4 * 1024 * 1024;
 

@@ -1,177 +1,53 @@
 // `helm-prov`: the engine on the command line, for CI. Thin: argument parsing and printing only.
 // Exit codes: 0 all verified/done, 1 any rejected/failed, 2 usage error.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Problem } from '../provenance/codes';
-import type { Keyring, LoadedKey } from '../provenance/keyTypes';
-import { countOf, formatKey, formatProblem } from './format';
-import { escapeLines, escapeUntrusted, jsonLine } from '../provenance/untrustedText';
-import { byText } from '../provenance/textOrder';
-import { SIGSTORE_COMMANDS } from './sigstoreCommands';
-import { fetchKeysFor, isKeysFind, KEY_COMMANDS, keysFind } from './keyCommands';
-import { ociCommands } from './ociCommands';
-import { POLICY_COMMANDS } from './policyCommands';
-import { DOCTOR_COMMANDS } from './doctorCommand';
-import { parseCommandArgs, UsageError } from './args';
-import { COMMAND_SPECS, commandHelp, parseOptionsOf, synopsis, USAGE } from './commandSpecs';
-import { defaultIo, type Io } from './io';
-import { packageCommand, signCommand } from './signCommands';
+import { escapeLines, escapeUntrusted } from '../provenance/untrustedText';
+import { UsageError } from './args';
+import { commandHelp, specOf, synopsis, USAGE } from './commandSpecs';
+import { processIo, type Io } from './io';
 import { helmProvVersion } from './version';
 
 export type { Io } from './io';
 
-const VERIFY_WINDOW = 8;
+type Command = (args: string[], io: Io) => Promise<number>;
 
-/** The keys of the named keyrings (else GnuPG's defaults); undefined, said on stderr, when a named one cannot be read. */
-export async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[] | undefined> {
-  const { defaultKeyringPaths, loadKeyringFile } = await import('../provenance/keyring');
-  const { keyView } = await import('../provenance/keyView');
-  const explicit = files && files.length > 0;
-  const paths = explicit ? files : defaultKeyringPaths().filter((p) => fs.existsSync(p));
-  const rings: Keyring[] = [];
-  for (const p of paths) {
-    const ring = await loadKeyringFile(p);
-    if (!ring.ok) {
-      // As `helm verify --keyring` does: an error naming the file, exit 1, not a usage text.
-      if (explicit) {
-        io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)} [${ring.error.code}]`);
-        return undefined;
-      }
-      io.err(`warning: ${escapeUntrusted(ring.error.message, 2000)}`);
-      continue;
-    }
-    rings.push(ring.value);
-  }
-  return keyView(rings, new Date());
-}
-
-/** The archive a `.prov` belongs to (`x.tgz.prov` → `x.tgz`); other names are archives already. */
-function archiveNamed(target: string): string {
-  return target.endsWith('.prov') ? target.slice(0, -'.prov'.length) : target;
-}
-
-/** Archives named directly (a `.prov` names its archive), and every *.tgz below named directories (sorted, no node_modules/.git). */
-function collectArchives(targets: string[]): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => byText(a.name, b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== '.git') walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.tgz')) found.push(full);
-    }
-  };
-  for (const t of targets) {
-    let stat: fs.Stats;
-    try { stat = fs.statSync(t); } catch { throw new UsageError(`${escapeUntrusted(t, 2000)}: no such file or directory`); }
-    if (stat.isDirectory()) walk(t); else found.push(archiveNamed(t));
-  }
-  return [...new Set(found)];
-}
-
-async function verifyCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS.verify));
-  if (positionals.length === 0) throw new UsageError('verify needs at least one archive or directory');
-  const archives = collectArchives(positionals);
-  if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.map((p) => escapeUntrusted(p, 2000)).join(', ')}`);
-  const keys = await loadKeys(values.keyring as string[] | undefined, io);
-  if (!keys) return 1;
-  const { verifyArchive } = await import('../provenance/verify');
-  const { chartReport, siblingCheckFromFlags } = await import('./chartSigstore');
-  const cosignSiblings = await siblingCheckFromFlags(values as Parameters<typeof siblingCheckFromFlags>[0]);
-  const options = { keys, trustedFingerprints: values.trust as string[] | undefined };
-  let failed = 0;
-  // A window of a few at a time: file reads overlap with hashing and signature checks; output stays in order.
-  const pending: Promise<[Awaited<ReturnType<typeof verifyArchive>>, Awaited<ReturnType<typeof cosignSiblings>>]>[] = [];
-  let next = 0;
-  const launch = () => { if (next < archives.length) { const a = archives[next++]; pending.push(Promise.all([verifyArchive(a, options), cosignSiblings(a)])); } };
-  for (let i = 0; i < VERIFY_WINDOW; i++) launch();
-  while (pending.length > 0) {
-    const [outcome, cosign] = await pending.shift()!;
-    launch();
-    const report = chartReport(outcome, cosign, archives.length > 1);
-    if (!report.ok) failed++;
-    io.out(values.json ? jsonLine(report.json) : report.text);
-    if (values['fetch-keys']) await fetchKeysFor(outcome, { keyservers: values.keyserver as string[] | undefined, wkd: values.wkd as boolean | undefined }, values.json === true, io);
-  }
-  return failed ? 1 : 0;
-}
-
-async function lintCommand(args: string[], io: Io): Promise<number> {
-  const { positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS.lint));
-  if (positionals.length === 0) throw new UsageError('lint needs at least one file');
-  let errors = 0;
-  const { readBoundedFile } = await import('../provenance/boundedRead');
-  const { MAX_TEXT_KEYRING_BYTES } = await import('../provenance/keyring');
-  for (const file of positionals) {
-    // Bounded like every engine read: a FIFO or /dev/zero given by mistake is an error, not a hang.
-    const read = readBoundedFile(file, MAX_TEXT_KEYRING_BYTES);
-    if (!read.ok) { io.err(`Error: ${escapeUntrusted(read.message, 2000)}`); errors++; continue; }
-    const text = read.bytes.toString('utf8');
-    let problems: Problem[];
-    if (file.endsWith('.prov')) {
-      problems = (await import('../provenance/provDocument')).parseProvenance(text).problems;
-    } else {
-      problems = (await (await import('../provenance/keysFile')).lintKeysFile(text, new Date())).problems;
-    }
-    for (const p of problems) io.out(formatProblem(file, p));
-    const fileErrors = problems.filter((p) => p.severity === 'error').length;
-    errors += fileErrors;
-    if (problems.length === 0) io.out(`${escapeUntrusted(file, 2000)}: no problems`);
-    // Like gpg's and Helm's own split: lint reads the structure, verify decides trust. Said every time,
-    // so a clean lint of a .prov is never read as a good signature.
-    if (file.endsWith('.prov') && fileErrors === 0) {
-      io.out(`${escapeUntrusted(file, 2000)}: structure only: lint does not check the signature or the archive's digest; run: helm-prov verify ${escapeUntrusted(archiveNamed(file), 2000)} --keyring <keyring>`);
-    }
-  }
-  return errors ? 1 : 0;
-}
-
-async function verifyFileCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS['verify-file']));
-  if (positionals.length !== 1) throw new UsageError('verify-file takes one file');
-  const signature = (values.signature as string | undefined) ?? `${positionals[0]}.asc`;
-  const keys = await loadKeys(values.keyring as string[] | undefined, io);
-  if (!keys) return 1;
-  const { verifyDetached } = await import('../provenance/detached');
-  const outcome = await verifyDetached(positionals[0], signature, keys, { trustedFingerprints: values.trust as string[] | undefined });
-  if (values.json) {
-    io.out(jsonLine({ file: outcome.file, verdict: outcome.verdict, code: outcome.code, warnings: outcome.warnings.map((w) => w.code), signer: outcome.signer ? { fingerprint: outcome.signer.fingerprint, signingKey: outcome.signer.signingKey, uid: outcome.signer.uid } : null, message: outcome.message }));
-  } else {
-    io.out(`${escapeUntrusted(outcome.file, 2000)}: ${outcome.verdict}${outcome.verdict === 'verified' ? '' : ` (${outcome.code})`}`);
-    io.out(`  ${escapeUntrusted(outcome.message, 2000)}`);
-  }
-  return outcome.verdict === 'verified' ? 0 : 1;
-}
-
-async function keysCommand(args: string[], io: Io): Promise<number> {
-  if (isKeysFind(args)) return keysFind(args, io);
-  const { positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS.keys));
-  if (positionals.length === 0) throw new UsageError('keys needs at least one keyring or KEYS file');
-  const { loadKeyringFile } = await import('../provenance/keyring');
-  let failed = 0;
-  for (const file of positionals) {
-    const ring = await loadKeyringFile(file);
-    if (!ring.ok) { io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)}`); failed++; continue; }
-    io.out(`${escapeUntrusted(file, 2000)} (${ring.value.format}, ${countOf(ring.value.keys.length, 'key')})`);
-    for (const key of ring.value.keys) io.out(formatKey(key.info, new Date()));
-    for (const p of ring.value.problems) io.out(formatProblem(file, p));
-  }
-  return failed ? 1 : 0;
-}
-
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  verify: verifyCommand,
-  sign: signCommand,
-  package: packageCommand,
-  lint: lintCommand,
-  'verify-file': verifyFileCommand,
-  keys: keysCommand,
-  ...SIGSTORE_COMMANDS,
-  ...KEY_COMMANDS,
-  ...ociCommands(verifyCommand, loadKeys),
-  ...POLICY_COMMANDS,
-  ...DOCTOR_COMMANDS,
+/**
+ * Every command by name, its code loaded only when it runs: a dynamic import is a module esbuild leaves
+ * unevaluated in the bundle until called, so `verify` does not start the Sigstore, registry, policy or
+ * key look-up code (nor the libraries they import). Names, synopses and help are data in
+ * commandSpecs.ts and familyUsage.ts, so `--help` and usage errors load no command either.
+ */
+const COMMANDS: Record<string, Command> = {
+  verify: async (args, io) => (namesRegistry(args)
+    ? (await import('./ociCommands')).OCI_COMMANDS.verify(args, io)
+    : (await import('./verifyCommand')).verifyCommand(args, io)),
+  sign: async (args, io) => (await import('./signCommands')).signCommand(args, io),
+  package: async (args, io) => (await import('./signCommands')).packageCommand(args, io),
+  lint: async (args, io) => (await import('./fileCommands')).lintCommand(args, io),
+  'verify-file': async (args, io) => (await import('./fileCommands')).verifyFileCommand(args, io),
+  keys: async (args, io) => (isKeysFind(args)
+    ? (await import('./keyCommands')).keysFind(args, io)
+    : (await import('./fileCommands')).keysCommand(args, io)),
+  'release-check': async (args, io) => (await import('./releaseCheckCommand')).releaseCheckCommand(args, io),
+  'verify-blob': async (args, io) => (await import('./sigstoreCommands')).SIGSTORE_COMMANDS['verify-blob'](args, io),
+  'verify-bundle': async (args, io) => (await import('./sigstoreCommands')).SIGSTORE_COMMANDS['verify-bundle'](args, io),
+  sigstore: async (args, io) => (await import('./sigstoreCommands')).SIGSTORE_COMMANDS.sigstore(args, io),
+  push: async (args, io) => (await import('./ociCommands')).OCI_COMMANDS.push(args, io),
+  deps: async (args, io) => (await import('./ociCommands')).OCI_COMMANDS.deps(args, io),
+  policy: async (args, io) => (await import('./policyCommands')).POLICY_COMMANDS.policy(args, io),
+  'verify-image-signature': async (args, io) => (await import('./policyCommands')).POLICY_COMMANDS['verify-image-signature'](args, io),
+  doctor: async (args, io) => (await import('./doctorCommand')).DOCTOR_COMMANDS.doctor(args, io),
 };
+
+/** A registry reference or a repository among `verify`'s arguments (before a `--`): the remote verify. */
+function namesRegistry(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a.startsWith('oci://') || a === '--repo' || a.startsWith('--repo='));
+}
+
+/** `keys find …` is the look-up; every other `keys` call is the listing. */
+function isKeysFind(args: string[]): boolean {
+  return args[0] === 'find';
+}
 
 /**
  * Every line the CLI prints passes the escaper once more: the commands escape what they quote (so a
@@ -190,13 +66,13 @@ function asksForHelp(args: string[]): boolean {
 
 /** A usage mistake: what was wrong and the command's synopsis, not the whole usage text. */
 function usageError(command: string, message: string): string {
-  const spec = (COMMAND_SPECS as Record<string, Parameters<typeof synopsis>[1]>)[command];
+  const spec = specOf(command);
   const usage = spec ? `Usage: helm-prov ${synopsis(command, spec)}\n` : '';
   return `Error: ${escapeUntrusted(message, 2000)}\n${usage}Run "helm-prov ${command} --help" for more.`;
 }
 
-export async function main(argv: string[], unsafeIo: Io = defaultIo): Promise<number> {
-  const io = terminalSafe(unsafeIo);
+export async function main(argv: string[], unsafeIo?: Io): Promise<number> {
+  const io = terminalSafe(unsafeIo ?? processIo());
   const [command, ...rest] = argv;
   if (!command) {
     io.err(USAGE);
@@ -215,7 +91,7 @@ export async function main(argv: string[], unsafeIo: Io = defaultIo): Promise<nu
     io.out(help);
     return 0;
   }
-  const run = COMMANDS[command];
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!run) {
     io.err(`Unknown command "${escapeUntrusted(command)}". Run "helm-prov --help" for the list.`);
     return 2;

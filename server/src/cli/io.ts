@@ -3,7 +3,6 @@
 import type { BoundedRead } from '../provenance/boundedRead';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { UsageError } from './args';
-import { canPrompt, promptHidden } from './passphrasePrompt';
 
 export interface Io {
   out: (s: string) => void;
@@ -11,8 +10,8 @@ export interface Io {
   /** Standard input to its end, for `--passphrase-file -`. */
   stdin: () => string | Promise<string>;
   /**
-   * Asks a person for a secret without echo; absent when nobody can answer (standard input is not a
-   * terminal, or CI): then a missing passphrase is an error, never a wait.
+   * Asks a person for a secret without echo; undefined (or absent) when nobody can answer (standard
+   * input is not a terminal, or CI): then a missing passphrase is an error, never a wait.
    */
   askHidden?: (question: string) => Promise<string | undefined>;
 }
@@ -29,24 +28,36 @@ export const MAX_PASSPHRASE_BYTES = 64 * 1024;
 export const PASSPHRASE_WAIT = { writerMs: 10_000, totalMs: 120_000 };
 
 /**
- * A reader that went away (`helm-prov keys … | head`) is no error of ours: further output is dropped and
- * the command still ends with its own exit status (an unhandled EPIPE crashed the process).
+ * The process's own streams, made when main() first needs them rather than when this module loads:
+ * asking whether a person can be prompted reads `process.stdin.isTTY`, which creates standard input's
+ * stream (node:net or node:tty), and a verify never reads standard input.
  */
-let stdoutClosed = false;
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
-  stdoutClosed = true;
-});
+let processStreams: Io | undefined;
+export function processIo(): Io {
+  return (processStreams ??= makeProcessIo());
+}
 
-export const defaultIo: Io = {
-  out: (s) => { if (!stdoutClosed) process.stdout.write(s + '\n'); },
-  err: (s) => process.stderr.write(s + '\n'),
-  stdin: async () => {
-    const { readBoundedStdin } = await import('../provenance/boundedRead');
-    return passphraseText(await readBoundedStdin(MAX_PASSPHRASE_BYTES, PASSPHRASE_WAIT.totalMs));
-  },
-  ...(canPrompt() ? { askHidden: (question: string) => promptHidden(question, MAX_PASSPHRASE_BYTES) } : {}),
-};
+function makeProcessIo(): Io {
+  // A reader that went away (`helm-prov keys … | head`) is no error of ours: further output is dropped
+  // and the command still ends with its own exit status (an unhandled EPIPE crashed the process).
+  let stdoutClosed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stdoutClosed = true;
+  });
+  return {
+    out: (s) => { if (!stdoutClosed) process.stdout.write(s + '\n'); },
+    err: (s) => process.stderr.write(s + '\n'),
+    stdin: async () => {
+      const { readBoundedStdin } = await import('../provenance/boundedRead');
+      return passphraseText(await readBoundedStdin(MAX_PASSPHRASE_BYTES, PASSPHRASE_WAIT.totalMs));
+    },
+    askHidden: async (question) => {
+      const { canPrompt, promptHidden } = await import('./passphrasePrompt');
+      return canPrompt() ? promptHidden(question, MAX_PASSPHRASE_BYTES) : undefined;
+    },
+  };
+}
 
 export function passphraseText(read: BoundedRead): string {
   if (!read.ok) throw new UsageError(`--passphrase-file: ${escapeUntrusted(read.message, 2000)}`);

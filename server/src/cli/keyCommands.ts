@@ -70,11 +70,7 @@ async function keysFindCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** `keys find …` goes here; every other `keys` call is the listing. */
-export function isKeysFind(args: string[]): boolean {
-  return args[0] === 'find';
-}
-
+/** `keys find …` (helmProv.ts sends it here; every other `keys` call is the listing). */
 export function keysFind(args: string[], io: Io): Promise<number> {
   return keysFindCommand(args.slice(1), io);
 }
@@ -105,7 +101,3 @@ export async function fetchKeysFor(outcome: import('../provenance/verify').Outco
       : '  No key found.');
   }
 }
-
-export const KEY_COMMANDS = {
-  'release-check': async (args: string[], io: Io) => (await import('./releaseCheckCommand')).releaseCheckCommand(args, io),
-};

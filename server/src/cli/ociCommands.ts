@@ -6,23 +6,12 @@ import * as path from 'node:path';
 import type { LoadedKey } from '../provenance/keyTypes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { parseCommandArgs, UsageError, withUsage } from './args';
+import { OCI_USAGE } from './familyUsage';
 import { formatOutcome, outcomeJson } from './format';
 import type { Io } from './io';
+import { loadKeys } from './loadKeys';
 import { identityOptions } from './sigstoreTrust';
-import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor, type KeyLoader } from './registryOptions';
-
-export const OCI_USAGE = `  verify oci://host/repo/chart:version... [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR]
-              [--plain-http] [--ca-file F] [--registry-config F]... [--max-layer-bytes N] [--timeout S]
-              [--cosign-key F | --certificate-identity[-regexp] S --certificate-oidc-issuer[-regexp] S] [--trusted-root F]
-                          pull a chart from an OCI registry into memory and verify its .prov layer
-                          (written to DIR only when verified) and, when asked, its cosign signature
-  verify --repo URL <chart> --version V [--keyring F]... [--trust FPR]... [--json] [-d|--destination DIR] [--plain-http] [--ca-file F]
-                          the same for a classic chart repository: index.yaml's digest, then <archive URL>.prov
-  deps <chart-dir> [--keyring F]... [--trust FPR]... [--json] [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
-                          verify every dependency in Chart.yaml (OCI or repository) at its Chart.lock version,
-                          and that Chart.lock's digest still matches Chart.yaml
-  push <chart.tgz> oci://host/repo [--plain-http] [--ca-file F] [--registry-config F]... [--timeout S]
-                          push a chart and its .prov (beside it) as helm push does`;
+import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor } from './registryOptions';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
@@ -86,7 +75,7 @@ interface RemoteResult { outcome: RemoteOutcome; digests: string[]; saved?: stri
 /** References verified at once: their downloads overlap, their output stays in order. */
 const REMOTE_WINDOW = 8;
 
-async function verifyRemote(args: string[], io: Io, loadKeys: KeyLoader): Promise<number> {
+async function verifyRemote(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, verifyOptions);
   const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
   const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
@@ -234,18 +223,9 @@ function withOwnUsage(name: string, run: Command): Command {
   return withUsage(entries, run, `\nRun "helm-prov ${name} --help" for more.`);
 }
 
-/** A registry reference or a repository among the arguments (before a `--`). */
-function namesRegistry(args: string[]): boolean {
-  const end = args.indexOf('--');
-  return (end < 0 ? args : args.slice(0, end)).some((a) => a.startsWith('oci://') || a === '--repo' || a.startsWith('--repo='));
-}
-
-/** The registry commands; `verify` of an oci:// reference is ours, any other goes to the local `verify`. */
-export function ociCommands(localVerify: Command, loadKeys: KeyLoader): Record<string, Command> {
-  const remoteVerify = withOwnUsage('verify', (args, io) => verifyRemote(args, io, loadKeys));
-  return {
-    verify: (args, io) => (namesRegistry(args) ? remoteVerify(args, io) : localVerify(args, io)),
-    push: withOwnUsage('push', pushCommand),
-    deps: withOwnUsage('deps', async (args, io) => (await import('./depsCommand')).depsCommand(args, io, loadKeys)),
-  };
-}
+/** The registry commands; `verify` here is the remote one (helmProv.ts sends a local `verify` elsewhere). */
+export const OCI_COMMANDS: Record<string, Command> = {
+  verify: withOwnUsage('verify', verifyRemote),
+  push: withOwnUsage('push', pushCommand),
+  deps: withOwnUsage('deps', async (args, io) => (await import('./depsCommand')).depsCommand(args, io)),
+};

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseCommandArgs, UsageError, withUsage } from './args';
+import { POLICY_USAGE } from './familyUsage';
 import { formatProblem } from './format';
 import { readBoundedFile } from '../provenance/boundedRead';
 import { strictUtf8 } from '../provenance/utf8';
@@ -13,15 +14,6 @@ import type { PolicyProblem } from '../policy/policyModel';
 import type { RegistriesConfig } from '../policy/registriesD';
 
 export interface PolicyIo { out: (s: string) => void; err: (s: string) => void }
-
-export const POLICY_USAGE = `  policy lint <policy.json> [--registries-d DIR] [--json]
-                          check a containers-policy.json (and registries.d) as CRI-O, Podman and Skopeo
-                          read them; exit 1 on errors, 0 with warnings only
-  policy explain <policy.json> <image-ref> [--registries-d DIR]
-                          which scope applies to an image, every requirement, where signatures are read
-  verify-image-signature --policy F [--registries-d DIR] <image-ref> --manifest-digest sha256:HEX
-              (--signature F... | --lookaside-dir DIR) [--json]
-                          verify simple-signing GPG image signatures against the policy (no gpg needed)`;
 
 const MAX_SIGNATURES = 64;
 

@@ -1,11 +1,8 @@
 // The connection options every registry command shares (--plain-http, --ca-file, --registry-config,
 // --timeout) turned into a transport and a registry client with the user's credentials.
-import type { LoadedKey } from '../provenance/keyTypes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { UsageError } from './args';
 import type { Io } from './io';
-
-export type KeyLoader = (files: string[] | undefined, io: Io) => Promise<LoadedKey[] | undefined>;
 
 export const connectionOptions = {
   'plain-http': { type: 'boolean' },

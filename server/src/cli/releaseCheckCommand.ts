@@ -23,7 +23,7 @@ export async function releaseCheckCommand(args: string[], io: Io): Promise<numbe
     if (!ring.ok) { io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)} [${ring.error.code}]`); return 1; }
     keysFiles.push({ file, ring: ring.value });
   }
-  const { loadKeys } = await import('./helmProv');
+  const { loadKeys } = await import('./loadKeys');
   const ownKeys = await loadKeys(values.keyring as string[] | undefined, io);
   if (!ownKeys) return 1;
   const { releaseCheck } = await import('../keyLookup/releaseCheck');

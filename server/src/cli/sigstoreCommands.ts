@@ -7,22 +7,9 @@ import type { SigstoreOutcome } from '../sigstore/codes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { formatSigstoreOutcome, sigstoreOutcomeJson } from './sigstoreFormat';
 import { identityOptions, readNamedFile as readNamed, trustedRootReader, trustFromFlags } from './sigstoreTrust';
+import { SIGSTORE_USAGE } from './familyUsage';
 
 export interface SigstoreIo { out: (s: string) => void; err: (s: string) => void }
-
-export const SIGSTORE_USAGE = `  verify-blob <artifact|sha256:HEX> (--bundle F | --signature F.sig [--certificate F.cert] [--rekor-entry F.json]
-              | --key F.pub (--bundle F | --signature F.sig [--rekor-entry F.json]))
-              [--certificate-identity S | --certificate-identity-regexp R]
-              [--certificate-oidc-issuer S | --certificate-oidc-issuer-regexp R]
-              [--trusted-root F] [--staging] [--insecure-ignore-tlog] [--json]
-                          verify a cosign / Sigstore signature offline (regexps match the whole value)
-  verify-bundle --bundle F (--certificate-identity I --certificate-oidc-issuer U | --key F) [--staging]
-              [--trusted-root F] <file|sha256:HEX>
-                          the sigstore-conformance client protocol
-  sigstore init --mirror URL --root root.json    trust a private Sigstore TUF repository from its root
-  sigstore update-root [--mirror URL]            refresh the trusted root through TUF (network)
-  sigstore root [--staging] [--json]             which trusted root is in use, and how old it is`;
-
 
 const verifyOptions = {
   bundle: { type: 'string' },

@@ -3,7 +3,7 @@
 // exception; every problem carries a code and the range it concerns, so the language server can show
 // it where it is. Only the signed text is ever interpreted: text outside the signed block is reported,
 // never read.
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import { rangeOf, type Problem, type Range } from './codes';
 import { escapeUntrusted } from './untrustedText';
 import { countWork } from './work';
@@ -11,6 +11,8 @@ import { lenientUtf8, withoutBomText } from './utf8';
 import { MAX_YAML_DEPTH, MAX_YAML_NODES, nestingBound, tooManyNodes, yamlNodeEstimate } from './yamlBounds';
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from './yamlKeys';
 import { plainlyAString, readFlatMapping, type FlatEntry, type FlatScalar } from './yamlFlat';
+import { yamlLibrary } from './yamlLibrary';
+import { linePositions, type LinePositions } from './yamlLines';
 
 export const MAX_PROV_BYTES = 1024 * 1024;
 
@@ -192,12 +194,10 @@ function reportUnsigned(doc: ProvDocument, trimmed: string[], from: number, to: 
 }
 
 /** Maps an offset inside `part` (the signed lines from `firstLine`, joined by LF) back to the file. */
-function positionMapper(doc: ProvDocument, firstLine: number) {
-  const counter = new LineCounter();
+function positionMapper(doc: ProvDocument, firstLine: number, lines: LinePositions) {
   return {
-    counter,
     at(offset: number) {
-      const pos = counter.linePos(offset);
+      const pos = lines.linePos(offset);
       const signed = doc.signedLines[Math.min(firstLine + pos.line - 1, doc.signedLines.length - 1)];
       return { line: signed.fileLine, character: signed.column + pos.col - 1 };
     },
@@ -213,7 +213,10 @@ function nodeRange(node: Node | null | undefined, map: Mapper): Range | undefine
 
 function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, what: string): { yaml: Document.Parsed; map: Mapper; text: string } | undefined {
   const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
-  const map = positionMapper(doc, firstLine);
+  const { LineCounter, parseDocument } = yamlLibrary();
+  // The library's own counter: it numbers lines as its parse saw them, and the errors come from that.
+  const counter = new LineCounter();
+  const map = positionMapper(doc, firstLine, counter);
   const lineRange = rangeOf(doc.signedLines[firstLine]?.fileLine ?? 0, 0, 0);
   if (nestingBound(text) > MAX_YAML_DEPTH) {
     doc.problems.push(problem('malformed', `${what}: nested more than ${MAX_YAML_DEPTH} levels deep; Chart metadata is a few levels deep, so this is not read.`, lineRange));
@@ -228,7 +231,7 @@ function parseYamlPart(doc: ProvDocument, firstLine: number, lastLine: number, w
   try {
     // Aliases are never expanded (nothing here calls toJS); duplicate keys are found below, in one pass.
     countWork('yaml-bytes', text.length);
-    yaml = parseDocument(text, { lineCounter: map.counter, uniqueKeys: false, prettyErrors: false, strict: true });
+    yaml = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (e) {
     // The YAML library recurses; the bound above keeps it far from the stack's end, this keeps the promise never to throw.
     doc.problems.push(problem('malformed', `${what} cannot be read: ${escapeUntrusted((e as Error).message)}`, lineRange));
@@ -263,7 +266,7 @@ function parseSignedYaml(doc: ProvDocument): void {
 
 function scalarField(yaml: Document.Parsed, key: string, map: Mapper): ScalarField | undefined {
   const node = yaml.get(key, true);
-  if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+  if (!yamlLibrary().isScalar(node) || node.value === null || node.value === undefined) return undefined;
   return { value: String(node.source ?? node.value), range: nodeRange(node, map)! };
 }
 
@@ -286,7 +289,7 @@ function parseMetadata(doc: ProvDocument, sep: number): void {
   const part = parseYamlPart(doc, 0, sep, 'Chart metadata');
   if (!part) return;
   const range = { start: part.map.at(0), end: part.map.at(Math.max(part.text.length - 1, 0)) };
-  if (!isMap(part.yaml.contents)) {
+  if (!yamlLibrary().isMap(part.yaml.contents)) {
     doc.problems.push(problem('malformed', 'The Chart metadata (before "...") must be a YAML mapping like Chart.yaml.', range));
     return;
   }
@@ -309,10 +312,7 @@ function flatPart(doc: ProvDocument, firstLine: number, lastLine: number, read: 
   const text = doc.signedLines.slice(firstLine, lastLine).map((l) => l.text).join('\n') + '\n';
   const entries = read(text);
   if (!entries) return undefined;
-  const map = positionMapper(doc, firstLine);
-  map.counter.addNewLine(0);
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) map.counter.addNewLine(at + 1);
-  return { entries, map, text };
+  return { entries, map: positionMapper(doc, firstLine, linePositions(text)), text };
 }
 
 function flatRange(value: FlatScalar, map: Mapper): Range {
@@ -341,6 +341,7 @@ function parseFiles(doc: ProvDocument, first: number): void {
   const part = parseYamlPart(doc, first, doc.signedLines.length, 'files map');
   if (!part) return;
   const range = { start: part.map.at(0), end: part.map.at(Math.max(part.text.length - 1, 0)) };
+  const { isMap, isScalar } = yamlLibrary();
   const root = part.yaml.contents;
   const files = isMap(root) && root.items.length === 1 && isScalar(root.items[0].key) && root.items[0].key.value === 'files'
     ? root.items[0].value : undefined;

@@ -3,14 +3,16 @@
 // `.prov`'s metadata or a Chart.yaml (under 1 MiB) took minutes. Parse with `uniqueKeys: false` and ask
 // this instead. Two keys are the same as the library judges them: scalars with the same value (so
 // `1` and `0x1` are, `1` and `"1"` are not). Aliases are not followed: an alias is its own node.
-import { isMap, isPair, isScalar, isSeq, type Scalar } from 'yaml';
+import type { Scalar } from 'yaml';
 import { countWork } from './work';
+import { yamlLibrary } from './yamlLibrary';
 
 /** Message for a repeated key, in the library's words (callers and tests match on it). */
 export const DUPLICATE_KEY_MESSAGE = 'Map keys must be unique';
 
 /** Every mapping key that repeats an earlier key of the same mapping, in document order. */
 export function duplicateKeys(root: unknown): Scalar[] {
+  const { isMap, isPair, isSeq } = yamlLibrary();
   const found: Scalar[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {
@@ -39,7 +41,7 @@ export function duplicateKeys(root: unknown): Scalar[] {
 
 /** A string that two keys share exactly when the library calls them equal; undefined when no other key can equal this one. */
 function keyIdentity(key: unknown): string | undefined {
-  if (!isScalar(key)) return undefined;
+  if (!yamlLibrary().isScalar(key)) return undefined;
   const value: unknown = key.value;
   switch (typeof value) {
     case 'string': return `s${value}`;

@@ -3,7 +3,7 @@
 // stricter ones (one document, no duplicate keys, no merge keys or explicit tags). Parsing is bounded:
 // a nesting cap and a node budget that also stops alias bombs (billion laughs). Errors carry a range
 // into the source text so the editor can point at them.
-import * as YAML from 'yaml';
+import type * as YAML from 'yaml';
 import type { Range } from '../codes';
 import { escapeUntrusted } from '../untrustedText';
 import { countWork } from '../work';
@@ -11,25 +11,16 @@ import { deepestFlow, MAX_YAML_DEPTH, MAX_YAML_NODES, tooManyNodes, yamlNodeEsti
 import { DUPLICATE_KEY_MESSAGE, duplicateKeys } from '../yamlKeys';
 import { resolvePlainScalar, type GoScalar } from './yamlScalars';
 import { readFlatMapping, type FlatScalar } from '../yamlFlat';
+import { yamlLibrary } from '../yamlLibrary';
+import { linePositions, type LinePositions } from '../yamlLines';
 
 export class ChartYamlError extends Error {
   // Messages quote keys, values (a version with ESC]0;… in it) and file names: escaped whatever the message.
   constructor(message: string, readonly range?: Range) { super(escapeUntrusted(message, 2000)); }
 }
 
-/**
- * yaml's LineCounter over the whole text, filled before parsing: the character checks that run first
- * need positions too.
- */
-function lineCounterOf(text: string): YAML.LineCounter {
-  const lines = new YAML.LineCounter();
-  lines.addNewLine(0);
-  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines.addNewLine(at + 1);
-  return lines;
-}
-
-/** Zero-based positions of two offsets (LineCounter counts from 1). */
-function rangeIn(lines: YAML.LineCounter, start: number, end: number): Range {
+/** Zero-based positions of two offsets (LinePositions count from 1). */
+function rangeIn(lines: LinePositions, start: number, end: number): Range {
   const at = (offset: number) => {
     const { line, col } = lines.linePos(offset);
     return { line: line - 1, character: col - 1 };
@@ -52,7 +43,7 @@ export class GoNodeBuilder {
   private readonly anchors = new Map<string, YAML.Node>();
   /** > 0 while expanding an alias: anchors met again there must not replace later definitions. */
   private expanding = 0;
-  constructor(private readonly lines: YAML.LineCounter, private readonly file: string) {}
+  constructor(private readonly lines: LinePositions, private readonly file: string) {}
 
   error(message: string, node?: YAML.Node | null): ChartYamlError {
     const range = node?.range ? rangeIn(this.lines, node.range[0], node.range[1]) : undefined;
@@ -67,7 +58,7 @@ export class GoNodeBuilder {
     }
     if (depth > MAX_YAML_DEPTH) throw this.error(`nested more than ${MAX_YAML_DEPTH} levels deep`, node as YAML.Node);
     if (node === null || node === undefined) return { t: 'null' };
-    if (YAML.isAlias(node)) {
+    if (yamlLibrary().isAlias(node)) {
       // Looked up in our own map: the yaml library's resolve() searches the whole document per alias.
       const target = this.anchors.get(node.source);
       if (!target) throw this.error(`alias *${node.source} has no anchor before it`, node);
@@ -85,18 +76,19 @@ export class GoNodeBuilder {
   }
 
   private buildNode(node: unknown, depth: number): GoNode {
-    if (YAML.isScalar(node)) return this.scalar(node);
-    if (YAML.isSeq(node)) {
+    const { isMap, isScalar, isSeq } = yamlLibrary();
+    if (isScalar(node)) return this.scalar(node);
+    if (isSeq(node)) {
       this.checkCollectionTag(node);
       return { t: 'seq', items: node.items.map((item) => this.build(item, depth + 1)), src: node };
     }
-    if (YAML.isMap(node)) {
+    if (isMap(node)) {
       this.checkCollectionTag(node);
       const entries: Array<[GoNode, GoNode]> = [];
       for (const pair of node.items) {
         const key = this.build(pair.key, depth + 1);
         // go-yaml treats an untagged plain `<<` key as a merge, whatever resolve() says.
-        if (YAML.isScalar(pair.key) && pair.key.type === 'PLAIN' && !pair.key.tag && pair.key.source === '<<') {
+        if (isScalar(pair.key) && pair.key.type === 'PLAIN' && !pair.key.tag && pair.key.source === '<<') {
           throw this.error('YAML merge keys (<<) are not supported in chart metadata; write the keys out', pair.key as YAML.Node);
         }
         if (key.t === 'seq' || key.t === 'map') throw this.error('a mapping key must be a scalar', pair.key as YAML.Node);
@@ -124,14 +116,15 @@ export class GoNodeBuilder {
 
 /** The one YAML document of `text`, as go-yaml would decode it; throws ChartYamlError. */
 export function parseDocument(text: string, file: string): { builder: GoNodeBuilder; root: GoNode } {
-  const lines = lineCounterOf(text);
+  // Every line start up front: the character checks that run before parsing need positions too.
+  const lines = linePositions(text);
   checkCharacters(text, lines, file);
   if (deepestFlow(text) > MAX_YAML_DEPTH) throw new ChartYamlError(`${file}: nested more than ${MAX_YAML_DEPTH} levels deep`);
   countWork('yaml-bytes', text.length);
   const nodes = yamlNodeEstimate(text);
   if (nodes > MAX_YAML_NODES) throw new ChartYamlError(`${file}: ${tooManyNodes(nodes, MAX_YAML_NODES)}`);
   // Duplicate keys are found below in one pass: the library's own check is quadratic.
-  const docs = YAML.parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, version: '1.1', prettyErrors: false });
+  const docs = yamlLibrary().parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, version: '1.1', prettyErrors: false });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > 1) {
     const second = list[1].range ? rangeIn(lines, list[1].range[0], list[1].range[0]) : undefined;
@@ -164,11 +157,11 @@ export function parseFlatDocument(text: string, file: string): { builder: GoNode
   const scalar = (text: string, r: GoScalar): GoNode => (r.kind === 'null' ? { t: 'null' } : { t: 'scalar', text, r });
   const value = (v: FlatScalar) => scalar(v.text, v.style === 'plain' ? resolvePlainScalar(v.text) : { kind: 'str' });
   const root: GoNode = { t: 'map', entries: entries.map((e) => [scalar(e.key, resolvePlainScalar(e.key)), value(e.value)]) };
-  return { builder: new GoNodeBuilder(lineCounterOf(''), file), root };
+  return { builder: new GoNodeBuilder(linePositions(''), file), root };
 }
 
 /** go-yaml refuses control characters anywhere in the stream (its reader's printable check). */
-function checkCharacters(text: string, lines: YAML.LineCounter, file: string): void {
+function checkCharacters(text: string, lines: LinePositions, file: string): void {
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text);
   if (bad) {
     const range = rangeIn(lines, bad.index, bad.index + 1);
