@@ -135,11 +135,11 @@ export class WorkspaceIndex {
     return { needsPackage: true };
   }
 
-  /** Adds a Chart.yaml to the index, once. */
-  private track(chartYaml: string, inWorkspace = this.config.isInWorkspace(chartYaml)): void {
+  /** Adds a Chart.yaml to the index, once; `announce`: tell the client its chart list changed (indexing tells it once). */
+  private track(chartYaml: string, inWorkspace = this.config.isInWorkspace(chartYaml), announce = true): void {
     if (this.charts.has(chartYaml)) return;
     this.charts.set(chartYaml, { ref: { chartYaml, folder: path.dirname(chartYaml) }, inWorkspace });
-    if (inWorkspace) this.out.chartsChanged();
+    if (inWorkspace && announce) this.out.chartsChanged();
   }
 
   private forget(chartYaml: string): void {
@@ -310,7 +310,8 @@ export class WorkspaceIndex {
       if (!found) return;
       for (const file of found.keysFiles) this.files.keys.add(file);
       for (const file of found.provFiles) this.files.provs.add(file);
-      for (const file of found.chartYamls) this.track(file, true);
+      for (const file of found.chartYamls) this.track(file, true, false);
+      if (found.chartYamls.length) this.out.chartsChanged();
       this.firstScanDone();
       const step = progressSteps(progress, found.keysFiles.length + found.chartYamls.length + found.provFiles.length);
       // KEYS first: statuses name the workspace KEYS files that list a signer.
