@@ -15,6 +15,8 @@ import { elapsedMs, summarize } from './stats';
 const WARMUP_OPENS = 20;
 const BLOB_MIB = 1;
 const STATUS_TARGET_MS = 3000;
+/** Issue 18: every status within this many times the CLI's time for the same archives (measured in the same runs). */
+const STATUS_CLI_RATIO_TARGET = 1.1;
 const RSS_TARGET_MB = 200;
 const REFRESH_TARGET_MS = 100;
 const FINAL = (state: string) => state !== 'checking' && state !== 'removed';
@@ -268,7 +270,7 @@ export async function workspaceScale(ctx: BenchContext, ws: Workspace): Promise<
     `its folder (\`charts/<name>-0.1.0.tgz\` + \`.prov\`). A fresh server per run (${ctx.reps.workspaceRuns} runs), timed from spawning it until every`,
     `Chart.yaml has a final status notification (all must be \`verified\`); its resident memory (/proc VmRSS, and the peak VmHWM) right then.`,
     `The server is ${path.relative(ctx.repoRoot, serverPath)}, keyring = the signer's key.`,
-    `Anchor: \`helm-prov verify charts/\` on the same ${ctx.sizes.workspaceCharts} archives, one process.`,
+    `Anchor: \`helm-prov verify charts/\` on the same ${ctx.sizes.workspaceCharts} archives, one process, run just before each server (the target is on both: the time, and the ratio of the medians).`,
     `Then one archive is replaced on disk (copy + rename, alternately a re-packaged archive with another values.yaml and the`,
     `original), a didChangeWatchedFiles is sent as VS Code's watcher would, and the time runs until both the chart's new status and the`,
     `\`.prov\`'s new diagnostics have arrived: ${ctx.reps.replacements} replacements after 2 warm-up ones.`,
@@ -306,13 +308,18 @@ export async function workspaceScale(ctx: BenchContext, ws: Workspace): Promise<
   const index = msRow(`server start → all ${ctx.sizes.workspaceCharts} statuses`, indexMs);
   const cli = msRow(`helm-prov verify of the ${ctx.sizes.workspaceCharts} archives`, cliMs);
   const ratio = index.summary.median / cli.summary.median;
-  s.figures.push({ name: 'every Chart.yaml has its status', ours: index, anchor: cli, ratio: `${ratio.toFixed(2)}× the CLI's time`, target: { text: `≤ ${STATUS_TARGET_MS} ms`, pass: index.summary.median <= STATUS_TARGET_MS } });
+  // Both parts of the target, from the same runs: the CLI and the server alternate on the same archives.
+  const statusPass = index.summary.median <= STATUS_TARGET_MS && ratio <= STATUS_CLI_RATIO_TARGET;
+  s.figures.push({
+    name: 'every Chart.yaml has its status', ours: index, anchor: cli, ratio: `${ratio.toFixed(2)}× the CLI's time`,
+    target: { text: `≤ ${STATUS_TARGET_MS} ms and ≤ ${STATUS_CLI_RATIO_TARGET}× the CLI's time`, pass: statusPass },
+  });
   const rssRow: Row = { label: 'server resident memory after indexing', unit: 'MB', summary: summarize(rss) };
   s.figures.push({ name: 'server RSS', ours: rssRow, target: { text: `≤ ${RSS_TARGET_MB} MB`, pass: rssRow.summary.max <= RSS_TARGET_MB } });
   const refreshRow = msRow('archive replaced → status + diagnostics', refresh);
   s.figures.push({ name: 'archive replaced → refreshed (p95)', ours: refreshRow, statistic: 'p95', target: { text: `p95 ≤ ${REFRESH_TARGET_MS} ms`, pass: refreshRow.summary.p95 <= REFRESH_TARGET_MS } });
   s.extraRows.push(msRow('server start → initialize answered', initMs), { label: 'server peak resident memory (VmHWM)', unit: 'MB', summary: summarize(peak) });
-  if (index.summary.median > STATUS_TARGET_MS || rssRow.summary.max > RSS_TARGET_MB || refreshRow.summary.p95 > REFRESH_TARGET_MS) {
+  if (!statusPass || rssRow.summary.max > RSS_TARGET_MB || refreshRow.summary.p95 > REFRESH_TARGET_MS) {
     const dir = ctx.fixtures.dir(`profile-workspace-${Date.now()}`);
     const session = await startSession({ workspace: ws.root, settings }, dir);
     try {

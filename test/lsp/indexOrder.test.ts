@@ -56,6 +56,40 @@ describe('indexing a workspace', () => {
     }
   });
 
+  test('the chart of a document open in the editor gets its status before the other charts', async () => {
+    const firstStatuses = (session: LspSession) => {
+      const order: string[] = [];
+      for (const s of session.statuses) if (s.scope === 'chart' && s.state !== 'checking' && !order.includes(s.uri)) order.push(s.uri);
+      return order;
+    };
+    const allHaveStatus = (session: LspSession) => session.waitFor('a status for every chart', () => (firstStatuses(session).length >= CHARTS ? true : undefined));
+    // The order the index takes without open documents (the folder listing's): its last chart is the one opened below.
+    const plain = await LspSession.start({ workspace, initializationOptions: { statusBatches: true } });
+    let last: string;
+    try {
+      await allHaveStatus(plain);
+      last = firstStatuses(plain)[CHARTS - 1];
+    } finally {
+      await plain.stop();
+    }
+    const lastFolder = path.dirname(chartYamls.find((c) => uriOf(c) === last)!);
+    // A KEYS buffer in that chart's folder is open before the index starts (it waits for the settings);
+    // opening it evaluates no chart by itself.
+    let answerConfiguration!: () => void;
+    const configurationAnswered = new Promise<void>((resolve) => { answerConfiguration = resolve; });
+    const session = await LspSession.start({ workspace, configurationAnswered, initializationOptions: { statusBatches: true } });
+    try {
+      await session.open(path.join(lastFolder, 'KEYS'), 'pgp-keys', '');
+      answerConfiguration();
+      await allHaveStatus(session);
+      const order = firstStatuses(session);
+      assert.equal(order[0], last, `the in-view chart ${path.basename(lastFolder)} first, got ${order.slice(0, 3).join(', ')}`);
+      assert.equal(order.length, CHARTS, 'every chart once');
+    } finally {
+      await session.stop();
+    }
+  });
+
   test('a client that does not take status batches (other editors) gets one status notification each', async () => {
     const session = await LspSession.start({ workspace, });
     try {

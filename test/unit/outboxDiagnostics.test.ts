@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import { Outbox, type ServiceHost } from '../../server/src/lsp/outbox';
+import type { StatusParams } from '../../server/src/lsp/protocol';
 
 function recordingHost(sent: { uri: string; count: number; version?: number }[]): ServiceHost {
   return {
@@ -37,4 +38,24 @@ test('the same diagnostics of a file on disk are sent once; none for a file neve
     { uri: 'file:///a.prov', count: 0, version: 1 }, { uri: 'file:///a.prov', count: 0, version: 1 }, { uri: 'file:///a.prov', count: 0 },
     { uri: 'file:///c.prov', count: 0, version: 1 }, { uri: 'file:///c.prov', count: 0 },
   ], 'an open document\'s publications always go out, and the close\'s list after them');
+});
+
+test('a status is sent when it changed, not again when it is the same; "removed" always goes out and forgets it', () => {
+  const statuses: string[] = [];
+  const host = { ...recordingHost([]), sendStatus: (s: StatusParams) => void statuses.push(`${s.uri} ${s.state}`) };
+  const out = new Outbox(host);
+  const status = (uri: string, state: StatusParams['state']): StatusParams => ({ scope: 'chart', uri, state, severity: 'ok', summary: state, message: '' });
+  out.sendStatus(status('file:///a/Chart.yaml', 'verified'));
+  out.sendStatus(status('file:///b/Chart.yaml', 'verified'));
+  out.sendStatus(status('file:///a/Chart.yaml', 'verified'));
+  out.sendStatus(status('file:///a/Chart.yaml', 'verified'));
+  out.sendStatus(status('file:///a/Chart.yaml', 'rejected'));
+  out.sendStatus(status('file:///a/Chart.yaml', 'rejected'));
+  out.sendStatus(status('file:///a/Chart.yaml', 'removed'));
+  out.sendStatus(status('file:///a/Chart.yaml', 'removed'));
+  out.sendStatus(status('file:///a/Chart.yaml', 'rejected'));
+  assert.deepEqual(statuses, [
+    'file:///a/Chart.yaml verified', 'file:///b/Chart.yaml verified', 'file:///a/Chart.yaml rejected',
+    'file:///a/Chart.yaml removed', 'file:///a/Chart.yaml removed', 'file:///a/Chart.yaml rejected',
+  ]);
 });

@@ -23,8 +23,13 @@ const NONE = JSON.stringify([]);
 const UNKNOWN = '';
 
 export class Outbox {
-  /** The last status sent per scope and uri, as JSON: an unchanged status is not sent again. */
-  private readonly lastStatus = new Map<string, string>();
+  /**
+   * The last status sent per scope and uri: an unchanged status is not sent again. Kept as sent and put
+   * into JSON only when the next one for the same file is compared with it: a workspace's first index
+   * sends one status per chart, and encoding each a second time (the connection encodes it too) cost
+   * more than the comparisons that follow.
+   */
+  private readonly lastStatus = new Map<string, StatusParams | string>();
   private readonly warned = new Set<string>();
   /**
    * The last diagnostics published without a version (files on disk), as JSON: the same list again is
@@ -50,9 +55,15 @@ export class Outbox {
 
   sendStatus(status: StatusParams): void {
     const key = `${status.scope}:${status.uri}`;
-    const text = JSON.stringify(status);
-    if (this.lastStatus.get(key) === text) return;
-    if (status.state === 'removed') this.lastStatus.delete(key); else this.lastStatus.set(key, text);
+    const last = this.lastStatus.get(key);
+    if (last !== undefined) {
+      const text = JSON.stringify(status);
+      if ((typeof last === 'string' ? last : JSON.stringify(last)) === text) return;
+      if (status.state !== 'removed') this.lastStatus.set(key, text);
+    } else if (status.state !== 'removed') {
+      this.lastStatus.set(key, status);
+    }
+    if (status.state === 'removed') this.lastStatus.delete(key);
     this.host.sendStatus(status);
   }
 

@@ -27,6 +27,8 @@ export type Freshness = { current: true } | { current: false; outOfDate: OutOfDa
 export class SourceFreshness {
   private readonly manifests = new BoundedMap<string, { stamp: string; manifest: Result<ArchiveManifest> }>(100);
   private readonly answers = new BoundedMap<string, { answer: Promise<Freshness>; settled?: Freshness }>(2000);
+  /** Whether any comparison was started: until then nothing is known, and asking costs no stat (a first index asks for every chart). */
+  private compared = false;
   /** Bumped for a chart folder when a file in it changed: its answers are then computed again. */
   private readonly generations = new Map<string, number>();
 
@@ -41,6 +43,7 @@ export class SourceFreshness {
     if (!key) return { notCompared: `${path.basename(archive)} is gone` };
     let entry = this.answers.get(key.key);
     if (!entry) {
+      this.compared = true;
       const created: { answer: Promise<Freshness>; settled?: Freshness } = { answer: this.compare(chartFolder, archive, key.stamp) };
       void created.answer.then((settled) => { created.settled = settled; });
       entry = created;
@@ -51,6 +54,7 @@ export class SourceFreshness {
 
   /** The answer when it is known already (nothing is read); undefined when it would have to be computed. */
   async known(chartFolder: string, archive: string): Promise<Freshness | undefined> {
+    if (!this.compared) return undefined;
     const key = await this.keyOf(chartFolder, archive);
     return key ? this.answers.get(key.key)?.settled : undefined;
   }

@@ -11,8 +11,21 @@ export function uriToPath(uri: string): string | undefined {
   }
 }
 
+/**
+ * Uris already made, by path: `pathToFileURL` costs 10–15 µs, and a chart's status names four files
+ * (Chart.yaml, its folder, the archive, the `.prov`) each time it is sent. Bounded: cleared when full.
+ */
+const uriOfPath = new Map<string, string>();
+const URI_MEMO_LIMIT = 20_000;
+
 export function pathToUri(file: string): string {
-  return pathToFileURL(file).href;
+  let uri = uriOfPath.get(file);
+  if (uri === undefined) {
+    uri = pathToFileURL(file).href;
+    if (uriOfPath.size >= URI_MEMO_LIMIT) uriOfPath.clear();
+    uriOfPath.set(file, uri);
+  }
+  return uri;
 }
 
 /**

@@ -1,29 +1,29 @@
-// The workspace as the server knows it: its charts and their state, its `.prov` and KEYS files, which
-// chart a file belongs to, and what a change to a file on disk affects. It owns everything a chart's
-// evaluation reads (the buffers, the checks, the output folders), and it alone publishes what it finds:
-// a `.prov` on disk gets its diagnostics from the chart whose check covers it, else from its own check,
-// never from both.
+// The workspace as the server knows it: its charts and their state, which chart a file belongs to, and
+// what a change to a file on disk affects. It owns everything a chart's evaluation reads (the buffers,
+// the checks, the output folders), and it alone publishes what it finds: a `.prov` on disk gets its
+// diagnostics from the chart whose check covers it, else from its own check (workspaceFiles.ts), never
+// from both. How the first index runs (order, concurrency, progress) is workspaceIndexing.ts's.
 import * as path from 'node:path';
 import { CancellationToken, CancellationTokenSource, type CodeLens } from 'vscode-languageserver/node';
 import { MAX_PROV_BYTES } from '../provenance/provDocument';
-import { labelText } from '../provenance/untrustedText';
 import { byText } from '../provenance/textOrder';
 import { archiveFolders, irregularFile, locateArchive, readChartRef } from './chartLocator';
 import { chartFixes, provFixes, withFixes, type FixContext } from './codeActions';
 import { chartLenses, checkingLenses } from './codeLens';
 import type { CosignFacts } from './cosignLine';
 import type { ServerConfiguration } from './configuration';
-import { keysDiagnostics, provDiagnostics } from './diagnostics';
 import { archiveOf, CHART_YAML, fileRole, provOf, type DocumentKind } from './fileRoles';
-import { documentPath, readTextBounded, type OpenDocuments } from './openDocuments';
+import { readTextBounded, type OpenDocuments } from './openDocuments';
 import type { Outbox } from './outbox';
 import type { StatusFix, StatusParams } from './protocol';
 import type { ProvCheck } from './provCheck';
-import { MAX_KEYS_TEXT, type ProvenanceChecks } from './provenanceChecks';
+import type { ProvenanceChecks } from './provenanceChecks';
 import { retrySuperseded, type Priority } from './scheduler';
 import { ChartSources } from './chartSources';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { pathToUri, uriToPath } from './uris';
+import { WorkspaceFiles } from './workspaceFiles';
+import { forEachLimited, inViewFirst, progressSteps } from './workspaceIndexing';
 import { scanWorkspace } from './workspaceScan';
 
 /** Charts evaluated at once while indexing; twice the scheduler's slots, so a slot never waits for a file. */
@@ -38,29 +38,10 @@ export interface ChartEntry {
   inWorkspace: boolean;
 }
 
-/**
- * Runs `fn` over `items`, `limit` at a time: indexing a large workspace must not flood the event loop
- * (file reads, YAML parsing) ahead of the requests and edits of the person typing.
- */
-async function forEachLimited<T>(items: T[], limit: number, token: CancellationToken, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !token.isCancellationRequested) {
-      await fn(items[next++]);
-      // A chart's evaluation can finish without leaving the microtask queue (synchronous reads, cached
-      // verdicts): without this turn, requests and edits would wait for the whole index.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 export class WorkspaceIndex {
   private readonly charts = new Map<string, ChartEntry>();
-  private readonly diskProvs = new Set<string>();
-  private readonly diskKeys = new Set<string>();
-  /** The last check of each `.prov`, by the uri it was published for: the outline names the signer. */
-  private readonly provChecks = new Map<string, ProvCheck>();
+  /** The workspace's `.prov` and KEYS files as files of their own. */
+  private readonly files: WorkspaceFiles;
   /** The chart folders as sources of their archives: what changed in them, and whether archives are current. */
   private readonly sources: ChartSources;
   private firstScanDone!: () => void;
@@ -76,6 +57,7 @@ export class WorkspaceIndex {
     /** The verdicts of the cosign signatures beside an archive (lsp/cosignLine.ts). */
     private readonly cosign?: (archive: string) => Promise<CosignFacts | undefined>,
   ) {
+    this.files = new WorkspaceFiles(config, checks, documents, out, (file, uri) => this.fixesFor(file, uri));
     this.sources = new ChartSources(checks, out, (chartYaml) => this.charts.has(chartYaml), (chartYaml, priority) => this.refreshChart(chartYaml, priority));
   }
 
@@ -141,7 +123,7 @@ export class WorkspaceIndex {
     }
     const covering = this.chartOf(file)?.evaluation;
     if (covering?.kind === 'checked' && covering.prov === file) return chartFixes(covering, this.fixContext);
-    const check = this.provChecks.get(uri);
+    const check = this.files.lastCheck(uri);
     return check ? provFixes(check, this.fixContext) : [];
   }
 
@@ -153,11 +135,11 @@ export class WorkspaceIndex {
     return { needsPackage: true };
   }
 
-  /** Adds a Chart.yaml to the index, once. */
-  private track(chartYaml: string, inWorkspace = this.config.isInWorkspace(chartYaml)): void {
+  /** Adds a Chart.yaml to the index, once; `announce`: tell the client its chart list changed (indexing tells it once). */
+  private track(chartYaml: string, inWorkspace = this.config.isInWorkspace(chartYaml), announce = true): void {
     if (this.charts.has(chartYaml)) return;
     this.charts.set(chartYaml, { ref: { chartYaml, folder: path.dirname(chartYaml) }, inWorkspace });
-    if (inWorkspace) this.out.chartsChanged();
+    if (inWorkspace && announce) this.out.chartsChanged();
   }
 
   private forget(chartYaml: string): void {
@@ -184,7 +166,7 @@ export class WorkspaceIndex {
     if (!evaluation || this.charts.get(chartYaml) !== entry) return undefined;
     entry.evaluation = evaluation;
     this.out.sendStatus(this.chartStatusOf(evaluation));
-    if (evaluation.kind === 'checked') this.publishDiskProv(evaluation.prov, evaluation.check);
+    if (evaluation.kind === 'checked') this.files.publishDiskProv(evaluation.prov, evaluation.check);
     this.out.refreshCodeLenses();
     return evaluation;
   }
@@ -234,64 +216,23 @@ export class WorkspaceIndex {
 
   /** The last check of the `.prov` at `uri` (open or on disk). */
   lastCheck(uri: string): ProvCheck | undefined {
-    return this.provChecks.get(uri);
+    return this.files.lastCheck(uri);
   }
 
   /** Checks an open `.prov` buffer and publishes its diagnostics and status for its version. */
-  async refreshProvDocument(uri: string): Promise<void> {
-    const open = this.documents.get(uri);
-    if (!open) return;
-    const version = open.doc.version;
-    const file = documentPath(uri);
-    const check = await this.checks.run(`prov:${uri}`, 'interactive', (token) => this.checks.checkProv(file, open.doc.getText(), token));
-    if (!check || this.documents.get(uri)?.doc.version !== version) return;
-    this.provChecks.set(uri, check);
-    this.out.publishDiagnostics(uri, provDiagnostics(check, this.config.docsBaseUrl), version);
-    this.out.sendStatus(withFixes(provStatus(uri, check), this.fixesFor(file, uri)));
-  }
-
-  /** Diagnostics of a `.prov` on disk that is not open (the open buffer has its own). */
-  private publishDiskProv(provPath: string, check: ProvCheck): void {
-    if (this.documents.isOpen(provPath)) return;
-    const uri = pathToUri(provPath);
-    this.provChecks.set(uri, check);
-    this.out.publishDiagnostics(uri, provDiagnostics(check, this.config.docsBaseUrl));
-  }
-
-  private async refreshDiskProv(file: string, priority: Priority): Promise<void> {
-    if (this.documents.isOpen(file)) return;
-    const uri = pathToUri(file);
-    const text = readTextBounded(file, MAX_PROV_BYTES);
-    if (text === undefined) { this.diskProvs.delete(file); this.provChecks.delete(uri); this.out.publishDiagnostics(uri, []); return; }
-    const check = await this.checks.run(`prov:${uri}`, priority, (token) => this.checks.checkProv(file, text, token));
-    if (check) this.publishDiskProv(file, check);
+  refreshProvDocument(uri: string): Promise<void> {
+    return this.files.refreshProvDocument(uri);
   }
 
   /** The workspace `.prov` files among `files` that no chart's check covers: those publish their own diagnostics. */
   private notCoveredByCharts(files: Iterable<string>): string[] {
-    const covered = new Set([...this.charts.values()].flatMap((c) => (c.evaluation?.kind === 'checked' ? [c.evaluation.prov] : [])));
-    return [...files].filter((f) => this.diskProvs.has(f) && !covered.has(f));
+    return this.files.notCovered(files, new Set([...this.charts.values()].flatMap((c) => (c.evaluation?.kind === 'checked' ? [c.evaluation.prov] : []))));
   }
 
   /** A `.prov` (or its archive) changed: the charts near it first, then the file itself if no chart covers it. */
   private async refreshProv(prov: string, priority: Priority): Promise<void> {
     await this.refreshChartsNear(prov);
-    await Promise.all(this.notCoveredByCharts([prov]).map((f) => this.refreshDiskProv(f, priority)));
-  }
-
-  /** Lints a workspace KEYS file as it is on disk (an open buffer takes precedence); true when the keys it lists changed. */
-  private async refreshDiskKeys(file: string): Promise<boolean> {
-    if (this.documents.isOpen(file)) return false;
-    const uri = pathToUri(file);
-    const text = readTextBounded(file, MAX_KEYS_TEXT);
-    if (text === undefined) {
-      this.diskKeys.delete(file);
-      this.out.publishDiagnostics(uri, []);
-      return this.checks.unlistKeys(file);
-    }
-    const lint = await this.checks.lint(text, file);
-    this.out.publishDiagnostics(uri, keysDiagnostics(lint.problems, this.config.docsBaseUrl));
-    return this.checks.listKeys(file, lint);
+    await Promise.all(this.notCoveredByCharts([prov]).map((f) => this.files.refreshDiskProv(f, priority)));
   }
 
   // ---- changes --------------------------------------------------------------------------------------
@@ -302,35 +243,27 @@ export class WorkspaceIndex {
       ...this.documents.provUris().map((uri) => this.refreshProvDocument(uri)),
       ...[...this.charts.keys()].map((chart) => this.refreshChart(chart, 'background')),
     ]);
-    await Promise.all(this.notCoveredByCharts(this.diskProvs).map((file) => this.refreshDiskProv(file, 'background')));
+    await Promise.all(this.notCoveredByCharts(this.files.provs).map((file) => this.files.refreshDiskProv(file, 'background')));
   }
 
   /** The workspace folders changed: files of folders that left it are forgotten (unless open); new folders are indexed by the caller. */
   foldersChanged(): void {
     const outside = (file: string) => !this.config.isInWorkspace(file);
     for (const file of [...this.charts.keys()].filter((f) => outside(f) && !this.documents.isOpen(f))) this.forget(file);
-    for (const file of [...this.diskProvs].filter(outside)) {
-      this.diskProvs.delete(file);
-      if (!this.documents.isOpen(file)) this.out.publishDiagnostics(pathToUri(file), []);
-    }
-    for (const file of [...this.diskKeys].filter(outside)) {
-      this.diskKeys.delete(file);
-      this.checks.unlistKeys(file);
-      if (!this.documents.isOpen(file)) this.out.publishDiagnostics(pathToUri(file), []);
-    }
+    this.files.foldersChanged(outside);
   }
 
   /** An open document was closed: a Chart.yaml's chart stays if it is in the workspace, the file on disk takes over from a buffer. */
   async documentClosed(uri: string, kind: DocumentKind): Promise<void> {
-    this.provChecks.delete(uri);
+    this.files.forgetCheck(uri);
     const file = uriToPath(uri);
     if (kind === 'chart' && file) {
       const entry = this.charts.get(file);
       if (entry && !entry.inWorkspace) this.forget(file); else await this.refreshChart(file, 'background');
       return;
     }
-    if (!file || !(this.diskProvs.has(file) || this.diskKeys.has(file))) this.out.publishDiagnostics(uri, []);
-    if (file && kind === 'keys' && this.diskKeys.has(file)) await this.refreshDiskKeys(file);
+    if (!file || !(this.files.provs.has(file) || this.files.keys.has(file))) this.out.publishDiagnostics(uri, []);
+    if (file && kind === 'keys' && this.files.keys.has(file)) await this.files.refreshDiskKeys(file);
     if (file && kind === 'prov') await this.refreshProv(file, 'background');
   }
 
@@ -348,7 +281,7 @@ export class WorkspaceIndex {
       const openProvs = this.documents.provUris().filter((u) => { const p = uriToPath(u); return p !== undefined && archiveOf(p) === file; });
       await Promise.all([...openProvs.map((u) => this.refreshProvDocument(u)), this.refreshProv(provOf(file), 'interactive')]);
     } else if (role === 'prov') {
-      if (!deleted && this.config.isInWorkspace(file)) this.diskProvs.add(file);
+      if (!deleted && this.config.isInWorkspace(file)) this.files.provs.add(file);
       await this.refreshProv(file, 'interactive');
     } else if (role === 'chart') {
       if (deleted && !this.documents.isOpen(file)) {
@@ -358,9 +291,9 @@ export class WorkspaceIndex {
         if (this.config.isInWorkspace(file)) this.track(file, true);
         await this.refreshChart(file, 'interactive');
       }
-    } else if (role === 'keys' && (this.diskKeys.has(file) || this.config.isInWorkspace(file))) {
-      if (!deleted) this.diskKeys.add(file);
-      if (await this.refreshDiskKeys(file)) await this.recheckAll();
+    } else if (role === 'keys' && (this.files.keys.has(file) || this.config.isInWorkspace(file))) {
+      if (!deleted) this.files.keys.add(file);
+      if (await this.files.refreshDiskKeys(file)) await this.recheckAll();
     }
   }
 
@@ -375,27 +308,22 @@ export class WorkspaceIndex {
     try {
       const found = await scanWorkspace(this.config.workspaceFolders, source.token);
       if (!found) return;
-      for (const file of found.keysFiles) this.diskKeys.add(file);
-      for (const file of found.provFiles) this.diskProvs.add(file);
-      for (const file of found.chartYamls) this.track(file, true);
+      for (const file of found.keysFiles) this.files.keys.add(file);
+      for (const file of found.provFiles) this.files.provs.add(file);
+      for (const file of found.chartYamls) this.track(file, true, false);
+      if (found.chartYamls.length) this.out.chartsChanged();
       this.firstScanDone();
-      const total = found.keysFiles.length + found.chartYamls.length + found.provFiles.length;
-      let done = 0;
-      let shown = -1;
-      // One progress notification per percent, not per file: 1 000 charts made 1 000 messages.
-      const step = (what: string) => {
-        const percent = Math.round((++done / Math.max(total, 1)) * 100);
-        // A folder name like `$(verified-filled) Verified by x` must not become an icon in the status bar.
-        if (percent !== shown) progress.report(shown = percent, labelText(what));
-      };
+      const step = progressSteps(progress, found.keysFiles.length + found.chartYamls.length + found.provFiles.length);
       // KEYS first: statuses name the workspace KEYS files that list a signer.
-      for (const file of found.keysFiles) { await this.refreshDiskKeys(file); step(path.basename(file)); }
+      for (const file of found.keysFiles) { await this.files.refreshDiskKeys(file); step(path.basename(file)); }
       this.keysReadDone();
       if (found.keysFiles.length) await Promise.all(this.documents.provUris().map((uri) => this.refreshProvDocument(uri)));
+      // The charts of the documents open in the editor first: their statuses are the ones on screen.
+      const charts = inViewFirst(found.chartYamls, this.documents.uris().flatMap((uri) => uriToPath(uri) ?? []));
       this.sources.holdComparisons();
       try {
-        await forEachLimited(found.chartYamls, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
-        await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshDiskProv(file, 'background'); step(path.basename(file)); });
+        await forEachLimited(charts, INDEX_CONCURRENCY, source.token, async (file) => { await this.refreshChart(file, 'background', source.token); step(path.basename(path.dirname(file))); });
+        await forEachLimited(this.notCoveredByCharts(found.provFiles), INDEX_CONCURRENCY, source.token, async (file) => { await this.files.refreshDiskProv(file, 'background'); step(path.basename(file)); });
       } finally {
         this.sources.releaseComparisons();
       }
@@ -435,7 +363,7 @@ export class WorkspaceIndex {
     const check = await retrySuperseded(() => this.checks.run(`prov:${pathToUri(prov)}`, 'interactive', (t) => this.checks.checkProv(prov, text, t), token), token);
     if (!check) return undefined;
     const openUri = this.documents.uriOf(prov);
-    if (!openUri) this.publishDiskProv(prov, check);
+    if (!openUri) this.files.publishDiskProv(prov, check);
     return withFixes(provStatus(openUri ?? pathToUri(prov), check), this.fixesFor(prov, openUri ?? pathToUri(prov)));
   }
 
