@@ -107,15 +107,12 @@ export function isLoopbackHost(host: string): boolean {
 const size = (n: number) => (n >= 1024 * 1024 ? `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB` : `${n} bytes`);
 
 /** A DNS look-up that fails when an answer is this machine and the hop may not go there. */
-function guardedLookup(allow: boolean, onLoopback: () => void): net.LookupFunction {
+function guardedLookup(allow: boolean): net.LookupFunction {
   return (hostname, options, callback) => dns.lookup(hostname, options, ((err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => {
     const answers = Array.isArray(address) ? address.map((a) => a.address) : [address];
-    if (!err && answers.some((a) => a && isLoopbackHost(a))) {
-      onLoopback();
-      if (!allow) {
-        callback(Object.assign(new Error(`${hostname} is this machine`), { code: 'ELOOPBACK' }), '', 4);
-        return;
-      }
+    if (!err && !allow && answers.some((a) => a && isLoopbackHost(a))) {
+      callback(Object.assign(new Error(`${hostname} is this machine`), { code: 'ELOOPBACK' }), '', 4);
+      return;
     }
     (callback as (e: NodeJS.ErrnoException | null, a: string | dns.LookupAddress[], f?: number) => void)(err, address, family);
   }) as never);
@@ -140,8 +137,7 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
     const once = (hop: number): Promise<NetResult> => new Promise((resolve) => {
       const where = escapeUntrusted(`${url.protocol}//${url.host}`, 300);
       const allow = policy.allowLoopback && (hop === 0 || originLoopback === true);
-      let loopback = isLoopbackHost(url.hostname);
-      if (loopback && !allow) {
+      if (isLoopbackHost(url.hostname) && !allow) {
         resolve(failure('loopback-refused', url.href, hop === 0
           ? `${request.what}: ${where} is this machine; refused.`
           : `${request.what}: a redirect from another host to ${where} (this machine); refused.`));
@@ -163,10 +159,11 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
         headers: { 'user-agent': 'helm-prov', 'accept-encoding': 'identity', ...headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) },
         ...(url.protocol === 'https:' && ca ? { ca } : {}),
         agent: false,
-        lookup: guardedLookup(allow, () => { loopback = true; }),
+        lookup: guardedLookup(allow),
       }, (res) => {
         response = res;
-        if (hop === 0) originLoopback = loopback;
+        // Where the first hop really connected, not what its name says (a *.localhost name may resolve anywhere).
+        if (hop === 0) originLoopback = isLoopbackHost(res.socket?.remoteAddress ?? '');
         const status = res.statusCode ?? 0;
         const success = status >= 200 && status < 300;
         const limit = success ? request.maxBytes : request.errorBodyBytes ?? DEFAULT_ERROR_BODY_BYTES;
