@@ -119,6 +119,7 @@ describe('a chart\'s verdict with cosign signatures over LSP, the same as helm-p
     const { status, titles } = await chartState(chartCase({ sigCert: true }), trusted);
     assert.deepEqual([status.state, status.code, status.summary], ['rejected', 'no-trusted-time', 'No trusted time']);
     assert.equal(titles[0], '✗ Sigstore: No trusted time — no log entry says when it was signed');
+    assert.match(status.message, /Nothing beside devapp-1\.2\.3\.tgz holds that entry: give it with helm-prov verify-blob devapp-1\.2\.3\.tgz --signature devapp-1\.2\.3\.tgz\.sig --certificate devapp-1\.2\.3\.tgz\.cert --rekor-entry entry\.json, or have it signed with cosign sign-blob --bundle devapp-1\.2\.3\.tgz\.sigstore\.json/);
   });
 
   test('cosign only, the archive changed after signing (as the UI test tampers with it): digest-mismatch, not out of date', async () => {

@@ -1,5 +1,6 @@
 // Verifies every cosign signature kept beside an artifact (siblingFiles.ts says which files count),
 // each on its own: `helm-prov verify` and the language server share this.
+import * as path from 'node:path';
 import { readBoundedFile } from '../provenance/boundedRead';
 import type { Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
@@ -7,7 +8,7 @@ import { readArtifact } from './artifact';
 import type { SigstoreOutcome, SigstoreWarning } from './codes';
 import { MAX_BUNDLE_BYTES, MAX_SMALL_FILE_BYTES } from './limits';
 import type { RootChoice } from './rootSelection';
-import type { SiblingFiles } from './siblingFiles';
+import { BUNDLE_SUFFIX, type SiblingFiles } from './siblingFiles';
 import { verifySignatureFiles, type FilesTrust, type NamedBytes, type SignatureFiles } from './verifyFiles';
 
 export interface SiblingOutcome { files: SiblingFiles; outcome: SigstoreOutcome }
@@ -44,6 +45,16 @@ export async function verifySiblings(artifact: string, siblings: SiblingFiles[],
       }
       input[field] = value;
     }
-    return { files, outcome: verifySignatureFiles(input, read.value, { trustedRoot, trust: options.trust, warnings, howToTrust: options.howToTrust }) };
+    const outcome = verifySignatureFiles(input, read.value, { trustedRoot, trust: options.trust, warnings, howToTrust: options.howToTrust });
+    return { files, outcome: files.kind === 'sig-cert' && outcome.code === 'no-trusted-time' ? { ...outcome, message: `${outcome.message} ${noEntryBeside(artifact, files)}` } : outcome };
   });
+}
+
+/**
+ * cosign writes no log entry beside a `.sig` and `.cert` (its `--bundle` output is a whole signature, at
+ * a name the signer picks), so none is looked for: say where the entry can be given, and what to sign with.
+ */
+function noEntryBeside(artifact: string, files: { signature: string; certificate: string }): string {
+  const name = (f: string) => escapeUntrusted(path.basename(f), 200);
+  return `Nothing beside ${name(artifact)} holds that entry: give it with helm-prov verify-blob ${name(artifact)} --signature ${name(files.signature)} --certificate ${name(files.certificate)} --rekor-entry entry.json, or have it signed with cosign sign-blob --bundle ${name(artifact)}${BUNDLE_SUFFIX}, which keeps the entry with the signature.`;
 }
