@@ -23,8 +23,8 @@ export async function forEachLimited<T>(items: T[], limit: number, token: Cancel
 
 /**
  * The charts in front of the person first: those with an open document in their folder, or beside it
- * named after the folder (`<folder>-<version>.tgz.prov`, the archive's cosign files). The others keep
- * their order after them. What a person looks at gets its status before the rest of 1 000 charts.
+ * named after the folder (`<folder>-<version>.tgz.prov`). The others keep their order after them: what
+ * a person looks at gets its status before the rest of 1 000 charts.
  */
 export function inViewFirst(chartYamls: string[], openFiles: string[]): string[] {
   if (openFiles.length === 0) return chartYamls;
