@@ -92,8 +92,13 @@ export function parseChartLock(input: string | Uint8Array, fileName = 'Chart.loc
 
 // ---- Validate(), as in Helm's pkg/chart/v2/metadata.go, plus our stricter checks.
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Go's unicode.IsSpace → ' ', and only unicode.IsPrint runes kept (sanitizeString). */
 export function sanitizeString(s: string): string {
+  // Printable ASCII is letters, digits, punctuation, symbols and blanks: nothing to change, and no need
+  // to build the Unicode classes below (a cold verify spent milliseconds compiling them).
+  if (PRINTABLE_ASCII.test(s)) return s;
   return goSpacesToBlanks(s)
     .replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, '');
 }

@@ -11,6 +11,8 @@
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\p{Cs}]/u;
 const HIDDEN_ALL = new RegExp(HIDDEN.source, 'gu');
 const MARK = /^\p{M}/u;
+/** Nothing here is hidden, a mark or changed by NFC: such text needs no escaping (nor the Unicode tables). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 function isDenormalized(char: string, previous: string): boolean {
   // A mark, a singleton (U+212B ANGSTROM SIGN → U+00C5) or a character that composes with the one before
@@ -33,6 +35,7 @@ function jsonEscape(char: string): string {
 function render(text: string, max: number, escape: (char: string) => string): string {
   // At most `max` code points can be shown, and each is at most two code units: look no further.
   const shown = Number.isFinite(max) ? text.slice(0, 2 * max + 2) : text;
+  if (shown.length <= max && PRINTABLE_ASCII.test(shown)) return shown;
   const denormalized = shown !== shown.normalize('NFC');
   if (!denormalized) {
     // The common case in one pass of the regular expression engine (a character-by-character walk
