@@ -75,12 +75,19 @@ export async function readChartArchive(path: string, limits?: Partial<ArchiveLim
   return (await examineChartArchive(path, path, limits)).chart;
 }
 
-/** readChartArchive, naming the file `label` in messages and keeping the digest of an archive that is not a valid chart. */
-export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>): Promise<ArchiveExamination> {
+/**
+ * readChartArchive, naming the file `label` in messages and keeping the digest of an archive that is not a valid chart.
+ * `judged(sha256)` is asked once an archive read whole has its digest: true (the caller examined these
+ * very bytes already) stops there, answered as undefined; a streamed archive is always examined.
+ */
+export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>): Promise<ArchiveExamination>;
+export async function examineChartArchive(path: string, label: string, limits: Partial<ArchiveLimits> | undefined, judged: (sha256: string) => boolean): Promise<ArchiveExamination | undefined>;
+export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>, judged?: (sha256: string) => boolean): Promise<ArchiveExamination | undefined> {
   const l = limitsOf(limits);
   const read = readBoundedFile(path, Math.min(l.compressedBytes, WHOLE_READ_BYTES));
   if (read.ok) {
     const sha256 = createHash('sha256').update(read.bytes).digest('hex');
+    if (judged?.(sha256)) return undefined;
     const chart = walkArchiveBytes(read.bytes, label, l, sha256, false, WHOLE_INFLATE_BYTES)
       ?? await walkStream(Readable.from([read.bytes]), label, l, () => sha256);
     return { sha256, chart, readable: true };
