@@ -49,16 +49,34 @@ function serverPid(): number {
   return pids[0];
 }
 
-interface OpenedProv { prov: string; archive: string; text: string; uri: string }
+/** One signed copy of the chart: its archive's bytes and its `.prov` text. */
+interface SignedCopy { archive: Buffer; prov: string }
+
+/** The `.prov` opened, its archive, and two differently signed copies of the chart to write in their place. */
+interface OpenedProv { prov: string; archive: string; uri: string; copies: [SignedCopy, SignedCopy]; text: string }
 
 /**
- * Opens the `.prov`, waits for its diagnostics, closes it and waits for the close to be handled.
- * With `freshArchive`, the archive's mtime moves first: the server's caches are keyed by the file's
- * stamp, so the open costs a real signature check and a hash of the archive.
+ * What changes on disk before an open. `bytes`: the archive and its `.prov` are written in place with
+ * the other signed copy (same inode, new bytes, as a re-download over the file), so every open is a full
+ * check (read, SHA-256, inflate, tar walk, signature). `touch`: only the archive's mtime moves, so its
+ * stamp is new but its bytes are those judged last: the server reads and hashes it and reuses the verdict.
+ * `none`: the same files again (cache hits).
  */
-async function openOnce(session: LspSession, p: OpenedProv, freshArchive: number | undefined): Promise<number> {
-  if (freshArchive !== undefined) {
-    const when = new Date(Date.now() - 86_400_000 + freshArchive * 1000);
+type Change = 'bytes' | 'touch' | 'none';
+
+/** Puts signed copy `which` in place of the archive and the `.prov` on disk. */
+function writeCopy(p: OpenedProv, which: number): void {
+  const copy = p.copies[which % 2];
+  fs.writeFileSync(p.archive, copy.archive);
+  fs.writeFileSync(p.prov, copy.prov);
+  p.text = copy.prov;
+}
+
+/** Opens the `.prov`, waits for its diagnostics, closes it and waits for the close to be handled. */
+async function openOnce(session: LspSession, p: OpenedProv, change: Change, i: number): Promise<number> {
+  if (change === 'bytes') writeCopy(p, i);
+  if (change === 'touch') {
+    const when = new Date(Date.now() - 86_400_000 + i * 1000);
     fs.utimesSync(p.archive, when, when);
   }
   const start = process.hrtime.bigint();
@@ -78,21 +96,23 @@ async function profiledOpens(ctx: BenchContext, p: OpenedProv, opens: number): P
   const dir = ctx.fixtures.dir(`profile-lsp-${Date.now()}`);
   const session = await startSession({ settings }, dir);
   try {
-    for (let i = 0; i < opens; i++) await openOnce(session, p, 10_000 + i);
+    for (let i = 0; i < opens; i++) await openOnce(session, p, 'bytes', i);
   } finally {
     await session.stop();
   }
   return averageProfiles(profilesIn(dir, ctx.repoRoot));
 }
 
-/** `n` opens with a changed archive, with the load and the server's CPU time while they ran. */
-async function timedOpens(session: LspSession, p: OpenedProv, n: number, firstStamp: number): Promise<{ samples: number[]; load: LoadSamples; cpuMsPerOpen: number }> {
+interface TimedOpens { samples: number[]; load: LoadSamples; cpuMsPerOpen: number }
+
+/** `n` opens after `change`, with the load and the server's CPU time while they ran. */
+async function timedOpens(session: LspSession, p: OpenedProv, n: number, change: Change, first: number): Promise<TimedOpens> {
   const pid = serverPid();
   const sampler = new LoadSampler();
   const cpuBefore = cpuMsOf(pid);
   const samples: number[] = [];
   try {
-    for (let i = 0; i < n; i++) samples.push(await openOnce(session, p, firstStamp + i));
+    for (let i = 0; i < n; i++) samples.push(await openOnce(session, p, change, first + i));
   } catch (e) {
     sampler.stop();
     throw e;
@@ -101,41 +121,61 @@ async function timedOpens(session: LspSession, p: OpenedProv, n: number, firstSt
   return { samples, load: sampler.stop(), cpuMsPerOpen };
 }
 
-export async function lspLatency(ctx: BenchContext): Promise<Section> {
-  const n = ctx.reps.lspOpens;
-  const s = section('Language server latency', [
-    `The server (${path.relative(ctx.repoRoot, serverPath)}) over stdio, driven by the tests' LSP client (test/lsp/lspSession.ts), keyring = the signer's key.`,
-    `A chart with a ${BLOB_MIB} MiB file of random bytes, packaged and signed by \`helm package --sign\` (archive ≈ 1 MiB).`,
-    `didOpen of its \`.prov\` → publishDiagnostics, ${n} opens after ${WARMUP_OPENS} warm-up opens, each followed by didClose.`,
-    `Before each open the archive's mtime is moved, so the server's caches (keyed by device, inode, size, mtime and ctime) miss and every open pays`,
-    `a signature check and a hash of the archive; "unchanged" re-opens the same files as they are (cache hits).`,
-    `CodeLens: ${n} codeLens requests on the chart's open Chart.yaml once its status has arrived.`,
-    `Loaded: the same ${n} opens (after ${WARMUP_OPENS} more warm-up opens) in the same server while the bench keeps the machine loaded itself:`,
-    `${LOAD_PER_CORE} × cores + 1 CPU-bound Node processes (\`for (;;) {}\`, bench/backgroundLoad.ts), started first and left to raise the 1-minute load`,
-    `average to ${LOAD_PER_CORE} × cores (at most 2 min), stopped after the loaded figures. "Quiet" means without the bench's own load:`,
-    `the load that other programs put on this shared machine is given next to both figures.`,
-  ].join(' '));
-  const dir = ctx.fixtures.dir('lsp-latency');
+/** The chart with its random file packaged and signed twice: as it is, and with one more line in values.yaml. */
+function signedCopies(ctx: BenchContext, dir: string): { chartDir: string; archive: string; copies: [SignedCopy, SignedCopy] } {
   const chartDir = ctx.fixtures.makeChart(dir, 'bigchart', (d) => {
     fs.mkdirSync(path.join(d, 'files'));
     ctx.fixtures.randomFile(path.join(d, 'files', 'blob.bin'), BLOB_MIB);
   });
   ctx.fixtures.helmPackage([chartDir], dir);
-  const archive = path.join(dir, 'bigchart-0.1.0.tgz');
+  const altDir = ctx.fixtures.dir('lsp-latency-other');
+  const alt = path.join(altDir, 'bigchart');
+  fs.cpSync(chartDir, alt, { recursive: true });
+  fs.appendFileSync(path.join(alt, 'values.yaml'), '\n# the second signed copy\n');
+  ctx.fixtures.helmPackage([alt], altDir);
+  const name = 'bigchart-0.1.0.tgz';
+  const copy = (folder: string): SignedCopy => ({ archive: fs.readFileSync(path.join(folder, name)), prov: fs.readFileSync(path.join(folder, `${name}.prov`), 'utf8') });
+  return { chartDir, archive: path.join(dir, name), copies: [copy(dir), copy(altDir)] };
+}
+
+export async function lspLatency(ctx: BenchContext): Promise<Section> {
+  const n = ctx.reps.lspOpens;
+  const s = section('Language server latency', [
+    `The server (${path.relative(ctx.repoRoot, serverPath)}) over stdio, driven by the tests' LSP client (test/lsp/lspSession.ts), keyring = the signer's key.`,
+    `A chart with a ${BLOB_MIB} MiB file of random bytes, packaged and signed by \`helm package --sign\` (archive ≈ 1 MiB), twice: as it is, and with a line added to values.yaml.`,
+    `didOpen of its \`.prov\` → publishDiagnostics, ${n} opens after ${WARMUP_OPENS} warm-up opens, each followed by didClose.`,
+    `"Archive changed": before each open the other signed copy is written in place of the archive and its \`.prov\` (same inode, new bytes), so every open is a full check`,
+    `(read, SHA-256, inflate and tar walk of the archive, signature). "Archive touched": only the archive's mtime moves, so the server's stamp cache`,
+    `(device, inode, size, mtime, ctime) misses but the bytes are those judged last: the server reads and hashes the archive and reuses its facts and verdict.`,
+    `"Unchanged" re-opens the same files as they are (cache hits).`,
+    `CodeLens: ${n} codeLens requests on the chart's open Chart.yaml once its status has arrived; the Chart.yaml stays open for the loaded opens,`,
+    `so each of those also re-evaluates the chart's status (and, after new bytes, compares the archive with the chart folder) once its diagnostics are out.`,
+    `Loaded: the same ${n} opens of each kind (after ${WARMUP_OPENS} more warm-up opens) in the same server while the bench keeps the machine loaded itself:`,
+    `${LOAD_PER_CORE} × cores + 1 CPU-bound Node processes (\`for (;;) {}\`, bench/backgroundLoad.ts), started first and left to raise the 1-minute load`,
+    `average to ${LOAD_PER_CORE} × cores (at most 2 min), stopped after the loaded figures. "Quiet" means without the bench's own load:`,
+    `the load that other programs put on this shared machine is given next to both figures.`,
+  ].join(' '));
+  const dir = ctx.fixtures.dir('lsp-latency');
+  const { chartDir, archive, copies } = signedCopies(ctx, dir);
   const prov = `${archive}.prov`;
-  const p: OpenedProv = { prov, archive, text: fs.readFileSync(prov, 'utf8'), uri: uriOf(prov) };
+  const p: OpenedProv = { prov, archive, uri: uriOf(prov), copies, text: copies[0].prov };
   const archiveKiB = fs.statSync(archive).size / 1024;
 
   const session = await startSession({ settings });
   const unchanged: number[] = [];
   const lens: number[] = [];
-  let quiet: Awaited<ReturnType<typeof timedOpens>>;
-  let loaded: Awaited<ReturnType<typeof timedOpens>>;
+  let quiet: TimedOpens;
+  let quietTouched: TimedOpens;
+  let loaded: TimedOpens;
+  let loadedTouched: TimedOpens;
   let background: BackgroundLoad | undefined;
   try {
-    for (let i = 0; i < WARMUP_OPENS; i++) await openOnce(session, p, i);
-    quiet = await timedOpens(session, p, n, WARMUP_OPENS);
-    for (let i = 0; i < n; i++) unchanged.push(await openOnce(session, p, undefined));
+    for (let i = 0; i < WARMUP_OPENS; i++) await openOnce(session, p, 'bytes', i);
+    quiet = await timedOpens(session, p, n, 'bytes', WARMUP_OPENS);
+    // The chart's own package in place: its Chart.yaml's status below is "verified".
+    writeCopy(p, 0);
+    quietTouched = await timedOpens(session, p, n, 'touch', 0);
+    for (let i = 0; i < n; i++) unchanged.push(await openOnce(session, p, 'none', i));
 
     const chartYaml = path.join(chartDir, 'Chart.yaml');
     const chartUri = await session.open(chartYaml, 'yaml');
@@ -149,17 +189,19 @@ export async function lspLatency(ctx: BenchContext): Promise<Section> {
     }
 
     background = await BackgroundLoad.start();
-    const stamp = WARMUP_OPENS + n;
-    for (let i = 0; i < WARMUP_OPENS; i++) await openOnce(session, p, stamp + i);
-    loaded = await timedOpens(session, p, n, stamp + WARMUP_OPENS);
+    for (let i = 0; i < WARMUP_OPENS; i++) await openOnce(session, p, 'bytes', i);
+    loaded = await timedOpens(session, p, n, 'bytes', WARMUP_OPENS);
+    loadedTouched = await timedOpens(session, p, n, 'touch', n);
   } catch (e) {
     await background?.stop();
     throw e;
   } finally {
     await session.stop();
   }
-  const freshRow = msRow(`didOpen → diagnostics, archive changed (${archiveKiB.toFixed(0)} KiB)`, quiet.samples);
-  const loadedRow = msRow(`didOpen → diagnostics, archive changed, machine loaded by the bench`, loaded.samples);
+  const freshRow = msRow(`didOpen → diagnostics, archive changed (${archiveKiB.toFixed(0)} KiB, new bytes each open)`, quiet.samples);
+  const loadedRow = msRow('didOpen → diagnostics, archive changed (new bytes), machine loaded by the bench', loaded.samples);
+  const touchedRow = msRow('didOpen → diagnostics, archive touched (same bytes, new mtime)', quietTouched.samples);
+  const loadedTouchedRow = msRow('didOpen → diagnostics, archive touched (same bytes, new mtime), machine loaded by the bench', loadedTouched.samples);
   const unchangedRow = msRow('didOpen → diagnostics, unchanged files', unchanged);
   const lensRow = msRow('codeLens request on Chart.yaml', lens);
   s.figures.push({ name: 'didOpen → diagnostics p95 (warm)', ours: freshRow, statistic: 'p95', target: { text: 'p95 ≤ 20 ms', pass: freshRow.summary.p95 <= 20 } });
@@ -167,14 +209,18 @@ export async function lspLatency(ctx: BenchContext): Promise<Section> {
     name: 'didOpen → diagnostics p95 (loaded)', ours: loadedRow, statistic: 'p95',
     target: { text: `p95 ≤ 20 ms at load ≥ ${background.target}`, pass: loadedRow.summary.p95 <= 20 },
   });
+  // Reported, not judged: the target is on a full check (bench/findings.md says why).
+  s.figures.push({ name: 'didOpen → diagnostics p95 (loaded, archive touched)', ours: loadedTouchedRow, statistic: 'p95' });
   s.figures.push({ name: 'CodeLens p95', ours: lensRow, statistic: 'p95', target: { text: 'p95 ≤ 20 ms (the didOpen bound)', pass: lensRow.summary.p95 <= 20 } });
-  s.extraRows.push(unchangedRow);
-  s.notes.push(`p50/p95: didOpen (archive changed) ${freshRow.summary.median.toFixed(1)}/${freshRow.summary.p95.toFixed(1)} ms quiet, ${loadedRow.summary.median.toFixed(1)}/${loadedRow.summary.p95.toFixed(1)} ms loaded; unchanged ${unchangedRow.summary.median.toFixed(1)}/${unchangedRow.summary.p95.toFixed(1)} ms; CodeLens ${lensRow.summary.median.toFixed(2)}/${lensRow.summary.p95.toFixed(2)} ms.`);
+  s.extraRows.push(touchedRow, unchangedRow);
+  const pair = (a: Row, b: Row) => `${a.summary.median.toFixed(1)}/${a.summary.p95.toFixed(1)} ms quiet, ${b.summary.median.toFixed(1)}/${b.summary.p95.toFixed(1)} ms loaded`;
+  s.notes.push(`p50/p95: didOpen, archive changed (full check) ${pair(freshRow, loadedRow)}; archive touched (reuse) ${pair(touchedRow, loadedTouchedRow)}; unchanged ${unchangedRow.summary.median.toFixed(1)}/${unchangedRow.summary.p95.toFixed(1)} ms; CodeLens ${lensRow.summary.median.toFixed(2)}/${lensRow.summary.p95.toFixed(2)} ms.`);
   s.notes.push([
-    `The server's own CPU time per open and close (user + system of all its threads, /proc): ${quiet.cpuMsPerOpen.toFixed(1)} ms quiet, ${loaded.cpuMsPerOpen.toFixed(1)} ms loaded;`,
+    `The server's own CPU time per open and close (user + system of all its threads, /proc): archive changed ${quiet.cpuMsPerOpen.toFixed(1)} ms quiet, ${loaded.cpuMsPerOpen.toFixed(1)} ms loaded`,
+    `(with the Chart.yaml open: its chart is evaluated again too); archive touched ${quietTouched.cpuMsPerOpen.toFixed(1)} ms quiet, ${loadedTouched.cpuMsPerOpen.toFixed(1)} ms loaded;`,
     `the rest of each latency is waiting (for a core, for the client).`,
-    `Load during the quiet opens: ${describeLoad(quiet.load)}.`,
-    `During the loaded opens, with ${background.processes} spinning processes: ${describeLoad(loaded.load)}${background.reached ? '' : ` (**the 1-minute load average had not reached ${background.target}** within 2 min when the opens began)`}.`,
+    `Load during the quiet opens (archive changed): ${describeLoad(quiet.load)}.`,
+    `During the loaded opens (archive changed), with ${background.processes} spinning processes: ${describeLoad(loaded.load)}${background.reached ? '' : ` (**the 1-minute load average had not reached ${background.target}** within 2 min when the opens began)`}.`,
   ].join(' '));
   try {
     if (loadedRow.summary.p95 > 20) {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { packageChart } from '../../server/src/provenance/package';
 import { resetWork, workDone } from '../../server/src/provenance/work';
 import { MAX_COMPARED_BYTES, outOfDateText, SourceFreshness, type Freshness } from '../../server/src/lsp/sourceFreshness';
+import { ArchiveFactsCache } from '../../server/src/lsp/caches';
 import { scratch } from '../support/tools';
 
 /** A chart folder `<tmp>/charts/<name>/` with `files`, packaged next to it; answers the folder and the archive. */
@@ -35,7 +36,7 @@ const names = (answer: Freshness) => (answer.current === false ? outOfDateText(a
 describe('SourceFreshness', () => {
   test('asked again with nothing changed it reads nothing; after a change it reads the folder, not the archive', async () => {
     const { dir, archive } = await packagedChart('app', { 'values.yaml': 'replicas: 1\n', 'templates/a.yaml': 'kind: ConfigMap\n' });
-    const freshness = new SourceFreshness();
+    const freshness = new SourceFreshness(new ArchiveFactsCache());
     const first = await counted(() => freshness.check(dir, archive));
     assert.deepEqual(first.answer, { current: true });
     assert.ok(first.inflated > 0 && first.read > 0, 'the first answer reads the archive and the folder');
@@ -54,10 +55,26 @@ describe('SourceFreshness', () => {
     assert.ok(changed.read > 0, 'the folder is read again');
   });
 
+  test('an archive touched (same bytes, new stamp) is not compared again; new bytes are', async () => {
+    const { dir, archive } = await packagedChart('touched', { 'values.yaml': 'replicas: 1\n' });
+    const freshness = new SourceFreshness(new ArchiveFactsCache());
+    assert.deepEqual((await freshness.check(dir, archive)).current, true);
+    fs.utimesSync(archive, new Date('2026-02-03T04:05:06Z'), new Date('2026-02-03T04:05:06Z'));
+    const touched = await counted(() => freshness.check(dir, archive));
+    assert.equal(touched.answer.current, true);
+    assert.deepEqual([touched.read, touched.inflated], [fs.statSync(archive).size, 0], 'the archive read once for its digest; the folder not read');
+    fs.writeFileSync(path.join(dir, 'values.yaml'), 'replicas: 2\n');
+    await packageChart(dir, { outDir: path.dirname(dir) });
+    fs.writeFileSync(path.join(dir, 'values.yaml'), 'replicas: 1\n');
+    const repackaged = await counted(() => freshness.check(dir, archive));
+    assert.equal(names(repackaged.answer), 'values.yaml changed since packaging');
+    assert.ok(repackaged.inflated > 0, 'new bytes: the archive is read into a manifest again');
+  });
+
   test('a file whose size changed is not hashed: sizes are compared first', async () => {
     const big = Buffer.alloc(4 * 1024 * 1024, 7);
     const { dir, archive } = await packagedChart('big', { 'files/big.bin': big });
-    const freshness = new SourceFreshness();
+    const freshness = new SourceFreshness(new ArchiveFactsCache());
     assert.deepEqual((await freshness.check(dir, archive)).current, true);
     fs.appendFileSync(path.join(dir, 'files', 'big.bin'), 'x');
     freshness.sourceChanged(dir);
@@ -71,7 +88,10 @@ describe('SourceFreshness', () => {
     const part = Buffer.alloc(5 * 1024 * 1024 - 1024);
     for (let i = 0; i * part.length <= MAX_COMPARED_BYTES; i++) files[`files/part${i}.bin`] = part;
     const { dir, archive } = await packagedChart('huge', files);
-    const answer = await counted(() => new SourceFreshness().check(dir, archive));
+    // As in the server, the archive's facts (its digest) are known before its chart is compared.
+    const facts = new ArchiveFactsCache();
+    await facts.get(archive);
+    const answer = await counted(() => new SourceFreshness(facts).check(dir, archive));
     assert.equal(answer.answer.current, undefined);
     assert.match((answer.answer as { notCompared: string }).notCompared, /huge-0\.1\.0\.tgz holds more than 32 MiB/);
     const archiveBytes = fs.statSync(archive).size;

@@ -1,7 +1,8 @@
 // The language server reuses a `.prov` verdict only while it is exactly the verdict a full check would
 // give now, in counted work (work.ts), never time: the same archive and text again read nothing; an
-// archive rewritten in place with the same size and its mtime put back is read and judged again; a key
-// expiring between two checks (inside one hour) is judged again.
+// archive rewritten in place with the same size and its mtime put back is read and judged again; the
+// same bytes under a new stamp are read and hashed, nothing more; a key expiring between two checks
+// (inside one hour) is judged again.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -65,6 +66,45 @@ describe('ProvChecker verdict reuse', () => {
     const rechecked = await counted(() => checker.check(prov, text, contextAt(keys, facts, new Date())));
     assert.ok(rechecked.read > 0, 'the archive is read again');
     assert.equal(rechecked.value?.outcome.code, 'hash-mismatch', rechecked.value?.outcome.message);
+  });
+
+  test('the same bytes under a new stamp (touched, or written again): read and hashed, not inflated nor verified again', async () => {
+    const { archive, prov, text } = copiedCase();
+    const keys = await new KeyStore().load([path.join(signedKeys, 'rsa2048.pub.gpg')], true, new Date());
+    const facts = new ArchiveFactsCache();
+    const checker = new ProvChecker();
+    assert.equal((await checker.check(prov, text, contextAt(keys, facts, new Date())))?.outcome.code, 'verified');
+    const size = fs.statSync(archive).size;
+    fs.utimesSync(archive, new Date('2026-02-03T04:05:06Z'), new Date('2026-02-03T04:05:06Z'));
+    const touched = await counted(() => checker.check(prov, text, contextAt(keys, facts, new Date())));
+    assert.equal(touched.value?.outcome.code, 'verified', touched.value?.outcome.message);
+    assert.deepEqual([touched.read, touched.inflated, touched.signatures], [size, 0, 0], 'read once for its digest, nothing else');
+    fs.writeFileSync(archive, fs.readFileSync(archive)); // the same bytes, written in place (a checkout, a download)
+    facts.invalidate(archive); // as the file watcher's event does
+    const rewritten = await counted(() => checker.check(prov, text, contextAt(keys, facts, new Date())));
+    assert.equal(rewritten.value?.outcome.code, 'verified');
+    assert.deepEqual([rewritten.read, rewritten.inflated, rewritten.signatures], [size, 0, 0]);
+    const otherText = await counted(() => checker.check(prov, `${text}\n`, contextAt(keys, facts, new Date())));
+    assert.ok(otherText.signatures > 0 && otherText.inflated === 0, 'another .prov text is judged again, on the same facts');
+  });
+
+  test('bytes judged before the last ones are checked in full again: only the last verdict of a file is kept', async () => {
+    const { archive, prov, text } = copiedCase();
+    const keys = await new KeyStore().load([path.join(signedKeys, 'rsa2048.pub.gpg')], true, new Date());
+    const facts = new ArchiveFactsCache();
+    const checker = new ProvChecker();
+    const original = fs.readFileSync(archive);
+    const changed = Buffer.from(original);
+    changed[changed.length >> 1] ^= 0xff;
+    const checks = [];
+    for (const bytes of [original, changed, original]) {
+      fs.writeFileSync(archive, bytes);
+      checks.push(await counted(() => checker.check(prov, text, contextAt(keys, facts, new Date()))));
+    }
+    assert.deepEqual(checks.map((c) => c.value?.outcome.code), ['verified', 'hash-mismatch', 'verified']);
+    assert.ok(checks.every((c) => c.signatures > 0), 'each verified again');
+    assert.deepEqual(checks.map((c) => c.inflated), [checks[0].inflated, checks[1].inflated, checks[0].inflated], 'the original inflated again in full');
+    assert.ok(checks[0].inflated > 0);
   });
 
   test('a key that expires between two checks of the same hour: the second is judged at its own time', async () => {

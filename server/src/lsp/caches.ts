@@ -1,6 +1,7 @@
 // Caches that keep the server from hashing archives and checking signatures again when nothing changed.
-// Archive facts are keyed by the file's identity and times (fileStamp); verdicts by the archive's stamp
-// and digest, the `.prov` text, the keyring contents and the trust settings (provCheck.ts).
+// Archive facts are keyed by the file's identity and times (fileStamp), and kept across a new stamp when
+// the bytes' digest is the same; verdicts by the archive's digest, the `.prov` text, the keyring contents
+// and the trust settings (provCheck.ts).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { archiveFacts, type ArchiveFacts } from '../provenance/archiveFacts';
@@ -53,17 +54,18 @@ export async function fileStamp(file: string): Promise<string | undefined> {
 export interface ArchiveSnapshot { stamp: string; facts: ArchiveFacts }
 
 export class ArchiveFactsCache {
-  private readonly entries = new BoundedMap<string, { stamp: string; facts: Promise<ArchiveFacts>; settled: boolean }>(2000);
+  private readonly entries = new BoundedMap<string, { stamp: string; facts: Promise<ArchiveFacts>; settled?: ArchiveFacts }>(2000);
 
   /** The archive's digest and Chart name/version, computed once per stamp; undefined when there is no archive. */
   async get(archivePath: string, attempts = 3): Promise<ArchiveSnapshot | undefined> {
     const stamp = await fileStamp(archivePath);
     if (!stamp) { this.entries.delete(archivePath); return undefined; }
     let entry = this.entries.get(archivePath);
-    if (entry && entry.stamp === stamp && entry.settled) return { stamp, facts: await entry.facts };
+    if (entry?.settled && entry.stamp === stamp) return { stamp, facts: entry.settled };
     if (!entry || entry.stamp !== stamp) {
-      const created = { stamp, facts: archiveFacts(archivePath), settled: false };
-      void created.facts.then(() => { created.settled = true; });
+      // A new stamp need not mean new bytes: the last facts are kept when the digest is theirs (archiveFacts).
+      const created: { stamp: string; facts: Promise<ArchiveFacts>; settled?: ArchiveFacts } = { stamp, facts: archiveFacts(archivePath, entry?.settled) };
+      void created.facts.then((facts) => { created.settled = facts; });
       entry = created;
       this.entries.set(archivePath, entry);
     }
@@ -73,7 +75,9 @@ export class ArchiveFactsCache {
     return { stamp, facts };
   }
 
+  /** The archive changed on disk: found again at the next get (the last facts are kept only to compare digests). */
   invalidate(archivePath: string): void {
-    this.entries.delete(archivePath);
+    const entry = this.entries.get(archivePath);
+    if (entry) this.entries.set(archivePath, { stamp: '', facts: entry.facts, settled: entry.settled });
   }
 }

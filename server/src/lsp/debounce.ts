@@ -1,24 +1,33 @@
 // One pending run per key (a document, a chart): a newer call for the same key replaces the older one,
 // so a burst of edits or file events costs one check once it settles.
 export class KeyedDebounce {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new Map<string, () => void>();
 
   /** Runs `task` after `delay` ms unless `key` is scheduled again (or cancelled) first. */
   schedule(key: string, delay: number, task: () => void): void {
-    clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
+    this.cancel(key);
+    const run = () => {
+      this.pending.delete(key);
       task();
-    }, delay));
+    };
+    // No delay: on the next turn of the event loop. setTimeout(0) waits Node's minimum of 1 ms, with the
+    // process asleep, and on a loaded machine waits for a core again when it wakes (an open's check).
+    if (delay <= 0) {
+      const immediate = setImmediate(run);
+      this.pending.set(key, () => clearImmediate(immediate));
+    } else {
+      const timer = setTimeout(run, delay);
+      this.pending.set(key, () => clearTimeout(timer));
+    }
   }
 
   cancel(key: string): void {
-    clearTimeout(this.timers.get(key));
-    this.timers.delete(key);
+    this.pending.get(key)?.();
+    this.pending.delete(key);
   }
 
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    for (const cancel of this.pending.values()) cancel();
+    this.pending.clear();
   }
 }

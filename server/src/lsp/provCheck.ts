@@ -1,7 +1,8 @@
 // The check of one `.prov` text (as the editor has it) against its sibling archive and the user's keys.
-// Results are cached by everything they depend on (the archive's stamp and digest, the text, the keys,
-// the trust settings, and the time only until a key or signature changes validity: verdictTimes.ts), so
-// re-checking an unchanged document is free.
+// The last verdict of each `.prov` is kept with everything it depends on (the archive's digest, which
+// decides its facts, the text, the keys, the trust settings, and the time only until a key or signature
+// changes validity: verdictTimes.ts), so re-checking an unchanged document is free, and so is an archive
+// with a new stamp but the same bytes (a `touch`, a checkout: caches.ts reads and hashes it, nothing more).
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import type { CancellationToken } from 'vscode-languageserver/node';
@@ -51,22 +52,25 @@ async function signatureIssuers(doc: ProvDocument): Promise<string[]> {
 
 type CachedCheck = Omit<ProvCheck, 'listedInWorkspaceKeys'>;
 
-/** A verdict and the span of time it holds for (verdictTimes.ts); `until` is known once it is settled. */
-interface CachedVerdict { result: Promise<CachedCheck>; judgedAt: number; until?: number }
+/** A verdict, what it was judged for, and the span of time it holds for (verdictTimes.ts); `until` is known once it is settled. */
+interface CachedVerdict { key: string; result: Promise<CachedCheck>; judgedAt: number; until?: number }
 
 export class ProvChecker {
-  private readonly results = new BoundedMap<string, CachedVerdict>(500);
+  /** The last verdict judged for each `.prov` path, with the key it was judged for. */
+  private readonly results = new BoundedMap<string, CachedVerdict>(2000);
 
   /** Checks `text` as the `.prov` at `provPath`; undefined when cancelled. */
   async check(provPath: string, text: string, ctx: CheckContext, token?: CancellationToken): Promise<ProvCheck | undefined> {
     const archivePath = archiveOf(provPath);
     const snapshot = await ctx.facts.get(archivePath);
     if (token?.isCancellationRequested) return undefined;
-    // The archive's stamp changes with any write to it (caches.ts fileStamp); time is handled by `until`.
-    const key = [archivePath, snapshot?.stamp ?? 'none', snapshot?.facts.sha256 ?? '', sha256Text(text), ctx.keys.digest, ctx.trustedFingerprints.join(',')].join('|');
+    // The facts are those of the archive's bytes: its digest names them. Without one (unreadable), its
+    // stamp does, which any write changes (caches.ts fileStamp). Time is handled by `until`.
+    const archive = snapshot ? snapshot.facts.sha256 ?? `unread:${snapshot.stamp}` : 'none';
+    const key = [archivePath, archive, sha256Text(text), ctx.keys.digest, ctx.trustedFingerprints.join(',')].join('|');
     const now = ctx.now.getTime();
-    const cached = this.results.get(key);
-    const reused = cached !== undefined && (cached.until === undefined || verdictHolds(cached.judgedAt, cached.until, now));
+    const cached = this.results.get(provPath);
+    const reused = cached?.key === key && (cached.until === undefined || verdictHolds(cached.judgedAt, cached.until, now));
     const entry = reused ? cached : this.judge(key, provPath, archivePath, text, snapshot?.facts, ctx);
     let result = await entry.result;
     // A check still running when this one asked was judged a little earlier: it counts only if it holds now.
@@ -78,10 +82,10 @@ export class ProvChecker {
 
   private judge(key: string, provPath: string, archivePath: string, text: string, facts: ArchiveFacts | undefined, ctx: CheckContext): CachedVerdict {
     const judgedAt = ctx.now.getTime();
-    const entry: CachedVerdict = { result: this.compute(provPath, archivePath, text, facts, ctx), judgedAt };
+    const entry: CachedVerdict = { key, result: this.compute(provPath, archivePath, text, facts, ctx), judgedAt };
     // Registered before any caller awaits the result: `until` is known when they resume.
     void entry.result.then((r) => { entry.until = verdictValidUntil(r.doc, ctx.keys.keys, judgedAt); }, () => undefined);
-    this.results.set(key, entry);
+    this.results.set(provPath, entry);
     return entry;
   }
 

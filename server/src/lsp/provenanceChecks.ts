@@ -23,7 +23,7 @@ export class ProvenanceChecks {
   readonly facts = new ArchiveFactsCache();
   private readonly checker = new ProvChecker();
   /** Whether an archive is still what its chart folder packages to, by archive stamp and folder changes. */
-  readonly freshness = new SourceFreshness();
+  readonly freshness = new SourceFreshness(this.facts);
   private readonly keyStore = new KeyStore();
   private keySet?: Promise<KeySet>;
   /** KEYS files in the workspace, by path: which of them list a key. */

@@ -1,13 +1,14 @@
 // Is a chart's archive still what packaging its folder would write? The editor asks on every evaluation
 // of a chart (each keystroke in Chart.yaml is one), so the answer is cached: an archive's manifest (its
-// files' sizes and digests, archiveVsSource.ts) by the archive's stamp (caches.ts fileStamp), and the answer by
-// that stamp plus the chart folder's generation, which a file change inside the folder (or Verify) bumps.
-// The chart folder is read again only after such a change; the archive only when it changed.
+// files' sizes and digests, archiveVsSource.ts) by the archive's digest (from the facts cache, caches.ts),
+// and the answer by that digest plus the chart folder's generation, which a file change inside the folder
+// (or Verify) bumps. The chart folder is read again only after such a change; the archive only when its
+// bytes changed (a new stamp with the same bytes, as after a `touch`, reuses both).
 import * as path from 'node:path';
 import { compareManifestWithPlan, readArchiveManifest, type ArchiveDifference, type ArchiveManifest } from '../provenance/archiveVsSource';
 import type { Result } from '../provenance/codes';
 import { planPackage } from '../provenance/package';
-import { BoundedMap, fileStamp } from './caches';
+import { BoundedMap, type ArchiveFactsCache } from './caches';
 
 /**
  * The largest archive (its files' sizes added up) compared in the background. Comparing reads the whole
@@ -25,12 +26,14 @@ export interface OutOfDate {
 export type Freshness = { current: true } | { current: false; outOfDate: OutOfDate } | { current?: undefined; notCompared: string };
 
 export class SourceFreshness {
-  private readonly manifests = new BoundedMap<string, { stamp: string; manifest: Result<ArchiveManifest> }>(100);
+  private readonly manifests = new BoundedMap<string, { id: string; manifest: Result<ArchiveManifest> }>(100);
   private readonly answers = new BoundedMap<string, { answer: Promise<Freshness>; settled?: Freshness }>(2000);
   /** Whether any comparison was started: until then nothing is known, and asking costs no stat (a first index asks for every chart). */
   private compared = false;
   /** Bumped for a chart folder when a file in it changed: its answers are then computed again. */
   private readonly generations = new Map<string, number>();
+
+  constructor(private readonly facts: ArchiveFactsCache) {}
 
   /** A file in `chartFolder` (or the folder itself) changed on disk. */
   sourceChanged(chartFolder: string): void {
@@ -44,8 +47,9 @@ export class SourceFreshness {
     let entry = this.answers.get(key.key);
     if (!entry) {
       this.compared = true;
-      const created: { answer: Promise<Freshness>; settled?: Freshness } = { answer: this.compare(chartFolder, archive, key.stamp) };
-      void created.answer.then((settled) => { created.settled = settled; });
+      const created: { answer: Promise<Freshness>; settled?: Freshness } = { answer: this.compare(chartFolder, archive, key.id) };
+      // An archive rewritten while it was compared answers for other bytes than the key's: not kept.
+      void created.answer.then((settled) => { if (this.manifests.get(archive)?.id === key.id) created.settled = settled; else this.answers.delete(key.key); });
       entry = created;
       this.answers.set(key.key, entry);
     }
@@ -59,21 +63,25 @@ export class SourceFreshness {
     return key ? this.answers.get(key.key)?.settled : undefined;
   }
 
-  private async keyOf(chartFolder: string, archive: string): Promise<{ key: string; stamp: string } | undefined> {
-    const stamp = await fileStamp(archive);
-    return stamp ? { key: `${archive}\0${stamp}\0${chartFolder}\0${this.generations.get(chartFolder) ?? 0}`, stamp } : undefined;
+  /** The archive's bytes are named by their digest; an archive that cannot be read, by its stamp. */
+  private async keyOf(chartFolder: string, archive: string): Promise<{ key: string; id: string } | undefined> {
+    const snapshot = await this.facts.get(archive);
+    if (!snapshot) return undefined;
+    const id = snapshot.facts.sha256 ?? `unread:${snapshot.stamp}`;
+    return { key: `${archive}\0${id}\0${chartFolder}\0${this.generations.get(chartFolder) ?? 0}`, id };
   }
 
-  private manifestOf(archive: string, stamp: string): Result<ArchiveManifest> {
+  private manifestOf(archive: string, id: string): Result<ArchiveManifest> {
     const cached = this.manifests.get(archive);
-    if (cached?.stamp === stamp) return cached.manifest;
+    if (cached?.id === id) return cached.manifest;
     const manifest = readArchiveManifest(archive);
-    this.manifests.set(archive, { stamp, manifest });
+    // Read after the digest was taken: kept under the digest of the bytes it read.
+    this.manifests.set(archive, { id: manifest.ok ? manifest.value.sha256 : id, manifest });
     return manifest;
   }
 
-  private async compare(chartFolder: string, archive: string, stamp: string): Promise<Freshness> {
-    const manifest = this.manifestOf(archive, stamp);
+  private async compare(chartFolder: string, archive: string, id: string): Promise<Freshness> {
+    const manifest = this.manifestOf(archive, id);
     if (!manifest.ok) return { notCompared: manifest.error.message };
     let bytes = 0;
     for (const f of manifest.value.files.values()) bytes += f.size;

@@ -62,6 +62,12 @@ export const WHOLE_READ_BYTES = 2 * 1024 * 1024;
  */
 export const WHOLE_INFLATE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The buffer archives read whole are read into, kept: a megabyte buffer per check was garbage that
+ * brought V8's full collections (external memory) every few dozen checks. Used only synchronously.
+ */
+let readScratch: Buffer | undefined;
+
 /** What reading an archive file gave: the chart, and the file's digest whenever it could be read whole. */
 export interface ArchiveExamination {
   chart: Result<ChartArchive, EngineErrorCode>;
@@ -75,14 +81,24 @@ export async function readChartArchive(path: string, limits?: Partial<ArchiveLim
   return (await examineChartArchive(path, path, limits)).chart;
 }
 
-/** readChartArchive, naming the file `label` in messages and keeping the digest of an archive that is not a valid chart. */
-export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>): Promise<ArchiveExamination> {
+/**
+ * readChartArchive, naming the file `label` in messages and keeping the digest of an archive that is not a valid chart.
+ * `judged(sha256)` is asked once an archive read whole has its digest: true (the caller examined these
+ * very bytes already) stops there, answered as undefined; a streamed archive is always examined.
+ */
+export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>): Promise<ArchiveExamination>;
+export async function examineChartArchive(path: string, label: string, limits: Partial<ArchiveLimits> | undefined, judged: (sha256: string) => boolean): Promise<ArchiveExamination | undefined>;
+export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>, judged?: (sha256: string) => boolean): Promise<ArchiveExamination | undefined> {
   const l = limitsOf(limits);
-  const read = readBoundedFile(path, Math.min(l.compressedBytes, WHOLE_READ_BYTES));
+  const wholeBytes = Math.min(l.compressedBytes, WHOLE_READ_BYTES);
+  readScratch ??= Buffer.allocUnsafe(WHOLE_READ_BYTES + 1);
+  const read = readBoundedFile(path, wholeBytes, { scratch: readScratch });
   if (read.ok) {
     const sha256 = createHash('sha256').update(read.bytes).digest('hex');
+    if (judged?.(sha256)) return undefined;
+    // The scratch buffer is used again by the next examination: the streamed walk gets its own copy.
     const chart = walkArchiveBytes(read.bytes, label, l, sha256, false, WHOLE_INFLATE_BYTES)
-      ?? await walkStream(Readable.from([read.bytes]), label, l, () => sha256);
+      ?? await walkStream(Readable.from([Buffer.from(read.bytes)]), label, l, () => sha256);
     return { sha256, chart, readable: true };
   }
   switch (read.reason) {

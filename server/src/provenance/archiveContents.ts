@@ -116,7 +116,8 @@ export class ChartCollector implements EntrySink {
     const cur = this.current;
     this.current = undefined;
     if (!cur || cur.keep === undefined) return;
-    const data = withoutBom(Buffer.concat(cur.parts));
+    // A file inflated in one piece is a view of it: a kept megabyte file is not copied again.
+    const data = withoutBom(cur.parts.length === 1 ? cur.parts[0] : Buffer.concat(cur.parts));
     if (cur.keep === 'chart') this.chartYaml = data;
     if (cur.keep === 'requirements') this.requirementsYaml = data;
     if (this.keepFiles) this.files.push({ name: cur.name, data });

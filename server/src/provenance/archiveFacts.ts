@@ -12,10 +12,17 @@ export interface ArchiveFacts {
   error?: string;
 }
 
-export async function archiveFacts(archivePath: string): Promise<ArchiveFacts> {
+/**
+ * `judged`: the facts last found for this path. When the file holds the same bytes again (a `touch`, a
+ * checkout, the same download), they are answered after the read and digest, without inflating and
+ * walking it: facts depend on the bytes and the name only. Archives too large to read whole are walked.
+ */
+export async function archiveFacts(archivePath: string, judged?: ArchiveFacts): Promise<ArchiveFacts> {
   // One read gives both the chart and the digest; only a large archive that is not a valid chart needs
   // a second, plain hash. Non-regular files (a FIFO, /dev/zero) are refused before anything reads them.
-  const { chart, sha256, readable } = await examineChartArchive(archivePath, escapeUntrusted(path.basename(archivePath)));
+  const examined = await examineChartArchive(archivePath, escapeUntrusted(path.basename(archivePath)), undefined, (sha256) => sha256 === judged?.sha256);
+  if (!examined) return judged!;
+  const { chart, sha256, readable } = examined;
   if (chart.ok) return { sha256: chart.value.sha256, chart: { name: chart.value.metadata.name, version: chart.value.metadata.version } };
   if (sha256 !== undefined) return { sha256, error: chart.error.message };
   if (!readable) return { error: chart.error.message };

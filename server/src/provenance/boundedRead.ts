@@ -30,6 +30,8 @@ export type BoundedRead =
 export interface BoundedReadOptions {
   /** Refuse a symbolic link at the path instead of following it (lstat, then O_NOFOLLOW). */
   noFollow?: boolean;
+  /** Read into this buffer when the file fits (the answer is then a view of it, valid until its next use). */
+  scratch?: Buffer;
 }
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
@@ -37,7 +39,7 @@ const NO_FOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 /** The file's bytes; refused when it is not a regular file or is over `limit` bytes (also when it grew while read). */
 export function readBoundedFile(file: string, limit: number, options: BoundedReadOptions = {}): BoundedRead {
-  return readRegularFile(file, limit, false, options.noFollow === true);
+  return readRegularFile(file, limit, false, options.noFollow === true, options.scratch);
 }
 
 /** At most `limit` + 1 bytes of the file: enough for a parser to report a file that is too large. */
@@ -45,7 +47,7 @@ export function readFileHead(file: string, limit: number): BoundedRead {
   return readRegularFile(file, limit, true, false);
 }
 
-function readRegularFile(file: string, limit: number, truncate: boolean, noFollow: boolean): BoundedRead {
+function readRegularFile(file: string, limit: number, truncate: boolean, noFollow: boolean, scratch?: Buffer): BoundedRead {
   let fd: number | undefined;
   const notAFile: BoundedRead = { ok: false, reason: 'not-a-file', message: `${escapeUntrusted(file)} is not a regular file`, detail: 'not a regular file' };
   try {
@@ -57,7 +59,8 @@ function readRegularFile(file: string, limit: number, truncate: boolean, noFollo
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return notAFile;
     // One byte more than expected, to notice a file that grew. Only the bytes read are handed out.
-    const buffer = Buffer.allocUnsafe(Math.min(opened.size, limit) + 1);
+    const size = Math.min(opened.size, limit) + 1;
+    const buffer = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
     let length = 0;
     for (;;) {
       const bytesRead = fs.readSync(fd, buffer, length, buffer.length - length, null);
