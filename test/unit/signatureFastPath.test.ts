@@ -13,7 +13,7 @@ import { loadKeyringFile } from '../../server/src/provenance/keyring';
 import type { LoadedKey } from '../../server/src/provenance/keyTypes';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { rsaFastPath } from '../../server/src/provenance/rsaCheck';
-import { checkSignature } from '../../server/src/provenance/signatureCheck';
+import { checkSignature, ownPackets } from '../../server/src/provenance/signatureCheck';
 import { plainSignaturePackets } from '../../server/src/provenance/signaturePackets';
 import { signedCases, signedKeyrings, signedManifest } from '../support/tools';
 
@@ -132,10 +132,12 @@ describe('version 4 RSA signatures checked with node:crypto', () => {
       rsaFastPath.enabled = true;
       const fast = await checkSignature(parseProvenance(prov), keys, now);
       rsaFastPath.enabled = false;
+      ownPackets.enabled = false;
       const slow = await checkSignature(parseProvenance(prov), keys, now);
       return { fast, slow };
     } finally {
       rsaFastPath.enabled = true;
+      ownPackets.enabled = true;
     }
   }
 
