@@ -2,7 +2,7 @@
 // checking the same bytes: every .prov of the fixtures with every keyring of the fixtures; signatures made
 // here with generated RSA and EdDSA keys (classes, hashes, expiry, creation in the future, extra hashed
 // and unhashed subpackets critical or not, expired and revoked keys, subkeys with and without a
-// back-signature); and each of those with every byte of its signature packet edited. The two ways must
+// back-signature; EdDSA legacy, and Ed25519 which openpgp.js alone reads); and each of those with every byte of its signature packet edited. The two ways must
 // give the same verdict (code, message, signer) every time, and every packet the own reader takes must
 // hold the fields openpgp.js reads from it.
 import { before, describe, test } from 'node:test';
@@ -14,9 +14,10 @@ import { plainArmorBytes } from '../../server/src/provenance/armor';
 import { loadKeyringFile, parseKeyring } from '../../server/src/provenance/keyring';
 import type { LoadedKey } from '../../server/src/provenance/keyTypes';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
-import { rsaFastPath } from '../../server/src/provenance/rsaCheck';
+import { checkEddsaV4, type EddsaKeyMaterial } from '../../server/src/provenance/eddsaCheck';
+import { checkRsaV4, rsaFastPath } from '../../server/src/provenance/rsaCheck';
 import { checkSignature, ownPackets, type SignatureCheck } from '../../server/src/provenance/signatureCheck';
-import { cleartextBytes, readSignaturesV4, type SignatureV4 } from '../../server/src/provenance/signatureV4';
+import { cleartextBytes, readSignaturesV4, signedBytesV4, type SignatureV4 } from '../../server/src/provenance/signatureV4';
 import { fixtures, repoRoot } from '../support/tools';
 
 // openpgp.js types omit this public constructor.
@@ -224,13 +225,14 @@ describe('signatures made here, edited here', () => {
     const long = new Date(now.getTime() - 48 * hour);
     const rsa = (await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs, date: long, subkeys: [{}, { sign: true }], format: 'object' })).privateKey;
     const ecc = (await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs, date: long, format: 'object' })).privateKey;
+    const ed25519 = (await openpgp.generateKey({ type: 'curve25519', userIDs, date: long, format: 'object' })).privateKey;
     const expired = (await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs, date: long, keyExpirationTime: 24 * 3600, format: 'object' })).privateKey;
     const toRevoke = (await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs, date: long, format: 'object' })).privateKey;
     const revoked = (await openpgp.revokeKey({ key: toRevoke, format: 'object' })).publicKey;
     const stranger = (await openpgp.generateKey({ type: 'rsa', rsaBits: 2048, userIDs, date: long, format: 'object' })).privateKey;
-    const ring = Buffer.concat([rsa, ecc, expired].map((k) => k.toPublic().write() as Uint8Array).concat(revoked.write() as Uint8Array));
+    const ring = Buffer.concat([rsa, ecc, ed25519, expired].map((k) => k.toPublic().write() as Uint8Array).concat(revoked.write() as Uint8Array));
     keys = (await parseKeyring(ring, 'generated')).keys;
-    assert.equal(keys.length, 4);
+    assert.equal(keys.length, 5);
 
     const p = rsa.keyPacket as openpgp.SecretKeyPacket;
     const h = openpgp.enums.hash;
@@ -259,6 +261,9 @@ describe('signatures made here, edited here', () => {
     await sign(rsa.subkeys[0].keyPacket as openpgp.SecretSubkeyPacket, 'encryption subkey, no back-signature');
     await sign(rsa.subkeys[1].keyPacket as openpgp.SecretSubkeyPacket, 'signing subkey with back-signature');
     await sign(ecc.keyPacket as openpgp.SecretKeyPacket, 'EdDSA legacy');
+    await sign(ecc.keyPacket as openpgp.SecretKeyPacket, 'EdDSA legacy, SHA-512', { hash: h.sha512 });
+    await sign(ecc.keyPacket as openpgp.SecretKeyPacket, 'EdDSA legacy, expired signature', { date: new Date(now.getTime() - 2 * hour), expiresIn: 60 });
+    await sign(ed25519.keyPacket as openpgp.SecretKeyPacket, 'Ed25519 (RFC 9580, left to openpgp.js)');
     await sign(expired.keyPacket as openpgp.SecretKeyPacket, 'expired key', { date: new Date(now.getTime() - 40 * hour) });
     await sign(toRevoke.keyPacket as openpgp.SecretKeyPacket, 'revoked key');
     await sign(stranger.keyPacket as openpgp.SecretKeyPacket, 'unknown key');
@@ -277,6 +282,19 @@ describe('signatures made here, edited here', () => {
     for (const code of ['verified', 'signature-invalid', 'weak-hash', 'key-expired', 'key-revoked', 'wrong-key-usage', 'unknown-signer']) {
       assert.ok(codes.has(code), `codes seen: ${[...codes].join(', ')}`);
     }
+  });
+
+  test('RSA and EdDSA legacy signatures hold with node:crypto alone (the own checks are the ones taken)', () => {
+    let checked = 0;
+    for (const { prov, what } of made.filter((m) => /^(plain RSA|SHA-512|SHA-384|EdDSA legacy|EdDSA legacy, SHA-512)$/.test(m.what))) {
+      const [own] = readSignaturesV4(signatureBytes(prov)!)!;
+      const key = keys.find((k) => k.info.fingerprint === own.issuerFingerprint)!.key.keyPacket;
+      const toHash = signedBytesV4(own, cleartextBytes(signedText));
+      const result = what.startsWith('EdDSA') ? checkEddsaV4(own, key as unknown as EddsaKeyMaterial, toHash, now) : checkRsaV4(own, key, toHash, now);
+      assert.equal(result, undefined, what);
+      checked++;
+    }
+    assert.equal(checked, 5);
   });
 
   test('every byte of four of them edited: the same fields when taken, the same verdict always', async () => {

@@ -6,15 +6,15 @@
 // this does not cover (other algorithms, SHA-1 and other hashes, a key node:crypto will not take) is
 // left to openpgp.js.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type { SignatureV4 } from './signatureV4';
+import { refusalAfterMaths, type SignatureV4 } from './signatureV4';
 
-/** Off: every signature goes to openpgp.js (the tests compare what the two say). */
+/** Off: every signature goes to openpgp.js (the tests compare what the two say); for eddsaCheck.ts too. */
 export const rsaFastPath = { enabled: true };
 
 /** RSA (encrypt or sign) and RSA sign-only, RFC 9580 §9.1. */
 const RSA = new Set<number>([1, 3]);
-/** SHA-256, SHA-384, SHA-512, RFC 9580 §9.5. */
-const HASHES = new Map<number, string>([[8, 'sha256'], [9, 'sha384'], [10, 'sha512']]);
+/** SHA-256, SHA-384, SHA-512, RFC 9580 §9.5: the hashes both checks cover. */
+export const HASHES = new Map<number, string>([[8, 'sha256'], [9, 'sha384'], [10, 'sha512']]);
 
 /** A key packet's algorithm and public values, as openpgp.js's key packets hold them. */
 export interface KeyMaterial { algorithm: number; publicParams: { n?: Uint8Array; e?: Uint8Array } }
@@ -59,9 +59,5 @@ export function checkRsaV4(sig: SignatureV4, key: KeyMaterial, toHash: Uint8Arra
   const s = Buffer.alloc(n.length);
   s.set(signature, n.length - signature.length);
   if (!verify(hash, toHash, publicKey, s)) return 'Signature verification failed';
-  // openpgp.js compares with `now` cut to whole seconds (util.normalizeDate).
-  const second = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  if (sig.created > second) return 'Signature creation time is in the future';
-  if (sig.expires && second >= sig.expires) return 'Signature is expired';
-  return sig.refusal;
+  return refusalAfterMaths(sig, now);
 }

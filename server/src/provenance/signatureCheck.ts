@@ -10,6 +10,7 @@ import { signatureIssuerHints } from './keyPackets';
 import type { KeyPart, LoadedKey } from './keyTypes';
 import { countWork } from './work';
 import { checkRsaV4 } from './rsaCheck';
+import { checkEddsaV4, EDDSA_LEGACY, type EddsaKeyMaterial } from './eddsaCheck';
 import { plainArmorBytes } from './armor';
 import { openpgpSignaturePacket, plainSignaturePackets } from './signaturePackets';
 import { cleartextBytes, HASH_NAMES, readSignaturesV4, signedBytesV4, type SignatureV4 } from './signatureV4';
@@ -246,13 +247,16 @@ const Cleartext = openpgp.CleartextMessage as unknown as new (text: string, sign
 
 /**
  * Cleartext: the text checked is the signed text our parser produced, normalised as openpgp.js does for
- * cleartext; a version 4 RSA packet read by signatureV4.ts is checked with node:crypto, any other by openpgp.js.
+ * cleartext; a version 4 RSA or EdDSA packet read by signatureV4.ts is checked with node:crypto, any other by openpgp.js.
  */
 export function cleartextCheck(signedText: string): CryptoCheck {
   let data: Buffer | undefined;
   return (facts, keyPacket, now) => {
     if (facts.own) {
-      const own = checkRsaV4(facts.own, keyPacket, signedBytesV4(facts.own, data ??= cleartextBytes(signedText)), now);
+      const toHash = signedBytesV4(facts.own, data ??= cleartextBytes(signedText));
+      const own = facts.own.publicKeyAlgorithm === EDDSA_LEGACY
+        ? checkEddsaV4(facts.own, keyPacket as unknown as EddsaKeyMaterial, toHash, now)
+        : checkRsaV4(facts.own, keyPacket, toHash, now);
       if (own !== 'not-covered') return Promise.resolve(own);
     }
     const packet = facts.packet();

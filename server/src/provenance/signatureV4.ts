@@ -157,6 +157,18 @@ export function readSignaturesV4(bytes: Uint8Array): SignatureV4[] | undefined {
   return packets.length > 0 ? packets : undefined;
 }
 
+/**
+ * What SignaturePacket.verify refuses once the maths held, in its order and with its messages: a
+ * creation time after `now` or an expiry at or before it (`now` cut to whole seconds, as
+ * util.normalizeDate does), then an unknown critical subpacket; undefined when none.
+ */
+export function refusalAfterMaths(signature: SignatureV4, now: Date): string | undefined {
+  const second = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  if (signature.created > second) return 'Signature creation time is in the future';
+  if (signature.expires && second >= signature.expires) return 'Signature is expired';
+  return signature.refusal;
+}
+
 /** What a version 4 signature hashes: the data, the hashed part and its trailer (RFC 4880 §5.2.4). */
 export function signedBytesV4(signature: SignatureV4, data: Uint8Array): Buffer {
   const length = signature.hashedPart.length;
