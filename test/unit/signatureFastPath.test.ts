@@ -13,7 +13,8 @@ import { loadKeyringFile } from '../../server/src/provenance/keyring';
 import type { LoadedKey } from '../../server/src/provenance/keyTypes';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { rsaFastPath } from '../../server/src/provenance/rsaCheck';
-import { checkSignature, ownPackets } from '../../server/src/provenance/signatureCheck';
+import { checkSignature } from '../../server/src/provenance/signatureCheck';
+import { ownPackets } from '../../server/src/provenance/packetFacts';
 import { plainSignaturePackets } from '../../server/src/provenance/signaturePackets';
 import { signedCases, signedKeyrings, signedManifest } from '../support/tools';
 

@@ -16,7 +16,8 @@ import type { LoadedKey } from '../../server/src/provenance/keyTypes';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { checkEddsaV4, type EddsaKeyMaterial } from '../../server/src/provenance/eddsaCheck';
 import { checkRsaV4, rsaFastPath } from '../../server/src/provenance/rsaCheck';
-import { checkSignature, ownPackets, type SignatureCheck } from '../../server/src/provenance/signatureCheck';
+import { ownPackets } from '../../server/src/provenance/packetFacts';
+import { checkSignature, type SignatureCheck } from '../../server/src/provenance/signatureCheck';
 import { cleartextBytes, readSignaturesV4, signedBytesV4, type SignatureV4 } from '../../server/src/provenance/signatureV4';
 import { fixtures, repoRoot } from '../support/tools';
 

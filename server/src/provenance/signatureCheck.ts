@@ -6,14 +6,12 @@
 import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem, Range } from './codes';
 import { checkCost, type AnyKeyPacket } from './keyInfo';
-import { signatureIssuerHints } from './keyPackets';
 import type { KeyPart, LoadedKey } from './keyTypes';
 import { countWork } from './work';
 import { checkRsaV4 } from './rsaCheck';
 import { checkEddsaV4, EDDSA_LEGACY, type EddsaKeyMaterial } from './eddsaCheck';
-import { plainArmorBytes } from './armor';
-import { openpgpSignaturePacket, plainSignaturePackets } from './signaturePackets';
-import { cleartextBytes, HASH_NAMES, readSignaturesV4, signedBytesV4, type SignatureV4 } from './signatureV4';
+import { errorText, readPacketFacts, type PacketFacts } from './packetFacts';
+import { cleartextBytes, signedBytesV4 } from './signatureV4';
 import type { ProvDocument } from './provDocument';
 import { escapeUntrusted } from './untrustedText';
 
@@ -41,65 +39,13 @@ export interface SignatureCheck {
   range?: Range;
 }
 
-export interface PacketFacts {
-  /** The packet as signatureV4.ts read it, when it could. */
-  own?: SignatureV4;
-  /** The packet as openpgp.js reads it (read on first use when `own` is there). */
-  packet(): openpgp.SignaturePacket;
-  signatureType: number | null;
-  /** Every key id and fingerprint the packet names as its issuer, hashed or not: hints for finding the key, never proof. */
-  hints: Set<string>;
-  issuer: string; // fingerprint when the packet names one, else key id
-  hash: string;
-  created: Date;
-}
-
 /** More signature packets than this on one file is no real release signature (a flood re-reads the data per copy). */
 const MAX_SIGNATURE_PACKETS = 8;
 /** Distinct key materials tried per packet: hints that match more keys than this are a crafted keyring. */
 const MAX_CANDIDATES = 4;
 
-/** Off: signature packets are read by openpgp.js only (the tests compare what the two readings give). */
-export const ownPackets = { enabled: true };
-
-function hex(bytes: Uint8Array | null | undefined): string | undefined {
-  return bytes ? Buffer.from(bytes).toString('hex').toUpperCase() : undefined;
-}
-
 function day(d: Date): string {
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-}
-
-function hashName(algo: number | null): string {
-  return algo === null ? 'unknown' : HASH_NAMES.get(algo) ?? `hash #${algo}`;
-}
-
-function factsOf(packet: openpgp.SignaturePacket): PacketFacts {
-  const fingerprint = hex(packet.issuerFingerprint as Uint8Array | null);
-  const keyId = packet.issuerKeyID.toHex().toUpperCase();
-  // openpgp.js keeps only the last issuer of each kind; a forger may add more in the unhashed area.
-  const hints = new Set([keyId, ...(fingerprint ? [fingerprint] : []), ...(signatureIssuerHints(packet.write()) ?? [])]);
-  return {
-    packet: () => packet,
-    signatureType: packet.signatureType,
-    hints,
-    issuer: fingerprint ?? keyId,
-    hash: hashName(packet.hashAlgorithm),
-    created: packet.created ?? new Date(0),
-  };
-}
-
-function ownFactsOf(own: SignatureV4): PacketFacts {
-  let packet: openpgp.SignaturePacket | undefined;
-  return {
-    own,
-    packet: () => (packet ??= openpgpSignaturePacket(own.body)),
-    signatureType: own.signatureType,
-    hints: new Set([own.issuerKeyId, ...(own.issuerFingerprint ? [own.issuerFingerprint] : []), ...own.issuerHints]),
-    issuer: own.issuerFingerprint ?? own.issuerKeyId,
-    hash: hashName(own.hashAlgorithm),
-    created: own.created,
-  };
 }
 
 /**
@@ -212,10 +158,6 @@ function keyPolicy(owner: Candidate, signer: Signer, now: Date): { code: Outcome
  */
 export type CryptoCheck = (facts: PacketFacts, keyPacket: AnyKeyPacket, now: Date) => Promise<string | undefined>;
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message.replace(/^Error verifying signed message: /, '') : String(e);
-}
-
 /**
  * Hash and key policy are judged by this module with its own codes, so the check itself refuses
  * nothing for them (openpgp.js would call a SHA-1 signature "insecure" after the maths held).
@@ -233,6 +175,15 @@ async function settle(verification: Promise<void>): Promise<string | undefined> 
   try {
     await verification;
     return undefined;
+  } catch (e) {
+    return errorText(e);
+  }
+}
+
+/** openpgp.js's reading of the packet; the reason as a string should it refuse what signatureV4.ts read. */
+function openpgpPacket(facts: PacketFacts): openpgp.SignaturePacket | string {
+  try {
+    return facts.packet();
   } catch (e) {
     return errorText(e);
   }
@@ -259,7 +210,8 @@ export function cleartextCheck(signedText: string): CryptoCheck {
         : checkRsaV4(facts.own, keyPacket, toHash, now);
       if (own !== 'not-covered') return Promise.resolve(own);
     }
-    const packet = facts.packet();
+    const packet = openpgpPacket(facts);
+    if (typeof packet === 'string') return Promise.resolve(packet);
     const literal = literalData();
     literal.setText(new Cleartext(signedText, new openpgp.Signature(new openpgp.PacketList())).getText());
     return settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
@@ -272,7 +224,8 @@ export function cleartextCheck(signedText: string): CryptoCheck {
  */
 export function detachedCheck(openData: () => ReadableStream<Uint8Array>): CryptoCheck {
   return async (facts, keyPacket, now) => {
-    const packet = facts.packet();
+    const packet = openpgpPacket(facts);
+    if (typeof packet === 'string') return packet;
     const literal = literalData();
     literal.setBytes(openData(), openpgp.enums.literal.binary);
     const verification = settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
@@ -303,23 +256,6 @@ export interface SignatureInput {
   crypto: CryptoCheck;
   /** Where an extra, unchecked signature is reported. */
   range?: Range;
-}
-
-async function readPackets(input: string | Uint8Array): Promise<PacketFacts[] | string> {
-  try {
-    // Plain armor is decoded here: openpgp.js's streamed unarmor cost more than the rest of reading.
-    const bytes = typeof input === 'string' ? plainArmorBytes(input, 'SIGNATURE') : input;
-    const own = bytes && ownPackets.enabled ? readSignaturesV4(bytes) : undefined;
-    if (own) return own.map(ownFactsOf);
-    const plain = bytes && plainSignaturePackets(bytes);
-    if (plain) return plain.map(factsOf);
-    const parsed = bytes
-      ? await openpgp.readSignature({ binarySignature: bytes })
-      : await openpgp.readSignature({ armoredSignature: input as string });
-    return (parsed.packets.filterByTag(openpgp.enums.packet.signature) as unknown as openpgp.SignaturePacket[]).map(factsOf);
-  } catch (e) {
-    return errorText(e);
-  }
 }
 
 type Verdict = { code: OutcomeCode; message: string; signer?: Signer; range?: Range };
@@ -363,7 +299,7 @@ async function judgeOne(facts: PacketFacts, candidates: Candidate[], allowed: Lo
  */
 export async function judgeSignatures(input: SignatureInput): Promise<SignatureCheck> {
   const warnings: Problem[] = [];
-  const all = await readPackets(input.armoredOrBinary);
+  const all = await readPacketFacts(input.armoredOrBinary);
   if (typeof all === 'string') return { code: 'malformed', message: `The signature block cannot be read: ${all}.`, warnings };
   if (all.length === 0) return { code: 'malformed', message: 'The signature block holds no signature packet.', warnings };
   const issuers = all.map((f) => f.issuer);
