@@ -14,6 +14,7 @@ import type { LoadedKey } from '../../server/src/provenance/keyTypes';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { rsaFastPath } from '../../server/src/provenance/rsaCheck';
 import { checkSignature } from '../../server/src/provenance/signatureCheck';
+import { ownPackets } from '../../server/src/provenance/packetFacts';
 import { plainSignaturePackets } from '../../server/src/provenance/signaturePackets';
 import { signedCases, signedKeyrings, signedManifest } from '../support/tools';
 
@@ -132,10 +133,12 @@ describe('version 4 RSA signatures checked with node:crypto', () => {
       rsaFastPath.enabled = true;
       const fast = await checkSignature(parseProvenance(prov), keys, now);
       rsaFastPath.enabled = false;
+      ownPackets.enabled = false;
       const slow = await checkSignature(parseProvenance(prov), keys, now);
       return { fast, slow };
     } finally {
       rsaFastPath.enabled = true;
+      ownPackets.enabled = true;
     }
   }
 

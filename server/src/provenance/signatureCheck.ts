@@ -6,12 +6,12 @@
 import * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem, Range } from './codes';
 import { checkCost, type AnyKeyPacket } from './keyInfo';
-import { signatureIssuerHints } from './keyPackets';
 import type { KeyPart, LoadedKey } from './keyTypes';
 import { countWork } from './work';
 import { checkRsaV4 } from './rsaCheck';
-import { plainArmorBytes } from './armor';
-import { plainSignaturePackets } from './signaturePackets';
+import { checkEddsaV4, EDDSA_LEGACY, type EddsaKeyMaterial } from './eddsaCheck';
+import { errorText, readPacketFacts, type PacketFacts } from './packetFacts';
+import { cleartextBytes, signedBytesV4 } from './signatureV4';
 import type { ProvDocument } from './provDocument';
 import { escapeUntrusted } from './untrustedText';
 
@@ -39,48 +39,13 @@ export interface SignatureCheck {
   range?: Range;
 }
 
-interface PacketFacts {
-  packet: openpgp.SignaturePacket;
-  /** Every key id and fingerprint the packet names as its issuer, hashed or not: hints for finding the key, never proof. */
-  hints: Set<string>;
-  issuer: string; // fingerprint when the packet names one, else key id
-  hash: string;
-  created: Date;
-}
-
 /** More signature packets than this on one file is no real release signature (a flood re-reads the data per copy). */
 const MAX_SIGNATURE_PACKETS = 8;
 /** Distinct key materials tried per packet: hints that match more keys than this are a crafted keyring. */
 const MAX_CANDIDATES = 4;
 
-function hex(bytes: Uint8Array | null | undefined): string | undefined {
-  return bytes ? Buffer.from(bytes).toString('hex').toUpperCase() : undefined;
-}
-
 function day(d: Date): string {
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-}
-
-function hashName(algo: number | null): string {
-  try {
-    return algo === null ? 'unknown' : openpgp.enums.read(openpgp.enums.hash, algo).toUpperCase();
-  } catch {
-    return `hash #${algo}`;
-  }
-}
-
-function factsOf(packet: openpgp.SignaturePacket): PacketFacts {
-  const fingerprint = hex(packet.issuerFingerprint as Uint8Array | null);
-  const keyId = packet.issuerKeyID.toHex().toUpperCase();
-  // openpgp.js keeps only the last issuer of each kind; a forger may add more in the unhashed area.
-  const hints = new Set([keyId, ...(fingerprint ? [fingerprint] : []), ...(signatureIssuerHints(packet.write()) ?? [])]);
-  return {
-    packet,
-    hints,
-    issuer: fingerprint ?? keyId,
-    hash: hashName(packet.hashAlgorithm),
-    created: packet.created ?? new Date(0),
-  };
 }
 
 /**
@@ -124,7 +89,7 @@ async function verifyingMaterial(facts: PacketFacts, candidates: Candidate[], cr
     const keyPacket = keyPacketOf(candidate.key, fingerprint);
     if (!keyPacket) continue;
     countWork('signature-units', checkCost(keyPacket));
-    const failed = await crypto(facts.packet, keyPacket, now);
+    const failed = await crypto(facts, keyPacket, now);
     if (!failed) return { fingerprint };
     error ??= failed;
   }
@@ -191,11 +156,7 @@ function keyPolicy(owner: Candidate, signer: Signer, now: Date): { code: Outcome
  * Checks one signature packet over the data with one key packet (never a whole key: which key packet
  * is tried is this module's choice); undefined when it holds, else why not.
  */
-export type CryptoCheck = (packet: openpgp.SignaturePacket, keyPacket: AnyKeyPacket, now: Date) => Promise<string | undefined>;
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message.replace(/^Error verifying signed message: /, '') : String(e);
-}
+export type CryptoCheck = (facts: PacketFacts, keyPacket: AnyKeyPacket, now: Date) => Promise<string | undefined>;
 
 /**
  * Hash and key policy are judged by this module with its own codes, so the check itself refuses
@@ -219,6 +180,15 @@ async function settle(verification: Promise<void>): Promise<string | undefined> 
   }
 }
 
+/** openpgp.js's reading of the packet; the reason as a string should it refuse what signatureV4.ts read. */
+function openpgpPacket(facts: PacketFacts): openpgp.SignaturePacket | string {
+  try {
+    return facts.packet();
+  } catch (e) {
+    return errorText(e);
+  }
+}
+
 /** The literal data packet's public methods, which openpgp.js's typings mark private. */
 interface LiteralData { setText(text: string): void; setBytes(bytes: ReadableStream<Uint8Array>, format: number): void; getBytes(): ReadableStream<Uint8Array> }
 const literalData = (): LiteralData => new openpgp.LiteralDataPacket() as unknown as LiteralData;
@@ -226,16 +196,25 @@ const literalData = (): LiteralData => new openpgp.LiteralDataPacket() as unknow
 // openpgp.js types omit this public constructor.
 const Cleartext = openpgp.CleartextMessage as unknown as new (text: string, signature: openpgp.Signature) => openpgp.CleartextMessage;
 
-/** Cleartext: the text checked is the signed text our parser produced, normalised as openpgp.js does for cleartext. */
+/**
+ * Cleartext: the text checked is the signed text our parser produced, normalised as openpgp.js does for
+ * cleartext; a version 4 RSA or EdDSA packet read by signatureV4.ts is checked with node:crypto, any other by openpgp.js.
+ */
 export function cleartextCheck(signedText: string): CryptoCheck {
-  const text = new Cleartext(signedText, new openpgp.Signature(new openpgp.PacketList())).getText();
-  return (packet, keyPacket, now) => {
+  let data: Buffer | undefined;
+  return (facts, keyPacket, now) => {
+    if (facts.own) {
+      const toHash = signedBytesV4(facts.own, data ??= cleartextBytes(signedText));
+      const own = facts.own.publicKeyAlgorithm === EDDSA_LEGACY
+        ? checkEddsaV4(facts.own, keyPacket as unknown as EddsaKeyMaterial, toHash, now)
+        : checkRsaV4(facts.own, keyPacket, toHash, now);
+      if (own !== 'not-covered') return Promise.resolve(own);
+    }
+    const packet = openpgpPacket(facts);
+    if (typeof packet === 'string') return Promise.resolve(packet);
     const literal = literalData();
-    literal.setText(text);
-    const issued = asIssuedBy(packet, keyPacket);
-    const fast = checkRsaV4(issued, keyPacket, literal, now);
-    if (fast !== 'not-covered') return Promise.resolve(fast);
-    return settle(issued.verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
+    literal.setText(new Cleartext(signedText, new openpgp.Signature(new openpgp.PacketList())).getText());
+    return settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
   };
 }
 
@@ -244,7 +223,9 @@ export function cleartextCheck(signedText: string): CryptoCheck {
  * per check), so memory stays flat whatever the artifact's size (in memory, 300 MB took 2 GB).
  */
 export function detachedCheck(openData: () => ReadableStream<Uint8Array>): CryptoCheck {
-  return async (packet, keyPacket, now) => {
+  return async (facts, keyPacket, now) => {
+    const packet = openpgpPacket(facts);
+    if (typeof packet === 'string') return packet;
     const literal = literalData();
     literal.setBytes(openData(), openpgp.enums.literal.binary);
     const verification = settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
@@ -277,31 +258,15 @@ export interface SignatureInput {
   range?: Range;
 }
 
-async function readPackets(input: string | Uint8Array): Promise<openpgp.SignaturePacket[] | string> {
-  try {
-    // Plain armor is decoded here: openpgp.js's streamed unarmor cost more than the rest of reading.
-    const bytes = typeof input === 'string' ? plainArmorBytes(input, 'SIGNATURE') : input;
-    const plain = bytes && plainSignaturePackets(bytes);
-    if (plain) return plain;
-    const parsed = bytes
-      ? await openpgp.readSignature({ binarySignature: bytes })
-      : await openpgp.readSignature({ armoredSignature: input as string });
-    return parsed.packets.filterByTag(openpgp.enums.packet.signature) as unknown as openpgp.SignaturePacket[];
-  } catch (e) {
-    return errorText(e);
-  }
-}
-
 type Verdict = { code: OutcomeCode; message: string; signer?: Signer; range?: Range };
 
 /** The verdict on one signature packet whose hints name known keys. */
 async function judgeOne(facts: PacketFacts, candidates: Candidate[], allowed: LoadedKey[], input: SignatureInput): Promise<Verdict> {
-  const { packet } = facts;
   const { now } = input;
   const headerHashes = new Set(input.headerHashes ?? []);
   const named = `key ${facts.issuer}`;
-  if (!input.classes.includes(packet.signatureType ?? -1)) {
-    return { code: 'signature-invalid', message: `The signature is of class 0x${(packet.signatureType ?? 0).toString(16).padStart(2, '0')}, which does not sign this kind of data.` };
+  if (!input.classes.includes(facts.signatureType ?? -1)) {
+    return { code: 'signature-invalid', message: `The signature is of class 0x${(facts.signatureType ?? 0).toString(16).padStart(2, '0')}, which does not sign this kind of data.` };
   }
   if (facts.created.getTime() > now.getTime()) {
     // openpgp.js refuses it too, but as "does not match": say what is actually wrong.
@@ -334,13 +299,12 @@ async function judgeOne(facts: PacketFacts, candidates: Candidate[], allowed: Lo
  */
 export async function judgeSignatures(input: SignatureInput): Promise<SignatureCheck> {
   const warnings: Problem[] = [];
-  const packets = await readPackets(input.armoredOrBinary);
-  if (typeof packets === 'string') return { code: 'malformed', message: `The signature block cannot be read: ${packets}.`, warnings };
-  if (packets.length === 0) return { code: 'malformed', message: 'The signature block holds no signature packet.', warnings };
-  const all = packets.map(factsOf);
+  const all = await readPacketFacts(input.armoredOrBinary);
+  if (typeof all === 'string') return { code: 'malformed', message: `The signature block cannot be read: ${all}.`, warnings };
+  if (all.length === 0) return { code: 'malformed', message: 'The signature block holds no signature packet.', warnings };
   const issuers = all.map((f) => f.issuer);
-  if (packets.length > MAX_SIGNATURE_PACKETS) {
-    return { code: 'malformed', message: `The signature block holds ${packets.length} signatures; more than ${MAX_SIGNATURE_PACKETS} is no real release signature, so none was checked.`, warnings, issuers };
+  if (all.length > MAX_SIGNATURE_PACKETS) {
+    return { code: 'malformed', message: `The signature block holds ${all.length} signatures; more than ${MAX_SIGNATURE_PACKETS} is no real release signature, so none was checked.`, warnings, issuers };
   }
   const { keys } = input;
   const trusted = input.trustedFingerprints?.length ? new Set(input.trustedFingerprints.map((f) => f.replace(/\s/g, '').toUpperCase())) : undefined;

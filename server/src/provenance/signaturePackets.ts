@@ -10,18 +10,23 @@ import { readPacket } from './keyPackets';
 /** openpgp.js's packet parser, public in its code but not in its typings. */
 interface ReadablePacket { read(bytes: Uint8Array, config: openpgp.Config): void }
 
+/** openpgp.js's reading of one signature packet body; throws what it throws. */
+export function openpgpSignaturePacket(body: Uint8Array): openpgp.SignaturePacket {
+  const packet = new openpgp.SignaturePacket();
+  (packet as unknown as ReadablePacket).read(body, openpgp.config);
+  return packet;
+}
+
 export function plainSignaturePackets(bytes: Uint8Array): openpgp.SignaturePacket[] | undefined {
   const packets: openpgp.SignaturePacket[] = [];
   for (let offset = 0; offset < bytes.length;) {
     const raw = readPacket(bytes, offset);
     if (typeof raw === 'string' || raw.tag !== openpgp.enums.packet.signature || !(raw.end > raw.bodyStart)) return undefined;
-    const packet = new openpgp.SignaturePacket();
     try {
-      (packet as unknown as ReadablePacket).read(bytes.subarray(raw.bodyStart, raw.end), openpgp.config);
+      packets.push(openpgpSignaturePacket(bytes.subarray(raw.bodyStart, raw.end)));
     } catch {
       return undefined;
     }
-    packets.push(packet);
     offset = raw.end;
   }
   return packets.length > 0 ? packets : undefined;
