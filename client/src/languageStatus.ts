@@ -73,10 +73,15 @@ function commandOf(status: StatusParams, trusted: boolean, target: unknown): Lan
   return { title: 'Verify again', command: COMMAND_IDS.verifyChart, arguments: [target], tooltip };
 }
 
+/** The state's icon; a warning (identity-required: nothing checked yet) is not shown as an error. */
+function iconOf(status: StatusParams): string {
+  return status.state === 'rejected' && status.severity === 'warning' ? '$(warning)' : STATE_ICONS[status.state];
+}
+
 export function languageStatusView(status: StatusParams, trusted: boolean, target: unknown): LanguageStatusView {
   const summary = labelText(shortSummary(status));
   return {
-    text: `${STATE_ICONS[status.state]} ${cut(summary, MAX_TEXT)}`.trim(),
+    text: `${iconOf(status)} ${cut(summary, MAX_TEXT)}`.trim(),
     detail: cut(labelText(detailOf(status)), MAX_DETAIL),
     command: commandOf(status, trusted, target),
     label: `Helm provenance: ${summary}`,
@@ -85,5 +90,5 @@ export function languageStatusView(status: StatusParams, trusted: boolean, targe
 
 /** The same icon and words for the status bar item. */
 export function badgeText(status: StatusParams): string {
-  return `${STATE_ICONS[status.state]} ${labelText(status.summary)}`.trim();
+  return `${iconOf(status)} ${labelText(status.summary)}`.trim();
 }

@@ -70,7 +70,8 @@ export function showVerdict(status: StatusParams, target: vscode.Uri): void {
       void vscode.window.showWarningMessage(`${chart}: ${messageText(status.message)}`, ...fixTitles).then(run);
       return;
     default:
-      void vscode.window.showErrorMessage(`${chart}: ${messageText(notificationText(status.message))}${warnings}`, ...fixTitles, ...provActions, output).then(run);
+      // A warning (identity-required: nothing was checked yet) is not told as an error.
+      void (status.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage)(`${chart}: ${messageText(notificationText(status.message))}${warnings}`, ...fixTitles, ...provActions, output).then(run);
   }
 }
 

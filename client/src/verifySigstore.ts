@@ -90,6 +90,8 @@ export async function verifySigstoreSignature(deps: VerifySigstoreDeps, arg: unk
     deps.log.channel.info(`Verify Sigstore ${vscode.Uri.parse(s.file).fsPath}: ${s.verdict} (${s.code}) — ${s.message}`);
     for (const w of s.warnings) deps.log.channel.warn(`${vscode.Uri.parse(s.file).fsPath}: ${w.code}: ${w.message}`);
     if (s.verdict === 'verified') void vscode.window.showInformationMessage(sigstoreVerdictText(s));
+    // No signer named (the person dismissed the question): nothing was checked, nothing failed.
+    else if (s.code === 'identity-required') void vscode.window.showWarningMessage(sigstoreVerdictText(s));
     else void vscode.window.showErrorMessage(sigstoreVerdictText(s));
   }
   if (asked && result.signatures.some((s) => s.verdict === 'verified')) {

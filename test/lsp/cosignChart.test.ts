@@ -81,19 +81,19 @@ describe('the cosign line and Verify Sigstore Signature over LSP', () => {
     }
   });
 
-  test('without a trusted signer the chart is identity-required, not verified though its .prov verifies, saying what to set', async () => {
+  test('without a trusted signer the chart is identity-required, not verified though its .prov verifies, saying how to name a signer', async () => {
     const session = await LspSession.start({ workspace, settings: { keyrings, sigstore: { ...trusted, trustedIdentities: [] } } });
     try {
       const uri = await session.open(chartYaml, 'yaml');
       const status = await session.waitForStatus('the chart checked', (s) => s.scope === 'chart' && s.uri === uri && s.cosign !== undefined);
-      assert.equal(status.cosign, 'cosign ✗ identity-required (devapp-1.2.3.tgz.sigstore.json)');
+      assert.equal(status.cosign, 'cosign ⚠ identity-required (devapp-1.2.3.tgz.sigstore.json)');
       assert.deepEqual([status.state, status.severity, status.code, status.summary], ['rejected', 'warning', 'identity-required', 'Identity required']);
       assert.match(status.message, /^The \.prov verifies, but the Sigstore signature does not: devapp-1\.2\.3\.tgz\.sigstore\.json: .*nothing was checked.*the setting helmProvenance\.sigstore\.trustedIdentities/);
       const titles = (await session.codeLens(uri)).map((l) => l.command?.title ?? '');
       assert.deepEqual(titles, [
-        '✗ Sigstore: Identity required — no trusted signer: set helmProvenance.sigstore.trustedIdentities to trust an identity',
+        '⚠ Sigstore: Identity required — click to name the signer you expect',
         'Open .prov',
-        'cosign ✗ identity-required (devapp-1.2.3.tgz.sigstore.json)',
+        'cosign ⚠ identity-required (devapp-1.2.3.tgz.sigstore.json)',
       ]);
     } finally {
       await session.stop();

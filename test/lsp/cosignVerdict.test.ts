@@ -1,6 +1,6 @@
 // The editor tells the same truth as `helm-prov verify` about a chart with cosign signatures beside its
 // archive, over real JSON-RPC: cosign only is verified (never "Unsigned") with a trusted signer, and
-// identity-required without one (never verified, never unsigned, naming the setting); a .prov and a
+// identity-required without one (never verified, never unsigned, a warning whose lens says how to name a signer); a .prov and a
 // cosign signature are both named when both verify, and either one failing fails the chart. Each case
 // also runs the CLI on the same files: its exit code and the chart's state agree. Signatures are made
 // offline by the test Sigstore instance (test/support/sigstorePki.ts) and checked by @sigstore/verify.
@@ -84,12 +84,12 @@ describe('a chart\'s verdict with cosign signatures over LSP, the same as helm-p
     assert.deepEqual(titles, ['✓ Verified (Sigstore)', 'cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01']);
   });
 
-  test('cosign only, no trusted signer: identity-required with the setting to set, neither verified nor unsigned', async () => {
+  test('cosign only, no trusted signer: identity-required (warning, the lens says how to name a signer), neither verified nor unsigned', async () => {
     const files = chartCase({ bundle: { identity: IDENTITY } });
     const { status, titles, cli: byCli } = await chartState(files, untrusted);
     assert.deepEqual([status.state, status.severity, status.code, status.summary], ['rejected', 'warning', 'identity-required', 'Identity required']);
     assert.match(status.message, /^devapp-1\.2\.3\.tgz\.sigstore\.json: .*nothing was checked\. It claims identity "release@example\.com", issuer "https:\/\/issuer\.test"\..*helmProvenance\.sigstore\.trustedIdentities/);
-    assert.equal(titles[0], '✗ Sigstore: Identity required — no trusted signer: set helmProvenance.sigstore.trustedIdentities to trust an identity');
+    assert.equal(titles[0], '⚠ Sigstore: Identity required — click to name the signer you expect');
     assert.ok(!titles.some((t) => /Unsigned|Sign Chart/.test(t)), titles.join(' | '));
     assert.equal((byCli.json.sigstore as { code: string }[])[0].code, 'identity-required');
     // The badge's action and the Verify notification's button: the client's Verify Sigstore Signature on the archive, which asks whom to trust.
@@ -101,7 +101,7 @@ describe('a chart\'s verdict with cosign signatures over LSP, the same as helm-p
     const { status, titles, cli: byCli } = await chartState(chartCase({ prov: 'good', bundle: { identity: 'someone@else.test' } }), trusted);
     assert.deepEqual([status.state, status.severity, status.code], ['rejected', 'error', 'identity-mismatch']);
     assert.match(status.message, /^The \.prov verifies, but the Sigstore signature does not: devapp-1\.2\.3\.tgz\.sigstore\.json: /);
-    assert.equal(titles[0], '✗ Sigstore: Identity mismatch — signed by an identity you do not trust');
+    assert.equal(titles[0], '✗ Sigstore: Identity mismatch — signed by an identity you do not trust; click to name the signer you expect');
     assert.deepEqual(status.fixes?.map((f) => [f.title, f.code]), [['Trust a Sigstore signer', 'identity-mismatch']]);
     assert.equal(byCli.json.overall, 'rejected');
   });

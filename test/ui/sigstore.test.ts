@@ -21,6 +21,7 @@ import { withWorkbench } from '../e2e/session';
 import { launchChromium, testResultsDir, uiTimeoutMs, type Workbench } from '../e2e/workbench';
 import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
 import { signedCases, tempDir } from '../support/tools';
+import { extensionId, statusBarItemId } from '../vscode/fixtureWorkspace';
 import { saveExtensionLogs } from './extensionLogs';
 import { packagedExtension } from './packagedExtension';
 
@@ -142,10 +143,10 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
     });
     await withWorkbench(browser, { name: 'sigstore', workspace, vsix: [vsix], profile, workspaceTrust: false }, async (workbench, folder) => {
       await workbench.openFile('devapp/Chart.yaml');
-      await workbench.codeLens('cosign ✗ identity-required').waitFor({ timeout: extensionStartMs });
-      const verdictLens = workbench.codeLens('✗ Sigstore: Identity required');
+      await workbench.codeLens('cosign ⚠ identity-required').waitFor({ timeout: extensionStartMs });
+      const verdictLens = workbench.codeLens('⚠ Sigstore: Identity required');
       await verdictLens.waitFor();
-      assert.equal((await verdictLens.innerText()).trim(), `✗ Sigstore: Identity required — no trusted signer: set ${IDENTITIES_SETTING} to trust an identity`);
+      assert.equal((await verdictLens.innerText()).trim(), '⚠ Sigstore: Identity required — click to name the signer you expect');
       assert.ok(!(await workbench.codeLensTexts()).some((t) => t.includes('Unsigned')), 'a chart signed with cosign is not unsigned');
       await workbench.screenshot('1-identity-required-lens');
 
@@ -240,13 +241,21 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       await workbench.screenshot('1-bundle-identity-required');
 
       await workbench.openFile('devapp/Chart.yaml');
-      await workbench.codeLens('cosign ✗ identity-required').waitFor();
-      await workbench.codeLens('✗ Sigstore: Identity required').waitFor();
+      await workbench.codeLens('cosign ⚠ identity-required').waitFor();
+      // A warning (nothing checked yet), not an error: the badge's icon is the warning's.
+      const badge = workbench.statusBarItem(`${extensionId}.${statusBarItemId}`);
+      await badge.filter({ hasText: 'Identity required' }).waitFor();
+      assert.equal(await badge.locator('.codicon-warning').count(), 1, 'the badge shows the warning icon');
       await workbench.screenshot('2-lens-identity-required');
 
-      // The command on the bundle asks whom to expect: the workspace's signer counted for nothing.
-      await workbench.openFile(BUNDLE);
-      await workbench.runCommand('Helm Provenance: Verify Sigstore Signature');
+      // The lens runs Verify Chart, whose notification (a warning) offers the fix: Trust a Sigstore signer,
+      // which asks whom to expect — the workspace's signer counted for nothing.
+      await workbench.codeLens('⚠ Sigstore: Identity required — click to name the signer you expect').click();
+      const toast = workbench.page.locator('.notifications-toasts .notification-list-item', { hasText: 'devapp 1.2.3' }).first();
+      await toast.waitFor();
+      assert.equal(await toast.locator('.codicon-warning').count(), 1, 'told as a warning, not an error');
+      await workbench.screenshot('3-verify-chart-offers-trust');
+      await toast.locator('.monaco-button', { hasText: 'Trust a Sigstore signer' }).click();
       await workbench.quickInput.locator('.quick-input-message', { hasText: 'The certificate identity you expect' }).waitFor();
       await workbench.screenshot('3-command-asks');
       await workbench.page.keyboard.press('Escape');

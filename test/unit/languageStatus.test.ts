@@ -24,6 +24,8 @@ test('short text and detail for every state; the whole message is the action\'s 
     [{ state: 'verified', summary: 'Verified', signer }, '$(verified-filled) Verified'],
     [{ state: 'not-packaged', severity: 'information', summary: 'Not packaged' }, '$(package) Not packaged'],
     [{ state: 'rejected', severity: 'error', code: 'unknown-signer', summary: 'Unknown signer' }, '$(error) Unknown signer'],
+    // Nothing checked yet (no trusted Sigstore signer): a warning, not an error's icon.
+    [{ state: 'rejected', severity: 'warning', code: 'identity-required', summary: 'Identity required' }, '$(warning) Identity required'],
     [{ scope: 'document', uri: 'file:///w/KEYS', state: 'keys', severity: 'warning', summary: '3 keys, 1 expired' }, '$(key) 3 KEYS'],
     [{ state: 'stale', severity: 'warning', code: 'archive-differs-from-source', summary: 'Out of date' }, '$(warning) Out of date'],
   ];

@@ -8,7 +8,7 @@ import { outcomeWords, outOfDateOf, type ChartEvaluation } from './status';
 import { outOfDateText, type OutOfDate } from './sourceFreshness';
 import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
-import { cosignLenses, type CosignFacts } from './cosignLine';
+import { cosignLenses, cosignMark, type CosignFacts } from './cosignLine';
 import { signedWithText, type ChartVerdict } from '../sigstore/chartVerdict';
 import { chartVerdictOf, failedCosign, sigstoreWords } from './statusSigstore';
 
@@ -47,7 +47,7 @@ function cosignVerdictLens(verdict: ChartVerdict, cosign: CosignFacts | undefine
   const failed = failedCosign(verdict, cosign);
   if (!failed) return lens(`✓ Verified (${signedWithText(verdict)})`, COMMANDS.verifyChart, args);
   const words = sigstoreWords(failed.code);
-  return lens(`✗ Sigstore: ${words.summary} — ${words.reason}`, COMMANDS.verifyChart, args);
+  return lens(`${cosignMark(failed.code)} Sigstore: ${words.summary} — ${words.reason}`, COMMANDS.verifyChart, args);
 }
 
 /** The lenses of a chart; `trusted` is false in Restricted Mode (nothing may be written). */

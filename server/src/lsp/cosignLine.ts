@@ -35,12 +35,17 @@ export async function cosignFacts(archive: string, verification: SigstoreVerific
   }));
 }
 
-/** `cosign ✓ <identity> (<issuer>) · logged <date>`, or `cosign ✗ <code> (<file>)` per signature; plain text, unescaped. */
+/** ⚠ for a signature nothing was checked against yet (no trusted signer: the warning of the status), else ✗. */
+export function cosignMark(code: string): string {
+  return code === 'identity-required' ? '⚠' : '✗';
+}
+
+/** `cosign ✓ <identity> (<issuer>) · logged <date>`, or `cosign ✗ <code> (<file>)` (⚠ for identity-required) per signature; plain text, unescaped. */
 export function cosignLineText(facts: CosignFacts): string {
   // What to do about a failure is the chart's verdict's to say (statusSigstore.ts): here only which signature and its code.
   return facts.map((f) => (f.verdict === 'verified'
     ? `cosign ✓ ${f.identity ?? 'key'}${f.issuer ? ` (${f.issuer})` : ''}${f.loggedAt ? ` · logged ${f.loggedAt.slice(0, 10)}` : ''}`
-    : `cosign ✗ ${f.code} (${f.label})`)).join('; ');
+    : `cosign ${cosignMark(f.code)} ${f.code} (${f.label})`)).join('; ');
 }
 
 /** The CodeLens line: text only (the verdicts are in the tooltip and diagnostics; "Verify Sigstore Signature" checks again). */

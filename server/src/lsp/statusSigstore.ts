@@ -8,16 +8,17 @@ import { chartVerdict, signedWithText, type ChartVerdict } from '../sigstore/cha
 import type { SigstoreOutcomeCode } from '../sigstore/codes';
 import type { CosignFacts, CosignSignatureFacts } from './cosignLine';
 import type { StatusParams } from './protocol';
-import { TRUSTED_IDENTITIES_SETTING } from './sigstoreSettings';
 
 /** A few words per Sigstore code, and the reason shown after a dash in a CodeLens. */
 const SIGSTORE_WORDS: Record<SigstoreOutcomeCode, { summary: string; reason: string }> = {
   verified: { summary: 'Verified', reason: 'signature, certificate and log entry hold' },
-  'identity-required': { summary: 'Identity required', reason: `no trusted signer: set ${TRUSTED_IDENTITIES_SETTING} to trust an identity` },
+  // The lens runs Verify Chart, whose notification offers Trust a Sigstore signer (codeActions.ts); short
+  // enough that the cosign lens beside it is not cut off. The bundle's diagnostic names the setting.
+  'identity-required': { summary: 'Identity required', reason: 'click to name the signer you expect' },
   'signature-invalid': { summary: 'Signature invalid', reason: 'the signature does not match the archive' },
   'digest-mismatch': { summary: 'Digest mismatch', reason: 'the archive changed after signing' },
-  'identity-mismatch': { summary: 'Identity mismatch', reason: 'signed by an identity you do not trust' },
-  'issuer-mismatch': { summary: 'Issuer mismatch', reason: 'the identity is vouched for by an issuer you do not trust' },
+  'identity-mismatch': { summary: 'Identity mismatch', reason: 'signed by an identity you do not trust; click to name the signer you expect' },
+  'issuer-mismatch': { summary: 'Issuer mismatch', reason: 'vouched for by an issuer you do not trust; click to name the signer you expect' },
   'certificate-invalid': { summary: 'Certificate invalid', reason: 'the certificate does not chain to your trusted root' },
   'no-trusted-time': { summary: 'No trusted time', reason: 'no log entry says when it was signed' },
   'timestamp-invalid': { summary: 'Timestamp invalid', reason: 'the signed timestamp does not verify' },
