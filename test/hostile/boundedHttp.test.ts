@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { isLoopbackHost, makeHttpClient, type NetPolicy, type NetRequest } from '../../server/src/net/boundedHttp';
+import { mayLead, makeHttpClient, zoneOf, type NetPolicy, type NetRequest, type Zone } from '../../server/src/net/boundedHttp';
 import { loopbackCertificate } from '../support/registry';
 import { repoRoot, tempDir } from '../support/tools';
 
@@ -230,28 +230,29 @@ describe('schemes and this machine', () => {
     assert.equal(a.heads.length, 0);
   });
 
-  test('this machine in any spelling is loopback-refused unless the policy allows it', async () => {
+  test('this machine in any spelling is address-refused unless the policy allows it', async () => {
     const port = new URL(a.url).port;
     for (const host of ['127.0.0.1', 'localhost', 'LOCALHOST.', 'x.localhost', '[::1]', '[::ffff:127.0.0.1]', '0x7f000001', '2130706433', '127.1', '0.0.0.0']) {
-      assert.equal(failed(await get(`http://${host}:${port}/`, { allowLoopback: false })), 'loopback-refused', host);
+      assert.equal(failed(await get(`http://${host}:${port}/`, { allowLoopback: false })), 'address-refused', host);
     }
     assert.equal(a.heads.length, 0);
     assert.equal(failed(await get(a.url)), 'ok');
-    assert.equal(isLoopbackHost('192.0.2.1'), false);
-    assert.equal(isLoopbackHost('[fd00::2]'), false);
   });
 
   test('a name that resolves to this machine is refused at the DNS answer', async () => {
     const name = os.hostname();
     const answers = await dns.promises.lookup(name, { all: true }).catch(() => []);
-    const local = answers.length > 0 && answers.every((x) => isLoopbackHost(x.address));
+    const local = answers.length > 0 && answers.every((x) => zoneOf(x.address) === 'this-machine');
     const r = await get(`http://${name}:${new URL(a.url).port}/`, { allowLoopback: false });
     // This machine's own name: loopback in /etc/hosts on most systems (Debian: 127.0.1.1).
     if (local) {
-      assert.equal(failed(r), 'loopback-refused', `${name}: ${JSON.stringify(answers)}`);
+      assert.equal(failed(r), 'address-refused', `${name}: ${JSON.stringify(answers)}`);
+      assert.equal(a.heads.length, 0);
+      // The same name in a URL a public server sent: refused at the DNS answer too.
+      assert.equal(failed(await get(`http://${name}:${new URL(a.url).port}/`, {}, { from: { host: 'charts.example', zone: 'public' } })), 'address-refused');
       assert.equal(a.heads.length, 0);
     } else {
-      assert.notEqual(failed(r), 'loopback-refused', `${name}: ${JSON.stringify(answers)}`);
+      assert.notEqual(failed(r), 'address-refused', `${name}: ${JSON.stringify(answers)}`);
     }
   });
 
@@ -262,9 +263,13 @@ describe('schemes and this machine', () => {
     try {
       remote.script = (s) => s.end(`HTTP/1.1 302 Moved\r\nlocation: ${a.url}/secret\r\ncontent-length: 0\r\n\r\n`);
       const r = await get(remote.url, { maxRedirects: 5, crossHostRedirects: true, allowLoopback: true });
-      assert.equal(failed(r), 'loopback-refused');
+      assert.equal(failed(r), 'address-refused');
+      assert.match(!r.ok ? r.error.message : '', /is this machine, named by a redirect from .* \(an address on the private network\)|is this machine, named by a redirect from .* \(a public address\)/);
       assert.equal(remote.heads.length, 1);
       assert.equal(a.heads.length, 0);
+      // Nor onto the metadata service: refused before any connection (a literal address).
+      remote.script = (s) => s.end('HTTP/1.1 302 Moved\r\nlocation: http://169.254.169.254/latest/meta-data/\r\ncontent-length: 0\r\n\r\n');
+      assert.equal(failed(await get(remote.url, { maxRedirects: 5, crossHostRedirects: true, deadlineMs: 2000 })), 'address-refused');
     } finally {
       remote.close();
     }
@@ -285,4 +290,66 @@ test('one HTTP client: no other module of the server or the client opens a conne
   };
   for (const dir of ['server/src', 'client/src']) walk(path.join(repoRoot, dir));
   assert.deepEqual(offenders, []);
+});
+
+describe('where a URL may lead (zoneOf, mayLead)', () => {
+  const zones: [string, Zone | undefined][] = [
+    ['127.0.0.1', 'this-machine'], ['127.255.255.254', 'this-machine'], ['0.0.0.0', 'this-machine'], ['::1', 'this-machine'], ['[::1]', 'this-machine'], ['::', 'this-machine'],
+    ['localhost', 'this-machine'], ['LOCALHOST.', 'this-machine'], ['x.localhost', 'this-machine'],
+    ['169.254.169.254', 'link-local'], ['169.254.0.1', 'link-local'], ['fe80::1', 'link-local'], ['febf::1', 'link-local'], ['fe80::1%eth0', 'link-local'],
+    ['fd00:ec2::254', 'link-local'], ['100.100.100.200', 'link-local'],
+    ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['172.31.255.255', 'private'], ['192.168.1.1', 'private'], ['100.64.0.1', 'private'], ['100.127.255.255', 'private'],
+    ['fd00::2', 'private'], ['fc00::1', 'private'], ['fec0::1', 'private'],
+    ['172.32.0.1', 'public'], ['100.128.0.1', 'public'], ['192.0.2.1', 'public'], ['8.8.8.8', 'public'], ['169.255.0.1', 'public'], ['2001:db8::1', 'public'], ['fe00::1', 'public'],
+    // IPv4-mapped IPv6 is judged by its IPv4 address.
+    ['::ffff:127.0.0.1', 'this-machine'], ['::ffff:7f00:1', 'this-machine'], ['::ffff:a9fe:a9fe', 'link-local'], ['::ffff:10.0.0.1', 'private'], ['::ffff:8.8.8.8', 'public'],
+    ['charts.example.org', undefined], ['0x7f000001', undefined],
+  ];
+  for (const [host, zone] of zones) test(`${host} is ${zone ?? 'a name (DNS decides)'}`, () => assert.equal(zoneOf(host), zone));
+
+  test('every spelling the URL parser admits comes out as the address it means', () => {
+    const spellings: [string, Zone][] = [
+      ['2130706433', 'this-machine'], ['0x7f000001', 'this-machine'], ['0177.0.0.1', 'this-machine'], ['127.1', 'this-machine'], ['0x7f.1', 'this-machine'],
+      ['[0:0:0:0:0:0:0:1]', 'this-machine'], ['[::ffff:127.0.0.1]', 'this-machine'], ['[0:0:0:0:0:ffff:7f00:1]', 'this-machine'],
+      ['2852039166', 'link-local'], ['0xa9fea9fe', 'link-local'], ['0251.0376.0251.0376', 'link-local'], ['169.254.43518', 'link-local'], ['[::ffff:169.254.169.254]', 'link-local'], ['[FE80:0::1]', 'link-local'],
+      ['0xa.0.0.1', 'private'], ['012.1', 'private'], ['3232235777', 'private'], ['[FD00::2]', 'private'],
+    ];
+    for (const [spelled, zone] of spellings) assert.equal(zoneOf(new URL(`http://${spelled}/`).hostname), zone, spelled);
+  });
+
+  test('outward always, inward never: the whole table', () => {
+    const order: Zone[] = ['this-machine', 'link-local', 'private', 'public'];
+    const allowed = order.flatMap((source) => order.filter((target) => mayLead(source, target)).map((target) => `${source}→${target}`));
+    assert.deepEqual(allowed, [
+      'this-machine→this-machine', 'this-machine→private', 'this-machine→public',
+      'link-local→link-local', 'link-local→private', 'link-local→public',
+      'private→private', 'private→public',
+      'public→public',
+    ]);
+  });
+
+  test('a URL a public server sent may not reach this machine, link-local or the private network: no connection made', async () => {
+    const port = new URL(a.url).port;
+    const from = { host: 'charts.example', zone: 'public' as const };
+    for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]', '2130706433', '169.254.169.254', '[fe80::1]', '10.0.0.1', '192.168.0.1', '[fd00::1]']) {
+      const r = await get(`http://${host}:${port}/`, { deadlineMs: 2000 }, { from });
+      assert.equal(failed(r), 'address-refused', host);
+      assert.match(!r.ok ? r.error.message : '', /named by what charts\.example \(a public address\) sent; refused/, host);
+    }
+    assert.equal(a.heads.length, 0);
+  });
+
+  test('a URL this machine sent may stay on it; the answer says where it came from', async () => {
+    const r = await get(`http://localhost:${new URL(a.url).port}/`, {}, { from: { host: 'the index', zone: 'this-machine' } });
+    assert.ok(r.ok, failed(r));
+    assert.deepEqual(r.value.peer, { host: `localhost:${new URL(a.url).port}`, zone: 'this-machine' });
+    assert.equal(a.heads.length, 1);
+  });
+
+  test('a host from data with no server behind it (a WKD host): never this machine or link-local', async () => {
+    for (const host of ['169.254.169.254', '[fe80::1]', '127.0.0.1']) {
+      assert.equal(failed(await get(`http://${host}:${new URL(a.url).port}/`, { allowLoopback: false, deadlineMs: 2000 })), 'address-refused', host);
+    }
+    assert.equal(a.heads.length, 0);
+  });
 });

@@ -252,7 +252,7 @@ describe('look-ups on a loopback keyserver and WKD host', () => {
       const origins = { advanced: () => host.url, direct: () => 'http://localhost:1' };
       const report = await lookUpKey({ email: 'rsa2048@dev.example' }, { wkd: true }, { wkdOrigins: origins });
       assert.deepEqual(report.attempts.map((a) => [a.source, a.code, a.bytesRead]), [['wkd-advanced', 'lookup-unreachable', 0], ['wkd-direct', 'lookup-unreachable', 0]]);
-      assert.match(report.attempts[0].message, /is this machine; refused/);
+      assert.match(report.attempts[0].message, /is this machine, named by data, not by the user; refused/);
       assert.equal(host.requests.length, 0);
     } finally {
       await host.stop();

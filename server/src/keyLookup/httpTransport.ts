@@ -1,6 +1,6 @@
 // How the key look-ups use the network: one GET through the product's one bounded HTTP client
 // (net/boundedHttp.ts) with a deadline for the whole exchange and a byte cap, no redirect followed
-// (a 3xx is an answer: lookup-http-error), and this machine only where the user named it.
+// (a 3xx is an answer: lookup-http-error), and this machine or link-local only where the user named it.
 import { makeHttpClient, type NetCode } from '../net/boundedHttp';
 import { escapeUntrusted } from '../provenance/untrustedText';
 
@@ -22,14 +22,15 @@ export type HttpResult =
 
 /**
  * A GET of one URL; the engine is given one of these, so everything above it is plain functions.
- * `allowLoopback`: a keyserver the user named may be this machine; a WKD host, which comes from a
- * signer's address (repository text), may not unless a test says so.
+ * `allowLoopback`: a keyserver the user named may be anywhere; a WKD host, which comes from a signer's
+ * address (repository text), may not be this machine nor link-local (the private network may: a
+ * company's own WKD server) unless a test says so; boundedHttp.ts's mayLead draws the line.
  */
 export type Transport = (url: URL, limits: HttpLimits, allowLoopback: boolean) => Promise<HttpResult>;
 
 const CODES: Record<NetCode, HttpFailure> = {
   'too-large': 'lookup-too-large', deadline: 'lookup-timeout', idle: 'lookup-timeout',
-  'url-refused': 'lookup-unreachable', 'loopback-refused': 'lookup-unreachable', unreachable: 'lookup-unreachable',
+  'url-refused': 'lookup-unreachable', 'address-refused': 'lookup-unreachable', unreachable: 'lookup-unreachable',
   'tls-failed': 'lookup-unreachable', 'redirect-refused': 'lookup-unreachable', 'too-many-redirects': 'lookup-unreachable', 'digest-mismatch': 'lookup-unreachable',
 };
 

@@ -1,8 +1,8 @@
 // The one HTTP client of the product: registries, key look-ups and the TUF refresh all go through it.
 // One request, bounded in time (a deadline for the whole exchange, redirects included, and an idle
 // timeout) and in size (a byte cap checked while the body streams, a lying Content-Length costs
-// nothing); redirects only as the caller's policy allows, never from HTTPS to HTTP nor from another
-// host onto this machine; http(s) only; no compression asked for or inflated; no proxy, cookie or
+// nothing); redirects only as the caller's policy allows, never from HTTPS to HTTP; a URL a server
+// sent (a redirect, an index.yaml's chart URL) only where `mayLead` lets it go; http(s) only; no compression asked for or inflated; no proxy, cookie or
 // connection reuse. It never rejects: every failure is a value with its code and the bytes read.
 import { createHash } from 'node:crypto';
 import * as dns from 'node:dns';
@@ -15,7 +15,7 @@ import { countWork } from '../provenance/work';
 
 export type NetCode =
   | 'url-refused' // not a URL, or a scheme the policy does not allow
-  | 'loopback-refused' // the host is this machine and the policy (or a redirect from elsewhere) does not allow it
+  | 'address-refused' // the host is where its URL may not lead (mayLead): this machine, link-local, the private network
   | 'too-large' // a 2xx body announced or sent more than maxBytes
   | 'deadline' // the whole exchange took longer than deadlineMs
   | 'idle' // nothing came for idleTimeoutMs
@@ -37,8 +37,9 @@ export interface NetPolicy {
   /** Default: http: and https:. */
   schemes?: readonly string[];
   /**
-   * Whether the first URL may be this machine (loopback names, literals and DNS answers). A redirect
-   * from another host onto this machine is refused either way.
+   * Whether the first URL is the user's, so it may be anywhere: this machine, link-local, the private
+   * network. Without it (a WKD host comes from a signer's address) it is judged as data whose server
+   * is unknown: `mayLead` from the private network. Redirects and `from` are judged by `mayLead` either way.
    */
   allowLoopback: boolean;
   /** Extra PEM certificates trusted besides the system's. */
@@ -58,7 +59,15 @@ export interface NetRequest {
   expectDigest?: string;
   /** What is fetched, for messages (`the manifest of charts/x:1.0`). */
   what: string;
+  /**
+   * The server whose answer named this URL (an index.yaml's chart URL, a token realm): its
+   * `NetResponse.peer`. The URL then goes only where `mayLead(from.zone, …)` allows.
+   */
+  from?: Peer;
 }
+
+/** A server that answered: its host (for messages) and the zone of the address the connection reached. */
+export interface Peer { host: string; zone: Zone }
 
 export interface NetResponse {
   status: number;
@@ -68,6 +77,8 @@ export interface NetResponse {
   url: string;
   /** Body bytes taken from the network, every hop included. */
   bytesRead: number;
+  /** Who sent this answer (the last hop): what a URL read from the body may reach depends on it. */
+  peer: Peer;
 }
 
 export interface NetFailure {
@@ -89,29 +100,64 @@ export type HttpClient = (request: NetRequest) => Promise<NetResult>;
 export const DEFAULT_ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-// The unspecified addresses connect to this machine too; BlockList also matches IPv4-mapped IPv6 (::ffff:7f00:1).
-const THIS_MACHINE = new net.BlockList();
-THIS_MACHINE.addSubnet('127.0.0.0', 8, 'ipv4');
-THIS_MACHINE.addAddress('0.0.0.0', 'ipv4');
-THIS_MACHINE.addAddress('::1', 'ipv6');
-THIS_MACHINE.addAddress('::', 'ipv6');
+/**
+ * Where an address is, seen from this machine. The one place that draws the line (docs/security.md,
+ * "Where a server's URLs may lead"): a URL the user names may be anywhere; a URL a server sent (a
+ * redirect, an index.yaml's chart URL, a token realm) may lead only as far inward as that server is.
+ */
+export type Zone = 'this-machine' | 'link-local' | 'private' | 'public';
 
-/** This machine: localhost names (RFC 6761), 127/8, ::1, the unspecified addresses, in any spelling. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+const blockList = (v4: [string, number][], v6: [string, number][]) => {
+  const list = new net.BlockList();
+  for (const [a, bits] of v4) list.addSubnet(a, bits, 'ipv4');
+  for (const [a, bits] of v6) list.addSubnet(a, bits, 'ipv6');
+  return list;
+};
+// Checked in this order (the metadata services inside 100.64/10 and ULA count as link-local). BlockList
+// also matches IPv4-mapped IPv6 (::ffff:169.254.169.254) against the IPv4 ranges.
+const ZONES: [Zone, net.BlockList][] = [
+  // The unspecified addresses connect to this machine too.
+  ['this-machine', blockList([['127.0.0.0', 8], ['0.0.0.0', 8]], [['::1', 128], ['::', 128]])],
+  // 169.254.169.254 is the cloud metadata service (instance credentials); AWS's IPv6 one and Alibaba's live elsewhere.
+  ['link-local', blockList([['169.254.0.0', 16], ['100.100.100.200', 32]], [['fe80::', 10], ['fd00:ec2::254', 128]])],
+  // RFC 1918, shared address space (RFC 6598: carrier NAT, VPNs such as Tailscale), ULA and old site-local.
+  ['private', blockList([['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]], [['fc00::', 7], ['fec0::', 10]])],
+];
+
+/** The zone of a host: localhost names (RFC 6761) and IP literals; undefined for other names (their DNS answers decide). */
+export function zoneOf(host: string): Zone | undefined {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '').replace(/%.*$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return 'this-machine';
   const family = net.isIP(h);
-  return family !== 0 && THIS_MACHINE.check(h, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 0) return undefined;
+  return ZONES.find(([, list]) => list.check(h, family === 4 ? 'ipv4' : 'ipv6'))?.[0] ?? 'public';
 }
+
+/**
+ * Whether a URL sent by a server in `source` may lead to `target`: outward, never inward. A public
+ * server reaches only public addresses; a company's own repository or registry (private) may name its
+ * storage on the private network, as Helm users there expect, where a public one cannot make us probe
+ * that network; this machine only from this machine (a repository the user runs here, the tests'),
+ * link-local (the metadata service) only from link-local.
+ */
+export function mayLead(source: Zone, target: Zone): boolean {
+  return target === 'public' || target === source || (target === 'private' && source !== 'public');
+}
+
+const ZONE_NAMES: Record<Zone, string> = {
+  'this-machine': 'this machine', 'link-local': 'a link-local address (where the cloud metadata service is)',
+  private: 'an address on the private network', public: 'a public address',
+};
 
 const size = (n: number) => (n >= 1024 * 1024 ? `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB` : `${n} bytes`);
 
-/** A DNS look-up that fails when an answer is this machine and the hop may not go there. */
-function guardedLookup(allow: boolean): net.LookupFunction {
+/** A DNS look-up that fails when an answer is where the hop may not lead (no source: the user's URL, anywhere). */
+function guardedLookup(source: Zone | undefined): net.LookupFunction {
   return (hostname, options, callback) => dns.lookup(hostname, options, ((err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => {
     const answers = Array.isArray(address) ? address.map((a) => a.address) : [address];
-    if (!err && !allow && answers.some((a) => a && isLoopbackHost(a))) {
-      callback(Object.assign(new Error(`${hostname} is this machine`), { code: 'ELOOPBACK' }), '', 4);
+    const refused = err || !source ? undefined : answers.map((a) => zoneOf(a) ?? 'public').find((zone) => !mayLead(source, zone));
+    if (refused) {
+      callback(Object.assign(new Error(`${hostname} is ${ZONE_NAMES[refused]}`), { code: 'EZONE', zone: refused }), '', 4);
       return;
     }
     (callback as (e: NodeJS.ErrnoException | null, a: string | dns.LookupAddress[], f?: number) => void)(err, address, family);
@@ -132,15 +178,19 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
     if (!schemes.has(url.protocol)) return failure('url-refused', request.url, `${request.what}: ${escapeUntrusted(request.url, 300)} is not ${[...schemes].map((s) => s.slice(0, -1)).join(' or ')}; refused.`);
     const started = Date.now();
     let headers = { ...request.headers };
-    let originLoopback: boolean | undefined;
+    // Who named the URL of the next hop, when not the user: it may lead only where mayLead allows.
+    let source: { zone: Zone; by: string } | undefined = request.from
+      ? { zone: request.from.zone, by: `what ${escapeUntrusted(request.from.host, 300)} (${ZONE_NAMES[request.from.zone]}) sent` }
+      : policy.allowLoopback ? undefined : { zone: 'private', by: 'data, not by the user' };
+    let peer: Peer = { host: url.host, zone: 'public' };
+    const refused = (target: Zone, where: string): NetResult => failure('address-refused', url.href,
+      `${request.what}: ${where} is ${ZONE_NAMES[target]}, named by ${source?.by}; refused (a server's URL leads only outward: docs/security.md, "Where a server's URLs may lead").`);
 
-    const once = (hop: number): Promise<NetResult> => new Promise((resolve) => {
+    const once = (): Promise<NetResult> => new Promise((resolve) => {
       const where = escapeUntrusted(`${url.protocol}//${url.host}`, 300);
-      const allow = policy.allowLoopback && (hop === 0 || originLoopback === true);
-      if (isLoopbackHost(url.hostname) && !allow) {
-        resolve(failure('loopback-refused', url.href, hop === 0
-          ? `${request.what}: ${where} is this machine; refused.`
-          : `${request.what}: a redirect from another host to ${where} (this machine); refused.`));
+      const target = zoneOf(url.hostname);
+      if (source && target && !mayLead(source.zone, target)) {
+        resolve(refused(target, where));
         return;
       }
       let settled = false;
@@ -159,11 +209,11 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
         headers: { 'user-agent': 'helm-prov', 'accept-encoding': 'identity', ...headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) },
         ...(url.protocol === 'https:' && ca ? { ca } : {}),
         agent: false,
-        lookup: guardedLookup(allow),
+        lookup: guardedLookup(source?.zone),
       }, (res) => {
         response = res;
-        // Where the first hop really connected, not what its name says (a *.localhost name may resolve anywhere).
-        if (hop === 0) originLoopback = isLoopbackHost(res.socket?.remoteAddress ?? '');
+        // Where the hop really connected, not what its name says (a *.localhost name may resolve anywhere).
+        peer = { host: url.host, zone: zoneOf(res.socket?.remoteAddress ?? '') ?? 'public' };
         const status = res.statusCode ?? 0;
         const success = status >= 200 && status < 300;
         const limit = success ? request.maxBytes : request.errorBodyBytes ?? DEFAULT_ERROR_BODY_BYTES;
@@ -185,7 +235,7 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
               return;
             }
           }
-          settle({ ok: true, value: { status, headers: res.headers, body, url: url.toString(), bytesRead } });
+          settle({ ok: true, value: { status, headers: res.headers, body, url: url.toString(), bytesRead, peer } });
         };
         res.on('data', (chunk: Buffer) => {
           if (settled) return;
@@ -205,7 +255,7 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
       });
       const connectionFailure = (e: NodeJS.ErrnoException): NetResult => {
         const code = e.code ?? '';
-        if (code === 'ELOOPBACK') return failure('loopback-refused', url.href, hop === 0 ? `${request.what}: ${where} is this machine; refused.` : `${request.what}: a redirect from another host to ${where} (this machine); refused.`);
+        if (code === 'EZONE') return refused((e as { zone?: Zone }).zone ?? 'public', where);
         if (/^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL)/.test(code) || /SSL routines|wrong version number/.test(e.message)) {
           return failure('tls-failed', url.href, `TLS with ${where} failed while fetching ${request.what}: ${escapeUntrusted(e.message, 300)}.`, { plainHttp: /wrong version number|packet length too long/.test(e.message) });
         }
@@ -220,7 +270,7 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
     });
 
     for (let hop = 0; ; hop++) {
-      const answer = await once(hop);
+      const answer = await once();
       if (!answer.ok) return answer;
       const { status, headers: got } = answer.value;
       if (!REDIRECTS.has(status) || policy.maxRedirects === 0 || request.method === 'PUT' || request.method === 'POST') return answer;
@@ -234,6 +284,8 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
         // Credentials are for the host they were given for: another host never sees them.
         headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
       }
+      // A Location is the server's text: it leads only outward from where that server is.
+      source = { zone: peer.zone, by: `a redirect from ${escapeUntrusted(url.host, 300)} (${ZONE_NAMES[peer.zone]})` };
       url = next;
     }
   };

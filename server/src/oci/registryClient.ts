@@ -3,6 +3,7 @@
 // Basic with the user's credentials or the Bearer token flow of the challenge). Decisions only: the
 // bytes go through the transport it is given. Credentials never appear in a message.
 import { createHash } from 'node:crypto';
+import type { Peer } from '../net/boundedHttp';
 import { fail, ok, type Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { countWork } from '../provenance/work';
@@ -73,7 +74,7 @@ export class RegistryClient {
         this.basicAccepted = true;
         reply = await attempt();
       } else if (challenge?.scheme === 'bearer') {
-        const token = await this.fetchToken(challenge.realm, challenge.service, scope);
+        const token = await this.fetchToken(challenge.realm, challenge.service, scope, reply.value.peer);
         if (!token.ok) return token;
         this.tokens.set(scope, token.value);
         reply = await attempt();
@@ -86,8 +87,8 @@ export class RegistryClient {
     return reply;
   }
 
-  /** The token flow: GET realm?service=…&scope=…, with the user's basic credentials when there are any. */
-  private async fetchToken(realm: string, service: string | undefined, scope: string): Promise<Result<string, RegistryErrorCode>> {
+  /** The token flow: GET realm?service=…&scope=…, with the user's basic credentials when there are any; the realm is the registry's text, so it leads only where `from` (who sent it) may. */
+  private async fetchToken(realm: string, service: string | undefined, scope: string, from: Peer): Promise<Result<string, RegistryErrorCode>> {
     let url: URL;
     try { url = new URL(realm); } catch { return fail('registry-error', `${escapeUntrusted(this.registry)} names an invalid token service "${escapeUntrusted(realm, 200)}".`); }
     if (url.protocol !== 'https:' && !(this.options.plainHttp && url.protocol === 'http:')) {
@@ -96,7 +97,7 @@ export class RegistryClient {
     if (service) url.searchParams.set('service', service);
     url.searchParams.set('scope', scope);
     const c = this.options.credentials;
-    const reply = await this.options.transport({ method: 'GET', url: url.toString(), headers: c ? { authorization: this.basicHeader(c) } : {}, maxBytes: MAX_SMALL_REPLY_BYTES, tooLarge: 'registry-error', what: 'a token' });
+    const reply = await this.options.transport({ method: 'GET', url: url.toString(), headers: c ? { authorization: this.basicHeader(c) } : {}, maxBytes: MAX_SMALL_REPLY_BYTES, tooLarge: 'registry-error', what: 'a token', from });
     if (!reply.ok) return reply;
     if (reply.value.status === 401 || reply.value.status === 403) {
       return fail('registry-auth-failed', `The token service of ${escapeUntrusted(this.registry)} refused ${c ? 'the credentials found for it' : 'an anonymous token (no credentials found)'}: HTTP ${reply.value.status}.`);

@@ -2,6 +2,7 @@
 // repository — index.yaml, the archive its entry names (checked against the entry's digest while it
 // streams) and `<archive URL>.prov` beside it — then the OpenPGP verdict on them, in memory.
 import * as path from 'node:path';
+import type { Peer } from '../net/boundedHttp';
 import type { Code, Problem } from '../provenance/codes';
 import { MAX_PROV_BYTES } from '../provenance/provDocument';
 import { escapeUntrusted } from '../provenance/untrustedText';
@@ -42,26 +43,27 @@ export async function verifyRepoChart(repoUrl: string, chart: string, version: s
   // The archive's size is known only as it arrives: a shared budget reserves the whole limit for it.
   const release = options.budget ? await options.budget.take(options.maxLayerBytes) : () => undefined;
   try {
-    return await fetchAndVerify(reference, entry.value, chart, version, transport, options);
+    // The entry's URLs are the repository's text: they lead only where what served index.yaml may send us.
+    return await fetchAndVerify(reference, { ...entry.value, from: index.value.peer }, chart, version, transport, options);
   } finally {
     release();
   }
 }
 
 /** The archive the index entry names (its digest checked as it streams), its `.prov`, and the verdict. */
-async function fetchAndVerify(reference: string, entry: IndexEntry, chart: string, version: string, transport: Transport, options: RepoOptions): Promise<RepoVerifyOutcome> {
+async function fetchAndVerify(reference: string, entry: IndexEntry & { from: Peer }, chart: string, version: string, transport: Transport, options: RepoOptions): Promise<RepoVerifyOutcome> {
   const rejected = rejectedAs(reference);
   const archiveUrl = entry.url;
   const shown = escapeUntrusted(archiveUrl, 300);
   if (!entry.digest) return rejected('repo-index-invalid', `The index.yaml entry for ${escapeUntrusted(chart)} ${escapeUntrusted(version, 80)} has no digest, so the download cannot be checked against it.`, { archiveUrl });
-  const archive = await transport({ method: 'GET', url: archiveUrl, maxBytes: options.maxLayerBytes, tooLarge: 'blob-too-large', expectDigest: `sha256:${entry.digest}`, what: `the archive ${shown}` });
+  const archive = await transport({ method: 'GET', url: archiveUrl, maxBytes: options.maxLayerBytes, tooLarge: 'blob-too-large', expectDigest: `sha256:${entry.digest}`, what: `the archive ${shown}`, from: entry.from });
   if (!archive.ok) {
     const code = archive.error.code === 'blob-digest-mismatch' ? 'repo-digest-mismatch' : archive.error.code;
     return rejected(code, code === 'repo-digest-mismatch' ? `${archive.error.message} (the digest is the one index.yaml lists for ${escapeUntrusted(chart)} ${escapeUntrusted(version, 80)}).` : archive.error.message, { archiveUrl });
   }
   if (archive.value.status !== 200) return rejected(archive.value.status === 404 ? 'registry-not-found' : 'registry-error', `${shown} answered HTTP ${archive.value.status}.`, { archiveUrl });
   const chartDigest = `sha256:${entry.digest}`;
-  const provReply = await transport({ method: 'GET', url: `${archiveUrl}.prov`, maxBytes: MAX_PROV_BYTES, tooLarge: 'blob-too-large', what: `${shown}.prov` });
+  const provReply = await transport({ method: 'GET', url: `${archiveUrl}.prov`, maxBytes: MAX_PROV_BYTES, tooLarge: 'blob-too-large', what: `${shown}.prov`, from: entry.from });
   if (!provReply.ok) return rejected(provReply.error.code, provReply.error.message, { archiveUrl, chartDigest });
   if (provReply.value.status !== 200 && provReply.value.status !== 404) return rejected('registry-error', `${shown}.prov answered HTTP ${provReply.value.status}.`, { archiveUrl, chartDigest });
   const prov = provReply.value.status === 200 ? provReply.value.body : undefined;
