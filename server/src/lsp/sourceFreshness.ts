@@ -47,9 +47,10 @@ export class SourceFreshness {
     let entry = this.answers.get(key.key);
     if (!entry) {
       this.compared = true;
-      const created: { answer: Promise<Freshness>; settled?: Freshness } = { answer: this.compare(chartFolder, archive, key.id) };
+      const compared = this.compare(chartFolder, archive, key.id);
+      const created: { answer: Promise<Freshness>; settled?: Freshness } = { answer: compared.then((c) => c.freshness) };
       // An archive rewritten while it was compared answers for other bytes than the key's: not kept.
-      void created.answer.then((settled) => { if (this.manifests.get(archive)?.id === key.id) created.settled = settled; else this.answers.delete(key.key); });
+      void compared.then((c) => { if (c.sameBytes) created.settled = c.freshness; else this.answers.delete(key.key); });
       entry = created;
       this.answers.set(key.key, entry);
     }
@@ -80,8 +81,13 @@ export class SourceFreshness {
     return manifest;
   }
 
-  private async compare(chartFolder: string, archive: string, id: string): Promise<Freshness> {
+  /** The answer, and whether the archive read was still the bytes named `id`. */
+  private async compare(chartFolder: string, archive: string, id: string): Promise<{ freshness: Freshness; sameBytes: boolean }> {
     const manifest = this.manifestOf(archive, id);
+    return { freshness: await this.compareManifest(chartFolder, archive, manifest), sameBytes: !manifest.ok || manifest.value.sha256 === id };
+  }
+
+  private async compareManifest(chartFolder: string, archive: string, manifest: Result<ArchiveManifest>): Promise<Freshness> {
     if (!manifest.ok) return { notCompared: manifest.error.message };
     let bytes = 0;
     for (const f of manifest.value.files.values()) bytes += f.size;
