@@ -3,7 +3,8 @@
 // synchronously ("Protocol "file:" not supported") on a file:, ftp: or data: URL, so the verification
 // ended in an exception instead of a code. The transport now takes http(s) only, and a redirect loop
 // stops after MAX_REDIRECTS. A tiny server of this test's own on 127.0.0.1:0 plays the repository.
-// Expected: `reference-invalid` (a URL to refuse), `registry-error` (a redirect to refuse or a loop).
+// Expected: `reference-invalid` (a URL to refuse), `registry-error` (a redirect to refuse, a loop, or a
+// URL that leads inward: security.md, "Where a server's URLs may lead").
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';

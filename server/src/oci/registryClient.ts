@@ -178,6 +178,7 @@ export class RegistryClient {
     location.searchParams.set('digest', digest);
     const put = await this.send(repository, 'pull,push', {
       method: 'PUT', url: location.toString(), headers: { 'content-type': 'application/octet-stream' }, body: bytes, maxBytes: MAX_SMALL_REPLY_BYTES, what,
+      from: start.value.peer, // the same host, but its name is resolved again: it may not now lead inward
     });
     if (!put.ok) return put;
     return put.value.status === 201 ? ok(undefined) : this.statusFailure(put.value, `the upload of ${what}`);
