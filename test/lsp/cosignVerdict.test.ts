@@ -122,14 +122,14 @@ describe('a chart\'s verdict with cosign signatures over LSP, the same as helm-p
     assert.match(status.message, /Nothing beside devapp-1\.2\.3\.tgz holds that entry: give it with helm-prov verify-blob devapp-1\.2\.3\.tgz --signature devapp-1\.2\.3\.tgz\.sig --certificate devapp-1\.2\.3\.tgz\.cert --rekor-entry entry\.json, or have it signed with cosign sign-blob --bundle devapp-1\.2\.3\.tgz\.sigstore\.json/);
   });
 
-  test('cosign only, the archive changed after signing (as the UI test tampers with it): digest-mismatch, not out of date', async () => {
+  test('cosign only, the archive changed after signing (as the UI test tampers with it): digest-mismatch (not the one that was signed), not out of date', async () => {
     const files = chartCase({ bundle: { identity: IDENTITY } });
     const bytes = fs.readFileSync(files.archive);
     bytes[bytes.length - 1] ^= 0xff;
     fs.writeFileSync(files.archive, bytes);
     const { status, titles } = await chartState(files, trusted);
     assert.deepEqual([status.state, status.code], ['rejected', 'digest-mismatch']);
-    assert.deepEqual(titles, ['✗ Sigstore: Digest mismatch — the archive changed after signing', 'cosign ✗ digest-mismatch (devapp-1.2.3.tgz.sigstore.json)']);
+    assert.deepEqual(titles, ['✗ Sigstore: Digest mismatch — the archive is not the one that was signed', 'cosign ✗ digest-mismatch (devapp-1.2.3.tgz.sigstore.json)']);
   });
 
   test('cosign only and verified, the folder changed since packaging: out of date, as a verified .prov is', async () => {

@@ -20,7 +20,7 @@ import { delay, withTimeout } from '../e2e/processes';
 import { withWorkbench } from '../e2e/session';
 import { launchChromium, testResultsDir, uiTimeoutMs, type Workbench } from '../e2e/workbench';
 import { bundleJsonOf, TestSigstore } from '../support/sigstorePki';
-import { signedCases, tempDir } from '../support/tools';
+import { signedCases, signedKeyrings, tempDir } from '../support/tools';
 import { extensionId, statusBarItemId } from '../vscode/fixtureWorkspace';
 import { saveExtensionLogs } from './extensionLogs';
 import { packagedExtension } from './packagedExtension';
@@ -103,9 +103,9 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
   let bundleText: string;
   let vsix: string;
   let browser: Browser;
+  const sigstore = new TestSigstore();
 
   before(async () => {
-    const sigstore = new TestSigstore();
     fs.writeFileSync(rootFile, JSON.stringify(sigstore.trustedRootJson(), null, 2));
     // The devapp chart, its archive (no .prov: signed with cosign only) and the bundle cosign writes beside it.
     fs.mkdirSync(workspace);
@@ -218,7 +218,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       const rejected = workbench.codeLens('cosign ✗');
       await rejected.waitFor();
       assert.match((await rejected.innerText()).trim(), /^cosign ✗ digest-mismatch \(devapp-1\.2\.3\.tgz\.sigstore\.json\)$/);
-      await workbench.codeLens('✗ Sigstore: Digest mismatch — the archive changed after signing').waitFor();
+      await workbench.codeLens('✗ Sigstore: Digest mismatch — the archive is not the one that was signed').waitFor();
       await workbench.screenshot('9-cosign-rejected-lens');
     });
   });
@@ -264,6 +264,42 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       assert.match(refused, /^devapp-1\.2\.3\.tgz\.sigstore\.json: A keyless \(certificate\) signature .*nothing was checked\..*helmProvenance\.sigstore\.trustedIdentities/s);
       assert.ok(!/[✓✗]/.test(refused), refused);
       await workbench.screenshot('4-not-verified');
+    });
+  });
+
+  test('both signed: the .prov\'s signer and (OpenPGP + Sigstore); a cosign signature over other bytes fails a verified .prov', testTimeout, async (t) => {
+    const { profile } = sigstoreProfile({
+      [IDENTITIES_SETTING]: [{ identity: IDENTITY, issuer: ISSUER }],
+      'helmProvenance.keyrings': [path.join(signedKeyrings, 'pubring.gpg')],
+    });
+    t.after(() => {
+      saveExtensionLogs(profile.root, path.join(testResultsDir, 'ui', 'sigstore-both'));
+      profile.remove();
+    });
+    await withWorkbench(browser, {
+      name: 'sigstore-both', workspace, vsix: [vsix], profile, workspaceTrust: false,
+      prepare: (folder) => fs.copyFileSync(path.join(signedCases, 'gpg-clearsigned', `${ARCHIVE}.prov`), path.join(folder, `${ARCHIVE}.prov`)),
+    }, async (workbench, folder) => {
+      const badge = workbench.statusBarItem(`${extensionId}.${statusBarItemId}`);
+      await workbench.openFile('devapp/Chart.yaml');
+      const both = workbench.codeLens('(OpenPGP + Sigstore)');
+      await both.waitFor({ timeout: extensionStartMs });
+      assert.match((await both.innerText()).trim(), /^✓ Signed by .+ · [0-9A-F]{4}…[0-9A-F]{4} · verified \(OpenPGP \+ Sigstore\)$/);
+      assert.equal((await workbench.codeLens('cosign ✓').innerText()).trim(), `cosign ✓ ${IDENTITY} (${ISSUER}) · logged 2025-03-01`);
+      await badge.filter({ hasText: 'Verified (OpenPGP + Sigstore)' }).waitFor();
+      await workbench.screenshot('1-both-verified');
+
+      // Signed by the trusted signer, but over other bytes: the .prov still verifies, the chart does not.
+      const other = Buffer.from('not the chart');
+      fs.writeFileSync(path.join(folder, BUNDLE), JSON.stringify(bundleJsonOf(sigstore.signBlob(other, { identity: IDENTITY, issuer: ISSUER }), other), null, 2));
+      const failed = workbench.codeLens('✗ Sigstore:');
+      await failed.waitFor();
+      const failedText = (await failed.innerText()).trim();
+      assert.match(failedText, /^✗ Sigstore: (Digest mismatch — the archive is not the one that was signed|Signature invalid — the signature does not match the archive)$/);
+      assert.ok(!(await workbench.codeLensTexts()).some((l) => l.includes('verified')), 'no lens says verified');
+      await badge.locator('.codicon-error').waitFor();
+      assert.match(await badge.innerText(), /Digest mismatch|Signature invalid/);
+      await workbench.screenshot('2-prov-verified-cosign-fails');
     });
   });
 });

@@ -16,7 +16,8 @@ const SIGSTORE_WORDS: Record<SigstoreOutcomeCode, { summary: string; reason: str
   // enough that the cosign lens beside it is not cut off. The bundle's diagnostic names the setting.
   'identity-required': { summary: 'Identity required', reason: 'click to name the signer you expect' },
   'signature-invalid': { summary: 'Signature invalid', reason: 'the signature does not match the archive' },
-  'digest-mismatch': { summary: 'Digest mismatch', reason: 'the archive changed after signing' },
+  // Not "changed after signing": beside a verifying .prov the archive is as signed, the cosign signature is for other bytes.
+  'digest-mismatch': { summary: 'Digest mismatch', reason: 'the archive is not the one that was signed' },
   'identity-mismatch': { summary: 'Identity mismatch', reason: 'signed by an identity you do not trust; click to name the signer you expect' },
   'issuer-mismatch': { summary: 'Issuer mismatch', reason: 'vouched for by an issuer you do not trust; click to name the signer you expect' },
   'certificate-invalid': { summary: 'Certificate invalid', reason: 'the certificate does not chain to your trusted root' },
