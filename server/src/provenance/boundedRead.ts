@@ -49,15 +49,15 @@ export function readFileHead(file: string, limit: number): BoundedRead {
 
 function readRegularFile(file: string, limit: number, truncate: boolean, noFollow: boolean, scratch?: Buffer): BoundedRead {
   let fd: number | undefined;
-  const notAFile: BoundedRead = { ok: false, reason: 'not-a-file', message: `${escapeUntrusted(file)} is not a regular file`, detail: 'not a regular file' };
+  const notAFile = (): BoundedRead => ({ ok: false, reason: 'not-a-file', message: `${escapeUntrusted(file)} is not a regular file`, detail: 'not a regular file' });
   try {
     // Looked at before opening: opening a device can have effects, opening a FIFO would wait for a writer.
     const stat = noFollow ? fs.lstatSync(file) : fs.statSync(file);
-    if (!stat.isFile()) return notAFile;
+    if (!stat.isFile()) return notAFile();
     if (stat.size > limit && !truncate) return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} is ${stat.size} bytes, over the ${limit}-byte limit`, detail: `${stat.size} bytes, over the ${limit}-byte limit`, size: stat.size };
     fd = fs.openSync(file, OPEN_FLAGS | (noFollow ? NO_FOLLOW : 0));
     const opened = fs.fstatSync(fd);
-    if (!opened.isFile()) return notAFile;
+    if (!opened.isFile()) return notAFile();
     // One byte more than expected, to notice a file that grew. Only the bytes read are handed out.
     const size = Math.min(opened.size, limit) + 1;
     const buffer = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);

@@ -27,6 +27,14 @@ function foldKey(key: string): string {
   return key.replace(/[A-Zſı]/g, (c) => (c === 'ſ' ? 's' : c === 'ı' ? 'i' : c.toLowerCase()));
 }
 
+/** Each struct's fields by folded name, made once per field table (they are constants). */
+const foldedFields = new WeakMap<Field[], Map<string, Field>>();
+function fieldsByFold(fields: Field[]): Map<string, Field> {
+  let byFold = foldedFields.get(fields);
+  if (!byFold) foldedFields.set(fields, byFold = new Map(fields.map((field) => [foldKey(field.json), field])));
+  return byFold;
+}
+
 function kindName(node: GoNode): string {
   if (node.t === 'seq') return 'a list';
   if (node.t === 'map') return 'a mapping';
@@ -56,7 +64,7 @@ export class StructDecoder {
   decodeStruct(node: GoNode, fields: Field[], into: Raw, what: string, prefix = ''): void {
     if (node.t === 'null') return;
     if (node.t !== 'map') throw this.b.error(`${what} must be a mapping, not ${kindName(node)}`, node.src);
-    const byFold = new Map(fields.map((field) => [foldKey(field.json), field]));
+    const byFold = fieldsByFold(fields);
     const seen = new Map<string, string>();
     for (const [keyNode, value] of node.entries) {
       const key = keyString(keyNode, this.b);

@@ -21,6 +21,8 @@ const ZEROS = Buffer.alloc(64 * 1024);
 
 /** memcmp against zeros, in slices: fast even across 100 MiB of padding. */
 function isZeroBlock(b: Buffer): boolean {
+  // A header starts with its name: most blocks answer at their first byte.
+  if (b.length > 0 && b[0] !== 0) return false;
   for (let i = 0; i < b.length; i += ZEROS.length) {
     const part = b.subarray(i, i + ZEROS.length);
     if (!part.equals(ZEROS.subarray(0, part.length))) return false;
@@ -37,29 +39,36 @@ function field(block: Buffer, start: number, length: number): Buffer {
 
 /** Go's parseNumeric: base-256 when the top bit is set, else octal with spaces/NULs trimmed. */
 function numeric(block: Buffer, start: number, length: number, what: string): number {
-  const raw = block.subarray(start, start + length);
-  if (raw[0] & 0x80) {
-    if (raw[0] === 0xff) throw new EngineError('archive-invalid', `negative ${what} in a tar header`);
-    let value = BigInt(raw[0] & 0x7f);
-    for (let i = 1; i < raw.length; i++) value = (value << 8n) | BigInt(raw[i]);
+  if (block[start] & 0x80) {
+    if (block[start] === 0xff) throw new EngineError('archive-invalid', `negative ${what} in a tar header`);
+    let value = BigInt(block[start] & 0x7f);
+    for (let i = start + 1; i < start + length; i++) value = (value << 8n) | BigInt(block[i]);
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new EngineError('archive-too-large', `a tar header declares an absurd ${what}`);
     return Number(value);
   }
-  const text = raw.toString('latin1').replace(/^[ \0]+|[ \0]+$/g, '');
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new EngineError('archive-invalid', `damaged tar header (${what} field "${text}")`);
-  return parseInt(text, 8);
+  // Octal digits between leading and trailing spaces and NULs, read from the bytes (a header has eight
+  // such fields: no string or regular expression per field). At most 12 digits: exact in a double.
+  let from = start;
+  let to = start + length;
+  while (from < to && (block[from] === 0x20 || block[from] === 0)) from++;
+  while (to > from && (block[to - 1] === 0x20 || block[to - 1] === 0)) to--;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = block[i] - 0x30;
+    if (digit < 0 || digit > 7) throw new EngineError('archive-invalid', `damaged tar header (${what} field "${block.toString('latin1', from, to)}")`);
+    value = value * 8 + digit;
+  }
+  return value;
 }
 
+/** The header's sum with its checksum field counted as eight spaces, as unsigned bytes (or, by old tools, signed). */
 function checksumOk(block: Buffer): boolean {
   const stored = numeric(block, 148, 8, 'checksum');
-  let unsigned = 0, signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[i];
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
-  return stored === unsigned || stored === signed;
+  let unsigned = 8 * 0x20;
+  let high = 0;
+  for (let i = 0; i < 148; i++) { const b = block[i]; unsigned += b; if (b > 127) high++; }
+  for (let i = 156; i < BLOCK; i++) { const b = block[i]; unsigned += b; if (b > 127) high++; }
+  return stored === unsigned || stored === unsigned - 256 * high;
 }
 
 /** PAX records "len key=value\n", strictly. */
@@ -218,11 +227,11 @@ export class TarWalker {
       return;
     }
 
-    const magic = block.subarray(257, 263).toString('latin1');
-    const ustar = magic === 'ustar\0';
-    const star = ustar && block.subarray(508, 512).toString('latin1') === 'tar\0';
+    const ustar = block.toString('latin1', 257, 263) === 'ustar\0';
+    const star = ustar && block.toString('latin1', 508, 512) === 'tar\0';
     let name = field(block, 0, 100);
-    if (ustar) {
+    // An empty prefix (nearly always) needs no look for its end.
+    if (ustar && block[345] !== 0) {
       const prefix = field(block, 345, star ? 131 : 155);
       if (prefix.length > 0) name = Buffer.concat([prefix, Buffer.from('/'), name]);
     }
@@ -286,7 +295,14 @@ function describeType(flag: string): string {
   return names[flag] ?? `unknown type (${quotedUntrusted(flag)})`;
 }
 
+function isAscii(raw: Buffer): boolean {
+  for (let i = 0; i < raw.length; i++) if (raw[i] > 0x7f) return false;
+  return true;
+}
+
 function decodeName(raw: Buffer): string {
+  // ASCII (nearly every name) is UTF-8 as it is: no decoder needed.
+  if (isAscii(raw)) return raw.toString('latin1');
   const name = strictUtf8(raw);
   if (name === undefined) throw new EngineError('archive-invalid', `an entry name is not valid UTF-8 (${quotedUntrusted(raw.toString('latin1'))})`);
   return name;
