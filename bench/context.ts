@@ -70,8 +70,8 @@ export class BenchContext {
     return timeProcess(process.execPath, [...nodeArgs, this.cliLauncher, ...args], { env: this.cliEnv });
   }
 
-  cliOk(args: string[]): number {
-    return timeOk(`helm-prov ${args[0]}`, process.execPath, [this.cliLauncher, ...args], { env: this.cliEnv });
+  cliOk(args: string[], env: NodeJS.ProcessEnv = this.cliEnv): number {
+    return timeOk(`helm-prov ${args[0]}`, process.execPath, [this.cliLauncher, ...args], { env });
   }
 
   /** Runs `helm-prov <args>` `reps.profiles` times under --cpu-prof and averages where the time went. */

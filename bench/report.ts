@@ -110,7 +110,7 @@ export function renderReport(options: {
   for (const s of sections) {
     out.push(`## ${s.title}`, '', s.method, '');
     if (s.blocked) { out.push(`**Not measured.** ${s.blocked}`, ''); }
-    const rows = [...s.figures.flatMap((f) => (f.anchor ? [f.ours, f.anchor] : [f.ours])), ...s.extraRows];
+    const rows = [...new Set([...s.figures.flatMap((f) => (f.anchor ? [f.ours, f.anchor] : [f.ours])), ...s.extraRows])];
     const unique = rows.filter((r, i) => rows.findIndex((o) => o.label === r.label) === i);
     if (unique.length) out.push(...rowsTable(unique), '');
     for (const f of s.figures) {
