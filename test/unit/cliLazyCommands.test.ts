@@ -43,8 +43,9 @@ describe('helm-prov loads only what the command needs', () => {
     assert.equal(loaded.code, 0);
     assert.deepEqual(loaded.packages, ['openpgp']);
     assert.deepEqual(under(loaded, 'cli'), [...CLI_CORE, 'cli/chartSigstore', 'cli/format', 'cli/loadKeys', 'cli/sigstoreFormat', 'cli/sigstoreTrust', 'cli/verifyCommand'].sort());
-    // Only the look for cosign files beside the archive (none here) of the Sigstore code.
-    assert.deepEqual(under(loaded, 'sigstore'), ['sigstore/siblingFiles']);
+    // Of the Sigstore code only the look for cosign files beside the archive (none here) and the chart's verdict
+    // from all its signatures (one owner for the CLI and the editor).
+    assert.deepEqual(under(loaded, 'sigstore'), ['sigstore/chartVerdict', 'sigstore/siblingFiles']);
     for (const folder of ['oci', 'policy', 'keyLookup', 'lsp']) assert.deepEqual(under(loaded, folder), [], folder);
     // Standard input is never created (net or tty), nor Node's promise file API.
     for (const builtin of ['net', 'tty', 'readline', 'fs/promises']) assert.ok(!loaded.builtins.includes(builtin), builtin);
