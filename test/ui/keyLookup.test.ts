@@ -21,7 +21,7 @@ import { KeyServer } from '../support/keyServer';
 import { fixtureFingerprint, signedCases, signedKeys, tempDir } from '../support/tools';
 import { unpackChart } from '../vscode/fixtureWorkspace';
 import { saveExtensionLogs } from './extensionLogs';
-import { moveCursor } from './editorCursor';
+import { moveCursor, quickFixRow } from './editorCursor';
 import { packagedExtension } from './packagedExtension';
 
 /** Served by the keyserver only. */
@@ -46,9 +46,7 @@ async function quickFix(workbench: Workbench, folder: string, prov: string, titl
   await workbench.openFile(prov);
   const lines = fs.readFileSync(path.join(folder, prov), 'utf8').split('\n');
   await moveCursor(workbench, { line: lines.indexOf('-----BEGIN PGP SIGNATURE-----'), character: 0 });
-  await workbench.page.keyboard.press('Control+.');
-  const row = workbench.page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor().catch(async (err: unknown) => {
+  const row = await quickFixRow(workbench, title).catch(async (err: unknown) => {
     await workbench.screenshot(`${screenshot}-not-offered`);
     throw err;
   });

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { withWorkbench } from '../e2e/session';
 import { launchChromium, type Workbench } from '../e2e/workbench';
 import { signedKeys, tempDir } from '../support/tools';
-import { moveCursor } from './editorCursor';
+import { moveCursor, quickFixRow } from './editorCursor';
 import { packagedExtension } from './packagedExtension';
 
 /** The policy, with absolute key paths inside the opened copy of the workspace. */
@@ -89,9 +89,7 @@ describe('a containers/policy.json opened in VS Code', () => {
       // The quick fix, as a user reaches it: cursor on the scope, Ctrl+. and the offered fix.
       await workbench.openFile('etc/containers/policy.json');
       await moveCursor(workbench, positionOf(text, 'docker.io/busybox'));
-      await workbench.page.keyboard.press('Control+.');
-      const fix = workbench.page.locator('.action-widget .monaco-list-row', { hasText: 'Expand to "docker.io/library/busybox"' }).first();
-      await fix.waitFor();
+      const fix = await quickFixRow(workbench, 'Expand to "docker.io/library/busybox"');
       await workbench.screenshot('3-quick-fix');
       await fix.click();
       await workbench.page.locator('.monaco-editor .view-lines', { hasText: '"docker.io/library/busybox"' }).waitFor();
