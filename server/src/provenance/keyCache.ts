@@ -26,7 +26,7 @@ const MAGIC = 'helm-prov-keyring-cache 1';
 /** A 13-key ring's entry is about 20 KB; thousands of keys stay under this. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
-interface Fresh { keys: LoadedKey[]; until: number }
+interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[] }
 
 /**
  * Every keyring's keys merged into one view (keyView.ts), described from the cache when an entry for
@@ -60,17 +60,21 @@ async function computeView(rings: KeyringBytes[], now: Date): Promise<Fresh> {
   const { keyView } = await import('./keyView');
   const parsed: Keyring[] = [];
   for (const ring of rings) parsed.push(await parseKeyring(ring.bytes, ring.file, now));
-  const keys = await keyView(parsed, now);
+  return { keys: await keyView(parsed, now), revocations: parsed.flatMap((r) => r.revocations) };
+}
+
+/** The first instant after `now` (ms) at which the description of `fresh` may change. */
+async function validUntil(fresh: Fresh, now: number): Promise<number> {
   const { plainSignaturePackets } = await import('./signaturePackets');
-  const times = keyInstants(keys);
-  for (const { key } of keys) {
+  const times = keyInstants(fresh.keys);
+  for (const { key } of fresh.keys) {
     const starts = [key.keyPacket, ...key.subkeys.map((s) => s.keyPacket)].map((p) => p.created.getTime());
     for (const packet of key.toPacketList()) if (isSignature(packet)) times.push(...signatureTimes(packet, starts));
   }
-  for (const bytes of parsed.flatMap((r) => r.revocations)) {
+  for (const bytes of fresh.revocations) {
     for (const packet of plainSignaturePackets(bytes) ?? []) times.push(...signatureTimes(packet, []));
   }
-  return { keys, until: firstAfter(times, now.getTime()) };
+  return firstAfter(times, now);
 }
 
 function isSignature(packet: unknown): packet is openpgp.SignaturePacket {
@@ -108,7 +112,8 @@ async function encodeEntry(id: string, computedAt: number, fresh: Fresh): Promis
     }
     return { info: infoOut(info), source, material };
   });
-  const text = JSON.stringify({ id, computedAt, until: Number.isFinite(fresh.until) ? fresh.until : null, keys });
+  const until = await validUntil(fresh, computedAt);
+  const text = JSON.stringify({ id, computedAt, until: Number.isFinite(until) ? until : null, keys });
   return Buffer.from(`${MAGIC} ${createHash('sha256').update(text).digest('hex')}\n${text}`, 'utf8');
 }
 
