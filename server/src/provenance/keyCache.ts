@@ -69,6 +69,7 @@ async function validUntil(fresh: Fresh, now: number): Promise<number> {
   const times = keyInstants(fresh.keys);
   for (const { key } of fresh.keys) {
     const starts = [key.keyPacket, ...key.subkeys.map((s) => s.keyPacket)].map((p) => p.created.getTime());
+    times.push(...starts); // a part created later may be left out of the description until then
     for (const packet of key.toPacketList()) if (isSignature(packet)) times.push(...signatureTimes(packet, starts));
   }
   for (const bytes of fresh.revocations) {
