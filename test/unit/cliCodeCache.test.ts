@@ -35,11 +35,11 @@ function freshCacheHome(): string {
   return dir;
 }
 
-/** The cache files in `<cacheHome>/helm-provenance` (none when the directory does not exist). */
+/** The code cache files in `<cacheHome>/helm-provenance` (none when the directory does not exist); keyring-*.json are keyCache.ts's. */
 function cacheFiles(cacheHome: string): string[] {
   const dir = path.join(cacheHome, 'helm-provenance');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).map((f) => path.join(dir, f));
+  return fs.readdirSync(dir).filter((f) => f.startsWith('helm-prov-')).map((f) => path.join(dir, f));
 }
 
 function onlyCacheFile(cacheHome: string): string {

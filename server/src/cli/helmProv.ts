@@ -71,6 +71,9 @@ function usageError(command: string, message: string): string {
   return `Error: ${escapeUntrusted(message, 2000)}\n${usage}Run "helm-prov ${command} --help" for more.`;
 }
 
+/** Set by the launcher (bin/helm-prov.js): the private cache folder for the keyring cache. */
+export { setPrivateCache } from './loadKeys';
+
 export async function main(argv: string[], unsafeIo?: Io): Promise<number> {
   const io = terminalSafe(unsafeIo ?? processIo());
   const [command, ...rest] = argv;

@@ -7,7 +7,7 @@ import { byText } from '../provenance/textOrder';
 import { parseCommandArgs, UsageError } from './args';
 import { COMMAND_SPECS, parseOptionsOf } from './commandSpecs';
 import type { Io } from './io';
-import { loadKeys } from './loadKeys';
+import { loadCheckKeys } from './loadKeys';
 
 const VERIFY_WINDOW = 8;
 
@@ -39,7 +39,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   if (positionals.length === 0) throw new UsageError('verify needs at least one archive or directory');
   const archives = collectArchives(positionals);
   if (archives.length === 0) throw new UsageError(`no *.tgz found in ${positionals.map((p) => escapeUntrusted(p, 2000)).join(', ')}`);
-  const keys = await loadKeys(values.keyring as string[] | undefined, io);
+  const keys = await loadCheckKeys(values.keyring as string[] | undefined, io);
   if (!keys) return 1;
   const { verifyArchive } = await import('../provenance/verify');
   const { chartReport, siblingCheckFromFlags } = await import('./chartSigstore');

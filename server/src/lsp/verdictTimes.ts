@@ -6,17 +6,7 @@ import type { LoadedKey } from '../provenance/keyTypes';
 import { plainArmorBytes } from '../provenance/armor';
 import type { ProvDocument } from '../provenance/provDocument';
 import { plainSignaturePackets } from '../provenance/signaturePackets';
-
-function keyInstants(keys: LoadedKey[]): number[] {
-  const times: number[] = [];
-  for (const { info } of keys) {
-    for (const part of [info, ...info.subkeys, ...info.signingParts]) {
-      times.push(part.created.getTime());
-      if (part.expires) times.push(part.expires.getTime());
-    }
-  }
-  return times;
-}
+import { firstAfter, keyInstants } from '../provenance/keyTimes';
 
 /** The signature packets' creation and expiry times; undefined when they cannot be read without openpgp.js's streams. */
 function signatureInstants(doc: ProvDocument): number[] | undefined {
@@ -40,9 +30,7 @@ function signatureInstants(doc: ProvDocument): number[] | undefined {
 export function verdictValidUntil(doc: ProvDocument, keys: LoadedKey[], judgedAt: number): number {
   const signature = signatureInstants(doc);
   if (!signature) return judgedAt;
-  let until = Infinity;
-  for (const t of [...signature, ...keyInstants(keys)]) if (t > judgedAt && t < until) until = t;
-  return until;
+  return firstAfter([...signature, ...keyInstants(keys)], judgedAt);
 }
 
 /** Whether a verdict judged at `judgedAt` and valid until `until` is the verdict at `now` (a clock set back judges again). */

@@ -5,12 +5,18 @@
 // key's own self-signatures (newest first, capped). Third-party certifications are never used by this
 // project (no web of trust), so they are dropped. Every length is checked against the input.
 import { createHash } from 'node:crypto';
-import { enums } from 'openpgp';
 import { countWork } from './work';
 
-// Packet tags and signature classes are openpgp.js's own tables (RFC 9580 §5, §5.2.1).
-const PacketTag = enums.packet;
-const SignatureType = enums.signature;
+// Packet tags and signature classes (RFC 9580 §5, §5.2.1), the values of openpgp.js's `enums` tables,
+// written out so that reading a keyring's structure does not load openpgp.js.
+const PacketTag = {
+  signature: 2, secretKey: 5, publicKey: 6, secretSubkey: 7, marker: 10, trust: 12, userID: 13,
+  publicSubkey: 14, userAttribute: 17,
+} as const;
+const SignatureType = {
+  certGeneric: 0x10, certPositive: 0x13, subkeyBinding: 0x18, key: 0x1f, keyRevocation: 0x20,
+  subkeyRevocation: 0x28, certRevocation: 0x30,
+} as const;
 
 /** Limits per key. Real keys stay far below them (Helm's KEYS: at most 3 user ids, 3 subkeys, 15 signatures). */
 export const KeyLimits = {

@@ -47,6 +47,29 @@ export interface LoadedKey {
   source: { file: string; range?: Range };
 }
 
+/**
+ * A key part's public values as the node:crypto checks take them (rsaCheck.ts, eddsaCheck.ts): the
+ * shape of openpgp.js's key packets, kept only for RSA (`n`, `e`) and legacy EdDSA (`oid`, `Q`).
+ */
+export interface PartMaterial {
+  algorithm: number;
+  publicParams: { n?: Uint8Array; e?: Uint8Array; oid?: { oid?: Uint8Array }; Q?: Uint8Array };
+}
+
+/**
+ * A key described from the keyring cache (keyCache.ts): its description and, per part fingerprint, the
+ * public values and check cost; openpgp.js's key is parsed only when a check needs it.
+ */
+export interface DescribedKey {
+  info: KeyInfo;
+  source: { file: string; range?: Range };
+  material: ReadonlyMap<string, { material: PartMaterial; cost: number }>;
+  loadKey(): Promise<Key>;
+}
+
+/** What a signature check takes: a loaded key, or one described from the cache. */
+export type CheckKey = LoadedKey | DescribedKey;
+
 export type KeyringFormat = 'binary' | 'armored' | 'keybox' | 'keys-file';
 
 export interface Keyring {

@@ -2,9 +2,9 @@
 // (one or many blocks, text between), GnuPG keyboxes (`pubring.kbx`) and Apache KEYS files. The format
 // is sniffed from the bytes, never trusted from the file name (except to call a text file a KEYS file).
 import * as path from 'node:path';
-import { readBoundedFile } from './boundedRead';
 import type { Problem, Result } from './codes';
 import { fail, ok } from './codes';
+import { readKeyringBytes } from './keyringFile';
 import { escapeUntrusted } from './untrustedText';
 import { isKeybox, readKeybox } from './keybox';
 import { addOrMerge, KeyBudget, loadBinaryKeys } from './keyLoader';
@@ -15,9 +15,8 @@ import type { Keyring, KeyringFormat, LoadedKey } from './keyTypes';
 import { lenientUtf8 } from './utf8';
 
 export { defaultKeyringPaths } from './userPaths';
+export { MAX_KEYRING_BYTES } from './keyringFile';
 
-/** Largest keyring read (a 100 000-signature flooded key is 46 MB; real keyrings are a few MB). */
-export const MAX_KEYRING_BYTES = 64 * 1024 * 1024;
 /**
  * Largest armored keyring or KEYS file read. Text costs about three times its size in memory while it
  * is de-armored (the text, a transient copy, the bytes), so a 62 MB armored flooded key would need
@@ -83,20 +82,9 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
   return { format: 'binary', keys: [], problems: [problem], revocations: [] };
 }
 
-/** A regular file of at most `limit` bytes: a FIFO, a device or a growing file cannot block or exhaust memory. */
-async function readBounded(file: string, limit: number): Promise<Result<Uint8Array>> {
-  const read = readBoundedFile(file, limit);
-  if (read.ok) return ok(new Uint8Array(read.bytes.buffer, read.bytes.byteOffset, read.bytes.length));
-  switch (read.reason) {
-    case 'missing': return fail('io-error', `Keyring ${escapeUntrusted(file)} does not exist.`);
-    case 'too-large': return fail('keys-too-large', `${read.message}: keyrings this large are not read.`);
-    default: return fail('io-error', `Keyring ${read.message}.`);
-  }
-}
-
 /** Loads a keyring file of any supported format; a missing, unreadable or oversized file is an error value. */
 export async function loadKeyringFile(file: string, now: Date = new Date()): Promise<Result<Keyring>> {
-  const bytes = await readBounded(file, MAX_KEYRING_BYTES);
+  const bytes = await readKeyringBytes(file);
   if (!bytes.ok) return bytes;
   return ok(await parseKeyring(bytes.value, file, now));
 }

@@ -1,17 +1,16 @@
 // What the verdict needs of each signature packet (issuer hints, class, hash, creation time), read by
 // signatureV4.ts when it reads the whole block, else by openpgp.js; openpgp.js's packet stays at hand
 // (read on first use) for the checks only openpgp.js does.
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { plainArmorBytes } from './armor';
 import { signatureIssuerHints } from './keyPackets';
-import { openpgpSignaturePacket, plainSignaturePackets } from './signaturePackets';
 import { HASH_NAMES, readSignaturesV4, type SignatureV4 } from './signatureV4';
 
 export interface PacketFacts {
   /** The packet as signatureV4.ts read it, when it could. */
   own?: SignatureV4;
-  /** The packet as openpgp.js reads it (read on first use when `own` is there). */
-  packet(): openpgp.SignaturePacket;
+  /** The packet as openpgp.js reads it (read on first use when `own` is there: openpgp.js is loaded only then). */
+  packet(): Promise<openpgp.SignaturePacket>;
   signatureType: number | null;
   /** Every key id and fingerprint the packet names as its issuer, hashed or not: hints for finding the key, never proof. */
   hints: Set<string>;
@@ -42,7 +41,7 @@ function factsOf(packet: openpgp.SignaturePacket): PacketFacts {
   // openpgp.js keeps only the last issuer of each kind; a forger may add more in the unhashed area.
   const hints = new Set([keyId, ...(fingerprint ? [fingerprint] : []), ...(signatureIssuerHints(packet.write()) ?? [])]);
   return {
-    packet: () => packet,
+    packet: () => Promise.resolve(packet),
     signatureType: packet.signatureType,
     hints,
     issuer: fingerprint ?? keyId,
@@ -52,10 +51,10 @@ function factsOf(packet: openpgp.SignaturePacket): PacketFacts {
 }
 
 function ownFactsOf(own: SignatureV4): PacketFacts {
-  let packet: openpgp.SignaturePacket | undefined;
+  let packet: Promise<openpgp.SignaturePacket> | undefined;
   return {
     own,
-    packet: () => (packet ??= openpgpSignaturePacket(own.body)),
+    packet: () => (packet ??= import('./signaturePackets').then((m) => m.openpgpSignaturePacket(own.body))),
     signatureType: own.signatureType,
     hints: new Set([own.issuerKeyId, ...(own.issuerFingerprint ? [own.issuerFingerprint] : []), ...own.issuerHints]),
     issuer: own.issuerFingerprint ?? own.issuerKeyId,
@@ -71,6 +70,8 @@ export async function readPacketFacts(input: string | Uint8Array): Promise<Packe
     const bytes = typeof input === 'string' ? plainArmorBytes(input, 'SIGNATURE') : input;
     const own = bytes && ownPackets.enabled ? readSignaturesV4(bytes) : undefined;
     if (own) return own.map(ownFactsOf);
+    const openpgp = await import('openpgp');
+    const { plainSignaturePackets } = await import('./signaturePackets');
     const plain = bytes && plainSignaturePackets(bytes);
     if (plain) return plain.map(factsOf);
     const parsed = bytes

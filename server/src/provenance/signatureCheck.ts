@@ -3,10 +3,12 @@
 // what the rest of the engine reads. Which key signed is decided here, by the key packet whose material
 // verifies (issuer subpackets are only hints), and key policy (weak, revoked, expired, wrong usage) is
 // judged on that key packet at the time of checking, each with its own code.
-import * as openpgp from 'openpgp';
+// openpgp.js is loaded only when a check needs it (a key described from the cache, checked by
+// node:crypto, never does).
+import type * as openpgp from 'openpgp';
 import type { OutcomeCode, Problem, Range } from './codes';
-import { checkCost, type AnyKeyPacket } from './keyInfo';
-import type { KeyPart, LoadedKey } from './keyTypes';
+import type { AnyKeyPacket } from './keyInfo';
+import type { CheckKey, KeyPart, PartMaterial } from './keyTypes';
 import { countWork } from './work';
 import { checkRsaV4 } from './rsaCheck';
 import { checkEddsaV4, EDDSA_LEGACY, type EddsaKeyMaterial } from './eddsaCheck';
@@ -16,6 +18,8 @@ import type { ProvDocument } from './provDocument';
 import { escapeUntrusted } from './untrustedText';
 
 const WEAK_HASHES = new Set(['MD5', 'SHA1', 'RIPEMD']);
+/** The class of a signature over canonical text (RFC 9580 §5.2.1), openpgp.js's `enums.signature.text`. */
+const SIGNATURE_TEXT = 0x01;
 
 export interface Signer {
   fingerprint: string;
@@ -54,9 +58,9 @@ function day(d: Date): string {
  */
 const enum Claim { Primary = 0, SigningSubkey = 1, BoundSubkey = 2 }
 
-interface Candidate { key: LoadedKey; part: KeyPart; claim: Claim }
+interface Candidate { key: CheckKey; part: KeyPart; claim: Claim }
 
-function claimsOn(keys: LoadedKey[], matches: (part: KeyPart) => boolean): Candidate[] {
+function claimsOn(keys: CheckKey[], matches: (part: KeyPart) => boolean): Candidate[] {
   const found: Candidate[] = [];
   for (const key of keys) {
     if (matches(key.info)) found.push({ key, part: key.info, claim: Claim.Primary });
@@ -69,9 +73,24 @@ function claimsOn(keys: LoadedKey[], matches: (part: KeyPart) => boolean): Candi
   return found;
 }
 
-/** The key packet (primary or subkey) of a loaded key that has this fingerprint. */
-function keyPacketOf(key: LoadedKey, fingerprint: string): AnyKeyPacket | undefined {
-  return [key.key, ...key.key.subkeys].find((k) => k.getFingerprint().toUpperCase() === fingerprint)?.keyPacket;
+/**
+ * One key part as a check takes it: its public values for node:crypto, their check cost, and openpgp.js's
+ * key packet on demand. A loaded key's packet is its own material (rsaCheck keeps key objects per packet).
+ */
+export interface CheckPart { material: PartMaterial; cost: number; keyPacket(): Promise<AnyKeyPacket | undefined> }
+
+/** The part (primary or subkey) of a key that has this fingerprint. */
+async function partOf(key: CheckKey, fingerprint: string): Promise<CheckPart | undefined> {
+  const packetIn = (k: openpgp.Key) => [k, ...k.subkeys].find((p) => p.getFingerprint().toUpperCase() === fingerprint)?.keyPacket;
+  if ('material' in key) {
+    const found = key.material.get(fingerprint);
+    if (!found) return undefined;
+    return { ...found, keyPacket: () => key.loadKey().then(packetIn, () => undefined) };
+  }
+  const packet = packetIn(key.key);
+  if (!packet) return undefined;
+  const { checkCost } = await import('./keyInfo');
+  return { material: packet as unknown as PartMaterial, cost: checkCost(packet), keyPacket: () => Promise.resolve(packet) };
 }
 
 /**
@@ -86,10 +105,10 @@ async function verifyingMaterial(facts: PacketFacts, candidates: Candidate[], cr
     if (tried.has(fingerprint)) continue;
     if (tried.size === MAX_CANDIDATES) break;
     tried.add(fingerprint);
-    const keyPacket = keyPacketOf(candidate.key, fingerprint);
-    if (!keyPacket) continue;
-    countWork('signature-units', checkCost(keyPacket));
-    const failed = await crypto(facts, keyPacket, now);
+    const part = await partOf(candidate.key, fingerprint);
+    if (!part) continue;
+    countWork('signature-units', part.cost);
+    const failed = await crypto(facts, part, now);
     if (!failed) return { fingerprint };
     error ??= failed;
   }
@@ -101,7 +120,7 @@ async function verifyingMaterial(facts: PacketFacts, candidates: Candidate[], cr
  * it as a back-signed subkey, else as a bound subkey. One key packet cannot be two people's: when
  * different keys claim it equally, nobody is named.
  */
-function ownerOf(material: string, keys: LoadedKey[]): Candidate | Candidate[] {
+function ownerOf(material: string, keys: CheckKey[]): Candidate | Candidate[] {
   const claims = claimsOn(keys, (p) => p.fingerprint === material);
   const best = Math.min(...claims.map((c) => c.claim));
   const owners = claims.filter((c) => c.claim === best);
@@ -109,7 +128,7 @@ function ownerOf(material: string, keys: LoadedKey[]): Candidate | Candidate[] {
   return distinct.size === 1 ? owners[0] : owners;
 }
 
-function signerOf(key: LoadedKey, part: KeyPart, created: Date): Signer {
+function signerOf(key: CheckKey, part: KeyPart, created: Date): Signer {
   const info = key.info;
   return {
     fingerprint: info.fingerprint,
@@ -153,16 +172,16 @@ function keyPolicy(owner: Candidate, signer: Signer, now: Date): { code: Outcome
 }
 
 /**
- * Checks one signature packet over the data with one key packet (never a whole key: which key packet
- * is tried is this module's choice); undefined when it holds, else why not.
+ * Checks one signature packet over the data with one key part (never a whole key: which part is tried
+ * is this module's choice); undefined when it holds, else why not.
  */
-export type CryptoCheck = (facts: PacketFacts, keyPacket: AnyKeyPacket, now: Date) => Promise<string | undefined>;
+export type CryptoCheck = (facts: PacketFacts, part: CheckPart, now: Date) => Promise<string | undefined>;
 
 /**
  * Hash and key policy are judged by this module with its own codes, so the check itself refuses
  * nothing for them (openpgp.js would call a SHA-1 signature "insecure" after the maths held).
  */
-const cryptoConfig: openpgp.Config = { ...openpgp.config, rejectHashAlgorithms: new Set(), rejectMessageHashAlgorithms: new Set() };
+const cryptoConfig = (pgp: typeof openpgp): openpgp.Config => ({ ...pgp.config, rejectHashAlgorithms: new Set(), rejectMessageHashAlgorithms: new Set() });
 
 /** The packet as issued by `keyPacket`: openpgp.js checks the (unhashed, so rewritable) issuer key id first. */
 function asIssuedBy(packet: openpgp.SignaturePacket, keyPacket: AnyKeyPacket): openpgp.SignaturePacket {
@@ -181,9 +200,9 @@ async function settle(verification: Promise<void>): Promise<string | undefined> 
 }
 
 /** openpgp.js's reading of the packet; the reason as a string should it refuse what signatureV4.ts read. */
-function openpgpPacket(facts: PacketFacts): openpgp.SignaturePacket | string {
+async function openpgpPacket(facts: PacketFacts): Promise<openpgp.SignaturePacket | string> {
   try {
-    return facts.packet();
+    return await facts.packet();
   } catch (e) {
     return errorText(e);
   }
@@ -191,10 +210,16 @@ function openpgpPacket(facts: PacketFacts): openpgp.SignaturePacket | string {
 
 /** The literal data packet's public methods, which openpgp.js's typings mark private. */
 interface LiteralData { setText(text: string): void; setBytes(bytes: ReadableStream<Uint8Array>, format: number): void; getBytes(): ReadableStream<Uint8Array> }
-const literalData = (): LiteralData => new openpgp.LiteralDataPacket() as unknown as LiteralData;
+const literalData = (pgp: typeof openpgp): LiteralData => new pgp.LiteralDataPacket() as unknown as LiteralData;
 
-// openpgp.js types omit this public constructor.
-const Cleartext = openpgp.CleartextMessage as unknown as new (text: string, signature: openpgp.Signature) => openpgp.CleartextMessage;
+/** What openpgp.js needs to check a packet: the packet, the key packet, and openpgp.js itself; else why not. */
+async function openpgpInputs(facts: PacketFacts, part: CheckPart): Promise<{ pgp: typeof openpgp; packet: openpgp.SignaturePacket; keyPacket: AnyKeyPacket } | string> {
+  const packet = await openpgpPacket(facts);
+  if (typeof packet === 'string') return packet;
+  const keyPacket = await part.keyPacket();
+  if (!keyPacket) return 'the key cannot be read';
+  return { pgp: await import('openpgp'), packet, keyPacket };
+}
 
 /**
  * Cleartext: the text checked is the signed text our parser produced, normalised as openpgp.js does for
@@ -202,19 +227,22 @@ const Cleartext = openpgp.CleartextMessage as unknown as new (text: string, sign
  */
 export function cleartextCheck(signedText: string): CryptoCheck {
   let data: Buffer | undefined;
-  return (facts, keyPacket, now) => {
+  return async (facts, part, now) => {
     if (facts.own) {
       const toHash = signedBytesV4(facts.own, data ??= cleartextBytes(signedText));
       const own = facts.own.publicKeyAlgorithm === EDDSA_LEGACY
-        ? checkEddsaV4(facts.own, keyPacket as unknown as EddsaKeyMaterial, toHash, now)
-        : checkRsaV4(facts.own, keyPacket, toHash, now);
-      if (own !== 'not-covered') return Promise.resolve(own);
+        ? checkEddsaV4(facts.own, part.material as EddsaKeyMaterial, toHash, now)
+        : checkRsaV4(facts.own, part.material, toHash, now);
+      if (own !== 'not-covered') return own;
     }
-    const packet = openpgpPacket(facts);
-    if (typeof packet === 'string') return Promise.resolve(packet);
-    const literal = literalData();
-    literal.setText(new Cleartext(signedText, new openpgp.Signature(new openpgp.PacketList())).getText());
-    return settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
+    const inputs = await openpgpInputs(facts, part);
+    if (typeof inputs === 'string') return inputs;
+    const { pgp, packet, keyPacket } = inputs;
+    const literal = literalData(pgp);
+    // openpgp.js types omit this public constructor.
+    const Cleartext = pgp.CleartextMessage as unknown as new (text: string, signature: openpgp.Signature) => openpgp.CleartextMessage;
+    literal.setText(new Cleartext(signedText, new pgp.Signature(new pgp.PacketList())).getText());
+    return settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig(pgp)));
   };
 }
 
@@ -223,12 +251,13 @@ export function cleartextCheck(signedText: string): CryptoCheck {
  * per check), so memory stays flat whatever the artifact's size (in memory, 300 MB took 2 GB).
  */
 export function detachedCheck(openData: () => ReadableStream<Uint8Array>): CryptoCheck {
-  return async (facts, keyPacket, now) => {
-    const packet = openpgpPacket(facts);
-    if (typeof packet === 'string') return packet;
-    const literal = literalData();
-    literal.setBytes(openData(), openpgp.enums.literal.binary);
-    const verification = settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig));
+  return async (facts, part, now) => {
+    const inputs = await openpgpInputs(facts, part);
+    if (typeof inputs === 'string') return inputs;
+    const { pgp, packet, keyPacket } = inputs;
+    const literal = literalData(pgp);
+    literal.setBytes(openData(), pgp.enums.literal.binary);
+    const verification = settle(asIssuedBy(packet, keyPacket).verify(keyPacket, packet.signatureType!, literal as unknown as openpgp.LiteralDataPacket, now, true, cryptoConfig(pgp)));
     // The digest is computed as the data streams through: the check reads a passive copy, so the
     // original must be read to the end for it to see every byte.
     try {
@@ -244,7 +273,7 @@ export function detachedCheck(openData: () => ReadableStream<Uint8Array>): Crypt
 
 export interface SignatureInput {
   armoredOrBinary: string | Uint8Array;
-  keys: LoadedKey[];
+  keys: CheckKey[];
   now: Date;
   trustedFingerprints?: string[];
   /** Hash algorithms the armor's "Hash:" headers name (cleartext only). */
@@ -261,7 +290,7 @@ export interface SignatureInput {
 type Verdict = { code: OutcomeCode; message: string; signer?: Signer; range?: Range };
 
 /** The verdict on one signature packet whose hints name known keys. */
-async function judgeOne(facts: PacketFacts, candidates: Candidate[], allowed: LoadedKey[], input: SignatureInput): Promise<Verdict> {
+async function judgeOne(facts: PacketFacts, candidates: Candidate[], allowed: CheckKey[], input: SignatureInput): Promise<Verdict> {
   const { now } = input;
   const headerHashes = new Set(input.headerHashes ?? []);
   const named = `key ${facts.issuer}`;
@@ -309,7 +338,7 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
   const { keys } = input;
   const trusted = input.trustedFingerprints?.length ? new Set(input.trustedFingerprints.map((f) => f.replace(/\s/g, '').toUpperCase())) : undefined;
   const allowed = trusted ? keys.filter((k) => trusted.has(k.info.fingerprint)) : keys;
-  const hinted = (keySet: LoadedKey[], f: PacketFacts) => claimsOn(keySet, (p) => f.hints.has(p.fingerprint) || f.hints.has(p.keyId))
+  const hinted = (keySet: CheckKey[], f: PacketFacts) => claimsOn(keySet, (p) => f.hints.has(p.fingerprint) || f.hints.has(p.keyId))
     .sort((a, b) => a.claim - b.claim);
 
   let signer: Signer | undefined;
@@ -337,13 +366,13 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
 }
 
 /** The signature verdict of a structurally valid provenance document. */
-export function checkSignature(doc: ProvDocument, keys: LoadedKey[], now: Date, trustedFingerprints?: string[]): Promise<SignatureCheck> {
+export function checkSignature(doc: ProvDocument, keys: CheckKey[], now: Date, trustedFingerprints?: string[]): Promise<SignatureCheck> {
   return judgeSignatures({
     armoredOrBinary: doc.signature!.armored,
     keys, now, trustedFingerprints,
     headerHashes: doc.hashHeaders.flatMap((h) => h.algorithms),
     headerRange: doc.hashHeaders[0]?.range,
-    classes: [openpgp.enums.signature.text],
+    classes: [SIGNATURE_TEXT],
     crypto: cleartextCheck(doc.signedText!),
     range: doc.signature!.range,
   });

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OutcomeCode, Problem, Range } from './codes';
-import type { LoadedKey } from './keyTypes';
+import type { CheckKey } from './keyTypes';
 import { parseProvenance, MAX_PROV_BYTES, type FileEntry, type ProvDocument } from './provDocument';
 import { escapeUntrusted } from './untrustedText';
 import { checkSignature, type Signer } from './signatureCheck';
@@ -31,7 +31,7 @@ export interface Outcome {
 }
 
 export interface VerifyOptions {
-  keys: LoadedKey[];
+  keys: CheckKey[];
   now?: Date;
   /** When non-empty, only keys with these primary fingerprints count as signers. */
   trustedFingerprints?: string[];

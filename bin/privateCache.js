@@ -1,0 +1,82 @@
+'use strict';
+// The user's private cache folder, shared by the launcher's V8 code cache (bin/helm-prov.js) and the
+// CLI's keyring description cache (server/src/provenance/keyCache.ts), which receives this module from
+// the launcher. A cached file steers what runs or what a check trusts, so:
+// - Where: `$XDG_CACHE_HOME/helm-provenance/` (absolute paths only), else `~/.cache/helm-provenance/`,
+//   else `<tmpdir>/helm-provenance-<uid>/`; never next to the bundle (an installed package may be
+//   read-only).
+// - The directory must be ours and writable by nobody else (0700), files 0600, no symlinks; otherwise
+//   nothing is read or written there.
+// - Writes go to a 0600 temporary file renamed over the old one. Any failure is silent: the caller
+//   computes what it needs and carries on.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+function cacheDir() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'helm-provenance');
+  let home = '';
+  try { home = os.homedir(); } catch { /* no home directory */ }
+  if (home && path.isAbsolute(home)) return path.join(home, '.cache', 'helm-provenance');
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
+  return path.join(os.tmpdir(), `helm-provenance-${uid}`);
+}
+
+/** Not a symlink, ours, and writable by nobody else (POSIX; Windows has no such modes). */
+function privateEnough(stat, kind) {
+  if (kind === 'dir' ? !stat.isDirectory() : !stat.isFile()) return false;
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return true;
+  return stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
+}
+
+/** The bytes of `name` in the cache folder when folder and file are private and it is at most `maxBytes`; else undefined. */
+function readPrivate(name, maxBytes) {
+  try {
+    const dir = cacheDir();
+    if (!privateEnough(fs.lstatSync(dir), 'dir')) return undefined;
+    const fd = fs.openSync(path.join(dir, name), fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!privateEnough(stat, 'file') || stat.size > maxBytes) return undefined;
+      const buf = Buffer.allocUnsafe(stat.size);
+      let got = 0;
+      while (got < buf.length) {
+        const n = fs.readSync(fd, buf, got, buf.length - got, got);
+        if (n === 0) return undefined;
+        got += n;
+      }
+      return buf;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates the folder (0700) if needed, then writes `name` through a 0600 temporary file renamed over it. */
+function writePrivate(name, contents) {
+  try {
+    const dir = cacheDir();
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!privateEnough(fs.lstatSync(dir), 'dir')) return;
+    const target = path.join(dir, name);
+    const temp = `${target}.${process.pid}.${require('node:crypto').randomBytes(6).toString('hex')}.tmp`;
+    try {
+      const fd = fs.openSync(temp, 'wx', 0o600);
+      try {
+        for (let done = 0; done < contents.length;) done += fs.writeSync(fd, contents, done);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temp, target);
+    } catch {
+      try { fs.unlinkSync(temp); } catch { /* never created */ }
+    }
+  } catch {
+    // A cache that cannot be written is just not there next time.
+  }
+}
+
+module.exports = { cacheDir, readPrivate, writePrivate };

@@ -1,0 +1,203 @@
+// The keyring description cache: what a verify needs of its keyrings (each key's description and each
+// part's public values), kept in the user's private cache folder so that a later verify of the same
+// keyring bytes neither parses the keys nor loads openpgp.js (about 70 ms of a cold start). An entry:
+// - is keyed by SHA-256 of the code that computed it and of every keyring's path and bytes, in order;
+// - holds only while the description cannot change: from when it was computed until the first later
+//   instant at which a key part is created or expires, or a self-signature, revocation or key expiry it
+//   holds starts or stops counting (keyTimes.ts); outside that span it is computed again;
+// - is checked whole (a SHA-256 of its text in its header) and read strictly: anything corrupt,
+//   truncated, foreign or stale is ignored and rewritten, so it can only ever give what a fresh
+//   computation gives. The folder's rules (ours, 0700, files 0600) are bin/privateCache.js's.
+import { createHash } from 'node:crypto';
+import type * as openpgp from 'openpgp';
+import type { CheckKey, DescribedKey, KeyInfo, KeyPart, Keyring, LoadedKey, PartMaterial } from './keyTypes';
+import { firstAfter, keyInstants } from './keyTimes';
+
+/** The private cache folder as the launcher hands it over, and an id of the code (the bundle's digest). */
+export interface PrivateStore {
+  readPrivate(name: string, maxBytes: number): Uint8Array | undefined;
+  writePrivate(name: string, bytes: Uint8Array): void;
+  codeId: string;
+}
+
+export interface KeyringBytes { file: string; bytes: Uint8Array }
+
+const MAGIC = 'helm-prov-keyring-cache 1';
+/** A 13-key ring's entry is about 20 KB; thousands of keys stay under this. */
+const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+
+interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[] }
+
+/**
+ * Every keyring's keys merged into one view (keyView.ts), described from the cache when an entry for
+ * these bytes holds at `now`, else computed with openpgp.js and written to the cache.
+ */
+export async function keyringView(rings: KeyringBytes[], now: Date, store?: PrivateStore): Promise<CheckKey[]> {
+  if (!store) return (await computeView(rings, now)).keys;
+  const id = entryId(rings, store.codeId);
+  const name = `keyring-${id.slice(0, 32)}.json`;
+  let fresh: Promise<Fresh> | undefined;
+  const compute = () => (fresh ??= computeView(rings, now));
+  const cached = readEntry(store.readPrivate(name, MAX_ENTRY_BYTES), id, now.getTime(), compute);
+  if (cached) return cached;
+  const computed = await compute();
+  try {
+    store.writePrivate(name, await encodeEntry(id, now.getTime(), computed));
+  } catch {
+    // not cached: the next verify computes it again
+  }
+  return computed.keys;
+}
+
+function entryId(rings: KeyringBytes[], codeId: string): string {
+  const hash = createHash('sha256').update(`${MAGIC}\0${codeId}\0${rings.length}\0`);
+  for (const ring of rings) hash.update(`${ring.file}\0${ring.bytes.length}\0`).update(ring.bytes);
+  return hash.digest('hex');
+}
+
+async function computeView(rings: KeyringBytes[], now: Date): Promise<Fresh> {
+  const { parseKeyring } = await import('./keyring');
+  const { keyView } = await import('./keyView');
+  const parsed: Keyring[] = [];
+  for (const ring of rings) parsed.push(await parseKeyring(ring.bytes, ring.file, now));
+  return { keys: await keyView(parsed, now), revocations: parsed.flatMap((r) => r.revocations) };
+}
+
+/** The first instant after `now` (ms) at which the description of `fresh` may change. */
+async function validUntil(fresh: Fresh, now: number): Promise<number> {
+  const { plainSignaturePackets } = await import('./signaturePackets');
+  const times = keyInstants(fresh.keys);
+  for (const { key } of fresh.keys) {
+    const starts = [key.keyPacket, ...key.subkeys.map((s) => s.keyPacket)].map((p) => p.created.getTime());
+    times.push(...starts); // a part created later may be left out of the description until then
+    for (const packet of key.toPacketList()) if (isSignature(packet)) times.push(...signatureTimes(packet, starts));
+  }
+  for (const bytes of fresh.revocations) {
+    for (const packet of plainSignaturePackets(bytes) ?? []) times.push(...signatureTimes(packet, []));
+  }
+  return firstAfter(times, now);
+}
+
+function isSignature(packet: unknown): packet is openpgp.SignaturePacket {
+  return typeof (packet as openpgp.SignaturePacket).getExpirationTime === 'function';
+}
+
+/** A signature's creation and expiry, and the key expiry it sets counted from every part's creation (a superset is safe). */
+function signatureTimes(packet: openpgp.SignaturePacket, keyStarts: number[]): number[] {
+  const times: number[] = [];
+  if (packet.created) times.push(packet.created.getTime());
+  const expiry = packet.getExpirationTime();
+  if (expiry instanceof Date) times.push(expiry.getTime());
+  const keyExpiry = packet.keyNeverExpires === false ? packet.keyExpirationTime : null;
+  if (typeof keyExpiry === 'number' && keyExpiry > 0) for (const start of keyStarts) times.push(start + keyExpiry * 1000);
+  return times;
+}
+
+// --- the entry's text --------------------------------------------------------------------------
+
+const b64 = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes).toString('base64') : undefined);
+
+interface PartOut { material: { algorithm: number; n?: string; e?: string; oid?: string; Q?: string }; cost: number }
+
+async function encodeEntry(id: string, computedAt: number, fresh: Fresh): Promise<Uint8Array> {
+  const { checkCost } = await import('./keyInfo');
+  const keys = fresh.keys.map(({ info, key, source }) => {
+    const material: Record<string, PartOut> = {};
+    for (const part of [key, ...key.subkeys]) {
+      const packet = part.keyPacket;
+      const params = packet.publicParams as PartMaterial['publicParams'];
+      material[part.getFingerprint().toUpperCase()] = {
+        material: { algorithm: packet.algorithm, n: b64(params.n), e: b64(params.e), oid: b64(params.oid?.oid instanceof Uint8Array ? params.oid.oid : undefined), Q: b64(params.Q) },
+        cost: checkCost(packet),
+      };
+    }
+    return { info: infoOut(info), source, material };
+  });
+  const until = await validUntil(fresh, computedAt);
+  const text = JSON.stringify({ id, computedAt, until: Number.isFinite(until) ? until : null, keys });
+  return Buffer.from(`${MAGIC} ${createHash('sha256').update(text).digest('hex')}\n${text}`, 'utf8');
+}
+
+function partOut(part: KeyPart): object {
+  return { ...part, created: part.created.getTime(), expires: part.expires?.getTime() };
+}
+
+function infoOut(info: KeyInfo): object {
+  return { ...partOut(info), subkeys: info.subkeys.map(partOut), signingParts: info.signingParts.map(partOut) };
+}
+
+/** Thrown while reading an entry that is not exactly what this code writes: the entry is then ignored. */
+class BadEntry extends Error {}
+
+function need<T>(ok: boolean, value: T): T {
+  if (!ok) throw new BadEntry();
+  return value;
+}
+
+const str = (v: unknown): string => need(typeof v === 'string', v as string);
+const num = (v: unknown): number => need(typeof v === 'number' && Number.isFinite(v), v as number);
+const bool = (v: unknown): boolean => need(typeof v === 'boolean', v as boolean);
+const opt = <T>(v: unknown, read: (v: unknown) => T): T | undefined => (v === undefined ? undefined : read(v));
+const date = (v: unknown): Date => new Date(num(v));
+const bytes = (v: unknown): Uint8Array | undefined => (v === undefined ? undefined : new Uint8Array(Buffer.from(str(v), 'base64')));
+const list = (v: unknown): unknown[] => need(Array.isArray(v), v as unknown[]);
+const record = (v: unknown): Record<string, unknown> => need(typeof v === 'object' && v !== null && !Array.isArray(v), v as Record<string, unknown>);
+
+function withOptional<T extends object>(out: T, fields: Record<string, unknown>): T {
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) (out as Record<string, unknown>)[name] = value;
+  return out;
+}
+
+function partIn(v: unknown): KeyPart {
+  const o = record(v);
+  const part = { fingerprint: str(o.fingerprint), keyId: str(o.keyId), algorithm: str(o.algorithm), created: date(o.created), revoked: bool(o.revoked), canSign: bool(o.canSign) };
+  return withOptional(part as KeyPart, { bits: opt(o.bits, num), expires: opt(o.expires, date), usage: opt(o.usage, str), weakness: opt(o.weakness, str) });
+}
+
+function infoIn(v: unknown): KeyInfo {
+  const o = record(v);
+  const info = { ...partIn(o), userIds: list(o.userIds).map(str), subkeys: list(o.subkeys).map(partIn), signingParts: list(o.signingParts).map(partIn), secret: bool(o.secret) } as KeyInfo;
+  return withOptional(info, { primaryUserId: opt(o.primaryUserId, str) });
+}
+
+function materialIn(v: unknown): { material: PartMaterial; cost: number } {
+  const o = record(v);
+  const m = record(o.material);
+  const oid = bytes(m.oid);
+  const publicParams = withOptional({} as PartMaterial['publicParams'], { n: bytes(m.n), e: bytes(m.e), oid: oid ? { oid } : undefined, Q: bytes(m.Q) });
+  return { material: { algorithm: num(m.algorithm), publicParams }, cost: num(o.cost) };
+}
+
+/**
+ * The keys of an entry that is whole, for these keyrings (`id`) and valid at `now`; undefined for any
+ * other entry. `compute` gives the openpgp.js keys when a check needs one.
+ */
+function readEntry(raw: Uint8Array | undefined, id: string, now: number, compute: () => Promise<Fresh>): DescribedKey[] | undefined {
+  if (!raw) return undefined;
+  try {
+    const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+    const end = buf.indexOf(0x0a);
+    if (end < 0 || end > 200) return undefined;
+    const header = buf.toString('latin1', 0, end);
+    const text = buf.toString('utf8', end + 1);
+    if (header !== `${MAGIC} ${createHash('sha256').update(text).digest('hex')}`) return undefined;
+    const entry = record(JSON.parse(text));
+    const until = entry.until === null ? Infinity : num(entry.until);
+    if (str(entry.id) !== id || !(now >= num(entry.computedAt) && now < until)) return undefined;
+    return list(entry.keys).map((k) => {
+      const o = record(k);
+      const info = infoIn(o.info);
+      const source = record(o.source) as DescribedKey['source'];
+      str(source.file);
+      const material = new Map(Object.entries(record(o.material)).map(([fingerprint, m]) => [fingerprint, materialIn(m)]));
+      const loadKey = () => compute().then((fresh) => {
+        const found = fresh.keys.find((l) => l.info.fingerprint === info.fingerprint);
+        if (!found) throw new Error(`key ${info.fingerprint} is no longer in the keyrings`);
+        return found.key;
+      });
+      return { info, source, material, loadKey };
+    });
+  } catch {
+    return undefined;
+  }
+}
