@@ -2,31 +2,42 @@
 // default ones. Shared by `verify`, `verify-file`, the registry commands and `release-check`.
 import * as fs from 'node:fs';
 import type { KeyringBytes, PrivateStore } from '../provenance/keyCache';
-import type { CheckKey, Keyring, LoadedKey } from '../provenance/keyTypes';
+import type { Result } from '../provenance/codes';
+import type { CheckKey, LoadedKey } from '../provenance/keyTypes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import type { Io } from './io';
 
 /** The keys of the named keyrings (else GnuPG's defaults); undefined, said on stderr, when a named one cannot be read. */
 export async function loadKeys(files: string[] | undefined, io: Io): Promise<LoadedKey[] | undefined> {
-  const { defaultKeyringPaths, loadKeyringFile } = await import('../provenance/keyring');
+  const { loadKeyringFile } = await import('../provenance/keyring');
   const { keyView } = await import('../provenance/keyView');
+  const rings = await readEach(files, io, (file) => loadKeyringFile(file));
+  return rings && keyView(rings, new Date());
+}
+
+/**
+ * `read` over the named keyrings, else over GnuPG's default ones that exist. A named one that cannot be read
+ * ends it (undefined), as `helm verify --keyring` does: an error naming the file, exit 1, not a usage text; a
+ * default one is a warning and skipped.
+ */
+async function readEach<T>(files: string[] | undefined, io: Io, read: (file: string) => Promise<Result<T>>): Promise<T[] | undefined> {
+  const { defaultKeyringPaths } = await import('../provenance/userPaths');
   const explicit = files && files.length > 0;
   const paths = explicit ? files : defaultKeyringPaths().filter((p) => fs.existsSync(p));
-  const rings: Keyring[] = [];
-  for (const p of paths) {
-    const ring = await loadKeyringFile(p);
-    if (!ring.ok) {
-      // As `helm verify --keyring` does: an error naming the file, exit 1, not a usage text.
+  const rings: T[] = [];
+  for (const file of paths) {
+    const got = await read(file);
+    if (!got.ok) {
       if (explicit) {
-        io.err(`Error: ${escapeUntrusted(ring.error.message, 2000)} [${ring.error.code}]`);
+        io.err(`Error: ${escapeUntrusted(got.error.message, 2000)} [${got.error.code}]`);
         return undefined;
       }
-      io.err(`warning: ${escapeUntrusted(ring.error.message, 2000)}`);
+      io.err(`warning: ${escapeUntrusted(got.error.message, 2000)}`);
       continue;
     }
-    rings.push(ring.value);
+    rings.push(got.value);
   }
-  return keyView(rings, new Date());
+  return rings;
 }
 
 /** The launcher's private cache folder (bin/privateCache.js), when it hands one over. */
@@ -41,23 +52,11 @@ export function setPrivateCache(store: PrivateStore | undefined): void {
  * when it holds (keyCache.ts): then neither the keys are parsed nor openpgp.js is loaded.
  */
 export async function loadCheckKeys(files: string[] | undefined, io: Io): Promise<CheckKey[] | undefined> {
-  const { defaultKeyringPaths } = await import('../provenance/userPaths');
   const { readKeyringBytes } = await import('../provenance/keyringFile');
   const { keyringView } = await import('../provenance/keyCache');
-  const explicit = files && files.length > 0;
-  const paths = explicit ? files : defaultKeyringPaths().filter((p) => fs.existsSync(p));
-  const rings: KeyringBytes[] = [];
-  for (const file of paths) {
+  const rings = await readEach<KeyringBytes>(files, io, async (file) => {
     const bytes = await readKeyringBytes(file);
-    if (!bytes.ok) {
-      if (explicit) {
-        io.err(`Error: ${escapeUntrusted(bytes.error.message, 2000)} [${bytes.error.code}]`);
-        return undefined;
-      }
-      io.err(`warning: ${escapeUntrusted(bytes.error.message, 2000)}`);
-      continue;
-    }
-    rings.push({ file, bytes: bytes.value });
-  }
-  return keyringView(rings, new Date(), privateStore);
+    return bytes.ok ? { ok: true, value: { file, bytes: bytes.value } } : bytes;
+  });
+  return rings && keyringView(rings, new Date(), privateStore);
 }
