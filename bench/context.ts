@@ -65,9 +65,24 @@ export class BenchContext {
     return { ...process.env, GNUPGHOME: this.gnupgHome, XDG_CACHE_HOME: this.cacheHome };
   }
 
+  /**
+   * NODE_EXTRA_CA_CERTS where this environment sets it: Node 20 then parses its whole root store at start, before
+   * any JavaScript runs. Every Node program pays it and Helm's verify does not, so the CLI figures are also
+   * measured without it (`cliEnvWithoutExtraCa`).
+   */
+  get extraCaCerts(): string | undefined {
+    return process.env.NODE_EXTRA_CA_CERTS || undefined;
+  }
+
+  get cliEnvWithoutExtraCa(): NodeJS.ProcessEnv {
+    const env = { ...this.cliEnv };
+    delete env.NODE_EXTRA_CA_CERTS;
+    return env;
+  }
+
   /** `helm-prov <args>` as a user runs it: a whole Node process through bin/helm-prov.js. */
-  cli(args: string[], nodeArgs: string[] = []): TimedRun {
-    return timeProcess(process.execPath, [...nodeArgs, this.cliLauncher, ...args], { env: this.cliEnv });
+  cli(args: string[], nodeArgs: string[] = [], env: NodeJS.ProcessEnv = this.cliEnv): TimedRun {
+    return timeProcess(process.execPath, [...nodeArgs, this.cliLauncher, ...args], { env });
   }
 
   cliOk(args: string[], env: NodeJS.ProcessEnv = this.cliEnv): number {
