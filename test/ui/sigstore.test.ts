@@ -250,9 +250,8 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
 
       // The lens runs Verify Chart, whose notification (a warning) offers the fix: Trust a Sigstore signer,
       // which asks whom to expect — the workspace's signer counted for nothing.
-      await workbench.codeLens('⚠ Sigstore: Identity required — click to name the signer you expect').click();
-      const toast = workbench.page.locator('.notifications-toasts .notification-list-item', { hasText: 'devapp 1.2.3' }).first();
-      await toast.waitFor();
+      const lens = workbench.codeLens('⚠ Sigstore: Identity required — click to name the signer you expect');
+      const toast = await workbench.notificationAfter(() => lens.click(), 'devapp 1.2.3');
       assert.equal(await toast.locator('.codicon-warning').count(), 1, 'told as a warning, not an error');
       await workbench.screenshot('3-verify-chart-offers-trust');
       await toast.locator('.monaco-button', { hasText: 'Trust a Sigstore signer' }).click();
