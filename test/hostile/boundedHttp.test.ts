@@ -223,6 +223,94 @@ describe('redirects', () => {
   });
 });
 
+describe('kept connections', () => {
+  /** A server that answers every request on a connection (keep-alive) and counts connections. */
+  async function keepAliveServer(secure?: { cert: Buffer; key: Buffer }) {
+    const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => res.end('ok');
+    const server = secure ? https.createServer(secure, handler) : http.createServer(handler);
+    let connections = 0;
+    server.on(secure ? 'secureConnection' : 'connection', () => { connections++; });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    return { port, connections: () => connections, close: () => { server.closeAllConnections(); server.close(); } };
+  }
+
+  test('one client asks its next requests on the connection it opened: one TCP connection, one TLS handshake', async () => {
+    const certs = loopbackCertificate(tempDir('net-keep-'));
+    const cert = fs.readFileSync(certs.cert);
+    for (const secure of [undefined, { cert, key: fs.readFileSync(certs.key) }]) {
+      const server = await keepAliveServer(secure);
+      try {
+        const client = makeHttpClient(policy({ ca: secure ? cert : undefined }));
+        const url = `${secure ? 'https' : 'http'}://127.0.0.1:${server.port}/`;
+        for (let i = 0; i < 5; i++) {
+          const r = await client({ method: 'GET', url: `${url}${i}`, maxBytes: MAX, what: 'a file' });
+          assert.equal(r.ok && r.value.body.toString(), 'ok');
+        }
+        assert.equal(server.connections(), 1, secure ? 'https' : 'http');
+        // Another client (another command's policy) never rides this one's connections.
+        assert.ok((await makeHttpClient(policy({ ca: secure ? cert : undefined }))({ method: 'GET', url, maxBytes: MAX, what: 'a file' })).ok);
+        assert.equal(server.connections(), 2);
+      } finally {
+        server.close();
+      }
+    }
+  });
+
+  test('a connection opened for the user\'s URL never carries a request a server named: that one is judged, and refused, on its own', async () => {
+    const name = os.hostname();
+    const answers = await dns.promises.lookup(name, { all: true }).catch(() => []);
+    // This machine's own name, loopback in /etc/hosts (Debian: 127.0.1.1): a name whose DNS answer is this machine.
+    assert.ok(answers.length > 0 && answers.every((x) => zoneOf(x.address) === 'this-machine'), `this test needs ${name} to resolve to loopback: ${JSON.stringify(answers)}`);
+    const server = await keepAliveServer();
+    try {
+      const client = makeHttpClient(policy());
+      const url = `http://${name}:${server.port}/`;
+      assert.ok((await client({ method: 'GET', url, maxBytes: MAX, what: 'the user\'s file' })).ok);
+      assert.equal(server.connections(), 1);
+      const named = await client({ method: 'GET', url: `${url}secret`, maxBytes: MAX, what: 'a chart URL', from: { host: 'charts.example', zone: 'public' } });
+      assert.equal(failed(named), 'address-refused');
+      assert.equal(server.connections(), 1, 'no request went out on the kept connection');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a kept connection the server closes as the next request arrives: asked once more on a new one; a fresh connection cut is unreachable', async () => {
+    let connections = 0;
+    let requests = 0;
+    let answerFirst = true;
+    // Answers the first request of a connection (keep-alive), then cuts the connection at the next one: what
+    // a server's own idle timeout does when it meets a request on the wire.
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.on('error', () => undefined);
+      let seen = 0;
+      socket.on('data', () => {
+        requests++;
+        if (seen++ === 0 && answerFirst) socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+        else socket.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = makeHttpClient(policy());
+      const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+      const ask = () => client({ method: 'GET', url, maxBytes: MAX, what: 'a file' });
+      assert.equal(failed(await ask()), 'ok');
+      assert.equal(failed(await ask()), 'ok', 'asked again on a new connection');
+      assert.deepEqual({ connections, requests }, { connections: 2, requests: 3 });
+      // Cut on a connection opened for it: nothing to retry, said as such.
+      answerFirst = false;
+      const cut = await makeHttpClient(policy())({ method: 'GET', url, maxBytes: MAX, what: 'a file' });
+      assert.equal(failed(cut), 'unreachable');
+      assert.deepEqual({ connections, requests }, { connections: 3, requests: 4 });
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('schemes and this machine', () => {
   test('only the allowed schemes: file:, ftp:, data: and an http: URL under an https-only policy are url-refused, no request made', async () => {
     for (const url of ['file:///etc/passwd', 'ftp://127.0.0.1/x', 'data:,x', 'not a url']) assert.equal(failed(await get(url)), 'url-refused', url);

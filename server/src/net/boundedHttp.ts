@@ -2,8 +2,9 @@
 // One request, bounded in time (a deadline for the whole exchange, redirects included, and an idle
 // timeout) and in size (a byte cap checked while the body streams, a lying Content-Length costs
 // nothing); redirects only as the caller's policy allows, never from HTTPS to HTTP; a URL a server
-// sent (a redirect, an index.yaml's chart URL) only where `mayLead` lets it go; http(s) only; no compression asked for or inflated; no proxy, cookie or
-// connection reuse. It never rejects: every failure is a value with its code and the bytes read.
+// sent (a redirect, an index.yaml's chart URL) only where `mayLead` lets it go; http(s) only; no compression asked for or inflated; no proxy or
+// cookie. A client keeps its connections for its next requests (a registry pull is four requests a chart; a
+// TLS handshake each cost more than the rest). It never rejects: every failure is a value with its code and the bytes read.
 import { createHash } from 'node:crypto';
 import * as dns from 'node:dns';
 import * as http from 'node:http';
@@ -99,6 +100,10 @@ export type HttpClient = (request: NetRequest) => Promise<NetResult>;
 
 export const DEFAULT_ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Idle connections kept per agent, and how long one is kept unused. */
+const FREE_SOCKETS = 8;
+// Short: kept for a command's burst of requests, closed before a server's own idle timeout would race a request.
+const FREE_SOCKET_MS = 4_000;
 
 /**
  * Where an address is, seen from this machine. The one place that draws the line (docs/security.md,
@@ -165,9 +170,23 @@ function guardedLookup(source: Zone | undefined): net.LookupFunction {
 }
 
 export function makeHttpClient(policy: NetPolicy): HttpClient {
-  const ca = policy.ca ? [...tls.rootCertificates, policy.ca.toString('latin1')] : undefined;
+  // One TLS context for the client: built per connection, the root store's parse cost more than the handshake.
+  const secureContext = policy.ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, policy.ca.toString('latin1')] }) : undefined;
   const schemes = new Set(policy.schemes ?? ['http:', 'https:']);
   const idle = policy.idleTimeoutMs ?? policy.deadlineMs;
+  // Connections are kept for the next request only among requests judged alike: the same scheme and the
+  // same source zone, so a socket a look-up guard let through for one source never carries another's request.
+  const agents = new Map<string, http.Agent>();
+  const agentFor = (protocol: string, zone: Zone | undefined): http.Agent => {
+    const key = `${protocol}${zone ?? 'user'}`;
+    let agent = agents.get(key);
+    if (!agent) {
+      const options = { keepAlive: true, maxFreeSockets: FREE_SOCKETS, timeout: FREE_SOCKET_MS };
+      agent = protocol === 'https:' ? new https.Agent(options) : new http.Agent(options);
+      agents.set(key, agent);
+    }
+    return agent;
+  };
 
   return async (request) => {
     let bytesRead = 0;
@@ -186,7 +205,8 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
     const refused = (target: Zone, where: string): NetResult => failure('address-refused', url.href,
       `${request.what}: ${where} is ${ZONE_NAMES[target]}, named by ${source?.by}; refused (a server's URL leads only outward: docs/security.md, "Where a server's URLs may lead").`);
 
-    const once = (): Promise<NetResult> => new Promise((resolve) => {
+    // 'stale': a kept connection the server had closed meanwhile; the request is sent again on a new one.
+    const once = (): Promise<NetResult | 'stale'> => new Promise((resolve) => {
       const where = escapeUntrusted(`${url.protocol}//${url.host}`, 300);
       const target = zoneOf(url.hostname);
       if (source && target && !mayLead(source.zone, target)) {
@@ -199,7 +219,8 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        req.destroy();
+        // A whole answer leaves its connection to the next request; anything else is cut.
+        if (!response?.complete) req.destroy();
         resolve(r);
       };
       const left = policy.deadlineMs - (Date.now() - started);
@@ -207,8 +228,8 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
       const req = lib.request(url, {
         method: request.method,
         headers: { 'user-agent': 'helm-prov', 'accept-encoding': 'identity', ...headers, ...(request.body ? { 'content-length': String(request.body.length) } : {}) },
-        ...(url.protocol === 'https:' && ca ? { ca } : {}),
-        agent: false,
+        ...(url.protocol === 'https:' && secureContext ? { secureContext } : {}),
+        agent: agentFor(url.protocol, source?.zone),
         lookup: guardedLookup(source?.zone),
       }, (res) => {
         response = res;
@@ -265,12 +286,19 @@ export function makeHttpClient(policy: NetPolicy): HttpClient {
       const timer = setTimeout(() => settle(failure('deadline', url.href, `${request.what} took longer than ${policy.deadlineMs / 1000} s from ${where}; given up.`)), Math.max(0, left));
       req.setTimeout(idle, () => settle(failure('idle', url.href, `${where} sent nothing for ${idle / 1000} s during ${request.what}; given up.`)));
       // Bytes after a complete answer (a Content-Length that understated) break the parser: what was announced is the answer.
-      req.on('error', (e) => { if (!response?.complete) settle(connectionFailure(e)); });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (response?.complete) return;
+        const stale = req.reusedSocket && !response && !settled && (e.code === 'ECONNRESET' || e.code === 'EPIPE') && (request.method === 'GET' || request.method === 'HEAD');
+        if (stale) { settled = true; clearTimeout(timer); resolve('stale'); return; }
+        settle(connectionFailure(e));
+      });
       req.end(request.body);
     });
 
     for (let hop = 0; ; hop++) {
-      const answer = await once();
+      let answer = await once();
+      if (answer === 'stale') answer = await once();
+      if (answer === 'stale') return failure('unreachable', url.href, `${escapeUntrusted(url.host, 300)} closed the connection before answering ${request.what}.`, { errno: 'ECONNRESET' });
       if (!answer.ok) return answer;
       const { status, headers: got } = answer.value;
       if (!REDIRECTS.has(status) || policy.maxRedirects === 0 || request.method === 'PUT' || request.method === 'POST') return answer;
