@@ -10,6 +10,7 @@ import { OCI_USAGE } from './familyUsage';
 import { formatOutcome, outcomeJson } from './format';
 import type { Io } from './io';
 import { loadKeys } from './loadKeys';
+import { sigstoreVerdictLines } from './sigstoreFormat';
 import { identityOptions } from './sigstoreTrust';
 import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor } from './registryOptions';
 
@@ -65,7 +66,7 @@ function cosignJson(c: CosignOutcome | undefined) {
 function cosignLine(c: CosignOutcome): string {
   const who = cosignSigner(c);
   if (c.verdict === 'verified') return `Cosign: verified, signed by ${who?.key ? `key ${who.key}` : `${escapeUntrusted(who?.identity ?? '', 500)} (issuer ${escapeUntrusted(who?.issuer ?? '', 500)})`}${c.tlog ? `, Rekor log index ${c.tlog.logIndex}` : ''}`;
-  return `Cosign: rejected (${c.code})\n  ${escapeUntrusted(c.message, 4000)}`;
+  return `Cosign: ${sigstoreVerdictLines(c).join('\n')}`;
 }
 
 interface Fetched { outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer }; release?: () => void }
