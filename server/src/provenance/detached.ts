@@ -9,7 +9,7 @@ import type { OutcomeCode, Problem } from './codes';
 import { readBoundedFile } from './boundedRead';
 import { describeIoError } from './hash';
 import { escapeUntrusted } from './untrustedText';
-import type { LoadedKey } from './keyTypes';
+import type { CheckKey } from './keyTypes';
 import { detachedCheck, judgeSignatures, type Signer } from './signatureCheck';
 import { countWork } from './work';
 
@@ -45,7 +45,7 @@ async function streamable(file: string, cap: number): Promise<(() => ReadableStr
   return () => Readable.toWeb(createReadStream(file, { highWaterMark: STREAM_CHUNK_BYTES }).on('data', (chunk) => countWork('bytes-read', chunk.length))) as ReadableStream<Uint8Array>;
 }
 
-export async function verifyDetached(file: string, signatureFile: string, keys: LoadedKey[], options: { now?: Date; trustedFingerprints?: string[] } = {}): Promise<DetachedOutcome> {
+export async function verifyDetached(file: string, signatureFile: string, keys: CheckKey[], options: { now?: Date; trustedFingerprints?: string[] } = {}): Promise<DetachedOutcome> {
   const base = { file, signature: signatureFile, warnings: [] as Problem[] };
   const data = await streamable(file, MAX_DETACHED_FILE_BYTES);
   if (typeof data === 'string') return { ...base, verdict: 'rejected', code: 'missing-archive', message: data };
