@@ -120,6 +120,35 @@ describe('the keyring description cache serves every command that only checks si
     assert.equal(verified, 2, 'each signature verifies with its own key, on the untouched file only');
   });
 
+  test('verify-file described from the cache loads no part of openpgp.js (RSA and Ed25519, binary and armored); one that computes does', async () => {
+    const home = path.join(work, `home${homes++}`);
+    const artifact = path.join(work, 'lazy.tar.gz');
+    fs.writeFileSync(artifact, 'release bytes\n');
+    const script = `
+      process.env.XDG_CACHE_HOME = ${JSON.stringify(home)};
+      const cli = require(${JSON.stringify(path.join(repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js'))});
+      cli.setPrivateCache({ ...require(${JSON.stringify(path.join(repoRoot, 'bin', 'privateCache.js'))}), codeId: 'test' });
+      const out = [];
+      cli.main(JSON.parse(process.argv[1]), { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
+        const openpgp = Object.keys(require.cache).filter((p) => /[\\\\/]node_modules[\\\\/]openpgp[\\\\/]/.test(p)).length;
+        process.stdout.write(JSON.stringify({ code, out, openpgp }));
+      });`;
+    for (const [key, armored] of [['rsa2048', true], ['ed25519', false]] as const) {
+      const args = ['verify-file', artifact, '--signature', await signDetached(artifact, key, armored), '--keyring', path.join(signedKeys, `${key}.pub.gpg`)];
+      const child = () => {
+        const r = spawnSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout) as { code: number; out: string[]; openpgp: number };
+      };
+      const computed = child();
+      const cached = child();
+      assert.equal(computed.code, 0, computed.out.join('\n'));
+      assert.ok(computed.openpgp > 0, 'computing the description loads openpgp.js');
+      assert.deepEqual({ ...cached, openpgp: undefined }, { ...computed, openpgp: undefined });
+      assert.equal(cached.openpgp, 0, `${key}: openpgp.js modules loaded`);
+    }
+  });
+
   test('verify --repo: the same output and exit code with and without the cache, a hit the second time', async () => {
     for (const caseName of ['valid-rsa2048', 'valid-ed25519']) {
       const repo = await chartRepository(caseName);
