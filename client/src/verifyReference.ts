@@ -1,28 +1,18 @@
 // Verify Chart Reference… (palette): asks for `oci://host/repo/chart:1.2.3` or `repo/chart@version`,
 // has the server fetch and verify it (verifyReferenceRequest.ts) under a cancellable progress, and tells
-// the OpenPGP and the cosign outcome, each with its code, and the manifest digest; the details go to the
-// output channel. Not in Restricted Mode: it contacts registries with this machine's credentials.
+// the verdict in words (referenceText.ts), the OpenPGP and the cosign outcome, each with its code, and the
+// manifest digest; the details go to the output channel. Not in Restricted Mode: it contacts registries
+// with this machine's credentials.
 import * as vscode from 'vscode';
-import type { ReferenceSignatureOutcome, VerifyReferenceResult } from '../../server/src/lsp/verifyReferenceProtocol';
+import type { VerifyReferenceResult } from '../../server/src/lsp/verifyReferenceProtocol';
 import { VerifyReferenceRequest } from '../../server/src/lsp/verifyReferenceProtocol';
 import type { Log } from './output';
+import { referenceSummary } from './referenceText';
 import type { ServerConnection } from './serverConnection';
 import { requireTrust } from './settings';
 import { labelText, messageText } from './uiText';
 
 export interface VerifyReferenceDeps { server: ServerConnection; log: Log }
-
-function partText(kind: string, p: ReferenceSignatureOutcome | undefined): string {
-  if (!p) return `${kind}: —`;
-  return p.verdict === 'verified' ? `${kind}: verified (${p.code})${p.signer ? `, ${messageText(p.signer)}` : ''}` : `${kind}: ${p.code}`;
-}
-
-/** The notification's one line: the verdict, each signature's outcome with its code, the manifest digest. */
-export function referenceSummary(r: VerifyReferenceResult): string {
-  const parts = [partText('OpenPGP', r.openpgp), ...(r.cosign ? [partText('cosign', r.cosign)] : [])];
-  const digest = r.manifestDigest ? ` · manifest ${r.manifestDigest}` : '';
-  return `${r.verdict === 'verified' ? '✓' : '✗'} ${messageText(r.reference)} ${r.verdict === 'verified' ? 'verified' : `rejected (${r.code})`} — ${parts.join(' · ')}${digest}`;
-}
 
 export async function verifyChartReference(deps: VerifyReferenceDeps, arg: unknown): Promise<VerifyReferenceResult | undefined> {
   if (!requireTrust('Verify Chart Reference', 'contacts registries with the credentials of this machine')) return undefined;
@@ -51,7 +41,9 @@ export async function verifyChartReference(deps: VerifyReferenceDeps, arg: unkno
     if (p) log.info(`  ${kind}: ${p.verdict} (${p.code})${p.signer ? `, signed by ${p.signer}` : ''} — ${p.message}`);
   }
   const show = 'Show Details';
-  const shown = result.verdict === 'verified' ? vscode.window.showInformationMessage(referenceSummary(result), show) : vscode.window.showErrorMessage(referenceSummary(result), show);
+  // As Verify Chart: nothing checked for want of a trusted signer (identity-required) is a warning, not an error.
+  const tell = result.verdict === 'verified' ? vscode.window.showInformationMessage : result.code === 'identity-required' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+  const shown = tell(referenceSummary(result), show);
   void shown.then((choice) => { if (choice === show) deps.log.show(); });
   return result;
 }

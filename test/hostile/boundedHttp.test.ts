@@ -391,6 +391,14 @@ describe('where a URL may lead (zoneOf, mayLead)', () => {
     ['172.32.0.1', 'public'], ['100.128.0.1', 'public'], ['192.0.2.1', 'public'], ['8.8.8.8', 'public'], ['169.255.0.1', 'public'], ['2001:db8::1', 'public'], ['fe00::1', 'public'],
     // IPv4-mapped IPv6 is judged by its IPv4 address.
     ['::ffff:127.0.0.1', 'this-machine'], ['::ffff:7f00:1', 'this-machine'], ['::ffff:a9fe:a9fe', 'link-local'], ['::ffff:10.0.0.1', 'private'], ['::ffff:8.8.8.8', 'public'],
+    // So is every other IPv6 address that carries an IPv4 one: a translator or relay takes it there.
+    ['::ffff:0:7f00:1', 'this-machine'], ['::127.0.0.1', 'this-machine'], ['::a9fe:a9fe', 'link-local'], ['::10.0.0.1', 'private'], ['::8.8.8.8', 'public'],
+    ['64:ff9b::127.0.0.1', 'this-machine'], ['64:ff9b::a9fe:a9fe', 'link-local'], ['64:ff9b::c0a8:101', 'private'], ['64:ff9b::8.8.8.8', 'public'], ['64:ff9b:0:1::7f00:1', 'public'],
+    // Local-use NAT64: the address does not say where its IPv4 address sits; the translator is the network's own.
+    ['64:ff9b:1::7f00:1', 'private'], ['64:ff9b:1:a9fe:a9:fe00::', 'private'], ['64:ff9b:1:808:8:808:808:808', 'private'], ['64:ff9b:1:ffff:ffff:ffff:ffff:ffff', 'private'],
+    ['2002:7f00:1::1', 'this-machine'], ['2002:a9fe:a9fe:1::1', 'link-local'], ['2002:c0a8:101::', 'private'], ['2002:808:808::1', 'public'],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'this-machine'], ['2001::5601:5601', 'link-local'], ['2001:0:4136:e378::f5ff:fffe', 'private'], ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', 'public'],
+    ['2001:db8::7f00:1', 'public'], ['2003:7f00:1::1', 'public'],
     ['charts.example.org', undefined], ['0x7f000001', undefined],
   ];
   for (const [host, zone] of zones) test(`${host} is ${zone ?? 'a name (DNS decides)'}`, () => assert.equal(zoneOf(host), zone));
@@ -419,7 +427,8 @@ describe('where a URL may lead (zoneOf, mayLead)', () => {
   test('a URL a public server sent may not reach this machine, link-local or the private network: no connection made', async () => {
     const port = new URL(a.url).port;
     const from = { host: 'charts.example', zone: 'public' as const };
-    for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]', '2130706433', '169.254.169.254', '[fe80::1]', '10.0.0.1', '192.168.0.1', '[fd00::1]']) {
+    for (const host of ['127.0.0.1', 'localhost', '[::ffff:127.0.0.1]', '2130706433', '169.254.169.254', '[fe80::1]', '10.0.0.1', '192.168.0.1', '[fd00::1]',
+      '[64:ff9b::169.254.169.254]', '[::127.0.0.1]', '[2002:a9fe:a9fe::1]', '[2001::80ff:fffe]', '[64:ff9b:1::a00:1]']) {
       const r = await get(`http://${host}:${port}/`, { deadlineMs: 2000 }, { from });
       assert.equal(failed(r), 'address-refused', host);
       assert.match(!r.ok ? r.error.message : '', /named by what charts\.example \(a public address\) sent; refused/, host);

@@ -44,9 +44,9 @@ describe('helm-prov loads only what the command needs', () => {
     assert.equal(loaded.code, 0);
     assert.deepEqual(loaded.packages, ['openpgp']);
     assert.deepEqual(under(loaded, 'cli'), [...CLI_CORE, 'cli/chartSigstore', 'cli/format', 'cli/sigstoreFormat', 'cli/sigstoreTrust', 'cli/verifyCommand'].sort());
-    // Of the Sigstore code only the look for cosign files beside the archive (none here) and the chart's verdict
-    // from all its signatures (one owner for the CLI and the editor).
-    assert.deepEqual(under(loaded, 'sigstore'), ['sigstore/chartVerdict', 'sigstore/siblingFiles']);
+    // Of the Sigstore code only the look for cosign files beside the archive (none here), the chart's verdict
+    // from all its signatures and the words per Sigstore code (each one owner for the CLI and the editor).
+    assert.deepEqual(under(loaded, 'sigstore'), ['sigstore/chartVerdict', 'sigstore/outcomeWords', 'sigstore/siblingFiles']);
     for (const folder of ['oci', 'policy', 'keyLookup', 'lsp']) assert.deepEqual(under(loaded, folder), [], folder);
     // Standard input is never created (net or tty), nor Node's promise file API.
     for (const builtin of ['net', 'tty', 'readline', 'fs/promises']) assert.ok(!loaded.builtins.includes(builtin), builtin);

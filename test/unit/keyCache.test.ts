@@ -38,16 +38,18 @@ function within<T>(home: string, run: () => T): T {
 
 interface Run { code: number; out: string[]; err: string[] }
 
-async function verify(args: string[], cache: PrivateStore | undefined): Promise<Run> {
+/** One CLI command (`argv` after the program's name) with the launcher's cache folder, or none. */
+async function cli(argv: string[], cache: PrivateStore | undefined): Promise<Run> {
   const run: Run = { code: -1, out: [], err: [] };
   setPrivateCache(cache);
   try {
-    run.code = await main(['verify', ...args], { out: (s: string) => run.out.push(s), err: (s: string) => run.err.push(s) } as never);
+    run.code = await main(argv, { out: (s: string) => run.out.push(s), err: (s: string) => run.err.push(s) } as never);
   } finally {
     setPrivateCache(undefined);
   }
   return run;
 }
+const verify = (args: string[], cache: PrivateStore | undefined) => cli(['verify', ...args], cache);
 
 const archiveOf = (c: string) => {
   const dir = path.join(signedCases, c);
@@ -59,6 +61,111 @@ const rings = [
   ...['pubring.gpg', 'pubring.kbx', 'pubring.asc', 'KEYS'].map((r) => path.join(signedKeyrings, r)),
   ...['rsa2048', 'ed25519', 'expired', 'revoked'].map((k) => path.join(signedKeys, `${k}.pub.gpg`)),
 ];
+
+/** A detached signature (binary or armored) of `file` by the unencrypted secret key `key` of the fixtures. */
+async function signDetached(file: string, key: string, armored: boolean): Promise<string> {
+  const openpgp = await import('openpgp');
+  const signingKeys = await openpgp.readPrivateKey({ binaryKey: fs.readFileSync(path.join(signedKeys, `${key}.sec.gpg`)) });
+  const message = await openpgp.createMessage({ binary: fs.readFileSync(file) });
+  const signature = armored
+    ? await openpgp.sign({ message, signingKeys, detached: true, format: 'armored' })
+    : await openpgp.sign({ message, signingKeys, detached: true, format: 'binary' });
+  const out = `${file}.${key}.${armored ? 'asc' : 'sig'}`;
+  fs.writeFileSync(out, signature as string | Uint8Array);
+  return out;
+}
+
+/** A chart repository on this machine serving one signed case's archive and .prov, for `verify --repo`. */
+async function chartRepository(caseName: string): Promise<{ url: string; close: () => void }> {
+  const dir = path.join(signedCases, caseName);
+  const tgz = fs.readFileSync(path.join(dir, 'devapp-1.2.3.tgz'));
+  const files: Record<string, Buffer> = {
+    '/index.yaml': Buffer.from(`apiVersion: v1\nentries:\n  devapp:\n  - name: devapp\n    version: 1.2.3\n    digest: ${createHash('sha256').update(tgz).digest('hex')}\n    urls:\n    - devapp-1.2.3.tgz\n`),
+    '/devapp-1.2.3.tgz': tgz,
+    '/devapp-1.2.3.tgz.prov': fs.readFileSync(path.join(dir, 'devapp-1.2.3.tgz.prov')),
+  };
+  const http = await import('node:http');
+  const server = http.createServer((req, res) => {
+    const body = files[req.url ?? ''];
+    res.writeHead(body ? 200 : 404, { 'content-length': body?.length ?? 0 }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
+}
+
+describe('the keyring description cache serves every command that only checks signatures', () => {
+  // release-check keeps parsing: its own keys are compared with the KEYS files' copies, not only checked.
+  test('verify-file: the same output and exit code with and without the cache, one entry per keyring, a hit the second time', async () => {
+    const artifact = path.join(work, 'release.tar.gz');
+    fs.writeFileSync(artifact, 'release bytes\n');
+    const signatures = [await signDetached(artifact, 'rsa2048', true), await signDetached(artifact, 'ed25519', false)];
+    const tampered = path.join(work, 'tampered.tar.gz');
+    fs.writeFileSync(tampered, 'release bytes\ntampered');
+    let verified = 0;
+    for (const key of ['rsa2048', 'ed25519', 'nistp256']) {
+      const s = store();
+      for (const signature of signatures) {
+        for (const file of [artifact, tampered]) {
+          const argv = ['verify-file', file, '--signature', signature, '--keyring', path.join(signedKeys, `${key}.pub.gpg`), '--json'];
+          const plain = await cli(argv, undefined);
+          const writes = s.writes;
+          assert.deepEqual(await cli(argv, s), plain, `${key}, ${path.basename(signature)}, ${path.basename(file)}`);
+          assert.deepEqual(await cli(argv, s), plain);
+          if (writes > 0) assert.equal(s.writes, writes, 'described from the cache');
+          if (plain.code === 0) verified++;
+        }
+      }
+      assert.equal(s.writes, 1, `one entry for ${key}, written once`);
+    }
+    assert.equal(verified, 2, 'each signature verifies with its own key, on the untouched file only');
+  });
+
+  test('verify-file described from the cache loads no part of openpgp.js (RSA and Ed25519, binary and armored); one that computes does', async () => {
+    const home = path.join(work, `home${homes++}`);
+    const artifact = path.join(work, 'lazy.tar.gz');
+    fs.writeFileSync(artifact, 'release bytes\n');
+    const script = `
+      process.env.XDG_CACHE_HOME = ${JSON.stringify(home)};
+      const cli = require(${JSON.stringify(path.join(repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js'))});
+      cli.setPrivateCache({ ...require(${JSON.stringify(path.join(repoRoot, 'bin', 'privateCache.js'))}), codeId: 'test' });
+      const out = [];
+      cli.main(JSON.parse(process.argv[1]), { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
+        const openpgp = Object.keys(require.cache).filter((p) => /[\\\\/]node_modules[\\\\/]openpgp[\\\\/]/.test(p)).length;
+        process.stdout.write(JSON.stringify({ code, out, openpgp }));
+      });`;
+    for (const [key, armored] of [['rsa2048', true], ['ed25519', false]] as const) {
+      const args = ['verify-file', artifact, '--signature', await signDetached(artifact, key, armored), '--keyring', path.join(signedKeys, `${key}.pub.gpg`)];
+      const child = () => {
+        const r = spawnSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        return JSON.parse(r.stdout) as { code: number; out: string[]; openpgp: number };
+      };
+      const computed = child();
+      const cached = child();
+      assert.equal(computed.code, 0, computed.out.join('\n'));
+      assert.ok(computed.openpgp > 0, 'computing the description loads openpgp.js');
+      assert.deepEqual({ ...cached, openpgp: undefined }, { ...computed, openpgp: undefined });
+      assert.equal(cached.openpgp, 0, `${key}: openpgp.js modules loaded`);
+    }
+  });
+
+  test('verify --repo: the same output and exit code with and without the cache, a hit the second time', async () => {
+    for (const caseName of ['valid-rsa2048', 'valid-ed25519']) {
+      const repo = await chartRepository(caseName);
+      try {
+        const s = store();
+        const argv = ['verify', '--repo', repo.url, 'devapp', '--version', '1.2.3', '--plain-http', '--keyring', path.join(signedKeys, 'rsa2048.pub.gpg')];
+        const plain = await cli(argv, undefined);
+        assert.equal(plain.code, caseName === 'valid-rsa2048' ? 0 : 1, `${caseName} with the RSA key (ed25519's signer unknown): ` + plain.out.join('\n') + plain.err.join('\n'));
+        assert.deepEqual(await cli(argv, s), plain);
+        assert.deepEqual(await cli(argv, s), plain);
+        assert.equal(s.writes, 1, 'one entry, written once, then read');
+      } finally {
+        repo.close();
+      }
+    }
+  });
+});
 
 describe('keyring description cache', () => {
   test('cached and uncached verifies give the same output and exit code for every case and keyring', async () => {

@@ -2,13 +2,16 @@
 // armor.ts (plainArmorBytes) and a version 4 RSA signature checked with node:crypto (rsaCheck.ts). Each
 // must say exactly what openpgp.js says: the armor the same bytes as openpgp.js's `unarmor` for every
 // text it takes, and the RSA check the same outcome as openpgp.js for the signed corpus, for edited
-// texts and signatures, and at times before the signature or after its expiry.
+// texts and signatures, and at times before the signature or after its expiry; a detached signature's
+// check (RSA and Ed25519 over a file hashed as it streams) the same outcome as openpgp.js's.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as openpgp from 'openpgp';
 import { plainArmorBytes } from '../../server/src/provenance/armor';
+import { verifyDetached } from '../../server/src/provenance/detached';
 import { loadKeyringFile } from '../../server/src/provenance/keyring';
 import type { LoadedKey } from '../../server/src/provenance/keyTypes';
 import { parseProvenance } from '../../server/src/provenance/provDocument';
@@ -16,7 +19,7 @@ import { rsaFastPath } from '../../server/src/provenance/rsaCheck';
 import { checkSignature } from '../../server/src/provenance/signatureCheck';
 import { ownPackets } from '../../server/src/provenance/packetFacts';
 import { plainSignaturePackets } from '../../server/src/provenance/signaturePackets';
-import { signedCases, signedKeyrings, signedManifest } from '../support/tools';
+import { signedCases, signedKeyrings, signedKeys, signedManifest } from '../support/tools';
 
 function provOf(caseName: string): string | undefined {
   const dir = path.join(signedCases, caseName);
@@ -179,5 +182,87 @@ describe('version 4 RSA signatures checked with node:crypto', () => {
       codes.add(fast.code);
     }
     assert.ok(codes.has('signature-invalid'), `codes: ${[...codes].join(', ')}`);
+  });
+});
+
+describe('detached signatures (verify-file, release artifacts) checked with node:crypto as they stream', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'detached-fast-'));
+  const artifact = path.join(dir, 'release.tar.gz');
+  fs.writeFileSync(artifact, Buffer.alloc(3 * 1024 * 1024 + 17, 0x5a));
+  const tampered = path.join(dir, 'tampered.tar.gz');
+  fs.writeFileSync(tampered, Buffer.concat([fs.readFileSync(artifact), Buffer.from('x')]));
+
+  async function sign(key: string, options: { armored: boolean; text?: boolean; hash?: number }): Promise<string> {
+    const signingKeys = await openpgp.readPrivateKey({ binaryKey: fs.readFileSync(path.join(signedKeys, `${key}.sec.gpg`)) });
+    const bytes = fs.readFileSync(artifact);
+    const message = options.text ? await openpgp.createMessage({ text: bytes.toString('latin1') }) : await openpgp.createMessage({ binary: bytes });
+    const config = options.hash ? { preferredHashAlgorithm: options.hash } : undefined;
+    const signature = options.armored
+      ? await openpgp.sign({ message, signingKeys, detached: true, format: 'armored', config })
+      : await openpgp.sign({ message, signingKeys, detached: true, format: 'binary', config });
+    const file = path.join(dir, `${key}-${options.text ? 'text' : 'binary'}-${options.hash ?? 'default'}.${options.armored ? 'asc' : 'sig'}`);
+    fs.writeFileSync(file, signature as string | Uint8Array);
+    return file;
+  }
+
+  async function bothWays(file: string, signature: string, keys: LoadedKey[], now: Date) {
+    try {
+      rsaFastPath.enabled = true;
+      const fast = await verifyDetached(file, signature, keys, { now });
+      rsaFastPath.enabled = false;
+      ownPackets.enabled = false;
+      const slow = await verifyDetached(file, signature, keys, { now });
+      return { fast, slow };
+    } finally {
+      rsaFastPath.enabled = true;
+      ownPackets.enabled = true;
+    }
+  }
+
+  test('the same outcome as openpgp.js: RSA, Ed25519, ECDSA; binary, armored, text; SHA-256/512; tampered, unknown signer; now, a year before, 2200', async () => {
+    const ring = await loadKeyringFile(path.join(signedKeyrings, 'pubring.gpg'));
+    assert.ok(ring.ok);
+    const others = await loadKeyringFile(path.join(signedKeys, 'brainpool.pub.gpg'));
+    assert.ok(others.ok);
+    const signatures = [
+      await sign('rsa2048', { armored: true }), await sign('rsa2048', { armored: false, hash: openpgp.enums.hash.sha512 }),
+      await sign('rsa4096', { armored: false }), await sign('ed25519', { armored: true }), await sign('ed25519', { armored: false, hash: openpgp.enums.hash.sha384 }),
+      await sign('nistp256', { armored: true }), await sign('rsa2048', { armored: true, text: true }),
+    ];
+    const codes = new Set<string>();
+    let compared = 0;
+    for (const signature of signatures) {
+      for (const file of [artifact, tampered]) {
+        for (const keys of [ring.value.keys, others.value.keys]) {
+          for (const now of [new Date(), new Date(Date.now() - 365 * 86_400_000), new Date('2200-01-01T00:00:00Z')]) {
+            const { fast, slow } = await bothWays(file, signature, keys, now);
+            assert.deepEqual(fast, slow, `${path.basename(signature)} over ${path.basename(file)} at ${now.toISOString()}`);
+            codes.add(fast.code);
+            compared++;
+          }
+        }
+      }
+    }
+    assert.equal(compared, 84);
+    for (const code of ['verified', 'signature-invalid', 'unknown-signer']) assert.ok(codes.has(code), `codes: ${[...codes].join(', ')}`);
+  });
+
+  test('edited signature bytes: the same refusal as openpgp.js', async () => {
+    const ring = await loadKeyringFile(path.join(signedKeyrings, 'pubring.gpg'));
+    assert.ok(ring.ok);
+    let compared = 0;
+    for (const key of ['rsa2048', 'ed25519']) {
+      const bytes = fs.readFileSync(await sign(key, { armored: false }));
+      for (const at of [bytes.length - 1, bytes.length - 40, 30, 40]) {
+        const edited = Buffer.from(bytes);
+        edited[at] ^= 0x01;
+        const file = path.join(dir, `${key}-edited-${at}.sig`);
+        fs.writeFileSync(file, edited);
+        const { fast, slow } = await bothWays(artifact, file, ring.value.keys, new Date());
+        assert.deepEqual(fast, slow, `${key}, byte ${at}`);
+        compared++;
+      }
+    }
+    assert.equal(compared, 8);
   });
 });

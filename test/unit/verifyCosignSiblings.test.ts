@@ -153,3 +153,22 @@ test('a real public-good bundle (the conformance suite\'s happy path) beside an 
   assert.equal(json.sigstore[0].code, 'verified');
   assert.equal(json.sigstore[0].signer.identity, beacon);
 });
+
+test('a signer not named or not matched is told in the editor\'s words with its code and the flag that names the signer, never "rejected"; exit 1', async () => {
+  const cases: [string[], string, RegExp][] = [
+    [[], 'identity-required', /identity required \(identity-required\): not verified\n {2}.*nothing was checked.*say so with --certificate-identity/],
+    [['--certificate-identity', 'someone@else.test', '--certificate-oidc-issuer', ISSUER], 'identity-mismatch', /identity mismatch \(identity-mismatch\): not verified\n {2}The certificate's identity is "release@example\.com".*\n {2}If you expect this signer, name it with --certificate-identity \(or --certificate-identity-regexp\)\.\n/],
+    [['--certificate-identity', IDENTITY, '--certificate-oidc-issuer', 'https://other.test'], 'issuer-mismatch', /issuer mismatch \(issuer-mismatch\): not verified\n.*\n {2}If you expect this signer, name it with --certificate-oidc-issuer \(or --certificate-oidc-issuer-regexp\)\.\n/],
+  ];
+  for (const [flags, code, words] of cases) {
+    const text = await verify(chartFolder({ bundle: true }), ...flags);
+    assert.equal(text.status, 1, text.out);
+    const cosign = text.out.slice(text.out.indexOf(': cosign '));
+    assert.match(cosign, words, code);
+    assert.doesNotMatch(cosign, /rejected/, code);
+    // --json keeps its fields: the verdict is still rejected (not verified), the code the editor's.
+    const json = await verify(chartFolder({ bundle: true }), ...flags, '--json');
+    assert.equal(json.status, 1);
+    assert.deepEqual([json.json!.sigstore[0].verdict, json.json!.sigstore[0].code, json.json!.overall], ['rejected', code, 'rejected']);
+  }
+});

@@ -7,7 +7,7 @@ import { parseCommandArgs, UsageError } from './args';
 import type { Io } from './io';
 import { verifyOptions, type RemoteOutcome } from './ociCommands';
 import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor } from './registryOptions';
-import { loadKeys } from './loadKeys';
+import { loadCheckKeys } from './loadKeys';
 
 export async function depsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { ...connectionOptions, keyring: verifyOptions.keyring, trust: verifyOptions.trust, json: verifyOptions.json, 'max-layer-bytes': verifyOptions['max-layer-bytes'] });
@@ -27,7 +27,7 @@ export async function depsCommand(args: string[], io: Io): Promise<number> {
   const { lockDigest, planDependencies } = await import('../oci/dependencies');
   const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
   const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
-  const keys = await loadKeys(values.keyring, io);
+  const keys = await loadCheckKeys(values.keyring, io);
   if (!keys) return 1;
   let failed = 0;
   const report = (o: Record<string, unknown> & { code: string; message: string }, head: string, verdict: string) => {

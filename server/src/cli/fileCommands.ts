@@ -6,7 +6,7 @@ import { parseCommandArgs, UsageError } from './args';
 import { COMMAND_SPECS, parseOptionsOf } from './commandSpecs';
 import { countOf, formatKey, formatProblem } from './format';
 import type { Io } from './io';
-import { loadKeys } from './loadKeys';
+import { loadCheckKeys } from './loadKeys';
 import { archiveNamed } from './verifyCommand';
 
 export async function lintCommand(args: string[], io: Io): Promise<number> {
@@ -43,7 +43,7 @@ export async function verifyFileCommand(args: string[], io: Io): Promise<number>
   const { values, positionals } = parseCommandArgs(args, parseOptionsOf(COMMAND_SPECS['verify-file']));
   if (positionals.length !== 1) throw new UsageError('verify-file takes one file');
   const signature = (values.signature as string | undefined) ?? `${positionals[0]}.asc`;
-  const keys = await loadKeys(values.keyring as string[] | undefined, io);
+  const keys = await loadCheckKeys(values.keyring as string[] | undefined, io);
   if (!keys) return 1;
   const { verifyDetached } = await import('../provenance/detached');
   const outcome = await verifyDetached(positionals[0], signature, keys, { trustedFingerprints: values.trust as string[] | undefined });

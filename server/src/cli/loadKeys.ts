@@ -1,5 +1,7 @@
 // The public keys a verifying command checks against: the keyrings named with --keyring, else GnuPG's
-// default ones. Shared by `verify`, `verify-file`, the registry commands and `release-check`.
+// default ones. `loadCheckKeys` for every command that only checks signatures with them (`verify`,
+// `verify-file`, the registry `verify`, `deps`); `loadKeys` for `release-check`, which compares the
+// user's own keys with the KEYS files' and keyservers' copies (keyView merges openpgp.js keys).
 import * as fs from 'node:fs';
 import type { KeyringBytes, PrivateStore } from '../provenance/keyCache';
 import type { Result } from '../provenance/codes';
@@ -48,8 +50,9 @@ export function setPrivateCache(store: PrivateStore | undefined): void {
 }
 
 /**
- * The keys a `verify` checks against, as `loadKeys` gives them but described from the keyring cache
- * when it holds (keyCache.ts): then neither the keys are parsed nor openpgp.js is loaded.
+ * The keys a signature is checked against, as `loadKeys` gives them but described from the keyring cache
+ * when it holds (keyCache.ts): then the keys are not parsed, and openpgp.js is loaded only by a check that
+ * needs it (a key or signature node:crypto does not cover, a detached signature).
  */
 export async function loadCheckKeys(files: string[] | undefined, io: Io): Promise<CheckKey[] | undefined> {
   const { readKeyringBytes } = await import('../provenance/keyringFile');

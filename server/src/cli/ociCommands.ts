@@ -3,13 +3,14 @@
 // options, credentials lookup and printing; the registry client and the checks are in server/src/oci/.
 // Exit codes as `verify`: 0 verified or pushed, 1 rejected or failed, 2 usage error.
 import * as path from 'node:path';
-import type { LoadedKey } from '../provenance/keyTypes';
+import type { CheckKey } from '../provenance/keyTypes';
 import { escapeUntrusted, jsonLine } from '../provenance/untrustedText';
 import { parseCommandArgs, UsageError, withUsage } from './args';
 import { OCI_USAGE } from './familyUsage';
 import { formatOutcome, outcomeJson } from './format';
 import type { Io } from './io';
-import { loadKeys } from './loadKeys';
+import { loadCheckKeys } from './loadKeys';
+import { sigstoreVerdictLines } from './sigstoreFormat';
 import { identityOptions } from './sigstoreTrust';
 import { clientFor, connectionOptions, positiveNumber, refuseRemotePlainHttp, repoUrl, transportFor } from './registryOptions';
 
@@ -65,7 +66,7 @@ function cosignJson(c: CosignOutcome | undefined) {
 function cosignLine(c: CosignOutcome): string {
   const who = cosignSigner(c);
   if (c.verdict === 'verified') return `Cosign: verified, signed by ${who?.key ? `key ${who.key}` : `${escapeUntrusted(who?.identity ?? '', 500)} (issuer ${escapeUntrusted(who?.issuer ?? '', 500)})`}${c.tlog ? `, Rekor log index ${c.tlog.logIndex}` : ''}`;
-  return `Cosign: rejected (${c.code})\n  ${escapeUntrusted(c.message, 4000)}`;
+  return `Cosign: ${sigstoreVerdictLines(c).join('\n')}`;
 }
 
 interface Fetched { outcome: RemoteOutcome; digests: string[]; save?: { name: string; chart: Buffer; prov?: Buffer }; release?: () => void }
@@ -79,7 +80,7 @@ async function verifyRemote(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, verifyOptions);
   const { DEFAULT_MAX_LAYER_BYTES } = await import('../oci/limits');
   const maxLayerBytes = positiveNumber(values['max-layer-bytes'], 'max-layer-bytes') ?? DEFAULT_MAX_LAYER_BYTES;
-  const jobs: ((keys: LoadedKey[]) => Promise<Fetched>)[] = [];
+  const jobs: ((keys: CheckKey[]) => Promise<Fetched>)[] = [];
   if (values.repo !== undefined) {
     if (positionals.length !== 1 || values.version === undefined) throw new UsageError('verify --repo URL takes one chart name and --version V');
     const url = repoUrl(values.repo, values['plain-http'] ?? false);
@@ -124,7 +125,7 @@ async function verifyRemote(args: string[], io: Io): Promise<number> {
       });
     }
   }
-  const keys = await loadKeys(values.keyring, io);
+  const keys = await loadCheckKeys(values.keyring, io);
   if (!keys) return 1;
   let failed = 0;
   const pending: Promise<RemoteResult>[] = [];

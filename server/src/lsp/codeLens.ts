@@ -10,7 +10,8 @@ import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
 import { cosignLenses, cosignMark, type CosignFacts } from './cosignLine';
 import { signedWithText, type ChartVerdict } from '../sigstore/chartVerdict';
-import { chartVerdictOf, failedCosign, sigstoreWords } from './statusSigstore';
+import { sigstoreWords } from '../sigstore/outcomeWords';
+import { chartVerdictOf, failedCosign } from './statusSigstore';
 
 const FIRST_LINE = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 

@@ -5,39 +5,9 @@
 // trusted signer set) is `identity-required`, never verified; both signed: both named. Pure.
 import type { Outcome } from '../provenance/verify';
 import { chartVerdict, signedWithText, type ChartVerdict } from '../sigstore/chartVerdict';
-import type { SigstoreOutcomeCode } from '../sigstore/codes';
+import { sigstoreWords } from '../sigstore/outcomeWords';
 import type { CosignFacts, CosignSignatureFacts } from './cosignLine';
 import type { StatusParams } from './protocol';
-
-/** A few words per Sigstore code, and the reason shown after a dash in a CodeLens. */
-const SIGSTORE_WORDS: Record<SigstoreOutcomeCode, { summary: string; reason: string }> = {
-  verified: { summary: 'Verified', reason: 'signature, certificate and log entry hold' },
-  // The lens runs Verify Chart, whose notification offers Trust a Sigstore signer (codeActions.ts); short
-  // enough that the cosign lens beside it is not cut off. The bundle's diagnostic names the setting.
-  'identity-required': { summary: 'Identity required', reason: 'click to name the signer you expect' },
-  'signature-invalid': { summary: 'Signature invalid', reason: 'the signature does not match the archive' },
-  // Not "changed after signing": beside a verifying .prov the archive is as signed, the cosign signature is for other bytes.
-  'digest-mismatch': { summary: 'Digest mismatch', reason: 'the archive is not the one that was signed' },
-  'identity-mismatch': { summary: 'Identity mismatch', reason: 'signed by an identity you do not trust; click to name the signer you expect' },
-  'issuer-mismatch': { summary: 'Issuer mismatch', reason: 'vouched for by an issuer you do not trust; click to name the signer you expect' },
-  'certificate-invalid': { summary: 'Certificate invalid', reason: 'the certificate does not chain to your trusted root' },
-  'no-trusted-time': { summary: 'No trusted time', reason: 'no log entry says when it was signed' },
-  'timestamp-invalid': { summary: 'Timestamp invalid', reason: 'the signed timestamp does not verify' },
-  'tlog-invalid': { summary: 'Log entry invalid', reason: 'the transparency-log entry does not verify' },
-  'tlog-missing': { summary: 'Log entry missing', reason: 'nothing public records the signature' },
-  'bundle-malformed': { summary: 'Malformed signature', reason: 'the signature file cannot be read' },
-  'untrusted-key': { summary: 'Untrusted key', reason: 'signed with a public key, not a Sigstore certificate' },
-  unsupported: { summary: 'Unsupported signature', reason: 'a kind of signature this version cannot check' },
-  'trusted-root-invalid': { summary: 'Trusted root invalid', reason: 'the trusted root cannot be used' },
-  'root-expired': { summary: 'Trusted root expired', reason: 'the trusted root is past its expiry' },
-  'root-rotation-invalid': { summary: 'Root update invalid', reason: 'the trusted root\'s update does not verify' },
-  'mirror-unreachable': { summary: 'Mirror unreachable', reason: 'the TUF mirror cannot be reached' },
-  'artifact-unreadable': { summary: 'Archive unreadable', reason: 'the archive cannot be read' },
-};
-
-export function sigstoreWords(code: string): { summary: string; reason: string } {
-  return SIGSTORE_WORDS[code as SigstoreOutcomeCode] ?? { summary: code, reason: 'see Verify Sigstore Signature' };
-}
 
 /** The chart's verdict: its `.prov`'s outcome (none for an unsigned archive) with its cosign signatures'. */
 export function chartVerdictOf(openpgp: Outcome | undefined, cosign: CosignFacts | undefined): ChartVerdict {

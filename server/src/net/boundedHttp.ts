@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { countWork } from '../provenance/work';
+import { carriedIpv4 } from './carriedIpv4';
 
 export type NetCode =
   | 'url-refused' // not a URL, or a scheme the policy does not allow
@@ -118,16 +119,18 @@ const blockList = (v4: [string, number][], v6: [string, number][]) => {
   for (const [a, bits] of v6) list.addSubnet(a, bits, 'ipv6');
   return list;
 };
-// Checked in this order (the metadata services inside 100.64/10 and ULA count as link-local). BlockList
-// also matches IPv4-mapped IPv6 (::ffff:169.254.169.254) against the IPv4 ranges.
+// Checked in this order (the metadata services inside 100.64/10 and ULA count as link-local). An IPv6
+// address that carries an IPv4 one (mapped, NAT64, 6to4, Teredo: carriedIpv4.ts) is where that one is.
 const ZONES: [Zone, net.BlockList][] = [
   // The unspecified addresses connect to this machine too.
   ['this-machine', blockList([['127.0.0.0', 8], ['0.0.0.0', 8]], [['::1', 128], ['::', 128]])],
   // 169.254.169.254 is the cloud metadata service (instance credentials); AWS's IPv6 one and Alibaba's live elsewhere.
   ['link-local', blockList([['169.254.0.0', 16], ['100.100.100.200', 32]], [['fe80::', 10], ['fd00:ec2::254', 128]])],
-  // RFC 1918, shared address space (RFC 6598: carrier NAT, VPNs such as Tailscale), ULA and old site-local.
-  ['private', blockList([['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]], [['fc00::', 7], ['fec0::', 10]])],
+  // RFC 1918, shared address space (RFC 6598: carrier NAT, VPNs such as Tailscale), ULA and old site-local;
+  // local-use NAT64 (RFC 8215), whose translator is the network's own and whose IPv4 address cannot be located.
+  ['private', blockList([['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]], [['fc00::', 7], ['fec0::', 10], ['64:ff9b:1::', 48]])],
 ];
+const listedZone = (address: string, family: 'ipv4' | 'ipv6'): Zone => ZONES.find(([, list]) => list.check(address, family))?.[0] ?? 'public';
 
 /** The zone of a host: localhost names (RFC 6761) and IP literals; undefined for other names (their DNS answers decide). */
 export function zoneOf(host: string): Zone | undefined {
@@ -135,7 +138,9 @@ export function zoneOf(host: string): Zone | undefined {
   if (h === 'localhost' || h.endsWith('.localhost')) return 'this-machine';
   const family = net.isIP(h);
   if (family === 0) return undefined;
-  return ZONES.find(([, list]) => list.check(h, family === 4 ? 'ipv4' : 'ipv6'))?.[0] ?? 'public';
+  if (family === 4) return listedZone(h, 'ipv4');
+  const ipv4 = carriedIpv4(h);
+  return ipv4 === undefined ? listedZone(h, 'ipv6') : listedZone(ipv4, 'ipv4');
 }
 
 /**

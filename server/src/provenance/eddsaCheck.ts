@@ -3,8 +3,8 @@
 // verification as node:crypto's; the steps before it (point encoding, left padding of r and s, the
 // digest's minimum size) and after it are its own, in its order and with its messages. A key on another
 // curve, or one node:crypto will not take, is left to openpgp.js.
-import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { HASHES, rsaFastPath } from './rsaCheck';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { HASHES, rsaFastPath, signedBytes, type SignedData } from './rsaCheck';
 import { refusalAfterMaths, type SignatureV4 } from './signatureV4';
 
 export const EDDSA_LEGACY = 22;
@@ -38,14 +38,14 @@ function leftPadded(bytes: Uint8Array): Buffer | undefined {
 }
 
 /** As rsaCheck's checkRsaV4, for EdDSA legacy signatures on Ed25519 keys. */
-export function checkEddsaV4(sig: SignatureV4, key: EddsaKeyMaterial, toHash: Uint8Array, now: Date): string | undefined | 'not-covered' {
+export function checkEddsaV4(sig: SignatureV4, key: EddsaKeyMaterial, toHash: Uint8Array | SignedData, now: Date): string | undefined | 'not-covered' {
   const hash = HASHES.get(sig.hashAlgorithm);
   if (!rsaFastPath.enabled || sig.publicKeyAlgorithm !== EDDSA_LEGACY || !hash) return 'not-covered';
   if (key.algorithm !== EDDSA_LEGACY) return 'Public key algorithm used to sign signature does not match issuer key algorithm.';
   const oid = key.publicParams.oid?.oid;
   const point = key.publicParams.Q;
   if (!(oid instanceof Uint8Array) || Buffer.from(oid).toString('hex') !== ED25519_LEGACY_OID || !point) return 'not-covered';
-  const digest = createHash(hash).update(toHash).digest();
+  const { digest } = (toHash instanceof Uint8Array ? signedBytes(toHash) : toHash)(hash);
   if (sig.left16[0] !== digest[0] || sig.left16[1] !== digest[1]) return 'Signed digest did not match';
   const r = leftPadded(sig.mpis[0]);
   const s = leftPadded(sig.mpis[1]);

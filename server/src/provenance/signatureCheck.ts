@@ -14,6 +14,7 @@ import { checkRsaV4 } from './rsaCheck';
 import { checkEddsaV4, EDDSA_LEGACY, type EddsaKeyMaterial } from './eddsaCheck';
 import { errorText, readPacketFacts, type PacketFacts } from './packetFacts';
 import { cleartextBytes, signedBytesV4 } from './signatureV4';
+import { streamedCheckV4 } from './streamedCheck';
 import type { ProvDocument } from './provDocument';
 import { escapeUntrusted } from './untrustedText';
 
@@ -252,6 +253,11 @@ export function cleartextCheck(signedText: string): CryptoCheck {
  */
 export function detachedCheck(openData: () => ReadableStream<Uint8Array>): CryptoCheck {
   return async (facts, part, now) => {
+    // A version 4 RSA or EdDSA binary-class signature: node:crypto as the bytes stream (streamedCheck.ts).
+    if (facts.own) {
+      const own = await streamedCheckV4(facts.own, part.material, openData, now);
+      if (own !== 'not-covered') return own;
+    }
     const inputs = await openpgpInputs(facts, part);
     if (typeof inputs === 'string') return inputs;
     const { pgp, packet, keyPacket } = inputs;

@@ -171,9 +171,14 @@ export function refusalAfterMaths(signature: SignatureV4, now: Date): string | u
 
 /** What a version 4 signature hashes: the data, the hashed part and its trailer (RFC 4880 §5.2.4). */
 export function signedBytesV4(signature: SignatureV4, data: Uint8Array): Buffer {
+  return Buffer.concat([data, hashedSuffixV4(signature)]);
+}
+
+/** What a version 4 signature hashes after the data: the hashed part and its trailer. */
+export function hashedSuffixV4(signature: SignatureV4): Buffer {
   const length = signature.hashedPart.length;
   const trailer = Uint8Array.of(4, 0xff, (length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
-  return Buffer.concat([data, signature.hashedPart, trailer]);
+  return Buffer.concat([signature.hashedPart, trailer]);
 }
 
 /**
