@@ -13,7 +13,6 @@ const launcher = path.join(repoRoot, 'bin', 'helm-prov-ls.js');
 const bundle = path.join(repoRoot, 'dist', 'server.js');
 // lspSession.ts reads HELM_PROV_LS when it is loaded: this file's sessions start the launcher.
 process.env.HELM_PROV_LS = launcher;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { LspSession, uriOf } = require('./lspSession') as typeof Session;
 
 const examples = path.join(repoRoot, 'examples');

@@ -32,7 +32,6 @@ test('a chart\'s templates/ folder is not listed; other folders, subcharts and a
   const keys = write('templates/KEYS');
 
   // Counted on node:fs itself (the scan's namespace import reads through to it).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeFs = require('node:fs') as { readdirSync: (dir: string, options: unknown) => unknown };
   const listed: string[] = [];
   const readdirSync = nodeFs.readdirSync;
