@@ -1,27 +1,14 @@
 #!/usr/bin/env node
 'use strict';
-// Prefer the bundle (fast start); fall back to the tsc output in a development checkout.
-//
-// Node 20 has no module compile cache, and compiling the 600 KiB bundle is most of a cold start. So the
-// bundle is compiled here through `vm.Script` with a V8 code cache: the first run writes one (after
-// `main` has finished, so it holds the functions that run needed, not just the top level), later runs
-// hand it back to V8 instead of parsing and compiling again.
-// - Where: the user's private cache folder, with its rules (bin/privateCache.js): a code cache is code.
-// - Which: one file per bundle path and Node version/architecture. Its header carries a SHA-256 of the
-//   bundle's bytes (V8 itself only compares the source length), a SHA-256 of the V8 data (V8 does not
-//   check it: a flipped byte can crash the process) and the commands that wrote it. A stale, corrupt or
-//   V8-rejected cache is ignored and replaced; a command the cache has not seen yet adds its functions
-//   (a bounded number of rewrites).
-// - Off (and the keyring cache with it): HELM_PROV_NO_CODE_CACHE=1, or when source maps are enabled
-//   (Node registers a bundle's source map only when it loads it itself). Then the bundle is simply `require`d, as before.
-// Any failure of the cache is silent and changes neither output nor exit status.
+// Prefer the bundle (fast start), compiled through the V8 code cache of bin/codeCache.js; fall back to
+// the tsc output in a development checkout.
+// The keyring description cache (keyCache.ts) lives in the same private folder, by the same rules, and
+// is on when the code cache is (HELM_PROV_NO_CODE_CACHE=1 turns both off): its entries are tied to the
+// digest of these bundle bytes.
 const fs = require('node:fs');
 const path = require('node:path');
 const privateCache = require('./privateCache');
-
-const MAGIC = 'helm-prov-code-cache 1';
-const MAX_COMMANDS = 16;
-const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+const { codeCacheWanted, prepareCached } = require('./codeCache');
 
 const argv = process.argv.slice(2);
 const bundle = path.join(__dirname, '..', 'dist', 'helm-prov.js');
@@ -29,93 +16,8 @@ const entry = fs.existsSync(bundle) ? bundle : path.join(__dirname, '..', 'out',
 
 const cached = entry === bundle && codeCacheWanted() ? prepareCached(bundle) : undefined;
 const cli = cached ? cached.run() : require(entry);
-// The keyring description cache (keyCache.ts) lives in the same private folder, by the same rules, and
-// is on when the code cache is: its entries are tied to the digest of these bundle bytes.
 if (cached) cli.setPrivateCache?.({ ...privateCache, codeId: cached.codeId });
 cli.main(argv).then((code) => {
   process.exitCode = code;
   if (cached) cached.saveIfUseful(argv[0]);
 });
-
-function codeCacheWanted() {
-  const off = process.env.HELM_PROV_NO_CODE_CACHE;
-  if (off && off !== '0') return false;
-  if (process.sourceMapsEnabled) return false;
-  const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
-  return !flags.includes('--enable-source-maps');
-}
-
-/**
- * Reads the bundle and its code cache and compiles it. Returns undefined on any failure (then the
- * caller `require`s the bundle: nothing of it has run yet), else `run()` to execute it once and
- * `saveIfUseful()` to write the cache afterwards.
- */
-function prepareCached(file) {
-  try {
-    const crypto = require('node:crypto');
-    const vm = require('node:vm');
-    const Module = require('node:module');
-
-    const bytes = fs.readFileSync(file);
-    const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
-    const digest = crypto.createHash('sha256').update(meta).update('\0').update(bytes).digest('hex');
-    const cacheName = `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}.bin`;
-    const found = readCache(cacheName, digest, crypto);
-
-    let source = bytes.toString('utf8');
-    if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
-    // A vm.Script has no loader for import(): leave a bundle that might use it to require.
-    if (source.includes('import(')) return undefined;
-    // Node's CommonJS wrapper, on a line of its own so that lines and columns match the file.
-    const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`;
-    const script = new vm.Script(wrapped, { filename: file, lineOffset: -1, cachedData: found?.data });
-    const factory = script.runInThisContext({ displayErrors: true });
-    const usedCache = found !== undefined && script.cachedDataRejected === false;
-
-    return {
-      codeId: digest,
-      run() {
-        const mod = new Module(file, module);
-        mod.filename = file;
-        if (typeof Module._nodeModulePaths === 'function') mod.paths = Module._nodeModulePaths(path.dirname(file));
-        Module._cache[file] = mod;
-        try {
-          factory.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-        } catch (error) {
-          delete Module._cache[file];
-          throw error;
-        }
-        mod.loaded = true;
-        return mod.exports;
-      },
-      saveIfUseful(command) {
-        try {
-          const commands = usedCache ? found.commands : [];
-          const known = typeof command === 'string' && /^[a-z][a-z-]{0,31}$/.test(command);
-          if (usedCache && (!known || commands.includes(command) || commands.length >= MAX_COMMANDS)) return;
-          const data = script.createCachedData();
-          const check = crypto.createHash('sha256').update(data).digest('hex');
-          const header = `${MAGIC} ${digest} ${check} ${[...commands, ...(known ? [command] : [])].join(',')}\n`;
-          privateCache.writePrivate(cacheName, Buffer.concat([Buffer.from(header, 'latin1'), data]));
-        } catch {
-          // A cache that cannot be written is just not there next time.
-        }
-      },
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** `{ data, commands }` when the cache file exists, is private and matches `digest`; else undefined. */
-function readCache(cacheName, digest, crypto) {
-  const buf = privateCache.readPrivate(cacheName, MAX_CACHE_BYTES);
-  if (!buf) return undefined;
-  const end = buf.indexOf(0x0a);
-  if (end < 0 || end > 4096) return undefined;
-  const [magic1, magic2, hash, check, list = ''] = buf.toString('latin1', 0, end).split(' ');
-  if (`${magic1} ${magic2}` !== MAGIC || hash !== digest) return undefined;
-  const data = buf.subarray(end + 1);
-  if (data.length === 0 || crypto.createHash('sha256').update(data).digest('hex') !== check) return undefined;
-  return { data, commands: list ? list.split(',') : [] };
-}

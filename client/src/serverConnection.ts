@@ -1,4 +1,4 @@
-// Starts the language server (dist/server.js over IPC) and gives the commands one way to talk to it.
+// Starts the language server (bin/helm-prov-ls.js: dist/server.js through its V8 code cache, over IPC) and gives the commands one way to talk to it.
 // Nothing waits for the server to start: requests wait for `ready` instead.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -28,7 +28,8 @@ export const DOCUMENT_SELECTOR = [
 ];
 
 function createClient(context: vscode.ExtensionContext, log: Log): LanguageClient {
-  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  // The launcher compiles dist/server.js with a V8 code cache (about 120 ms of each start otherwise).
+  const serverModule = context.asAbsolutePath(path.join('bin', 'helm-prov-ls.js'));
   // The server runs in the extension's own folder: left to itself, the language client would start it
   // in the first workspace folder, where anything relative would resolve inside the repository.
   const cwd = context.extensionPath;

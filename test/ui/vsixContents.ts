@@ -12,7 +12,7 @@ import { packagedExtension } from './packagedExtension';
 
 /** Every file a user gets, as paths inside the extension folder. */
 const EXPECTED = [
-  'LICENSE.txt', 'changelog.md', 'dist/client.js', 'dist/clientFeatures.js', 'dist/server.js', 'images/icon.png', 'package.json', 'readme.md',
+  'LICENSE.txt', 'bin/codeCache.js', 'bin/helm-prov-ls.js', 'bin/privateCache.js', 'changelog.md', 'dist/client.js', 'dist/clientFeatures.js', 'dist/server.js', 'images/icon.png', 'package.json', 'readme.md',
   'syntaxes/containers-policy.language-configuration.json', 'syntaxes/containers-policy.schema.json', 'syntaxes/containers-policy.tmLanguage.json',
   'syntaxes/helm-provenance.language-configuration.json', 'syntaxes/helm-provenance.tmLanguage.json',
   'syntaxes/pgp-keys.language-configuration.json', 'syntaxes/pgp-keys.tmLanguage.json',

@@ -11,9 +11,14 @@ import * as openpgp from 'openpgp';
 import { ArchiveFactsCache } from '../../server/src/lsp/caches';
 import { KeyStore, type KeySet } from '../../server/src/lsp/keyStore';
 import { ProvChecker } from '../../server/src/lsp/provCheck';
+import { verdictValidUntil } from '../../server/src/lsp/verdictTimes';
+import { loadKeyringFile } from '../../server/src/provenance/keyring';
+import { ownPackets } from '../../server/src/provenance/packetFacts';
+import { parseProvenance } from '../../server/src/provenance/provDocument';
 import { provenanceBodyFor, writeProvenance } from '../../server/src/provenance/sign';
+import { checkSignature } from '../../server/src/provenance/signatureCheck';
 import { resetWork, workDone } from '../../server/src/provenance/work';
-import { scratch, signedCases, signedKeys } from '../support/tools';
+import { scratch, signedCases, signedKeyrings, signedKeys, signedManifest } from '../support/tools';
 
 function contextAt(keys: KeySet, facts: ArchiveFactsCache, now: Date) {
   return { keys, trustedFingerprints: [], facts, keysListing: () => [], now };
@@ -132,5 +137,37 @@ describe('ProvChecker verdict reuse', () => {
     const stillExpired = await counted(() => checker.check(written.value.provPath, text, contextAt(keys, facts, new Date('2020-01-01T00:50:00Z'))));
     assert.equal(stillExpired.value?.outcome.code, 'key-expired');
     assert.equal(stillExpired.signatures, 0, 'nothing changes validity after the expiry: reused');
+  });
+});
+
+describe('the times a verdict holds for', () => {
+  // The check hands its packets' creation and expiry times on (Outcome.signatureTimes) so that the
+  // server does not read the signature a second time; they must give what that second reading gave.
+  test('the times the check read give the same `until` as reading the packets again, for every case of the signed corpus', async () => {
+    const ring = await loadKeyringFile(path.join(signedKeyrings, 'pubring.gpg'));
+    assert.ok(ring.ok);
+    let compared = 0;
+    for (const c of signedManifest()) {
+      const dir = path.join(signedCases, c.case);
+      const provName = fs.readdirSync(dir).find((f) => f.endsWith('.prov'));
+      if (!provName) continue;
+      const doc = parseProvenance(fs.readFileSync(path.join(dir, provName), 'utf8'));
+      if (doc.problems.some((p) => p.severity === 'error')) continue;
+      for (const own of [true, false]) {
+        ownPackets.enabled = own;
+        try {
+          const times: number[] | undefined = (await checkSignature(doc, ring.value.keys, new Date())).times;
+          // A block the check cannot read leaves the times to verdictTimes.ts, as before.
+          if (!times) continue;
+          for (const judgedAt of [0, ...times.map((t: number) => t - 1), ...times, Date.now()]) {
+            assert.equal(verdictValidUntil(doc, ring.value.keys, judgedAt, times), verdictValidUntil(doc, ring.value.keys, judgedAt), `${c.case} at ${judgedAt}`);
+          }
+          compared++;
+        } finally {
+          ownPackets.enabled = true;
+        }
+      }
+    }
+    assert.ok(compared >= 40, `${compared} checks compared`);
   });
 });

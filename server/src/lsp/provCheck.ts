@@ -84,7 +84,7 @@ export class ProvChecker {
     const judgedAt = ctx.now.getTime();
     const entry: CachedVerdict = { key, result: this.compute(provPath, archivePath, text, facts, ctx), judgedAt };
     // Registered before any caller awaits the result: `until` is known when they resume.
-    void entry.result.then((r) => { entry.until = verdictValidUntil(r.doc, ctx.keys.keys, judgedAt); }, () => undefined);
+    void entry.result.then((r) => { entry.until = verdictValidUntil(r.doc, ctx.keys.keys, judgedAt, r.outcome.signatureTimes); }, () => undefined);
     this.results.set(provPath, entry);
     return entry;
   }

@@ -144,6 +144,10 @@ async function registerWatchers(): Promise<void> {
   previous?.dispose();
 }
 
+let markStarted: () => void = () => undefined;
+/** Settles once the first settings are applied and the workspace indexed: bin/helm-prov-ls.js then writes its code cache. */
+export const started = new Promise<void>((resolve) => { markStarted = resolve; });
+
 connection.onInitialized(async () => {
   if (capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
     await connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
@@ -157,6 +161,7 @@ connection.onInitialized(async () => {
   }
   await loadSettings();
   if (init.indexWorkspace !== false) await service.indexWorkspace();
+  markStarted();
 });
 
 connection.onDidChangeConfiguration(async (params) => {

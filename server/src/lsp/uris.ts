@@ -17,11 +17,18 @@ export function uriToPath(uri: string): string | undefined {
  */
 const uriOfPath = new Map<string, string>();
 const URI_MEMO_LIMIT = 20_000;
+/**
+ * An absolute POSIX path that `pathToFileURL` leaves as it is: letters, digits, `.`, `_`, `-` in
+ * non-empty segments other than `.` and `..` (nothing to escape, nothing to normalise). Its uri is
+ * `file://` + the path, without the 10–15 µs of a URL (the first status of 1 000 charts names 4 000).
+ */
+const PLAIN_POSIX_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)+$/;
+const posix = process.platform !== 'win32';
 
 export function pathToUri(file: string): string {
   let uri = uriOfPath.get(file);
   if (uri === undefined) {
-    uri = pathToFileURL(file).href;
+    uri = posix && PLAIN_POSIX_PATH.test(file) ? `file://${file}` : pathToFileURL(file).href;
     if (uriOfPath.size >= URI_MEMO_LIMIT) uriOfPath.clear();
     uriOfPath.set(file, uri);
   }

@@ -26,9 +26,11 @@ function signatureInstants(doc: ProvDocument): number[] | undefined {
 /**
  * The first instant after `judgedAt` (ms) at which the verdict on `doc` with `keys` may change;
  * `judgedAt` itself when the signature's times cannot be read cheaply (the verdict is then not reused).
+ * `signatureTimes`: the times the check itself read from the packets (Outcome.signatureTimes), when it
+ * read them; else the packets are read here.
  */
-export function verdictValidUntil(doc: ProvDocument, keys: LoadedKey[], judgedAt: number): number {
-  const signature = signatureInstants(doc);
+export function verdictValidUntil(doc: ProvDocument, keys: LoadedKey[], judgedAt: number, signatureTimes?: number[]): number {
+  const signature = signatureTimes ?? signatureInstants(doc);
   if (!signature) return judgedAt;
   return firstAfter([...signature, ...keyInstants(keys)], judgedAt);
 }

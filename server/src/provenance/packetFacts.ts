@@ -17,6 +17,8 @@ export interface PacketFacts {
   issuer: string; // fingerprint when the packet names one, else key id
   hash: string;
   created: Date;
+  /** When the signature stops being valid; undefined: never. */
+  expires?: Date;
 }
 
 /** Off: signature packets are read by openpgp.js only (the tests compare what the two readings give). */
@@ -47,6 +49,7 @@ function factsOf(packet: openpgp.SignaturePacket): PacketFacts {
     issuer: fingerprint ?? keyId,
     hash: hashName(packet.hashAlgorithm),
     created: packet.created ?? new Date(0),
+    ...expiryOf(packet.getExpirationTime()),
   };
 }
 
@@ -60,7 +63,12 @@ function ownFactsOf(own: SignatureV4): PacketFacts {
     issuer: own.issuerFingerprint ?? own.issuerKeyId,
     hash: hashName(own.hashAlgorithm),
     created: own.created,
+    ...(own.expires ? { expires: own.expires } : {}),
   };
+}
+
+function expiryOf(expiry: Date | number | null): { expires?: Date } {
+  return expiry instanceof Date ? { expires: expiry } : {};
 }
 
 /** The signature packets of a block, each read by signatureV4.ts when every one can be, else by openpgp.js; a string says why none could. */

@@ -40,6 +40,8 @@ export interface SignatureCheck {
   warnings: Problem[];
   /** Fingerprints (or key ids) the signature packets name as issuers, known keys or not; absent when no packet could be read. */
   issuers?: string[];
+  /** The packets' creation and expiry times (ms), where the verdict may change (lsp/verdictTimes.ts); absent when no packet could be read. */
+  times?: number[];
   /** Where the problem is when it is not the signature itself (a lying "Hash:" header). */
   range?: Range;
 }
@@ -338,8 +340,9 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
   if (typeof all === 'string') return { code: 'malformed', message: `The signature block cannot be read: ${all}.`, warnings };
   if (all.length === 0) return { code: 'malformed', message: 'The signature block holds no signature packet.', warnings };
   const issuers = all.map((f) => f.issuer);
+  const times = all.flatMap((f) => (f.expires ? [f.created.getTime(), f.expires.getTime()] : [f.created.getTime()]));
   if (all.length > MAX_SIGNATURE_PACKETS) {
-    return { code: 'malformed', message: `The signature block holds ${all.length} signatures; more than ${MAX_SIGNATURE_PACKETS} is no real release signature, so none was checked.`, warnings, issuers };
+    return { code: 'malformed', message: `The signature block holds ${all.length} signatures; more than ${MAX_SIGNATURE_PACKETS} is no real release signature, so none was checked.`, warnings, issuers, times };
   }
   const { keys } = input;
   const trusted = input.trustedFingerprints?.length ? new Set(input.trustedFingerprints.map((f) => f.replace(/\s/g, '').toUpperCase())) : undefined;
@@ -353,7 +356,7 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
     const candidates = hinted(allowed, facts);
     if (candidates.length === 0) { unknown.push(facts); continue; }
     const verdict = await judgeOne(facts, candidates, allowed, input);
-    if (verdict.code !== 'verified') return { ...verdict, warnings, issuers };
+    if (verdict.code !== 'verified') return { ...verdict, warnings, issuers, times };
     signer ??= verdict.signer;
   }
   if (!signer) {
@@ -362,13 +365,13 @@ export async function judgeSignatures(input: SignatureInput): Promise<SignatureC
     const message = inRings
       ? `Signed by ${named}, which is in your keyrings but not in your trusted fingerprints (helmProvenance.trustedFingerprints).`
       : `Signed by key ${named}, which is not in your keyrings. If you trust it, import it (gpg --recv-keys ${named}) or add a keyring that holds it.`;
-    return { code: 'unknown-signer', message, warnings, issuers };
+    return { code: 'unknown-signer', message, warnings, issuers, times };
   }
   for (const u of unknown) {
     warnings.push({ code: 'unknown-signature', severity: 'warning', message: `Another signature, by key ${u.issuer}, is not in your keyrings and was not checked.`, ...(input.range ? { range: input.range } : {}) });
   }
   const expiry = signer.keyExpires ? `; key expires ${day(signer.keyExpires)}` : '';
-  return { code: 'verified', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}${expiry}.`, signer, warnings, issuers };
+  return { code: 'verified', message: `Signed by ${who(signer)} on ${day(signer.signedAt)}${expiry}.`, signer, warnings, issuers, times };
 }
 
 /** The signature verdict of a structurally valid provenance document. */

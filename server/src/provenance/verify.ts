@@ -24,6 +24,8 @@ export interface Outcome {
   signer?: Signer;
   /** Fingerprints (or key ids) the signature packets name, known keys or not; absent when the signature was not read. */
   issuers?: string[];
+  /** The signature packets' creation and expiry times (ms); absent when the signature was not read. */
+  signatureTimes?: number[];
   digest?: { expected?: string; actual?: string };
   /** The archive's own Chart name and version, when it could be read. */
   chart?: { name: string; version: string };
@@ -93,7 +95,7 @@ export async function verifyProvenance(doc: ProvDocument, archivePath: string, f
 
   const sig = await checkSignature(doc, options.keys, now, options.trustedFingerprints);
   warnings.push(...sig.warnings);
-  const issuers = sig.issuers ? { issuers: sig.issuers } : {};
+  const issuers = { ...(sig.issuers ? { issuers: sig.issuers } : {}), ...(sig.times ? { signatureTimes: sig.times } : {}) };
   if (sig.code !== 'verified') return result(sig.code, sig.message, sig.range ?? doc.signature!.range, { signer: sig.signer, ...issuers });
 
   const signed = { signer: sig.signer, ...issuers };
