@@ -1,0 +1,47 @@
+// The server's message writer (lsp/connection.ts): one write per message, framed so that
+// vscode-jsonrpc's own reader reads back exactly the messages sent, non-ASCII text included.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PassThrough, Writable } from 'node:stream';
+import { StreamMessageReader, type Message } from 'vscode-languageserver/node';
+import { OneWriteMessageWriter } from '../../server/src/lsp/connection';
+
+describe('OneWriteMessageWriter', () => {
+  test('writes each message once, and the library reader reads them back in order', async () => {
+    const writes: Buffer[] = [];
+    const pipe = new PassThrough();
+    const out = new Writable({ write(chunk: Buffer, _enc, done) { writes.push(chunk); pipe.write(chunk, done); } });
+    const writer = new OneWriteMessageWriter(out);
+    const sent: Message[] = [
+      { jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri: 'file:///c/x.prov', diagnostics: [{ message: 'naïve – 🔑 "quoted"\n' }] } } as Message,
+      { jsonrpc: '2.0', id: 7, result: null } as Message,
+      { jsonrpc: '2.0', method: 'helmProvenance/statuses', params: { statuses: [] } } as Message,
+    ];
+    const received: Message[] = [];
+    const reader = new StreamMessageReader(pipe);
+    const all = new Promise<void>((resolve) => reader.listen((m) => { received.push(m); if (received.length === sent.length) resolve(); }));
+    for (const m of sent) await writer.write(m);
+    await all;
+    assert.equal(writes.length, sent.length);
+    assert.deepEqual(received, sent);
+    for (const bytes of writes) {
+      const text = bytes.toString('utf8');
+      const length = Number(/^Content-Length: (\d+)\r\n\r\n/.exec(text)![1]);
+      assert.equal(bytes.length - text.indexOf('\r\n\r\n') - 4, length);
+    }
+    reader.dispose();
+  });
+
+  test('a failed write rejects and is reported with its message and count', async () => {
+    const out = new Writable({ write(_chunk, _enc, done) { done(new Error('EPIPE')); } });
+    out.on('error', () => undefined);
+    const writer = new OneWriteMessageWriter(out);
+    const errors: unknown[] = [];
+    writer.onError((e) => errors.push(e));
+    const msg = { jsonrpc: '2.0', method: 'x' } as Message;
+    await assert.rejects(writer.write(msg), /EPIPE/);
+    const reported = errors.find((e) => Array.isArray(e) && e[1] === msg) as [Error, Message, number] | undefined;
+    assert.ok(reported, 'reported with the message');
+    assert.equal(reported[2], 1);
+  });
+});
