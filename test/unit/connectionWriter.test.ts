@@ -2,6 +2,8 @@
 // vscode-jsonrpc's own reader reads back exactly the messages sent, non-ASCII text included.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { StreamMessageReader, type Message } from 'vscode-languageserver/node';
 import { OneWriteMessageWriter } from '../../server/src/lsp/connection';
@@ -30,6 +32,28 @@ describe('OneWriteMessageWriter', () => {
       assert.equal(bytes.length - text.indexOf('\r\n\r\n') - 4, length);
     }
     reader.dispose();
+  });
+
+  test('over stdio, console output reaches the client as log messages or stderr, never raw stdout', () => {
+    const script = `const { createServerConnection } = require(${JSON.stringify(path.join(__dirname, '../../server/src/lsp/connection'))});
+      const connection = createServerConnection(); connection.listen();
+      console.log('plain %d', 1); console.dir({ a: 1 }); console.table([{ x: 1 }]); console.count(); console.error('bad');
+      setTimeout(() => process.exit(0), 5000);`;
+    // stdin ends at once: the process ends as the library arranges (exit status 1, no shutdown came).
+    const run = spawnSync(process.execPath, ['-e', script, '--', '--stdio'], { input: '', encoding: 'utf8' });
+    assert.equal(run.status, 1, run.stderr);
+    const bodies: Array<{ method: string; params: { type: number; message: string } }> = [];
+    let rest = run.stdout;
+    while (rest.length > 0) {
+      const head = /^Content-Length: (\d+)\r\n\r\n/.exec(rest);
+      assert.ok(head, `unframed bytes on stdout: ${JSON.stringify(rest.slice(0, 80))}`);
+      const start = head[0].length;
+      const length = Number(head[1]);
+      bodies.push(JSON.parse(Buffer.from(rest.slice(start)).subarray(0, length).toString('utf8')));
+      rest = Buffer.from(rest.slice(start)).subarray(length).toString('utf8');
+    }
+    assert.deepEqual(bodies.map((b) => [b.method, b.params.message]), [['window/logMessage', 'plain 1'], ['window/logMessage', 'bad']]);
+    assert.match(run.stderr, /a: 1/);
   });
 
   test('a failed write rejects and is reported with its message and count', async () => {

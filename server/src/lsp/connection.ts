@@ -2,6 +2,7 @@
 // vscode-jsonrpc's stream writer writes the header and the body apart, after an async encode and a
 // lock, so every message was two system calls and two wake-ups of the client, which on a loaded
 // machine each wait for a core (bench/findings.md, "didOpen → diagnostics p95 (loaded)").
+import { Console } from 'node:console';
 import { format } from 'node:util';
 import { AbstractMessageWriter, createConnection, ProposedFeatures, type Message, type MessageWriter } from 'vscode-languageserver/node';
 
@@ -60,6 +61,8 @@ export function createServerConnection(): ReturnType<typeof createConnection> {
   if (!process.argv.includes('--stdio')) return createConnection(ProposedFeatures.all);
   const writer: MessageWriter = new OneWriteMessageWriter(process.stdout);
   const connection = createConnection(ProposedFeatures.all, process.stdin, writer as unknown as NodeJS.WritableStream);
+  // Every console method to stderr (never stdout), then the usual ones to the client's log, as the library does.
+  Object.assign(console, new Console({ stdout: process.stderr, stderr: process.stderr }));
   const send = (log: (text: string) => void) => (...args: unknown[]) => log(format(...args));
   console.log = console.info = console.debug = send((t) => connection.console.log(t));
   console.warn = send((t) => connection.console.warn(t));
