@@ -39,8 +39,9 @@ describe('OneWriteMessageWriter', () => {
       const connection = createServerConnection(); connection.listen();
       console.log('plain %d', 1); console.dir({ a: 1 }); console.table([{ x: 1 }]); console.count(); console.error('bad');
       setTimeout(() => process.exit(0), 5000);`;
-    // stdin ends at once: the process ends as the library arranges (exit status 1, no shutdown came).
-    const run = spawnSync(process.execPath, ['-e', script, '--', '--stdio'], { input: '', encoding: 'utf8' });
+    // argv as for a script (node server.js --stdio). stdin ends at once: the process ends as the library
+    // arranges (exit status 1, no shutdown came).
+    const run = spawnSync(process.execPath, ['-e', script, '--', 'server.js', '--stdio'], { input: '', encoding: 'utf8' });
     assert.equal(run.status, 1, run.stderr);
     const bodies: Array<{ method: string; params: { type: number; message: string } }> = [];
     let rest = run.stdout;

@@ -58,7 +58,9 @@ export class OneWriteMessageWriter extends AbstractMessageWriter implements Mess
  * that is done here.
  */
 export function createServerConnection(): ReturnType<typeof createConnection> {
-  if (!process.argv.includes('--stdio')) return createConnection(ProposedFeatures.all);
+  // The first transport named decides, as in the library.
+  const transport = process.argv.slice(2).find((a) => /^--(stdio|node-ipc|socket|pipe)(=|$)/.test(a));
+  if (transport !== '--stdio') return createConnection(ProposedFeatures.all);
   const writer: MessageWriter = new OneWriteMessageWriter(process.stdout);
   const connection = createConnection(ProposedFeatures.all, process.stdin, writer as unknown as NodeJS.WritableStream);
   // Every console method to stderr (never stdout), then the usual ones to the client's log, as the library does.
