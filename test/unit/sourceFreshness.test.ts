@@ -4,8 +4,10 @@
 // is never hashed; an archive over MAX_COMPARED_BYTES is not compared at all.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { packageChart } from '../../server/src/provenance/package';
 import { resetWork, workDone } from '../../server/src/provenance/work';
 import { MAX_COMPARED_BYTES, outOfDateText, SourceFreshness, type Freshness } from '../../server/src/lsp/sourceFreshness';
@@ -69,6 +71,27 @@ describe('SourceFreshness', () => {
     const repackaged = await counted(() => freshness.check(dir, archive));
     assert.equal(names(repackaged.answer), 'values.yaml changed since packaging');
     assert.ok(repackaged.inflated > 0, 'new bytes: the archive is read into a manifest again');
+  });
+
+  test('new bytes are read and inflated once for the check and the comparison together', async () => {
+    const { dir, archive } = await packagedChart('once', { 'values.yaml': 'replicas: 1\n', 'files/blob.bin': randomBytes(256 * 1024) });
+    const facts = new ArchiveFactsCache();
+    const freshness = new SourceFreshness(facts);
+    assert.deepEqual((await freshness.check(dir, archive)).current, true);
+    fs.writeFileSync(path.join(dir, 'values.yaml'), 'replicas: 2\n');
+    await packageChart(dir, { outDir: path.dirname(dir) });
+    freshness.sourceChanged(dir);
+    const tar = zlib.gunzipSync(fs.readFileSync(archive)).length;
+    // As in the server: the `.prov`'s check finds the archive's facts, then its chart is compared.
+    resetWork();
+    await facts.get(archive);
+    assert.equal(workDone()['bytes-inflated'], tar, 'the check inflates the archive once');
+    const compared = await counted(() => freshness.check(dir, archive));
+    assert.equal(compared.answer.current, true);
+    assert.equal(compared.inflated, 0, 'the comparison walks the tar the check inflated');
+    const folder = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
+    // The folder is read (Chart.yaml twice: loaded, then rewritten); the archive (about as large) is not.
+    assert.ok(compared.read >= folder && compared.read - folder < fs.statSync(archive).size / 2, `${compared.read} bytes read for a ${folder}-byte folder`);
   });
 
   test('a file whose size changed is not hashed: sizes are compared first', async () => {

@@ -3,12 +3,13 @@
 // reaches the client only through the ServiceHost below.
 import * as path from 'node:path';
 import {
-  CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
-  MessageType, ProposedFeatures, ShowDocumentRequest, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
+  CodeActionKind, CodeLensRefreshRequest, DidChangeConfigurationNotification, DidChangeWatchedFilesNotification, FileChangeType,
+  MessageType, ShowDocumentRequest, ShowMessageNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Disposable,
   type FileSystemWatcher, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { listSigningKeysRequest, packageRequest, requestCancelled, signRequest, verifyFileRequest, type ActionContext } from './actions';
+import { createServerConnection } from './connection';
 import { WATCHED_GLOB } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
@@ -30,7 +31,7 @@ import { verifyReferenceRequest } from './verifyReferenceRequest';
 import { pathToUri, uriToPath } from './uris';
 import { escapeLines, escapeUntrusted, labelText, messageText } from '../provenance/untrustedText';
 
-const connection = createConnection(ProposedFeatures.all);
+const connection = createServerConnection();
 const documents = new TextDocuments(TextDocument);
 let capabilities: ClientCapabilities = {};
 let init: InitializationOptions = {};

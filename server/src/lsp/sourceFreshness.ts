@@ -5,7 +5,7 @@
 // (or Verify) bumps. The chart folder is read again only after such a change; the archive only when its
 // bytes changed (a new stamp with the same bytes, as after a `touch`, reuses both).
 import * as path from 'node:path';
-import { compareManifestWithPlan, readArchiveManifest, type ArchiveDifference, type ArchiveManifest } from '../provenance/archiveVsSource';
+import { compareManifestWithPlan, keptArchiveManifest, readArchiveManifest, type ArchiveDifference, type ArchiveManifest } from '../provenance/archiveVsSource';
 import type { Result } from '../provenance/codes';
 import { planPackage } from '../provenance/package';
 import { BoundedMap, type ArchiveFactsCache } from './caches';
@@ -75,7 +75,8 @@ export class SourceFreshness {
   private manifestOf(archive: string, id: string): Result<ArchiveManifest> {
     const cached = this.manifests.get(archive);
     if (cached?.id === id) return cached.manifest;
-    const manifest = readArchiveManifest(archive);
+    // The check that found this digest (the facts) usually inflated these very bytes just before.
+    const manifest = keptArchiveManifest(id, archive) ?? readArchiveManifest(archive);
     // Read after the digest was taken: kept under the digest of the bytes it read.
     this.manifests.set(archive, { id: manifest.ok ? manifest.value.sha256 : id, manifest });
     return manifest;

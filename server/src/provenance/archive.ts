@@ -97,7 +97,7 @@ export async function examineChartArchive(path: string, label: string, limits?: 
     const sha256 = createHash('sha256').update(read.bytes).digest('hex');
     if (judged?.(sha256)) return undefined;
     // The scratch buffer is used again by the next examination: the streamed walk gets its own copy.
-    const chart = walkArchiveBytes(read.bytes, label, l, sha256, false, WHOLE_INFLATE_BYTES)
+    const chart = walkArchiveBytes(read.bytes, label, l, sha256, false, WHOLE_INFLATE_BYTES, limits === undefined)
       ?? await walkStream(Readable.from([Buffer.from(read.bytes)]), label, l, () => sha256);
     return { sha256, chart, readable: true };
   }
@@ -189,8 +189,39 @@ function outputChunk(data: Buffer, max: number): number {
   return Math.max(zlib.constants.Z_DEFAULT_CHUNK, Math.min(announced + 1, max));
 }
 
-/** The checks on bytes in memory; undefined when they inflate past `inflateCap` (below the limit) and must be streamed. */
-function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256: string, keepFiles: boolean, inflateCap: number): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
+/**
+ * The tar of the last archive file examined whole with the default limits and found a valid chart, by
+ * the file's digest. The editor compares an archive with its chart folder (a manifest of every file)
+ * right after checking the same new bytes: that walks this again instead of reading and inflating the
+ * file a second time. One archive's, replaced by the next: at most WHOLE_INFLATE_BYTES kept.
+ */
+let lastInflated: { sha256: string; compressedSize: number; tar: Buffer } | undefined;
+
+/** readChartArchiveBytes of the archive whose digest is `sha256`, with its files, when its tar is the one kept (above). */
+export function readKeptArchive(sha256: string, label: string): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
+  const kept = lastInflated;
+  if (kept?.sha256 !== sha256) return undefined;
+  const collector = new ChartCollector(limitsOf(), true);
+  try {
+    const uncompressed = walkTar(kept.tar, collector, limitsOf());
+    return ok({ ...collector.finish(sha256, kept.compressedSize, uncompressed), files: collector.files });
+  } catch (e) {
+    return asFailure(e, label);
+  }
+}
+
+function walkTar(tar: Buffer, collector: ChartCollector, l: ArchiveLimits): number {
+  const walker = new TarWalker(collector, l);
+  walker.write(tar);
+  walker.end();
+  return walker.uncompressed;
+}
+
+/**
+ * The checks on bytes in memory; undefined when they inflate past `inflateCap` (below the limit) and must
+ * be streamed. `keep`: a valid chart's tar becomes the one kept (lastInflated).
+ */
+function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256: string, keepFiles: boolean, inflateCap: number, keep = false): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
   const collector = new ChartCollector(l, keepFiles);
   try {
     if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) throw notGzip(data);
@@ -206,10 +237,10 @@ function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256:
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' && cap < l.uncompressedBytes) return undefined;
       throw e;
     }
-    const walker = new TarWalker(collector, l);
-    walker.write(inflated);
-    walker.end();
-    return ok({ ...collector.finish(sha256, data.length, walker.uncompressed), files: collector.files });
+    const uncompressed = walkTar(inflated, collector, l);
+    const chart = ok({ ...collector.finish(sha256, data.length, uncompressed), files: collector.files });
+    if (keep) lastInflated = { sha256, compressedSize: data.length, tar: inflated };
+    return chart;
   } catch (e) {
     return asFailure(e, label);
   }

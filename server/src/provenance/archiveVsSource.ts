@@ -10,7 +10,8 @@
 //   not count; any other byte, and any file on one side only, does.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { readChartArchiveBytes } from './archive';
+import { readChartArchiveBytes, readKeptArchive } from './archive';
+import type { ArchiveFile, ChartArchive } from './archiveContents';
 import { MAX_COMPRESSED_BYTES } from './archiveLimits';
 import { readBoundedFile } from './boundedRead';
 import { parseChartLock, parseChartYaml } from './chartYaml';
@@ -104,7 +105,19 @@ export function readArchiveManifest(archivePath: string): Result<ArchiveManifest
     if (read.reason === 'too-large') return fail('archive-too-large', `${archivePath}: ${read.detail} for a chart archive`);
     return fail('io-error', `Cannot read ${archivePath}: ${read.detail}`);
   }
-  const archive = readChartArchiveBytes(read.bytes, archivePath, undefined, true);
+  return manifestOf(readChartArchiveBytes(read.bytes, archivePath, undefined, true));
+}
+
+/**
+ * The manifest of the archive whose digest is `sha256`, from the tar the last check of those bytes
+ * kept (archive.ts readKeptArchive), without reading the file; undefined when another archive's is kept.
+ */
+export function keptArchiveManifest(sha256: string, archivePath: string): Result<ArchiveManifest> | undefined {
+  const archive = readKeptArchive(sha256, archivePath);
+  return archive && manifestOf(archive);
+}
+
+function manifestOf(archive: Result<ChartArchive & { files: ArchiveFile[] }>): Result<ArchiveManifest> {
   if (!archive.ok) return archive;
   const files = new Map<string, ManifestEntry>();
   for (const f of archive.value.files) {
