@@ -31,10 +31,19 @@ const cached = entry === bundle && codeCacheWanted() ? prepareCached(bundle) : u
 const cli = cached ? cached.run() : require(entry);
 // The keyring description cache (keyCache.ts) lives in the same private folder, by the same rules, and
 // is on when the code cache is: its entries are tied to the digest of these bundle bytes.
-if (cached) cli.setPrivateCache?.({ ...privateCache, codeId: cached.codeId });
+// A run that wrote an entry there did one-off work the next run skips (on a keyring cache miss:
+// openpgp.js parsing and describing the keys), and a code cache written after it would hold all of
+// those functions for every later run to deserialise (722 against 350 KB for a verify): such a run
+// writes no code cache, the next one does.
+let wroteOneOff = false;
+const writePrivate = (name, contents) => {
+  wroteOneOff = true;
+  privateCache.writePrivate(name, contents);
+};
+if (cached) cli.setPrivateCache?.({ ...privateCache, writePrivate, codeId: cached.codeId });
 cli.main(argv).then((code) => {
   process.exitCode = code;
-  if (cached) cached.saveIfUseful(argv[0]);
+  if (cached && !wroteOneOff) cached.saveIfUseful(argv[0]);
 });
 
 function codeCacheWanted() {

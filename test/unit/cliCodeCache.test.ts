@@ -49,9 +49,10 @@ function onlyCacheFile(cacheHome: string): string {
   return files[0];
 }
 
-/** A fresh cache home in which one verify run wrote its cache file. */
+/** A fresh cache home in which verify wrote its cache file (the first run fills the keyring cache, the second writes it). */
 function homeWithCache(): { home: string; file: string } {
   const home = freshCacheHome();
+  helmProv(VERIFY, home);
   helmProv(VERIFY, home);
   return { home, file: onlyCacheFile(home) };
 }
@@ -78,8 +79,12 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(fs.readdirSync(home), []);
   });
 
-  test('the first run writes a private cache, the second uses it as is; output never changes', () => {
+  test('a run that fills the keyring cache writes no code cache, the next writes a private one, later ones use it as is; output never changes', () => {
     const home = freshCacheHome();
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    // That run described the keyring with openpgp.js, which later runs skip: its functions would double the cache.
+    assert.deepEqual(cacheFiles(home), []);
+    assert.equal(fs.readdirSync(path.join(home, 'helm-provenance')).filter((f) => f.startsWith('keyring-')).length, 1);
     assert.deepEqual(helmProv(VERIFY, home), expected());
     const file = onlyCacheFile(home);
     assert.ok(header(file).startsWith(MAGIC), header(file));
@@ -175,13 +180,12 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(fs.readdirSync(dir), []);
 
     // A valid cache file that others may write, in a private directory.
-    const home2 = freshCacheHome();
-    helmProv(VERIFY, home2);
-    const planted = onlyCacheFile(home2);
+    const planted = homeWithCache().file;
     fs.copyFileSync(planted, path.join(dir, path.basename(planted)));
     fs.chmodSync(path.join(dir, path.basename(planted)), 0o666);
     fs.chmodSync(dir, 0o700);
     const ino = fs.statSync(path.join(dir, path.basename(planted))).ino;
+    assert.deepEqual(helmProv(VERIFY, home), expected()); // fills the keyring cache: no code cache written
     assert.deepEqual(helmProv(VERIFY, home), expected());
     // A group/world-writable cache file is not used, but replaced by a private one.
     const replaced = fs.statSync(path.join(dir, path.basename(planted)));
