@@ -73,8 +73,7 @@ function prepareCached(file) {
 
     let source = bytes.toString('utf8');
     if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
-    // A vm.Script has no loader for import(): leave a bundle that might use it to require.
-    if (source.includes('import(')) return undefined;
+    // A vm.Script has no loader for import(): scripts/build.mjs refuses a CLI bundle that has one.
     // Node's CommonJS wrapper, on a line of its own so that lines and columns match the file.
     const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`;
     const script = new vm.Script(wrapped, { filename: file, lineOffset: -1, cachedData: found?.data });
