@@ -11,7 +11,7 @@ const launcher = path.join(repoRoot, 'bin', 'helm-prov.js');
 const bundle = path.join(repoRoot, 'dist', 'helm-prov.js');
 const examples = path.join(repoRoot, 'examples');
 const VERIFY = ['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', path.join(examples, 'pubring.gpg')];
-const MAGIC = 'helm-prov-code-cache 1 ';
+const MAGIC = 'helm-prov-code-cache 2 ';
 const posix = process.platform !== 'win32';
 
 const work = tempDir('cli-code-cache-');
@@ -156,11 +156,45 @@ describe('bin/helm-prov.js code cache', () => {
     const end = bytes.indexOf(0x0a);
     const fields = bytes.toString('latin1', 0, end).split(' ');
     fields[2] = fields[2].replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    fields[4] = '-'; // another bundle's bytes have another identity (device, inode, size, mtime, ctime)
     fs.writeFileSync(file, Buffer.concat([Buffer.from(fields.join(' '), 'latin1'), bytes.subarray(end)]));
     const ino = fs.statSync(file).ino;
     assert.deepEqual(helmProv(VERIFY, home), expected());
     assert.notEqual(fs.statSync(file).ino, ino);
     assert.equal(header(file).split(' ')[2], bytes.toString('latin1', 0, end).split(' ')[2]);
+  });
+
+  test('a bundle rewritten in place with other bytes of the same length runs as it now is: its recorded identity no longer holds', () => {
+    // A copy of the launcher and the bundle, left unchanged long enough (2 s) for its identity to be recorded.
+    const tree = path.join(work, `tree${counter++}`);
+    fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(tree, 'dist'));
+    for (const f of ['helm-prov.js', 'privateCache.js']) fs.copyFileSync(path.join(repoRoot, 'bin', f), path.join(tree, 'bin', f));
+    const copy = path.join(tree, 'dist', 'helm-prov.js');
+    fs.copyFileSync(bundle, copy);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);
+    const run = (home: string) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
+      delete env.HELM_PROV_NO_CODE_CACHE;
+      delete env.NODE_OPTIONS;
+      const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'helm-prov.js'), ...VERIFY], { cwd: repoRoot, encoding: 'utf8', env });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const home = freshCacheHome();
+    assert.deepEqual(run(home), expected());
+    assert.deepEqual(run(home), expected());
+    const file = onlyCacheFile(home);
+    const [, , digest, , recorded] = header(file).split(' ');
+    assert.match(recorded, /^\d+:\d+:\d+:\d+:\d+$/, header(file));
+    assert.deepEqual(run(home), expected());
+
+    const text = fs.readFileSync(copy, 'latin1');
+    assert.equal(text.split('Chart Hash Verified').length, 2, 'the message is in the bundle once');
+    fs.writeFileSync(copy, text.replace('Chart Hash Verified', 'Chart Hash VERIFIED'), 'latin1');
+    const changed = { ...expected(), stdout: expected().stdout.replace('Chart Hash Verified', 'Chart Hash VERIFIED') };
+    assert.deepEqual(run(home), changed, 'the old code must not run for the new bytes');
+    assert.deepEqual(run(home), changed);
+    assert.notEqual(header(file).split(' ')[2], digest, 'rewritten for the new bytes');
   });
 
   test('a cache directory that cannot be created changes nothing', () => {
