@@ -7,11 +7,13 @@
 // `main` has finished, so it holds the functions that run needed, not just the top level), later runs
 // hand it back to V8 instead of parsing and compiling again.
 // - Where: the user's private cache folder, with its rules (bin/privateCache.js): a code cache is code.
-// - Which: one file per bundle path and Node version/architecture. Its header carries a SHA-256 of the
-//   bundle's bytes (V8 itself only compares the source length), a SHA-256 of the V8 data (V8 does not
-//   check it: a flipped byte can crash the process) and the commands that wrote it. A stale, corrupt or
-//   V8-rejected cache is ignored and replaced; a command the cache has not seen yet adds its functions
-//   (a bounded number of rewrites).
+// - Which: one file per bundle path, Node version/architecture and command (`verify`, `keys`…; `other`
+//   for `--help`, `--version`): each holds the functions its command runs, not every command's (one
+//   shared file grew with each command: a verify deserialised what `keys` had added). Its header carries
+//   a SHA-256 of the bundle's bytes (V8 itself only compares the source length) and a SHA-256 of the V8
+//   data (V8 does not check it: a flipped byte can crash the process). A stale, corrupt or V8-rejected
+//   cache is ignored and replaced. A run that ended in a usage error (exit status 2: an unknown command,
+//   a wrong option) writes nothing, so mistyped commands leave no files.
 // - The bundle's SHA-256 is not taken again at every start (1.3 ms of CPU) while the file is provably the
 //   one hashed: the header also records the bundle's identity (device, inode, size, mtime and ctime in
 //   ns), taken before and after reading it. Any write, rename or copy changes ctime, which no program can
@@ -27,7 +29,6 @@ const privateCache = require('./privateCache');
 const MAGIC = 'helm-prov-code-cache 2';
 /** A bundle whose ctime is at least this old is settled: a later write gives it a later ctime. */
 const SETTLED_MS = 2000;
-const MAX_COMMANDS = 16;
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 const argv = process.argv.slice(2);
@@ -50,7 +51,7 @@ const writePrivate = (name, contents) => {
 if (cached) cli.setPrivateCache?.({ ...privateCache, writePrivate, codeId: cached.codeId });
 cli.main(argv).then((code) => {
   process.exitCode = code;
-  if (cached && !wroteOneOff) cached.saveIfUseful(argv[0]);
+  if (cached && !wroteOneOff && (code === 0 || code === 1)) cached.saveIfUseful();
 });
 
 function codeCacheWanted() {
@@ -74,7 +75,8 @@ function prepareCached(file) {
 
     const { bytes, identity, settled } = readBundle(file);
     const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
-    const cacheName = `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}.bin`;
+    const command = /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? '') ? argv[0] : 'other';
+    const cacheName = `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
     let hashed;
     const digestOf = () => (hashed ??= crypto.createHash('sha256').update(meta).update('\0').update(bytes).digest('hex'));
     const found = readCache(cacheName, identity, digestOf, crypto);
@@ -105,17 +107,14 @@ function prepareCached(file) {
         mod.loaded = true;
         return mod.exports;
       },
-      saveIfUseful(command) {
+      saveIfUseful() {
         try {
-          const commands = usedCache ? found.commands : [];
-          const known = typeof command === 'string' && /^[a-z][a-z-]{0,31}$/.test(command);
           // Also written once more when the bundle has since settled, so that later starts need not hash it.
           const identityNew = identity !== undefined && settled && found?.recorded !== identity;
-          if (usedCache && !identityNew && (!known || commands.includes(command) || commands.length >= MAX_COMMANDS)) return;
+          if (usedCache && !identityNew) return;
           const data = script.createCachedData();
           const check = crypto.createHash('sha256').update(data).digest('hex');
-          const adds = known && !commands.includes(command) && commands.length < MAX_COMMANDS;
-          const header = `${MAGIC} ${digest} ${check} ${identity && settled ? identity : '-'} ${[...commands, ...(adds ? [command] : [])].join(',')}\n`;
+          const header = `${MAGIC} ${digest} ${check} ${identity && settled ? identity : '-'} ${command}\n`;
           privateCache.writePrivate(cacheName, Buffer.concat([Buffer.from(header, 'latin1'), data]));
         } catch {
           // A cache that cannot be written is just not there next time.
@@ -128,7 +127,7 @@ function prepareCached(file) {
 }
 
 /**
- * `{ data, commands, digest }` when the cache file exists, is private and was written for these bundle
+ * `{ data, digest, recorded }` when the cache file exists, is private and was written for these bundle
  * bytes: the same recorded identity, else the same SHA-256 (`digestOf()`); else undefined.
  */
 function readCache(cacheName, identity, digestOf, crypto) {
@@ -136,12 +135,12 @@ function readCache(cacheName, identity, digestOf, crypto) {
   if (!buf) return undefined;
   const end = buf.indexOf(0x0a);
   if (end < 0 || end > 4096) return undefined;
-  const [magic1, magic2, hash, check, recorded, list = ''] = buf.toString('latin1', 0, end).split(' ');
+  const [magic1, magic2, hash, check, recorded] = buf.toString('latin1', 0, end).split(' ');
   if (`${magic1} ${magic2}` !== MAGIC || !/^[0-9a-f]{64}$/.test(hash)) return undefined;
   if (!(identity && recorded === identity) && hash !== digestOf()) return undefined;
   const data = buf.subarray(end + 1);
   if (data.length === 0 || crypto.createHash('sha256').update(data).digest('hex') !== check) return undefined;
-  return { data, commands: list ? list.split(',') : [], digest: hash, recorded };
+  return { data, digest: hash, recorded };
 }
 
 /**

@@ -45,7 +45,7 @@ function cacheFiles(cacheHome: string): string[] {
 function onlyCacheFile(cacheHome: string): string {
   const files = cacheFiles(cacheHome);
   assert.equal(files.length, 1, `expected one cache file, found ${files.join(', ') || 'none'}`);
-  assert.match(path.basename(files[0]), /^helm-prov-[0-9a-f]+\.bin$/);
+  assert.match(path.basename(files[0]), /^helm-prov-[0-9a-f]+-verify\.bin$/);
   return files[0];
 }
 
@@ -101,15 +101,22 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(fs.readFileSync(file), contents);
     assert.deepEqual(cacheFiles(home), [file], 'no temporary files left behind');
 
-    // Another command adds its functions once, then leaves the file alone.
+    // Another command has a file of its own (its functions are not verify's to deserialise); verify's stays as it is.
     const keys = ['keys', path.join(examples, 'pubring.gpg')];
     const keysExpected = reference(keys);
     assert.deepEqual(helmProv(keys, home), keysExpected);
-    assert.ok(header(file).endsWith(' verify,keys'), header(file));
-    const merged = fs.statSync(file).ino;
+    const keysFile = cacheFiles(home).find((f) => f !== file);
+    assert.ok(keysFile && keysFile.endsWith('-keys.bin') && header(keysFile).endsWith(' keys'), cacheFiles(home).join(', '));
+    const keysIno = fs.statSync(keysFile).ino;
     assert.deepEqual(helmProv(keys, home), keysExpected);
     assert.deepEqual(helmProv(VERIFY, home), expected());
-    assert.equal(fs.statSync(file).ino, merged);
+    assert.equal(fs.statSync(keysFile).ino, keysIno);
+    assert.equal(fs.statSync(file).ino, before.ino);
+    assert.deepEqual(fs.readFileSync(file), contents);
+
+    // A usage error (an unknown command, exit status 2) writes no file.
+    assert.equal(helmProv(['no-such-command'], home).status, 2);
+    assert.equal(cacheFiles(home).length, 2, cacheFiles(home).join(', '));
   });
 
   test('exit statuses other than 0 pass through unchanged', () => {
