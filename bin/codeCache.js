@@ -5,11 +5,19 @@
 // it holds the functions that work needed, not just the top level); later runs hand it back to V8
 // instead of parsing and compiling again.
 // - Where: the user's private cache folder, with its rules (bin/privateCache.js): a code cache is code.
-// - Which: one file per bundle path and Node version/architecture. Its header carries a SHA-256 of the
-//   bundle's bytes (V8 itself only compares the source length), a SHA-256 of the V8 data (V8 does not
-//   check it: a flipped byte can crash the process) and the commands that wrote it. A stale, corrupt or
-//   V8-rejected cache is ignored and replaced; a command the cache has not seen yet adds its functions
-//   (a bounded number of rewrites).
+// - Which: one file per bundle path, Node version/architecture and command (`verify`, `keys`…; `other`
+//   for the CLI's `--help`, `--version`; `server`): each holds the functions its command runs, not every
+//   command's (one shared file grew with each command: a verify deserialised what `keys` had added). Its
+//   header carries a SHA-256 of the bundle's bytes (V8 itself only compares the source length) and a
+//   SHA-256 of the V8 data (V8 does not check it: a flipped byte can crash the process). A stale, corrupt
+//   or V8-rejected cache is ignored and replaced.
+// - The bundle's SHA-256 is not taken again at every start (1.3 ms of CPU for the CLI's) while the file is
+//   provably the one hashed: the header also records the bundle's identity (device, inode, size, mtime and
+//   ctime in ns), taken before and after reading it. Any write, rename or copy changes ctime, which no
+//   program can set back; and an identity is recorded only for a file unchanged for 2 s, so that a write
+//   in the same tick of a coarse clock cannot keep it. Any other case hashes the bytes, as before.
+// - The bundles are ASCII and hold no `import(` (scripts/build.mjs refuses them otherwise): a vm.Script
+//   has no loader for import(), and one non-ASCII byte makes the whole source a two-byte string.
 // - Off: HELM_PROV_NO_CODE_CACHE=1, or when source maps are enabled (Node registers a bundle's source
 //   map only when it loads it itself). Then the launcher simply `require`s the bundle.
 // Any failure of the cache is silent and changes neither output nor exit status.
@@ -17,8 +25,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const privateCache = require('./privateCache');
 
-const MAGIC = 'helm-prov-code-cache 1';
-const MAX_COMMANDS = 16;
+const MAGIC = 'helm-prov-code-cache 2';
+/** A bundle whose ctime is at least this old is settled: a later write gives it a later ctime. */
+const SETTLED_MS = 2000;
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 function codeCacheWanted() {
@@ -30,26 +39,26 @@ function codeCacheWanted() {
 }
 
 /**
- * Reads the bundle and its code cache and compiles it. Returns undefined on any failure (then the
- * caller `require`s the bundle: nothing of it has run yet), else `run()` to execute it once and
+ * Reads the bundle and its code cache for `command` and compiles it. Returns undefined on any failure
+ * (then the caller `require`s the bundle: nothing of it has run yet), else `run()` to execute it once and
  * `saveIfUseful()` to write the cache afterwards.
  */
-function prepareCached(file) {
+function prepareCached(file, command) {
   try {
     const crypto = require('node:crypto');
     const vm = require('node:vm');
     const Module = require('node:module');
 
-    const bytes = fs.readFileSync(file);
+    const { bytes, identity, settled } = readBundle(file);
     const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
-    const digest = crypto.createHash('sha256').update(meta).update('\0').update(bytes).digest('hex');
-    const cacheName = `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}.bin`;
-    const found = readCache(cacheName, digest, crypto);
+    const cacheName = `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
+    let hashed;
+    const digestOf = () => (hashed ??= crypto.createHash('sha256').update(meta).update('\0').update(bytes).digest('hex'));
+    const found = readCache(cacheName, identity, digestOf, crypto);
+    const digest = found?.digest ?? digestOf();
 
     let source = bytes.toString('utf8');
     if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
-    // A vm.Script has no loader for import(): leave a bundle that might use it to require.
-    if (source.includes('import(')) return undefined;
     // Node's CommonJS wrapper, on a line of its own so that lines and columns match the file.
     const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`;
     const script = new vm.Script(wrapped, { filename: file, lineOffset: -1, cachedData: found?.data });
@@ -72,14 +81,14 @@ function prepareCached(file) {
         mod.loaded = true;
         return mod.exports;
       },
-      saveIfUseful(command) {
+      saveIfUseful() {
         try {
-          const commands = usedCache ? found.commands : [];
-          const known = typeof command === 'string' && /^[a-z][a-z-]{0,31}$/.test(command);
-          if (usedCache && (!known || commands.includes(command) || commands.length >= MAX_COMMANDS)) return;
+          // Also written once more when the bundle has since settled, so that later starts need not hash it.
+          const identityNew = identity !== undefined && settled && found?.recorded !== identity;
+          if (usedCache && !identityNew) return;
           const data = script.createCachedData();
           const check = crypto.createHash('sha256').update(data).digest('hex');
-          const header = `${MAGIC} ${digest} ${check} ${[...commands, ...(known ? [command] : [])].join(',')}\n`;
+          const header = `${MAGIC} ${digest} ${check} ${identity && settled ? identity : '-'} ${command}\n`;
           privateCache.writePrivate(cacheName, Buffer.concat([Buffer.from(header, 'latin1'), data]));
         } catch {
           // A cache that cannot be written is just not there next time.
@@ -91,17 +100,39 @@ function prepareCached(file) {
   }
 }
 
-/** `{ data, commands }` when the cache file exists, is private and matches `digest`; else undefined. */
-function readCache(cacheName, digest, crypto) {
+/**
+ * `{ data, digest, recorded }` when the cache file exists, is private and was written for these bundle
+ * bytes: the same recorded identity, else the same SHA-256 (`digestOf()`); else undefined.
+ */
+function readCache(cacheName, identity, digestOf, crypto) {
   const buf = privateCache.readPrivate(cacheName, MAX_CACHE_BYTES);
   if (!buf) return undefined;
   const end = buf.indexOf(0x0a);
   if (end < 0 || end > 4096) return undefined;
-  const [magic1, magic2, hash, check, list = ''] = buf.toString('latin1', 0, end).split(' ');
-  if (`${magic1} ${magic2}` !== MAGIC || hash !== digest) return undefined;
+  const [magic1, magic2, hash, check, recorded] = buf.toString('latin1', 0, end).split(' ');
+  if (`${magic1} ${magic2}` !== MAGIC || !/^[0-9a-f]{64}$/.test(hash)) return undefined;
+  if (!(identity && recorded === identity) && hash !== digestOf()) return undefined;
   const data = buf.subarray(end + 1);
   if (data.length === 0 || crypto.createHash('sha256').update(data).digest('hex') !== check) return undefined;
-  return { data, commands: list ? list.split(',') : [] };
+  return { data, digest: hash, recorded };
+}
+
+/**
+ * The bundle's bytes, and its identity when the file did not change while it was read (undefined
+ * otherwise: then only a hash can tell); `settled` when its ctime is SETTLED_MS old.
+ */
+function readBundle(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const before = fs.fstatSync(fd, { bigint: true });
+    const bytes = fs.readFileSync(fd);
+    const after = fs.fstatSync(fd, { bigint: true });
+    const id = (st) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const identity = id(before) === id(after) && after.size === BigInt(bytes.length) ? id(after) : undefined;
+    return { bytes, identity, settled: Date.now() - Number(after.ctimeMs) >= SETTLED_MS };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 module.exports = { codeCacheWanted, prepareCached };

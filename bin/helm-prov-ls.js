@@ -12,6 +12,6 @@ const { codeCacheWanted, prepareCached } = require('./codeCache');
 const bundle = path.join(__dirname, '..', 'dist', 'server.js');
 const entry = fs.existsSync(bundle) ? bundle : path.join(__dirname, '..', 'out', 'server', 'src', 'lsp', 'server.js');
 
-const cached = entry === bundle && codeCacheWanted() ? prepareCached(bundle) : undefined;
+const cached = entry === bundle && codeCacheWanted() ? prepareCached(bundle, 'server') : undefined;
 const server = cached ? cached.run() : require(entry);
-if (cached) Promise.resolve(server.started).then(() => cached.saveIfUseful('server'), () => undefined);
+if (cached) Promise.resolve(server.started).then(() => cached.saveIfUseful(), () => undefined);

@@ -11,7 +11,7 @@ const launcher = path.join(repoRoot, 'bin', 'helm-prov.js');
 const bundle = path.join(repoRoot, 'dist', 'helm-prov.js');
 const examples = path.join(repoRoot, 'examples');
 const VERIFY = ['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', path.join(examples, 'pubring.gpg')];
-const MAGIC = 'helm-prov-code-cache 1 ';
+const MAGIC = 'helm-prov-code-cache 2 ';
 const posix = process.platform !== 'win32';
 
 const work = tempDir('cli-code-cache-');
@@ -45,13 +45,14 @@ function cacheFiles(cacheHome: string): string[] {
 function onlyCacheFile(cacheHome: string): string {
   const files = cacheFiles(cacheHome);
   assert.equal(files.length, 1, `expected one cache file, found ${files.join(', ') || 'none'}`);
-  assert.match(path.basename(files[0]), /^helm-prov-[0-9a-f]+\.bin$/);
+  assert.match(path.basename(files[0]), /^helm-prov-[0-9a-f]+-verify\.bin$/);
   return files[0];
 }
 
-/** A fresh cache home in which one verify run wrote its cache file. */
+/** A fresh cache home in which verify wrote its cache file (the first run fills the keyring cache, the second writes it). */
 function homeWithCache(): { home: string; file: string } {
   const home = freshCacheHome();
+  helmProv(VERIFY, home);
   helmProv(VERIFY, home);
   return { home, file: onlyCacheFile(home) };
 }
@@ -78,8 +79,12 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(fs.readdirSync(home), []);
   });
 
-  test('the first run writes a private cache, the second uses it as is; output never changes', () => {
+  test('a run that fills the keyring cache writes no code cache, the next writes a private one, later ones use it as is; output never changes', () => {
     const home = freshCacheHome();
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    // That run described the keyring with openpgp.js, which later runs skip: its functions would double the cache.
+    assert.deepEqual(cacheFiles(home), []);
+    assert.equal(fs.readdirSync(path.join(home, 'helm-provenance')).filter((f) => f.startsWith('keyring-')).length, 1);
     assert.deepEqual(helmProv(VERIFY, home), expected());
     const file = onlyCacheFile(home);
     assert.ok(header(file).startsWith(MAGIC), header(file));
@@ -96,15 +101,22 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(fs.readFileSync(file), contents);
     assert.deepEqual(cacheFiles(home), [file], 'no temporary files left behind');
 
-    // Another command adds its functions once, then leaves the file alone.
+    // Another command has a file of its own (its functions are not verify's to deserialise); verify's stays as it is.
     const keys = ['keys', path.join(examples, 'pubring.gpg')];
     const keysExpected = reference(keys);
     assert.deepEqual(helmProv(keys, home), keysExpected);
-    assert.ok(header(file).endsWith(' verify,keys'), header(file));
-    const merged = fs.statSync(file).ino;
+    const keysFile = cacheFiles(home).find((f) => f !== file);
+    assert.ok(keysFile && keysFile.endsWith('-keys.bin') && header(keysFile).endsWith(' keys'), cacheFiles(home).join(', '));
+    const keysIno = fs.statSync(keysFile).ino;
     assert.deepEqual(helmProv(keys, home), keysExpected);
     assert.deepEqual(helmProv(VERIFY, home), expected());
-    assert.equal(fs.statSync(file).ino, merged);
+    assert.equal(fs.statSync(keysFile).ino, keysIno);
+    assert.equal(fs.statSync(file).ino, before.ino);
+    assert.deepEqual(fs.readFileSync(file), contents);
+
+    // A usage error (an unknown command, exit status 2) writes no file.
+    assert.equal(helmProv(['no-such-command'], home).status, 2);
+    assert.equal(cacheFiles(home).length, 2, cacheFiles(home).join(', '));
   });
 
   test('exit statuses other than 0 pass through unchanged', () => {
@@ -151,11 +163,45 @@ describe('bin/helm-prov.js code cache', () => {
     const end = bytes.indexOf(0x0a);
     const fields = bytes.toString('latin1', 0, end).split(' ');
     fields[2] = fields[2].replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    fields[4] = '-'; // another bundle's bytes have another identity (device, inode, size, mtime, ctime)
     fs.writeFileSync(file, Buffer.concat([Buffer.from(fields.join(' '), 'latin1'), bytes.subarray(end)]));
     const ino = fs.statSync(file).ino;
     assert.deepEqual(helmProv(VERIFY, home), expected());
     assert.notEqual(fs.statSync(file).ino, ino);
     assert.equal(header(file).split(' ')[2], bytes.toString('latin1', 0, end).split(' ')[2]);
+  });
+
+  test('a bundle rewritten in place with other bytes of the same length runs as it now is: its recorded identity no longer holds', () => {
+    // A copy of the launcher and the bundle, left unchanged long enough (2 s) for its identity to be recorded.
+    const tree = path.join(work, `tree${counter++}`);
+    fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(tree, 'dist'));
+    for (const f of ['helm-prov.js', 'codeCache.js', 'privateCache.js']) fs.copyFileSync(path.join(repoRoot, 'bin', f), path.join(tree, 'bin', f));
+    const copy = path.join(tree, 'dist', 'helm-prov.js');
+    fs.copyFileSync(bundle, copy);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);
+    const run = (home: string) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
+      delete env.HELM_PROV_NO_CODE_CACHE;
+      delete env.NODE_OPTIONS;
+      const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'helm-prov.js'), ...VERIFY], { cwd: repoRoot, encoding: 'utf8', env });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const home = freshCacheHome();
+    assert.deepEqual(run(home), expected());
+    assert.deepEqual(run(home), expected());
+    const file = onlyCacheFile(home);
+    const [, , digest, , recorded] = header(file).split(' ');
+    assert.match(recorded, /^\d+:\d+:\d+:\d+:\d+$/, header(file));
+    assert.deepEqual(run(home), expected());
+
+    const text = fs.readFileSync(copy, 'latin1');
+    assert.equal(text.split('Chart Hash Verified').length, 2, 'the message is in the bundle once');
+    fs.writeFileSync(copy, text.replace('Chart Hash Verified', 'Chart Hash VERIFIED'), 'latin1');
+    const changed = { ...expected(), stdout: expected().stdout.replace('Chart Hash Verified', 'Chart Hash VERIFIED') };
+    assert.deepEqual(run(home), changed, 'the old code must not run for the new bytes');
+    assert.deepEqual(run(home), changed);
+    assert.notEqual(header(file).split(' ')[2], digest, 'rewritten for the new bytes');
   });
 
   test('a cache directory that cannot be created changes nothing', () => {
@@ -175,13 +221,12 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(fs.readdirSync(dir), []);
 
     // A valid cache file that others may write, in a private directory.
-    const home2 = freshCacheHome();
-    helmProv(VERIFY, home2);
-    const planted = onlyCacheFile(home2);
+    const planted = homeWithCache().file;
     fs.copyFileSync(planted, path.join(dir, path.basename(planted)));
     fs.chmodSync(path.join(dir, path.basename(planted)), 0o666);
     fs.chmodSync(dir, 0o700);
     const ino = fs.statSync(path.join(dir, path.basename(planted))).ino;
+    assert.deepEqual(helmProv(VERIFY, home), expected()); // fills the keyring cache: no code cache written
     assert.deepEqual(helmProv(VERIFY, home), expected());
     // A group/world-writable cache file is not used, but replaced by a private one.
     const replaced = fs.statSync(path.join(dir, path.basename(planted)));

@@ -22,9 +22,13 @@ function keyString(key: GoNode, b: GoNodeBuilder): string {
   }
 }
 
-/** encoding/json matches object keys to struct fields case-insensitively (ASCII, plus ſ and ı). */
+/**
+ * encoding/json matches object keys to struct fields case-insensitively (ASCII, plus ſ U+017F and
+ * ı U+0131). Escaped: esbuild copies a regular expression's characters as they are, and one non-ASCII
+ * byte makes the whole CLI bundle a two-byte string at every start (scripts/build.mjs checks).
+ */
 function foldKey(key: string): string {
-  return key.replace(/[A-Zſı]/g, (c) => (c === 'ſ' ? 's' : c === 'ı' ? 'i' : c.toLowerCase()));
+  return key.replace(/[A-Z\u017F\u0131]/g, (c) => (c === '\u017F' ? 's' : c === '\u0131' ? 'i' : c.toLowerCase()));
 }
 
 /** Each struct's fields by folded name, made once per field table (they are constants). */
