@@ -63,6 +63,25 @@ const rings = [
 ];
 
 /** A detached signature (binary or armored) of `file` by the unencrypted secret key `key` of the fixtures. */
+/**
+ * The CLI's main in a fresh Node process with the cache folder in `home`: its exit code, output, and how many
+ * openpgp.js modules it loaded.
+ */
+function cliInChild(home: string, args: string[]): { code: number; out: string[]; openpgp: number } {
+  const script = `
+    process.env.XDG_CACHE_HOME = ${JSON.stringify(home)};
+    const cli = require(${JSON.stringify(path.join(repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js'))});
+    cli.setPrivateCache({ ...require(${JSON.stringify(path.join(repoRoot, 'bin', 'privateCache.js'))}), codeId: 'test' });
+    const out = [];
+    cli.main(JSON.parse(process.argv[1]), { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
+      const openpgp = Object.keys(require.cache).filter((p) => /[\\\\/]node_modules[\\\\/]openpgp[\\\\/]/.test(p)).length;
+      process.stdout.write(JSON.stringify({ code, out, openpgp }));
+    });`;
+  const r = spawnSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { code: number; out: string[]; openpgp: number };
+}
+
 async function signDetached(file: string, key: string, armored: boolean): Promise<string> {
   const openpgp = await import('openpgp');
   const signingKeys = await openpgp.readPrivateKey({ binaryKey: fs.readFileSync(path.join(signedKeys, `${key}.sec.gpg`)) });
@@ -124,22 +143,9 @@ describe('the keyring description cache serves every command that only checks si
     const home = path.join(work, `home${homes++}`);
     const artifact = path.join(work, 'lazy.tar.gz');
     fs.writeFileSync(artifact, 'release bytes\n');
-    const script = `
-      process.env.XDG_CACHE_HOME = ${JSON.stringify(home)};
-      const cli = require(${JSON.stringify(path.join(repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js'))});
-      cli.setPrivateCache({ ...require(${JSON.stringify(path.join(repoRoot, 'bin', 'privateCache.js'))}), codeId: 'test' });
-      const out = [];
-      cli.main(JSON.parse(process.argv[1]), { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
-        const openpgp = Object.keys(require.cache).filter((p) => /[\\\\/]node_modules[\\\\/]openpgp[\\\\/]/.test(p)).length;
-        process.stdout.write(JSON.stringify({ code, out, openpgp }));
-      });`;
     for (const [key, armored] of [['rsa2048', true], ['ed25519', false]] as const) {
       const args = ['verify-file', artifact, '--signature', await signDetached(artifact, key, armored), '--keyring', path.join(signedKeys, `${key}.pub.gpg`)];
-      const child = () => {
-        const r = spawnSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8' });
-        assert.equal(r.status, 0, r.stderr);
-        return JSON.parse(r.stdout) as { code: number; out: string[]; openpgp: number };
-      };
+      const child = () => cliInChild(home, args);
       const computed = child();
       const cached = child();
       assert.equal(computed.code, 0, computed.out.join('\n'));
@@ -271,22 +277,9 @@ describe('keyring description cache', () => {
 
   test('a verify described from the cache loads no part of openpgp.js; one that computes does', () => {
     const home = path.join(work, `home${homes++}`);
-    const script = `
-      process.env.XDG_CACHE_HOME = ${JSON.stringify(home)};
-      const cli = require(${JSON.stringify(path.join(repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js'))});
-      cli.setPrivateCache({ ...require(${JSON.stringify(path.join(repoRoot, 'bin', 'privateCache.js'))}), codeId: 'test' });
-      const out = [];
-      cli.main(JSON.parse(process.argv[1]), { out: (s) => out.push(s), err: (s) => out.push(s) }).then((code) => {
-        const openpgp = Object.keys(require.cache).filter((p) => /[\\\\/]node_modules[\\\\/]openpgp[\\\\/]/.test(p)).length;
-        process.stdout.write(JSON.stringify({ code, out, openpgp }));
-      });`;
     for (const key of ['rsa2048', 'ed25519']) {
       const args = ['verify', archiveOf(`valid-${key}`), '--keyring', path.join(signedKeys, `${key}.pub.gpg`)];
-      const child = () => {
-        const r = spawnSync(process.execPath, ['-e', script, JSON.stringify(args)], { encoding: 'utf8' });
-        assert.equal(r.status, 0, r.stderr);
-        return JSON.parse(r.stdout) as { code: number; out: string[]; openpgp: number };
-      };
+      const child = () => cliInChild(home, args);
       const computed = child();
       const cached = child();
       assert.equal(computed.code, 0);
