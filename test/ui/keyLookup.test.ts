@@ -221,7 +221,7 @@ describe('an unknown signer in the editor: look the key up, see it, import it, v
       const offer = workbench.page.locator('.notifications-toasts .notification-list-item', { hasText: 'is not among the keyrings Helm Provenance verifies with' }).first();
       await offer.waitFor();
       await workbench.screenshot('4-offer-to-use');
-      await offer.locator('.monaco-button', { hasText: 'Add to helmProvenance.keyrings' }).click();
+      await workbench.pressNotificationButton(offer, 'Add to helmProvenance.keyrings');
 
       await workbench.openFile('from-keyserver/devapp/Chart.yaml');
       await workbench.codeLens('verified').waitFor();

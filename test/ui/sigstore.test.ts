@@ -176,7 +176,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       await offer.waitFor();
       assert.match(await offer.innerText(), /saved in your user settings .*never in the workspace/s);
       await workbench.screenshot('5-verdict-and-offer');
-      await offer.locator('.monaco-button', { hasText: 'Remember this signer' }).click();
+      await workbench.pressNotificationButton(offer, 'Remember this signer');
 
       // Written where a remote window keeps machine-scoped settings; neither the user's nor the workspace's file.
       const written = await settingsWith(machineSettings, IDENTITIES_SETTING, IDENTITY);
@@ -254,7 +254,7 @@ describe('Verify Sigstore Signature in a real VS Code', () => {
       const toast = await workbench.notificationAfter(() => lens.click(), 'devapp 1.2.3');
       assert.equal(await toast.locator('.codicon-warning').count(), 1, 'told as a warning, not an error');
       await workbench.screenshot('3-verify-chart-offers-trust');
-      await toast.locator('.monaco-button', { hasText: 'Trust a Sigstore signer' }).click();
+      await workbench.pressNotificationButton(toast, 'Trust a Sigstore signer');
       await workbench.quickInput.locator('.quick-input-message', { hasText: 'The certificate identity you expect' }).waitFor();
       await workbench.screenshot('3-command-asks');
       await workbench.page.keyboard.press('Escape');
