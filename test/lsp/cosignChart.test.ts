@@ -43,9 +43,13 @@ describe('the cosign line and Verify Sigstore Signature over LSP', () => {
       assert.equal(status.cosign, 'cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01');
       assert.equal(status.summary, 'Verified (OpenPGP + Sigstore)');
       assert.match(status.message, /Verified with Sigstore: devapp-1\.2\.3\.tgz\.sigstore\.json signed by release@example\.com \(issuer https:\/\/issuer\.test\), logged 2025-03-01T12:01:00\.000Z\.$/);
-      const titles = (await session.codeLens(uri)).map((l) => l.command?.title ?? '');
+      const lenses = await session.codeLens(uri);
+      const titles = lenses.map((l) => l.command?.title ?? '');
       assert.match(titles[0], /^✓ Signed by .* · verified \(OpenPGP \+ Sigstore\)$/);
       assert.ok(titles.includes('cosign ✓ release@example.com (https://issuer.test) · logged 2025-03-01'), titles.join(' | '));
+      // Cut off in a narrow window, each lens keeps its whole text in its tooltip.
+      assert.equal(lenses[0].command?.tooltip, status.message);
+      assert.equal(lenses.at(-1)?.command?.tooltip, status.cosign);
     } finally {
       await session.stop();
     }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { CodeLens } from 'vscode-languageserver/node';
 import { codiconText } from '../provenance/untrustedText';
 import { COMMANDS, type ChartCommandArgs } from './protocol';
-import { outcomeWords, outOfDateOf, type ChartEvaluation } from './status';
+import { chartStatus, outcomeWords, outOfDateOf, type ChartEvaluation } from './status';
 import { outOfDateText, type OutOfDate } from './sourceFreshness';
 import { shortFingerprint } from './keyText';
 import { pathToUri } from './uris';
@@ -51,9 +51,15 @@ function cosignVerdictLens(verdict: ChartVerdict, cosign: CosignFacts | undefine
   return lens(`${cosignMark(failed.code)} Sigstore: ${words.summary} — ${words.reason}`, COMMANDS.verifyChart, args);
 }
 
-/** The lenses of a chart; `trusted` is false in Restricted Mode (nothing may be written). */
+/**
+ * The lenses of a chart; `trusted` is false in Restricted Mode (nothing may be written). A narrow window
+ * cuts the lenses of a line off, so the verdict's lens carries the status's whole sentence as its
+ * tooltip (plain text: escaped, as the status is).
+ */
 export function chartLenses(evaluation: ChartEvaluation, trusted = true): CodeLens[] {
-  return [...provenanceLenses(evaluation, trusted), ...cosignLenses('cosign' in evaluation ? evaluation.cosign : undefined)];
+  const [verdict, ...rest] = provenanceLenses(evaluation, trusted);
+  const withSentence = { ...verdict, command: { ...verdict.command!, tooltip: chartStatus(evaluation).message } };
+  return [withSentence, ...rest, ...cosignLenses('cosign' in evaluation ? evaluation.cosign : undefined)];
 }
 
 function provenanceLenses(evaluation: ChartEvaluation, trusted: boolean): CodeLens[] {

@@ -48,10 +48,14 @@ export function cosignLineText(facts: CosignFacts): string {
     : `cosign ${cosignMark(f.code)} ${f.code} (${f.label})`)).join('; ');
 }
 
-/** The CodeLens line: text only (the verdicts are in the tooltip and diagnostics; "Verify Sigstore Signature" checks again). */
+/**
+ * The CodeLens line: text only (the verdicts are in the status's tooltip and diagnostics; "Verify Sigstore
+ * Signature" checks again). Its title is cut at 200 characters, its tooltip holds the whole line.
+ */
 export function cosignLenses(facts: CosignFacts | undefined): CodeLens[] {
   if (!facts) return [];
-  return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, command: { title: codiconText(cosignLineText(facts), 200), command: '' } }];
+  const line = cosignLineText(facts);
+  return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, command: { title: codiconText(line, 200), command: '', tooltip: escapeUntrusted(line, 2000) } }];
 }
 
 /** The status notification's `cosign` field. */

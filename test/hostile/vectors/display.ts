@@ -87,6 +87,7 @@ export const displayCases: HostileCase[] = [
           provHover: provHover(check, outcome.document!.signature!.range.start)?.contents,
           keysHover: keysHover(lint, lint.keys[0].source.range!.start, now)?.contents,
           lenses: chartLenses({ kind: 'checked', chart, archive, prov: check.provPath, check }).map((l) => l.command?.title),
+          lensTooltips: chartLenses({ kind: 'checked', chart, archive, prov: check.provPath, check }).map((l) => l.command?.tooltip),
           statusUid: signerSummary(outcome.signer!, []).uid,
         },
       };
