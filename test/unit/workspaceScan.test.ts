@@ -48,3 +48,12 @@ test('a chart\'s templates/ folder is not listed; other folders, subcharts and a
   assert.deepEqual(found.keysFiles, [keys]);
   assert.deepEqual(listed.sort(), ['', 'charts', 'charts/app', 'charts/app/charts', 'charts/app/charts/sub', 'templates', 'templates/other'].map((p) => p.split('/').join(path.sep)).sort());
 });
+
+test('a workspace folder named with a trailing separator (a folder uri ending in /) gives the same paths', async () => {
+  const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
+  const plain = await scanWorkspace([root], token);
+  const slashed = await scanWorkspace([root + path.sep], token);
+  assert.ok(plain && slashed);
+  assert.deepEqual(slashed, plain);
+  assert.ok(plain.chartYamls.every((f) => !f.includes(`${path.sep}${path.sep}`) && path.normalize(f) === f));
+});

@@ -31,3 +31,16 @@ export class KeyedDebounce {
     this.pending.clear();
   }
 }
+
+/**
+ * A function that runs `task` once `delay` ms after the last of a burst of calls. One timer, re-armed
+ * (`refresh`) by each call: a workspace's index asks for a CodeLens refresh once per chart, and a new
+ * timer each time (clearTimeout + setTimeout) cost more than the rest of what it does per chart.
+ */
+export function trailingRun(delay: number, task: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  return () => {
+    if (timer) timer.refresh();
+    else timer = setTimeout(() => { timer = undefined; task(); }, delay);
+  };
+}

@@ -20,7 +20,8 @@ const ROLES: readonly { role: FileRole; name?: string; suffix?: string }[] = [
   { role: 'keys', suffix: '.KEYS' },
 ];
 
-function roleOfName(name: string): FileRole | undefined {
+/** The role of a file by its base name (a directory entry's name). */
+export function roleOfName(name: string): FileRole | undefined {
   return ROLES.find((r) => (r.name !== undefined ? name === r.name : name.endsWith(r.suffix!)))?.role;
 }
 

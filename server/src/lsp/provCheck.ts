@@ -9,7 +9,7 @@ import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseProvenance, type ProvDocument } from '../provenance/provDocument';
 import type { ArchiveFacts } from '../provenance/archiveFacts';
 import { verifyProvenance, type Outcome } from '../provenance/verify';
-import { BoundedMap, sha256Text, type ArchiveFactsCache } from './caches';
+import { BoundedMap, type ArchiveFactsCache } from './caches';
 import { archiveOf } from './fileRoles';
 import type { KeySet } from './keyStore';
 import { verdictHolds, verdictValidUntil } from './verdictTimes';
@@ -52,8 +52,12 @@ async function signatureIssuers(doc: ProvDocument): Promise<string[]> {
 
 type CachedCheck = Omit<ProvCheck, 'listedInWorkspaceKeys'>;
 
-/** A verdict, what it was judged for, and the span of time it holds for (verdictTimes.ts); `until` is known once it is settled. */
-interface CachedVerdict { key: string; result: Promise<CachedCheck>; judgedAt: number; until?: number }
+/**
+ * A verdict, what it was judged for (`key`, and the `.prov` text itself: comparing it costs less than
+ * hashing every text of a workspace's index), and the span of time it holds for (verdictTimes.ts);
+ * `until` is known once it is settled.
+ */
+interface CachedVerdict { key: string; text: string; result: Promise<CachedCheck>; judgedAt: number; until?: number }
 
 export class ProvChecker {
   /** The last verdict judged for each `.prov` path, with the key it was judged for. */
@@ -67,10 +71,10 @@ export class ProvChecker {
     // The facts are those of the archive's bytes: its digest names them. Without one (unreadable), its
     // stamp does, which any write changes (caches.ts fileStamp). Time is handled by `until`.
     const archive = snapshot ? snapshot.facts.sha256 ?? `unread:${snapshot.stamp}` : 'none';
-    const key = [archivePath, archive, sha256Text(text), ctx.keys.digest, ctx.trustedFingerprints.join(',')].join('|');
+    const key = [archivePath, archive, ctx.keys.digest, ctx.trustedFingerprints.join(',')].join('|');
     const now = ctx.now.getTime();
     const cached = this.results.get(provPath);
-    const reused = cached?.key === key && (cached.until === undefined || verdictHolds(cached.judgedAt, cached.until, now));
+    const reused = cached?.key === key && cached.text === text && (cached.until === undefined || verdictHolds(cached.judgedAt, cached.until, now));
     const entry = reused ? cached : this.judge(key, provPath, archivePath, text, snapshot?.facts, ctx);
     let result = await entry.result;
     // A check still running when this one asked was judged a little earlier: it counts only if it holds now.
@@ -82,7 +86,7 @@ export class ProvChecker {
 
   private judge(key: string, provPath: string, archivePath: string, text: string, facts: ArchiveFacts | undefined, ctx: CheckContext): CachedVerdict {
     const judgedAt = ctx.now.getTime();
-    const entry: CachedVerdict = { key, result: this.compute(provPath, archivePath, text, facts, ctx), judgedAt };
+    const entry: CachedVerdict = { key, text, result: this.compute(provPath, archivePath, text, facts, ctx), judgedAt };
     // Registered before any caller awaits the result: `until` is known when they resume.
     void entry.result.then((r) => { entry.until = verdictValidUntil(r.doc, ctx.keys.keys, judgedAt, r.outcome.signatureTimes); }, () => undefined);
     this.results.set(provPath, entry);

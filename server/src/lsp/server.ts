@@ -10,6 +10,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { listSigningKeysRequest, packageRequest, requestCancelled, signRequest, verifyFileRequest, type ActionContext } from './actions';
 import { createServerConnection } from './connection';
+import { trailingRun } from './debounce';
 import { WATCHED_GLOB } from './fileRoles';
 import { passphraseRecipient } from './passphraseSeal';
 import {
@@ -36,8 +37,10 @@ const documents = new TextDocuments(TextDocument);
 let capabilities: ClientCapabilities = {};
 let init: InitializationOptions = {};
 let watcherRegistration: Disposable | undefined;
-let lensRefresh: NodeJS.Timeout | undefined;
-let chartsRefresh: NodeJS.Timeout | undefined;
+/** Many charts finish together: one CodeLens refresh for the lot. */
+const refreshLenses = trailingRun(30, () => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined));
+/** Indexing finds many charts at once: one notification for the lot. */
+const announceCharts = trailingRun(30, () => void connection.sendNotification(ChartsChangedNotification.type, {}));
 /** The most statuses in one batch: a long turn still shows its first results. */
 const MAX_STATUS_BATCH = 100;
 /** Statuses waiting for the end of this turn of the event loop (a client that takes batches). */
@@ -62,16 +65,9 @@ const service = new ProvenanceService({
   publishDiagnostics: (uri, diagnostics, version) => void connection.sendDiagnostics({ uri, diagnostics, ...(version !== undefined ? { version } : {}) }),
   sendStatus: (status) => (init.statusBatches ? sendStatusBatched(status) : void connection.sendNotification(StatusNotification.type, status)),
   refreshCodeLenses: () => {
-    if (!capabilities.workspace?.codeLens?.refreshSupport) return;
-    // Many charts finish together: one refresh for the lot.
-    clearTimeout(lensRefresh);
-    lensRefresh = setTimeout(() => void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined), 30);
+    if (capabilities.workspace?.codeLens?.refreshSupport) refreshLenses();
   },
-  chartsChanged: () => {
-    // Indexing finds many charts at once: one notification for the lot.
-    clearTimeout(chartsRefresh);
-    chartsRefresh = setTimeout(() => void connection.sendNotification(ChartsChangedNotification.type, {}), 30);
-  },
+  chartsChanged: () => announceCharts(),
   log: (message) => connection.console.log(escapeLines(message)),
   warn: (message) => showMessage(MessageType.Warning, message),
   createProgress: () => connection.window.createWorkDoneProgress(),

@@ -82,58 +82,56 @@ export function outcomeWords(code: string): { summary: string; reason: string } 
 }
 
 export function signerSummary(signer: Signer, listedInWorkspaceKeys: string[]): SignerSummary {
-  return {
-    fingerprint: signer.fingerprint,
-    signingKey: signer.signingKey,
-    ...(signer.uid !== undefined ? { uid: escapeUntrusted(signer.uid) } : {}),
-    uids: signer.uids.map((u) => escapeUntrusted(u)),
-    algorithm: signer.algorithm,
-    ...(signer.bits !== undefined ? { bits: signer.bits } : {}),
-    signedAt: signer.signedAt.toISOString(),
-    ...(signer.keyExpires ? { keyExpires: isoDate(signer.keyExpires) } : {}),
-    ...(listedInWorkspaceKeys.length ? { listedInWorkspaceKeys: listedInWorkspaceKeys.map(pathToUri) } : {}),
-  };
+  // Assigned field by field (here and in the statuses below), not spread: a workspace's index makes a
+  // status per chart, mostly in code V8 has not optimized yet, where each spread is a slow generic copy.
+  const summary = { fingerprint: signer.fingerprint, signingKey: signer.signingKey } as SignerSummary;
+  if (signer.uid !== undefined) summary.uid = escapeUntrusted(signer.uid);
+  summary.uids = signer.uids.map((u) => escapeUntrusted(u));
+  summary.algorithm = signer.algorithm;
+  if (signer.bits !== undefined) summary.bits = signer.bits;
+  summary.signedAt = signer.signedAt.toISOString();
+  if (signer.keyExpires) summary.keyExpires = isoDate(signer.keyExpires);
+  if (listedInWorkspaceKeys.length) summary.listedInWorkspaceKeys = listedInWorkspaceKeys.map(pathToUri);
+  return summary;
 }
 
-/** The verdict part of a status: shared by `.prov` documents and charts. */
-function checkFields(check: ProvCheck): Omit<StatusParams, 'scope' | 'uri'> {
+/** The verdict part of a status, shared by `.prov` documents and charts: added to `status` (the caller's new object). */
+function withCheckFields(status: Pick<StatusParams, 'scope' | 'uri'> & Partial<StatusParams>, check: ProvCheck): StatusParams {
   const { outcome } = check;
   const missingArchive = outcome.code === 'missing-archive' && !check.archiveExists;
   const warnings = outcome.warnings.map((w) => ({ code: w.code, message: w.message }));
-  const severity: StatusSeverity = outcome.verdict === 'verified' ? (warnings.length ? 'warning' : 'ok') : missingArchive ? 'information' : 'error';
-  return {
-    state: outcome.verdict === 'verified' ? 'verified' : missingArchive ? 'missing-archive' : 'rejected',
-    severity,
-    code: outcome.code,
-    summary: outcomeWords(outcome.code).summary,
-    message: outcome.message,
-    ...(outcome.signer ? { signer: signerSummary(outcome.signer, check.listedInWorkspaceKeys) } : {}),
-    archive: pathToUri(check.archivePath),
-    prov: pathToUri(check.provPath),
-    ...(outcome.chart ? { chart: { name: outcome.chart.name, version: outcome.chart.version } } : {}),
-    ...(outcome.digest ? { digest: outcome.digest } : {}),
-    ...(warnings.length ? { warnings } : {}),
-  };
+  const fields = status as StatusParams;
+  fields.state = outcome.verdict === 'verified' ? 'verified' : missingArchive ? 'missing-archive' : 'rejected';
+  fields.severity = outcome.verdict === 'verified' ? (warnings.length ? 'warning' : 'ok') : missingArchive ? 'information' : 'error';
+  fields.code = outcome.code;
+  fields.summary = outcomeWords(outcome.code).summary;
+  fields.message = outcome.message;
+  if (outcome.signer) fields.signer = signerSummary(outcome.signer, check.listedInWorkspaceKeys);
+  fields.archive = pathToUri(check.archivePath);
+  fields.prov = pathToUri(check.provPath);
+  if (outcome.chart) fields.chart = { name: outcome.chart.name, version: outcome.chart.version };
+  if (outcome.digest) fields.digest = outcome.digest;
+  if (warnings.length) fields.warnings = warnings;
+  return fields;
 }
 
 /**
  * Every text of a status escaped, whoever built it: the client shows them in the status bar, tooltips
- * and notifications, and a chart's message quotes file names, Chart.yaml values and user ids.
+ * and notifications, and a chart's message quotes file names, Chart.yaml values and user ids. Replaces
+ * them in `status`, which each caller made for this.
  */
 function escapedStatus(status: StatusParams): StatusParams {
   const { summary, message, chart, digest, warnings } = status;
-  return {
-    ...status,
-    summary: escapeUntrusted(summary),
-    message: escapeUntrusted(message, 2000),
-    ...(chart ? { chart: { name: escapeUntrusted(chart.name), version: escapeUntrusted(chart.version) } } : {}),
-    ...(digest?.expected !== undefined ? { digest: { ...digest, expected: escapeUntrusted(digest.expected) } } : {}),
-    ...(warnings ? { warnings: warnings.map((w) => ({ code: w.code, message: escapeUntrusted(w.message, 2000) })) } : {}),
-  };
+  status.summary = escapeUntrusted(summary);
+  status.message = escapeUntrusted(message, 2000);
+  if (chart) status.chart = { name: escapeUntrusted(chart.name), version: escapeUntrusted(chart.version) };
+  if (digest?.expected !== undefined) status.digest = { ...digest, expected: escapeUntrusted(digest.expected) };
+  if (warnings) status.warnings = warnings.map((w) => ({ code: w.code, message: escapeUntrusted(w.message, 2000) }));
+  return status;
 }
 
 export function provStatus(uri: string, check: ProvCheck): StatusParams {
-  return escapedStatus({ scope: 'document', uri, ...checkFields(check) });
+  return escapedStatus(withCheckFields({ scope: 'document', uri }, check));
 }
 
 /** An archive named outside any chart that has no `.prov`. */
@@ -166,23 +164,19 @@ function chartNameVersion(chart: ChartRef): { name: string; version: string } | 
 }
 
 export function chartStatus(evaluation: ChartEvaluation): StatusParams {
-  return escapedStatus({ ...chartFields(evaluation), ...cosignStatusLine('cosign' in evaluation ? evaluation.cosign : undefined) });
+  return escapedStatus(Object.assign(chartFields(evaluation), cosignStatusLine('cosign' in evaluation ? evaluation.cosign : undefined)));
 }
 
 function chartFields(evaluation: ChartEvaluation): StatusParams {
   const { chart } = evaluation;
-  const base = {
-    scope: 'chart' as const,
-    uri: pathToUri(chart.chartYaml),
-    chartFolder: pathToUri(chart.folder),
-    ...(chartNameVersion(chart) ? { chart: chartNameVersion(chart)! } : {}),
-  };
-  const archiveFile = archiveName(escapeUntrusted(chart.name ?? ''), escapeUntrusted(chart.version ?? ''));
+  const base: Pick<StatusParams, 'scope' | 'uri' | 'chartFolder' | 'chart'> = { scope: 'chart', uri: pathToUri(chart.chartYaml), chartFolder: pathToUri(chart.folder) };
+  const nameVersion = chartNameVersion(chart);
+  if (nameVersion) base.chart = nameVersion;
   switch (evaluation.kind) {
     case 'invalid':
       return { ...base, state: 'not-packaged', severity: 'warning', code: 'chart-invalid', summary: 'Chart.yaml invalid', message: chart.error ?? 'Chart.yaml has no name or version.' };
     case 'not-packaged':
-      return { ...base, state: 'not-packaged', severity: 'information', summary: 'Not packaged', message: `No ${archiveFile} in ${evaluation.looked.join(', ')}. Package and sign the chart.` };
+      return { ...base, state: 'not-packaged', severity: 'information', summary: 'Not packaged', message: `No ${archiveName(escapeUntrusted(chart.name ?? ''), escapeUntrusted(chart.version ?? ''))} in ${evaluation.looked.join(', ')}. Package and sign the chart.` };
     case 'stale':
       return {
         ...base, state: 'stale', severity: 'warning', archive: pathToUri(evaluation.archive), summary: 'Stale',
@@ -208,10 +202,9 @@ function chartFields(evaluation: ChartEvaluation): StatusParams {
       return { ...base, state: 'unsigned', severity: 'warning', code: 'missing-prov', archive, summary: 'Unsigned', message: `${evaluation.archive} has no .prov next to it. Sign the chart.` };
     }
     case 'checked': {
-      const checked = { ...checkFields(evaluation.check), ...withCosignFields(evaluation.check.outcome, evaluation.cosign) };
+      const checked = Object.assign(withCheckFields(base, evaluation.check), withCosignFields(evaluation.check.outcome, evaluation.cosign));
       const outOfDate = outOfDateOf(evaluation);
-      if (!outOfDate) return { ...base, ...checked };
-      return { ...base, ...checked, ...outOfDateFields(outOfDate, HOLDS_FOR_ARCHIVE) };
+      return outOfDate ? Object.assign(checked, outOfDateFields(outOfDate, HOLDS_FOR_ARCHIVE)) : checked;
     }
   }
 }

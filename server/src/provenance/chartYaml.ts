@@ -103,12 +103,18 @@ export function sanitizeString(s: string): string {
     .replace(/[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu, '');
 }
 
+const HELM_SEMVER = /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** A version number part Go parses as a uint64; up to 19 digits always fits (BigInt only beyond: every chart is read). */
+function fitsUint64(part: string | undefined): boolean {
+  return part === undefined || part.length < 20 || BigInt(part) <= UINT64_MAX;
+}
+
 /** Masterminds/semver v3 NewVersion, which Helm uses: SemVer 2 plus an optional `v` and short forms. */
 export function isHelmSemver(version: string): boolean {
-  const m = /^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/.exec(version);
-  if (!m) return false;
-  const UINT64_MAX = 2n ** 64n - 1n;
-  return [m[1], m[2], m[3]].every((part) => part === undefined || BigInt(part) <= UINT64_MAX);
+  const m = HELM_SEMVER.exec(version);
+  return m !== null && fitsUint64(m[1]) && fitsUint64(m[2]) && fitsUint64(m[3]);
 }
 
 const ALIAS_FORMAT = /^[a-zA-Z0-9_-]+$/;

@@ -22,12 +22,16 @@ function keyString(key: GoNode, b: GoNodeBuilder): string {
   }
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
 /**
  * encoding/json matches object keys to struct fields case-insensitively (ASCII, plus ſ U+017F and
  * ı U+0131). Escaped: esbuild copies a regular expression's characters as they are, and one non-ASCII
  * byte makes the whole CLI bundle a two-byte string at every start (scripts/build.mjs checks).
  */
 function foldKey(key: string): string {
+  // An ASCII key (nearly all) folds exactly as toLowerCase lowers it, without a call per capital letter.
+  if (ASCII_ONLY.test(key)) return key.toLowerCase();
   return key.replace(/[A-Z\u017F\u0131]/g, (c) => (c === '\u017F' ? 's' : c === '\u0131' ? 'i' : c.toLowerCase()));
 }
 
