@@ -12,10 +12,11 @@ import {
   CodeLensRequest, CodeLensRefreshRequest, ConfigurationRequest, createProtocolConnection, DidChangeTextDocumentNotification,
   DidChangeWatchedFilesNotification, DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, DocumentLinkRequest,
   DocumentSymbolRequest, ExitNotification, FileChangeType, HoverRequest, InitializedNotification, InitializeRequest, LogMessageNotification,
-  PublishDiagnosticsNotification, RegistrationRequest, ShowMessageNotification, ShutdownRequest, StreamMessageReader, StreamMessageWriter,
+  PublishDiagnosticsNotification, RegistrationRequest, ShowMessageNotification, ShutdownRequest, StreamMessageReader,
   UnregistrationRequest, WorkDoneProgress, WorkDoneProgressCreateRequest, type CodeLens, type Diagnostic, type DocumentLink, type DocumentSymbol,
   type Hover, type InitializeResult, type Position, type ProtocolConnection, type PublishDiagnosticsParams, type Registration,
 } from 'vscode-languageserver-protocol/node';
+import { OneWriteMessageWriter } from '../../server/src/lsp/connection';
 import { sealPassphrase } from '../../server/src/lsp/passphraseSeal';
 import { ChartsChangedNotification, PassphraseRequest, SETTINGS_SECTION, StatusBatchNotification, StatusNotification, type HelmProvenanceSettings, type InitializationOptions, type PassphraseParams, type StatusParams } from '../../server/src/lsp/protocol';
 
@@ -130,7 +131,9 @@ export class LspSession {
     });
     const toServer = new PassThrough();
     toServer.pipe(child.stdin!);
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(toServer));
+    // One write per message, as VS Code's client sends them (over IPC): vscode-jsonrpc's stream writer writes the
+    // header and the body apart, and a server that reads the header alone wakes a second time for the body.
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new OneWriteMessageWriter(toServer));
     const session = new LspSession(connection, child, options);
     toServer.on('data', (chunk: Buffer) => session.wire.push(chunk));
     child.stdout!.on('data', (chunk: Buffer) => session.wire.push(chunk));

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { archiveFacts, type ArchiveFacts } from '../provenance/archiveFacts';
+import { ArchiveBuffers } from '../provenance/archiveBuffers';
 
 /** A Map that forgets its oldest entries beyond `limit`. */
 export class BoundedMap<K, V> {
@@ -55,6 +56,8 @@ export interface ArchiveSnapshot { stamp: string; facts: ArchiveFacts }
 
 export class ArchiveFactsCache {
   private readonly entries = new BoundedMap<string, { stamp: string; facts: Promise<ArchiveFacts>; settled?: ArchiveFacts }>(2000);
+  /** Every check reads and inflates into these (no new megabytes per check); they keep the last valid chart's tar for sourceFreshness.ts. */
+  readonly buffers = new ArchiveBuffers();
 
   /** The archive's digest and Chart name/version, computed once per stamp; undefined when there is no archive. */
   async get(archivePath: string, attempts = 3): Promise<ArchiveSnapshot | undefined> {
@@ -64,7 +67,7 @@ export class ArchiveFactsCache {
     if (entry?.settled && entry.stamp === stamp) return { stamp, facts: entry.settled };
     if (!entry || entry.stamp !== stamp) {
       // A new stamp need not mean new bytes: the last facts are kept when the digest is theirs (archiveFacts).
-      const created: { stamp: string; facts: Promise<ArchiveFacts>; settled?: ArchiveFacts } = { stamp, facts: archiveFacts(archivePath, entry?.settled) };
+      const created: { stamp: string; facts: Promise<ArchiveFacts>; settled?: ArchiveFacts } = { stamp, facts: archiveFacts(archivePath, entry?.settled, this.buffers) };
       void created.facts.then((facts) => { created.settled = facts; });
       entry = created;
       this.entries.set(archivePath, entry);

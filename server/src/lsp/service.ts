@@ -275,6 +275,7 @@ export class ProvenanceService {
   dispose(): void {
     this.checks.cancelAll();
     this.sync.dispose();
+    this.index.dispose();
     this.sigstore.dispose();
   }
 }

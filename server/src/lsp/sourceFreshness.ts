@@ -76,7 +76,7 @@ export class SourceFreshness {
     const cached = this.manifests.get(archive);
     if (cached?.id === id) return cached.manifest;
     // The check that found this digest (the facts) usually inflated these very bytes just before.
-    const manifest = keptArchiveManifest(id, archive) ?? readArchiveManifest(archive);
+    const manifest = keptArchiveManifest(id, archive, this.facts.buffers) ?? readArchiveManifest(archive);
     // Read after the digest was taken: kept under the digest of the bytes it read.
     this.manifests.set(archive, { id: manifest.ok ? manifest.value.sha256 : id, manifest });
     return manifest;

@@ -23,6 +23,8 @@ import { ChartSources } from './chartSources';
 import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
 import { pathToUri, uriToPath } from './uris';
 import { WorkspaceFiles } from './workspaceFiles';
+import { KeyedDebounce } from './debounce';
+import { sha256Text } from './caches';
 import { forEachLimited, inViewFirst, progressSteps } from './workspaceIndexing';
 import { scanWorkspace } from './workspaceScan';
 
@@ -30,9 +32,17 @@ import { scanWorkspace } from './workspaceScan';
 const INDEX_CONCURRENCY = 8;
 /** The most of a Chart.yaml that is read. */
 const MAX_CHART_YAML = 1024 * 1024;
+/**
+ * How long after a `.prov` tab closes its chart is evaluated again from the file on disk. At once, that
+ * evaluation ran just as the editor sent its next request (a `.prov` opened again: its check waited
+ * for it, on a loaded machine for a core too); an open within this time evaluates the chart anyway.
+ */
+const CLOSED_PROV_SETTLE_MS = 100;
 
 export interface ChartEntry {
   ref: ChartRef;
+  /** The digest of the Chart.yaml text `ref` was read from: the same text is not parsed again (each evaluation reads it). */
+  refDigest?: string;
   evaluation?: ChartEvaluation;
   /** Found in a workspace folder (else known only while its Chart.yaml is open, or asked about). */
   inWorkspace: boolean;
@@ -48,6 +58,8 @@ export class WorkspaceIndex {
   private readonly firstScan = new Promise<void>((resolve) => { this.firstScanDone = resolve; });
   private keysReadDone!: () => void;
   private readonly keysRead = new Promise<void>((resolve) => { this.keysReadDone = resolve; });
+  /** `.prov` files whose tab closed, waiting to be judged from disk (CLOSED_PROV_SETTLE_MS). */
+  private readonly closedProvs = new KeyedDebounce();
 
   constructor(
     private readonly config: ServerConfiguration,
@@ -159,7 +171,9 @@ export class WorkspaceIndex {
       return undefined;
     }
     const previous = this.charts.get(chartYaml);
-    const entry: ChartEntry = { ref: readChartRef(chartYaml, text), evaluation: previous?.evaluation, inWorkspace: previous?.inWorkspace ?? this.config.isInWorkspace(chartYaml) };
+    const refDigest = sha256Text(text);
+    const ref = previous?.refDigest === refDigest ? previous.ref : readChartRef(chartYaml, text);
+    const entry: ChartEntry = { ref, refDigest, evaluation: previous?.evaluation, inWorkspace: previous?.inWorkspace ?? this.config.isInWorkspace(chartYaml) };
     this.charts.set(chartYaml, entry);
     if (!previous && entry.inWorkspace) this.out.chartsChanged();
     const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t, priority), token);
@@ -264,7 +278,7 @@ export class WorkspaceIndex {
     }
     if (!file || !(this.files.provs.has(file) || this.files.keys.has(file))) this.out.publishDiagnostics(uri, []);
     if (file && kind === 'keys' && this.files.keys.has(file)) await this.files.refreshDiskKeys(file);
-    if (file && kind === 'prov') await this.refreshProv(file, 'background');
+    if (file && kind === 'prov') this.closedProvs.schedule(file, CLOSED_PROV_SETTLE_MS, () => void this.refreshProv(file, 'background'));
   }
 
   /** A watched file was created, changed or deleted: re-check exactly what depends on it. */
@@ -335,6 +349,10 @@ export class WorkspaceIndex {
       source.dispose();
       progress.done();
     }
+  }
+
+  dispose(): void {
+    this.closedProvs.dispose();
   }
 
   // ---- verify now -----------------------------------------------------------------------------------

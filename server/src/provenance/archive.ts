@@ -24,6 +24,7 @@ import { EngineError } from './engineError';
 import { limitsOf, mib, type ArchiveLimits } from './archiveLimits';
 import { ChartCollector, type ArchiveFile, type ChartArchive } from './archiveContents';
 import { TarWalker } from './go/tarReader';
+import type { ArchiveBuffers } from './archiveBuffers';
 
 function notGzip(head: Buffer): EngineError {
   if (head.length >= 263 && head.subarray(257, 262).toString('latin1') === 'ustar') {
@@ -62,12 +63,6 @@ export const WHOLE_READ_BYTES = 2 * 1024 * 1024;
  */
 export const WHOLE_INFLATE_BYTES = 16 * 1024 * 1024;
 
-/**
- * The buffer archives read whole are read into, kept: a megabyte buffer per check was garbage that
- * brought V8's full collections (external memory) every few dozen checks. Used only synchronously.
- */
-let readScratch: Buffer | undefined;
-
 /** What reading an archive file gave: the chart, and the file's digest whenever it could be read whole. */
 export interface ArchiveExamination {
   chart: Result<ChartArchive, EngineErrorCode>;
@@ -85,19 +80,20 @@ export async function readChartArchive(path: string, limits?: Partial<ArchiveLim
  * readChartArchive, naming the file `label` in messages and keeping the digest of an archive that is not a valid chart.
  * `judged(sha256)` is asked once an archive read whole has its digest: true (the caller examined these
  * very bytes already) stops there, answered as undefined; a streamed archive is always examined.
+ * `buffers`: the caller's kept buffers (archiveBuffers.ts), read and inflated into instead of new
+ * megabytes per check; a valid chart's tar stays there under its digest (readKeptArchive).
  */
 export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>): Promise<ArchiveExamination>;
-export async function examineChartArchive(path: string, label: string, limits: Partial<ArchiveLimits> | undefined, judged: (sha256: string) => boolean): Promise<ArchiveExamination | undefined>;
-export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>, judged?: (sha256: string) => boolean): Promise<ArchiveExamination | undefined> {
+export async function examineChartArchive(path: string, label: string, limits: Partial<ArchiveLimits> | undefined, judged: (sha256: string) => boolean, buffers?: ArchiveBuffers): Promise<ArchiveExamination | undefined>;
+export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>, judged?: (sha256: string) => boolean, buffers?: ArchiveBuffers): Promise<ArchiveExamination | undefined> {
   const l = limitsOf(limits);
   const wholeBytes = Math.min(l.compressedBytes, WHOLE_READ_BYTES);
-  readScratch ??= Buffer.allocUnsafe(WHOLE_READ_BYTES + 1);
-  const read = readBoundedFile(path, wholeBytes, { scratch: readScratch });
+  const read = readBoundedFile(path, wholeBytes, buffers ? { scratch: buffers.readBuffer(WHOLE_READ_BYTES) } : {});
   if (read.ok) {
     const sha256 = createHash('sha256').update(read.bytes).digest('hex');
     if (judged?.(sha256)) return undefined;
-    // The scratch buffer is used again by the next examination: the streamed walk gets its own copy.
-    const chart = walkArchiveBytes(read.bytes, label, l, sha256, false, WHOLE_INFLATE_BYTES, limits === undefined)
+    // A kept read buffer is used again by the next examination: the streamed walk gets its own copy.
+    const chart = walkArchiveBytes(read.bytes, label, l, sha256, false, WHOLE_INFLATE_BYTES, limits === undefined ? buffers : undefined)
       ?? await walkStream(Readable.from([Buffer.from(read.bytes)]), label, l, () => sha256);
     return { sha256, chart, readable: true };
   }
@@ -190,20 +186,18 @@ function outputChunk(data: Buffer, max: number): number {
 }
 
 /**
- * The tar of the last archive file examined whole with the default limits and found a valid chart, by
- * the file's digest. The editor compares an archive with its chart folder (a manifest of every file)
- * right after checking the same new bytes: that walks this again instead of reading and inflating the
- * file a second time. One archive's, replaced by the next: at most WHOLE_INFLATE_BYTES kept.
+ * readChartArchiveBytes of the archive whose digest is `sha256`, with its files, when `buffers` keep its
+ * tar (the last archive they examined whole with the default limits, a valid chart). The editor compares
+ * an archive with its chart folder (a manifest of every file) right after checking the same new bytes:
+ * that walks this tar again instead of reading and inflating the file a second time. The files' data
+ * are views of the kept tar, valid until the buffers' next examination.
  */
-let lastInflated: { sha256: string; compressedSize: number; tar: Buffer } | undefined;
-
-/** readChartArchiveBytes of the archive whose digest is `sha256`, with its files, when its tar is the one kept (above). */
-export function readKeptArchive(sha256: string, label: string): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
-  const kept = lastInflated;
-  if (kept?.sha256 !== sha256) return undefined;
+export function readKeptArchive(sha256: string, label: string, buffers: ArchiveBuffers): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
+  const kept = buffers.kept(sha256);
+  if (!kept) return undefined;
   const collector = new ChartCollector(limitsOf(), true);
   try {
-    const uncompressed = walkTar(kept.tar, collector, limitsOf());
+    const uncompressed = walkTar(kept.bytes, collector, limitsOf());
     return ok({ ...collector.finish(sha256, kept.compressedSize, uncompressed), files: collector.files });
   } catch (e) {
     return asFailure(e, label);
@@ -219,9 +213,9 @@ function walkTar(tar: Buffer, collector: ChartCollector, l: ArchiveLimits): numb
 
 /**
  * The checks on bytes in memory; undefined when they inflate past `inflateCap` (below the limit) and must
- * be streamed. `keep`: a valid chart's tar becomes the one kept (lastInflated).
+ * be streamed. `buffers`: inflated into them when it fits, and a valid chart's tar is kept there.
  */
-function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256: string, keepFiles: boolean, inflateCap: number, keep = false): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
+function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256: string, keepFiles: boolean, inflateCap: number, buffers?: ArchiveBuffers): Result<ChartArchive & { files: ArchiveFile[] }, EngineErrorCode> | undefined {
   const collector = new ChartCollector(l, keepFiles);
   try {
     if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) throw notGzip(data);
@@ -230,7 +224,9 @@ function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256:
     let inflated: Buffer;
     try {
       // One byte over the limit, so the walk (not zlib) reports an archive that inflates too far.
-      inflated = zlib.gunzipSync(data, { maxOutputLength: cap + 1, chunkSize: outputChunk(data, cap + 1) });
+      const chunkSize = outputChunk(data, cap + 1);
+      // Anything but a complete inflate that fits the kept buffer goes through gunzipSync, which answers it as before.
+      inflated = buffers?.inflate(data, chunkSize) ?? zlib.gunzipSync(data, { maxOutputLength: cap + 1, chunkSize });
       countWork('bytes-inflated', inflated.length);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') countWork('bytes-inflated', cap + 1); // inflated, then refused by zlib
@@ -239,7 +235,7 @@ function walkArchiveBytes(data: Buffer, label: string, l: ArchiveLimits, sha256:
     }
     const uncompressed = walkTar(inflated, collector, l);
     const chart = ok({ ...collector.finish(sha256, data.length, uncompressed), files: collector.files });
-    if (keep) lastInflated = { sha256, compressedSize: data.length, tar: inflated };
+    buffers?.keep(sha256, data.length, inflated);
     return chart;
   } catch (e) {
     return asFailure(e, label);

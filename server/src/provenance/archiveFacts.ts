@@ -2,6 +2,7 @@
 // version, from one read of the file.
 import * as path from 'node:path';
 import { examineChartArchive } from './archive';
+import type { ArchiveBuffers } from './archiveBuffers';
 import { sha256File } from './hash';
 import { escapeUntrusted } from './untrustedText';
 
@@ -16,11 +17,12 @@ export interface ArchiveFacts {
  * `judged`: the facts last found for this path. When the file holds the same bytes again (a `touch`, a
  * checkout, the same download), they are answered after the read and digest, without inflating and
  * walking it: facts depend on the bytes and the name only. Archives too large to read whole are walked.
+ * `buffers`: the caller's kept buffers (archiveBuffers.ts), read and inflated into.
  */
-export async function archiveFacts(archivePath: string, judged?: ArchiveFacts): Promise<ArchiveFacts> {
+export async function archiveFacts(archivePath: string, judged?: ArchiveFacts, buffers?: ArchiveBuffers): Promise<ArchiveFacts> {
   // One read gives both the chart and the digest; only a large archive that is not a valid chart needs
   // a second, plain hash. Non-regular files (a FIFO, /dev/zero) are refused before anything reads them.
-  const examined = await examineChartArchive(archivePath, escapeUntrusted(path.basename(archivePath)), undefined, (sha256) => sha256 === judged?.sha256);
+  const examined = await examineChartArchive(archivePath, escapeUntrusted(path.basename(archivePath)), undefined, (sha256) => sha256 === judged?.sha256, buffers);
   if (!examined) return judged!;
   const { chart, sha256, readable } = examined;
   if (chart.ok) return { sha256: chart.value.sha256, chart: { name: chart.value.metadata.name, version: chart.value.metadata.version } };

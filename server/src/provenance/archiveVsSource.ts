@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { readChartArchiveBytes, readKeptArchive } from './archive';
+import type { ArchiveBuffers } from './archiveBuffers';
 import type { ArchiveFile, ChartArchive } from './archiveContents';
 import { MAX_COMPRESSED_BYTES } from './archiveLimits';
 import { readBoundedFile } from './boundedRead';
@@ -110,10 +111,10 @@ export function readArchiveManifest(archivePath: string): Result<ArchiveManifest
 
 /**
  * The manifest of the archive whose digest is `sha256`, from the tar the last check of those bytes
- * kept (archive.ts readKeptArchive), without reading the file; undefined when another archive's is kept.
+ * kept in `buffers` (archive.ts readKeptArchive), without reading the file; undefined when another archive's is kept.
  */
-export function keptArchiveManifest(sha256: string, archivePath: string): Result<ArchiveManifest> | undefined {
-  const archive = readKeptArchive(sha256, archivePath);
+export function keptArchiveManifest(sha256: string, archivePath: string, buffers: ArchiveBuffers): Result<ArchiveManifest> | undefined {
+  const archive = readKeptArchive(sha256, archivePath, buffers);
   return archive && manifestOf(archive);
 }
 
