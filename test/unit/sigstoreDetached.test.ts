@@ -76,6 +76,17 @@ test('with the entry, the wrong artifact, identity or issuer each get their own 
   assert.match((await verifyBlob(artifactFile, '--signature', sig, '--certificate', cert, '--rekor-entry', entry, '--certificate-identity', 'release@example.com', '--certificate-oidc-issuer', 'https://other.test')).out, /issuer mismatch \(issuer-mismatch\): not verified/);
 });
 
+test('a .cert whose certificate is not in DER (outer SEQUENCE tagged as a SET) is certificate-invalid, never verified', async () => {
+  const pem = Buffer.from(signed.cert, 'base64').toString('latin1');
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  der[0] ^= 1;
+  const altered = write('altered.cert', `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`);
+  const r = await verifyBlob(artifactFile, '--signature', sig, '--certificate', altered, '--rekor-entry', entry, ...identity);
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /rejected \(certificate-invalid\)/);
+  assert.match(r.out, /not in DER/);
+});
+
 test('a log entry altered (integrated time moved) is tlog-invalid; one signed by the log after the certificate expired is certificate-invalid', async () => {
   const [uuid] = Object.keys(signed.rekorEntry);
   const moved = structuredClone(signed.rekorEntry) as Record<string, { integratedTime: number }>;

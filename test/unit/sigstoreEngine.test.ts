@@ -92,6 +92,19 @@ test('an inclusion proof whose root hash is not its checkpoint\'s is tlog-invali
   assert.equal(signer.identity?.subjectAlternativeName, IDENTITY);
 });
 
+test('a certificate not in DER (its outer SEQUENCE tagged as a SET) is certificate-invalid (@sigstore/verify reads it and says verified; found by the fuzz target)', () => {
+  const json = JSON.parse(fs.readFileSync(path.join(cases, 'happy-path-v0.3', 'bundle.sigstore.json'), 'utf8'));
+  const der = Buffer.from(json.verificationMaterial.certificate.rawBytes, 'base64');
+  der[0] ^= 1; // 0x30 SEQUENCE -> 0x31 SET: outside what the issuer signed
+  json.verificationMaterial.certificate.rawBytes = der.toString('base64');
+  const parsed = parseBundle(Buffer.from(JSON.stringify(json)));
+  assert.ok(!parsed.ok && parsed.error.code === 'certificate-invalid', !parsed.ok ? parsed.error.message : 'parsed');
+  assert.match(parsed.error.message, /not in DER/);
+  const library = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(path.join(repoRoot, 'server', 'src', 'sigstore', 'data', 'public-good.trusted_root.json'), 'utf8')))));
+  const signer = library.verify(toSignedEntity(bundleFromJSON(json), fs.readFileSync(path.join(cases, 'a.txt'))), { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
+  assert.equal(signer.identity?.subjectAlternativeName, IDENTITY);
+});
+
 test('shipped trusted roots: public-good is @sigstore/tuf 5.0.1\'s seed, byte for byte; both parse; data/SOURCE.md says where each came from', () => {
   const data = path.join(repoRoot, 'server', 'src', 'sigstore', 'data');
   const seeds = JSON.parse(fs.readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8'))['https://tuf-repo-cdn.sigstore.dev'];

@@ -63,7 +63,7 @@ function verifyLayer(layer: Descriptor, payload: Buffer, manifestDigest: string,
   let certificate;
   if (a[CERTIFICATE_ANNOTATION]) {
     const cert = parseCertificateFile(Buffer.from(a[CERTIFICATE_ANNOTATION], 'latin1'), CERTIFICATE_ANNOTATION);
-    if (!cert.ok) return rejected('bundle-malformed', cert.error.message);
+    if (!cert.ok) return rejected(cert.error.code as SigstoreOutcome['code'], cert.error.message);
     certificate = cert.value;
   }
   let entry;

@@ -1,12 +1,13 @@
 // A Sigstore bundle from its bytes: JSON, one of the known media types (v0.1, v0.2, v0.3 in both
 // spellings), the shape @sigstore/bundle checks, and what it leaves out and this engine needs bounded
-// or strict: counts, canonical base64 in the signed fields, non-negative log indexes, no root
-// certificate carried in the bundle (trust must come from the trusted root alone).
+// or strict: counts, canonical base64 in the signed fields, non-negative log indexes, certificates in
+// DER only, no root certificate carried in the bundle (trust must come from the trusted root alone).
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { fail, ok, type Result } from '../provenance/codes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { countWork } from '../provenance/work';
+import { isDerCertificate } from './certificateDer';
 import { MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_PROOF_HASHES, MAX_RFC3161_TIMESTAMPS, MAX_TLOG_ENTRIES } from './limits';
 import { parseUntrustedJson } from '../provenance/untrustedJson';
 
@@ -146,6 +147,9 @@ function certificateProblem(bundle: Bundle): ReturnType<typeof fail<'certificate
       cert = X509Certificate.parse(Buffer.from(bytes));
     } catch (e) {
       return fail('bundle-malformed', `The bundle is not a valid Sigstore bundle: certificate ${i + 1} cannot be read (${escapeUntrusted((e as Error).message)}).`);
+    }
+    if (!isDerCertificate(bytes)) {
+      return fail('certificate-invalid', `Certificate ${i + 1} of the bundle is not in DER, the encoding Sigstore clients write (cosign refuses it too): the bundle was altered. Ask for a fresh one.`);
     }
     if (cert.subject.equals(cert.issuer) && cert.isCA) {
       return fail('certificate-invalid', 'The bundle carries a root certificate in its chain: trust must come from the trusted root only, so the bundle is rejected. Ask for a bundle with the leaf certificate only.');

@@ -6,6 +6,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { X509Certificate } from '@sigstore/core';
 import { fail, ok, type Result } from '../provenance/codes';
+import { isDerCertificate } from './certificateDer';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { MAX_PROOF_HASHES, MAX_REKOR_ENTRY_BYTES, MAX_SMALL_FILE_BYTES } from './limits';
 import { parseUntrustedJson } from '../provenance/untrustedJson';
@@ -49,11 +50,16 @@ export function parseCertificateFile(bytes: Uint8Array, name: string): Result<Ce
 }
 
 function certificateFromDer(der: Buffer, name: string): Result<CertificateFile> {
+  let cert: X509Certificate;
   try {
-    return ok({ cert: X509Certificate.parse(Buffer.from(der)), der });
+    cert = X509Certificate.parse(Buffer.from(der));
   } catch (e) {
     return fail('bundle-malformed', `${escapeUntrusted(name, 2000)} is not a readable X.509 certificate: ${escapeUntrusted((e as Error).message)}.`);
   }
+  if (!isDerCertificate(der)) {
+    return fail('certificate-invalid', `${escapeUntrusted(name, 2000)} holds a certificate that is not in DER, the encoding Sigstore clients write (cosign refuses it too): it was altered. Ask for a fresh one.`);
+  }
+  return ok({ cert, der });
 }
 
 export function parsePublicKeyFile(bytes: Uint8Array, name: string): Result<KeyObject> {

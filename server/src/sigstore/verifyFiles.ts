@@ -67,7 +67,7 @@ export function verifySignatureFiles(files: SignatureFiles, artifact: Artifact, 
     const { bytes, name } = files.bundle;
     if (isOldCosignBundle(bytes)) {
       const entry = parseRekorEntryFile(bytes, name);
-      if (!entry.ok) return rejected('bundle-malformed', entry.error.message);
+      if (!entry.ok) return rejected(entry.error.code as SigstoreOutcomeCode, entry.error.message);
       const claimed = entry.value.certificate ? certificateSigner(entry.value.certificate) : undefined;
       const trust = chooseTrust(options.trust, claimed);
       if (!trust) return untrusted(!entry.value.certificate, claimed);
@@ -87,13 +87,13 @@ export function verifySignatureFiles(files: SignatureFiles, artifact: Artifact, 
   let certificate: CertificateFile | undefined;
   if (files.certificate) {
     const cert = parseCertificateFile(files.certificate.bytes, files.certificate.name);
-    if (!cert.ok) return rejected('bundle-malformed', cert.error.message);
+    if (!cert.ok) return rejected(cert.error.code as SigstoreOutcomeCode, cert.error.message);
     certificate = cert.value;
   }
   let entry;
   if (files.rekorEntry) {
     const parsed = parseRekorEntryFile(files.rekorEntry.bytes, files.rekorEntry.name);
-    if (!parsed.ok) return rejected('bundle-malformed', parsed.error.message);
+    if (!parsed.ok) return rejected(parsed.error.code as SigstoreOutcomeCode, parsed.error.message);
     entry = parsed.value;
   }
   const claimed = certificate ? certificateSigner(certificate) : undefined;
