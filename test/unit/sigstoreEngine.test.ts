@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
+import { X509Certificate } from '@sigstore/core';
 import { artifactFromBytes } from '../../server/src/sigstore/artifact';
 import { parseBundle } from '../../server/src/sigstore/bundle';
 import { checkDsseBinding } from '../../server/src/sigstore/dsseBinding';
@@ -92,17 +93,23 @@ test('an inclusion proof whose root hash is not its checkpoint\'s is tlog-invali
   assert.equal(signer.identity?.subjectAlternativeName, IDENTITY);
 });
 
-test('a certificate not in DER (its outer SEQUENCE tagged as a SET) is certificate-invalid (@sigstore/verify reads it and says verified; found by the fuzz target)', () => {
-  const json = JSON.parse(fs.readFileSync(path.join(cases, 'happy-path-v0.3', 'bundle.sigstore.json'), 'utf8'));
-  const der = Buffer.from(json.verificationMaterial.certificate.rawBytes, 'base64');
-  der[0] ^= 1; // 0x30 SEQUENCE -> 0x31 SET: outside what the issuer signed
-  json.verificationMaterial.certificate.rawBytes = der.toString('base64');
-  const parsed = parseBundle(Buffer.from(JSON.stringify(json)));
-  assert.ok(!parsed.ok && parsed.error.code === 'certificate-invalid', !parsed.ok ? parsed.error.message : 'parsed');
-  assert.match(parsed.error.message, /not in DER/);
-  const library = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(path.join(repoRoot, 'server', 'src', 'sigstore', 'data', 'public-good.trusted_root.json'), 'utf8')))));
-  const signer = library.verify(toSignedEntity(bundleFromJSON(json), fs.readFileSync(path.join(cases, 'a.txt'))), { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
-  assert.equal(signer.identity?.subjectAlternativeName, IDENTITY);
+test('a certificate not in DER is certificate-invalid: its outer SEQUENCE tagged as a SET, or its signature with unused bits (@sigstore/verify reads both and says verified; found by the fuzz target)', () => {
+  const original = JSON.parse(fs.readFileSync(path.join(cases, 'happy-path-v0.3', 'bundle.sigstore.json'), 'utf8'));
+  const der = Buffer.from(original.verificationMaterial.certificate.rawBytes, 'base64');
+  const unusedBits = der.length - X509Certificate.parse(der).root.subs[2].value.length;
+  // Both bytes are outside what the issuer signed: 0x30 SEQUENCE -> 0x31 SET; the signature's unused-bits count 0 -> 1.
+  for (const at of [0, unusedBits]) {
+    const json = structuredClone(original);
+    const altered = Buffer.from(der);
+    altered[at] ^= 1;
+    json.verificationMaterial.certificate.rawBytes = altered.toString('base64');
+    const parsed = parseBundle(Buffer.from(JSON.stringify(json)));
+    assert.ok(!parsed.ok && parsed.error.code === 'certificate-invalid', !parsed.ok ? parsed.error.message : `byte ${at}: parsed`);
+    assert.match(parsed.error.message, /not in DER/);
+    const library = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(fs.readFileSync(path.join(repoRoot, 'server', 'src', 'sigstore', 'data', 'public-good.trusted_root.json'), 'utf8')))));
+    const signer = library.verify(toSignedEntity(bundleFromJSON(json), fs.readFileSync(path.join(cases, 'a.txt'))), { subjectAlternativeName: IDENTITY, extensions: { issuer: ISSUER } });
+    assert.equal(signer.identity?.subjectAlternativeName, IDENTITY, `byte ${at}: the library verifies it`);
+  }
 });
 
 test('shipped trusted roots: public-good is @sigstore/tuf 5.0.1\'s seed, byte for byte; both parse; data/SOURCE.md says where each came from', () => {

@@ -148,7 +148,7 @@ function certificateProblem(bundle: Bundle): ReturnType<typeof fail<'certificate
     } catch (e) {
       return fail('bundle-malformed', `The bundle is not a valid Sigstore bundle: certificate ${i + 1} cannot be read (${escapeUntrusted((e as Error).message)}).`);
     }
-    if (!isDerCertificate(bytes)) {
+    if (!isDerCertificate(bytes, cert)) {
       return fail('certificate-invalid', `Certificate ${i + 1} of the bundle is not in DER, the encoding Sigstore clients write (cosign refuses it too): the bundle was altered. Ask for a fresh one.`);
     }
     if (cert.subject.equals(cert.issuer) && cert.isCA) {

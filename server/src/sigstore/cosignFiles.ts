@@ -56,7 +56,7 @@ function certificateFromDer(der: Buffer, name: string): Result<CertificateFile> 
   } catch (e) {
     return fail('bundle-malformed', `${escapeUntrusted(name, 2000)} is not a readable X.509 certificate: ${escapeUntrusted((e as Error).message)}.`);
   }
-  if (!isDerCertificate(der)) {
+  if (!isDerCertificate(der, cert)) {
     return fail('certificate-invalid', `${escapeUntrusted(name, 2000)} holds a certificate that is not in DER, the encoding Sigstore clients write (cosign refuses it too): it was altered. Ask for a fresh one.`);
   }
   return ok({ cert, der });
