@@ -112,6 +112,32 @@ test('a certificate not in DER is certificate-invalid: its outer SEQUENCE tagged
   }
 });
 
+test('no byte of a leaf certificate outside what its authority signed can change and still verify (one flip per byte, happy-path v0.1 and v0.3)', () => {
+  const trustedRoot = shippedTrustedRoot('public-good');
+  const artifact = artifactFromBytes(fs.readFileSync(path.join(cases, 'a.txt')), 'a.txt');
+  const trust = { kind: 'identity' as const, policy: { identity: exactMatcher(IDENTITY), issuer: exactMatcher(ISSUER) } };
+  for (const name of ['happy-path-v0.1', 'happy-path-v0.3']) {
+    const text = fs.readFileSync(path.join(cases, name, 'bundle.sigstore.json'), 'utf8');
+    const leafOf = (json: any) => json.verificationMaterial.certificate ?? json.verificationMaterial.x509CertificateChain.certificates[0];
+    const der = Buffer.from(leafOf(JSON.parse(text)).rawBytes, 'base64');
+    // The signed part is the TBS: from its header to its end. The rest is the outer header, the algorithm and the signature.
+    const tbs = X509Certificate.parse(der).root.subs[0];
+    const tbsDer = tbs.toDER();
+    const tbsStart = der.indexOf(tbsDer);
+    const unsigned = [...Array(der.length).keys()].filter((i) => i < tbsStart || i >= tbsStart + tbsDer.length);
+    assert.ok(tbsStart > 0 && unsigned.length > 100, `${name}: the unsigned bytes found`);
+    const verifiedAfterFlip = unsigned.filter((at) => {
+      const json = JSON.parse(text);
+      const altered = Buffer.from(der);
+      altered[at] ^= 1;
+      leafOf(json).rawBytes = altered.toString('base64');
+      const parsed = parseBundle(Buffer.from(JSON.stringify(json)));
+      return parsed.ok && verifyBundle(parsed.value, artifact, { trustedRoot, trust }).code === 'verified';
+    });
+    assert.deepEqual(verifiedAfterFlip, [], `${name}: bytes that verified after a flip`);
+  }
+});
+
 test('shipped trusted roots: public-good is @sigstore/tuf 5.0.1\'s seed, byte for byte; both parse; data/SOURCE.md says where each came from', () => {
   const data = path.join(repoRoot, 'server', 'src', 'sigstore', 'data');
   const seeds = JSON.parse(fs.readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8'))['https://tuf-repo-cdn.sigstore.dev'];
