@@ -151,6 +151,14 @@ export class Workbench {
     return this.page.locator(LENS_ITEMS, { hasText: text }).first();
   }
 
+  /**
+   * A lens the server answered, with its command and tooltip. Until it answers, VS Code shows the lenses
+   * it cached for the file as plain spans, with their titles only.
+   */
+  liveCodeLens(text: string | RegExp): Locator {
+    return this.page.locator('.monaco-editor .codelens-decoration > a[title]', { hasText: text }).first();
+  }
+
   /** CodeLens texts in the visible editors, waiting for at least one. */
   async codeLensTexts(): Promise<string[]> {
     const lenses = this.page.locator(LENS_ITEMS);

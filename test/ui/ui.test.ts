@@ -128,9 +128,8 @@ describe('the installed extension in a real VS Code', () => {
         await workbench.openFile('signed/devapp/Chart.yaml');
         await verifiedLens(workbench).waitFor();
         assert.match((await verifiedLens(workbench).innerText()).trim(), /^✓ Signed by dev Rsa Signer <rsa2048@dev\.example> · 95E9…0E24 · verified$/);
-        // What a narrow window cuts off is in the lens's tooltip: the whole fingerprint. The lens VS Code
-        // shows from its cache until the server answers is a plain span without one: wait for the live lens.
-        const live = workbench.page.locator('.monaco-editor .codelens-decoration > a[title]', { hasText: 'verified' }).first();
+        // What a narrow window cuts off is in the lens's tooltip: the whole fingerprint.
+        const live = workbench.liveCodeLens('verified');
         await live.waitFor();
         assert.match((await live.getAttribute('title')) ?? '', /^Signed by dev Rsa Signer <rsa2048@dev\.example> \(95E98777AE4EA9D88D9EA5553B255F9CBB150E24\)/);
         assert.equal(await workbench.waitForStatusBarText(statusItem, 'Verified'), 'Verified');
