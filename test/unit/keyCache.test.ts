@@ -205,7 +205,7 @@ describe('keyring description cache', () => {
     const entry = JSON.parse(text.slice(text.indexOf('\n') + 1)) as Record<string, unknown>;
     edit(entry);
     const body = JSON.stringify(entry);
-    fs.writeFileSync(file, `helm-prov-keyring-cache 1 ${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    fs.writeFileSync(file, `helm-prov-keyring-cache 2 ${createHash('sha256').update(body).digest('hex')}\n${body}`);
   };
 
   /** After `spoil` changes the entry, a verify gives the reference output, and rewrites the entry when `rewritten`. */
@@ -247,7 +247,7 @@ describe('keyring description cache', () => {
     const bytes = new Uint8Array(fs.readFileSync(expired));
     const s = store();
     const past = new Date('2000-01-01T00:00:00Z');
-    const early = await keyringView([{ file: expired, bytes }], past, s);
+    const early = (await keyringView([{ file: expired, bytes }], past, s)).keys;
     assert.equal(s.writes, 1);
     const expiry = early[0].info.expires?.getTime();
     assert.ok(expiry !== undefined && expiry > past.getTime(), 'the fixture key expires after 2000');
