@@ -4,7 +4,9 @@
 // keyrings shows (statuses, diagnostics, and each keyring's problems in the log and as warnings), as a
 // start on every case of the signed corpus does with every kind of keyring. openpgp.js is
 // inside the bundle, so whether it ran is read from V8's coverage of the bundle (NODE_V8_COVERAGE):
-// the execution count of openpgp.js's module body. Counted, never timed.
+// the execution count of openpgp.js's module body. Nor does a start load Node's network modules, which
+// only key look-ups, Sigstore, OCI and policy requests use (a preload records the built-in modules the
+// process requires). Counted, never timed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -48,9 +50,23 @@ function openpgpEvaluations(dir: string): number {
   return innermost!.count;
 }
 
-describe('the server start with the keyring description cache', () => {
-  const work = tempDir('lsp-keyring-start-');
+/** Records the built-in modules the server process requires, written to BUILTINS_OUT at exit. */
+const BUILTINS_HOOK = `
+const Module = require('node:module');
+const required = new Set();
+const original = Module.prototype.require;
+Module.prototype.require = function (id) {
+  if (Module.isBuiltin(id)) required.add(id.replace(/^node:/, ''));
+  return original.apply(this, arguments);
+};
+process.on('exit', () => require('node:fs').writeFileSync(process.env.BUILTINS_OUT, [...required].sort().join('\\n')));
+`;
+
+describe('what a server start loads, with the keyring description cache', () => {
+  const work = tempDir('lsp-server-start-');
   after(() => fs.rmSync(work, { recursive: true, force: true }));
+  const hook = path.join(work, 'builtins-hook.js');
+  fs.writeFileSync(hook, BUILTINS_HOOK);
   let runs = 0;
 
   /** A workspace of these corpus cases, each its files and, when its archive unpacks, the chart folder beside them; answers its Chart.yaml files. */
@@ -75,10 +91,11 @@ describe('the server start with the keyring description cache', () => {
   const broken = path.join(work, 'broken.gpg');
   fs.writeFileSync(broken, 'not a keyring\n');
 
-  /** One start of the launcher with its cache folder in `home`: what it showed, and openpgp.js's evaluations. */
+  /** One start of the launcher with its cache folder in `home`: what it showed, openpgp.js's evaluations and the built-in modules loaded. */
   async function start(home: string, { workspace, charts }: { workspace: string; charts: string[] }, keyrings: string[]) {
-    const coverage = path.join(work, `coverage${runs++}`);
-    const env = { XDG_CACHE_HOME: home, HELM_PROV_NO_CODE_CACHE: '0', NODE_OPTIONS: '', NODE_V8_COVERAGE: coverage };
+    const coverage = path.join(work, `coverage${runs}`);
+    const builtins = path.join(work, `builtins${runs++}`);
+    const env = { XDG_CACHE_HOME: home, HELM_PROV_NO_CODE_CACHE: '0', NODE_OPTIONS: `--require ${hook}`, NODE_V8_COVERAGE: coverage, BUILTINS_OUT: builtins };
     const session = await LspSession.start({ workspace, settings: { keyrings }, env });
     let shown;
     try {
@@ -93,7 +110,7 @@ describe('the server start with the keyring description cache', () => {
     } finally {
       await session.stop();
     }
-    return { ...shown, openpgp: openpgpEvaluations(coverage) };
+    return { ...shown, openpgp: openpgpEvaluations(coverage), builtins: fs.readFileSync(builtins, 'utf8').split('\n') };
   }
 
   function freshHome(): string {
@@ -110,6 +127,8 @@ describe('the server start with the keyring description cache', () => {
     const keyrings = [path.join(signedKeys, 'rsa2048.pub.gpg'), path.join(signedKeys, 'ed25519.pub.gpg'), broken];
     const cold = await start(home, signed, keyrings);
     assert.equal(cold.openpgp, 1, 'a start that describes the keyrings loads openpgp.js (the count can see it)');
+    assert.ok(cold.builtins.includes('fs') && cold.builtins.includes('net'), `the hook sees the bundle's requires: ${cold.builtins.join(' ')}`);
+    for (const network of ['http', 'https', 'tls', 'dns']) assert.ok(!cold.builtins.includes(network), `node:${network} loaded at start`);
     assert.deepEqual(cold.statuses.map((s) => JSON.parse(s).state), ['verified', 'verified']);
     assert.equal(cold.keyringLogs.filter((l) => l.includes(broken)).length, 2, `the broken keyring's problem and the list of keyrings: ${cold.keyringLogs.join('\n')}`);
     assert.equal(cold.warnings.length, 1, 'the problem is shown as a warning once');
@@ -118,7 +137,7 @@ describe('the server start with the keyring description cache', () => {
     for (let i = 0; i < 2; i++) {
       const warm = await start(home, signed, keyrings);
       assert.equal(warm.openpgp, 0, `start ${i + 2}: openpgp.js evaluated`);
-      assert.deepEqual({ ...warm, openpgp: 0 }, { ...cold, openpgp: 0 });
+      assert.deepEqual({ ...warm, openpgp: 0, builtins: [] }, { ...cold, openpgp: 0, builtins: [] });
     }
   });
 
@@ -138,6 +157,6 @@ describe('the server start with the keyring description cache', () => {
     assert.equal(written.length, 1);
     const warm = await start(home, corpus, keyrings);
     assert.deepEqual(entries(), written, 'described from the entry, not again');
-    assert.deepEqual({ ...warm, openpgp: 0 }, { ...cold, openpgp: 0 });
+    assert.deepEqual({ ...warm, openpgp: 0, builtins: [] }, { ...cold, openpgp: 0, builtins: [] });
   });
 });
