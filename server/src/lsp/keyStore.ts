@@ -21,7 +21,7 @@ export interface KeySet {
 }
 
 /** A keyring file as last read: its bytes, or why they could not be read. */
-interface ReadFile { stamp: string; digest: string; bytes?: Uint8Array; error?: Problem }
+type ReadFile = { stamp: string; digest: string } & ({ bytes: Uint8Array } | { error: Problem });
 
 /** The launcher's private cache folder (bin/privateCache.js), when it hands one over. */
 let launcherStore: PrivateStore | undefined;
@@ -51,8 +51,9 @@ export class KeyStore {
     const set: KeySet = { keys: [], digest: '', files: [], problems: [] };
     const digest = createHash('sha256');
     const rings: KeyringBytes[] = [];
-    // Each file's problems in the order of `paths`: a ring's come from its description, below.
-    const slots: { file: string; problems?: Problem[]; ring?: number }[] = [];
+    // Each file's problems in the order of `paths`: its own (missing, unreadable), or its index in `rings`,
+    // whose problems come with their description.
+    const slots: { file: string; problems: Problem[] | number }[] = [];
     for (const file of paths) {
       const stamp = await fileStamp(file);
       if (!stamp) {
@@ -67,17 +68,17 @@ export class KeyStore {
       }
       set.files.push(file);
       digest.update(`${file}\0${read.digest}\0`);
-      if (read.bytes) {
-        slots.push({ file, ring: rings.length });
+      if ('bytes' in read) {
+        slots.push({ file, problems: rings.length });
         rings.push({ file, bytes: read.bytes });
       } else {
-        slots.push({ file, problems: [read.error!] });
+        slots.push({ file, problems: [read.error] });
       }
     }
     const view = rings.length > 0 ? await keyringView(rings, now, launcherStore ?? this.processStore) : { keys: [], problems: [] };
-    for (const slot of slots) {
-      const problems = slot.ring === undefined ? slot.problems! : view.problems[slot.ring];
-      set.problems.push(...problems.map((problem) => ({ file: slot.file, problem })));
+    for (const { file, problems } of slots) {
+      const own = typeof problems === 'number' ? view.problems[problems] : problems;
+      set.problems.push(...own.map((problem) => ({ file, problem })));
     }
     set.keys = view.keys;
     set.digest = digest.digest('hex');
