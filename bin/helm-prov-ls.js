@@ -7,6 +7,7 @@
 // functions a start needs.
 const fs = require('node:fs');
 const path = require('node:path');
+const privateCache = require('./privateCache');
 const { codeCacheWanted, prepareCached } = require('./codeCache');
 
 const bundle = path.join(__dirname, '..', 'dist', 'server.js');
@@ -14,4 +15,15 @@ const entry = fs.existsSync(bundle) ? bundle : path.join(__dirname, '..', 'out',
 
 const cached = entry === bundle && codeCacheWanted() ? prepareCached(bundle, 'server') : undefined;
 const server = cached ? cached.run() : require(entry);
-if (cached) Promise.resolve(server.started).then(() => cached.saveIfUseful(), () => undefined);
+// The keyring description cache (keyCache.ts) lives in the same private folder, by the same rules, and is
+// on when the code cache is, as for the CLI (bin/helm-prov.js): its entries are tied to the digest of these
+// bundle bytes. Handed over before the server reads its first message. A start that wrote an entry
+// parsed its keyrings with openpgp.js, which a code cache written after it would hold for every later
+// start to deserialise: it writes none, the next start does.
+let wroteOneOff = false;
+const writePrivate = (name, contents) => {
+  wroteOneOff = true;
+  privateCache.writePrivate(name, contents);
+};
+if (cached) server.setPrivateCache?.({ ...privateCache, writePrivate, codeId: cached.codeId });
+if (cached) Promise.resolve(server.started).then(() => { if (!wroteOneOff) cached.saveIfUseful(); }, () => undefined);

@@ -1,7 +1,7 @@
 'use strict';
-// The user's private cache folder, shared by the launcher's V8 code cache (bin/helm-prov.js) and the
-// CLI's keyring description cache (server/src/provenance/keyCache.ts), which receives this module from
-// the launcher. A cached file steers what runs or what a check trusts, so:
+// The user's private cache folder, shared by the launchers' V8 code cache (bin/helm-prov.js,
+// bin/helm-prov-ls.js) and the keyring description cache (server/src/provenance/keyCache.ts), which
+// receives this module from the launchers. A cached file steers what runs or what a check trusts, so:
 // - Where: `$XDG_CACHE_HOME/helm-provenance/` (absolute paths only), else `~/.cache/helm-provenance/`,
 //   else `<tmpdir>/helm-provenance-<uid>/`; never next to the bundle (an installed package may be
 //   read-only).

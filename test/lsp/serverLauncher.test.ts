@@ -1,7 +1,8 @@
 // bin/helm-prov-ls.js (what the VS Code client starts) runs dist/server.js through the V8 code cache of
-// bin/codeCache.js: the first start writes the cache once its workspace is indexed, later starts use it
-// and write nothing, and the statuses are the same whatever the cache's state. Counted in files, bytes
-// and statuses, never time.
+// bin/codeCache.js: the first start describes the keyring (an entry of the keyring description cache,
+// keyStore.ts) and writes no code cache, the second writes it once its workspace is indexed, later starts
+// use both and write nothing, and the statuses are the same whatever the caches' state. Counted in files,
+// bytes and statuses, never time.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -42,6 +43,12 @@ describe('bin/helm-prov-ls.js code cache', () => {
     return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('helm-prov-')).map((f) => path.join(dir, f)) : [];
   }
 
+  /** The keyring description cache's entries in `<home>/helm-provenance`. */
+  function keyringEntries(home: string): string[] {
+    const dir = path.join(home, 'helm-provenance');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('keyring-')) : [];
+  }
+
   /** Starts the launcher with `home` as its cache folder; answers the chart's final status once the server has exited. */
   async function chartStatus(home: string, extraEnv: Record<string, string> = {}): Promise<{ state: string; code?: string }> {
     const env: Record<string, string> = { XDG_CACHE_HOME: home, HELM_PROV_NO_CODE_CACHE: '0', NODE_OPTIONS: '', ...extraEnv };
@@ -59,7 +66,7 @@ describe('bin/helm-prov-ls.js code cache', () => {
 
   test('the bundle is built (npm test builds it first)', () => assert.ok(fs.existsSync(bundle), 'run node scripts/build.mjs server'));
 
-  test('the first start writes one cache; the next starts use it and write nothing; the status is the same', async () => {
+  test('the first start writes the keyring entry, the second one code cache; the next starts use them and write nothing; the status is the same', async () => {
     const reference = await chartStatus(freshCacheHome(), { HELM_PROV_NO_CODE_CACHE: '1' });
     assert.equal(reference.state, 'verified');
 
@@ -67,6 +74,10 @@ describe('bin/helm-prov-ls.js code cache', () => {
     const age = Date.now() - fs.statSync(bundle).ctimeMs;
     if (age < 2500) await new Promise((r) => setTimeout(r, 2500 - age));
     const home = freshCacheHome();
+    assert.deepEqual(await chartStatus(home), reference);
+    // It parsed the keyring with openpgp.js: a code cache written now would hold those functions for every later start.
+    assert.equal(keyringEntries(home).length, 1, 'the first start describes the keyring');
+    assert.deepEqual(cacheFiles(home), [], 'and writes no code cache (the session has ended: the server has exited)');
     assert.deepEqual(await chartStatus(home), reference);
     const files = await waitForOneFile(home);
     const bytes = fs.readFileSync(files);
@@ -79,12 +90,14 @@ describe('bin/helm-prov-ls.js code cache', () => {
       assert.deepEqual(await chartStatus(home), reference);
       assert.deepEqual(cacheFiles(home), [files]);
       assert.ok(fs.readFileSync(files).equals(bytes), 'a start that used the cache does not rewrite it');
+      assert.equal(keyringEntries(home).length, 1);
     }
   });
 
   test('a corrupt cache is ignored and replaced; HELM_PROV_NO_CODE_CACHE=1 writes nothing', async () => {
     const home = freshCacheHome();
-    await chartStatus(home);
+    await chartStatus(home); // the keyring entry
+    await chartStatus(home); // the code cache
     const file = await waitForOneFile(home);
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 100] ^= 0xff;

@@ -205,7 +205,7 @@ describe('keyring description cache', () => {
     const entry = JSON.parse(text.slice(text.indexOf('\n') + 1)) as Record<string, unknown>;
     edit(entry);
     const body = JSON.stringify(entry);
-    fs.writeFileSync(file, `helm-prov-keyring-cache 1 ${createHash('sha256').update(body).digest('hex')}\n${body}`);
+    fs.writeFileSync(file, `helm-prov-keyring-cache 2 ${createHash('sha256').update(body).digest('hex')}\n${body}`);
   };
 
   /** After `spoil` changes the entry, a verify gives the reference output, and rewrites the entry when `rewritten`. */
@@ -225,6 +225,23 @@ describe('keyring description cache', () => {
     await hostile((file) => fs.truncateSync(file, fs.statSync(file).size - 10));
     await hostile((file) => { const b = fs.readFileSync(file); b[b.length - 20] ^= 1; fs.writeFileSync(file, b); });
     await hostile((file) => rewrite(file, (e) => { e.keys = 'x'; }));
+    // The keyrings' problems: one list per keyring, each problem as the loader makes it.
+    await hostile((file) => rewrite(file, (e) => { e.problems = []; }));
+    await hostile((file) => rewrite(file, (e) => { e.problems = [[{ code: 'keys-malformed', severity: 'fatal', message: 'm' }]]; }));
+    await hostile((file) => rewrite(file, (e) => { e.problems = [[{ code: 'keys-malformed', severity: 'warning', message: 'm', range: { start: { line: 0 } } }]]; }));
+  });
+
+  test('each keyring\'s problems are kept with its description', async () => {
+    const bytes = (file: string) => new Uint8Array(fs.readFileSync(file));
+    const junk = { file: path.join(work, 'junk.gpg'), bytes: new Uint8Array(Buffer.from('not a keyring\n')) };
+    const rings = [{ file: ring, bytes: bytes(ring) }, junk];
+    const s = store();
+    const computed = await keyringView(rings, new Date(), s);
+    const cached = await keyringView(rings, new Date(), s);
+    assert.equal(s.writes, 1, 'the second view is read from the entry');
+    assert.deepEqual(computed.problems[0], []);
+    assert.equal(computed.problems[1].length, 1, 'the junk is reported');
+    assert.deepEqual(cached.problems, computed.problems);
   });
 
   test('an entry for other keyring bytes is not used: a keyring without the signer stays unknown-signer', async () => {
@@ -247,7 +264,7 @@ describe('keyring description cache', () => {
     const bytes = new Uint8Array(fs.readFileSync(expired));
     const s = store();
     const past = new Date('2000-01-01T00:00:00Z');
-    const early = await keyringView([{ file: expired, bytes }], past, s);
+    const early = (await keyringView([{ file: expired, bytes }], past, s)).keys;
     assert.equal(s.writes, 1);
     const expiry = early[0].info.expires?.getTime();
     assert.ok(expiry !== undefined && expiry > past.getTime(), 'the fixture key expires after 2000');

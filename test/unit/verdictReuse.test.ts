@@ -160,7 +160,7 @@ describe('the times a verdict holds for', () => {
           // A block the check cannot read leaves the times to verdictTimes.ts, as before.
           if (!times) continue;
           for (const judgedAt of [0, ...times.map((t: number) => t - 1), ...times, Date.now()]) {
-            assert.equal(verdictValidUntil(doc, ring.value.keys, judgedAt, times), verdictValidUntil(doc, ring.value.keys, judgedAt), `${c.case} at ${judgedAt}`);
+            assert.equal(await verdictValidUntil(doc, ring.value.keys, judgedAt, times), await verdictValidUntil(doc, ring.value.keys, judgedAt), `${c.case} at ${judgedAt}`);
           }
           compared++;
         } finally {

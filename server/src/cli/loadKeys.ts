@@ -61,5 +61,5 @@ export async function loadCheckKeys(files: string[] | undefined, io: Io): Promis
     const bytes = await readKeyringBytes(file);
     return bytes.ok ? { ok: true, value: { file, bytes: bytes.value } } : bytes;
   });
-  return rings && keyringView(rings, new Date(), privateStore);
+  return rings && (await keyringView(rings, new Date(), privateStore)).keys;
 }

@@ -1,7 +1,7 @@
 // How the key look-ups use the network: one GET through the product's one bounded HTTP client
 // (net/boundedHttp.ts) with a deadline for the whole exchange and a byte cap, no redirect followed
 // (a 3xx is an answer: lookup-http-error), and this machine or link-local only where the user named it.
-import { makeHttpClient, type NetCode } from '../net/boundedHttp';
+import type { NetCode } from '../net/boundedHttp';
 import { escapeUntrusted } from '../provenance/untrustedText';
 
 export interface HttpLimits {
@@ -36,6 +36,8 @@ const CODES: Record<NetCode, HttpFailure> = {
 
 /** Never rejects: every failure is a value with its code. */
 export const httpGet: Transport = async (url, limits, allowLoopback) => {
+  // Loaded at the first look-up: the client brings node:http, https, tls and dns, which a server start never needs.
+  const { makeHttpClient } = await import('../net/boundedHttp');
   const get = makeHttpClient({ deadlineMs: limits.timeoutMs, maxRedirects: 0, crossHostRedirects: false, allowLoopback });
   const answer = await get({ method: 'GET', url: url.href, headers: { accept: 'application/pgp-keys, application/octet-stream, */*' }, maxBytes: limits.maxBytes, what: `the key at ${escapeUntrusted(url.href, 400)}` });
   if (!answer.ok) return { ok: false, code: CODES[answer.error.code], message: answer.error.message, bytesRead: answer.error.bytesRead };

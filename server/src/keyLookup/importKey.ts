@@ -4,7 +4,7 @@
 // armored); a keybox, a KEYS file or a keyring with parts that cannot be read is refused, since
 // rewriting it would lose what this program does not understand.
 import * as fs from 'node:fs';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { writeFileAtomic } from '../provenance/atomicWrite';
 import { fail, ok, type Result } from '../provenance/codes';
 import { loadKeyringFile } from '../provenance/keyring';
@@ -36,12 +36,12 @@ async function existingRing(file: string, now: Date): Promise<Result<Keyring | u
   return ok(ring.value);
 }
 
-function serialize(keys: LoadedKey[], revocations: Uint8Array[], armored: boolean): Uint8Array | string {
+function serialize(keys: LoadedKey[], revocations: Uint8Array[], armored: boolean, pgp: typeof openpgp): Uint8Array | string {
   const parts = [...keys.map((k) => k.key.write()), ...revocations];
   const bytes = Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length)));
   if (!armored) return bytes;
-  const type = keys.some((k) => k.key.isPrivate()) ? openpgp.enums.armor.privateKey : openpgp.enums.armor.publicKey;
-  return openpgp.armor(type, bytes);
+  const type = keys.some((k) => k.key.isPrivate()) ? pgp.enums.armor.privateKey : pgp.enums.armor.publicKey;
+  return pgp.armor(type, bytes);
 }
 
 /** Merges `key` (its public part) into the keyring `file`, creating it when missing. */
@@ -56,7 +56,7 @@ export async function importIntoKeyring(file: string, key: LoadedKey, now: Date 
   const change = !before ? 'new' : Buffer.from(before.key.write()).equals(after.key.write()) ? 'unchanged' : 'updated';
   if (change !== 'unchanged') {
     const armored = existing ? existing.format === 'armored' : armoredName(file);
-    const written = await writeFileAtomic(file, serialize(merged, existing?.revocations ?? [], armored), 0o600);
+    const written = await writeFileAtomic(file, serialize(merged, existing?.revocations ?? [], armored, await import('openpgp')), 0o600);
     if (!written.ok) return written;
   }
   return ok({ file, change, key: after });

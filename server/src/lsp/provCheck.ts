@@ -4,7 +4,7 @@
 // changes validity: verdictTimes.ts), so re-checking an unchanged document is free, and so is an archive
 // with a new stamp but the same bytes (a `touch`, a checkout: caches.ts reads and hashes it, nothing more).
 import * as path from 'node:path';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseProvenance, type ProvDocument } from '../provenance/provDocument';
 import type { ArchiveFacts } from '../provenance/archiveFacts';
@@ -37,10 +37,12 @@ export interface CheckContext {
   now: Date;
 }
 
+/** The issuers as openpgp.js reads them, when the check did not give them (openpgp.js is loaded only then). */
 async function signatureIssuers(doc: ProvDocument): Promise<string[]> {
   if (!doc.signature) return [];
   try {
-    const sig = await openpgp.readSignature({ armoredSignature: doc.signature.armored });
+    const pgp = await import('openpgp');
+    const sig = await pgp.readSignature({ armoredSignature: doc.signature.armored });
     return sig.packets.map((p) => {
       const fpr = (p as openpgp.SignaturePacket).issuerFingerprint as Uint8Array | null;
       return fpr ? Buffer.from(fpr).toString('hex').toUpperCase() : (p as openpgp.SignaturePacket).issuerKeyID.toHex().toUpperCase();
@@ -86,9 +88,12 @@ export class ProvChecker {
 
   private judge(key: string, provPath: string, archivePath: string, text: string, facts: ArchiveFacts | undefined, ctx: CheckContext): CachedVerdict {
     const judgedAt = ctx.now.getTime();
-    const entry: CachedVerdict = { key, text, result: this.compute(provPath, archivePath, text, facts, ctx), judgedAt };
-    // Registered before any caller awaits the result: `until` is known when they resume.
-    void entry.result.then((r) => { entry.until = verdictValidUntil(r.doc, ctx.keys.keys, judgedAt, r.outcome.signatureTimes); }, () => undefined);
+    // `until` is set before the result settles: it is known when the callers resume.
+    const result = this.compute(provPath, archivePath, text, facts, ctx).then(async (r) => {
+      entry.until = await verdictValidUntil(r.doc, ctx.keys.keys, judgedAt, r.outcome.signatureTimes);
+      return r;
+    });
+    const entry: CachedVerdict = { key, text, result, judgedAt };
     this.results.set(provPath, entry);
     return entry;
   }

@@ -5,8 +5,9 @@
 import * as path from 'node:path';
 import { lookupTargetOf } from '../keyLookup/lookup';
 import { releaseCheck } from '../keyLookup/releaseCheck';
+import { loadedKeys } from '../provenance/keyCache';
 import { loadKeyringFile } from '../provenance/keyring';
-import type { LoadedKey } from '../provenance/keyTypes';
+import type { CheckKey } from '../provenance/keyTypes';
 import { escapeUntrusted } from '../provenance/untrustedText';
 import { isFullyQualified } from '../provenance/userPaths';
 import { lookupsAllowed, type KeyLookupEnv } from './keyLookupActions';
@@ -14,7 +15,7 @@ import type { ReleaseReadinessParams, ReleaseReadinessResult } from './keyLookup
 import type { RequestResult } from './protocol';
 import { uriToPath } from './uris';
 
-export async function releaseReadinessRequest(params: ReleaseReadinessParams, env: KeyLookupEnv, ownKeys: () => Promise<LoadedKey[]>): Promise<RequestResult<ReleaseReadinessResult>> {
+export async function releaseReadinessRequest(params: ReleaseReadinessParams, env: KeyLookupEnv, ownKeys: () => Promise<CheckKey[]>): Promise<RequestResult<ReleaseReadinessResult>> {
   const file = uriToPath(params.keysFile ?? '') ?? (isFullyQualified(params.keysFile ?? '', process.platform) ? path.normalize(params.keysFile) : undefined);
   if (!file) return { ok: false, error: { code: 'io-error', message: `${escapeUntrusted(String(params.keysFile))} is not a local file.` } };
   const ring = await loadKeyringFile(file);
@@ -33,7 +34,7 @@ export async function releaseReadinessRequest(params: ReleaseReadinessParams, en
     'WKD and artifacts are checked by the CLI: helm-prov release-check --key <FPR> --keys-file KEYS --wkd [artifacts…].',
   ];
   const lines = await releaseCheck({
-    fingerprint, ownKeys: own, keysFiles: [{ file, ring: ring.value }],
+    fingerprint, ownKeys: await loadedKeys(own), keysFiles: [{ file, ring: ring.value }],
     keyservers: network ? env.settings.keyservers : [], wkd: false, days: 30, artifacts: [],
   });
   return { ok: true, lines, notes };

@@ -141,6 +141,9 @@ async function registerWatchers(): Promise<void> {
   previous?.dispose();
 }
 
+// bin/helm-prov-ls.js hands over its private cache folder: the keyring descriptions are kept there (keyStore.ts).
+export { setPrivateCache } from './keyStore';
+
 let markStarted: () => void = () => undefined;
 /** Settles once the first settings are applied and the workspace indexed: bin/helm-prov-ls.js then writes its code cache. */
 export const started = new Promise<void>((resolve) => { markStarted = resolve; });

@@ -2,17 +2,21 @@
 // instants at which a key or a signature starts or stops being valid (a key part's creation and expiry,
 // a signature's creation and expiry). A verdict judged at `t` is the verdict at any later time before
 // the next such instant; from that instant on it must be judged again.
-import type { LoadedKey } from '../provenance/keyTypes';
+import type { KeyInfo } from '../provenance/keyTypes';
 import { plainArmorBytes } from '../provenance/armor';
 import type { ProvDocument } from '../provenance/provDocument';
-import { plainSignaturePackets } from '../provenance/signaturePackets';
 import { firstAfter, keyInstants } from '../provenance/keyTimes';
 
-/** The signature packets' creation and expiry times; undefined when they cannot be read without openpgp.js's streams. */
-function signatureInstants(doc: ProvDocument): number[] | undefined {
+/**
+ * The signature packets' creation and expiry times; undefined when they cannot be read without openpgp.js's
+ * streams. Read with openpgp.js's packet parser, loaded here only when the check did not read them.
+ */
+async function signatureInstants(doc: ProvDocument): Promise<number[] | undefined> {
   if (!doc.signature) return [];
   const bytes = plainArmorBytes(doc.signature.armored, 'SIGNATURE');
-  const packets = bytes && plainSignaturePackets(bytes);
+  if (!bytes) return undefined;
+  const { plainSignaturePackets } = await import('../provenance/signaturePackets');
+  const packets = plainSignaturePackets(bytes);
   if (!packets) return undefined;
   const times: number[] = [];
   for (const packet of packets) {
@@ -29,8 +33,8 @@ function signatureInstants(doc: ProvDocument): number[] | undefined {
  * `signatureTimes`: the times the check itself read from the packets (Outcome.signatureTimes), when it
  * read them; else the packets are read here.
  */
-export function verdictValidUntil(doc: ProvDocument, keys: LoadedKey[], judgedAt: number, signatureTimes?: number[]): number {
-  const signature = signatureTimes ?? signatureInstants(doc);
+export async function verdictValidUntil(doc: ProvDocument, keys: readonly { info: KeyInfo }[], judgedAt: number, signatureTimes?: number[]): Promise<number> {
+  const signature = signatureTimes ?? await signatureInstants(doc);
   if (!signature) return judgedAt;
   return firstAfter([...signature, ...keyInstants(keys)], judgedAt);
 }

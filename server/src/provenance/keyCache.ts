@@ -1,6 +1,7 @@
 // The keyring description cache: what a verify needs of its keyrings (each key's description and each
 // part's public values), kept in the user's private cache folder so that a later verify of the same
-// keyring bytes neither parses the keys nor loads openpgp.js (about 70 ms of a cold start). An entry:
+// keyring bytes neither parses the keys nor loads openpgp.js (about 70 ms of a cold start); with them,
+// each keyring's loader problems (bad or skipped keys), which the language server reports. An entry:
 // - is keyed by SHA-256 of the code that computed it and of every keyring's path and bytes, in order;
 // - holds only while the description cannot change: from when it was computed until the first later
 //   instant at which a key part is created or expires, or a self-signature, revocation or key expiry it
@@ -10,6 +11,7 @@
 //   computation gives. The folder's rules (ours, 0700, files 0600) are bin/privateCache.js's.
 import { createHash } from 'node:crypto';
 import type * as openpgp from 'openpgp';
+import type { Problem, Range } from './codes';
 import type { CheckKey, DescribedKey, KeyInfo, KeyPart, Keyring, LoadedKey, PartMaterial } from './keyTypes';
 import { firstAfter, keyInstants } from './keyTimes';
 
@@ -22,23 +24,29 @@ export interface PrivateStore {
 
 export interface KeyringBytes { file: string; bytes: Uint8Array }
 
-const MAGIC = 'helm-prov-keyring-cache 1';
+const MAGIC = 'helm-prov-keyring-cache 2';
 /** A 13-key ring's entry is about 20 KB; thousands of keys stay under this. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
-interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[] }
+interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[]; problems: Problem[][] }
+
+export interface KeyringView {
+  keys: CheckKey[];
+  /** Each keyring's problems as its loader reported them (keyring.ts parseKeyring), in the order of the rings. */
+  problems: Problem[][];
+}
 
 /**
  * Every keyring's keys merged into one view (keyView.ts), described from the cache when an entry for
  * these bytes holds at `now`, else computed with openpgp.js and written to the cache.
  */
-export async function keyringView(rings: KeyringBytes[], now: Date, store?: PrivateStore): Promise<CheckKey[]> {
-  if (!store) return (await computeView(rings, now)).keys;
+export async function keyringView(rings: KeyringBytes[], now: Date, store?: PrivateStore): Promise<KeyringView> {
+  if (!store) return computeView(rings, now);
   const id = entryId(rings, store.codeId);
   const name = `keyring-${id.slice(0, 32)}.json`;
   let fresh: Promise<Fresh> | undefined;
   const compute = () => (fresh ??= computeView(rings, now));
-  const cached = readEntry(store.readPrivate(name, MAX_ENTRY_BYTES), id, now.getTime(), compute);
+  const cached = readEntry(store.readPrivate(name, MAX_ENTRY_BYTES), id, rings.length, now.getTime(), compute);
   if (cached) return cached;
   const computed = await compute();
   try {
@@ -46,7 +54,7 @@ export async function keyringView(rings: KeyringBytes[], now: Date, store?: Priv
   } catch {
     // not cached: the next verify computes it again
   }
-  return computed.keys;
+  return computed;
 }
 
 function entryId(rings: KeyringBytes[], codeId: string): string {
@@ -60,7 +68,7 @@ async function computeView(rings: KeyringBytes[], now: Date): Promise<Fresh> {
   const { keyView } = await import('./keyView');
   const parsed: Keyring[] = [];
   for (const ring of rings) parsed.push(await parseKeyring(ring.bytes, ring.file, now));
-  return { keys: await keyView(parsed, now), revocations: parsed.flatMap((r) => r.revocations) };
+  return { keys: await keyView(parsed, now), revocations: parsed.flatMap((r) => r.revocations), problems: parsed.map((r) => r.problems) };
 }
 
 /** The first instant after `now` (ms) at which the description of `fresh` may change. */
@@ -114,7 +122,7 @@ async function encodeEntry(id: string, computedAt: number, fresh: Fresh): Promis
     return { info: infoOut(info), source, material };
   });
   const until = await validUntil(fresh, computedAt);
-  const text = JSON.stringify({ id, computedAt, until: Number.isFinite(until) ? until : null, keys });
+  const text = JSON.stringify({ id, computedAt, until: Number.isFinite(until) ? until : null, keys, problems: fresh.problems });
   return Buffer.from(`${MAGIC} ${createHash('sha256').update(text).digest('hex')}\n${text}`, 'utf8');
 }
 
@@ -160,6 +168,19 @@ function infoIn(v: unknown): KeyInfo {
   return withOptional(info, { primaryUserId: opt(o.primaryUserId, str) });
 }
 
+const severities: ReadonlySet<unknown> = new Set<Problem['severity']>(['error', 'warning', 'information']);
+
+function positionIn(v: unknown): Range['start'] {
+  const o = record(v);
+  return { line: num(o.line), character: num(o.character) };
+}
+
+function problemIn(v: unknown): Problem {
+  const o = record(v);
+  const problem = { code: str(o.code) as Problem['code'], severity: need(severities.has(o.severity), o.severity as Problem['severity']), message: str(o.message) };
+  return withOptional(problem, { range: opt(o.range, (r) => ({ start: positionIn(record(r).start), end: positionIn(record(r).end) })) });
+}
+
 function materialIn(v: unknown): { material: PartMaterial; cost: number } {
   const o = record(v);
   const m = record(o.material);
@@ -169,10 +190,10 @@ function materialIn(v: unknown): { material: PartMaterial; cost: number } {
 }
 
 /**
- * The keys of an entry that is whole, for these keyrings (`id`) and valid at `now`; undefined for any
- * other entry. `compute` gives the openpgp.js keys when a check needs one.
+ * The keys and problems of an entry that is whole, for these `rings` keyrings (`id`) and valid at `now`;
+ * undefined for any other entry. `compute` gives the openpgp.js keys when a check needs one.
  */
-function readEntry(raw: Uint8Array | undefined, id: string, now: number, compute: () => Promise<Fresh>): DescribedKey[] | undefined {
+function readEntry(raw: Uint8Array | undefined, id: string, rings: number, now: number, compute: () => Promise<Fresh>): KeyringView | undefined {
   if (!raw) return undefined;
   try {
     const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
@@ -184,7 +205,9 @@ function readEntry(raw: Uint8Array | undefined, id: string, now: number, compute
     const entry = record(JSON.parse(text));
     const until = entry.until === null ? Infinity : num(entry.until);
     if (str(entry.id) !== id || !(now >= num(entry.computedAt) && now < until)) return undefined;
-    return list(entry.keys).map((k) => {
+    const problems = list(entry.problems).map((p) => list(p).map(problemIn));
+    need(problems.length === rings, undefined);
+    const keys = list(entry.keys).map((k): DescribedKey => {
       const o = record(k);
       const info = infoIn(o.info);
       const source = record(o.source) as DescribedKey['source'];
@@ -197,7 +220,13 @@ function readEntry(raw: Uint8Array | undefined, id: string, now: number, compute
       });
       return { info, source, material, loadKey };
     });
+    return { keys, problems };
   } catch {
     return undefined;
   }
+}
+
+/** The keys with openpgp.js's key objects, for the users that need them (release readiness merges keys): described ones load theirs. */
+export async function loadedKeys(keys: readonly CheckKey[]): Promise<LoadedKey[]> {
+  return Promise.all(keys.map(async (k) => ('key' in k ? k : { info: k.info, source: k.source, key: await k.loadKey() })));
 }

@@ -1,24 +1,35 @@
 // Describes a key from its own material and self-signatures: never from a listing, a file name or a
-// user id claim. Validity of every self-signature is checked cryptographically here.
-import * as openpgp from 'openpgp';
+// user id claim. Validity of every self-signature is checked cryptographically here. openpgp.js is
+// loaded by the first description (a start that checks with node:crypto only never evaluates it).
+import type * as openpgp from 'openpgp';
 import type { KeyInfo, KeyPart } from './keyTypes';
 import { countWork } from './work';
 
 type SignaturePacket = openpgp.SignaturePacket;
 export type AnyKeyPacket = openpgp.PublicKeyPacket | openpgp.SecretKeyPacket | openpgp.PublicSubkeyPacket | openpgp.SecretSubkeyPacket;
 
-/**
- * openpgp.js refuses DSA, ElGamal, short RSA and MD5/RIPEMD self-signatures by default. A weak key must
- * still be described (and reported as weak), so description uses this permissive policy.
- * Never pass it to a signature verification: verify with openpgp's defaults.
- */
-export const describeConfig: openpgp.Config = {
-  ...openpgp.config,
-  minRSABits: 0,
-  rejectPublicKeyAlgorithms: new Set(),
-  rejectHashAlgorithms: new Set(),
-  rejectCurves: new Set(),
-};
+export interface DescribeTools {
+  pgp: typeof openpgp;
+  /**
+   * openpgp.js refuses DSA, ElGamal, short RSA and MD5/RIPEMD self-signatures by default. A weak key must
+   * still be described (and reported as weak), so description uses this permissive policy.
+   * Never pass it to a signature verification: verify with openpgp's defaults.
+   */
+  describeConfig: openpgp.Config;
+}
+
+let tools: DescribeTools | undefined;
+
+/** openpgp.js and the description policy, loaded on first use. */
+export async function describeTools(): Promise<DescribeTools> {
+  if (tools) return tools;
+  const pgp = await import('openpgp');
+  tools = {
+    pgp,
+    describeConfig: { ...pgp.config, minRSABits: 0, rejectPublicKeyAlgorithms: new Set(), rejectHashAlgorithms: new Set(), rejectCurves: new Set() },
+  };
+  return tools;
+}
 
 const MIN_RSA_BITS = 2048;
 
@@ -58,9 +69,9 @@ const signingAlgorithms = new Set<string>(['rsaEncryptSign', 'rsaSign', 'dsa', '
 const encryptingAlgorithms = new Set<string>(['rsaEncryptSign', 'rsaEncrypt', 'elgamal', 'ecdh', 'x25519', 'x448']);
 
 /** gpg's usage letters (in its order S, C, E, A) from key flags; without flags, from the algorithm. */
-function usageOf(packet: AnyKeyPacket, signature: SignaturePacket | undefined, isPrimary: boolean): string {
+function usageOf(packet: AnyKeyPacket, signature: SignaturePacket | undefined, isPrimary: boolean, { pgp }: DescribeTools): string {
   const flags = signature?.keyFlags?.[0];
-  const { keyFlags } = openpgp.enums;
+  const { keyFlags } = pgp.enums;
   if (flags !== undefined && (signature?.keyFlags?.length ?? 0) > 0) {
     return [
       [keyFlags.signData, 'S'], [keyFlags.certifyKeys, 'C'],
@@ -72,9 +83,9 @@ function usageOf(packet: AnyKeyPacket, signature: SignaturePacket | undefined, i
 }
 
 /** Key flags allow signing data; without flags (old keys) GnuPG goes by what the algorithm can do. */
-function flagsAllowSigning(packet: AnyKeyPacket, signature: SignaturePacket | undefined): boolean {
+function flagsAllowSigning(packet: AnyKeyPacket, signature: SignaturePacket | undefined, { pgp }: DescribeTools): boolean {
   if (!signature) return false;
-  if (signature.keyFlags && signature.keyFlags.length > 0) return (signature.keyFlags[0] & openpgp.enums.keyFlags.signData) !== 0;
+  if (signature.keyFlags && signature.keyFlags.length > 0) return (signature.keyFlags[0] & pgp.enums.keyFlags.signData) !== 0;
   return signingAlgorithms.has(packet.getAlgorithmInfo().algorithm);
 }
 
@@ -196,14 +207,14 @@ function part(packet: AnyKeyPacket, created: Date, fields: { expires?: Date; rev
 
 interface ValidUser { userId: string; certification: SignaturePacket }
 
-async function validUsers(key: openpgp.Key, now: Date, charge: Charge): Promise<ValidUser[]> {
+async function validUsers(key: openpgp.Key, now: Date, charge: Charge, { pgp, describeConfig }: DescribeTools): Promise<ValidUser[]> {
   const primary = key.keyPacket;
   const users: ValidUser[] = [];
   for (const user of key.users) {
     if (!user.userID) continue; // photo ids
     const data = { userID: user.userID, key: primary };
     const certification = await newestValid(user.selfCertifications, (s, at) =>
-      s.verify(primary, openpgp.enums.signature.certGeneric, data, at, false, describeConfig), charge);
+      s.verify(primary, pgp.enums.signature.certGeneric, data, at, false, describeConfig), charge);
     if (!certification) continue; // unsigned, or a signature grafted from elsewhere
     charge(user.revocationSignatures.length);
     if (await user.isRevoked(certification, primary, now, describeConfig)) continue;
@@ -220,20 +231,21 @@ function primaryOf(users: ValidUser[]): ValidUser | undefined {
 }
 
 /** A subkey with a valid binding; may it sign data (flags allow it and the subkey's back-signature verifies)? */
-async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Date, charge: Charge, budget: VerificationBudget | undefined): Promise<{ part: KeyPart; signs: boolean } | undefined> {
+async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Date, charge: Charge, budget: VerificationBudget | undefined, using: DescribeTools): Promise<{ part: KeyPart; signs: boolean } | undefined> {
+  const { pgp, describeConfig } = using;
   const primary = key.keyPacket;
   const data = { key: primary, bind: subkey.keyPacket };
   const binding = await newestValid(subkey.bindingSignatures, (s, at) =>
-    s.verify(primary, openpgp.enums.signature.subkeyBinding, data, at, false, describeConfig), charge);
+    s.verify(primary, pgp.enums.signature.subkeyBinding, data, at, false, describeConfig), charge);
   if (!binding) return undefined; // not bound to this key: not part of it
-  const canSign = flagsAllowSigning(subkey.keyPacket, binding);
+  const canSign = flagsAllowSigning(subkey.keyPacket, binding, using);
   let backSigned = false;
   const embedded = binding.embeddedSignature;
   if (absurdParameters(subkey.keyPacket)) return undefined; // never checked, never a signer
-  if (canSign && embedded && embedded.signatureType === openpgp.enums.signature.keyBinding && embedded.created) {
+  if (canSign && embedded && embedded.signatureType === pgp.enums.signature.keyBinding && embedded.created) {
     charger(subkey.keyPacket, budget)(1);
     try {
-      await embedded.verify(subkey.keyPacket, openpgp.enums.signature.keyBinding, data, embedded.created, false, describeConfig);
+      await embedded.verify(subkey.keyPacket, pgp.enums.signature.keyBinding, data, embedded.created, false, describeConfig);
       backSigned = true;
     } catch {
       // a signing subkey without a valid back-signature could be someone else's key: never a signer
@@ -241,7 +253,7 @@ async function describeSubkey(key: openpgp.Key, subkey: openpgp.Subkey, now: Dat
   }
   charge(subkey.revocationSignatures.length);
   const revoked = await subkey.isRevoked(binding, primary, now, describeConfig);
-  const described = part(subkey.keyPacket, subkey.getCreationTime(), { expires: expiryOf(subkey.keyPacket, binding), revoked, canSign, usage: usageOf(subkey.keyPacket, binding, false) });
+  const described = part(subkey.keyPacket, subkey.getCreationTime(), { expires: expiryOf(subkey.keyPacket, binding), revoked, canSign, usage: usageOf(subkey.keyPacket, binding, false, using) });
   return { part: described, signs: canSign && backSigned };
 }
 
@@ -260,11 +272,13 @@ export async function describeKey(key: openpgp.Key, now: Date = new Date(), budg
   const primary = key.keyPacket;
   const absurd = absurdParameters(primary);
   if (absurd) throw new KeyUnsupported(absurd);
+  const using = await describeTools();
+  const { pgp, describeConfig } = using;
   const charge = charger(primary, budget);
-  const users = await validUsers(key, now, charge);
+  const users = await validUsers(key, now, charge, using);
   const primaryUser = primaryOf(users);
   const direct = await newestValid(directSignaturesOf(key), (s, at) =>
-    s.verify(primary, openpgp.enums.signature.key, { key: primary }, at, false, describeConfig), charge);
+    s.verify(primary, pgp.enums.signature.key, { key: primary }, at, false, describeConfig), charge);
   // Flags live on the primary user id's self-signature, or on a direct-key signature (v6 keys, some v4).
   const flagsSignature = primaryUser?.certification.keyFlags ? primaryUser.certification : direct ?? primaryUser?.certification;
   charge(key.revocationSignatures.length);
@@ -272,13 +286,13 @@ export async function describeKey(key: openpgp.Key, now: Date = new Date(), budg
   const primaryPart = part(primary, key.getCreationTime(), {
     expires: earliest(expiryOf(primary, primaryUser?.certification), expiryOf(primary, direct)),
     revoked,
-    canSign: flagsAllowSigning(primary, flagsSignature),
-    usage: usageOf(primary, flagsSignature, true),
+    canSign: flagsAllowSigning(primary, flagsSignature, using),
+    usage: usageOf(primary, flagsSignature, true, using),
   });
   const subkeys: KeyPart[] = [];
   const signingParts: KeyPart[] = primaryPart.canSign ? [primaryPart] : [];
   for (const subkey of key.subkeys) {
-    const described = await describeSubkey(key, subkey, now, charge, budget);
+    const described = await describeSubkey(key, subkey, now, charge, budget, using);
     if (!described) continue;
     subkeys.push(described.part);
     if (described.signs) signingParts.push(described.part);

@@ -1,8 +1,8 @@
 // Binary OpenPGP key material → described keys. Each key is cut out and parsed on its own, so a bad
 // key is reported and skipped without touching the others.
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import type { Problem, Range } from './codes';
-import { describeConfig, describeKey, KeyUnsupported, VerificationBudgetSpent, type VerificationBudget } from './keyInfo';
+import { describeKey, describeTools, KeyUnsupported, VerificationBudgetSpent, type VerificationBudget } from './keyInfo';
 import { splitKeyring } from './keyPackets';
 import { escapeUntrusted } from './untrustedText';
 import type { KeyInfo, LoadedKey } from './keyTypes';
@@ -89,6 +89,7 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
   const split = splitKeyring(bytes, options.budget.keysLeft);
   if (split.stoppedEarly) options.budget.skipped++;
   const result: LoadedKeys = { keys: [], problems: [], sawSecret: false, revocations: split.revocations };
+  const { pgp } = await describeTools();
   if (split.firstStray) {
     const more = split.strayPackets > 1 ? ` (and ${split.strayPackets - 1} more)` : '';
     result.problems.push(problem('keys-malformed', 'warning', `${at}${split.firstStray}${more}; ignored`, range));
@@ -100,7 +101,7 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
     let key: openpgp.Key;
     let info: KeyInfo;
     try {
-      key = await openpgp.readKey({ binaryKey: block.bytes });
+      key = await pgp.readKey({ binaryKey: block.bytes });
       if (key.getFingerprint().toUpperCase() !== id) throw new Error('the key does not have the fingerprint its packet gives');
       if (key.isPrivate()) {
         result.sawSecret = true;
@@ -146,7 +147,7 @@ export async function addOrMerge(keys: LoadedKey[], loaded: LoadedKey, now: Date
   const earlier = keys[index];
   if (sameBytes(earlier.key.write(), loaded.key.write())) return earlier; // the same key twice (pubring.kbx and pubring.gpg)
   try {
-    const merged = await earlier.key.update(loaded.key as openpgp.PublicKey, now, describeConfig);
+    const merged = await earlier.key.update(loaded.key as openpgp.PublicKey, now, (await describeTools()).describeConfig);
     keys[index] = { ...earlier, key: merged, info: await describeKey(merged, now, budget) };
   } catch {
     // copies that cannot be merged (e.g. public and secret with different subkeys), or the file's

@@ -2,8 +2,8 @@
 // a key are merged per fingerprint, as `gpg --import` of all of them would, and a valid revocation from
 // any source wins — a revocation certificate kept in its own block or file, or a revoked copy in a
 // second keyring, revokes the key wherever an older copy was found first.
-import * as openpgp from 'openpgp';
-import { checkCost, describeConfig, describeKey } from './keyInfo';
+import type * as openpgp from 'openpgp';
+import { checkCost, describeKey, describeTools, type DescribeTools } from './keyInfo';
 import { addOrMerge, KeyBudget } from './keyLoader';
 import type { LoadedKey } from './keyTypes';
 import { countWork } from './work';
@@ -18,11 +18,11 @@ function hex(bytes: Uint8Array | null | undefined): string | undefined {
   return bytes ? Buffer.from(bytes).toString('hex').toUpperCase() : undefined;
 }
 
-async function readRevocation(bytes: Uint8Array): Promise<openpgp.SignaturePacket | undefined> {
+async function readRevocation(bytes: Uint8Array, { pgp }: DescribeTools): Promise<openpgp.SignaturePacket | undefined> {
   try {
-    const signature = await openpgp.readSignature({ binarySignature: bytes });
+    const signature = await pgp.readSignature({ binarySignature: bytes });
     const packet = signature.packets[0] as openpgp.SignaturePacket | undefined;
-    return packet?.signatureType === openpgp.enums.signature.keyRevocation ? packet : undefined;
+    return packet?.signatureType === pgp.enums.signature.keyRevocation ? packet : undefined;
   } catch {
     return undefined; // unreadable: it revokes nothing
   }
@@ -38,8 +38,11 @@ function holds(key: openpgp.Key, revocation: openpgp.SignaturePacket): boolean {
  * is then described again (and so reported revoked). Checks are paid from `budget`. Changes `keys` in place.
  */
 export async function applyRevocations(keys: LoadedKey[], revocations: Uint8Array[], now: Date, budget: KeyBudget): Promise<void> {
+  if (revocations.length === 0) return;
+  const using = await describeTools();
+  const { pgp, describeConfig } = using;
   for (const bytes of revocations) {
-    const revocation = await readRevocation(bytes);
+    const revocation = await readRevocation(bytes, using);
     if (!revocation) continue;
     const byFingerprint = hex(revocation.issuerFingerprint as Uint8Array | null);
     const byKeyId = revocation.issuerKeyID.toHex().toUpperCase();
@@ -51,12 +54,12 @@ export async function applyRevocations(keys: LoadedKey[], revocations: Uint8Arra
       countWork('signature-units', cost);
       if (!budget.spend(cost)) return;
       try {
-        await revocation.verify(loaded.key.keyPacket, openpgp.enums.signature.keyRevocation, { key: loaded.key.keyPacket }, now, false, describeConfig);
+        await revocation.verify(loaded.key.keyPacket, pgp.enums.signature.keyRevocation, { key: loaded.key.keyPacket }, now, false, describeConfig);
       } catch {
         continue; // not made by this key: a forged or foreign certificate revokes nothing
       }
       const packets = loaded.key.toPacketList();
-      const key = loaded.key.isPrivate() ? new openpgp.PrivateKey(packets) : new openpgp.PublicKey(packets);
+      const key = loaded.key.isPrivate() ? new pgp.PrivateKey(packets) : new pgp.PublicKey(packets);
       key.revocationSignatures.push(revocation);
       keys[i] = { ...loaded, key, info: await describeKey(key, now, budget).catch(() => ({ ...loaded.info, revoked: true })) };
     }
