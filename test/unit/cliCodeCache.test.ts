@@ -3,12 +3,15 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, tempDir } from '../support/tools';
 
 const launcher = path.join(repoRoot, 'bin', 'helm-prov.js');
 const bundle = path.join(repoRoot, 'dist', 'helm-prov.js');
+/** The bundle of `verify` of local files (server/src/cli/verifyMain.ts): what runs VERIFY. */
+const verifyBundle = path.join(repoRoot, 'dist', 'helm-prov-verify.js');
 const examples = path.join(repoRoot, 'examples');
 const VERIFY = ['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', path.join(examples, 'pubring.gpg')];
 const MAGIC = 'helm-prov-code-cache 2 ';
@@ -63,7 +66,9 @@ function header(file: string): string {
 }
 
 describe('bin/helm-prov.js code cache', () => {
-  test('the bundle is built (npm test builds it first)', () => assert.ok(fs.existsSync(bundle), 'run node scripts/build.mjs cli'));
+  test('the bundles are built (npm test builds them first)', () => {
+    for (const file of [bundle, verifyBundle]) assert.ok(fs.existsSync(file), `${file}: run node scripts/build.mjs cli`);
+  });
 
   // Reference output: the bundle loaded by a plain require.
   const reference = (args: string[]) => helmProv(args, freshCacheHome(), { HELM_PROV_NO_CODE_CACHE: '1' });
@@ -177,8 +182,9 @@ describe('bin/helm-prov.js code cache', () => {
     fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
     fs.mkdirSync(path.join(tree, 'dist'));
     for (const f of ['helm-prov.js', 'codeCache.js', 'privateCache.js']) fs.copyFileSync(path.join(repoRoot, 'bin', f), path.join(tree, 'bin', f));
-    const copy = path.join(tree, 'dist', 'helm-prov.js');
-    fs.copyFileSync(bundle, copy);
+    fs.copyFileSync(bundle, path.join(tree, 'dist', 'helm-prov.js'));
+    const copy = path.join(tree, 'dist', 'helm-prov-verify.js');
+    fs.copyFileSync(verifyBundle, copy);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);
     const run = (home: string) => {
       const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
@@ -202,6 +208,32 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(run(home), changed, 'the old code must not run for the new bytes');
     assert.deepEqual(run(home), changed);
     assert.notEqual(header(file).split(' ')[2], digest, 'rewritten for the new bytes');
+  });
+
+  test('verify of local files runs from the verify bundle; a registry verify, declined there, and other commands from the whole one', () => {
+    // The cache file's name says which bundle ran (codeCache.js: a digest of Node's version, platform and the bundle's path).
+    const nameFor = (file: string, command: string) => {
+      const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
+      return `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
+    };
+    const names = (home: string) => cacheFiles(home).map((f) => path.basename(f)).sort();
+    const home = freshCacheHome();
+    helmProv(VERIFY, home);
+    helmProv(VERIFY, home);
+    assert.deepEqual(names(home), [nameFor(verifyBundle, 'verify')]);
+
+    // Nothing listens on port 1: the registry verify fails the same way through the launcher as by a plain require.
+    const remote = ['verify', 'oci://127.0.0.1:1/hello:0.1.0', '--keyring', path.join(examples, 'pubring.gpg')];
+    const remoteExpected = reference(remote);
+    assert.equal(remoteExpected.status, 1, remoteExpected.stderr);
+    assert.deepEqual(helmProv(remote, home), remoteExpected); // fills the whole bundle's keyring cache entry
+    assert.deepEqual(helmProv(remote, home), remoteExpected);
+    assert.deepEqual(names(home), [nameFor(verifyBundle, 'verify'), nameFor(bundle, 'verify')].sort());
+
+    const keys = ['keys', path.join(examples, 'pubring.gpg')];
+    assert.deepEqual(helmProv(keys, home), reference(keys));
+    assert.ok(names(home).includes(nameFor(bundle, 'keys')), names(home).join(', '));
+    assert.ok(!names(home).includes(nameFor(verifyBundle, 'keys')), names(home).join(', '));
   });
 
   test('a cache directory that cannot be created changes nothing', () => {
