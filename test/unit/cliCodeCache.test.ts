@@ -65,6 +65,25 @@ function header(file: string): string {
   return bytes.toString('latin1', 0, bytes.indexOf(0x0a));
 }
 
+/** A copy of the launchers and the bundles; `copy` is the verify bundle's copy, `run` runs the copied launcher. */
+function copyOfTree(): { copy: string; run: (home: string) => Run } {
+  const tree = path.join(work, `tree${counter++}`);
+  fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(tree, 'dist'));
+  for (const f of ['helm-prov.js', 'codeCache.js', 'privateCache.js']) fs.copyFileSync(path.join(repoRoot, 'bin', f), path.join(tree, 'bin', f));
+  fs.copyFileSync(bundle, path.join(tree, 'dist', 'helm-prov.js'));
+  const copy = path.join(tree, 'dist', 'helm-prov-verify.js');
+  fs.copyFileSync(verifyBundle, copy);
+  const run = (home: string) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
+    delete env.HELM_PROV_NO_CODE_CACHE;
+    delete env.NODE_OPTIONS;
+    const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'helm-prov.js'), ...VERIFY], { cwd: repoRoot, encoding: 'utf8', env });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  return { copy, run };
+}
+
 describe('bin/helm-prov.js code cache', () => {
   test('the bundles are built (npm test builds them first)', () => {
     for (const file of [bundle, verifyBundle]) assert.ok(fs.existsSync(file), `${file}: run node scripts/build.mjs cli`);
@@ -177,22 +196,9 @@ describe('bin/helm-prov.js code cache', () => {
   });
 
   test('a bundle rewritten in place with other bytes of the same length runs as it now is: its recorded identity no longer holds', () => {
-    // A copy of the launcher and the bundle, left unchanged long enough (2 s) for its identity to be recorded.
-    const tree = path.join(work, `tree${counter++}`);
-    fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
-    fs.mkdirSync(path.join(tree, 'dist'));
-    for (const f of ['helm-prov.js', 'codeCache.js', 'privateCache.js']) fs.copyFileSync(path.join(repoRoot, 'bin', f), path.join(tree, 'bin', f));
-    fs.copyFileSync(bundle, path.join(tree, 'dist', 'helm-prov.js'));
-    const copy = path.join(tree, 'dist', 'helm-prov-verify.js');
-    fs.copyFileSync(verifyBundle, copy);
+    // A copy of the launcher and the bundles, left unchanged long enough (2 s) for its identity to be recorded.
+    const { copy, run } = copyOfTree();
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);
-    const run = (home: string) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
-      delete env.HELM_PROV_NO_CODE_CACHE;
-      delete env.NODE_OPTIONS;
-      const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'helm-prov.js'), ...VERIFY], { cwd: repoRoot, encoding: 'utf8', env });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
     const home = freshCacheHome();
     assert.deepEqual(run(home), expected());
     assert.deepEqual(run(home), expected());
@@ -234,6 +240,15 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(helmProv(keys, home), reference(keys));
     assert.ok(names(home).includes(nameFor(bundle, 'keys')), names(home).join(', '));
     assert.ok(!names(home).includes(nameFor(verifyBundle, 'keys')), names(home).join(', '));
+  });
+
+  test('a bundle that is not ASCII (not as the build writes it) still runs as UTF-8, with and without its cache', () => {
+    const { copy, run } = copyOfTree();
+    fs.writeFileSync(copy, fs.readFileSync(copy, 'latin1').replace('Chart Hash Verified', 'Chart Hash Verifi\u00e9d'), 'utf8');
+    const changed = { ...expected(), stdout: expected().stdout.replace('Chart Hash Verified', 'Chart Hash Verifi\u00e9d') };
+    const home = freshCacheHome();
+    for (let i = 0; i < 3; i++) assert.deepEqual(run(home), changed, `run ${i}`);
+    assert.equal(cacheFiles(home).length, 1);
   });
 
   test('a cache directory that cannot be created changes nothing', () => {
