@@ -10,7 +10,11 @@ const { codeCacheWanted, prepareCached } = require('./codeCache');
 const argv = process.argv.slice(2);
 const dist = path.join(__dirname, '..', 'dist');
 const bundle = path.join(dist, 'helm-prov.js');
-const command = /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? '') ? argv[0] : 'other';
+// A command's --help prints data, as `--help` does, and shares its cache file (`other`): written by such a
+// run, the command's own file would hold none of the command's functions, and it is not written again.
+const end = argv.indexOf('--');
+const asksForHelp = (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+const command = !asksForHelp && /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? '') ? argv[0] : 'other';
 // `verify` of local files has a bundle of its own (server/src/cli/verifyMain.ts), smaller to load; its
 // main declines anything else (undefined, nothing printed) and the whole CLI runs it.
 const verifyBundle = path.join(dist, 'helm-prov-verify.js');

@@ -251,6 +251,20 @@ describe('bin/helm-prov.js code cache', () => {
     assert.equal(cacheFiles(home).length, 1);
   });
 
+  test('a command\'s --help writes the help runs\' cache file, not the command\'s', () => {
+    const home = freshCacheHome();
+    for (const args of [['verify', '--help'], ['keys', '-h']]) {
+      const help = reference(args);
+      assert.equal(help.status, 0);
+      assert.deepEqual(helmProv(args, home), help);
+    }
+    assert.deepEqual(cacheFiles(home).map((f) => path.basename(f).replace(/^helm-prov-[0-9a-f]+-/, '')), ['other.bin']);
+    // verify's own file is then written by verify runs, with verify's functions.
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.equal(cacheFiles(home).filter((f) => f.endsWith('-verify.bin')).length, 1);
+  });
+
   test('a cache directory that cannot be created changes nothing', () => {
     const notADir = path.join(work, `plain-file-${counter++}`);
     fs.writeFileSync(notADir, 'x');
