@@ -133,11 +133,12 @@ export function coldVerify(ctx: BenchContext, archive: string): Section {
     `A whole process verifying one chart (\`helm create\`'s chart, signed by \`helm package --sign\`), from spawn to exit:`,
     `\`helm-prov verify x.tgz --keyring <ring>\` (${ctx.cliEntryDescription}) against \`helm verify --keyring <ring> x.tgz\`, with a keyring holding`,
     `only the signer and with the 13-key test keyring (RSA 1024–4096, DSA, ed25519, NIST and brainpool curves).`,
-    `\`node -e 0\` is the floor any Node program pays; "load the CLI only" is \`node -e "require('dist/helm-prov.js')"\`.`,
+    `\`node -e 0\` is the floor any Node program pays; "load the CLI only" is \`node -e "require('dist/helm-prov-verify.js')"\` (the bundle bin/helm-prov.js runs for \`verify\` of local files).`,
     `${ctx.reps.coldRounds} rounds after 2 warm-up rounds, interleaved in rotating order. bin/helm-prov.js keeps a V8 code cache of the`,
     `bundle (in the run's own XDG_CACHE_HOME): the warm-up rounds write it, the measured rounds use it, as every run after a user's first does.`,
   ].join(' '));
-  const bundleOrOut = fs.existsSync(ctx.cliBundle) ? ctx.cliBundle : path.join(ctx.repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js');
+  const verifyBundle = path.join(ctx.repoRoot, 'dist', 'helm-prov-verify.js');
+  const bundleOrOut = fs.existsSync(verifyBundle) ? verifyBundle : path.join(ctx.repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js');
   const node = (args: string[]) => () => timeOk('node', process.execPath, args);
   const oursWith = (ring: string) => () => ctx.cliOk(['verify', archive, '--keyring', ring]);
   const helmWith = (ring: string) => () => ctx.fixtures.helm.run(['verify', '--keyring', ring, archive]);

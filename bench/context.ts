@@ -58,7 +58,7 @@ export class BenchContext {
 
   /** bin/helm-prov.js runs the bundle when it exists, else the tsc output: say which one was measured. */
   get cliEntryDescription(): string {
-    return fs.existsSync(this.cliBundle) ? 'the esbuild bundle dist/helm-prov.js' : 'the tsc output out/server/src/cli/helmProv.js (no bundle was built)';
+    return fs.existsSync(this.cliBundle) ? 'the esbuild bundle dist/helm-prov.js; for `verify` of local files dist/helm-prov-verify.js' : 'the tsc output out/server/src/cli/helmProv.js (no bundle was built)';
   }
 
   get cliEnv(): NodeJS.ProcessEnv {

@@ -3,12 +3,15 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, tempDir } from '../support/tools';
 
 const launcher = path.join(repoRoot, 'bin', 'helm-prov.js');
 const bundle = path.join(repoRoot, 'dist', 'helm-prov.js');
+/** The bundle of `verify` of local files (server/src/cli/verifyMain.ts): what runs VERIFY. */
+const verifyBundle = path.join(repoRoot, 'dist', 'helm-prov-verify.js');
 const examples = path.join(repoRoot, 'examples');
 const VERIFY = ['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', path.join(examples, 'pubring.gpg')];
 const MAGIC = 'helm-prov-code-cache 2 ';
@@ -62,8 +65,29 @@ function header(file: string): string {
   return bytes.toString('latin1', 0, bytes.indexOf(0x0a));
 }
 
+/** A copy of the launchers and the bundles; `copy` is the verify bundle's copy, `run` runs the copied launcher. */
+function copyOfTree(): { copy: string; run: (home: string) => Run } {
+  const tree = path.join(work, `tree${counter++}`);
+  fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(tree, 'dist'));
+  for (const f of ['helm-prov.js', 'codeCache.js', 'privateCache.js']) fs.copyFileSync(path.join(repoRoot, 'bin', f), path.join(tree, 'bin', f));
+  fs.copyFileSync(bundle, path.join(tree, 'dist', 'helm-prov.js'));
+  const copy = path.join(tree, 'dist', 'helm-prov-verify.js');
+  fs.copyFileSync(verifyBundle, copy);
+  const run = (home: string) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
+    delete env.HELM_PROV_NO_CODE_CACHE;
+    delete env.NODE_OPTIONS;
+    const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'helm-prov.js'), ...VERIFY], { cwd: repoRoot, encoding: 'utf8', env });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  return { copy, run };
+}
+
 describe('bin/helm-prov.js code cache', () => {
-  test('the bundle is built (npm test builds it first)', () => assert.ok(fs.existsSync(bundle), 'run node scripts/build.mjs cli'));
+  test('the bundles are built (npm test builds them first)', () => {
+    for (const file of [bundle, verifyBundle]) assert.ok(fs.existsSync(file), `${file}: run node scripts/build.mjs cli`);
+  });
 
   // Reference output: the bundle loaded by a plain require.
   const reference = (args: string[]) => helmProv(args, freshCacheHome(), { HELM_PROV_NO_CODE_CACHE: '1' });
@@ -172,21 +196,9 @@ describe('bin/helm-prov.js code cache', () => {
   });
 
   test('a bundle rewritten in place with other bytes of the same length runs as it now is: its recorded identity no longer holds', () => {
-    // A copy of the launcher and the bundle, left unchanged long enough (2 s) for its identity to be recorded.
-    const tree = path.join(work, `tree${counter++}`);
-    fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
-    fs.mkdirSync(path.join(tree, 'dist'));
-    for (const f of ['helm-prov.js', 'codeCache.js', 'privateCache.js']) fs.copyFileSync(path.join(repoRoot, 'bin', f), path.join(tree, 'bin', f));
-    const copy = path.join(tree, 'dist', 'helm-prov.js');
-    fs.copyFileSync(bundle, copy);
+    // A copy of the launcher and the bundles, left unchanged long enough (2 s) for its identity to be recorded.
+    const { copy, run } = copyOfTree();
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);
-    const run = (home: string) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
-      delete env.HELM_PROV_NO_CODE_CACHE;
-      delete env.NODE_OPTIONS;
-      const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'helm-prov.js'), ...VERIFY], { cwd: repoRoot, encoding: 'utf8', env });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
     const home = freshCacheHome();
     assert.deepEqual(run(home), expected());
     assert.deepEqual(run(home), expected());
@@ -202,6 +214,55 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(run(home), changed, 'the old code must not run for the new bytes');
     assert.deepEqual(run(home), changed);
     assert.notEqual(header(file).split(' ')[2], digest, 'rewritten for the new bytes');
+  });
+
+  test('verify of local files runs from the verify bundle; a registry verify, declined there, and other commands from the whole one', () => {
+    // The cache file's name says which bundle ran (codeCache.js: a digest of Node's version, platform and the bundle's path).
+    const nameFor = (file: string, command: string) => {
+      const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
+      return `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
+    };
+    const names = (home: string) => cacheFiles(home).map((f) => path.basename(f)).sort();
+    const home = freshCacheHome();
+    helmProv(VERIFY, home);
+    helmProv(VERIFY, home);
+    assert.deepEqual(names(home), [nameFor(verifyBundle, 'verify')]);
+
+    // Nothing listens on port 1: the registry verify fails the same way through the launcher as by a plain require.
+    const remote = ['verify', 'oci://127.0.0.1:1/hello:0.1.0', '--keyring', path.join(examples, 'pubring.gpg')];
+    const remoteExpected = reference(remote);
+    assert.equal(remoteExpected.status, 1, remoteExpected.stderr);
+    assert.deepEqual(helmProv(remote, home), remoteExpected); // fills the whole bundle's keyring cache entry
+    assert.deepEqual(helmProv(remote, home), remoteExpected);
+    assert.deepEqual(names(home), [nameFor(verifyBundle, 'verify'), nameFor(bundle, 'verify')].sort());
+
+    const keys = ['keys', path.join(examples, 'pubring.gpg')];
+    assert.deepEqual(helmProv(keys, home), reference(keys));
+    assert.ok(names(home).includes(nameFor(bundle, 'keys')), names(home).join(', '));
+    assert.ok(!names(home).includes(nameFor(verifyBundle, 'keys')), names(home).join(', '));
+  });
+
+  test('a bundle that is not ASCII (not as the build writes it) still runs as UTF-8, with and without its cache', () => {
+    const { copy, run } = copyOfTree();
+    fs.writeFileSync(copy, fs.readFileSync(copy, 'latin1').replace('Chart Hash Verified', 'Chart Hash Verifi\u00e9d'), 'utf8');
+    const changed = { ...expected(), stdout: expected().stdout.replace('Chart Hash Verified', 'Chart Hash Verifi\u00e9d') };
+    const home = freshCacheHome();
+    for (let i = 0; i < 3; i++) assert.deepEqual(run(home), changed, `run ${i}`);
+    assert.equal(cacheFiles(home).length, 1);
+  });
+
+  test('a command\'s --help writes the help runs\' cache file, not the command\'s', () => {
+    const home = freshCacheHome();
+    for (const args of [['verify', '--help'], ['keys', '-h']]) {
+      const help = reference(args);
+      assert.equal(help.status, 0);
+      assert.deepEqual(helmProv(args, home), help);
+    }
+    assert.deepEqual(cacheFiles(home).map((f) => path.basename(f).replace(/^helm-prov-[0-9a-f]+-/, '')), ['other.bin']);
+    // verify's own file is then written by verify runs, with verify's functions.
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    assert.equal(cacheFiles(home).filter((f) => f.endsWith('-verify.bin')).length, 1);
   });
 
   test('a cache directory that cannot be created changes nothing', () => {

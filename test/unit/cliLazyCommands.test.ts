@@ -9,21 +9,27 @@ import * as path from 'node:path';
 import { repoRoot, signedCases, signedKeys } from '../support/tools';
 
 const cli = path.join(repoRoot, 'out', 'server', 'src', 'cli', 'helmProv.js');
+/** The entry of the verify bundle (dist/helm-prov-verify.js), which bin/helm-prov.js runs first for `verify`. */
+const verifyEntry = path.join(repoRoot, 'out', 'server', 'src', 'cli', 'verifyMain.js');
 const ourRoot = path.join(repoRoot, 'out', 'server', 'src') + path.sep;
 
-interface Loaded { code: number; ours: string[]; packages: string[]; builtins: string[] }
+interface Loaded { code: number | null; printed: number; ours: string[]; packages: string[]; builtins: string[] }
 
-/** Runs main(args) in a fresh Node with a silent Io and answers what it evaluated (before anything is printed). */
-function modulesFor(args: string[]): Loaded {
+/**
+ * Runs main(args) of `entry` in a fresh Node with a silent Io and answers what it evaluated (before anything
+ * is printed), its exit status (null: declined) and how many lines it printed.
+ */
+function modulesFor(args: string[], entry = cli): Loaded {
   const script = `
     const before = new Set(process.moduleLoadList);
-    const { main } = require(${JSON.stringify(cli)});
-    main(${JSON.stringify(args)}, { out() {}, err() {}, stdin: () => '' }).then((code) => {
+    const { main } = require(${JSON.stringify(entry)});
+    let printed = 0;
+    main(${JSON.stringify(args)}, { out() { printed++; }, err() { printed++; }, stdin: () => '' }).then((code = null) => {
       const keys = Object.keys(require.cache);
       const builtins = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13));
       const ours = keys.filter((k) => k.startsWith(${JSON.stringify(ourRoot)})).map((k) => k.slice(${ourRoot.length}).replace(/\\\\/g, '/').replace(/\\.js$/, ''));
       const packages = [...new Set(keys.map((k) => /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)[\\\\/](?!.*node_modules)/.exec(k)?.[1]).filter(Boolean))];
-      process.stdout.write(JSON.stringify({ code, ours, packages, builtins }));
+      process.stdout.write(JSON.stringify({ code, printed, ours, packages, builtins }));
     });`;
   const env = { ...process.env, GNUPGHOME: path.join(repoRoot, 'no-such-gnupg-home') };
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
@@ -35,12 +41,13 @@ const under = (loaded: Loaded, folder: string) => loaded.ours.filter((m) => m.st
 
 /** What every command loads: the table, the specs and usage text it prints from, and their helpers. */
 // loadKeys.ts holds the launcher's private cache folder (set at start); what it loads, it loads when called.
-const CLI_CORE = ['cli/args', 'cli/commandSpecs', 'cli/familyUsage', 'cli/helmProv', 'cli/io', 'cli/keyCommandSpecs', 'cli/loadKeys', 'cli/version'];
+const CLI_CORE = ['cli/args', 'cli/cliMain', 'cli/commandSpecs', 'cli/familyUsage', 'cli/helmProv', 'cli/io', 'cli/keyCommandSpecs', 'cli/loadKeys', 'cli/version'];
+
+const signedChart = ['verify', path.join(signedCases, 'valid-rsa2048', 'devapp-1.2.3.tgz'), '--keyring', path.join(signedKeys, 'rsa2048.pub.gpg')];
 
 describe('helm-prov loads only what the command needs', () => {
   test('verify of a signed chart with a flat Chart.yaml: the OpenPGP path, no other command, no YAML library', () => {
-    const chart = path.join(signedCases, 'valid-rsa2048', 'devapp-1.2.3.tgz');
-    const loaded = modulesFor(['verify', chart, '--keyring', path.join(signedKeys, 'rsa2048.pub.gpg')]);
+    const loaded = modulesFor(signedChart);
     assert.equal(loaded.code, 0);
     assert.deepEqual(loaded.packages, ['openpgp']);
     assert.deepEqual(under(loaded, 'cli'), [...CLI_CORE, 'cli/chartSigstore', 'cli/format', 'cli/sigstoreFormat', 'cli/sigstoreTrust', 'cli/verifyCommand'].sort());
@@ -65,5 +72,26 @@ describe('helm-prov loads only what the command needs', () => {
     assert.equal(loaded.code, 2);
     assert.ok(loaded.ours.includes('cli/sigstoreCommands'));
     for (const other of ['cli/ociCommands', 'cli/policyCommands', 'cli/doctorCommand', 'cli/signCommands', 'cli/verifyCommand']) assert.ok(!loaded.ours.includes(other), other);
+  });
+});
+
+describe('the verify bundle (verifyMain.ts) runs verify of local files and declines the rest', () => {
+  test('verify of a signed chart: what the whole CLI evaluates for it, without its command table', () => {
+    const whole = modulesFor(signedChart);
+    const alone = modulesFor(signedChart, verifyEntry);
+    assert.equal(alone.code, 0);
+    assert.equal(alone.printed, whole.printed);
+    assert.deepEqual(alone.packages, whole.packages);
+    assert.deepEqual(alone.ours.sort(), whole.ours.filter((m) => m !== 'cli/helmProv').concat('cli/verifyMain').sort());
+  });
+
+  test('a registry verify, another command, no command: declined, nothing printed, no command module evaluated', () => {
+    for (const args of [['verify', 'oci://127.0.0.1:1/x:1.0'], ['verify', '--repo', 'http://127.0.0.1:1', 'x'], ['verify', 'a.tgz', '--repo=http://x'], ['keys', 'x'], ['--version'], []]) {
+      const loaded = modulesFor(args, verifyEntry);
+      assert.equal(loaded.code, null, args.join(' '));
+      assert.equal(loaded.printed, 0, args.join(' '));
+      assert.deepEqual(loaded.packages, [], args.join(' '));
+      for (const module of ['cli/ociCommands', 'cli/fileCommands', 'cli/keyCommands', 'cli/helmProv']) assert.ok(!loaded.ours.includes(module), `${args.join(' ')}: ${module}`);
+    }
   });
 });
