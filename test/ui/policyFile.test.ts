@@ -15,6 +15,19 @@ import { signedKeys, tempDir } from '../support/tools';
 import { moveCursor, quickFixRow } from './editorCursor';
 import { packagedExtension } from './packagedExtension';
 
+/**
+ * The file once the save has reached it. The tab's dirty mark can go before code-server has written the
+ * file (one e2e run read it empty): wait for the write, bounded, then the caller asserts on the text.
+ */
+async function savedText(file: string, written: RegExp): Promise<string> {
+  let text = '';
+  for (let tries = 0; tries < 100 && !written.test(text); tries++) {
+    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    text = fs.readFileSync(file, 'utf8');
+  }
+  return text;
+}
+
 /** The policy, with absolute key paths inside the opened copy of the workspace. */
 function policyText(folder: string): string {
   const keyPath = (name: string) => JSON.stringify(path.join(folder, 'etc', 'containers', name));
@@ -102,7 +115,7 @@ describe('a containers/policy.json opened in VS Code', () => {
       await workbench.screenshot('4-scope-expanded');
       await workbench.runCommand('File: Save');
       await workbench.page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached' });
-      assert.match(fs.readFileSync(policyFile, 'utf8'), /"docker\.io\/library\/busybox": \[\{"type": "signedBy"/);
+      assert.match(await savedText(policyFile, /"docker\.io\/library\/busybox"/), /"docker\.io\/library\/busybox": \[\{"type": "signedBy"/);
 
       // Hover on the requirement: what it demands, in plain words.
       await workbench.openFile('etc/containers/policy.json');
