@@ -4,8 +4,9 @@
 // each keyring's loader problems (bad or skipped keys), which the language server reports. An entry:
 // - is keyed by SHA-256 of the code that computed it and of every keyring's path and bytes, in order;
 // - holds only while the description cannot change: from when it was computed until the first later
-//   instant at which a key part is created or expires, or a self-signature, revocation or key expiry it
-//   holds starts or stops counting (keyTimes.ts); outside that span it is computed again;
+//   instant at which a key part is created or expires, or a self-signature, revocation or key expiry
+//   starts or stops counting (keyTimes.ts), counted over every key the rings hold as read: also the
+//   ones left out at `now` (a skipped key, a merged copy's signatures); outside that span it is computed again;
 // - is checked whole (a SHA-256 of its text in its header) and read strictly: anything corrupt,
 //   truncated, foreign or stale is ignored and rewritten, so it can only ever give what a fresh
 //   computation gives. The folder's rules (ours, 0700, files 0600) are bin/privateCache.js's.
@@ -28,7 +29,7 @@ const MAGIC = 'helm-prov-keyring-cache 2';
 /** A 13-key ring's entry is about 20 KB; thousands of keys stay under this. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
-interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[]; problems: Problem[][] }
+interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[]; problems: Problem[][]; read: openpgp.Key[] }
 
 export interface KeyringView {
   keys: CheckKey[];
@@ -68,14 +69,20 @@ async function computeView(rings: KeyringBytes[], now: Date): Promise<Fresh> {
   const { keyView } = await import('./keyView');
   const parsed: Keyring[] = [];
   for (const ring of rings) parsed.push(await parseKeyring(ring.bytes, ring.file, now));
-  return { keys: await keyView(parsed, now), revocations: parsed.flatMap((r) => r.revocations), problems: parsed.map((r) => r.problems) };
+  return {
+    keys: await keyView(parsed, now),
+    revocations: parsed.flatMap((r) => r.revocations),
+    problems: parsed.map((r) => r.problems),
+    read: parsed.flatMap((r) => r.read),
+  };
 }
 
 /** The first instant after `now` (ms) at which the description of `fresh` may change. */
 async function validUntil(fresh: Fresh, now: number): Promise<number> {
   const { plainSignaturePackets } = await import('./signaturePackets');
   const times = keyInstants(fresh.keys);
-  for (const { key } of fresh.keys) {
+  // The keys as read hold every packet of the view's merged keys, and those the view left out at `now`.
+  for (const key of fresh.read) {
     const starts = [key.keyPacket, ...key.subkeys.map((s) => s.keyPacket)].map((p) => p.created.getTime());
     times.push(...starts); // a part created later may be left out of the description until then
     for (const packet of key.toPacketList()) if (isSignature(packet)) times.push(...signatureTimes(packet, starts));
