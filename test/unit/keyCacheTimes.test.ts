@@ -1,6 +1,7 @@
-// The keyring description cache's time span (keyCache.ts validUntil) counts the instants of every key
-// the rings hold as read, not only of the view it keeps: a copy merged at `now` drops the signatures
-// not yet valid then, and an entry must not outlive the moment one of them starts to count.
+// The keyring description cache over time. An entry's span (keyCache.ts validUntil) counts the instants
+// of every key the rings hold as read, not only of the view it keeps: a copy merged at `now` drops the
+// signatures not yet valid then, and an entry must not outlive the moment one of them starts to count.
+// Old entries are removed when one is written (bin/privateCache.js removeOld).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -16,16 +17,17 @@ const work = tempDir('key-cache-times-');
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /** The launcher's store in `home`, counting what it wrote. */
-function store(home: string): PrivateStore & { writes: number } {
+function store(home: string): Required<PrivateStore> & { writes: number; dir: string } {
   const within = <T>(run: () => T): T => {
     const before = process.env.XDG_CACHE_HOME;
     process.env.XDG_CACHE_HOME = home;
     try { return run(); } finally { if (before === undefined) delete process.env.XDG_CACHE_HOME; else process.env.XDG_CACHE_HOME = before; }
   };
   const s = {
-    writes: 0, codeId: 'test',
+    writes: 0, codeId: 'test', dir: path.join(home, 'helm-provenance'),
     readPrivate: (name: string, max: number) => within(() => privateCache.readPrivate(name, max)),
     writePrivate: (name: string, bytes: Uint8Array) => { s.writes++; within(() => privateCache.writePrivate(name, bytes)); },
+    removeOld: (prefix: string, policy: Parameters<Required<PrivateStore>['removeOld']>[1]) => within(() => privateCache.removeOld!(prefix, policy)),
   };
   return s;
 }
@@ -54,4 +56,38 @@ test('a copy whose self-signature is dated after now ends the entry at that date
   const fresh = await keyringView(rings, later);
   assert.ok(fresh.keys[0].info.expires, 'a fresh view merges the copy and sees its expiry');
   assert.deepEqual(cached.keys.map((k) => k.info), fresh.keys.map((k) => k.info));
+});
+
+test('writing an entry removes keyring entries written over 30 days ago and all but the newest 32; other files stay', async () => {
+  const s = store(path.join(work, 'tidy'));
+  fs.mkdirSync(s.dir, { recursive: true, mode: 0o700 });
+  const day = 24 * hour;
+  const put = (name: string, age: number) => {
+    const file = path.join(s.dir, name);
+    fs.writeFileSync(file, 'x', { mode: 0o600 });
+    const at = (Date.now() - age) / 1000;
+    fs.utimesSync(file, at, at);
+  };
+  put('keyring-old.json', 31 * day);
+  put('keyring-old.json.123.abcdef.tmp', 40 * day); // left by a write that was killed
+  put('verify-0123.cache', 400 * day); // another cache's file: not ours to remove
+  for (let i = 0; i < 10; i++) put(`keyring-recent${i}.json`, 29 * day + i);
+  const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs, date: new Date(now.getTime() - day), format: 'object' });
+  const ring = { file: path.join(work, 'tidy.gpg'), bytes: privateKey.toPublic().write() };
+  const keyrings = () => fs.readdirSync(s.dir).filter((n) => n.startsWith('keyring-')).sort();
+  await keyringView([ring], new Date(), s);
+  assert.equal(s.writes, 1);
+  const written = keyrings().filter((n) => !n.startsWith('keyring-recent'));
+  assert.equal(written.length, 1, 'the old entry and the old temporary file are gone, the new entry is there');
+  assert.equal(keyrings().length, 11);
+  assert.ok(fs.existsSync(path.join(s.dir, 'verify-0123.cache')));
+
+  for (let i = 10; i < 40; i++) put(`keyring-recent${i}.json`, i * 1000);
+  fs.rmSync(path.join(s.dir, written[0]));
+  await keyringView([ring], new Date(), s);
+  assert.equal(s.writes, 2);
+  const kept = keyrings();
+  assert.equal(kept.length, 32, 'the newest 32, the new entry among them');
+  assert.ok(kept.includes(written[0]));
+  assert.ok(!kept.includes('keyring-recent9.json') && kept.includes('keyring-recent39.json'), 'the oldest went first');
 });

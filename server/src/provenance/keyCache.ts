@@ -20,6 +20,8 @@ import { firstAfter, keyInstants } from './keyTimes';
 export interface PrivateStore {
   readPrivate(name: string, maxBytes: number): Uint8Array | undefined;
   writePrivate(name: string, bytes: Uint8Array): void;
+  /** Removes old files named `prefix…` (bin/privateCache.js); a store of this process only has none. */
+  removeOld?(prefix: string, policy: { olderThanMs: number; keepNewest: number; except: string }): void;
   codeId: string;
 }
 
@@ -28,6 +30,15 @@ export interface KeyringBytes { file: string; bytes: Uint8Array }
 const MAGIC = 'helm-prov-keyring-cache 2';
 /** A 13-key ring's entry is about 20 KB; thousands of keys stay under this. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+/**
+ * Entries are named by keyring bytes and code, so every changed keyring, import or new version leaves
+ * the old entry behind, never read again. After each write, those written over 30 days ago go, and all
+ * but the newest 32. Removing an entry in use costs one computation (~70 ms), so the written time is
+ * enough (reads stay free of writes); a user has a few keyring sets, each with up to three entries (the
+ * CLI, the verify bundle, the server), so 32 keeps them all while bounding a burst of imports.
+ */
+const OLD_ENTRIES = { olderThanMs: 30 * 24 * 3600 * 1000, keepNewest: 32 };
+const ENTRY_PREFIX = 'keyring-';
 
 interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[]; problems: Problem[][]; read: openpgp.Key[] }
 
@@ -44,7 +55,7 @@ export interface KeyringView {
 export async function keyringView(rings: KeyringBytes[], now: Date, store?: PrivateStore): Promise<KeyringView> {
   if (!store) return computeView(rings, now);
   const id = entryId(rings, store.codeId);
-  const name = `keyring-${id.slice(0, 32)}.json`;
+  const name = `${ENTRY_PREFIX}${id.slice(0, 32)}.json`;
   let fresh: Promise<Fresh> | undefined;
   const compute = () => (fresh ??= computeView(rings, now));
   const cached = readEntry(store.readPrivate(name, MAX_ENTRY_BYTES), id, rings.length, now.getTime(), compute);
@@ -52,6 +63,7 @@ export async function keyringView(rings: KeyringBytes[], now: Date, store?: Priv
   const computed = await compute();
   try {
     store.writePrivate(name, await encodeEntry(id, now.getTime(), computed));
+    store.removeOld?.(ENTRY_PREFIX, { ...OLD_ENTRIES, except: name });
   } catch {
     // not cached: the next verify computes it again
   }
