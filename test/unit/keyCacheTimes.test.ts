@@ -58,6 +58,42 @@ test('a copy whose self-signature is dated after now ends the entry at that date
   assert.deepEqual(cached.keys.map((k) => k.info), fresh.keys.map((k) => k.info));
 });
 
+/** Revokes the key's user id from `from` for `hours` (a soft revocation with an expiry): the loader skips the key meanwhile. */
+async function revokeUserIdFor(key: openpgp.PrivateKey, from: Date, hours: number): Promise<void> {
+  const user = key.users[0];
+  const signature = new openpgp.SignaturePacket();
+  Object.assign(signature, {
+    signatureType: openpgp.enums.signature.certRevocation,
+    publicKeyAlgorithm: key.keyPacket.algorithm,
+    hashAlgorithm: openpgp.enums.hash.sha256,
+    issuerKeyVersion: key.keyPacket.version,
+    issuerKeyID: key.keyPacket.getKeyID(),
+    issuerFingerprint: key.keyPacket.getFingerprintBytes(),
+    reasonForRevocationFlag: openpgp.enums.reasonForRevocation.userIDInvalid,
+    reasonForRevocationString: '',
+    signatureExpirationTime: hours * 3600,
+    signatureNeverExpires: false,
+  });
+  // openpgp.js's typings omit sign's config, which it needs when called directly
+  await (signature.sign as (...args: unknown[]) => Promise<void>).call(signature, key.keyPacket, { userID: user.userID, key: key.keyPacket }, from, false, openpgp.config);
+  user.revocationSignatures.push(signature);
+}
+
+test('a key skipped at now for a reason that ends later ends the entry then: the key is in the view after it', async () => {
+  const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs, date: new Date(now.getTime() - 24 * hour), format: 'object' });
+  await revokeUserIdFor(privateKey, new Date(now.getTime() - hour), 2);
+  const rings = [{ file: path.join(work, 'skipped.gpg'), bytes: privateKey.toPublic().write() }];
+  const s = store(path.join(work, 'skipped'));
+  const before = await keyringView(rings, now, s);
+  assert.equal(s.writes, 1);
+  assert.equal(before.keys.length, 0, 'skipped: its only user id is revoked at now');
+  assert.match(before.problems[0][0].message, /no user id with a valid self-signature; skipped/);
+  const later = await keyringView(rings, new Date(now.getTime() + hour + 1000), s);
+  assert.equal(s.writes, 2, 'the entry ends when the revocation expires and is computed again');
+  assert.deepEqual(later.keys.map((k) => k.info.fingerprint), [privateKey.getFingerprint().toUpperCase()]);
+  assert.deepEqual(later.problems, [[]]);
+});
+
 test('writing an entry removes keyring entries written over 30 days ago and all but the newest 32; other files stay', async () => {
   const s = store(path.join(work, 'tidy'));
   fs.mkdirSync(s.dir, { recursive: true, mode: 0o700 });
