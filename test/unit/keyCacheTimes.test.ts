@@ -107,6 +107,9 @@ test('writing an entry removes keyring entries written over 30 days ago and all 
   put('keyring-old.json', 31 * day);
   put('keyring-old.json.123.abcdef.tmp', 40 * day); // left by a write that was killed
   put('verify-0123.cache', 400 * day); // another cache's file: not ours to remove
+  const outside = path.join(work, 'outside.json');
+  fs.writeFileSync(outside, 'not in the cache folder');
+  if (process.platform !== 'win32') fs.symlinkSync(outside, path.join(s.dir, 'keyring-link.json'));
   for (let i = 0; i < 10; i++) put(`keyring-recent${i}.json`, 29 * day + i);
   const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs, date: new Date(now.getTime() - day), format: 'object' });
   const ring = { file: path.join(work, 'tidy.gpg'), bytes: privateKey.toPublic().write() };
@@ -114,16 +117,19 @@ test('writing an entry removes keyring entries written over 30 days ago and all 
   await keyringView([ring], new Date(), s);
   assert.equal(s.writes, 1);
   const written = keyrings().filter((n) => !n.startsWith('keyring-recent'));
-  assert.equal(written.length, 1, 'the old entry and the old temporary file are gone, the new entry is there');
+  assert.deepEqual(written.filter((n) => n !== 'keyring-link.json').length, 1, 'the old entry and the old temporary file are gone, the new entry is there');
+  assert.ok(fs.existsSync(outside), 'a symlink is neither followed nor its target removed');
+  fs.rmSync(path.join(s.dir, 'keyring-link.json'), { force: true });
   assert.equal(keyrings().length, 11);
   assert.ok(fs.existsSync(path.join(s.dir, 'verify-0123.cache')));
 
   for (let i = 10; i < 40; i++) put(`keyring-recent${i}.json`, i * 1000);
-  fs.rmSync(path.join(s.dir, written[0]));
+  const entry = written.find((n) => n !== 'keyring-link.json')!;
+  fs.rmSync(path.join(s.dir, entry));
   await keyringView([ring], new Date(), s);
   assert.equal(s.writes, 2);
   const kept = keyrings();
   assert.equal(kept.length, 32, 'the newest 32, the new entry among them');
-  assert.ok(kept.includes(written[0]));
+  assert.ok(kept.includes(entry));
   assert.ok(!kept.includes('keyring-recent9.json') && kept.includes('keyring-recent39.json'), 'the oldest went first');
 });
