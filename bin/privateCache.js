@@ -9,6 +9,8 @@
 //   nothing is read or written there.
 // - Writes go to a 0600 temporary file renamed over the old one. Any failure is silent: the caller
 //   computes what it needs and carries on.
+// - A cache whose entry names change with their content bounds its own files with removeOld after a
+//   write (keyCache.ts: keyring entries).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -79,4 +81,35 @@ function writePrivate(name, contents) {
   }
 }
 
-module.exports = { cacheDir, readPrivate, writePrivate };
+/**
+ * Removes the folder's files named `prefix…` (entries, and temporary files a killed write left) written
+ * more than `olderThanMs` ago, and all but the `keepNewest` newest, never `except`. Called by a cache
+ * after it writes an entry; only regular files in a private folder are touched, and any failure is
+ * silent (a file another process removed first, a folder that is not ours).
+ */
+function removeOld(prefix, { olderThanMs, keepNewest, except }, now = Date.now()) {
+  try {
+    const dir = cacheDir();
+    if (!privateEnough(fs.lstatSync(dir), 'dir')) return;
+    const files = [];
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.startsWith(prefix) || name === except) continue;
+      try {
+        const stat = fs.lstatSync(path.join(dir, name));
+        if (stat.isFile()) files.push({ name, written: stat.mtimeMs });
+      } catch {
+        // removed meanwhile
+      }
+    }
+    files.sort((a, b) => b.written - a.written);
+    const kept = Math.max(0, keepNewest - (except ? 1 : 0));
+    files.forEach(({ name, written }, i) => {
+      if (i < kept && now - written <= olderThanMs) return;
+      try { fs.unlinkSync(path.join(dir, name)); } catch { /* removed meanwhile */ }
+    });
+  } catch {
+    // nothing to tidy, or not ours to tidy
+  }
+}
+
+module.exports = { cacheDir, readPrivate, writePrivate, removeOld };

@@ -4,8 +4,9 @@
 // each keyring's loader problems (bad or skipped keys), which the language server reports. An entry:
 // - is keyed by SHA-256 of the code that computed it and of every keyring's path and bytes, in order;
 // - holds only while the description cannot change: from when it was computed until the first later
-//   instant at which a key part is created or expires, or a self-signature, revocation or key expiry it
-//   holds starts or stops counting (keyTimes.ts); outside that span it is computed again;
+//   instant at which a key part is created or expires, or a self-signature, revocation or key expiry
+//   starts or stops counting (keyTimes.ts), counted over every key the rings hold as read: also the
+//   ones left out at `now` (a skipped key, a merged copy's signatures); outside that span it is computed again;
 // - is checked whole (a SHA-256 of its text in its header) and read strictly: anything corrupt,
 //   truncated, foreign or stale is ignored and rewritten, so it can only ever give what a fresh
 //   computation gives. The folder's rules (ours, 0700, files 0600) are bin/privateCache.js's.
@@ -19,6 +20,8 @@ import { firstAfter, keyInstants } from './keyTimes';
 export interface PrivateStore {
   readPrivate(name: string, maxBytes: number): Uint8Array | undefined;
   writePrivate(name: string, bytes: Uint8Array): void;
+  /** Removes old files named `prefix…` (bin/privateCache.js); a store of this process only has none. */
+  removeOld?(prefix: string, policy: { olderThanMs: number; keepNewest: number; except: string }): void;
   codeId: string;
 }
 
@@ -27,8 +30,17 @@ export interface KeyringBytes { file: string; bytes: Uint8Array }
 const MAGIC = 'helm-prov-keyring-cache 2';
 /** A 13-key ring's entry is about 20 KB; thousands of keys stay under this. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+/**
+ * Entries are named by keyring bytes and code, so every changed keyring, import or new version leaves
+ * the old entry behind, never read again. After each write, those written over 30 days ago go, and all
+ * but the newest 32. Removing an entry in use costs one computation (~70 ms), so the written time is
+ * enough (reads stay free of writes); a user has a few keyring sets, each with up to three entries (the
+ * CLI, the verify bundle, the server), so 32 keeps them all while bounding a burst of imports.
+ */
+const OLD_ENTRIES = { olderThanMs: 30 * 24 * 3600 * 1000, keepNewest: 32 };
+const ENTRY_PREFIX = 'keyring-';
 
-interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[]; problems: Problem[][] }
+interface Fresh { keys: LoadedKey[]; revocations: Uint8Array[]; problems: Problem[][]; read: openpgp.Key[] }
 
 export interface KeyringView {
   keys: CheckKey[];
@@ -43,7 +55,7 @@ export interface KeyringView {
 export async function keyringView(rings: KeyringBytes[], now: Date, store?: PrivateStore): Promise<KeyringView> {
   if (!store) return computeView(rings, now);
   const id = entryId(rings, store.codeId);
-  const name = `keyring-${id.slice(0, 32)}.json`;
+  const name = `${ENTRY_PREFIX}${id.slice(0, 32)}.json`;
   let fresh: Promise<Fresh> | undefined;
   const compute = () => (fresh ??= computeView(rings, now));
   const cached = readEntry(store.readPrivate(name, MAX_ENTRY_BYTES), id, rings.length, now.getTime(), compute);
@@ -51,6 +63,7 @@ export async function keyringView(rings: KeyringBytes[], now: Date, store?: Priv
   const computed = await compute();
   try {
     store.writePrivate(name, await encodeEntry(id, now.getTime(), computed));
+    store.removeOld?.(ENTRY_PREFIX, { ...OLD_ENTRIES, except: name });
   } catch {
     // not cached: the next verify computes it again
   }
@@ -68,14 +81,20 @@ async function computeView(rings: KeyringBytes[], now: Date): Promise<Fresh> {
   const { keyView } = await import('./keyView');
   const parsed: Keyring[] = [];
   for (const ring of rings) parsed.push(await parseKeyring(ring.bytes, ring.file, now));
-  return { keys: await keyView(parsed, now), revocations: parsed.flatMap((r) => r.revocations), problems: parsed.map((r) => r.problems) };
+  return {
+    keys: await keyView(parsed, now),
+    revocations: parsed.flatMap((r) => r.revocations),
+    problems: parsed.map((r) => r.problems),
+    read: parsed.flatMap((r) => r.read),
+  };
 }
 
 /** The first instant after `now` (ms) at which the description of `fresh` may change. */
 async function validUntil(fresh: Fresh, now: number): Promise<number> {
   const { plainSignaturePackets } = await import('./signaturePackets');
   const times = keyInstants(fresh.keys);
-  for (const { key } of fresh.keys) {
+  // The keys as read hold every packet of the view's merged keys, and those the view left out at `now`.
+  for (const key of fresh.read) {
     const starts = [key.keyPacket, ...key.subkeys.map((s) => s.keyPacket)].map((p) => p.created.getTime());
     times.push(...starts); // a part created later may be left out of the description until then
     for (const packet of key.toPacketList()) if (isSignature(packet)) times.push(...signatureTimes(packet, starts));

@@ -72,6 +72,8 @@ export interface LoadedKeys {
   sawSecret: boolean;
   /** Revocation certificates standing on their own: applied by keyView.ts to the key they name. */
   revocations: Uint8Array[];
+  /** Every key as parsed, kept or not (keyTypes.ts Keyring.read). */
+  read: openpgp.Key[];
 }
 
 function problem(code: Problem['code'], severity: Problem['severity'], message: string, range?: Range): Problem {
@@ -88,7 +90,7 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
   const at = options.where ? `${options.where}: ` : '';
   const split = splitKeyring(bytes, options.budget.keysLeft);
   if (split.stoppedEarly) options.budget.skipped++;
-  const result: LoadedKeys = { keys: [], problems: [], sawSecret: false, revocations: split.revocations };
+  const result: LoadedKeys = { keys: [], problems: [], sawSecret: false, revocations: split.revocations, read: [] };
   const { pgp } = await describeTools();
   if (split.firstStray) {
     const more = split.strayPackets > 1 ? ` (and ${split.strayPackets - 1} more)` : '';
@@ -107,6 +109,7 @@ export async function loadBinaryKeys(bytes: Uint8Array, options: LoadOptions): P
         result.sawSecret = true;
         if (options.secretKeys === 'public-only') key = key.toPublic();
       }
+      result.read.push(key);
       info = await describeKey(key, now, options.budget);
     } catch (e) {
       if (e instanceof VerificationBudgetSpent) {

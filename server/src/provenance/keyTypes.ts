@@ -79,4 +79,10 @@ export interface Keyring {
   problems: Problem[];
   /** Revocation certificates standing alone in the file: applied to its keys, and by keyView.ts to other sources' copies. */
   revocations: Uint8Array[];
+  /**
+   * Every key as parsed from the file, before copies were merged and whether kept or skipped: what a
+   * description at another instant may draw on (a merge drops the signatures not valid at `now`; a user
+   * id revoked at `now` may count later), so keyCache.ts ends an entry at their instants too.
+   */
+  read: Key[];
 }

@@ -46,7 +46,7 @@ async function finish(keyring: Keyring, now: Date, budget: KeyBudget): Promise<K
 export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = new Date()): Promise<Keyring> {
   if (isKeybox(bytes)) {
     const keybox = readKeybox(bytes, KeyBudget.KEYS_PER_FILE);
-    const keyring: Keyring = { format: 'keybox', keys: [], problems: keybox.problems.map((message) => ({ code: 'keys-malformed', severity: 'warning', message })), revocations: [] };
+    const keyring: Keyring = { format: 'keybox', keys: [], problems: keybox.problems.map((message) => ({ code: 'keys-malformed', severity: 'warning', message })), revocations: [], read: [] };
     const budget = new KeyBudget();
     if (keybox.truncated) budget.skipped++;
     for (const block of keybox.keyblocks) {
@@ -54,6 +54,7 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
       await collect(keyring.keys, loaded.keys, now, budget);
       keyring.problems.push(...loaded.problems);
       keyring.revocations.push(...loaded.revocations);
+      keyring.read.push(...loaded.read);
     }
     return finish(keyring, now, budget);
   }
@@ -62,12 +63,12 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
     const loaded = await loadBinaryKeys(bytes, { file, secretKeys: 'keep', now, budget });
     const keys: LoadedKey[] = [];
     await collect(keys, loaded.keys, now, budget);
-    return finish({ format: 'binary', keys, problems: loaded.problems, revocations: loaded.revocations }, now, budget);
+    return finish({ format: 'binary', keys, problems: loaded.problems, revocations: loaded.revocations, read: loaded.read }, now, budget);
   }
   if (isText(bytes)) {
     if (bytes.length > MAX_TEXT_KEYRING_BYTES) {
       const message = `${escapeUntrusted(file)} is ${bytes.length} bytes of text; armored keyrings and KEYS files over ${MAX_TEXT_KEYRING_BYTES} bytes are not read (real ones are well under 1 MB). A key flooded with signatures loads, trimmed, from its binary form: gpg --dearmor.`;
-      return { format: 'armored', keys: [], problems: [{ code: 'keys-too-large', severity: 'error', message }], revocations: [] };
+      return { format: 'armored', keys: [], problems: [{ code: 'keys-too-large', severity: 'error', message }], revocations: [], read: [] };
     }
     const text = lenientUtf8(bytes);
     const layout = parseKeysFile(text);
@@ -76,10 +77,10 @@ export async function parseKeyring(bytes: Uint8Array, file: string, now: Date = 
     const loaded = await loadKeysLayout(layout, format === 'keys-file'
       ? { file, now, secretKeys: 'public-only', verificationUnits: KeyBudget.VERIFICATION_UNITS_PER_KEYS_FILE }
       : { file, now, secretKeys: 'keep' });
-    return { format, keys: loaded.keys, problems: loaded.problems, revocations: loaded.revocations };
+    return { format, keys: loaded.keys, problems: loaded.problems, revocations: loaded.revocations, read: loaded.read };
   }
   const problem: Problem = { code: 'keys-no-openpgp', severity: 'error', message: `${escapeUntrusted(file)} is not an OpenPGP keyring, keybox, armored key or KEYS file.` };
-  return { format: 'binary', keys: [], problems: [problem], revocations: [] };
+  return { format: 'binary', keys: [], problems: [problem], revocations: [], read: [] };
 }
 
 /** Loads a keyring file of any supported format; a missing, unreadable or oversized file is an error value. */

@@ -2,6 +2,7 @@
 // (human or --with-colons), each followed by an armored key block. Every block is de-armored on its own
 // (openpgp.readKeys would read only the first), so a broken block is reported at its line and the
 // others still load. Ranges are zero-based lines/characters, as the language server needs them.
+import type { Key } from 'openpgp';
 import type { Problem, Range } from './codes';
 import { rangeOf } from './codes';
 import { escapeUntrusted } from './untrustedText';
@@ -76,6 +77,8 @@ export interface KeysTextLoad {
   layout: KeysFileLayout;
   /** Revocation certificates in blocks of their own (already applied to this file's keys). */
   revocations: Uint8Array[];
+  /** Every key as parsed, kept or not (keyTypes.ts Keyring.read). */
+  read: Key[];
 }
 
 export interface KeysTextOptions {
@@ -137,9 +140,10 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
         ? 'This is a PEM/X.509 key, not an OpenPGP key: Helm charts are signed with OpenPGP keys (export one with gpg --armor --export).'
         : 'No OpenPGP key block (-----BEGIN PGP PUBLIC KEY BLOCK-----) in this file.',
     });
-    return { keys, problems, layout, revocations: [] };
+    return { keys, problems, layout, revocations: [], read: [] };
   }
   const revocations: Uint8Array[] = [];
+  const read: Key[] = [];
   let previousEnd = -1;
   // Listings and blocks are both in file order: one pass hands each key block the listings above it.
   let nextListing = 0;
@@ -161,6 +165,7 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
     const loaded = await loadBinaryKeys(block.bytes, { file: options.file, range: block.range, where, secretKeys: options.secretKeys, now: options.now, budget });
     problems.push(...loaded.problems.map((p) => ({ ...p, range: beginRange })));
     revocations.push(...loaded.revocations);
+    read.push(...loaded.read);
     if (options.secretKeys === 'public-only' && (loaded.sawSecret || block.type === 'PRIVATE KEY BLOCK')) {
       problems.push({
         code: 'keys-secret-key', severity: 'error', range: beginRange,
@@ -188,7 +193,7 @@ export async function loadKeysLayout(layout: KeysFileLayout, options: KeysTextOp
       message: `This file has more than ${KeysFileLimits.blocks} armored blocks or ${KeysFileLimits.listingLines} listing lines; nothing from here on was read.`,
     });
   }
-  return { keys, problems, layout, revocations };
+  return { keys, problems, layout, revocations, read };
 }
 
 export type KeysFileLint = KeysTextLoad;
