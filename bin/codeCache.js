@@ -22,6 +22,7 @@
 //   map only when it loads it itself). Then the launcher simply `require`s the bundle.
 // Any failure of the cache is silent and changes neither output nor exit status.
 const fs = require('node:fs');
+const Module = require('node:module');
 const path = require('node:path');
 const privateCache = require('./privateCache');
 
@@ -47,7 +48,6 @@ function prepareCached(file, command) {
   try {
     const crypto = require('node:crypto');
     const vm = require('node:vm');
-    const Module = require('node:module');
 
     const { bytes, identity, settled } = readBundle(file);
     const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
@@ -60,6 +60,8 @@ function prepareCached(file, command) {
     const script = new vm.Script(wrappedSource(bytes), { filename: file, lineOffset: -1, cachedData: found?.data });
     const factory = script.runInThisContext({ displayErrors: true });
     const usedCache = found !== undefined && script.cachedDataRejected === false;
+    /** The sibling bundles this one required, each compiled through its own cache: saved with this one. */
+    const siblings = [];
 
     return {
       codeId: digest,
@@ -69,7 +71,7 @@ function prepareCached(file, command) {
         if (typeof Module._nodeModulePaths === 'function') mod.paths = Module._nodeModulePaths(path.dirname(file));
         Module._cache[file] = mod;
         try {
-          factory.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+          factory.call(mod.exports, mod.exports, bundleRequire(file, command, siblings), mod, file, path.dirname(file));
         } catch (error) {
           delete Module._cache[file];
           throw error;
@@ -78,6 +80,7 @@ function prepareCached(file, command) {
         return mod.exports;
       },
       saveIfUseful() {
+        for (const sibling of siblings) sibling.saveIfUseful();
         try {
           // Also written once more when the bundle has since settled, so that later starts need not hash it.
           const identityNew = identity !== undefined && settled && found?.recorded !== identity;
@@ -94,6 +97,29 @@ function prepareCached(file, command) {
   } catch {
     return undefined;
   }
+}
+
+/** How a bundle names a sibling bundle (scripts/build.mjs: the verify bundle's libraries, `./helm-prov-verify-libs.js`). */
+const SIBLING_BUNDLE = /^\.\/helm-prov-[a-z-]+\.js$/;
+
+/**
+ * The `require` a bundle runs with: Node's, except that a sibling bundle is compiled through a code cache of
+ * its own (same command, same rules; at its first require, so a run that needs none of it never reads it)
+ * and added to `siblings`, whose caches are saved with the bundle's. Any failure: Node's plain require.
+ */
+function bundleRequire(file, command, siblings) {
+  const plain = Module.createRequire(file);
+  const requireInBundle = (request) => {
+    if (typeof request !== 'string' || !SIBLING_BUNDLE.test(request)) return plain(request);
+    const sibling = path.join(path.dirname(file), request);
+    const loaded = Module._cache[sibling];
+    if (loaded) return loaded.exports;
+    const cached = prepareCached(sibling, command);
+    if (!cached) return plain(request);
+    siblings.push(cached);
+    return cached.run();
+  };
+  return Object.assign(requireInBundle, plain);
 }
 
 // Node's CommonJS wrapper, on lines of its own so that lines and columns match the file.
