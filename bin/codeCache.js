@@ -11,6 +11,9 @@
 //   header carries a SHA-256 of the bundle's bytes (V8 itself only compares the source length) and a
 //   SHA-256 of the V8 data (V8 does not check it: a flipped byte can crash the process). A stale, corrupt
 //   or V8-rejected cache is ignored and replaced.
+// - A sibling bundle that a bundle requires (`./helm-prov-verify-libs.js`: the verify bundle's libraries)
+//   is compiled at that first require through a file of its own, by the same rules, and saved when the
+//   bundle's is: a run that never requires it never reads it.
 // - The bundle's SHA-256 is not taken again at every start (1.3 ms of CPU for the CLI's) while the file is
 //   provably the one hashed: the header also records the bundle's identity (device, inode, size, mtime and
 //   ctime in ns), taken before and after reading it. Any write, rename or copy changes ctime, which no
