@@ -11,6 +11,9 @@
 //   header carries a SHA-256 of the bundle's bytes (V8 itself only compares the source length) and a
 //   SHA-256 of the V8 data (V8 does not check it: a flipped byte can crash the process). A stale, corrupt
 //   or V8-rejected cache is ignored and replaced.
+// - A sibling bundle that a bundle requires (`./helm-prov-verify-libs.js`: the verify bundle's libraries)
+//   is compiled at that first require through a file of its own, by the same rules, and saved when the
+//   bundle's is: a run that never requires it never reads it.
 // - The bundle's SHA-256 is not taken again at every start (1.3 ms of CPU for the CLI's) while the file is
 //   provably the one hashed: the header also records the bundle's identity (device, inode, size, mtime and
 //   ctime in ns), taken before and after reading it. Any write, rename or copy changes ctime, which no
@@ -22,6 +25,7 @@
 //   map only when it loads it itself). Then the launcher simply `require`s the bundle.
 // Any failure of the cache is silent and changes neither output nor exit status.
 const fs = require('node:fs');
+const Module = require('node:module');
 const path = require('node:path');
 const privateCache = require('./privateCache');
 
@@ -47,7 +51,6 @@ function prepareCached(file, command) {
   try {
     const crypto = require('node:crypto');
     const vm = require('node:vm');
-    const Module = require('node:module');
 
     const { bytes, identity, settled } = readBundle(file);
     const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
@@ -60,6 +63,8 @@ function prepareCached(file, command) {
     const script = new vm.Script(wrappedSource(bytes), { filename: file, lineOffset: -1, cachedData: found?.data });
     const factory = script.runInThisContext({ displayErrors: true });
     const usedCache = found !== undefined && script.cachedDataRejected === false;
+    /** The sibling bundles this one required, each compiled through its own cache: saved with this one. */
+    const siblings = [];
 
     return {
       codeId: digest,
@@ -69,7 +74,7 @@ function prepareCached(file, command) {
         if (typeof Module._nodeModulePaths === 'function') mod.paths = Module._nodeModulePaths(path.dirname(file));
         Module._cache[file] = mod;
         try {
-          factory.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+          factory.call(mod.exports, mod.exports, bundleRequire(file, command, siblings), mod, file, path.dirname(file));
         } catch (error) {
           delete Module._cache[file];
           throw error;
@@ -78,6 +83,7 @@ function prepareCached(file, command) {
         return mod.exports;
       },
       saveIfUseful() {
+        for (const sibling of siblings) sibling.saveIfUseful();
         try {
           // Also written once more when the bundle has since settled, so that later starts need not hash it.
           const identityNew = identity !== undefined && settled && found?.recorded !== identity;
@@ -94,6 +100,29 @@ function prepareCached(file, command) {
   } catch {
     return undefined;
   }
+}
+
+/** How a bundle names a sibling bundle (scripts/build.mjs: the verify bundle's libraries, `./helm-prov-verify-libs.js`). */
+const SIBLING_BUNDLE = /^\.\/helm-prov-[a-z-]+\.js$/;
+
+/**
+ * The `require` a bundle runs with: Node's, except that a sibling bundle is compiled through a code cache of
+ * its own (same command, same rules; at its first require, so a run that needs none of it never reads it)
+ * and added to `siblings`, whose caches are saved with the bundle's. Any failure: Node's plain require.
+ */
+function bundleRequire(file, command, siblings) {
+  const plain = Module.createRequire(file);
+  const requireInBundle = (request) => {
+    if (typeof request !== 'string' || !SIBLING_BUNDLE.test(request)) return plain(request);
+    const sibling = path.join(path.dirname(file), request);
+    const loaded = Module._cache[sibling];
+    if (loaded) return loaded.exports;
+    const cached = prepareCached(sibling, command);
+    if (!cached) return plain(request);
+    siblings.push(cached);
+    return cached.run();
+  };
+  return Object.assign(requireInBundle, plain);
 }
 
 // Node's CommonJS wrapper, on lines of its own so that lines and columns match the file.

@@ -16,7 +16,8 @@ const end = argv.indexOf('--');
 const asksForHelp = (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 const command = !asksForHelp && /^[a-z][a-z-]{0,31}$/.test(argv[0] ?? '') ? argv[0] : 'other';
 // `verify` of local files has a bundle of its own (server/src/cli/verifyMain.ts), smaller to load; its
-// main declines anything else (undefined, nothing printed) and the whole CLI runs it.
+// main declines anything else (undefined, nothing printed) and the whole CLI runs it. Its libraries
+// (openpgp.js, yaml, Sigstore) are a bundle it requires at their first use, through codeCache.js.
 const verifyBundle = path.join(dist, 'helm-prov-verify.js');
 const bundles = !fs.existsSync(bundle) ? [] : command === 'verify' && fs.existsSync(verifyBundle) ? [verifyBundle, bundle] : [bundle];
 const tscOutput = path.join(__dirname, '..', 'out', 'server', 'src', 'cli', 'helmProv.js');

@@ -14,6 +14,7 @@
 //
 // Usage: node scripts/build.mjs [--dev] [client|server|cli]...
 //   --dev: no minification (source maps are always written); names: build only those bundles.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -69,6 +70,38 @@ const sharedBuiltins = {
   },
 };
 
+/**
+ * The npm libraries of the verify bundle that a cached verify never evaluates (openpgp.js: a keyring cache
+ * miss, a signature other than RSA/Ed25519; `yaml`: a Chart.yaml that is not flat; Sigstore and @noble: a
+ * cosign file beside the archive): 60 % of its bytes, read, decoded and deserialised at every start. They
+ * go to a bundle of their own, `dist/helm-prov-verify-libs.js`, which the verify bundle requires at their
+ * first use; bin/codeCache.js runs it through a code cache of its own (a sibling bundle). The verify
+ * bundle carries the libraries bundle's SHA-256 in its first line, so that what is keyed by the verify
+ * bundle's digest (the code cache, keyCache.ts's entries: descriptions computed by openpgp.js) changes
+ * with the libraries.
+ */
+const SPLIT_LIBRARIES = /^(openpgp|yaml|@sigstore\/[^/]+|@noble\/[^/]+)(\/.*)?$/;
+const LIBRARIES_FILE = 'helm-prov-verify-libs.js';
+/** Each library import of the verify bundle becomes a module that takes it from the libraries bundle; `found` collects the specifiers. */
+function splitLibraries(found) {
+  return {
+    name: 'split-libraries',
+    setup(build) {
+      build.onResolve({ filter: SPLIT_LIBRARIES }, (args) => (args.namespace === 'split-library' ? undefined : { path: args.path, namespace: 'split-library' }));
+      build.onLoad({ filter: /.*/, namespace: 'split-library' }, (args) => {
+        found.add(args.path);
+        return { contents: `module.exports = require(${JSON.stringify(`./${LIBRARIES_FILE}`)})[${JSON.stringify(args.path)}];`, loader: 'js' };
+      });
+      build.onResolve({ filter: /^\.\/helm-prov-verify-libs\.js$/, namespace: 'split-library' }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+/** The libraries bundle's entry: each specifier the verify bundle takes, required (and evaluated) at its first use. */
+function librariesEntry(specifiers) {
+  const getters = [...specifiers].sort().map((s) => `  get ${JSON.stringify(s)}() { return require(${JSON.stringify(s)}); },`);
+  return { contents: `module.exports = {\n${getters.join('\n')}\n};\n`, resolveDir: root, sourcefile: 'verify-libraries.js', loader: 'js' };
+}
+
 /** @type {esbuild.BuildOptions} */
 const common = {
   bundle: true,
@@ -106,16 +139,34 @@ const allBundles = [
   { name: 'server', entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js', vmScript: true },
   // `helm-prov --version` reads it from the bundle (server/src/cli/version.ts).
   { name: 'cli', entryPoints: ['server/src/cli/helmProv.ts'], outfile: 'dist/helm-prov.js', define: { HELM_PROV_VERSION: JSON.stringify(packageVersion) }, plugins: [openpgpCommonJs, sharedBuiltins], vmScript: true },
-  { name: 'cli', entryPoints: ['server/src/cli/verifyMain.ts'], outfile: 'dist/helm-prov-verify.js', define: { HELM_PROV_VERSION: JSON.stringify(packageVersion) }, plugins: [openpgpCommonJs, sharedBuiltins], vmScript: true, mustNotHold: OTHER_COMMANDS },
+  { name: 'cli', entryPoints: ['server/src/cli/verifyMain.ts'], outfile: 'dist/helm-prov-verify.js', define: { HELM_PROV_VERSION: JSON.stringify(packageVersion) }, plugins: [openpgpCommonJs, sharedBuiltins], vmScript: true, mustNotHold: OTHER_COMMANDS, librariesApart: `dist/${LIBRARIES_FILE}` },
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const unknown = wanted.filter((name) => !allBundles.some((b) => b.name === name));
 if (unknown.length > 0) throw new Error(`unknown bundle(s): ${unknown.join(', ')}; known: ${[...new Set(allBundles.map((b) => b.name))].join(', ')}`);
 const bundles = allBundles.filter((b) => wanted.length === 0 || wanted.includes(b.name));
 
-const results = await Promise.all(bundles.map(({ name: _name, mustNotHold: _mustNotHold, vmScript: _vmScript, ...bundle }) => esbuild.build({ ...common, ...bundle })));
+/**
+ * A bundle whose libraries go apart: built once to learn which specifiers it takes (nothing written), then
+ * the libraries bundle, then the bundle itself with the libraries bundle's digest in its first line.
+ * Returns both results.
+ */
+async function buildWithLibrariesApart(options, librariesOutfile) {
+  const specifiers = new Set();
+  const split = { ...options, plugins: [splitLibraries(specifiers), ...options.plugins] };
+  await esbuild.build({ ...split, write: false, sourcemap: false });
+  const libraries = await esbuild.build({ ...common, stdin: librariesEntry(specifiers), outfile: librariesOutfile });
+  const digest = createHash('sha256').update(await readFile(path.join(root, librariesOutfile))).digest('hex');
+  const main = await esbuild.build({ ...split, banner: { js: `// ${LIBRARIES_FILE} sha256 ${digest}` } });
+  return [main, libraries];
+}
+
+const built = await Promise.all(bundles.map(({ name: _name, mustNotHold: _mustNotHold, vmScript: _vmScript, librariesApart, ...bundle }) =>
+  librariesApart ? buildWithLibrariesApart({ ...common, ...bundle }, librariesApart) : esbuild.build({ ...common, ...bundle }).then((r) => [r])));
+const results = built.flat();
+const outputs = bundles.flatMap((b) => (b.librariesApart ? [b, { outfile: b.librariesApart, vmScript: b.vmScript }] : [b]));
 for (const [i, result] of results.entries()) {
-  const { outfile, mustNotHold, vmScript } = bundles[i];
+  const { outfile, mustNotHold, vmScript } = outputs[i];
   if (vmScript) {
     const text = await readFile(path.join(root, outfile), 'latin1');
     const at = text.search(/[^\x00-\x7f]/);

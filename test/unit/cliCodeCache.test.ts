@@ -12,8 +12,12 @@ const launcher = path.join(repoRoot, 'bin', 'helm-prov.js');
 const bundle = path.join(repoRoot, 'dist', 'helm-prov.js');
 /** The bundle of `verify` of local files (server/src/cli/verifyMain.ts): what runs VERIFY. */
 const verifyBundle = path.join(repoRoot, 'dist', 'helm-prov-verify.js');
+/** The libraries the verify bundle requires at their first use (openpgp.js, yaml, Sigstore), in a bundle of their own. */
+const librariesBundle = path.join(repoRoot, 'dist', 'helm-prov-verify-libs.js');
 const examples = path.join(repoRoot, 'examples');
-const VERIFY = ['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', path.join(examples, 'pubring.gpg')];
+const signed = path.join(repoRoot, 'test', 'fixtures', 'signed');
+/** An RSA signature, a flat Chart.yaml, the signer's key alone: once the keyring cache holds it, this verify needs none of the libraries. */
+const VERIFY = ['verify', path.join(signed, 'cases', 'valid-rsa2048', 'devapp-1.2.3.tgz'), '--keyring', path.join(signed, 'keys', 'rsa2048.pub.gpg')];
 const MAGIC = 'helm-prov-code-cache 2 ';
 const posix = process.platform !== 'win32';
 
@@ -65,8 +69,14 @@ function header(file: string): string {
   return bytes.toString('latin1', 0, bytes.indexOf(0x0a));
 }
 
+/** The name codeCache.js gives a bundle's cache file for a command (a digest of Node's version, platform and the bundle's path). */
+function cacheNameFor(file: string, command: string): string {
+  const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
+  return `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
+}
+
 /** A copy of the launchers and the bundles; `copy` is the verify bundle's copy, `run` runs the copied launcher. */
-function copyOfTree(): { copy: string; run: (home: string) => Run } {
+function copyOfTree(): { copy: string; libraries: string; run: (home: string) => Run } {
   const tree = path.join(work, `tree${counter++}`);
   fs.mkdirSync(path.join(tree, 'bin'), { recursive: true });
   fs.mkdirSync(path.join(tree, 'dist'));
@@ -74,6 +84,8 @@ function copyOfTree(): { copy: string; run: (home: string) => Run } {
   fs.copyFileSync(bundle, path.join(tree, 'dist', 'helm-prov.js'));
   const copy = path.join(tree, 'dist', 'helm-prov-verify.js');
   fs.copyFileSync(verifyBundle, copy);
+  const libraries = path.join(tree, 'dist', path.basename(librariesBundle));
+  fs.copyFileSync(librariesBundle, libraries);
   const run = (home: string) => {
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home, GNUPGHOME: path.join(work, 'no-gnupg') };
     delete env.HELM_PROV_NO_CODE_CACHE;
@@ -81,12 +93,12 @@ function copyOfTree(): { copy: string; run: (home: string) => Run } {
     const r = spawnSync(process.execPath, [path.join(tree, 'bin', 'helm-prov.js'), ...VERIFY], { cwd: repoRoot, encoding: 'utf8', env });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  return { copy, run };
+  return { copy, libraries, run };
 }
 
 describe('bin/helm-prov.js code cache', () => {
   test('the bundles are built (npm test builds them first)', () => {
-    for (const file of [bundle, verifyBundle]) assert.ok(fs.existsSync(file), `${file}: run node scripts/build.mjs cli`);
+    for (const file of [bundle, verifyBundle, librariesBundle]) assert.ok(fs.existsSync(file), `${file}: run node scripts/build.mjs cli`);
   });
 
   // Reference output: the bundle loaded by a plain require.
@@ -217,11 +229,8 @@ describe('bin/helm-prov.js code cache', () => {
   });
 
   test('verify of local files runs from the verify bundle; a registry verify, declined there, and other commands from the whole one', () => {
-    // The cache file's name says which bundle ran (codeCache.js: a digest of Node's version, platform and the bundle's path).
-    const nameFor = (file: string, command: string) => {
-      const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
-      return `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
-    };
+    // The cache file's name says which bundle ran.
+    const nameFor = cacheNameFor;
     const names = (home: string) => cacheFiles(home).map((f) => path.basename(f)).sort();
     const home = freshCacheHome();
     helmProv(VERIFY, home);
@@ -240,6 +249,54 @@ describe('bin/helm-prov.js code cache', () => {
     assert.deepEqual(helmProv(keys, home), reference(keys));
     assert.ok(names(home).includes(nameFor(bundle, 'keys')), names(home).join(', '));
     assert.ok(!names(home).includes(nameFor(verifyBundle, 'keys')), names(home).join(', '));
+  });
+
+  test('a cached verify that needs none of the libraries never reads their bundle', () => {
+    const { libraries, run } = copyOfTree();
+    const home = freshCacheHome();
+    assert.deepEqual(run(home), expected()); // the keyring cache miss reads the keys with openpgp.js
+    assert.deepEqual(run(home), expected());
+    assert.equal(cacheFiles(home).length, 1, 'no cache file for the libraries: no run after the miss required them');
+    fs.rmSync(libraries);
+    assert.deepEqual(run(home), expected());
+    assert.deepEqual(run(home), expected());
+  });
+
+  test('a verify that needs openpgp.js or yaml takes them from the libraries bundle, through a cache file of its own, written once and then used', () => {
+    const cases: string[][] = [
+      // Chart.yaml with a list (maintainers): the yaml library.
+      ['verify', path.join(examples, 'hello-0.1.0.tgz'), '--keyring', path.join(examples, 'pubring.gpg')],
+      // A NIST P-256 signature: openpgp.js checks it.
+      ['verify', path.join(signed, 'cases', 'valid-nistp256', 'devapp-1.2.3.tgz'), '--keyring', path.join(signed, 'keyrings', 'KEYS')],
+    ];
+    for (const args of cases) {
+      const want = reference(args);
+      assert.equal(want.status, 0, want.stderr);
+      const home = freshCacheHome();
+      assert.deepEqual(helmProv(args, home), want); // fills the keyring cache: no code cache written
+      assert.deepEqual(cacheFiles(home), []);
+      assert.deepEqual(helmProv(args, home), want);
+      const names = cacheFiles(home).map((f) => path.basename(f)).sort();
+      assert.deepEqual(names, [cacheNameFor(verifyBundle, 'verify'), cacheNameFor(librariesBundle, 'verify')].sort());
+      const libraries = path.join(home, 'helm-provenance', cacheNameFor(librariesBundle, 'verify'));
+      assert.ok(header(libraries).startsWith(MAGIC) && header(libraries).endsWith(' verify'), header(libraries));
+      const written = { ino: fs.statSync(libraries).ino, bytes: fs.readFileSync(libraries) };
+      assert.deepEqual(helmProv(args, home), want);
+      assert.equal(fs.statSync(libraries).ino, written.ino, 'accepted, not rewritten');
+      assert.deepEqual(fs.readFileSync(libraries), written.bytes);
+      // A damaged libraries cache is ignored and replaced, as the bundle's is.
+      const damaged = Buffer.from(written.bytes);
+      damaged[damaged.indexOf(0x0a) + 1000] ^= 0xff;
+      fs.writeFileSync(libraries, damaged);
+      assert.deepEqual(helmProv(args, home), want);
+      assert.notDeepEqual(fs.readFileSync(libraries), damaged);
+    }
+  });
+
+  test('the verify bundle names the libraries bundle\'s digest, so that what is keyed by its digest changes with the libraries', () => {
+    const first = fs.readFileSync(verifyBundle, 'latin1').split('\n', 1)[0];
+    const digest = crypto.createHash('sha256').update(fs.readFileSync(librariesBundle)).digest('hex');
+    assert.equal(first, `// ${path.basename(librariesBundle)} sha256 ${digest}`);
   });
 
   test('a bundle that is not ASCII (not as the build writes it) still runs as UTF-8, with and without its cache', () => {

@@ -3,7 +3,9 @@
 // code, the bundle a cold verify reads, deserialises from its code cache and evaluates is smaller (esbuild
 // hoists every module's declarations to the bundle's top level, whether or not the module runs). Anything
 // else, a registry verify (`oci://`, `--repo`) or another command, it declines before printing anything
-// (undefined) and the launcher runs the whole CLI (helmProv.ts) instead.
+// (undefined) and the launcher runs the whole CLI (helmProv.ts) instead. The npm libraries it reaches
+// (openpgp.js, yaml, Sigstore, @noble) are a second bundle, required at their first use (scripts/build.mjs):
+// a verify whose keys come from the keyring cache, with a flat Chart.yaml, reads none of them.
 import { namesRegistry, runCli } from './cliMain';
 import type { Io } from './io';
 import { verifyCommand } from './verifyCommand';
