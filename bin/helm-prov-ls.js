@@ -17,13 +17,8 @@ const cached = entry === bundle && codeCacheWanted() ? prepareCached(bundle, 'se
 const server = cached ? cached.run() : require(entry);
 // The keyring description cache (keyCache.ts) lives in the same private folder, by the same rules, and is
 // on when the code cache is, as for the CLI (bin/helm-prov.js): its entries are tied to the digest of these
-// bundle bytes. Handed over before the server reads its first message. A start that wrote an entry
-// parsed its keyrings with openpgp.js, which a code cache written after it would hold for every later
-// start to deserialise: it writes none, the next start does.
-let wroteOneOff = false;
-const writePrivate = (name, contents) => {
-  wroteOneOff = true;
-  privateCache.writePrivate(name, contents);
-};
-if (cached) server.setPrivateCache?.({ ...privateCache, writePrivate, codeId: cached.codeId });
-if (cached) Promise.resolve(server.started).then(() => { if (!wroteOneOff) cached.saveIfUseful(); }, () => undefined);
+// bundle bytes. Handed over before the server reads its first message. A start that wrote an entry writes
+// no code cache, the next start does (privateCache.oneOffTracker).
+const oneOff = privateCache.oneOffTracker();
+if (cached) server.setPrivateCache?.(oneOff.storeFor(cached.codeId));
+if (cached) Promise.resolve(server.started).then(() => { if (!oneOff.wroteOneOff()) cached.saveIfUseful(); }, () => undefined);

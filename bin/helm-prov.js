@@ -24,27 +24,20 @@ const tscOutput = path.join(__dirname, '..', 'out', 'server', 'src', 'cli', 'hel
 
 // The keyring description cache (keyCache.ts) lives in the same private folder, by the same rules, and
 // is on when the code cache is (HELM_PROV_NO_CODE_CACHE=1 turns both off): its entries are tied to the
-// digest of the bundle's bytes.
-// A run that wrote an entry there did one-off work the next run skips (on a keyring cache miss:
-// openpgp.js parsing and describing the keys), and a code cache written after it would hold all of
-// those functions for every later run to deserialise (722 against 350 KB for a verify): such a run
-// writes no code cache, the next one does. Nor does a usage error (exit status 2: an unknown command, a
-// wrong option), so mistyped commands leave no files.
-let wroteOneOff = false;
-const writePrivate = (name, contents) => {
-  wroteOneOff = true;
-  privateCache.writePrivate(name, contents);
-};
+// digest of the bundle's bytes. A run that wrote one writes no code cache (privateCache.oneOffTracker);
+// nor does a usage error (exit status 2: an unknown command, a wrong option), so mistyped commands leave
+// no files.
+const oneOff = privateCache.oneOffTracker();
 
 async function run() {
   for (const entry of bundles.length > 0 ? bundles : [tscOutput]) {
     const cached = entry !== tscOutput && codeCacheWanted() ? prepareCached(entry, command) : undefined;
     const cli = cached ? cached.run() : require(entry);
-    if (cached) cli.setPrivateCache?.({ ...privateCache, writePrivate, codeId: cached.codeId });
+    if (cached) cli.setPrivateCache?.(oneOff.storeFor(cached.codeId));
     const code = await cli.main(argv);
     if (code === undefined) continue;
     process.exitCode = code;
-    if (cached && !wroteOneOff && (code === 0 || code === 1)) cached.saveIfUseful();
+    if (cached && !oneOff.wroteOneOff() && (code === 0 || code === 1)) cached.saveIfUseful();
     return;
   }
 }

@@ -112,4 +112,25 @@ function removeOld(prefix, { olderThanMs, keepNewest, except }, now = Date.now()
   }
 }
 
-module.exports = { cacheDir, readPrivate, writePrivate, removeOld };
+/**
+ * The stores a launcher hands its bundles (provenance/keyCache.ts `PrivateStore`, one per bundle's
+ * `codeId`) and whether the run wrote to any of them. A run that wrote a keyring entry did one-off work
+ * the next run skips (openpgp.js parsing and describing the keys), and a code cache written after it would
+ * hold all of those functions for every later run to deserialise (722 against 350 KB for a verify): such
+ * a run writes no code cache (`wroteOneOff`), the next one does.
+ */
+function oneOffTracker() {
+  let wrote = false;
+  return {
+    storeFor: (codeId) => ({
+      readPrivate, removeOld, codeId,
+      writePrivate(name, contents) {
+        wrote = true;
+        writePrivate(name, contents);
+      },
+    }),
+    wroteOneOff: () => wrote,
+  };
+}
+
+module.exports = { cacheDir, readPrivate, writePrivate, removeOld, oneOffTracker };
