@@ -30,6 +30,14 @@ const path = require('node:path');
 const privateCache = require('./privateCache');
 
 const MAGIC = 'helm-prov-code-cache 2';
+const CACHE_PREFIX = 'helm-prov-';
+/**
+ * A cache file is named by Node's version and the bundle's path, so each Node upgrade and each new
+ * extension folder (its path holds the version) leaves the old files behind, about 0.3-1.4 MB each. After
+ * each write, those written over 30 days ago go, and all but the newest 100 (a few bundles times the
+ * commands used): removing one in use costs one compile, after which it is written again.
+ */
+const OLD_CACHES = { olderThanMs: 30 * 24 * 3600 * 1000, keepNewest: 100 };
 /** A bundle whose ctime is at least this old is settled: a later write gives it a later ctime. */
 const SETTLED_MS = 2000;
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
@@ -54,7 +62,7 @@ function prepareCached(file, command) {
 
     const { bytes, identity, settled } = readBundle(file);
     const meta = `${process.version}\0${process.arch}\0${process.platform}\0${file}`;
-    const cacheName = `helm-prov-${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
+    const cacheName = `${CACHE_PREFIX}${crypto.createHash('sha256').update(meta).digest('hex').slice(0, 24)}-${command}.bin`;
     let hashed;
     const digestOf = () => (hashed ??= crypto.createHash('sha256').update(meta).update('\0').update(bytes).digest('hex'));
     const found = readCache(cacheName, identity, digestOf, crypto);
@@ -92,6 +100,7 @@ function prepareCached(file, command) {
           const check = crypto.createHash('sha256').update(data).digest('hex');
           const header = `${MAGIC} ${digest} ${check} ${identity && settled ? identity : '-'} ${command}\n`;
           privateCache.writePrivate(cacheName, Buffer.concat([Buffer.from(header, 'latin1'), data]));
+          privateCache.removeOld(CACHE_PREFIX, { ...OLD_CACHES, except: cacheName });
         } catch {
           // A cache that cannot be written is just not there next time.
         }

@@ -322,6 +322,30 @@ describe('bin/helm-prov.js code cache', () => {
     assert.equal(cacheFiles(home).filter((f) => f.endsWith('-verify.bin')).length, 1);
   });
 
+  test('writing a cache file removes those written over 30 days ago (left by another Node or extension folder), not recent ones nor other files', () => {
+    const home = freshCacheHome();
+    const dir = path.join(home, 'helm-provenance');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const day = 24 * 3600;
+    const plant = (name: string, ageDays: number) => {
+      fs.writeFileSync(path.join(dir, name), 'old', { mode: 0o600 });
+      const when = Date.now() / 1000 - ageDays * day;
+      fs.utimesSync(path.join(dir, name), when, when);
+    };
+    plant('helm-prov-000000000000000000000000-verify.bin', 31);
+    plant('helm-prov-111111111111111111111111-other.bin', 2);
+    plant('unrelated-file', 40);
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    // The first run wrote the keyring entry and no code cache: nothing removed yet.
+    assert.ok(fs.existsSync(path.join(dir, 'helm-prov-000000000000000000000000-verify.bin')));
+    assert.deepEqual(helmProv(VERIFY, home), expected());
+    const names = fs.readdirSync(dir);
+    assert.ok(!names.includes('helm-prov-000000000000000000000000-verify.bin'), names.join(', '));
+    assert.ok(names.includes('helm-prov-111111111111111111111111-other.bin'), names.join(', '));
+    assert.ok(names.includes('unrelated-file'), names.join(', '));
+    assert.equal(names.filter((n) => /^helm-prov-[0-9a-f]+-verify\.bin$/.test(n) && !n.startsWith('helm-prov-0000')).length, 1, names.join(', '));
+  });
+
   test('a cache directory that cannot be created changes nothing', () => {
     const notADir = path.join(work, `plain-file-${counter++}`);
     fs.writeFileSync(notADir, 'x');
