@@ -9,10 +9,15 @@ import { helmProvVersion } from './version';
 
 export type Command = (args: string[], io: Io) => Promise<number>;
 
+/** The arguments before a `--` that ends the options (all of them without one). */
+function beforeEndOfOptions(args: string[]): string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? args : args.slice(0, end);
+}
+
 /** A registry reference or a repository among `verify`'s arguments (before a `--`): the remote verify. */
 export function namesRegistry(args: string[]): boolean {
-  const end = args.indexOf('--');
-  return (end < 0 ? args : args.slice(0, end)).some((a) => a.startsWith('oci://') || a === '--repo' || a.startsWith('--repo='));
+  return beforeEndOfOptions(args).some((a) => a.startsWith('oci://') || a === '--repo' || a.startsWith('--repo='));
 }
 
 /** `keys find …` is the look-up; every other `keys` call is the listing. */
@@ -31,8 +36,7 @@ function terminalSafe(io: Io): Io {
 
 /** `--help`/`-h` among a command's arguments (before a `--` that ends the options). */
 function asksForHelp(args: string[]): boolean {
-  const end = args.indexOf('--');
-  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+  return beforeEndOfOptions(args).some((a) => a === '--help' || a === '-h');
 }
 
 /** A usage mistake: what was wrong and the command's synopsis, not the whole usage text. */
