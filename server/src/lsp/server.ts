@@ -98,6 +98,8 @@ connection.onInitialize((params): InitializeResult => {
     docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri), trusted: init.workspaceTrusted !== false,
     indexWorkspace: init.indexWorkspace !== false, clientCommands: init.clientHandlesCommands === true,
   });
+  // The scan reads no setting: it runs while the client answers the handshake's requests.
+  if (init.indexWorkspace !== false) service.scanAhead();
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },

@@ -196,6 +196,11 @@ export class ProvenanceService {
     this.writes.wrote(file);
   }
 
+  /** Scans the workspace folders now, for the index that follows the settings (at `initialize`). */
+  scanAhead(): void {
+    this.index.scanAhead();
+  }
+
   /** Finds every Chart.yaml, `.prov` and KEYS file in the workspace and checks them, with progress. */
   indexWorkspace(token?: CancellationToken): Promise<void> {
     return this.index.indexWorkspace(token);

@@ -26,7 +26,7 @@ import { WorkspaceFiles } from './workspaceFiles';
 import { KeyedDebounce } from './debounce';
 import { sha256Text } from './caches';
 import { forEachLimited, inViewFirst, progressSteps } from './workspaceIndexing';
-import { scanWorkspace } from './workspaceScan';
+import { ScanAhead } from './workspaceScan';
 
 /** Charts evaluated at once while indexing; twice the scheduler's slots, so a slot never waits for a file. */
 const INDEX_CONCURRENCY = 8;
@@ -60,6 +60,7 @@ export class WorkspaceIndex {
   private readonly keysRead = new Promise<void>((resolve) => { this.keysReadDone = resolve; });
   /** `.prov` files whose tab closed, waiting to be judged from disk (CLOSED_PROV_SETTLE_MS). */
   private readonly closedProvs = new KeyedDebounce();
+  private readonly scans = new ScanAhead();
 
   constructor(
     private readonly config: ServerConfiguration,
@@ -311,6 +312,11 @@ export class WorkspaceIndex {
     }
   }
 
+  /** Starts the first index's scan while the client answers the handshake (workspaceScan.ts ScanAhead). */
+  scanAhead(): void {
+    this.scans.start(this.config.workspaceFolders);
+  }
+
   /** Finds every Chart.yaml, `.prov` and KEYS file in the workspace and checks them, with progress. */
   async indexWorkspace(token: CancellationToken = CancellationToken.None): Promise<void> {
     await this.config.whenLoaded();
@@ -320,7 +326,7 @@ export class WorkspaceIndex {
     const source = new CancellationTokenSource();
     const links = [progress.token.onCancellationRequested(() => source.cancel()), token.onCancellationRequested(() => source.cancel())];
     try {
-      const found = await scanWorkspace(this.config.workspaceFolders, source.token);
+      const found = await this.scans.scan(this.config.workspaceFolders, source.token);
       if (!found) return;
       for (const file of found.keysFiles) this.files.keys.add(file);
       for (const file of found.provFiles) this.files.provs.add(file);
@@ -353,6 +359,7 @@ export class WorkspaceIndex {
 
   dispose(): void {
     this.closedProvs.dispose();
+    this.scans.dispose();
   }
 
   // ---- verify now -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@
 // charts that is two folders of four and most of their files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CancellationToken } from 'vscode-languageserver/node';
+import { CancellationTokenSource, type CancellationToken } from 'vscode-languageserver/node';
 import { CHART_YAML, roleOfName } from './fileRoles';
 
 export const SCAN_LIMITS = { entries: 50_000, depth: 16, yieldEvery: 500 } as const;
@@ -63,4 +63,45 @@ export async function scanWorkspace(folders: string[], token: CancellationToken,
     if (!await walk(resolved.endsWith(path.sep) ? resolved : resolved + path.sep, 0)) break;
   }
   return token.isCancellationRequested ? undefined : result;
+}
+
+/**
+ * A scan started before the index asks for it. At `initialize` the folders are known, and the scan reads
+ * no setting: it runs while the client answers the handshake (`initialized`, the settings, the watchers'
+ * registration, the progress bar) instead of after it. The index takes it once, for the same folders.
+ */
+export class ScanAhead {
+  private ahead?: { folders: string[]; source: CancellationTokenSource; result: Promise<ScanResult | undefined> };
+
+  /** Scans `folders` from the next turn of the event loop (the answer to `initialize` goes out first). */
+  start(folders: string[]): void {
+    this.dispose();
+    const source = new CancellationTokenSource();
+    const result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => (source.token.isCancellationRequested ? undefined : scanWorkspace(folders, source.token)));
+    this.ahead = { folders: [...folders], source, result };
+  }
+
+  /** The scan started ahead for these folders, else a scan now; undefined when `token` cancelled it. */
+  async scan(folders: string[], token: CancellationToken): Promise<ScanResult | undefined> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (!ahead || ahead.folders.length !== folders.length || ahead.folders.some((f, i) => f !== folders[i])) {
+      ahead?.source.cancel();
+      return scanWorkspace(folders, token);
+    }
+    const link = token.onCancellationRequested(() => ahead.source.cancel());
+    try {
+      const result = await ahead.result;
+      return token.isCancellationRequested ? undefined : result;
+    } finally {
+      link.dispose();
+      ahead.source.dispose();
+    }
+  }
+
+  /** Stops a scan nobody took (shutdown). */
+  dispose(): void {
+    this.ahead?.source.cancel();
+    this.ahead = undefined;
+  }
 }
