@@ -50,25 +50,30 @@ const openpgpCommonJs = {
 };
 
 /**
- * One namespace object for each Node builtin our modules import whole (`import * as fs from 'node:fs'`,
- * in 23 modules; node:path in 54): esbuild gives every importing module its own copy of the builtin's
- * exports (`__toESM`: a getter per export, 104 for node:fs), which a cold CLI run pays at each module's
- * first use (~2 ms of CPU for the modules a verify evaluates). Through this shared module the copy is made
- * once. Only our own `import` statements: a package's `require('fs')` stays Node's object itself.
+ * One namespace object for each module our modules import whole (`import * as fs from 'node:fs'`, in 23
+ * modules; node:path in 54) or from a CommonJS package: esbuild gives every importing module its own copy
+ * of the module's exports (`__toESM`: a getter per export, 104 for node:fs), which a cold CLI run pays at
+ * each module's first use (~2 ms of CPU for the modules a verify evaluates). Through this shared module the
+ * copy is made once. The server's modules import vscode-languageserver/node (some 500 exports) in 18
+ * places: 10 000 getters, 8-10 ms of every start before `initialize` is answered. Only our own `import`
+ * statements: a package's `require('fs')` stays Node's object itself.
  */
 const SHARED_BUILTINS = /^node:(fs|path)$/;
-/** @type {esbuild.Plugin} */
-const sharedBuiltins = {
-  name: 'shared-builtins',
+const SERVER_SHARED = /^(node:(fs|fs\/promises|path|os|zlib)|vscode-languageserver\/node|vscode-languageserver-protocol)$/;
+/** @type {(filter: RegExp) => esbuild.Plugin} */
+const sharedImports = (filter) => ({
+  name: 'shared-imports',
   setup(build) {
-    build.onResolve({ filter: SHARED_BUILTINS }, (args) => {
-      if (args.namespace === 'shared-builtin') return { path: args.path, external: true };
+    build.onResolve({ filter }, (args) => {
+      // From the shared module itself: a builtin stays external, a package is bundled as usual.
+      if (args.namespace === 'shared-module') return args.path.startsWith('node:') ? { path: args.path, external: true } : undefined;
       if (args.kind !== 'import-statement' || args.importer.includes('node_modules')) return undefined;
-      return { path: args.path, namespace: 'shared-builtin' };
+      return { path: args.path, namespace: 'shared-module' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'shared-builtin' }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'shared-module' }, (args) => ({ contents: `export * from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: root }));
   },
-};
+});
+const sharedBuiltins = sharedImports(SHARED_BUILTINS);
 
 /**
  * The npm libraries of the verify bundle that a cached verify never evaluates (openpgp.js: a keyring cache
@@ -136,7 +141,7 @@ const allBundles = [
   // only (one non-ASCII byte makes all of it a two-byte string: 2.3 ms more to decode, twice the memory;
   // esbuild leaves regular expressions as written) and no `import(` (a vm.Script has no loader for it;
   // esbuild keeps it for external modules).
-  { name: 'server', entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js', vmScript: true },
+  { name: 'server', entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js', plugins: [openpgpCommonJs, sharedImports(SERVER_SHARED)], vmScript: true },
   // `helm-prov --version` reads it from the bundle (server/src/cli/version.ts).
   { name: 'cli', entryPoints: ['server/src/cli/helmProv.ts'], outfile: 'dist/helm-prov.js', define: { HELM_PROV_VERSION: JSON.stringify(packageVersion) }, plugins: [openpgpCommonJs, sharedBuiltins], vmScript: true },
   { name: 'cli', entryPoints: ['server/src/cli/verifyMain.ts'], outfile: 'dist/helm-prov-verify.js', define: { HELM_PROV_VERSION: JSON.stringify(packageVersion) }, plugins: [openpgpCommonJs, sharedBuiltins], vmScript: true, mustNotHold: OTHER_COMMANDS, librariesApart: `dist/${LIBRARIES_FILE}` },

@@ -6,7 +6,8 @@
 // inside the bundle, so whether it ran is read from V8's coverage of the bundle (NODE_V8_COVERAGE):
 // the execution count of openpgp.js's module body. Nor does a start load Node's network modules, which
 // only key look-ups, Sigstore, OCI and policy requests use (a preload records the built-in modules the
-// process requires). Counted, never timed.
+// process requires). Nor does it copy a module's exports for each module that imports it (a preload
+// counts the getters defined: scripts/build.mjs shares them). Counted, never timed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -60,6 +61,17 @@ Module.prototype.require = function (id) {
   return original.apply(this, arguments);
 };
 process.on('exit', () => require('node:fs').writeFileSync(process.env.BUILTINS_OUT, [...required].sort().join('\\n')));
+`;
+
+/** Counts the accessor properties the process defines (esbuild's copies of a module's exports are getters), written to GETTERS_OUT at exit. */
+const GETTERS_HOOK = `
+const define = Object.defineProperty;
+let getters = 0;
+Object.defineProperty = function (o, key, descriptor) {
+  if (descriptor && typeof descriptor.get === 'function') getters++;
+  return define(o, key, descriptor);
+};
+process.on('exit', () => require('node:fs').writeFileSync(process.env.GETTERS_OUT, String(getters)));
 `;
 
 describe('what a server start loads, with the keyring description cache', () => {
@@ -120,6 +132,18 @@ describe('what a server start loads, with the keyring description cache', () => 
   }
 
   test('the bundle is built (npm test builds it first)', () => assert.ok(fs.existsSync(bundle), 'run node scripts/build.mjs server'));
+
+  test('a start copies the exports of vscode-languageserver/node and node:fs once, not once per module that imports them', () => {
+    const getterHook = path.join(work, 'getters-hook.js');
+    fs.writeFileSync(getterHook, GETTERS_HOOK);
+    const out = path.join(work, 'getters');
+    // No client: the server reads the end of its input and exits, having evaluated the whole bundle.
+    spawnSync(process.execPath, ['--require', getterHook, launcher, '--stdio'], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, GETTERS_OUT: out, HELM_PROV_NO_CODE_CACHE: '1' } });
+    const getters = Number(fs.readFileSync(out, 'utf8'));
+    assert.ok(getters > 1000, `the hook sees the bundle's getters: ${getters}`);
+    // 11 678 when each of the 18 modules importing vscode-languageserver/node made its own copy; 4 090 shared.
+    assert.ok(getters < 6000, `${getters} getters defined by a start`);
+  });
 
   test('a start with the keyring described in the cache evaluates no part of openpgp.js and shows what a start that parsed them shows', async () => {
     const home = freshHome();
