@@ -47,6 +47,10 @@ export interface SessionOptions {
   configuration?: boolean;
   /** Answer `workspace/configuration` only once this resolves (the server's checks wait for their settings). */
   configurationAnswered?: Promise<void>;
+  /** Say that the client takes a dynamic registration of configuration changes (as VS Code's does). */
+  registersConfigurationChanges?: boolean;
+  /** Answer `client/registerCapability` only once this resolves. */
+  registrationAnswered?: Promise<void>;
   /** False: the client has no passphrase prompt (the request is unknown to it, as in editors other than VS Code). */
   answersPassphrase?: boolean;
   /** The answer to a passphrase request (a promise: the test may act while the server waits for it). */
@@ -76,6 +80,8 @@ export class LspSession {
   codeLensRefreshes = 0;
   /** workspace/configuration requests received. */
   configurationRequests = 0;
+  /** Registrations answered (see SessionOptions.registrationAnswered). */
+  registrationsAnswered = 0;
   /** helmProvenance/chartsChanged notifications received. */
   chartListChanges = 0;
   initializeResult?: InitializeResult;
@@ -105,7 +111,13 @@ export class LspSession {
       await options.configurationAnswered;
       return p.items.map((item) => (item.section === SETTINGS_SECTION ? this.settings : null));
     });
-    connection.onRequest(RegistrationRequest.type, (p) => { this.registrations.push(...p.registrations); this.events.emit('event'); });
+    connection.onRequest(RegistrationRequest.type, async (p) => {
+      this.registrations.push(...p.registrations);
+      this.events.emit('event');
+      await options.registrationAnswered;
+      this.registrationsAnswered += p.registrations.length;
+      this.events.emit('event');
+    });
     connection.onRequest(UnregistrationRequest.type, () => undefined);
     connection.onRequest(WorkDoneProgressCreateRequest.type, (p) => {
       const kinds: string[] = [];
@@ -147,6 +159,7 @@ export class LspSession {
       capabilities: {
         workspace: {
           configuration: options.configuration !== false,
+          ...(options.registersConfigurationChanges ? { didChangeConfiguration: { dynamicRegistration: true } } : {}),
           didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
           codeLens: { refreshSupport: true },
           workspaceFolders: true,

@@ -1,6 +1,7 @@
 // Where the server's keys come from: GnuPG's default keyrings when the client answers no configuration,
 // the configured keyrings and trusted fingerprints otherwise, re-read on didChangeConfiguration — and
-// never a KEYS file found in the workspace.
+// never a KEYS file found in the workspace. A client that registers configuration changes is asked for
+// the settings without waiting for the registration's answer.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -34,6 +35,23 @@ function gnupgHome(files: string[]): string {
 }
 
 describe('settings over LSP', () => {
+  test('the settings are asked while the registration of configuration changes is unanswered, and applied', async () => {
+    let answer!: () => void;
+    const registrationAnswered = new Promise<void>((resolve) => { answer = resolve; });
+    const keyring = path.join(signedKeyrings, 'pubring.gpg');
+    const session = await LspSession.start({ registersConfigurationChanges: true, registrationAnswered, settings: { keyrings: [keyring] } });
+    try {
+      await session.waitFor('the settings asked', () => session.configurationRequests > 0 || undefined);
+      assert.equal(session.registrationsAnswered, 0, 'asked before the registration was answered');
+      assert.deepEqual(session.registrations.map((r) => r.method), [DidChangeConfigurationNotification.method], 'registered first');
+      answer();
+      assert.deepEqual(await verdictOf(session), VERIFIED, 'verified with the configured keyring');
+    } finally {
+      answer();
+      await session.stop();
+    }
+  });
+
   test('a client without workspace/configuration gets the default keyrings ($GNUPGHOME/pubring.gpg)', async () => {
     const home = gnupgHome([path.join(signedKeyrings, 'pubring.gpg')]);
     const session = await LspSession.start({ configuration: false, env: { GNUPGHOME: home } });

@@ -151,9 +151,12 @@ let markStarted: () => void = () => undefined;
 export const started = new Promise<void>((resolve) => { markStarted = resolve; });
 
 connection.onInitialized(async () => {
-  if (capabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
-    await connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
-  }
+  // Sent just before the settings are asked, not awaited first: the client takes the two in order, and the
+  // settings need not wait for the registration's answer (a round trip of a busy extension host).
+  const registering = capabilities.workspace?.didChangeConfiguration?.dynamicRegistration
+    ? connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION })
+    : undefined;
+  registering?.catch(() => undefined); // a failure is raised where it is awaited, below
   if (capabilities.workspace?.workspaceFolders) {
     connection.workspace.onDidChangeWorkspaceFolders(async () => {
       const folders = await connection.workspace.getWorkspaceFolders();
@@ -162,6 +165,7 @@ connection.onInitialized(async () => {
     });
   }
   await loadSettings();
+  await registering;
   if (init.indexWorkspace !== false) await service.indexWorkspace();
   markStarted();
 });
