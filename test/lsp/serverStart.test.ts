@@ -7,7 +7,8 @@
 // the execution count of openpgp.js's module body. Nor does a start load Node's network modules, which
 // only key look-ups, Sigstore, OCI and policy requests use (a preload records the built-in modules the
 // process requires). Nor does it copy a module's exports for each module that imports it (a preload
-// counts the getters defined: scripts/build.mjs shares them). Counted, never timed.
+// counts the getters defined: scripts/build.mjs shares them), nor evaluate @noble/curves' NIST curves,
+// which only a Sigstore EC signature checked on a digest needs. Counted, never timed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -27,15 +28,17 @@ const WRAPPER_BEFORE = '(function (exports, require, module, __filename, __dirna
 const WRAPPER_AFTER = '\n})';
 /** Evaluated first thing in openpgp.js 6's module body (dist/node/openpgp.min.cjs), nowhere else in the bundle. */
 const OPENPGP_MARKER = 'Symbol("doneWritingPromise")';
+/** Evaluated in the module body of @noble/curves' NIST curves (nist.js, whose load precomputes tables), nowhere else. */
+const NIST_CURVES_MARKER = '.p521_hasher=(0,';
 
 interface CoverageRange { startOffset: number; endOffset: number; count: number }
 interface ScriptCoverage { url: string; functions: { ranges: CoverageRange[] }[] }
 
-/** How many times the bundle evaluated openpgp.js's module body, from the coverage files in `dir`. */
-function openpgpEvaluations(dir: string): number {
+/** How many times the bundle evaluated the code at `marker` (a module body's), from the coverage files in `dir`. */
+function evaluations(dir: string, marker: string): number {
   const text = fs.readFileSync(bundle, 'latin1');
-  const at = text.indexOf(OPENPGP_MARKER);
-  assert.ok(at > 0 && text.indexOf(OPENPGP_MARKER, at + 1) < 0, 'the marker is in the bundle once');
+  const at = text.indexOf(marker);
+  assert.ok(at > 0 && text.indexOf(marker, at + 1) < 0, `the marker ${marker} is in the bundle once`);
   const scripts = fs.readdirSync(dir).flatMap((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { result: ScriptCoverage[] }).result);
   const script = scripts.find((s) => s.url === uriOf(bundle));
   assert.ok(script, 'the server ran the bundle');
@@ -122,7 +125,7 @@ describe('what a server start loads, with the keyring description cache', () => 
     } finally {
       await session.stop();
     }
-    return { ...shown, openpgp: openpgpEvaluations(coverage), builtins: fs.readFileSync(builtins, 'utf8').split('\n') };
+    return { ...shown, openpgp: evaluations(coverage, OPENPGP_MARKER), nistCurves: evaluations(coverage, NIST_CURVES_MARKER), builtins: fs.readFileSync(builtins, 'utf8').split('\n') };
   }
 
   function freshHome(): string {
@@ -151,6 +154,7 @@ describe('what a server start loads, with the keyring description cache', () => 
     const keyrings = [path.join(signedKeys, 'rsa2048.pub.gpg'), path.join(signedKeys, 'ed25519.pub.gpg'), broken];
     const cold = await start(home, signed, keyrings);
     assert.equal(cold.openpgp, 1, 'a start that describes the keyrings loads openpgp.js (the count can see it)');
+    assert.equal(cold.nistCurves, 0, 'no EC signature, no NIST curves (their load precomputes tables)');
     assert.ok(cold.builtins.includes('fs') && cold.builtins.includes('net'), `the hook sees the bundle's requires: ${cold.builtins.join(' ')}`);
     for (const network of ['http', 'https', 'tls', 'dns']) assert.ok(!cold.builtins.includes(network), `node:${network} loaded at start`);
     assert.deepEqual(cold.statuses.map((s) => JSON.parse(s).state), ['verified', 'verified']);
