@@ -159,6 +159,15 @@ describe('scalars as Helm reads them (YAML 1.1 through go-yaml v2 and a string f
     assert.equal(resolvePlainScalar('18446744073709551615').kind, 'uint');
     assert.equal(resolvePlainScalar('0x').kind, 'str');
   });
+
+  test('resolvePlainScalar: two dots or more is text (a version), one dot may still be a number or a time', () => {
+    for (const text of ['0.1.0', '1.16.0', '1.2e3.4', '.1.2', '+.inf.x', '1_0.0.0', '0x1.2.3', '2001-12-14t21:59:43.1.0', '..']) {
+      assert.equal(resolvePlainScalar(text).kind, 'str', text);
+    }
+    for (const [text, kind] of [['1.5', 'float'], ['.5', 'float'], ['+.inf', 'float'], ['.nan', 'float'], ['1_0.5', 'float'], ['1.', 'float'], ['2001-12-14t21:59:43.10-05:00', 'timestamp'], ['2001-12-14 21:59:43.10', 'timestamp']]) {
+      assert.equal(resolvePlainScalar(text).kind, kind, text);
+    }
+  });
 });
 
 describe('apiVersion, name and version must be what was written', () => {

@@ -86,6 +86,9 @@ function mutations(text: string): string[] {
     (l) => l.replace(/^(\w+)/, 'Name'), (l) => l.replace(/^(\w+)/, '"$1"'), (l) => `${l}\n${l}`, (l) => `${l}\r`, (l) => `${l}é`,
     (l) => l.replace(/: (.*)$/, ': http://x.example/a:b'), (l) => l.replace(/: (.*)$/, ': a:'), (l) => l.replace(/: (.*)$/, ': -1'),
     (l) => `---\n${l}`, (l) => `${l}\n...`, (l) => l.replace(/: (.*)$/, ': "\u2028"'), (l) => l.replace(/: (.*)$/, ': x #y'),
+    // Comment and blank lines, which the flat reader passes over without reading them.
+    (l) => `#${l}`, (l) => `  # ${l}`, (l) => `   #${l}`, (l) => `${l}\n   `, (l) => `${l}\n#`, (l) => `${l}\n \t# x`, (l) => `${l}\n  #: x`,
+    (l) => `${l}\n\n\n`, () => ' ', () => '#', (l) => l.replace(/^(\w+)/, '#$1'), (l) => l.replace(/^(\w+)/, '$1#'),
   ];
   return lines.flatMap((_, i) => edits.map((edit) => [...lines.slice(0, i), edit(lines[i]), ...lines.slice(i + 1)].join('\n')));
 }

@@ -28,6 +28,12 @@ export class ChartSources {
     /** Whether the index knows this Chart.yaml. */
     private readonly isChart: (chartYaml: string) => boolean,
     private readonly refresh: (chartYaml: string, priority: Priority) => Promise<unknown>,
+    /**
+     * A background comparison's answer for the archive's bytes `archiveId`, handed to the chart's last
+     * evaluation; false when that evaluation cannot take it as it is (the chart is then evaluated again).
+     * `freshness()` gives the answer (and logs "not compared" when that changed).
+     */
+    private readonly takeFreshness: (chartYaml: string, archive: string, archiveId: string, freshness: () => Freshness) => boolean,
   ) {}
 
   /** The chart's folder is read again at its next comparison (Verify: a change no watcher reported counts too). */
@@ -56,13 +62,13 @@ export class ChartSources {
    * Whether `archive` is what packaging the chart folder writes now (cached). Interactive evaluations
    * (an open Chart.yaml, a file change, Verify) wait for it. Background ones (indexing, re-checks) use it
    * only when it is known: comparing reads the whole folder and costs about as much as the verdict, so
-   * a workspace's statuses come first and each chart is evaluated again once its comparison is done.
+   * a workspace's statuses come first and each chart's evaluation takes the answer once it is known.
    */
   async freshness(chart: ChartRef, archive: string, priority: Priority): Promise<Freshness | undefined> {
     if (priority === 'background') {
       const known = await this.checks.freshness.known(chart.folder, archive);
       if (!known) this.compareLater(chart, archive);
-      return known && this.logNotCompared(chart, archive, known);
+      return known && this.logNotCompared(chart, archive, known.freshness);
     }
     return this.logNotCompared(chart, archive, await this.checks.freshness.check(chart.folder, archive));
   }
@@ -85,8 +91,13 @@ export class ChartSources {
   private compareLater(chart: ChartRef, archive: string): void {
     if (this.holding > 0) { this.held.push(() => this.compareLater(chart, archive)); return; }
     void this.checks.run(`compare:${chart.chartYaml}`, 'background', () => this.checks.freshness.check(chart.folder, archive))
-      // Evaluated again only when the answer is now known (the evaluation will use it): never a loop.
-      .then(async (answer) => (answer && await this.checks.freshness.known(chart.folder, archive) ? this.refresh(chart.chartYaml, 'background') : undefined));
+      // Only when the answer is now known (an evaluation will use it): never a loop. The evaluation that
+      // asked lacks only this answer, so it takes it; the chart is evaluated again only when it cannot.
+      .then(async (answer) => {
+        const known = answer && await this.checks.freshness.known(chart.folder, archive);
+        if (!known || this.takeFreshness(chart.chartYaml, archive, known.archiveId, () => this.logNotCompared(chart, archive, known.freshness))) return undefined;
+        return this.refresh(chart.chartYaml, 'background');
+      });
   }
 
   /** "Not compared" is logged when it changes, not on every evaluation (each keystroke in Chart.yaml is one). */

@@ -57,11 +57,15 @@ export class SourceFreshness {
     return entry.answer;
   }
 
-  /** The answer when it is known already (nothing is read); undefined when it would have to be computed. */
-  async known(chartFolder: string, archive: string): Promise<Freshness | undefined> {
+  /**
+   * The answer when it is known already (nothing is read), with the archive's bytes it is for (their
+   * digest, or `unread:<stamp>`); undefined when it would have to be computed.
+   */
+  async known(chartFolder: string, archive: string): Promise<{ freshness: Freshness; archiveId: string } | undefined> {
     if (!this.compared) return undefined;
     const key = await this.keyOf(chartFolder, archive);
-    return key ? this.answers.get(key.key)?.settled : undefined;
+    const freshness = key && this.answers.get(key.key)?.settled;
+    return freshness && key ? { freshness, archiveId: key.id } : undefined;
   }
 
   /** The archive's bytes are named by their digest; an archive that cannot be read, by its stamp. */

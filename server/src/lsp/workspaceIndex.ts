@@ -20,7 +20,8 @@ import type { ProvCheck } from './provCheck';
 import type { ProvenanceChecks } from './provenanceChecks';
 import { retrySuperseded, type Priority } from './scheduler';
 import { ChartSources } from './chartSources';
-import { chartStatus, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
+import { chartStatus, outOfDateOf, provStatus, unsignedArchiveStatus, type ChartEvaluation, type ChartRef } from './status';
+import type { Freshness } from './sourceFreshness';
 import { pathToUri, uriToPath } from './uris';
 import { WorkspaceFiles } from './workspaceFiles';
 import { KeyedDebounce } from './debounce';
@@ -44,6 +45,8 @@ export interface ChartEntry {
   /** The digest of the Chart.yaml text `ref` was read from: the same text is not parsed again (each evaluation reads it). */
   refDigest?: string;
   evaluation?: ChartEvaluation;
+  /** `evaluation` is this entry's own (its refresh finished): no newer evaluation of the chart is running. */
+  evaluated?: true;
   /** Found in a workspace folder (else known only while its Chart.yaml is open, or asked about). */
   inWorkspace: boolean;
 }
@@ -71,7 +74,10 @@ export class WorkspaceIndex {
     private readonly cosign?: (archive: string) => Promise<CosignFacts | undefined>,
   ) {
     this.files = new WorkspaceFiles(config, checks, documents, out, (file, uri) => this.fixesFor(file, uri));
-    this.sources = new ChartSources(checks, out, (chartYaml) => this.charts.has(chartYaml), (chartYaml, priority) => this.refreshChart(chartYaml, priority));
+    this.sources = new ChartSources(
+      checks, out, (chartYaml) => this.charts.has(chartYaml), (chartYaml, priority) => this.refreshChart(chartYaml, priority),
+      (chartYaml, archive, archiveId, freshness) => this.takeFreshness(chartYaml, archive, archiveId, freshness),
+    );
   }
 
   // ---- charts ---------------------------------------------------------------------------------------
@@ -180,10 +186,31 @@ export class WorkspaceIndex {
     const evaluation = await this.checks.run(`chart:${chartYaml}`, priority, (t) => this.evaluate(entry.ref, t, priority), token);
     if (!evaluation || this.charts.get(chartYaml) !== entry) return undefined;
     entry.evaluation = evaluation;
+    entry.evaluated = true;
     this.out.sendStatus(this.chartStatusOf(evaluation));
     if (evaluation.kind === 'checked') this.files.publishDiskProv(evaluation.prov, evaluation.check);
     this.out.refreshCodeLenses();
     return evaluation;
+  }
+
+  /**
+   * A comparison with the chart folder, left for later by a background evaluation, is done: when the
+   * chart's last evaluation is the one that lacked it (checked, of the same archive bytes, none newer
+   * running), it takes the answer instead of the chart being evaluated again (after a workspace's index:
+   * one evaluation per chart, about 0.1 ms each), and the status goes out only when the answer shows in
+   * it (out of date, or other fixes; the lenses follow from the same). False: evaluate the chart again.
+   */
+  private takeFreshness(chartYaml: string, archive: string, archiveId: string, freshness: () => Freshness): boolean {
+    const entry = this.charts.get(chartYaml);
+    const before = entry?.evaluated ? entry.evaluation : undefined;
+    if (!entry || before?.kind !== 'checked' || before.archive !== archive || before.check.archiveSha256 !== archiveId || before.freshness) return false;
+    const after: ChartEvaluation = { ...before, freshness: freshness() };
+    entry.evaluation = after;
+    if (freshnessShows(before, after, this.fixContext)) {
+      this.out.sendStatus(this.chartStatusOf(after));
+      this.out.refreshCodeLenses();
+    }
+    return true;
   }
 
   /**
@@ -401,4 +428,13 @@ export class WorkspaceIndex {
     const entry = this.chartOf(file);
     return entry && (role === 'archive' || role === 'prov') && entry.evaluation && 'archive' in entry.evaluation ? entry.ref.chartYaml : undefined;
   }
+}
+
+/**
+ * Whether the status or the lenses of `after` differ from those of `before`, which differs from it only
+ * by its folder comparison: that reaches them only through `outOfDateOf` (the status's and the lenses'
+ * "out of date") and the fixes (whether the archive is current; test/unit/freshnessTaken.test.ts).
+ */
+function freshnessShows(before: ChartEvaluation, after: ChartEvaluation, ctx: FixContext): boolean {
+  return outOfDateOf(before) !== outOfDateOf(after) || JSON.stringify(chartFixes(before, ctx)) !== JSON.stringify(chartFixes(after, ctx));
 }

@@ -35,6 +35,8 @@ export interface FlatEntry {
 export const MAX_FLAT_BYTES = 64 * 1024;
 /** Only printable ASCII and line feeds: no control characters, no line separators, no tabs, no BOM. */
 const PRINTABLE_ASCII = /^[\x20-\x7e\n]*$/;
+const SPACE = 0x20;
+const HASH = 0x23;
 /** A key every YAML schema (1.1 and 1.2, go-yaml's too) reads as a string. */
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Words a schema reads as null or bool (YAML 1.1's full list, which covers 1.2's). */
@@ -81,11 +83,14 @@ export function readFlatMapping(text: string, indent = 0, from = 0): FlatEntry[]
   while (at < text.length) {
     const newline = text.indexOf('\n', at);
     const lineEnd = newline < 0 ? text.length : newline;
-    const line = text.slice(at, lineEnd);
     lines++;
-    const content = line.trimStart();
-    if (content !== '' && !content.startsWith('#')) {
-      if (line.length - content.length !== indent) return undefined;
+    // The text is printable ASCII: the only blank before a line's content is a space. Blank and comment
+    // lines (most of `helm create`'s Chart.yaml) are passed over without copying them.
+    let first = at;
+    while (first < lineEnd && text.charCodeAt(first) === SPACE) first++;
+    if (first < lineEnd && text.charCodeAt(first) !== HASH) {
+      if (first - at !== indent) return undefined;
+      const content = text.slice(first, lineEnd);
       const colon = content.indexOf(': ');
       const key = content.slice(0, colon);
       if (colon < 0 || !KEY.test(key) || !plainlyAString(key) || keys.has(key)) return undefined;

@@ -34,6 +34,8 @@ export function resolvePlainScalar(text: string): GoScalar {
         : 'yYnNtTfFoO~'.includes(first) ? 'M'
           : first === '.' ? '.' : '';
   if (hint === '') return { kind: 'str' };
+  // Two dots or more (a version such as 0.1.0): no bool, null, int, float or timestamp form below has more than one.
+  if (text.indexOf('.', text.indexOf('.') + 1) >= 0) return { kind: 'str' };
   if (text in BOOLS) return { kind: 'bool', value: BOOLS[text] };
   if (NULLS.has(text)) return { kind: 'null' };
   if (text in SPECIAL_FLOATS) return { kind: 'float', value: SPECIAL_FLOATS[text] };
