@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { writeFileAtomic } from '../../server/src/provenance/atomicWrite';
 import { readChartArchive } from '../../server/src/provenance/archive';
-import { DEFAULT_MTIME, packageChart, sourceDateEpochFromEnv, type PackageOptions } from '../../server/src/provenance/package';
+import { DEFAULT_MTIME, packageChart, planPackage, sourceDateEpochFromEnv, type PackageOptions } from '../../server/src/provenance/package';
+import { resetWork, workDone } from '../../server/src/provenance/work';
 import { tempDir } from '../support/tools';
 
 const work = tempDir('package-test-');
@@ -284,6 +285,18 @@ describe('refused chart directories', () => {
     const r = await pack(dir);
     assert.ok(r.ok, !r.ok ? r.error.message : '');
     assert.deepEqual(r.value.entries.filter((e) => /real|linked|alias|etc/.test(e)), ['demo/alias.txt', 'demo/linked/file.txt', 'demo/real/file.txt']);
+  });
+  test('each file is read once: Chart.yaml and .helmignore, read before the walk, are not read again', async () => {
+    const dir = makeChart({ 'ignore-rules': '*.bak\n', '.helmignore': null, 'x.bak': 'left out\n' });
+    fs.symlinkSync('ignore-rules', path.join(dir, '.helmignore'));
+    const sizes = ['Chart.yaml', 'values.yaml', 'templates/cm.yaml', 'ignore-rules'].map((f) => fs.statSync(path.join(dir, f)).size);
+    resetWork();
+    const plan = await planPackage(dir, path.join(dir, '..', 'out'));
+    const read = workDone()['bytes-read'];
+    assert.ok(plan.ok, !plan.ok ? plan.error.message : '');
+    // .helmignore (a link) and the file it leads to are both packaged, from one read.
+    assert.deepEqual(plan.value.files.map((f) => f.path), ['demo/Chart.yaml', 'demo/values.yaml', 'demo/templates/cm.yaml', 'demo/.helmignore', 'demo/ignore-rules']);
+    assert.equal(read, sizes.reduce((x, y) => x + y, 0));
   });
   test('a chart directory that is not one', async () => {
     const r = await packageChart(path.join(work, 'does-not-exist'), { outDir: work });

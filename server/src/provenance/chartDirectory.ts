@@ -4,7 +4,7 @@
 // devices, sockets, names our archive reader would refuse (control characters, backslashes, non-UTF-8)
 // and files over Helm's 5 MiB limit. Stale `*.tgz`/`*.prov` files are read as Helm does, with a warning,
 // except the paths the caller skips (the archive being written and its .prov).
-import * as fs from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from './codes';
 import { MAX_CHART_YAML_BYTES, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_UNCOMPRESSED_BYTES } from './archiveLimits';
@@ -36,7 +36,14 @@ interface WalkState {
   /** Real paths never to package: the archive being written and its .prov. */
   skip: Set<string>;
   warnings: Problem[];
+  read: ReadAhead;
 }
+
+/**
+ * Files read before the walk (Chart.yaml for the archive's name, .helmignore), by real path, as read:
+ * the walk takes their bytes instead of reading them a second time.
+ */
+export type ReadAhead = Map<string, Buffer>;
 
 function within(root: string, target: string): boolean {
   return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
@@ -55,30 +62,40 @@ function checkPortable(childRel: string): void {
   if (childRel.includes('\\')) throw new EngineError('chart-invalid', `${shown}: a file name with a backslash is refused (Windows tools read it as a directory separator)`);
 }
 
+/**
+ * Entries walked between yields to the event loop: the walk is synchronous (a promise per `lstat` cost
+ * more than the call, and waited on the thread pool), and a chart of thousands of files must not hold
+ * an editor's requests for its whole walk; 200 entries read take a few milliseconds.
+ */
+const ENTRIES_PER_YIELD = 200;
+
 async function walkDir(state: WalkState, dirReal: string, dirLexical: string, rel: string, ancestors: string[]): Promise<void> {
-  let names: Buffer[];
+  let entries: fs.Dirent<Buffer>[];
   try {
-    names = await fs.readdir(dirLexical, { encoding: 'buffer' });
+    entries = fs.readdirSync(dirLexical, { encoding: 'buffer', withFileTypes: true });
   } catch (e) {
     throw new EngineError('io-error', `Cannot read the directory ${dirLexical}: ${describeIoError(e)}`);
   }
-  names.sort(Buffer.compare);
-  for (const raw of names) {
+  entries.sort((a, b) => Buffer.compare(a.name, b.name));
+  for (const entry of entries) {
     if (++state.walked > MAX_WALKED_ENTRIES) throw new EngineError('archive-too-large', `the chart directory has more than ${MAX_WALKED_ENTRIES} entries`);
-    const name = decodeName(raw, rel);
+    if (state.walked % ENTRIES_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
+    const name = decodeName(entry.name, rel);
     const childRel = rel === '' ? name : `${rel}/${name}`;
     const lexical = path.join(dirLexical, name);
-    let info = await lstat(lexical);
     let real = path.join(dirReal, name);
-    if (info.isSymbolicLink()) {
+    // The entry's type as listed (Node looks at an entry whose type the file system does not give);
+    // only a symbolic link needs a look at what it leads to.
+    let info: Pick<fs.Stats, 'isDirectory' | 'isFile'> = entry;
+    if (entry.isSymbolicLink()) {
       try {
-        real = await fs.realpath(lexical);
+        real = fs.realpathSync.native(lexical);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ELOOP') throw new EngineError('chart-unsafe-path', `${childRel}: symbolic link loop`);
         throw new EngineError('chart-unsafe-path', `${childRel}: broken symbolic link (${describeIoError(e)})`);
       }
-      info = await lstat(real);
+      info = lstat(real);
     }
     const isDir = info.isDirectory();
     const ignored = state.rules.ignores(childRel, isDir);
@@ -105,7 +122,7 @@ async function walkDir(state: WalkState, dirReal: string, dirLexical: string, re
     if (rel === '' && /\.(tgz|prov)$/.test(name)) {
       state.warnings.push(warning(`${childRel} looks like a stale package; it is packaged (as Helm does) — add *.tgz and *.prov to .helmignore to leave it out`));
     }
-    const data = readChartFile(real, childRel);
+    const data = state.read.get(real) ?? readChartFile(real, childRel);
     state.bytes += data.length;
     if (state.bytes > MAX_UNCOMPRESSED_BYTES) throw new EngineError('archive-too-large', `the chart's files add up to more than ${MAX_UNCOMPRESSED_BYTES / 1048576} MiB (Helm's limit for a chart)`);
     if (state.files.length >= MAX_ENTRIES) throw new EngineError('archive-too-large', `the chart has more than ${MAX_ENTRIES} files`);
@@ -113,9 +130,9 @@ async function walkDir(state: WalkState, dirReal: string, dirLexical: string, re
   }
 }
 
-async function lstat(p: string): Promise<import('node:fs').Stats> {
+function lstat(p: string): fs.Stats {
   try {
-    return await fs.lstat(p);
+    return fs.lstatSync(p);
   } catch (e) {
     throw new EngineError('io-error', `Cannot read ${p}: ${describeIoError(e)}`);
   }
@@ -145,44 +162,62 @@ function warning(message: string): Problem {
 /** What a chart directory holds for packaging: its files (BOM removed), their total size, and warnings. */
 export interface ChartDirectoryFiles { files: ArchiveFile[]; bytes: number; warnings: Problem[] }
 
-/** Walks the chart directory `root` (a real path), leaving out the real paths in `skip`. Throws EngineError. */
-export async function readChartDirectory(root: string, skip: Set<string>): Promise<ChartDirectoryFiles> {
-  const rules = await readHelmIgnore(root);
-  const state: WalkState = { root, rules, files: [], bytes: 0, walked: 0, skip, warnings: [] };
+/**
+ * Walks the chart directory `root` (a real path), leaving out the real paths in `skip`; files in `read`
+ * are not read again. Throws EngineError.
+ */
+export async function readChartDirectory(root: string, skip: Set<string>, read: ReadAhead): Promise<ChartDirectoryFiles> {
+  const rules = readHelmIgnore(root, read);
+  const state: WalkState = { root, rules, files: [], bytes: 0, walked: 0, skip, warnings: [], read };
   await walkDir(state, root, root, '', [root]);
   return { files: state.files, bytes: state.bytes, warnings: state.warnings };
 }
 
-/** Chart.yaml of the chart directory `root`, read before the walk: its name and version name the archive. */
-export async function readChartYamlForName(root: string): Promise<ChartMetadata> {
+/**
+ * The real path of `file`, a name in the chart's real directory: the path itself, with what it is,
+ * unless it is a symbolic link (one look, where resolving the whole path reads every component).
+ * Throws as realpath does (missing, a broken link, a loop).
+ */
+function realPathInRoot(file: string): { real: string; info?: fs.Stats } {
+  const info = fs.lstatSync(file);
+  return info.isSymbolicLink() ? { real: fs.realpathSync.native(file) } : { real: file, info };
+}
+
+/** Chart.yaml of the chart directory `root`, read before the walk (kept in `read`): its name and version name the archive. */
+export function readChartYamlForName(root: string, read: ReadAhead): ChartMetadata {
   const chartYamlPath = path.join(root, 'Chart.yaml');
-  let real: string;
+  let found: { real: string; info?: fs.Stats };
   try {
-    real = await fs.realpath(chartYamlPath);
+    found = realPathInRoot(chartYamlPath);
   } catch (e) {
     throw new EngineError('chart-invalid', `${chartYamlPath} is missing (${describeIoError(e)})`);
   }
+  const real = found.real;
   if (!within(root, real)) throw new EngineError('chart-unsafe-path', `Chart.yaml is a symbolic link to ${real}, outside the chart directory`);
-  const info = await fs.stat(real);
+  const info = found.info ?? fs.statSync(real);
   if (!info.isFile()) throw new EngineError('chart-unsafe-path', 'Chart.yaml is not a regular file');
   if (info.size > MAX_CHART_YAML_BYTES) throw new EngineError('archive-too-large', `Chart.yaml is over ${MAX_CHART_YAML_BYTES / 1048576} MiB`);
-  const meta = parseChartYaml(withoutBom(readChartFile(real, 'Chart.yaml')));
+  const bytes = readChartFile(real, 'Chart.yaml');
+  read.set(real, bytes);
+  const meta = parseChartYaml(withoutBom(bytes));
   if (!meta.ok) throw new EngineError('chart-invalid', meta.error.message);
   return meta.value;
 }
 
-async function readHelmIgnore(root: string): Promise<HelmIgnore> {
-  const file = path.join(root, HELMIGNORE_FILE);
-  let real: string;
+function readHelmIgnore(root: string, read: ReadAhead): HelmIgnore {
+  let found: { real: string; info?: fs.Stats };
   try {
-    real = await fs.realpath(file);
+    found = realPathInRoot(path.join(root, HELMIGNORE_FILE));
   } catch {
     return HelmIgnore.defaults();
   }
+  const real = found.real;
   if (!within(root, real)) throw new EngineError('chart-unsafe-path', `.helmignore is a symbolic link to ${real}, outside the chart directory`);
-  const info = await fs.stat(real);
+  const info = found.info ?? fs.statSync(real);
   if (!info.isFile()) throw new EngineError('chart-unsafe-path', '.helmignore is not a regular file');
-  const parsed = HelmIgnore.parse(readChartFile(real, HELMIGNORE_FILE));
+  const bytes = read.get(real) ?? readChartFile(real, HELMIGNORE_FILE);
+  read.set(real, bytes);
+  const parsed = HelmIgnore.parse(bytes);
   if (!parsed.ok) throw new EngineError('chart-invalid', parsed.error.message);
   return parsed.value;
 }

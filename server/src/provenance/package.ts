@@ -9,13 +9,14 @@
 // Packaging into the chart directory stays idempotent: the archive being written and its .prov are
 // never packaged. The archive is written atomically.
 import { createHash } from 'node:crypto';
+import { realpathSync, statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { fail, ok, type Problem, type Result } from './codes';
 import { writeFileAtomic } from './atomicWrite';
 import { MAX_ENTRIES, MAX_UNCOMPRESSED_BYTES } from './archiveLimits';
-import { readChartDirectory, readChartYamlForName } from './chartDirectory';
+import { readChartDirectory, readChartYamlForName, type ReadAhead } from './chartDirectory';
 import { checkDependencies, collectEntries, loadChart, type PackagedFile } from './chartLoader';
 import { EngineError } from './engineError';
 import { goTarBytes, MAX_USTAR_TIME } from './go/tarWriter';
@@ -101,19 +102,20 @@ export async function planPackage(chartDir: string, outDir: string): Promise<Res
   try {
     let root: string;
     try {
-      root = await fs.realpath(chartDir);
+      root = realpathSync.native(chartDir);
     } catch (e) {
       return fail('io-error', `Cannot read the chart directory ${escapeUntrusted(chartDir)}: ${describeIoError(e)}`);
     }
-    if (!(await fs.stat(root)).isDirectory()) return fail('chart-invalid', `${escapeUntrusted(chartDir)} is not a chart directory`);
+    if (!statSync(root).isDirectory()) return fail('chart-invalid', `${escapeUntrusted(chartDir)} is not a chart directory`);
 
     // Name and version first: they name the output file, which must not be packaged into itself.
-    const head = await readChartYamlForName(root);
+    const read: ReadAhead = new Map();
+    const head = readChartYamlForName(root, read);
     const archiveName = `${head.name}-${head.version}.tgz`;
     const archivePath = path.join(path.resolve(outDir), archiveName);
-    const outReal = path.join(await fs.realpath(outDir).catch(() => path.resolve(outDir)), archiveName);
+    const outReal = path.join(realOrResolved(outDir), archiveName);
 
-    const walked = await readChartDirectory(root, new Set([outReal, `${outReal}.prov`]));
+    const walked = await readChartDirectory(root, new Set([outReal, `${outReal}.prov`]), read);
 
     const chart = loadChart(walked.files, '', 0, { bytes: MAX_UNCOMPRESSED_BYTES - walked.bytes });
     checkDependencies(chart);
@@ -129,6 +131,15 @@ export async function planPackage(chartDir: string, outDir: string): Promise<Res
   } catch (e) {
     if (e instanceof EngineError) return fail(e.code, e.message);
     return fail('io-error', `Cannot package ${escapeUntrusted(chartDir)}: ${describeIoError(e)}`);
+  }
+}
+
+/** The real path of `dir`, or its absolute path when it does not exist (yet). */
+function realOrResolved(dir: string): string {
+  try {
+    return realpathSync.native(dir);
+  } catch {
+    return path.resolve(dir);
   }
 }
 
