@@ -81,12 +81,12 @@ export class ArchiveFactsCache {
       // A new stamp need not mean new bytes: the last facts are kept when the digest is theirs (archiveFacts).
       // The stat that made the stamp is the reader's look before opening (boundedRead.ts `looked`): one stat
       // of the path before the read, not two.
-      const created: { stamp: string; facts: Promise<ArchiveFacts>; settled?: ArchiveFacts } = { stamp, facts: archiveFacts(archivePath, entry?.settled, this.buffers, looked) };
-      void created.facts.then((facts) => { created.settled = facts; });
-      entry = created;
+      entry = { stamp, facts: archiveFacts(archivePath, entry?.settled, this.buffers, looked) };
       this.entries.set(archivePath, entry);
     }
     const facts = await entry.facts;
+    // Settled for every later get of this stamp (whoever awaited first; the facts are the same).
+    entry.settled = facts;
     // The file may have been replaced or written while it was read: the stamp after reading decides. The
     // same stamp before the open and after the read is the same inode (dev:ino) at both moments, with no
     // write in between (a write changes the ctime, which cannot be set back; a rename changes the moved
