@@ -64,9 +64,8 @@ function readRegularFile(file: string, limit: number, truncate: boolean, noFollo
     fd = fs.openSync(file, OPEN_FLAGS | (noFollow ? NO_FOLLOW : 0));
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return notAFile();
-    const expected = opened.size;
     // One byte more than expected, to notice a file that grew. Only the bytes read are handed out.
-    const size = Math.min(expected, limit) + 1;
+    const size = Math.min(opened.size, limit) + 1;
     const buffer = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
     let length = 0;
     for (;;) {
@@ -78,7 +77,7 @@ function readRegularFile(file: string, limit: number, truncate: boolean, noFollo
       // the handle had is the end, so no read of 0 bytes follows (one system call a file). A file that
       // grew before this read filled the extra byte instead; one that grows after it could as well
       // grow after the close. A short read anywhere else (a file that shrank) reads on to the 0.
-      if (bytesRead === 0 || (bytesRead < asked && length === expected)) return { ok: true, bytes: buffer.subarray(0, length) };
+      if (bytesRead === 0 || (bytesRead < asked && length === opened.size)) return { ok: true, bytes: buffer.subarray(0, length) };
       if (length === buffer.length) {
         if (truncate) return { ok: true, bytes: buffer };
         return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} grew while being read`, detail: 'it grew while being read' };
