@@ -52,7 +52,10 @@ async function sameNameArchives(folder: string, name: string): Promise<string[]>
 export function irregularFile(file: string): string | undefined {
   let link: string | undefined;
   try {
-    if (lstatSync(file).isSymbolicLink()) link = readlinkSync(file);
+    // Nothing there (nearly always: an unsigned chart's `.prov`) answers undefined: a thrown error costs a few times the lstat.
+    const stat = lstatSync(file, { throwIfNoEntry: false });
+    if (!stat) return undefined;
+    if (stat.isSymbolicLink()) link = readlinkSync(file);
   } catch {
     return undefined;
   }
