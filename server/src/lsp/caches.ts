@@ -37,19 +37,30 @@ export function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The stat of `file` when it is a regular file; undefined when nothing is there or it is something else. */
+function regularFileStat(file: string): fs.BigIntStats | undefined {
+  try {
+    // Synchronous: a stat costs a few µs, a promise stat 15–45 µs of CPU (boundedRead.ts); a missing file
+    // answers undefined (a thrown error costs ten times the stat).
+    const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+    return stat?.isFile() ? stat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stampOf(stat: fs.BigIntStats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
 /**
  * `dev:inode:size:mtime:ctime` of a file (times in nanoseconds), or undefined when it does not exist
  * (or is not a regular file). A file rewritten in place keeps its inode, and its size and mtime can be
  * put back (`touch -r`, utimes); its ctime cannot be set, so a write always changes the stamp.
  */
-export async function fileStamp(file: string): Promise<string | undefined> {
-  try {
-    // Synchronous: a stat costs a few µs, a promise stat 15–45 µs of CPU (boundedRead.ts).
-    const stat = fs.statSync(file, { bigint: true });
-    return stat.isFile() ? `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}` : undefined;
-  } catch {
-    return undefined;
-  }
+export function fileStamp(file: string): string | undefined {
+  const stat = regularFileStat(file);
+  return stat && stampOf(stat);
 }
 
 export interface ArchiveSnapshot { stamp: string; facts: ArchiveFacts }
@@ -61,20 +72,26 @@ export class ArchiveFactsCache {
 
   /** The archive's digest and Chart name/version, computed once per stamp; undefined when there is no archive. */
   async get(archivePath: string, attempts = 3): Promise<ArchiveSnapshot | undefined> {
-    const stamp = await fileStamp(archivePath);
-    if (!stamp) { this.entries.delete(archivePath); return undefined; }
+    const looked = regularFileStat(archivePath);
+    if (!looked) { this.entries.delete(archivePath); return undefined; }
+    const stamp = stampOf(looked);
     let entry = this.entries.get(archivePath);
     if (entry?.settled && entry.stamp === stamp) return { stamp, facts: entry.settled };
     if (!entry || entry.stamp !== stamp) {
       // A new stamp need not mean new bytes: the last facts are kept when the digest is theirs (archiveFacts).
-      const created: { stamp: string; facts: Promise<ArchiveFacts>; settled?: ArchiveFacts } = { stamp, facts: archiveFacts(archivePath, entry?.settled, this.buffers) };
-      void created.facts.then((facts) => { created.settled = facts; });
-      entry = created;
+      // The stat that made the stamp is the reader's look before opening (boundedRead.ts `looked`): one stat
+      // of the path before the read, not two.
+      entry = { stamp, facts: archiveFacts(archivePath, entry?.settled, this.buffers, looked) };
       this.entries.set(archivePath, entry);
     }
     const facts = await entry.facts;
-    // The file may have been replaced while it was read: the stamp after reading decides.
-    if (attempts > 1 && await fileStamp(archivePath) !== stamp) { this.entries.delete(archivePath); return this.get(archivePath, attempts - 1); }
+    // Settled for every later get of this stamp (whoever awaited first; the facts are the same).
+    entry.settled = facts;
+    // The file may have been replaced or written while it was read: the stamp after reading decides. The
+    // same stamp before the open and after the read is the same inode (dev:ino) at both moments, with no
+    // write in between (a write changes the ctime, which cannot be set back; a rename changes the moved
+    // file's ctime too): the bytes read are those of this stamp. Any other answer is read again.
+    if (attempts > 1 && fileStamp(archivePath) !== stamp) { this.entries.delete(archivePath); return this.get(archivePath, attempts - 1); }
     return { stamp, facts };
   }
 

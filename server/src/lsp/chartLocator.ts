@@ -52,7 +52,10 @@ async function sameNameArchives(folder: string, name: string): Promise<string[]>
 export function irregularFile(file: string): string | undefined {
   let link: string | undefined;
   try {
-    if (lstatSync(file).isSymbolicLink()) link = readlinkSync(file);
+    // Nothing there (nearly always: an unsigned chart's `.prov`) answers undefined: a thrown error costs a few times the lstat.
+    const stat = lstatSync(file, { throwIfNoEntry: false });
+    if (!stat) return undefined;
+    if (stat.isSymbolicLink()) link = readlinkSync(file);
   } catch {
     return undefined;
   }
@@ -67,8 +70,8 @@ export function irregularFile(file: string): string | undefined {
   return link === undefined ? kind : `a link to ${kind === 'nothing that exists' ? kind : `${escapeUntrusted(link)} (${kind})`}`;
 }
 
-/** The chart's archive, found; or what the chart's state is when it has none to check. */
-export type ArchiveSearch = { kind: 'found'; chart: ChartRef; archive: string } | Exclude<ChartEvaluation, { kind: 'unsigned' | 'checked' }>;
+/** The chart's archive, found with its facts (`snapshot`); or what the chart's state is when it has none to check. */
+export type ArchiveSearch = { kind: 'found'; chart: ChartRef; archive: string; snapshot: ArchiveSnapshot } | Exclude<ChartEvaluation, { kind: 'unsigned' | 'checked' }>;
 
 /**
  * Looks for the chart's `<name>-<version>.tgz` in `folders`, in order, and for archives of the same
@@ -90,7 +93,7 @@ export async function locateArchive(chart: ChartRef, folders: string[], facts: A
     if (what) return { kind: 'irregular', chart, file: candidate, what };
   }
   if (token.isCancellationRequested) return undefined;
-  if (!archive) {
+  if (!archive || !snapshot) {
     for (const folder of folders) {
       for (const candidate of await sameNameArchives(folder, name)) {
         const other = await facts.get(candidate);
@@ -101,7 +104,7 @@ export async function locateArchive(chart: ChartRef, folders: string[], facts: A
     }
     return { kind: 'not-packaged', chart, looked: folders };
   }
-  const holds = snapshot?.facts.chart;
+  const holds = snapshot.facts.chart;
   if (holds && (holds.name !== name || holds.version !== version)) return { kind: 'stale', chart, archive, holds };
-  return { kind: 'found', chart, archive };
+  return { kind: 'found', chart, archive, snapshot };
 }

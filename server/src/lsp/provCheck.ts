@@ -9,7 +9,7 @@ import type { CancellationToken } from 'vscode-languageserver/node';
 import { parseProvenance, type ProvDocument } from '../provenance/provDocument';
 import type { ArchiveFacts } from '../provenance/archiveFacts';
 import { verifyProvenance, type Outcome } from '../provenance/verify';
-import { BoundedMap, type ArchiveFactsCache } from './caches';
+import { BoundedMap, type ArchiveFactsCache, type ArchiveSnapshot } from './caches';
 import { archiveOf } from './fileRoles';
 import type { KeySet } from './keyStore';
 import { verdictHolds, verdictValidUntil } from './verdictTimes';
@@ -65,10 +65,14 @@ export class ProvChecker {
   /** The last verdict judged for each `.prov` path, with the key it was judged for. */
   private readonly results = new BoundedMap<string, CachedVerdict>(2000);
 
-  /** Checks `text` as the `.prov` at `provPath`; undefined when cancelled. */
-  async check(provPath: string, text: string, ctx: CheckContext, token?: CancellationToken): Promise<ProvCheck | undefined> {
+  /**
+   * Checks `text` as the `.prov` at `provPath`; undefined when cancelled. `located`: the archive's facts
+   * as the caller's evaluation found them just before (chartLocator.ts), so that one evaluation judges one
+   * snapshot of the archive with one stat; else they are asked for now.
+   */
+  async check(provPath: string, text: string, ctx: CheckContext, token?: CancellationToken, located?: ArchiveSnapshot): Promise<ProvCheck | undefined> {
     const archivePath = archiveOf(provPath);
-    const snapshot = await ctx.facts.get(archivePath);
+    const snapshot = located ?? await ctx.facts.get(archivePath);
     if (token?.isCancellationRequested) return undefined;
     // The facts are those of the archive's bytes: its digest names them. Without one (unreadable), its
     // stamp does, which any write changes (caches.ts fileStamp). Time is handled by `until`.

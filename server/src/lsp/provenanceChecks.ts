@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import { lintKeysFile, type KeysFileLint } from '../provenance/keysFile';
-import { ArchiveFactsCache, BoundedMap, sha256Text } from './caches';
+import { ArchiveFactsCache, BoundedMap, sha256Text, type ArchiveSnapshot } from './caches';
 import type { ServerConfiguration } from './configuration';
 import { KeyStore, WorkspaceKeys, type KeySet } from './keyStore';
 import type { Outbox } from './outbox';
@@ -65,8 +65,11 @@ export class ProvenanceChecks {
     return true;
   }
 
-  /** Checks `text` as the `.prov` at `provPath` with the current keys; undefined when cancelled. */
-  async checkProv(provPath: string, text: string, token: CancellationToken): Promise<ProvCheck | undefined> {
+  /**
+   * Checks `text` as the `.prov` at `provPath` with the current keys; undefined when cancelled. `archive`:
+   * its archive's facts as the caller found them just before (ProvChecker.check).
+   */
+  async checkProv(provPath: string, text: string, token: CancellationToken, archive?: ArchiveSnapshot): Promise<ProvCheck | undefined> {
     await this.config.whenLoaded();
     const keys = await this.keys();
     return this.checker.check(provPath, text, {
@@ -75,7 +78,7 @@ export class ProvenanceChecks {
       facts: this.facts,
       keysListing: (ids) => this.workspaceKeys.listing(ids),
       now: new Date(),
-    }, token);
+    }, token, archive);
   }
 
   /** Lints a KEYS text (cached by file, text and hour: expiry moves with the clock). */

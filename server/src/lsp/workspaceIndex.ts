@@ -231,7 +231,7 @@ export class WorkspaceIndex {
       const freshness = await this.sources.freshness(chart, archive, priority);
       return token.isCancellationRequested ? undefined : { kind: 'unsigned', chart, archive, cosign, ...(freshness ? { freshness } : {}) };
     }
-    const check = await this.checks.checkProv(prov, text, token);
+    const check = await this.checks.checkProv(prov, text, token, found.snapshot);
     if (!check) return undefined;
     // Whatever the verdict: a verified archive may be out of date, and the quick fixes of the others
     // (sign again, another key) depend on whether the archive is what the folder packages to.

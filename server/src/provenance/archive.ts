@@ -11,7 +11,7 @@
 // (also by case), and no Chart.yaml. Subchart archives in `charts/` are never inflated: only the top
 // Chart.yaml decides a chart's name and version.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, type BigIntStats } from 'node:fs';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
@@ -82,13 +82,14 @@ export async function readChartArchive(path: string, limits?: Partial<ArchiveLim
  * very bytes already) stops there, answered as undefined; a streamed archive is always examined.
  * `buffers`: the caller's kept buffers (archiveBuffers.ts), read and inflated into instead of new
  * megabytes per check; a valid chart's tar stays there under its digest (readKeptArchive).
+ * `looked`: the caller's stat of the path just before (boundedRead.ts), not made again.
  */
 export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>): Promise<ArchiveExamination>;
-export async function examineChartArchive(path: string, label: string, limits: Partial<ArchiveLimits> | undefined, judged: (sha256: string) => boolean, buffers?: ArchiveBuffers): Promise<ArchiveExamination | undefined>;
-export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>, judged?: (sha256: string) => boolean, buffers?: ArchiveBuffers): Promise<ArchiveExamination | undefined> {
+export async function examineChartArchive(path: string, label: string, limits: Partial<ArchiveLimits> | undefined, judged: (sha256: string) => boolean, buffers?: ArchiveBuffers, looked?: BigIntStats): Promise<ArchiveExamination | undefined>;
+export async function examineChartArchive(path: string, label: string, limits?: Partial<ArchiveLimits>, judged?: (sha256: string) => boolean, buffers?: ArchiveBuffers, looked?: BigIntStats): Promise<ArchiveExamination | undefined> {
   const l = limitsOf(limits);
   const wholeBytes = Math.min(l.compressedBytes, WHOLE_READ_BYTES);
-  const read = readBoundedFile(path, wholeBytes, buffers ? { scratch: buffers.readBuffer(WHOLE_READ_BYTES) } : {});
+  const read = readBoundedFile(path, wholeBytes, { scratch: buffers?.readBuffer(WHOLE_READ_BYTES), looked });
   if (read.ok) {
     const sha256 = createHash('sha256').update(read.bytes).digest('hex');
     if (judged?.(sha256)) return undefined;

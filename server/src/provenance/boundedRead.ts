@@ -32,6 +32,11 @@ export interface BoundedReadOptions {
   noFollow?: boolean;
   /** Read into this buffer when the file fits (the answer is then a view of it, valid until its next use). */
   scratch?: Buffer;
+  /**
+   * The caller's stat of the path (an lstat with `noFollow`), taken just before: the look before opening,
+   * not made again (caches.ts stamps the archive with it). The opened handle is still looked at.
+   */
+  looked?: fs.Stats | fs.BigIntStats;
 }
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
@@ -39,7 +44,7 @@ const NO_FOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 /** The file's bytes; refused when it is not a regular file or is over `limit` bytes (also when it grew while read). */
 export function readBoundedFile(file: string, limit: number, options: BoundedReadOptions = {}): BoundedRead {
-  return readRegularFile(file, limit, false, options.noFollow === true, options.scratch);
+  return readRegularFile(file, limit, false, options.noFollow === true, options.scratch, options.looked);
 }
 
 /** At most `limit` + 1 bytes of the file: enough for a parser to report a file that is too large. */
@@ -47,14 +52,15 @@ export function readFileHead(file: string, limit: number): BoundedRead {
   return readRegularFile(file, limit, true, false);
 }
 
-function readRegularFile(file: string, limit: number, truncate: boolean, noFollow: boolean, scratch?: Buffer): BoundedRead {
+function readRegularFile(file: string, limit: number, truncate: boolean, noFollow: boolean, scratch?: Buffer, looked?: fs.Stats | fs.BigIntStats): BoundedRead {
   let fd: number | undefined;
   const notAFile = (): BoundedRead => ({ ok: false, reason: 'not-a-file', message: `${escapeUntrusted(file)} is not a regular file`, detail: 'not a regular file' });
   try {
     // Looked at before opening: opening a device can have effects, opening a FIFO would wait for a writer.
-    const stat = noFollow ? fs.lstatSync(file) : fs.statSync(file);
+    const stat = looked ?? (noFollow ? fs.lstatSync(file) : fs.statSync(file));
     if (!stat.isFile()) return notAFile();
-    if (stat.size > limit && !truncate) return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} is ${stat.size} bytes, over the ${limit}-byte limit`, detail: `${stat.size} bytes, over the ${limit}-byte limit`, size: stat.size };
+    const statSize = Number(stat.size);
+    if (statSize > limit && !truncate) return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} is ${statSize} bytes, over the ${limit}-byte limit`, detail: `${statSize} bytes, over the ${limit}-byte limit`, size: statSize };
     fd = fs.openSync(file, OPEN_FLAGS | (noFollow ? NO_FOLLOW : 0));
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return notAFile();
@@ -63,10 +69,15 @@ function readRegularFile(file: string, limit: number, truncate: boolean, noFollo
     const buffer = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
     let length = 0;
     for (;;) {
-      const bytesRead = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      const asked = buffer.length - length;
+      const bytesRead = fs.readSync(fd, buffer, length, asked, null);
       countWork('bytes-read', bytesRead);
-      if (bytesRead === 0) return { ok: true, bytes: buffer.subarray(0, length) };
       length += bytesRead;
+      // A read of a regular file that stops short has met its end: stopping short exactly at the size
+      // the handle had is the end, so no read of 0 bytes follows (one system call a file). A file that
+      // grew before this read filled the extra byte instead; one that grows after it could as well
+      // grow after the close. A short read anywhere else (a file that shrank) reads on to the 0.
+      if (bytesRead === 0 || (bytesRead < asked && length === opened.size)) return { ok: true, bytes: buffer.subarray(0, length) };
       if (length === buffer.length) {
         if (truncate) return { ok: true, bytes: buffer };
         return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} grew while being read`, detail: 'it grew while being read' };
