@@ -13,12 +13,14 @@ import { tempDir } from '../support/tools';
 import { LspSession, uriOf } from './lspSession';
 
 const CHARTS = 3;
-/** Appends each folder the server process lists to LISTED_OUT, one a line, as it lists it. */
+/** Appends each folder the server's scan lists to LISTED_OUT, one a line, as it lists it. */
 const LISTING_HOOK = `
 const fs = require('node:fs');
 const readdirSync = fs.readdirSync;
-fs.readdirSync = function (dir) {
-  fs.appendFileSync(process.env.LISTED_OUT, String(dir) + '\\n');
+fs.readdirSync = function (dir, options) {
+  // Not the scan: after the index, each chart folder is walked to compare it with its archive
+  // (chartDirectory.ts, which lists names as buffers: a file name need not be UTF-8).
+  if (options?.encoding !== 'buffer') fs.appendFileSync(process.env.LISTED_OUT, String(dir) + '\\n');
   return readdirSync.apply(this, arguments);
 };
 `;
