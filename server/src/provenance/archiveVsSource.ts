@@ -68,20 +68,9 @@ export interface ManifestEntry {
   size: number;
   /** SHA-256 of the bytes, hex. */
   sha256: string;
-  /**
-   * For a Chart.yaml or Chart.lock: SHA-256 of the file as packaging rewrites it (undefined when it
-   * cannot be read), worked out when first asked: a comparison asks only when the source's rewritten
-   * file is not the archive's as it is (Helm wrote the archive's already rewritten).
-   */
-  rewrittenSha256?: () => string | undefined;
+  /** For a Chart.yaml or Chart.lock: SHA-256 of the file as packaging rewrites it (undefined when it cannot be read). */
+  rewrittenSha256?: string;
 }
-
-/**
- * The largest Chart.yaml or Chart.lock whose bytes a manifest keeps until its rewritten digest is asked
- * for (a copy: the archive's files are views of a tar the next read overwrites); a larger one is
- * rewritten at once. A cached manifest so keeps at most a few of these (helm create's is 1 KiB).
- */
-const LAZY_REWRITE_BYTES = 64 * 1024;
 
 /** What an archive holds, file by file (paths relative to the chart): small enough to cache per archive. */
 export interface ArchiveManifest {
@@ -95,38 +84,18 @@ function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Chart.yaml and Chart.lock, which packaging writes from what they say. */
-function isRewritten(name: string): boolean {
-  const base = path.posix.basename(name);
-  return base === 'Chart.yaml' || base === 'Chart.lock';
-}
-
-/** Chart.yaml or Chart.lock as packaging writes it from what it says; undefined for an unreadable one. */
+/** Chart.yaml and Chart.lock as packaging writes them from what they say; undefined for other files or unreadable ones. */
 function rewrittenText(name: string, data: Buffer): string | undefined {
-  if (path.posix.basename(name) === 'Chart.yaml') {
+  const base = path.posix.basename(name);
+  if (base === 'Chart.yaml') {
     const meta = parseChartYaml(data);
     return meta.ok ? archiveChartYaml(meta.value) : undefined;
   }
-  const lock = parseChartLock(data);
-  return lock.ok ? archiveChartLock(lock.value) : undefined;
-}
-
-/** The digest of `data` as packaging rewrites it, once, when first asked (see LAZY_REWRITE_BYTES). */
-function rewrittenDigest(name: string, data: Buffer): () => string | undefined {
-  const digestOf = (bytes: Buffer): string | undefined => {
-    const rewritten = rewrittenText(name, bytes);
-    return rewritten === undefined ? undefined : sha256Hex(rewritten);
-  };
-  if (data.length > LAZY_REWRITE_BYTES) {
-    const digest = digestOf(data);
-    return () => digest;
+  if (base === 'Chart.lock') {
+    const lock = parseChartLock(data);
+    return lock.ok ? archiveChartLock(lock.value) : undefined;
   }
-  let copy: Buffer | undefined = Buffer.from(data);
-  let digest: string | undefined;
-  return () => {
-    if (copy) { digest = digestOf(copy); copy = undefined; }
-    return digest;
-  };
+  return undefined;
 }
 
 /** Reads an archive (with the archive reader's checks and limits) into its manifest. */
@@ -153,7 +122,8 @@ function manifestOf(archive: Result<ChartArchive & { files: ArchiveFile[] }>): R
   if (!archive.ok) return archive;
   const files = new Map<string, ManifestEntry>();
   for (const f of archive.value.files) {
-    files.set(f.name, { size: f.data.length, sha256: sha256Hex(f.data), ...(isRewritten(f.name) ? { rewrittenSha256: rewrittenDigest(f.name, f.data) } : {}) });
+    const rewritten = rewrittenText(f.name, f.data);
+    files.set(f.name, { size: f.data.length, sha256: sha256Hex(f.data), ...(rewritten !== undefined ? { rewrittenSha256: sha256Hex(rewritten) } : {}) });
   }
   return ok({ sha256: archive.value.sha256, files });
 }
@@ -163,9 +133,7 @@ export function compareManifestWithPlan(manifest: ArchiveManifest, plan: Package
   const prefix = `${plan.name}/`;
   const expected = new Map<string, PackagedFile>(plan.files.map((f) => [f.path.slice(prefix.length), f]));
   const actual = manifest.files;
-  // In byte order (UTF-8), each path encoded once.
-  const paths = [...new Set([...expected.keys(), ...actual.keys()])].map((p) => ({ p, bytes: Buffer.from(p) }))
-    .sort((a, b) => Buffer.compare(a.bytes, b.bytes)).map(({ p }) => p);
+  const paths = [...new Set([...expected.keys(), ...actual.keys()])].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   const differences: ArchiveDifference[] = [];
   let total = 0;
   for (const p of paths) {
@@ -185,7 +153,7 @@ export function compareManifestWithPlan(manifest: ArchiveManifest, plan: Package
 function sameContent(want: PackagedFile, have: ManifestEntry): boolean {
   if (want.rewritten) {
     const digest = sha256Hex(want.data);
-    return digest === have.sha256 || (have.rewrittenSha256 !== undefined && digest === have.rewrittenSha256());
+    return digest === have.sha256 || digest === have.rewrittenSha256;
   }
   return want.data.length === have.size && sha256Hex(want.data) === have.sha256;
 }
