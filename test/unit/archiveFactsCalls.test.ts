@@ -128,4 +128,42 @@ describe('system calls per file', () => {
     assert.equal(value.stamp, fileStamp(archive));
     assert.deepEqual(value.facts, expected.facts);
   });
+
+  test('a folder on the way swapped between the look and the open, and back after the read: the bytes are not kept under the stamp', async () => {
+    // The archive is a link into a folder; that folder is swapped for one holding another archive just
+    // before the open and put back just after: no stamp of the path changes, only the file opened.
+    const dir = scratch('facts-swap-');
+    const [held, other] = [path.join(dir, 'target'), path.join(dir, 'other')];
+    fs.mkdirSync(held);
+    fs.mkdirSync(other);
+    fs.copyFileSync(path.join(signedCases, 'valid-rsa2048', 'devapp-1.2.3.tgz'), path.join(held, 'x.tgz'));
+    fs.copyFileSync(path.join(signedCases, 'tgz-replaced', 'devapp-1.2.3.tgz'), path.join(other, 'x.tgz'));
+    const archive = path.join(dir, 'devapp-1.2.3.tgz');
+    fs.symlinkSync(path.join(held, 'x.tgz'), archive);
+    const expected = await new ArchiveFactsCache().get(archive);
+    const nodeFs = require('node:fs') as { openSync: (...args: unknown[]) => number };
+    const open = nodeFs.openSync;
+    let swaps = 0;
+    nodeFs.openSync = (...args: unknown[]) => {
+      if (args[0] !== archive || swaps++ > 0) return open(...args);
+      fs.renameSync(held, `${held}.away`);
+      fs.renameSync(other, held);
+      try {
+        return open(...args);
+      } finally {
+        fs.renameSync(held, other);
+        fs.renameSync(`${held}.away`, held);
+      }
+    };
+    const cache = new ArchiveFactsCache();
+    try {
+      const value = await cache.get(archive);
+      assert.equal(swaps, 2, 'opened again after the swap');
+      assert.ok(value && expected);
+      assert.deepEqual(value.facts, expected.facts, 'the facts of the file on disk, not of the one swapped in');
+      assert.deepEqual((await cache.get(archive))?.facts, expected.facts);
+    } finally {
+      nodeFs.openSync = open;
+    }
+  });
 });

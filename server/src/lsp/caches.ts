@@ -90,8 +90,13 @@ export class ArchiveFactsCache {
     // The file may have been replaced or written while it was read: the stamp after reading decides. The
     // same stamp before the open and after the read is the same inode (dev:ino) at both moments, with no
     // write in between (a write changes the ctime, which cannot be set back; a rename changes the moved
-    // file's ctime too): the bytes read are those of this stamp. Any other answer is read again.
-    if (attempts > 1 && fileStamp(archivePath) !== stamp) { this.entries.delete(archivePath); return this.get(archivePath, attempts - 1); }
+    // file's ctime too), and the reader checked that the file it opened is the one stamped (a folder on the
+    // way swapped and swapped back changes no stamp): the bytes read are those of this stamp. Any other
+    // answer is read again; after the last attempt it is answered but not kept.
+    if (facts.replaced || fileStamp(archivePath) !== stamp) {
+      this.entries.delete(archivePath);
+      if (attempts > 1) return this.get(archivePath, attempts - 1);
+    }
     return { stamp, facts };
   }
 

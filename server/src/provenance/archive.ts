@@ -69,6 +69,8 @@ export interface ArchiveExamination {
   sha256?: string;
   /** False when the file was refused before reading: missing, unreadable, not a regular file or over the size limit. */
   readable: boolean;
+  /** The path led to another file than the caller's `looked` when it was opened: nothing was read. */
+  replaced?: true;
 }
 
 /** Reads and checks a chart archive on disk; the file is read once (digest included). */
@@ -101,6 +103,7 @@ export async function examineChartArchive(path: string, label: string, limits?: 
   switch (read.reason) {
     case 'not-a-file': return { chart: fail('archive-invalid', `${escapeUntrusted(label)} is not a regular file`), readable: false };
     case 'too-large': return streamChartArchive(path, label, l);
+    case 'replaced': return { chart: fail('io-error', `Cannot read ${escapeUntrusted(label)}: ${read.detail}`), readable: false, replaced: true };
     default: return { chart: fail('io-error', `Cannot read ${escapeUntrusted(label)}: ${read.detail}`), readable: false };
   }
 }

@@ -12,6 +12,8 @@ export interface ArchiveFacts {
   sha256?: string;
   chart?: { name: string; version: string };
   error?: string;
+  /** The path led to another file than the caller looked at (archive.ts): facts of no stamp, never to be kept. */
+  replaced?: true;
 }
 
 /**
@@ -26,7 +28,8 @@ export async function archiveFacts(archivePath: string, judged?: ArchiveFacts, b
   // a second, plain hash. Non-regular files (a FIFO, /dev/zero) are refused before anything reads them.
   const examined = await examineChartArchive(archivePath, escapeUntrusted(path.basename(archivePath)), undefined, (sha256) => sha256 === judged?.sha256, buffers, looked);
   if (!examined) return judged!;
-  const { chart, sha256, readable } = examined;
+  const { chart, sha256, readable, replaced } = examined;
+  if (replaced) return { error: chart.ok ? '' : chart.error.message, replaced };
   if (chart.ok) return { sha256: chart.value.sha256, chart: { name: chart.value.metadata.name, version: chart.value.metadata.version } };
   if (sha256 !== undefined) return { sha256, error: chart.error.message };
   if (!readable) return { error: chart.error.message };

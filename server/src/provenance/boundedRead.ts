@@ -22,7 +22,7 @@ import { countWork } from './work';
 export type BoundedRead =
   | { ok: true; bytes: Buffer }
   | {
-    ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable' | 'timed-out'; message: string;
+    ok: false; reason: 'missing' | 'not-a-file' | 'too-large' | 'unreadable' | 'timed-out' | 'replaced'; message: string;
     /** The reason without the path. */ detail: string;
     /** With `too-large`: the file's size when it was over the limit before reading (not when it grew while read). */ size?: number;
   };
@@ -62,10 +62,15 @@ function readRegularFile(file: string, limit: number, truncate: boolean, noFollo
     const statSize = Number(stat.size);
     if (statSize > limit && !truncate) return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} is ${statSize} bytes, over the ${limit}-byte limit`, detail: `${statSize} bytes, over the ${limit}-byte limit`, size: statSize };
     fd = fs.openSync(file, OPEN_FLAGS | (noFollow ? NO_FOLLOW : 0));
-    const opened = fs.fstatSync(fd);
+    // With `looked`, at full width: inode numbers can pass 2^53.
+    const opened = looked ? fs.fstatSync(fd, { bigint: true }) : fs.fstatSync(fd);
     if (!opened.isFile()) return notAFile();
+    // The caller stamps the bytes with `looked`: they must be that file's. A folder or link on the way
+    // swapped between the look and the open (and back after the read) changes no stamp of the path.
+    if (looked && (BigInt(looked.dev) !== BigInt(opened.dev) || BigInt(looked.ino) !== BigInt(opened.ino))) return { ok: false, reason: 'replaced', message: `${escapeUntrusted(file)} was replaced while being opened`, detail: 'it was replaced while being opened' };
     // One byte more than expected, to notice a file that grew. Only the bytes read are handed out.
-    const size = Math.min(opened.size, limit) + 1;
+    const openedSize = Number(opened.size);
+    const size = Math.min(openedSize, limit) + 1;
     const buffer = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
     let length = 0;
     for (;;) {
@@ -77,7 +82,7 @@ function readRegularFile(file: string, limit: number, truncate: boolean, noFollo
       // the handle had is the end, so no read of 0 bytes follows (one system call a file). A file that
       // grew before this read filled the extra byte instead; one that grows after it could as well
       // grow after the close. A short read anywhere else (a file that shrank) reads on to the 0.
-      if (bytesRead === 0 || (bytesRead < asked && length === opened.size)) return { ok: true, bytes: buffer.subarray(0, length) };
+      if (bytesRead === 0 || (bytesRead < asked && length === openedSize)) return { ok: true, bytes: buffer.subarray(0, length) };
       if (length === buffer.length) {
         if (truncate) return { ok: true, bytes: buffer };
         return { ok: false, reason: 'too-large', message: `${escapeUntrusted(file)} grew while being read`, detail: 'it grew while being read' };
