@@ -298,6 +298,22 @@ describe('refused chart directories', () => {
     assert.deepEqual(plan.value.files.map((f) => f.path), ['demo/Chart.yaml', 'demo/values.yaml', 'demo/templates/cm.yaml', 'demo/.helmignore', 'demo/ignore-rules']);
     assert.equal(read, sizes.reduce((x, y) => x + y, 0));
   });
+  test('the walk yields to the event loop after every 4 MiB read, not only every 200 entries', async () => {
+    const big = 'x'.repeat(1536 * 1024);
+    const dir = makeChart({ 'files/a.txt': big, 'files/b.txt': big, 'files/c.txt': big, 'files/d.txt': big, 'files/e.txt': big, 'files/f.txt': big });
+    const real = global.setImmediate;
+    let yields = 0;
+    global.setImmediate = ((...args: Parameters<typeof setImmediate>) => { yields++; return real(...args); }) as typeof setImmediate;
+    let plan: Awaited<ReturnType<typeof planPackage>>;
+    try {
+      plan = await planPackage(dir, path.join(dir, '..', 'out'));
+    } finally {
+      global.setImmediate = real;
+    }
+    assert.ok(plan.ok, !plan.ok ? plan.error.message : '');
+    // 9 MiB in six files and a few small ones: a yield after each 4 MiB (none by the count of entries).
+    assert.equal(yields, 2);
+  });
   test('a chart directory that is not one', async () => {
     const r = await packageChart(path.join(work, 'does-not-exist'), { outDir: work });
     assert.equal(!r.ok && r.error.code, 'io-error');

@@ -33,6 +33,8 @@ interface WalkState {
   files: ArchiveFile[];
   bytes: number;
   walked: number;
+  /** `bytes` at the last yield to the event loop. */
+  bytesAtYield: number;
   /** Real paths never to package: the archive being written and its .prov. */
   skip: Set<string>;
   warnings: Problem[];
@@ -68,6 +70,8 @@ function checkPortable(childRel: string): void {
  * an editor's requests for its whole walk; 200 entries read take a few milliseconds.
  */
 const ENTRIES_PER_YIELD = 200;
+/** Bytes read between yields, too: 200 files of up to 5 MiB each would hold requests for 100 MiB of reads. */
+const BYTES_PER_YIELD = 4 * 1024 * 1024;
 
 async function walkDir(state: WalkState, dirReal: string, dirLexical: string, rel: string, ancestors: string[]): Promise<void> {
   let entries: fs.Dirent<Buffer>[];
@@ -79,7 +83,10 @@ async function walkDir(state: WalkState, dirReal: string, dirLexical: string, re
   entries.sort((a, b) => Buffer.compare(a.name, b.name));
   for (const entry of entries) {
     if (++state.walked > MAX_WALKED_ENTRIES) throw new EngineError('archive-too-large', `the chart directory has more than ${MAX_WALKED_ENTRIES} entries`);
-    if (state.walked % ENTRIES_PER_YIELD === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (state.walked % ENTRIES_PER_YIELD === 0 || state.bytes - state.bytesAtYield >= BYTES_PER_YIELD) {
+      state.bytesAtYield = state.bytes;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const name = decodeName(entry.name, rel);
     const childRel = rel === '' ? name : `${rel}/${name}`;
     const lexical = path.join(dirLexical, name);
@@ -168,7 +175,7 @@ export interface ChartDirectoryFiles { files: ArchiveFile[]; bytes: number; warn
  */
 export async function readChartDirectory(root: string, skip: Set<string>, read: ReadAhead): Promise<ChartDirectoryFiles> {
   const rules = readHelmIgnore(root, read);
-  const state: WalkState = { root, rules, files: [], bytes: 0, walked: 0, skip, warnings: [], read };
+  const state: WalkState = { root, rules, files: [], bytes: 0, walked: 0, bytesAtYield: 0, skip, warnings: [], read };
   await walkDir(state, root, root, '', [root]);
   return { files: state.files, bytes: state.bytes, warnings: state.warnings };
 }
