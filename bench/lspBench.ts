@@ -43,8 +43,9 @@ function startSession(ctx: BenchContext, options: SessionOptions, profileDir?: s
     XDG_CACHE_HOME: ctx.cacheHome,
     ...(profileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(__dirname, 'cpuProfilePreload.js')}`.trim(), BENCH_CPU_PROFILE_DIR: profileDir } : {}),
   };
-  // As the VS Code client does (client/src/serverConnection.ts): statuses come batched.
-  return LspSession.start({ ...options, initializationOptions: { statusBatches: true, ...options.initializationOptions }, env });
+  // As the VS Code client starts it (client/src/serverConnection.ts): statuses come batched, and the
+  // client watches the files itself.
+  return LspSession.start({ ...options, initializationOptions: { statusBatches: true, clientWatchesFiles: true, ...options.initializationOptions }, env });
 }
 
 function serverPid(): number {

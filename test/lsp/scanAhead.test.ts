@@ -64,7 +64,8 @@ test('the workspace is scanned before the settings are answered, once, with the 
   const chartFolders = chartYamls.map((c) => path.relative(workspace, path.dirname(c)));
   let answer!: () => void;
   const configurationAnswered = new Promise<void>((resolve) => { answer = resolve; });
-  const session = await LspSession.start({ workspace, configurationAnswered, env: { NODE_OPTIONS: `--require ${hook}`, LISTED_OUT: out } });
+  // As VS Code's client: it watches the files itself (a server that registers watchers scans after that).
+  const session = await LspSession.start({ workspace, configurationAnswered, initializationOptions: { clientWatchesFiles: true }, env: { NODE_OPTIONS: `--require ${hook}`, LISTED_OUT: out } });
   let ahead: Record<string, string>;
   try {
     await session.waitFor('the settings asked', () => session.configurationRequests > 0 || undefined);

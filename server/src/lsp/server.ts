@@ -98,8 +98,10 @@ connection.onInitialize((params): InitializeResult => {
     docsBaseUrl: init.docsBaseUrl, workspaceFolders: workspacePaths(params.workspaceFolders, params.rootUri), trusted: init.workspaceTrusted !== false,
     indexWorkspace: init.indexWorkspace !== false, clientCommands: init.clientHandlesCommands === true,
   });
-  // The scan reads no setting: it runs while the client answers the handshake's requests.
-  if (init.indexWorkspace !== false) service.scanAhead();
+  // The scan reads no setting: it runs while the client answers the handshake's requests. Not when the
+  // server registers the file watchers itself (once it has its settings): a file made between the scan
+  // and the registration would go unseen.
+  if (init.indexWorkspace !== false && !serverRegistersWatchers()) service.scanAhead();
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -131,9 +133,14 @@ async function loadSettings(pushed?: unknown): Promise<void> {
 }
 
 /** The files whose changes matter, the keyring files included (they may be outside the workspace). */
+/** The client can take watchers from the server and does not watch the workspace itself (editors other than VS Code). */
+function serverRegistersWatchers(): boolean {
+  return capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true && init.clientWatchesFiles !== true;
+}
+
 async function registerWatchers(): Promise<void> {
   const support = capabilities.workspace?.didChangeWatchedFiles;
-  if (!support?.dynamicRegistration || init.clientWatchesFiles) return;
+  if (!support || !serverRegistersWatchers()) return;
   const keyrings: FileSystemWatcher[] = service.keyringFiles().map((file) => ({
     globPattern: support.relativePatternSupport ? { baseUri: pathToUri(path.dirname(file)), pattern: path.basename(file) } : file,
   }));
