@@ -87,6 +87,7 @@ const sharedBuiltins = sharedImports(SHARED_BUILTINS);
  */
 const SPLIT_LIBRARIES = /^(openpgp|yaml|@sigstore\/[^/]+|@noble\/[^/]+)(\/.*)?$/;
 const LIBRARIES_FILE = 'helm-prov-verify-libs.js';
+const LIBRARIES_REQUEST = new RegExp(`^\\./${LIBRARIES_FILE.replaceAll('.', '\\.')}$`);
 /** Each library import of the verify bundle becomes a module that takes it from the libraries bundle; `found` collects the specifiers. */
 function splitLibraries(found) {
   return {
@@ -97,7 +98,7 @@ function splitLibraries(found) {
         found.add(args.path);
         return { contents: `module.exports = require(${JSON.stringify(`./${LIBRARIES_FILE}`)})[${JSON.stringify(args.path)}];`, loader: 'js' };
       });
-      build.onResolve({ filter: /^\.\/helm-prov-verify-libs\.js$/, namespace: 'split-library' }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: LIBRARIES_REQUEST, namespace: 'split-library' }, (args) => ({ path: args.path, external: true }));
     },
   };
 }

@@ -132,12 +132,12 @@ async function loadSettings(pushed?: unknown): Promise<void> {
   await registerWatchers();
 }
 
-/** The files whose changes matter, the keyring files included (they may be outside the workspace). */
 /** The client can take watchers from the server and does not watch the workspace itself (editors other than VS Code). */
 function serverRegistersWatchers(): boolean {
   return capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true && init.clientWatchesFiles !== true;
 }
 
+/** The files whose changes matter, the keyring files included (they may be outside the workspace). */
 async function registerWatchers(): Promise<void> {
   const support = capabilities.workspace?.didChangeWatchedFiles;
   if (!support || !serverRegistersWatchers()) return;

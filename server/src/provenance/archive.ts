@@ -103,8 +103,7 @@ export async function examineChartArchive(path: string, label: string, limits?: 
   switch (read.reason) {
     case 'not-a-file': return { chart: fail('archive-invalid', `${escapeUntrusted(label)} is not a regular file`), readable: false };
     case 'too-large': return streamChartArchive(path, label, l);
-    case 'replaced': return { chart: fail('io-error', `Cannot read ${escapeUntrusted(label)}: ${read.detail}`), readable: false, replaced: true };
-    default: return { chart: fail('io-error', `Cannot read ${escapeUntrusted(label)}: ${read.detail}`), readable: false };
+    default: return { chart: fail('io-error', `Cannot read ${escapeUntrusted(label)}: ${read.detail}`), readable: false, ...(read.reason === 'replaced' ? { replaced: true } : {}) };
   }
 }
 

@@ -29,10 +29,9 @@ export async function archiveFacts(archivePath: string, judged?: ArchiveFacts, b
   const examined = await examineChartArchive(archivePath, escapeUntrusted(path.basename(archivePath)), undefined, (sha256) => sha256 === judged?.sha256, buffers, looked);
   if (!examined) return judged!;
   const { chart, sha256, readable, replaced } = examined;
-  if (replaced) return { error: chart.ok ? '' : chart.error.message, replaced };
   if (chart.ok) return { sha256: chart.value.sha256, chart: { name: chart.value.metadata.name, version: chart.value.metadata.version } };
   if (sha256 !== undefined) return { sha256, error: chart.error.message };
-  if (!readable) return { error: chart.error.message };
+  if (!readable) return { error: chart.error.message, ...(replaced ? { replaced } : {}) };
   const hash = await sha256File(archivePath);
   return hash.ok ? { sha256: hash.value.hex, error: chart.error.message } : { error: hash.error.message };
 }
